@@ -1,0 +1,234 @@
+// effbench workloads | machines | report, and the dispatcher.
+#include "harness/cli/commands.h"
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "harness/cli/flags.h"
+#include "harness/cli/workload_selection.h"
+#include "harness/machine/calibration.h"
+#include "harness/store/result_store.h"
+#include "reports/efficiency_table.h"
+#include "workloads/catalog.h"
+
+namespace effbench::cli {
+namespace {
+
+constexpr char kUsage[] = R"(usage: effbench <command> [flags]
+
+commands:
+  run        measure workloads on this machine into a results database
+             [--suite quick|standard] [--workload GLOB] [--db FILE] [--repetitions N]
+             [--threads N] [--min-time SECONDS] [--seed N] [--recalibrate]
+             [--repo URL --commit SHA --branch NAME] [--format console|markdown|csv|json]
+  workloads  list the workloads and suites [--suite NAME] [--format console|json]
+  machines   list the machines of a database --db FILE [--format console|json]
+  report     print the results of a run --db FILE [--run ID] [--format console|markdown|csv|json]
+
+exit codes: 0 ok, 1 error, 2 usage
+)";
+
+int Usage(std::ostream& err, const std::string& problem) {
+  err << "effbench: " << problem << "\n\n" << kUsage;
+  return kExitUsage;
+}
+
+std::string Fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+// Opens an existing database: a missing file is an error, not a new database.
+Result<std::unique_ptr<store::ResultStore>> OpenExisting(const Flags& flags) {
+  const auto path = flags.Get("db");
+  if (!path) return Status::InvalidArgument("--db FILE is required");
+  FILE* f = std::fopen(path->c_str(), "rb");
+  if (!f) return Status::NotFound(*path + ": no such database");
+  std::fclose(f);
+  return store::ResultStore::Open(*path);
+}
+
+}  // namespace
+
+int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto flags = Flags::Parse(args, {"suite", "format"});
+  if (!flags.ok()) return Usage(err, flags.status().message());
+  const std::string format = flags->GetOr("format", "console");
+  if (format != "console" && format != "json") {
+    return Usage(err, "workloads --format must be console or json, got '" + format + "'");
+  }
+  auto selected = SelectWorkloads(flags->Get("suite"), std::nullopt);
+  if (!selected.ok()) return Usage(err, selected.status().message());
+
+  const auto suites_of = [](const workloads::WorkloadSpec* spec) {
+    std::vector<std::string> names;
+    for (const auto& suite : workloads::SuiteNames()) {
+      const auto members = workloads::Suite(suite);
+      if (!members.ok()) continue;
+      for (const auto* member : *members) {
+        if (member == spec) names.push_back(suite);
+      }
+    }
+    return names;
+  };
+  if (format == "json") {
+    nlohmann::json array = nlohmann::json::array();
+    for (const auto* spec : *selected) {
+      nlohmann::json params = nlohmann::json::object();
+      for (const auto& [k, v] : spec->params) params[k] = v;
+      array.push_back({{"id", spec->id},
+                       {"family", spec->family},
+                       {"params", params},
+                       {"variant",
+                        {{"precision", spec->variant.precision},
+                         {"sparsity", spec->variant.sparsity},
+                         {"backend", spec->variant.backend}}},
+                       {"flop", spec->flop},
+                       {"bytes", spec->bytes},
+                       {"suites", suites_of(spec)}});
+    }
+    out << array.dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const auto* spec : *selected) {
+    std::string suites;
+    for (const auto& s : suites_of(spec)) {
+      if (!suites.empty()) suites += ',';
+      suites += s;
+    }
+    char line[256];
+    std::snprintf(line, sizeof line, "%-40s %8.3f GFLOP %9.2f MB  %s\n", spec->id.c_str(),
+                  spec->flop / 1e9, spec->bytes / 1e6, suites.c_str());
+    out << line;
+  }
+  return kExitOk;
+}
+
+int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto flags = Flags::Parse(args, {"db", "format"});
+  if (!flags.ok()) return Usage(err, flags.status().message());
+  const std::string format = flags->GetOr("format", "console");
+  if (format != "console" && format != "json") {
+    return Usage(err, "machines --format must be console or json, got '" + format + "'");
+  }
+  auto db = OpenExisting(*flags);
+  if (!db.ok()) {
+    err << "effbench machines: " << db.status().message() << "\n";
+    return db.status().code() == Status::Code::kInvalidArgument && !flags->Has("db") ? kExitUsage
+                                                                                      : kExitError;
+  }
+  auto machines = (*db)->Machines();
+  if (!machines.ok()) {
+    err << "effbench machines: " << machines.status().message() << "\n";
+    return kExitError;
+  }
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& m : *machines) {
+    nlohmann::json entry = {{"fingerprint", m.fingerprint},
+                            {"first_seen", m.first_seen},
+                            {"last_seen", m.last_seen},
+                            {"inventory", nlohmann::json::parse(m.inventory_json, nullptr, false)}};
+    entry["calibration"] =
+        m.calibration_json ? nlohmann::json::parse(*m.calibration_json, nullptr, false) : nullptr;
+    array.push_back(std::move(entry));
+  }
+  if (format == "json") {
+    out << array.dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const auto& m : array) {
+    const auto& inv = m["inventory"];
+    out << m["fingerprint"].get<std::string>().substr(0, 12) << "  "
+        << inv.value("hostname", "?") << "  " << inv.value("cpu_model", "?") << "  "
+        << inv.value("cores", 0) << " cores / " << inv.value("threads", 0) << " threads  "
+        << Fixed(inv.value("memory_bytes", 0.0) / (1 << 30), 1) << " GiB  last seen "
+        << m["last_seen"].get<std::string>() << "\n";
+    std::string isa;
+    for (const auto& f : inv.value("isa", nlohmann::json::array())) isa += " " + f.get<std::string>();
+    out << "    isa:" << isa << "\n    " << inv.value("os", "?") << ", kernel "
+        << inv.value("kernel", "?") << "\n";
+    if (auto cal = machine::CalibrationFromJson(m["calibration"]); cal.ok()) {
+      out << "    peaks (1 thread / " << cal->threads << " threads): fp32 "
+          << Fixed(cal->fp32_gflops.one_thread, 1) << " / "
+          << Fixed(cal->fp32_gflops.all_threads, 1) << " GFLOP/s";
+      if (cal->bf16_gflops) {
+        out << ", bf16 " << Fixed(cal->bf16_gflops->one_thread, 1) << " / "
+            << Fixed(cal->bf16_gflops->all_threads, 1) << " GFLOP/s";
+      }
+      if (cal->int8_gops) {
+        out << ", int8 " << Fixed(cal->int8_gops->one_thread, 1) << " / "
+            << Fixed(cal->int8_gops->all_threads, 1) << " GOP/s";
+      }
+      out << ", triad " << Fixed(cal->triad_gbps.one_thread, 1) << " / "
+          << Fixed(cal->triad_gbps.all_threads, 1) << " GB/s\n";
+    } else {
+      out << "    not calibrated\n";
+    }
+  }
+  return kExitOk;
+}
+
+int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto flags = Flags::Parse(args, {"db", "run", "format"});
+  if (!flags.ok()) return Usage(err, flags.status().message());
+  auto format = reports::ParseFormat(flags->GetOr("format", "console"));
+  if (!format.ok()) return Usage(err, format.status().message());
+  if (!flags->Has("db")) return Usage(err, "report needs --db FILE");
+  auto db = OpenExisting(*flags);
+  if (!db.ok()) {
+    err << "effbench report: " << db.status().message() << "\n";
+    return kExitError;
+  }
+  std::string run_id = flags->GetOr("run", "");
+  auto runs = (*db)->Runs();
+  if (!runs.ok()) {
+    err << "effbench report: " << runs.status().message() << "\n";
+    return kExitError;
+  }
+  if (run_id.empty()) {
+    if (runs->empty()) {
+      err << "effbench report: the database holds no run yet (effbench run --db ...)\n";
+      return kExitError;
+    }
+    run_id = runs->front().id;
+  } else {
+    bool known = false;
+    for (const auto& r : *runs) known = known || r.id == run_id;
+    if (!known) {
+      err << "effbench report: no run " << run_id << " in the database; latest runs:\n";
+      for (size_t i = 0; i < runs->size() && i < 5; ++i) {
+        err << "  " << (*runs)[i].id << "  " << (*runs)[i].started_at << "  " << (*runs)[i].suite
+            << "\n";
+      }
+      return kExitError;
+    }
+  }
+  auto records = (*db)->Results(run_id);
+  if (!records.ok()) {
+    err << "effbench report: " << records.status().message() << "\n";
+    return kExitError;
+  }
+  if (*format == reports::Format::kConsole) out << "run " << run_id << "\n";
+  out << reports::RenderEfficiencyTable(*records, *format);
+  return kExitOk;
+}
+
+int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  if (argv.size() < 2) return Usage(err, "no command given");
+  const std::string& command = argv[1];
+  const std::vector<std::string> rest(argv.begin() + 2, argv.end());
+  if (command == "run") return RunCommand(rest, out, err);
+  if (command == "workloads") return WorkloadsCommand(rest, out, err);
+  if (command == "machines") return MachinesCommand(rest, out, err);
+  if (command == "report") return ReportCommand(rest, out, err);
+  if (command == "help" || command == "--help" || command == "-h") {
+    out << kUsage;
+    return kExitOk;
+  }
+  return Usage(err, "unknown command '" + command + "'");
+}
+
+}  // namespace effbench::cli

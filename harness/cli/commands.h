@@ -1,0 +1,24 @@
+// The effbench subcommands. Each takes its arguments (after the command name)
+// and returns the process exit code: 0 ok, 1 error, 2 usage. Results go to
+// `out`, diagnostics and progress to `err`.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace effbench::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;
+inline constexpr int kExitUsage = 2;
+
+int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// Dispatches `effbench <command> ...`; prints usage for none or an unknown one.
+int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err);
+
+}  // namespace effbench::cli

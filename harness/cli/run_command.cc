@@ -1,0 +1,192 @@
+// effbench run: measure a suite on this machine into a results database.
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "harness/cli/commands.h"
+#include "harness/cli/flags.h"
+#include "harness/cli/workload_selection.h"
+#include "harness/energy/energy_meter.h"
+#include "harness/engine/engine.h"
+#include "harness/machine/calibration.h"
+#include "harness/machine/inventory.h"
+#include "harness/store/result_store.h"
+#include "reports/efficiency_table.h"
+
+namespace effbench::cli {
+namespace {
+
+std::string NowIso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// The first line printed by `command`, or empty when it fails.
+std::string FirstLine(const std::string& command) {
+  FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r");
+  if (!pipe) return {};
+  char buf[512] = {};
+  std::string line = fgets(buf, sizeof buf, pipe) ? buf : "";
+  if (pclose(pipe) != 0) return {};
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  return line;
+}
+
+// The revision from the flags, completed from the git checkout in the current
+// directory when there is one.
+result::Revision ResolveRevision(const Flags& flags) {
+  result::Revision rev;
+  const bool in_git = !FirstLine("git rev-parse --is-inside-work-tree").empty();
+  rev.commit = flags.GetOr("commit", in_git ? FirstLine("git rev-parse HEAD") : "");
+  if (rev.commit.empty()) rev.commit = "unknown";
+  rev.repo = flags.GetOr("repo", in_git ? FirstLine("git config --get remote.origin.url") : "");
+  rev.branch = flags.GetOr("branch", in_git ? FirstLine("git rev-parse --abbrev-ref HEAD") : "");
+  if (in_git && rev.commit != "unknown") {
+    const std::string time = FirstLine("git show -s --format=%cI " + rev.commit);
+    if (!time.empty()) rev.time = time;
+  }
+  return rev;
+}
+
+// The stored calibration of this machine, or a fresh one (then stored).
+Result<machine::Calibration> Calibration(store::ResultStore& db, const std::string& fingerprint,
+                                         const machine::Inventory& inv, bool recalibrate,
+                                         std::ostream& err) {
+  if (!recalibrate) {
+    auto stored = db.MachineCalibration(fingerprint);
+    if (!stored.ok()) return stored.status();
+    if (*stored) {
+      auto parsed = machine::CalibrationFromJson(nlohmann::json::parse(**stored, nullptr, false));
+      if (parsed.ok()) return parsed;
+      err << "effbench: stored calibration unreadable (" << parsed.status().message()
+          << "); measuring again\n";
+    }
+  }
+  err << "effbench: calibrating this machine's roofline (fp32/bf16/int8 peaks, STREAM triad)...\n";
+  machine::Calibration cal = machine::Calibrate(inv);
+  const std::string now = NowIso8601();
+  EFFBENCH_RETURN_IF_ERROR(db.UpsertMachine(store::MachineRow{
+      fingerprint, inv.hostname, inv.cpu_model, inv.arch, machine::ToJson(inv).dump(),
+      machine::ToJson(cal).dump(), now, now}));
+  return cal;
+}
+
+}  // namespace
+
+int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto flags = Flags::Parse(args,
+                            {"suite", "workload", "db", "repetitions", "threads", "min-time",
+                             "repo", "commit", "branch", "seed", "format"},
+                            {"recalibrate"});
+  if (!flags.ok()) {
+    err << "effbench run: " << flags.status().message() << "\n";
+    return kExitUsage;
+  }
+  const auto repetitions = flags->GetInt("repetitions", 5, 1, 1000);
+  const auto threads = flags->GetInt("threads", 1, 1, 4096);
+  const auto min_time = flags->GetDouble("min-time", 0.1, 0.001, 3600);
+  const auto seed = flags->GetInt("seed", -1, 0, std::numeric_limits<long>::max());
+  const auto format = reports::ParseFormat(flags->GetOr("format", "console"));
+  for (const Status& s : {repetitions.status(), threads.status(), min_time.status(),
+                          seed.status(), format.status()}) {
+    if (!s.ok()) {
+      err << "effbench run: " << s.message() << "\n";
+      return kExitUsage;
+    }
+  }
+  std::optional<std::string> suite = flags->Get("suite");
+  if (!suite && !flags->Has("workload")) suite = "quick";
+  auto selected = SelectWorkloads(suite, flags->Get("workload"));
+  if (!selected.ok()) {
+    err << "effbench run: " << selected.status().message() << "\n";
+    return kExitUsage;
+  }
+
+  const std::string db_path = flags->GetOr("db", "effbench.db");
+  auto db = store::ResultStore::Open(db_path);
+  if (!db.ok()) {
+    err << "effbench run: " << db.status().message() << "\n";
+    return kExitError;
+  }
+
+  const machine::Inventory inv = machine::Probe();
+  const std::string fingerprint = machine::Fingerprint(inv);
+  const std::string now = NowIso8601();
+  if (Status s = (*db)->UpsertMachine(store::MachineRow{fingerprint, inv.hostname, inv.cpu_model,
+                                                        inv.arch, machine::ToJson(inv).dump(),
+                                                        std::nullopt, now, now});
+      !s.ok()) {
+    err << "effbench run: " << s.message() << "\n";
+    return kExitError;
+  }
+  auto cal = Calibration(**db, fingerprint, inv, flags->Has("recalibrate"), err);
+  if (!cal.ok()) {
+    err << "effbench run: " << cal.status().message() << "\n";
+    return kExitError;
+  }
+
+  engine::EngineOptions options;
+  options.repetitions = static_cast<int>(*repetitions);
+  options.threads = static_cast<int>(*threads);
+  options.min_time_s = *min_time;
+  options.seed = *seed >= 0 ? static_cast<uint64_t>(*seed) : std::random_device{}() & 0x7fffffff;
+  engine::RunContext context{result::NewUuid(), fingerprint, ResolveRevision(*flags), *cal};
+
+  nlohmann::json config = {{"threads", options.threads},     {"repetitions", options.repetitions},
+                           {"min_time_s", options.min_time_s}, {"seed", options.seed},
+                           {"workload", flags->GetOr("workload", "*")}};
+  const std::string suite_name = suite.value_or("custom");
+  if (Status s = (*db)->BeginRun(store::RunRow{context.run_id, fingerprint, context.revision,
+                                               suite_name, now, std::nullopt, config.dump()});
+      !s.ok()) {
+    err << "effbench run: " << s.message() << "\n";
+    return kExitError;
+  }
+
+  auto meter = energy::MakeEnergyMeter();
+  engine::Engine engine(options, context, *meter);
+  const bool tty = isatty(STDERR_FILENO) && &err == &std::cerr;
+  err << "effbench: run " << context.run_id << ": " << selected->size() << " workloads of suite "
+      << suite_name << ", " << options.threads << " thread(s), " << options.repetitions
+      << " repetitions, seed " << options.seed << ", into " << db_path << "\n";
+  size_t failed = 0;
+  const Status run_status = engine.Run(
+      *selected,
+      [&](size_t i, size_t total, const std::string& id) {
+        if (tty) err << "\r\033[K[" << i + 1 << "/" << total << "] " << id << std::flush;
+      },
+      [&](const result::ResultRecord& record) -> Status {
+        failed += !record.ok;
+        auto inserted = (*db)->InsertResults({record});
+        return inserted.ok() ? Status::Ok() : inserted.status();
+      });
+  if (tty) err << "\r\033[K" << std::flush;
+  if (!engine.warning().empty()) err << "effbench: warning: " << engine.warning() << "\n";
+  if (Status s = (*db)->FinishRun(context.run_id, NowIso8601()); !s.ok() || !run_status.ok()) {
+    err << "effbench run: " << (run_status.ok() ? s : run_status).message() << "\n";
+    return kExitError;
+  }
+
+  auto records = (*db)->Results(context.run_id);
+  if (!records.ok()) {
+    err << "effbench run: " << records.status().message() << "\n";
+    return kExitError;
+  }
+  out << reports::RenderEfficiencyTable(*records, *format);
+  if (failed) {
+    err << "effbench run: " << failed << " of " << selected->size()
+        << " workloads failed (see above)\n";
+    return kExitError;
+  }
+  return kExitOk;
+}
+
+}  // namespace effbench::cli

@@ -1,0 +1,287 @@
+#include "harness/machine/calibration.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+namespace effbench::machine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A compute kernel: runs `iterations` loop trips and returns the operations done.
+using ComputeKernel = double (*)(int64_t iterations);
+
+volatile float g_sink_f = 0;
+volatile int g_sink_i = 0;
+
+// Portable fp32 FMA chains through GCC vector extensions (SSE on x86, NEON on Arm).
+double FmaGeneric(int64_t iterations) {
+  typedef float v4 __attribute__((vector_size(16)));
+  v4 acc[8];
+  for (int i = 0; i < 8; ++i) acc[i] = v4{1.f + i, 1.f, 1.f, 1.f};
+  const v4 a = {0.999999f, 0.999999f, 0.999999f, 0.999999f};
+  const v4 b = {1e-7f, 1e-7f, 1e-7f, 1e-7f};
+  for (int64_t it = 0; it < iterations; ++it) {
+    for (int i = 0; i < 8; ++i) acc[i] = acc[i] * a + b;
+    __asm__ volatile("" : "+x"(acc[0]), "+x"(acc[1]), "+x"(acc[2]), "+x"(acc[3]));
+  }
+  float sum = 0;
+  for (int i = 0; i < 8; ++i) sum += acc[i][0];
+  g_sink_f = sum;
+  return static_cast<double>(iterations) * 8 * 4 * 2;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) double FmaAvx2(int64_t iterations) {
+  __m256 acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(1.f + i);
+  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+  for (int64_t it = 0; it < iterations; ++it) {
+    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+  }
+  __m256 sum = acc[0];
+  for (int i = 1; i < 12; ++i) sum = _mm256_add_ps(sum, acc[i]);
+  g_sink_f = _mm256_cvtss_f32(sum);
+  return static_cast<double>(iterations) * 12 * 8 * 2;
+}
+
+__attribute__((target("avx512f"))) double FmaAvx512(int64_t iterations) {
+  __m512 acc[16];
+  for (int i = 0; i < 16; ++i) acc[i] = _mm512_set1_ps(1.f + i);
+  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+  for (int64_t it = 0; it < iterations; ++it) {
+    for (int i = 0; i < 16; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+  }
+  __m512 sum = acc[0];
+  for (int i = 1; i < 16; ++i) sum = _mm512_add_ps(sum, acc[i]);
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sum);
+  g_sink_f = lanes[0];
+  return static_cast<double>(iterations) * 16 * 16 * 2;
+}
+
+__attribute__((target("avx512f,avx512bf16"))) double Bf16DotAvx512(int64_t iterations) {
+  __m512 acc[16];
+  for (int i = 0; i < 16; ++i) acc[i] = _mm512_set1_ps(0.f);
+  const __m512bh a = (__m512bh)_mm512_set1_epi16(0x3f80);  // 1.0 in bf16
+  const __m512bh b = (__m512bh)_mm512_set1_epi16(0x3380);  // ~6e-8
+  for (int64_t it = 0; it < iterations; ++it) {
+    for (int i = 0; i < 16; ++i) acc[i] = _mm512_dpbf16_ps(acc[i], a, b);
+  }
+  __m512 sum = acc[0];
+  for (int i = 1; i < 16; ++i) sum = _mm512_add_ps(sum, acc[i]);
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sum);
+  g_sink_f = lanes[0];
+  return static_cast<double>(iterations) * 16 * 32 * 2;  // 32 MACs per instruction
+}
+
+__attribute__((target("avx512f,avx512vnni"))) double Int8DotAvx512(int64_t iterations) {
+  __m512i acc[16];
+  for (int i = 0; i < 16; ++i) acc[i] = _mm512_setzero_si512();
+  const __m512i a = _mm512_set1_epi8(1), b = _mm512_set1_epi8(-1);
+  for (int64_t it = 0; it < iterations; ++it) {
+    for (int i = 0; i < 16; ++i) acc[i] = _mm512_dpbusd_epi32(acc[i], a, b);
+  }
+  __m512i sum = acc[0];
+  for (int i = 1; i < 16; ++i) sum = _mm512_add_epi32(sum, acc[i]);
+  alignas(64) int lanes[16];
+  _mm512_store_si512(lanes, sum);
+  g_sink_i = lanes[0];
+  return static_cast<double>(iterations) * 16 * 64 * 2;  // 64 MACs per instruction
+}
+#endif
+
+// Runs `kernel` on `threads` threads at once for about `seconds` and returns
+// the aggregate rate in G-operations per second.
+double MeasureCompute(ComputeKernel kernel, int threads, double seconds) {
+  // Size the trip count from a short probe so one trial lasts about `seconds`.
+  int64_t iterations = 1 << 14;
+  for (;;) {
+    const auto t0 = Clock::now();
+    kernel(iterations);
+    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (dt > seconds / 4) {
+      iterations = static_cast<int64_t>(static_cast<double>(iterations) * seconds / dt);
+      break;
+    }
+    iterations *= 4;
+  }
+  std::vector<double> ops(static_cast<size_t>(threads));
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> pool;
+  const auto start_all = [&] {
+    while (ready.load() < threads) std::this_thread::yield();
+    go = true;
+  };
+  Clock::time_point t0;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      ++ready;
+      while (!go.load()) std::this_thread::yield();
+      ops[static_cast<size_t>(t)] = kernel(iterations);
+    });
+  }
+  start_all();
+  t0 = Clock::now();
+  for (auto& th : pool) th.join();
+  const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+  double total = 0;
+  for (double o : ops) total += o;
+  return total / dt / 1e9;
+}
+
+Peak MeasurePeak(ComputeKernel kernel, const std::string& name, const CalibrationOptions& o,
+                 int threads) {
+  Peak p;
+  p.kernel = name;
+  for (int trial = 0; trial < o.trials; ++trial) {
+    p.one_thread = std::max(p.one_thread, MeasureCompute(kernel, 1, o.seconds_per_kernel));
+    p.all_threads = std::max(p.all_threads, MeasureCompute(kernel, threads, o.seconds_per_kernel));
+  }
+  return p;
+}
+
+// STREAM triad a = b + q·c over `threads` threads, each touching its own slice
+// first; returns GB/s counting 24 bytes per element (no write-allocate).
+double MeasureTriad(double* a, const double* b, const double* c, size_t n, int threads) {
+  const double q = 3.0;
+  const auto slice = [&](int t, auto&& body) {
+    const size_t lo = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
+    const size_t hi = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
+    body(lo, hi);
+  };
+  std::vector<std::thread> pool;
+  const auto t0 = Clock::now();
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      slice(t, [&](size_t lo, size_t hi) {
+        for (size_t i = lo; i < hi; ++i) a[i] = b[i] + q * c[i];
+      });
+    });
+  }
+  for (auto& th : pool) th.join();
+  const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+  return 24.0 * static_cast<double>(n) / dt / 1e9;
+}
+
+Peak MeasureStream(const Inventory& inv, const CalibrationOptions& o, int threads,
+                   int64_t* array_bytes) {
+  int64_t llc = 8 << 20;
+  for (const Cache& c : inv.caches) llc = std::max(llc, c.bytes);
+  const size_t n = static_cast<size_t>(4 * llc) / sizeof(double);  // each array 4× the LLC
+  *array_bytes = static_cast<int64_t>(n * sizeof(double));
+  std::unique_ptr<double[]> a(new double[n]), b(new double[n]), c(new double[n]);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {  // first touch by the thread that will use the slice
+    pool.emplace_back([&, t] {
+      const size_t lo = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
+      const size_t hi = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
+      for (size_t i = lo; i < hi; ++i) a[i] = 0, b[i] = 1.0 + static_cast<double>(i % 7), c[i] = 0.5;
+    });
+  }
+  for (auto& th : pool) th.join();
+  Peak p;
+  p.kernel = "stream triad a=b+q*c, 3 x " + std::to_string(*array_bytes >> 20) + " MiB";
+  const int trials = std::max(3, o.trials + 2);
+  for (int trial = 0; trial < trials; ++trial) {
+    p.one_thread = std::max(p.one_thread, MeasureTriad(a.get(), b.get(), c.get(), n, 1));
+    p.all_threads = std::max(p.all_threads, MeasureTriad(a.get(), b.get(), c.get(), n, threads));
+  }
+  g_sink_f = static_cast<float>(a[n / 2]);
+  return p;
+}
+
+nlohmann::json PeakJson(const Peak& p) {
+  return {{"one_thread", p.one_thread}, {"all_threads", p.all_threads}, {"kernel", p.kernel}};
+}
+
+Peak PeakFromJson(const nlohmann::json& j) {
+  return Peak{j.at("one_thread").get<double>(), j.at("all_threads").get<double>(),
+              j.at("kernel").get<std::string>()};
+}
+
+// The peak for `threads` threads: linear from one thread, capped at all threads.
+double PeakAt(const Peak& p, int threads, int all) {
+  if (threads <= 1) return p.one_thread;
+  if (threads >= all) return p.all_threads;
+  return std::min(p.all_threads, p.one_thread * threads);
+}
+
+}  // namespace
+
+Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
+  Calibration cal;
+  cal.threads = o.threads > 0 ? o.threads : std::max(1, inv.threads);
+  cal.fp32_gflops = MeasurePeak(FmaGeneric, "generic 128-bit vector fma x8 chains", o, cal.threads);
+#if defined(__x86_64__)
+  if (inv.HasIsa("avx2") && inv.HasIsa("fma")) {
+    Peak p = MeasurePeak(FmaAvx2, "avx2 vfmadd231ps ymm x12 chains", o, cal.threads);
+    if (p.one_thread > cal.fp32_gflops.one_thread) cal.fp32_gflops = p;
+  }
+  if (inv.HasIsa("avx512f")) {
+    Peak p = MeasurePeak(FmaAvx512, "avx512f vfmadd231ps zmm x16 chains", o, cal.threads);
+    if (p.one_thread > cal.fp32_gflops.one_thread) cal.fp32_gflops = p;
+  }
+  if (inv.HasIsa("avx512_bf16")) {
+    cal.bf16_gflops = MeasurePeak(Bf16DotAvx512, "avx512_bf16 vdpbf16ps zmm x16 chains", o,
+                                  cal.threads);
+  }
+  if (inv.HasIsa("avx512_vnni")) {
+    cal.int8_gops = MeasurePeak(Int8DotAvx512, "avx512_vnni vpdpbusd zmm x16 chains", o,
+                                cal.threads);
+  }
+#endif
+  cal.triad_gbps = MeasureStream(inv, o, cal.threads, &cal.triad_array_bytes);
+  return cal;
+}
+
+nlohmann::json ToJson(const Calibration& c) {
+  nlohmann::json j = {{"threads", c.threads},
+                      {"fp32_gflops", PeakJson(c.fp32_gflops)},
+                      {"triad_gbps", PeakJson(c.triad_gbps)},
+                      {"triad_array_bytes", c.triad_array_bytes}};
+  if (c.bf16_gflops) j["bf16_gflops"] = PeakJson(*c.bf16_gflops);
+  if (c.int8_gops) j["int8_gops"] = PeakJson(*c.int8_gops);
+  return j;
+}
+
+Result<Calibration> CalibrationFromJson(const nlohmann::json& j) {
+  try {
+    Calibration c;
+    c.threads = j.at("threads").get<int>();
+    c.fp32_gflops = PeakFromJson(j.at("fp32_gflops"));
+    c.triad_gbps = PeakFromJson(j.at("triad_gbps"));
+    c.triad_array_bytes = j.value("triad_array_bytes", int64_t{0});
+    if (j.contains("bf16_gflops")) c.bf16_gflops = PeakFromJson(j["bf16_gflops"]);
+    if (j.contains("int8_gops")) c.int8_gops = PeakFromJson(j["int8_gops"]);
+    return c;
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidArgument(std::string("calibration JSON: ") + e.what());
+  }
+}
+
+double AttainableGflops(const Calibration& c, const std::string& precision, int threads,
+                        double flop, double bytes) {
+  const Peak* compute = &c.fp32_gflops;
+  if (precision == "bf16" && c.bf16_gflops) compute = &*c.bf16_gflops;
+  if (precision == "int8" && c.int8_gops) compute = &*c.int8_gops;
+  const double peak = PeakAt(*compute, threads, c.threads);
+  if (bytes <= 0) return peak;
+  const double intensity = flop / bytes;
+  return std::min(peak, intensity * PeakAt(c.triad_gbps, threads, c.threads));
+}
+
+}  // namespace effbench::machine

@@ -1,0 +1,49 @@
+// Machine inventory: what the hardware and software of this machine are, and
+// the fingerprint that identifies them. A changed fingerprint is a new machine.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace effbench::machine {
+
+struct Cache {
+  int level = 0;
+  std::string type;  // Data, Instruction, Unified
+  int64_t bytes = 0;
+};
+
+struct Inventory {
+  std::string hostname;
+  std::string arch;       // x86_64, aarch64
+  std::string cpu_model;  // "AMD EPYC 9R14"
+  int cores = 0;          // physical cores
+  int threads = 0;        // logical CPUs online
+  std::vector<std::string> isa;  // the ISA features effbench cares about, sorted
+  std::vector<Cache> caches;
+  int64_t memory_bytes = 0;
+  std::string os;       // PRETTY_NAME of /etc/os-release
+  std::string kernel;   // uname -r
+  std::string compiler; // compiler that built effbench, with its flags
+  std::vector<std::pair<std::string, std::string>> libraries;  // name, version
+  std::vector<std::string> gpus;  // one line per GPU, empty without CUDA
+
+  bool HasIsa(std::string_view flag) const;
+};
+
+// Probes this machine. Never fails: what cannot be read is left empty.
+Inventory Probe();
+
+// The CPU model and ISA flags from /proc/cpuinfo text (x86 "model name" and
+// "flags", or Arm "Features" and "CPU part"). Exposed for tests.
+void ParseCpuinfo(std::string_view cpuinfo, Inventory& inventory);
+
+nlohmann::json ToJson(const Inventory& inventory);
+
+// sha256 (hex) of the canonical JSON of the inventory.
+std::string Fingerprint(const Inventory& inventory);
+
+}  // namespace effbench::machine

@@ -1,0 +1,38 @@
+// A JSON Schema validator for the subset of draft 2020-12 that effbench's
+// schemas use: type, enum, const, properties, required, additionalProperties
+// (boolean or schema), items, minItems, maxItems, minimum, maximum,
+// exclusiveMinimum, minLength, maxLength, pattern, and if/then/else.
+// Unknown keywords are ignored, as the specification says. No Debian package
+// offers a C++ validator, hence this one.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+
+#include "workloads/common/status.h"
+
+namespace effbench::result {
+
+class JsonSchema {
+ public:
+  // Parses `schema_text`; returns InvalidArgument when it is not JSON.
+  static Result<JsonSchema> Parse(std::string_view schema_text);
+
+  JsonSchema(JsonSchema&&) noexcept;
+  JsonSchema& operator=(JsonSchema&&) noexcept;
+  ~JsonSchema();
+
+  // Returns OK when `instance` is valid, else InvalidArgument naming the first
+  // failing field as a JSON pointer and what was expected there, e.g.
+  // "field /stats/median_ns: expected number, got string".
+  Status Validate(const nlohmann::json& instance) const;
+
+ private:
+  struct Impl;
+  explicit JsonSchema(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace effbench::result

@@ -1,0 +1,146 @@
+#include "harness/result/record.h"
+
+#include <algorithm>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "harness/result/json_schema.h"
+#include "schemas/embedded.h"
+
+namespace effbench::result {
+
+using nlohmann::json;
+
+Stats Summarize(const std::vector<double>& samples) {
+  std::vector<double> sorted = samples;
+  std::sort(sorted.begin(), sorted.end());
+  const size_t n = sorted.size();
+  Stats s;
+  s.median_ns = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+  s.mean_ns = std::accumulate(sorted.begin(), sorted.end(), 0.0) / static_cast<double>(n);
+  double ss = 0;
+  for (double x : sorted) ss += (x - s.mean_ns) * (x - s.mean_ns);
+  s.stddev_ns = n > 1 ? std::sqrt(ss / static_cast<double>(n - 1)) : 0.0;
+  s.cv = s.mean_ns > 0 ? s.stddev_ns / s.mean_ns : 0.0;
+  s.min_ns = sorted.front();
+  s.max_ns = sorted.back();
+  return s;
+}
+
+namespace {
+
+json Optional(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+std::optional<double> OptionalDouble(const json& v) {
+  if (v.is_null()) return std::nullopt;
+  return v.get<double>();
+}
+
+const JsonSchema& ResultSchema() {
+  static const JsonSchema schema = [] {
+    auto parsed = JsonSchema::Parse(schemas::ResultSchemaJson());
+    if (!parsed.ok()) std::abort();  // the embedded schema is part of the build
+    return std::move(parsed).value();
+  }();
+  return schema;
+}
+
+}  // namespace
+
+Status Validate(const json& j) { return ResultSchema().Validate(j).WithContext("result record"); }
+
+json ToJson(const ResultRecord& r) {
+  json params = json::object();
+  for (const auto& [key, value] : r.params) params[key] = value;
+  json variant = {{"precision", r.variant.precision},
+                  {"sparsity", r.variant.sparsity},
+                  {"backend", r.variant.backend}};
+  if (!r.implementation.empty()) variant["implementation"] = r.implementation;
+  json stats = {{"median_ns", nullptr}, {"mean_ns", nullptr}, {"stddev_ns", nullptr},
+                {"cv", nullptr},        {"min_ns", nullptr},  {"max_ns", nullptr}};
+  if (r.stats) {
+    stats = {{"median_ns", r.stats->median_ns}, {"mean_ns", r.stats->mean_ns},
+             {"stddev_ns", r.stats->stddev_ns}, {"cv", r.stats->cv},
+             {"min_ns", r.stats->min_ns},       {"max_ns", r.stats->max_ns}};
+  }
+  return json{
+      {"schema", kResultSchemaId},
+      {"id", r.id},
+      {"run_id", r.run_id},
+      {"name", r.name},
+      {"workload", r.workload},
+      {"params", params},
+      {"variant", variant},
+      {"threads", r.threads},
+      {"machine", r.machine},
+      {"revision",
+       {{"repo", r.revision.repo},
+        {"commit", r.revision.commit},
+        {"branch", r.revision.branch},
+        {"time", r.revision.time ? json(*r.revision.time) : json(nullptr)}}},
+      {"started_at", r.started_at},
+      {"seed", r.seed},
+      {"samples_ns", r.samples_ns},
+      {"stats", stats},
+      {"work", {{"flop", r.flop}, {"bytes", r.bytes}}},
+      {"efficiency",
+       {{"gflops", Optional(r.gflops)},
+        {"gbps", Optional(r.gbps)},
+        {"roofline_fraction", Optional(r.roofline_fraction)}}},
+      {"energy", {{"source", r.energy_source}, {"joules_per_iter", Optional(r.joules_per_iter)}}},
+      {"fidelity",
+       {{"rel_l2", Optional(r.rel_l2)}, {"max_abs", Optional(r.max_abs)}, {"tolerance", r.tolerance}}},
+      {"status", r.ok ? "ok" : "failed"},
+      {"error", r.ok ? json(nullptr) : json(r.error)},
+  };
+}
+
+Result<ResultRecord> FromJson(const json& j) {
+  EFFBENCH_RETURN_IF_ERROR(Validate(j));
+  ResultRecord r;
+  r.id = j["id"];
+  r.run_id = j["run_id"];
+  r.name = j["name"];
+  r.workload = j["workload"];
+  for (const auto& [key, value] : j["params"].items()) r.params.emplace_back(key, value.get<int64_t>());
+  const json& v = j["variant"];
+  r.variant = workloads::Variant{v["precision"], v["sparsity"], v["backend"]};
+  r.implementation = v.value("implementation", "");
+  r.threads = j["threads"];
+  r.machine = j["machine"];
+  const json& rev = j["revision"];
+  r.revision = Revision{rev["repo"], rev["commit"], rev["branch"], std::nullopt};
+  if (!rev["time"].is_null()) r.revision.time = rev["time"].get<std::string>();
+  r.started_at = j.value("started_at", "");
+  r.seed = j.value("seed", uint64_t{0});
+  r.samples_ns = j["samples_ns"].get<std::vector<double>>();
+  const json& st = j["stats"];
+  if (!st["median_ns"].is_null()) {
+    r.stats = Stats{st["median_ns"], st["mean_ns"], st["stddev_ns"],
+                    st["cv"],        st["min_ns"],  st["max_ns"]};
+  }
+  r.flop = j["work"]["flop"];
+  r.bytes = j["work"]["bytes"];
+  const json& e = j["efficiency"];
+  r.gflops = OptionalDouble(e["gflops"]);
+  r.gbps = OptionalDouble(e["gbps"]);
+  r.roofline_fraction = OptionalDouble(e["roofline_fraction"]);
+  r.energy_source = j["energy"]["source"];
+  r.joules_per_iter = OptionalDouble(j["energy"]["joules_per_iter"]);
+  r.rel_l2 = OptionalDouble(j["fidelity"]["rel_l2"]);
+  r.max_abs = OptionalDouble(j["fidelity"]["max_abs"]);
+  r.tolerance = j["fidelity"].value("tolerance", 0.0);
+  r.ok = j["status"] == "ok";
+  if (!j["error"].is_null()) r.error = j["error"];
+  return r;
+}
+
+std::string NewUuid() {
+  thread_local boost::uuids::random_generator generator;
+  return boost::uuids::to_string(generator());
+}
+
+}  // namespace effbench::result

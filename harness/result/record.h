@@ -1,0 +1,72 @@
+// The result record: one measured workload variant on one machine at one
+// revision, with every repetition's sample. Its wire and file form is JSON
+// described by schemas/result.schema.json; every record converted from or to
+// JSON is validated against it.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "workloads/common/status.h"
+#include "workloads/workload.h"
+
+namespace effbench::result {
+
+inline constexpr char kResultSchemaId[] = "effbench.result/1";
+
+struct Revision {
+  std::string repo;
+  std::string commit = "unknown";
+  std::string branch;
+  std::optional<std::string> time;  // ISO 8601 commit time
+};
+
+struct Stats {
+  double median_ns = 0, mean_ns = 0, stddev_ns = 0, cv = 0, min_ns = 0, max_ns = 0;
+};
+
+// Summary statistics of `samples`. REQUIRES: samples is not empty.
+Stats Summarize(const std::vector<double>& samples);
+
+struct ResultRecord {
+  std::string id;      // uuid
+  std::string run_id;  // uuid
+  std::string name;    // gemm.int8/m1024n1024k1024@onednn
+  std::string workload;
+  std::vector<std::pair<std::string, int64_t>> params;
+  workloads::Variant variant;
+  std::string implementation;  // what the backend chose; may be empty
+  int threads = 1;
+  std::string machine;  // fingerprint
+  Revision revision;
+  std::string started_at;
+  uint64_t seed = 0;
+  std::vector<double> samples_ns;  // time per iteration, one per repetition
+  std::optional<Stats> stats;
+  double flop = 0, bytes = 0;
+  std::optional<double> gflops, gbps, roofline_fraction;
+  std::string energy_source = "unavailable";
+  std::optional<double> joules_per_iter;
+  std::optional<double> rel_l2, max_abs;
+  double tolerance = 0;
+  bool ok = false;
+  std::string error;  // why it failed; empty when ok
+};
+
+// Returns the record as JSON. Does not validate; see Validate().
+nlohmann::json ToJson(const ResultRecord& record);
+
+// Validates `j` against the result schema, then converts it.
+Result<ResultRecord> FromJson(const nlohmann::json& j);
+
+// Returns OK when `j` is a valid result record, else an error naming the field.
+Status Validate(const nlohmann::json& j);
+
+// A new random (version 4) uuid, lower-case hex.
+std::string NewUuid();
+
+}  // namespace effbench::result

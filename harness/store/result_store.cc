@@ -1,0 +1,350 @@
+#include "harness/store/result_store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "schemas/embedded.h"
+
+namespace effbench::store {
+namespace {
+
+using nlohmann::json;
+
+// Reads the 100-byte SQLite header of an existing, non-empty file and refuses
+// anything that is not an effbench database, without opening it for writing.
+Status CheckHeader(const std::string& path) {
+  std::error_code ec;
+  if (path == ":memory:" || !std::filesystem::exists(path, ec)) return Status::Ok();
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return Status::InvalidArgument(path + " is not a regular file");
+  }
+  if (std::filesystem::file_size(path, ec) == 0) return Status::Ok();  // new, or WAL not checkpointed
+  std::ifstream in(path, std::ios::binary);
+  unsigned char header[100] = {};
+  in.read(reinterpret_cast<char*>(header), sizeof header);
+  if (in.gcount() < 100 || std::string(reinterpret_cast<char*>(header), 16) !=
+                               std::string("SQLite format 3\0", 16)) {
+    return Status::InvalidArgument(path + " is not an effbench database (not an SQLite file); " +
+                                   "refusing to touch it");
+  }
+  const auto be32 = [&](int at) {
+    return static_cast<int32_t>((uint32_t{header[at]} << 24) | (uint32_t{header[at + 1]} << 16) |
+                                (uint32_t{header[at + 2]} << 8) | uint32_t{header[at + 3]});
+  };
+  if (be32(68) != kApplicationId) {
+    char id[16];
+    std::snprintf(id, sizeof id, "0x%08x", static_cast<uint32_t>(be32(68)));
+    return Status::InvalidArgument(path + " is an SQLite database but not an effbench one " +
+                                   "(application_id " + id + "); refusing to touch it");
+  }
+  return Status::Ok();
+}
+
+std::string Str(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
+std::optional<std::string> OptStr(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getString();
+}
+template <typename T>
+void BindOptional(SQLite::Statement& s, int index, const std::optional<T>& v) {
+  if (v) {
+    s.bind(index, *v);
+  } else {
+    s.bind(index);
+  }
+}
+
+}  // namespace
+
+struct ResultStore::Impl {
+  explicit Impl(const std::string& path)
+      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {}
+
+  Status Migrate();
+
+  SQLite::Database db;
+  int schema_version = 0;
+  std::unique_ptr<SQLite::Statement> insert_result, insert_sample;
+};
+
+Status ResultStore::Impl::Migrate() {
+  const int app_id = db.execAndGet("PRAGMA application_id").getInt();
+  int version = db.execAndGet("PRAGMA user_version").getInt();
+  const int objects = db.execAndGet("SELECT count(*) FROM sqlite_master").getInt();
+  if (app_id != kApplicationId && (app_id != 0 || version != 0 || objects != 0)) {
+    return Status::InvalidArgument("not an effbench database (application_id " +
+                                   std::to_string(app_id) + "); refusing to touch it");
+  }
+  const auto& migrations = schemas::Migrations();
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  if (version > latest) {
+    return Status::FailedPrecondition("database schema version " + std::to_string(version) +
+                                      " is newer than this effbench knows (" +
+                                      std::to_string(latest) + "); upgrade effbench");
+  }
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec("PRAGMA synchronous=NORMAL");
+  db.exec("PRAGMA foreign_keys=ON");
+  db.exec("PRAGMA busy_timeout=5000");
+  for (const schemas::Migration& m : migrations) {
+    if (m.version <= version) continue;
+    SQLite::Transaction tx(db);
+    db.exec(std::string(m.sql));
+    db.exec("PRAGMA application_id=" + std::to_string(kApplicationId));
+    db.exec("PRAGMA user_version=" + std::to_string(m.version));
+    tx.commit();
+    version = m.version;
+  }
+  schema_version = version;
+  return Status::Ok();
+}
+
+ResultStore::ResultStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ResultStore::~ResultStore() = default;
+
+Result<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path) {
+  EFFBENCH_RETURN_IF_ERROR(CheckHeader(path));
+  try {
+    auto impl = std::make_unique<Impl>(path);
+    EFFBENCH_RETURN_IF_ERROR(impl->Migrate().WithContext(path));
+    impl->insert_result = std::make_unique<SQLite::Statement>(
+        impl->db,
+        "INSERT OR IGNORE INTO results (id, run_id, name, workload, precision, sparsity, backend,"
+        " threads, status, error, median_ns, mean_ns, stddev_ns, cv, min_ns, max_ns, gflops,"
+        " gbps, roofline_fraction, joules_per_iter, rel_l2, record)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    impl->insert_sample = std::make_unique<SQLite::Statement>(
+        impl->db, "INSERT INTO samples (result_id, repetition, ns) VALUES (?,?,?)");
+    return std::unique_ptr<ResultStore>(new ResultStore(std::move(impl)));
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(path + ": " + e.what());
+  }
+}
+
+int ResultStore::SchemaVersion() const { return impl_->schema_version; }
+
+Status ResultStore::UpsertMachine(const MachineRow& m) {
+  try {
+    SQLite::Statement s(impl_->db,
+                        "INSERT INTO machines (fingerprint, hostname, cpu_model, arch, inventory,"
+                        " calibration, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?)"
+                        " ON CONFLICT(fingerprint) DO UPDATE SET last_seen = excluded.last_seen,"
+                        " calibration = coalesce(excluded.calibration, calibration)");
+    s.bind(1, m.fingerprint);
+    s.bind(2, m.hostname);
+    s.bind(3, m.cpu_model);
+    s.bind(4, m.arch);
+    s.bind(5, m.inventory_json);
+    BindOptional(s, 6, m.calibration_json);
+    s.bind(7, m.first_seen);
+    s.bind(8, m.last_seen);
+    s.exec();
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(std::string("store machine: ") + e.what());
+  }
+}
+
+Result<std::optional<std::string>> ResultStore::MachineCalibration(const std::string& fingerprint) {
+  try {
+    SQLite::Statement s(impl_->db, "SELECT calibration FROM machines WHERE fingerprint = ?");
+    s.bind(1, fingerprint);
+    if (!s.executeStep()) return std::optional<std::string>();
+    return OptStr(s.getColumn(0));
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(std::string("read calibration: ") + e.what());
+  }
+}
+
+Result<std::vector<MachineRow>> ResultStore::Machines() {
+  try {
+    std::vector<MachineRow> rows;
+    SQLite::Statement s(impl_->db,
+                        "SELECT fingerprint, hostname, cpu_model, arch, inventory, calibration,"
+                        " first_seen, last_seen FROM machines ORDER BY last_seen DESC");
+    while (s.executeStep()) {
+      rows.push_back(MachineRow{Str(s.getColumn(0)), Str(s.getColumn(1)), Str(s.getColumn(2)),
+                                Str(s.getColumn(3)), Str(s.getColumn(4)), OptStr(s.getColumn(5)),
+                                Str(s.getColumn(6)), Str(s.getColumn(7))});
+    }
+    return rows;
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(std::string("read machines: ") + e.what());
+  }
+}
+
+Status ResultStore::BeginRun(const RunRow& run) {
+  try {
+    SQLite::Transaction tx(impl_->db);
+    SQLite::Statement rev(impl_->db,
+                          "INSERT INTO revisions (repo, commit_sha, branch, commit_time)"
+                          " VALUES (?,?,?,?) ON CONFLICT(repo, commit_sha, branch)"
+                          " DO UPDATE SET commit_time = coalesce(excluded.commit_time, commit_time)"
+                          " RETURNING id");
+    rev.bind(1, run.revision.repo);
+    rev.bind(2, run.revision.commit);
+    rev.bind(3, run.revision.branch);
+    BindOptional(rev, 4, run.revision.time);
+    if (!rev.executeStep()) return Status::Internal("revision upsert returned no id");
+    const int64_t revision_id = rev.getColumn(0).getInt64();
+    rev.reset();
+
+    SQLite::Statement s(impl_->db,
+                        "INSERT INTO runs (id, machine_id, revision_id, suite, started_at, config)"
+                        " SELECT ?, id, ?, ?, ?, ? FROM machines WHERE fingerprint = ?");
+    s.bind(1, run.id);
+    s.bind(2, revision_id);
+    s.bind(3, run.suite);
+    s.bind(4, run.started_at);
+    s.bind(5, run.config_json);
+    s.bind(6, run.machine_fingerprint);
+    if (s.exec() != 1) {
+      return Status::NotFound("run " + run.id + ": machine " + run.machine_fingerprint +
+                              " is not in the database");
+    }
+    tx.commit();
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError("begin run " + run.id + ": " + e.what());
+  }
+}
+
+Status ResultStore::FinishRun(const std::string& run_id, const std::string& finished_at) {
+  try {
+    SQLite::Statement s(impl_->db, "UPDATE runs SET finished_at = ? WHERE id = ?");
+    s.bind(1, finished_at);
+    s.bind(2, run_id);
+    if (s.exec() != 1) return Status::NotFound("no run " + run_id);
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError("finish run " + run_id + ": " + e.what());
+  }
+}
+
+Result<std::vector<RunRow>> ResultStore::Runs() {
+  try {
+    std::vector<RunRow> rows;
+    SQLite::Statement s(
+        impl_->db,
+        "SELECT r.id, m.fingerprint, v.repo, v.commit_sha, v.branch, v.commit_time, r.suite,"
+        " r.started_at, r.finished_at, r.config,"
+        " (SELECT count(*) FROM results WHERE run_id = r.id AND status = 'ok'),"
+        " (SELECT count(*) FROM results WHERE run_id = r.id AND status = 'failed')"
+        " FROM runs r JOIN machines m ON m.id = r.machine_id"
+        " JOIN revisions v ON v.id = r.revision_id ORDER BY r.started_at DESC, r.rowid DESC");
+    while (s.executeStep()) {
+      RunRow row;
+      row.id = Str(s.getColumn(0));
+      row.machine_fingerprint = Str(s.getColumn(1));
+      row.revision = result::Revision{Str(s.getColumn(2)), Str(s.getColumn(3)),
+                                      Str(s.getColumn(4)), OptStr(s.getColumn(5))};
+      row.suite = Str(s.getColumn(6));
+      row.started_at = Str(s.getColumn(7));
+      row.finished_at = OptStr(s.getColumn(8));
+      row.config_json = Str(s.getColumn(9));
+      row.results_ok = s.getColumn(10).getInt64();
+      row.results_failed = s.getColumn(11).getInt64();
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(std::string("read runs: ") + e.what());
+  }
+}
+
+Result<size_t> ResultStore::InsertResults(const std::vector<result::ResultRecord>& records) {
+  std::vector<json> docs;
+  docs.reserve(records.size());
+  for (const auto& r : records) {
+    json doc = result::ToJson(r);
+    EFFBENCH_RETURN_IF_ERROR(result::Validate(doc).WithContext("result " + r.id));
+    doc.erase("samples_ns");  // kept row by row in the samples table
+    docs.push_back(std::move(doc));
+  }
+  try {
+    size_t inserted = 0;
+    SQLite::Transaction tx(impl_->db);
+    SQLite::Statement& ins = *impl_->insert_result;
+    SQLite::Statement& smp = *impl_->insert_sample;
+    for (size_t i = 0; i < records.size(); ++i) {
+      const result::ResultRecord& r = records[i];
+      const std::optional<result::Stats>& st = r.stats;
+      ins.reset();
+      ins.clearBindings();
+      ins.bind(1, r.id);
+      ins.bind(2, r.run_id);
+      ins.bind(3, r.name);
+      ins.bind(4, r.workload);
+      ins.bind(5, r.variant.precision);
+      ins.bind(6, r.variant.sparsity);
+      ins.bind(7, r.variant.backend);
+      ins.bind(8, r.threads);
+      ins.bind(9, r.ok ? "ok" : "failed");
+      if (!r.ok) ins.bind(10, r.error);
+      if (st) {
+        ins.bind(11, st->median_ns);
+        ins.bind(12, st->mean_ns);
+        ins.bind(13, st->stddev_ns);
+        ins.bind(14, st->cv);
+        ins.bind(15, st->min_ns);
+        ins.bind(16, st->max_ns);
+      }
+      BindOptional(ins, 17, r.gflops);
+      BindOptional(ins, 18, r.gbps);
+      BindOptional(ins, 19, r.roofline_fraction);
+      BindOptional(ins, 20, r.joules_per_iter);
+      BindOptional(ins, 21, r.rel_l2);
+      ins.bind(22, docs[i].dump());
+      if (ins.exec() == 0) continue;  // already stored: idempotent by id
+      ++inserted;
+      for (size_t rep = 0; rep < r.samples_ns.size(); ++rep) {
+        smp.reset();
+        smp.bind(1, r.id);
+        smp.bind(2, static_cast<int64_t>(rep));
+        smp.bind(3, r.samples_ns[rep]);
+        smp.exec();
+      }
+    }
+    tx.commit();
+    return inserted;
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(std::string("insert results: ") + e.what());
+  }
+}
+
+Result<std::vector<result::ResultRecord>> ResultStore::Results(const std::string& run_id) {
+  try {
+    std::vector<result::ResultRecord> out;
+    SQLite::Statement s(impl_->db,
+                        "SELECT id, record FROM results WHERE (?1 = '' OR run_id = ?1)"
+                        " ORDER BY rowid");
+    SQLite::Statement samples(impl_->db,
+                              "SELECT ns FROM samples WHERE result_id = ? ORDER BY repetition");
+    s.bind(1, run_id);
+    while (s.executeStep()) {
+      const std::string id = Str(s.getColumn(0));
+      json doc;
+      try {
+        doc = json::parse(Str(s.getColumn(1)));
+      } catch (const json::exception& e) {
+        return Status::InvalidArgument("stored result " + id + " is not valid JSON: " + e.what());
+      }
+      json ns = json::array();
+      samples.reset();
+      samples.bind(1, id);
+      while (samples.executeStep()) ns.push_back(samples.getColumn(0).getDouble());
+      doc["samples_ns"] = std::move(ns);
+      auto record = result::FromJson(doc);
+      if (!record.ok()) return record.status().WithContext("stored result " + id);
+      out.push_back(std::move(record).value());
+    }
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(std::string("read results: ") + e.what());
+  }
+}
+
+}  // namespace effbench::store

@@ -1,0 +1,84 @@
+// The SQLite results database: machines, revisions, runs, results and every
+// repetition's sample.
+//
+// The file is opened in WAL mode and migrated with the numbered SQL files of
+// schemas/sql (tracked by PRAGMA user_version); it carries effbench's
+// application_id, so a file that is not an effbench database is refused
+// without being written to. Writes are batched in transactions that roll back
+// unless committed. Not thread-safe: one ResultStore per thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/result/record.h"
+#include "workloads/common/status.h"
+
+namespace effbench::store {
+
+inline constexpr int32_t kApplicationId = 0x45464642;  // "EFFB"
+
+struct MachineRow {
+  std::string fingerprint;
+  std::string hostname;
+  std::string cpu_model;
+  std::string arch;
+  std::string inventory_json;
+  std::optional<std::string> calibration_json;
+  std::string first_seen;
+  std::string last_seen;
+};
+
+struct RunRow {
+  std::string id;
+  std::string machine_fingerprint;
+  result::Revision revision;
+  std::string suite;
+  std::string started_at;
+  std::optional<std::string> finished_at;
+  std::string config_json;
+  int64_t results_ok = 0;      // filled by Runs()
+  int64_t results_failed = 0;  // filled by Runs()
+};
+
+class ResultStore {
+ public:
+  // Opens (creating if absent) the database at `path`, or ":memory:".
+  // Refuses, untouched, a file that is not an effbench database or was written
+  // by a newer schema.
+  static Result<std::unique_ptr<ResultStore>> Open(const std::string& path);
+  ~ResultStore();
+
+  // The schema version after migration.
+  int SchemaVersion() const;
+
+  // Inserts the machine, or updates its last_seen (and its calibration when
+  // the row carries one).
+  Status UpsertMachine(const MachineRow& machine);
+  // The stored calibration JSON of a machine, nullopt if none.
+  Result<std::optional<std::string>> MachineCalibration(const std::string& fingerprint);
+  Result<std::vector<MachineRow>> Machines();
+
+  // Records the start of a run. REQUIRES: its machine was upserted.
+  Status BeginRun(const RunRow& run);
+  Status FinishRun(const std::string& run_id, const std::string& finished_at);
+  // Runs, newest first.
+  Result<std::vector<RunRow>> Runs();
+
+  // Validates every record, then inserts them with their samples in one
+  // transaction; a record whose id is already stored is skipped (ingest is
+  // idempotent). Returns how many were new. Nothing is written on error.
+  Result<size_t> InsertResults(const std::vector<result::ResultRecord>& records);
+  // The records of `run_id` (all runs when empty), validated on the way out.
+  Result<std::vector<result::ResultRecord>> Results(const std::string& run_id);
+
+ private:
+  struct Impl;
+  explicit ResultStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace effbench::store

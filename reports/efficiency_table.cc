@@ -1,0 +1,214 @@
+#include "reports/efficiency_table.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+
+namespace effbench::reports {
+namespace {
+
+using result::ResultRecord;
+
+struct Row {
+  std::vector<std::string> cells;
+};
+
+std::string Fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+// A time with a unit chosen for its size: 812 ns, 41.3 us, 2.05 ms, 1.20 s.
+std::string Duration(double ns) {
+  if (ns < 1e3) return Fixed(ns, 0) + " ns";
+  if (ns < 1e6) return Fixed(ns / 1e3, ns < 1e4 ? 2 : 1) + " us";
+  if (ns < 1e9) return Fixed(ns / 1e6, ns < 1e7 ? 2 : 1) + " ms";
+  return Fixed(ns / 1e9, 2) + " s";
+}
+
+std::string Scientific(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1e", v);
+  return buf;
+}
+
+std::string OrDash(const std::optional<double>& v, const auto& format) {
+  return v ? format(*v) : std::string("-");
+}
+
+// The key that pairs a result with its fp32 baseline: same family, shape,
+// sparsity, backend and threads.
+std::string BaselineKey(const ResultRecord& r) {
+  std::string key = r.workload + "|" + r.variant.sparsity + "|" + r.variant.backend + "|" +
+                    std::to_string(r.threads);
+  for (const auto& [k, v] : r.params) key += "|" + k + "=" + std::to_string(v);
+  return key;
+}
+
+std::string Shape(const ResultRecord& r) {
+  std::string s;
+  for (const auto& [k, v] : r.params) s += (s.empty() ? "" : " ") + k + "=" + std::to_string(v);
+  return s;
+}
+
+const std::vector<std::string> kHeader = {"workload",  "shape",   "precision", "backend",
+                                          "threads",   "median",  "cv",        "GFLOP/s",
+                                          "GB/s",      "roofline", "vs fp32",  "rel_l2",
+                                          "J/iter"};
+
+std::vector<Row> BuildRows(const std::vector<ResultRecord>& records) {
+  std::map<std::string, double> fp32_median;
+  for (const auto& r : records) {
+    if (r.ok && r.variant.precision == "fp32") fp32_median[BaselineKey(r)] = r.stats->median_ns;
+  }
+  std::vector<Row> rows;
+  for (const auto& r : records) {
+    if (!r.ok) continue;
+    std::string speedup = "-";
+    if (auto it = fp32_median.find(BaselineKey(r)); it != fp32_median.end()) {
+      speedup = Fixed(it->second / r.stats->median_ns, 2) + "x";
+    }
+    rows.push_back(Row{{
+        r.workload + "." + r.variant.precision,
+        Shape(r),
+        r.variant.precision,
+        r.variant.backend,
+        std::to_string(r.threads),
+        Duration(r.stats->median_ns),
+        Fixed(100 * r.stats->cv, 1) + "%",
+        OrDash(r.gflops, [](double v) { return Fixed(v, 1); }),
+        OrDash(r.gbps, [](double v) { return Fixed(v, 1); }),
+        OrDash(r.roofline_fraction, [](double v) { return Fixed(100 * v, 1) + "%"; }),
+        speedup,
+        OrDash(r.rel_l2, Scientific),
+        OrDash(r.joules_per_iter, [](double v) { return Scientific(v); }),
+    }});
+  }
+  return rows;
+}
+
+std::string Console(const std::vector<ResultRecord>& records) {
+  const std::vector<Row> rows = BuildRows(records);
+  std::vector<size_t> width(kHeader.size());
+  for (size_t c = 0; c < kHeader.size(); ++c) {
+    width[c] = kHeader[c].size();
+    for (const Row& row : rows) width[c] = std::max(width[c], row.cells[c].size());
+  }
+  std::ostringstream out;
+  const auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t c = 0; c < cells.size(); ++c) {
+      const bool left = c < 4;
+      const std::string pad(width[c] - cells[c].size(), ' ');
+      out << (c ? "  " : "") << (left ? cells[c] + pad : pad + cells[c]);
+    }
+    out << "\n";
+  };
+  line(kHeader);
+  for (const Row& row : rows) line(row.cells);
+  size_t failed = 0;
+  for (const auto& r : records) failed += !r.ok;
+  if (failed) {
+    out << "\n" << failed << " failed:\n";
+    for (const auto& r : records) {
+      if (!r.ok) out << "  " << r.name << ": " << r.error << "\n";
+    }
+  }
+  const std::string energy = records.empty() ? "unavailable" : records.front().energy_source;
+  out << "\nmedian of " << (records.empty() ? 0 : records.front().samples_ns.size())
+      << " repetitions; cv = stddev/mean; roofline = achieved / min(peak, intensity x triad "
+         "bandwidth) measured on this machine; vs fp32 = fp32 median / this median; energy: "
+      << energy << "\n";
+  return out.str();
+}
+
+std::string Escape(const std::string& s, char sep) {
+  if (sep == ',' && s.find_first_of(",\"\n") != std::string::npos) {
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  }
+  if (sep == '|') {
+    std::string q;
+    for (char c : s) q += c == '|' ? std::string("\\|") : std::string(1, c);
+    return q;
+  }
+  return s;
+}
+
+std::string Markdown(const std::vector<ResultRecord>& records) {
+  std::ostringstream out;
+  const auto line = [&](const std::vector<std::string>& cells) {
+    out << "|";
+    for (const auto& c : cells) out << " " << Escape(c, '|') << " |";
+    out << "\n";
+  };
+  line(kHeader);
+  out << "|";
+  for (size_t c = 0; c < kHeader.size(); ++c) out << (c < 4 ? " --- |" : " ---: |");
+  out << "\n";
+  for (const Row& row : BuildRows(records)) line(row.cells);
+  for (const auto& r : records) {
+    if (!r.ok) out << "\n**failed** `" << r.name << "`: " << Escape(r.error, '|') << "\n";
+  }
+  return out.str();
+}
+
+std::string Csv(const std::vector<ResultRecord>& records) {
+  std::ostringstream out;
+  out << "id,run_id,name,workload,precision,sparsity,backend,threads,status,median_ns,mean_ns,"
+         "stddev_ns,cv,min_ns,max_ns,repetitions,flop,bytes,gflops,gbps,roofline_fraction,"
+         "rel_l2,max_abs,energy_source,joules_per_iter,error\n";
+  const auto opt = [](const std::optional<double>& v) {
+    return v ? Fixed(*v, 6) : std::string();
+  };
+  for (const auto& r : records) {
+    const auto st = r.stats;
+    out << r.id << ',' << r.run_id << ',' << Escape(r.name, ',') << ',' << r.workload << ','
+        << r.variant.precision << ',' << r.variant.sparsity << ',' << r.variant.backend << ','
+        << r.threads << ',' << (r.ok ? "ok" : "failed") << ','
+        << (st ? Fixed(st->median_ns, 1) : "") << ',' << (st ? Fixed(st->mean_ns, 1) : "") << ','
+        << (st ? Fixed(st->stddev_ns, 1) : "") << ',' << (st ? Fixed(st->cv, 6) : "") << ','
+        << (st ? Fixed(st->min_ns, 1) : "") << ',' << (st ? Fixed(st->max_ns, 1) : "") << ','
+        << r.samples_ns.size() << ',' << Fixed(r.flop, 0) << ',' << Fixed(r.bytes, 0) << ','
+        << opt(r.gflops) << ',' << opt(r.gbps) << ',' << opt(r.roofline_fraction) << ','
+        << (r.rel_l2 ? Scientific(*r.rel_l2) : "") << ','
+        << (r.max_abs ? Scientific(*r.max_abs) : "") << ',' << r.energy_source << ','
+        << (r.joules_per_iter ? Scientific(*r.joules_per_iter) : "") << ','
+        << Escape(r.error, ',') << "\n";
+  }
+  return out.str();
+}
+
+std::string Json(const std::vector<ResultRecord>& records) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& r : records) array.push_back(result::ToJson(r));
+  return array.dump(2) + "\n";
+}
+
+}  // namespace
+
+Result<Format> ParseFormat(std::string_view name) {
+  if (name == "console") return Format::kConsole;
+  if (name == "markdown") return Format::kMarkdown;
+  if (name == "csv") return Format::kCsv;
+  if (name == "json") return Format::kJson;
+  return Status::InvalidArgument("unknown format '" + std::string(name) +
+                                 "' (known: console, markdown, csv, json)");
+}
+
+std::string RenderEfficiencyTable(const std::vector<ResultRecord>& records, Format format) {
+  switch (format) {
+    case Format::kConsole: return Console(records);
+    case Format::kMarkdown: return Markdown(records);
+    case Format::kCsv: return Csv(records);
+    case Format::kJson: return Json(records);
+  }
+  return {};
+}
+
+}  // namespace effbench::reports

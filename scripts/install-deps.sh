@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything effbench needs to build and test, from Debian packages.
+# Idempotent: packages already installed are skipped, and apt is not touched at
+# all when nothing is missing. Run as root (or with sudo available).
+set -euo pipefail
+
+packages=(
+  cmake make g++ pkg-config ccache
+  libbenchmark-dev
+  libsqlite3-dev libsqlitecpp-dev
+  libboost1.81-dev
+  nlohmann-json3-dev
+  catch2
+  libdnnl-dev ocl-icd-opencl-dev opencl-c-headers  # dnnl-config.cmake asks for OpenCL
+  libssl-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

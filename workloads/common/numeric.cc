@@ -1,0 +1,68 @@
+#include "workloads/common/numeric.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace effbench::workloads {
+
+bf16_t FloatToBf16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  if (std::isnan(value)) return static_cast<bf16_t>((bits >> 16) | 0x40);
+  const uint32_t rounding_bias = 0x7fff + ((bits >> 16) & 1);
+  return static_cast<bf16_t>((bits + rounding_bias) >> 16);
+}
+
+float Bf16ToFloat(bf16_t value) {
+  const uint32_t bits = static_cast<uint32_t>(value) << 16;
+  float out;
+  std::memcpy(&out, &bits, sizeof out);
+  return out;
+}
+
+QuantParams ChooseAsymmetricU8(std::span<const float> x) {
+  float lo = 0, hi = 0;  // the range always holds zero, so zero is exact
+  for (float v : x) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  QuantParams p;
+  p.scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;
+  p.zero_point = std::clamp(static_cast<int32_t>(std::lround(-lo / p.scale)), 0, 255);
+  return p;
+}
+
+QuantParams ChooseSymmetricS8(std::span<const float> x) {
+  float amax = 0;
+  for (float v : x) amax = std::max(amax, std::fabs(v));
+  return QuantParams{amax > 0 ? amax / 127.0f : 1.0f, 0};
+}
+
+void QuantizeU8(std::span<const float> x, QuantParams p, std::span<uint8_t> out) {
+  for (size_t i = 0; i < x.size(); ++i) {
+    const long q = std::lround(x[i] / p.scale) + p.zero_point;
+    out[i] = static_cast<uint8_t>(std::clamp<long>(q, 0, 255));
+  }
+}
+
+void QuantizeS8(std::span<const float> x, QuantParams p, std::span<int8_t> out) {
+  for (size_t i = 0; i < x.size(); ++i) {
+    const long q = std::lround(x[i] / p.scale) + p.zero_point;
+    out[i] = static_cast<int8_t>(std::clamp<long>(q, -127, 127));
+  }
+}
+
+void ErrorAccumulator::Add(double out, double ref) {
+  const double d = out - ref;
+  err2 += d * d;
+  ref2 += ref * ref;
+  max_abs = std::max(max_abs, std::fabs(d));
+}
+
+double ErrorAccumulator::RelL2() const {
+  if (ref2 == 0) return err2 == 0 ? 0 : INFINITY;
+  return std::sqrt(err2 / ref2);
+}
+
+}  // namespace effbench::workloads

@@ -1,0 +1,42 @@
+// Number formats shared by the reference kernels and the backends: bfloat16
+// rounding and the int8 affine quantization of gemmlowp/TFLite
+// (real = scale * (q - zero_point), zero exactly representable).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+namespace effbench::workloads {
+
+// bfloat16 as its raw 16 bits (the upper half of an IEEE float).
+using bf16_t = uint16_t;
+
+// Rounds to the nearest bfloat16, ties to even; NaN stays NaN.
+bf16_t FloatToBf16(float value);
+float Bf16ToFloat(bf16_t value);
+
+// Per-tensor affine quantization parameters.
+struct QuantParams {
+  float scale = 1;
+  int32_t zero_point = 0;
+};
+
+// Asymmetric uint8 parameters covering [min(x), max(x)] and zero.
+QuantParams ChooseAsymmetricU8(std::span<const float> x);
+// Symmetric int8 parameters: zero point 0, range [-127, 127] (TFLite weights).
+QuantParams ChooseSymmetricS8(std::span<const float> x);
+
+void QuantizeU8(std::span<const float> x, QuantParams p, std::span<uint8_t> out);
+void QuantizeS8(std::span<const float> x, QuantParams p, std::span<int8_t> out);
+
+// Accumulates the squared error and the largest absolute error of `out`
+// against `ref`; the relative L2 error is sqrt(err2 / ref2).
+struct ErrorAccumulator {
+  double err2 = 0;
+  double ref2 = 0;
+  double max_abs = 0;
+  void Add(double out, double ref);
+  double RelL2() const;
+};
+
+}  // namespace effbench::workloads

@@ -1,0 +1,69 @@
+// GEMM workloads: C[M×N] = A[M×K] · B[K×N], row-major, A the activations and B
+// the weights, in fp32, bf16 (bf16 inputs, fp32 accumulate and output) and int8
+// (u8 activations with a zero point × s8 symmetric weights → s32, the
+// gemmlowp/TFLite convention; real C = scale_a·scale_b·C_s32).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "workloads/common/numeric.h"
+#include "workloads/common/status.h"
+#include "workloads/workload.h"
+
+namespace effbench::workloads::gemm {
+
+struct Shape {
+  int64_t m = 0, n = 0, k = 0;
+};
+
+enum class Precision { kFp32, kBf16, kInt8 };
+const char* PrecisionName(Precision p);
+
+// The real-valued inputs of one GEMM and the forms its precision consumes.
+struct Operands {
+  Shape shape;
+  Precision precision = Precision::kFp32;
+  std::vector<float> a, b;  // real values: A ~ U(-0.25, 1), B ~ U(-1, 1)
+  std::vector<bf16_t> a_bf16, b_bf16;
+  std::vector<uint8_t> a_u8;
+  std::vector<int8_t> b_s8;
+  QuantParams qa, qb;
+  std::vector<float> c_f32;    // output of fp32 and bf16
+  std::vector<int32_t> c_s32;  // output of int8
+};
+
+// Allocates and fills `ops` with seeded random inputs for `shape` at `precision`.
+void FillOperands(Shape shape, Precision precision, uint64_t seed, Operands& ops);
+
+// Checks the output in `ops` (computed by some backend) against references
+// computed here in float64/int64 on sampled rows (all rows for small shapes):
+// the kernel check compares with the exact product of the inputs the kernel
+// consumed (bf16-rounded or quantized) and fails on anything beyond fp32
+// rounding (int8: any difference); the fidelity compares with the product of
+// the real-valued inputs.
+Result<Fidelity> Verify(const Operands& ops, uint64_t seed);
+
+// The largest relative L2 error against the real-valued product accepted for
+// each precision.
+double Tolerance(Precision p);
+
+// A backend's GEMM on prepared operands (weights may be packed at creation).
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  virtual void Run(Operands& ops) = 0;
+  virtual std::string Implementation() const { return {}; }
+};
+
+// Portable C++ reference kernels: the correctness oracle, single-threaded.
+std::unique_ptr<Kernel> MakeRefKernel();
+// oneDNN matmul primitives, weights reordered once to the primitive's layout.
+Result<std::unique_ptr<Kernel>> MakeOnednnKernel(const Operands& ops, int threads);
+
+// The GEMM workloads of the catalog.
+std::vector<WorkloadSpec> Workloads();
+
+}  // namespace effbench::workloads::gemm

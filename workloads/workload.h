@@ -1,0 +1,65 @@
+// The workload model: what a workload is, how it is prepared, verified and run.
+//
+// A WorkloadSpec names one op at fixed shapes in one variant (precision,
+// sparsity, backend), says how much work one run does, and prepares a
+// PreparedWorkload. A prepared workload first proves it is right (Verify), then
+// is timed (RunOnce). Nothing here depends on the harness.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "workloads/common/status.h"
+
+namespace effbench::workloads {
+
+struct Variant {
+  std::string precision;           // fp32, bf16, int8
+  std::string sparsity = "dense";  // dense, unstructured50, 2:4, ...
+  std::string backend;             // ref, onednn, cuda
+};
+
+// How far an output is from the float64 reference computed on the same
+// real-valued inputs, and how far it may be for its precision.
+struct Fidelity {
+  double rel_l2 = 0;     // ||out - ref||_2 / ||ref||_2
+  double max_abs = 0;    // max |out - ref|
+  double tolerance = 0;  // the largest rel_l2 accepted for this precision
+  bool within_tolerance() const { return rel_l2 <= tolerance; }
+};
+
+struct RunConfig {
+  int threads = 1;     // threads the backend may use
+  uint64_t seed = 42;  // seeds every random input of this run
+};
+
+class PreparedWorkload {
+ public:
+  virtual ~PreparedWorkload() = default;
+  // Fills fresh random inputs, runs once and compares the output with the
+  // float64 reference. Returns an error when the kernel's output is wrong
+  // beyond rounding (the kernel is broken), otherwise its fidelity.
+  virtual Result<Fidelity> Verify() = 0;
+  // One iteration of the timed work. REQUIRES: Verify() succeeded.
+  virtual void RunOnce() = 0;
+  // The implementation the backend chose (e.g. oneDNN's "brg:avx512_core_vnni"),
+  // empty when there is no choice to report.
+  virtual std::string Implementation() const { return {}; }
+};
+
+struct WorkloadSpec {
+  std::string id;      // full id: gemm.int8/m1024n1024k1024@onednn
+  std::string family;  // gemm
+  std::vector<std::pair<std::string, int64_t>> params;  // shape, in order
+  Variant variant;
+  double flop = 0;   // floating-point (or integer) operations per run, 2 per MAC
+  double bytes = 0;  // compulsory bytes moved per run (inputs read once, output written once)
+  bool uses_threads = false;  // false: runs on one thread whatever RunConfig says
+  std::function<Result<std::unique_ptr<PreparedWorkload>>(const RunConfig&)> prepare;
+};
+
+}  // namespace effbench::workloads
