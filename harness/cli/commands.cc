@@ -147,7 +147,10 @@ int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std
         << Fixed(inv.value("memory_bytes", 0.0) / (1 << 30), 1) << " GiB  last seen "
         << m["last_seen"].get<std::string>() << "\n";
     std::string isa;
-    for (const auto& f : inv.value("isa", nlohmann::json::array())) isa += " " + f.get<std::string>();
+    for (const auto& f : inv.value("isa", nlohmann::json::array())) {
+      isa += ' ';
+      isa += f.get<std::string>();
+    }
     out << "    isa:" << isa << "\n    " << inv.value("os", "?") << ", kernel "
         << inv.value("kernel", "?") << "\n";
     if (auto cal = machine::CalibrationFromJson(m["calibration"]); cal.ok()) {

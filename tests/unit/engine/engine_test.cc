@@ -1,0 +1,119 @@
+#include "harness/engine/engine.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/test_util.h"
+#include "workloads/catalog.h"
+
+namespace effbench::engine {
+namespace {
+
+// A workload whose verification and timed body are given by the test.
+class FakeWorkload final : public workloads::PreparedWorkload {
+ public:
+  explicit FakeWorkload(Result<workloads::Fidelity> fidelity) : fidelity_(std::move(fidelity)) {}
+  Result<workloads::Fidelity> Verify() override { return fidelity_; }
+  void RunOnce() override {
+    volatile double x = 0;
+    for (int i = 0; i < 1000; ++i) x = x + i;
+  }
+
+ private:
+  Result<workloads::Fidelity> fidelity_;
+};
+
+workloads::WorkloadSpec FakeSpec(Result<workloads::Fidelity> fidelity) {
+  workloads::WorkloadSpec spec;
+  spec.id = "fake.fp32/n1000@ref";
+  spec.family = "fake";
+  spec.params = {{"n", 1000}};
+  spec.variant = {"fp32", "dense", "ref"};
+  spec.flop = 2000;
+  spec.bytes = 8;
+  spec.prepare = [fidelity](const workloads::RunConfig&)
+      -> Result<std::unique_ptr<workloads::PreparedWorkload>> {
+    return std::unique_ptr<workloads::PreparedWorkload>(std::make_unique<FakeWorkload>(fidelity));
+  };
+  return spec;
+}
+
+struct Harness {
+  std::unique_ptr<energy::EnergyMeter> meter = energy::MakeEnergyMeter("/nonexistent");
+  Engine engine{EngineOptions{3, 0.005, 1, 42},
+                RunContext{result::NewUuid(), testing::FakeFingerprint(),
+                           result::Revision{"repo", "abc", "main", std::nullopt},
+                           machine::Calibration{1, {10, 10, "fma"}, {}, {}, {5, 5, "triad"}, 0}},
+                *meter};
+};
+
+TEST_CASE("a right workload is timed into a valid record with every repetition", "[engine]") {
+  Harness h;
+  const auto record = h.engine.Measure(FakeSpec(workloads::Fidelity{1e-7, 1e-6, 1e-5}));
+  INFO(record.error);
+  REQUIRE(record.ok);
+  CHECK(record.samples_ns.size() == 3);
+  for (double ns : record.samples_ns) CHECK(ns > 0);
+  REQUIRE(record.stats);
+  CHECK(record.stats->min_ns <= record.stats->median_ns);
+  CHECK(*record.gflops == Approx(2000 / record.stats->median_ns));
+  REQUIRE(record.roofline_fraction);
+  CHECK(*record.roofline_fraction > 0);
+  CHECK(record.energy_source == "unavailable");
+  CHECK_FALSE(record.joules_per_iter.has_value());
+  CHECK(result::Validate(result::ToJson(record)).ok());
+}
+
+TEST_CASE("a wrong or imprecise workload is a failed record, never timed", "[engine]") {
+  Harness h;
+  SECTION("wrong answer") {
+    const auto r = h.engine.Measure(FakeSpec(Status::Internal("C[0,0] = 3, exact is 4")));
+    CHECK_FALSE(r.ok);
+    CHECK(r.error.find("C[0,0]") != std::string::npos);
+    CHECK(r.samples_ns.empty());
+    CHECK(result::Validate(result::ToJson(r)).ok());
+  }
+  SECTION("over its precision's tolerance") {
+    const auto r = h.engine.Measure(FakeSpec(workloads::Fidelity{0.3, 2.0, 1e-2}));
+    CHECK_FALSE(r.ok);
+    CHECK(r.error.find("tolerance") != std::string::npos);
+    CHECK(r.samples_ns.empty());
+    CHECK(*r.rel_l2 == Approx(0.3));
+    CHECK(result::Validate(result::ToJson(r)).ok());
+  }
+}
+
+TEST_CASE("the engine streams one record per workload through the sink", "[engine]") {
+  Harness h;
+  const auto* spec = &workloads::Catalog().front();  // a real GEMM, fp32 ref 1024³ is too big
+  for (const auto& s : workloads::Catalog()) {
+    if (s.id == "gemm.int8/m35n700k2048@onednn") spec = &s;
+  }
+  std::vector<result::ResultRecord> seen;
+  std::vector<std::string> progress;
+  const Status s = h.engine.Run(
+      {spec, spec}, [&](size_t, size_t, const std::string& id) { progress.push_back(id); },
+      [&](const result::ResultRecord& r) {
+        seen.push_back(r);
+        return Status::Ok();
+      });
+  REQUIRE(s.ok());
+  REQUIRE(seen.size() == 2);
+  CHECK(progress.size() == 2);
+  for (const auto& r : seen) {
+    INFO(r.error);
+    CHECK(r.ok);
+    CHECK(r.name == "gemm.int8/m35n700k2048@onednn");
+    CHECK(*r.rel_l2 < r.tolerance);
+    CHECK_FALSE(r.implementation.empty());
+  }
+  CHECK(seen[0].id != seen[1].id);
+
+  const Status stop = h.engine.Run({spec}, nullptr, [](const result::ResultRecord&) {
+    return Status::IoError("disk full");
+  });
+  CHECK(stop.message() == "disk full");
+}
+
+}  // namespace
+}  // namespace effbench::engine

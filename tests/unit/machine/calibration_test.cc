@@ -1,0 +1,69 @@
+#include "harness/machine/calibration.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+namespace effbench::machine {
+namespace {
+
+// Upper bounds no core of today reaches: 6 GHz, two 512-bit FMA pipes.
+constexpr double kMaxGhz = 6.0;
+constexpr double kMaxFp32FlopPerCycle = 2 * 16 * 2;
+
+TEST_CASE("calibration measures peaks within physical bounds", "[calibration]") {
+  const Inventory inv = Probe();
+  CalibrationOptions options;
+  options.seconds_per_kernel = 0.01;
+  options.trials = 1;
+  const Calibration cal = Calibrate(inv, options);
+
+  CHECK(cal.threads == inv.threads);
+  const double max_1t = kMaxGhz * kMaxFp32FlopPerCycle;
+  CHECK(cal.fp32_gflops.one_thread > 0.5);
+  CHECK(cal.fp32_gflops.one_thread < max_1t);
+  CHECK(cal.fp32_gflops.all_threads < max_1t * cal.threads);
+  CHECK(cal.triad_gbps.one_thread > 0.5);
+  CHECK(cal.triad_gbps.one_thread < 1000);
+  CHECK(cal.triad_gbps.all_threads < 1000 * cal.threads);
+  CHECK(cal.triad_array_bytes >= 32 << 20);
+  if (cal.bf16_gflops) {  // vdpbf16ps: 32 MACs per 512-bit instruction, two pipes
+    CHECK(cal.bf16_gflops->one_thread > 0.5);
+    CHECK(cal.bf16_gflops->one_thread < 2 * max_1t);
+  }
+  if (cal.int8_gops) {  // vpdpbusd: 64 MACs per 512-bit instruction, two pipes
+    CHECK(cal.int8_gops->one_thread > 0.5);
+    CHECK(cal.int8_gops->one_thread < 4 * max_1t);
+  }
+  CHECK(cal.bf16_gflops.has_value() == inv.HasIsa("avx512_bf16"));
+  CHECK(cal.int8_gops.has_value() == inv.HasIsa("avx512_vnni"));
+
+  auto back = CalibrationFromJson(ToJson(cal));
+  REQUIRE(back.ok());
+  CHECK(ToJson(*back) == ToJson(cal));
+}
+
+TEST_CASE("the roofline is the lower of compute and bandwidth", "[calibration]") {
+  Calibration cal;
+  cal.threads = 4;
+  cal.fp32_gflops = {100, 350, "fma"};
+  cal.int8_gops = Peak{400, 1500, "dot"};
+  cal.triad_gbps = {20, 50, "triad"};
+  // Compute-bound: intensity 100 flop/byte → 2000 GFLOP/s of bandwidth roof.
+  CHECK(AttainableGflops(cal, "fp32", 1, 1e9, 1e7) == Approx(100));
+  CHECK(AttainableGflops(cal, "fp32", 4, 1e9, 1e7) == Approx(350));
+  CHECK(AttainableGflops(cal, "fp32", 2, 1e9, 1e7) == Approx(200));
+  CHECK(AttainableGflops(cal, "int8", 1, 1e9, 1e7) == Approx(400));
+  // bf16 has no measured peak here: the fp32 peak stands in.
+  CHECK(AttainableGflops(cal, "bf16", 1, 1e9, 1e7) == Approx(100));
+  // Memory-bound: intensity 0.5 → 0.5 × 20 GB/s.
+  CHECK(AttainableGflops(cal, "fp32", 1, 1e6, 2e6) == Approx(10));
+  CHECK(AttainableGflops(cal, "fp32", 4, 1e6, 2e6) == Approx(25));
+}
+
+TEST_CASE("a malformed calibration is rejected", "[calibration]") {
+  CHECK_FALSE(CalibrationFromJson(nlohmann::json{{"threads", 2}}).ok());
+  CHECK_FALSE(CalibrationFromJson(nlohmann::json::parse(R"({"threads":"two"})")).ok());
+}
+
+}  // namespace
+}  // namespace effbench::machine

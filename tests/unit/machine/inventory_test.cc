@@ -1,0 +1,54 @@
+#include "harness/machine/inventory.h"
+
+#include <catch2/catch.hpp>
+
+namespace effbench::machine {
+namespace {
+
+TEST_CASE("x86 cpuinfo gives the model and the ISA flags effbench cares about", "[inventory]") {
+  Inventory inv;
+  ParseCpuinfo(
+      "processor\t: 0\nmodel name\t: AMD EPYC 9R14\n"
+      "flags\t\t: fpu sse4_2 avx avx2 fma avx512f avx512_vnni avx512_bf16 hypervisor\n\n"
+      "processor\t: 1\nmodel name\t: AMD EPYC 9R14\nflags\t\t: fpu avx2\n",
+      inv);
+  CHECK(inv.cpu_model == "AMD EPYC 9R14");
+  CHECK(inv.HasIsa("avx512_vnni"));
+  CHECK(inv.HasIsa("avx512_bf16"));
+  CHECK(inv.HasIsa("avx2"));
+  CHECK_FALSE(inv.HasIsa("fpu"));
+  CHECK_FALSE(inv.HasIsa("neon"));
+}
+
+TEST_CASE("Arm cpuinfo gives neon and dot-product flags", "[inventory]") {
+  Inventory inv;
+  ParseCpuinfo(
+      "processor\t: 0\nFeatures\t: fp asimd evtstrm aes asimddp sve i8mm bf16\n"
+      "CPU implementer\t: 0x41\nCPU part\t: 0xd0c\n",
+      inv);
+  CHECK(inv.HasIsa("neon"));
+  CHECK(inv.HasIsa("asimddp"));
+  CHECK(inv.HasIsa("i8mm"));
+  CHECK(inv.cpu_model.find("0xd0c") != std::string::npos);
+}
+
+TEST_CASE("this machine's inventory is complete and its fingerprint stable", "[inventory]") {
+  const Inventory inv = Probe();
+  CHECK_FALSE(inv.cpu_model.empty());
+  CHECK(inv.threads >= 1);
+  CHECK(inv.cores >= 1);
+  CHECK(inv.cores <= inv.threads);
+  CHECK(inv.memory_bytes > 0);
+  CHECK_FALSE(inv.kernel.empty());
+  CHECK_FALSE(inv.libraries.empty());
+  const std::string fp = Fingerprint(inv);
+  CHECK(fp.size() == 64);
+  CHECK(Fingerprint(Probe()) == fp);
+
+  Inventory changed = inv;
+  changed.libraries.emplace_back("onednn", "9.9.9");
+  CHECK(Fingerprint(changed) != fp);
+}
+
+}  // namespace
+}  // namespace effbench::machine

@@ -1,0 +1,66 @@
+#include "reports/efficiency_table.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/test_util.h"
+
+namespace effbench::reports {
+namespace {
+
+std::vector<result::ResultRecord> Records() {
+  const std::string run = result::NewUuid();
+  auto fp32 = testing::MakeRecord(run, 5, "fp32");
+  auto int8 = testing::MakeRecord(run, 5, "int8");
+  for (double& ns : int8.samples_ns) ns /= 4;  // four times faster
+  int8.stats = result::Summarize(int8.samples_ns);
+  auto failed = testing::MakeRecord(run, 0, "bf16");
+  failed.ok = false;
+  failed.stats.reset();
+  failed.error = "fidelity: rel_l2 0.5 exceeds the bf16 tolerance";
+  return {fp32, int8, failed};
+}
+
+TEST_CASE("the console table shows speedup over fp32 and lists failures", "[reports]") {
+  const std::string text = RenderEfficiencyTable(Records(), Format::kConsole);
+  CHECK(text.find("4.00x") != std::string::npos);
+  CHECK(text.find("1 failed") != std::string::npos);
+  CHECK(text.find("exceeds the bf16 tolerance") != std::string::npos);
+  CHECK(text.find("50.0%") != std::string::npos);  // roofline fraction
+}
+
+TEST_CASE("markdown has a header, an alignment row and one row per ok result", "[reports]") {
+  const std::string md = RenderEfficiencyTable(Records(), Format::kMarkdown);
+  std::istringstream in(md);
+  int table_rows = 0;
+  for (std::string line; std::getline(in, line);) table_rows += !line.empty() && line[0] == '|';
+  CHECK(table_rows == 4);
+  CHECK(md.find("**failed**") != std::string::npos);
+}
+
+TEST_CASE("csv has one line per record, failed ones included", "[reports]") {
+  const std::string csv = RenderEfficiencyTable(Records(), Format::kCsv);
+  size_t lines = 0;
+  for (char c : csv) lines += c == '\n';
+  CHECK(lines == 4);
+  CHECK(csv.rfind("id,run_id,name,", 0) == 0);
+}
+
+TEST_CASE("json prints valid result records, one array", "[reports]") {
+  const auto records = Records();
+  const auto doc = nlohmann::json::parse(RenderEfficiencyTable(records, Format::kJson));
+  REQUIRE(doc.is_array());
+  REQUIRE(doc.size() == records.size());
+  for (const auto& r : doc) CHECK(result::Validate(r).ok());
+}
+
+TEST_CASE("unknown formats are rejected by name", "[reports]") {
+  CHECK(ParseFormat("markdown").ok());
+  auto bad = ParseFormat("html5");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find("html5") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace effbench::reports

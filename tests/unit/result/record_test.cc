@@ -1,0 +1,114 @@
+#include "harness/result/record.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/test_util.h"
+
+namespace effbench::result {
+namespace {
+
+using nlohmann::json;
+
+json ValidRecord() { return ToJson(testing::MakeRecord(NewUuid())); }
+
+// Validation of `doc` fails with a message naming `field`.
+void ExpectRejected(const json& doc, const std::string& field) {
+  const Status s = Validate(doc);
+  INFO(s.message());
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message().find(field) != std::string::npos);
+  CHECK_FALSE(FromJson(doc).ok());
+}
+
+TEST_CASE("a valid record validates and round-trips through JSON", "[result]") {
+  const ResultRecord r = testing::MakeRecord(NewUuid(), 7);
+  const json doc = ToJson(r);
+  REQUIRE(Validate(doc).ok());
+  auto back = FromJson(doc);
+  REQUIRE(back.ok());
+  CHECK(back->id == r.id);
+  CHECK(back->samples_ns == r.samples_ns);
+  CHECK(back->stats->median_ns == Approx(r.stats->median_ns));
+  // params come back ordered by name, as JSON objects keep them.
+  auto sorted = r.params;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(back->params == sorted);
+  CHECK(back->revision.time == r.revision.time);
+  CHECK(ToJson(*back) == doc);
+}
+
+TEST_CASE("broken records are rejected with the field named", "[result]") {
+  json doc = ValidRecord();
+  SECTION("missing field") {
+    doc.erase("samples_ns");
+    ExpectRejected(doc, "/samples_ns");
+  }
+  SECTION("wrong type") {
+    doc["stats"]["median_ns"] = "fast";
+    ExpectRejected(doc, "/stats/median_ns");
+  }
+  SECTION("not a uuid") {
+    doc["id"] = "1234";
+    ExpectRejected(doc, "/id");
+  }
+  SECTION("unknown precision") {
+    doc["variant"]["precision"] = "int3";
+    ExpectRejected(doc, "/variant/precision");
+  }
+  SECTION("negative sample") {
+    doc["samples_ns"][2] = -5.0;
+    ExpectRejected(doc, "/samples_ns/2");
+  }
+  SECTION("unknown field") {
+    doc["speed"] = "very";
+    ExpectRejected(doc, "/speed");
+  }
+  SECTION("wrong schema id") {
+    doc["schema"] = "effbench.result/0";
+    ExpectRejected(doc, "/schema");
+  }
+  SECTION("ok result without samples") {
+    doc["samples_ns"] = json::array();
+    ExpectRejected(doc, "/samples_ns");
+  }
+  SECTION("failed result without an error") {
+    doc["status"] = "failed";
+    ExpectRejected(doc, "/error");
+  }
+  SECTION("bad workload id") {
+    doc["name"] = "GEMM fp32 big";
+    ExpectRejected(doc, "/name");
+  }
+}
+
+TEST_CASE("a failed record with an error validates", "[result]") {
+  ResultRecord r = testing::MakeRecord(NewUuid());
+  r.ok = false;
+  r.error = "wrong result: C[0,0] differs";
+  r.samples_ns.clear();
+  r.stats.reset();
+  r.gflops.reset();
+  REQUIRE(Validate(ToJson(r)).ok());
+}
+
+TEST_CASE("summary statistics are those of the samples", "[result]") {
+  const Stats s = Summarize({4, 1, 3, 2});
+  CHECK(s.median_ns == 2.5);
+  CHECK(s.mean_ns == 2.5);
+  CHECK(s.min_ns == 1);
+  CHECK(s.max_ns == 4);
+  CHECK(s.stddev_ns == Approx(1.2909944));
+  CHECK(s.cv == Approx(1.2909944 / 2.5));
+}
+
+TEST_CASE("uuids are fresh and well formed", "[result]") {
+  const std::string a = NewUuid(), b = NewUuid();
+  CHECK(a != b);
+  CHECK(a.size() == 36);
+  CHECK(a[14] == '4');
+}
+
+}  // namespace
+}  // namespace effbench::result

@@ -1,0 +1,111 @@
+#include "workloads/gemm/gemm.h"
+
+#include <catch2/catch.hpp>
+#include <random>
+#include <set>
+
+#include "workloads/catalog.h"
+
+namespace effbench::workloads::gemm {
+namespace {
+
+constexpr Precision kAll[] = {Precision::kFp32, Precision::kBf16, Precision::kInt8};
+
+// Random shapes with odd sizes, plus the edge cases 1×1×1 and a GEMV.
+std::vector<Shape> RandomShapes(uint64_t seed) {
+  std::mt19937_64 gen(seed);
+  std::uniform_int_distribution<int64_t> dim(1, 97);
+  std::vector<Shape> shapes = {{1, 1, 1}, {61, 1, 129}, {1, 67, 33}, {33, 17, 513}};
+  for (int i = 0; i < 6; ++i) shapes.push_back({dim(gen), dim(gen), dim(gen)});
+  return shapes;
+}
+
+TEST_CASE("both GEMM backends match the float64 reference on random odd shapes", "[gemm]") {
+  const uint64_t seed = std::random_device{}();
+  INFO("seed " << seed);
+  for (const Shape s : RandomShapes(seed)) {
+    for (const Precision p : kAll) {
+      INFO(PrecisionName(p) << " " << s.m << "x" << s.n << "x" << s.k);
+      Operands ops;
+      FillOperands(s, p, seed + static_cast<uint64_t>(s.m * 131 + s.n), ops);
+
+      MakeRefKernel()->Run(ops);
+      auto ref = Verify(ops, seed);
+      REQUIRE(ref.ok());
+      CHECK(ref->within_tolerance());
+
+      auto onednn = MakeOnednnKernel(ops, 1);
+      REQUIRE(onednn.ok());
+      (*onednn)->Run(ops);
+      auto fid = Verify(ops, seed);
+      INFO((fid.ok() ? "" : fid.status().message()));
+      REQUIRE(fid.ok());
+      CHECK(fid->within_tolerance());
+      if (p == Precision::kFp32) CHECK(fid->rel_l2 < 1e-5);
+      // bf16 and int8 lose precision to their input rounding: their error
+      // against the real-valued product is far from zero yet within tolerance.
+      if (p != Precision::kFp32 && s.k >= 16) CHECK(fid->rel_l2 > 1e-5);
+    }
+  }
+}
+
+TEST_CASE("verification catches a wrong kernel", "[gemm]") {
+  for (const Precision p : kAll) {
+    INFO(PrecisionName(p));
+    Operands ops;
+    FillOperands({37, 29, 41}, p, 7, ops);
+    MakeRefKernel()->Run(ops);
+    REQUIRE(Verify(ops, 1).ok());
+    if (p == Precision::kInt8) {
+      ops.c_s32[5 * 29 + 3] += 1;  // one integer off by one
+    } else {
+      ops.c_f32[5 * 29 + 3] *= 1.01f;  // one element off by 1 %
+    }
+    CHECK_FALSE(Verify(ops, 1).ok());
+  }
+}
+
+TEST_CASE("verification catches an unwritten output", "[gemm]") {
+  Operands ops;
+  FillOperands({8, 8, 8}, Precision::kFp32, 3, ops);
+  CHECK_FALSE(Verify(ops, 1).ok());  // outputs start as NaN
+}
+
+TEST_CASE("fresh seeds give fresh, nonzero data", "[gemm]") {
+  Operands a, b;
+  FillOperands({16, 16, 16}, Precision::kInt8, 1, a);
+  FillOperands({16, 16, 16}, Precision::kInt8, 2, b);
+  CHECK(a.a != b.a);
+  CHECK(a.qa.zero_point > 0);  // activations are asymmetric: the zero point matters
+  CHECK(a.qb.zero_point == 0);  // weights are symmetric
+  size_t nonzero = 0;
+  for (float v : a.b) nonzero += v != 0;
+  CHECK(nonzero == a.b.size());
+}
+
+TEST_CASE("bf16 rounding is round-to-nearest-even", "[gemm]") {
+  CHECK(FloatToBf16(1.0f) == 0x3f80);
+  CHECK(Bf16ToFloat(FloatToBf16(1.00390625f)) == 1.0f);   // tie rounds to even
+  CHECK(Bf16ToFloat(FloatToBf16(1.01171875f)) == 1.015625f);  // tie rounds up to even
+  CHECK(Bf16ToFloat(FloatToBf16(-2.5f)) == -2.5f);
+}
+
+TEST_CASE("the catalog names every GEMM variant once, with its work", "[gemm]") {
+  const auto& catalog = Catalog();
+  std::set<std::string> ids;
+  for (const auto& spec : catalog) {
+    CHECK(ids.insert(spec.id).second);
+    CHECK(spec.flop > 0);
+    CHECK(spec.bytes > 0);
+  }
+  CHECK(ids.count("gemm.int8/m1024n1024k1024@onednn"));
+  CHECK(ids.count("gemm.fp32/m5124n700k2048@ref"));
+  CHECK(ids.count("gemm.bf16/m3072n1k1024@onednn"));
+  auto quick = Suite("quick");
+  REQUIRE(quick.ok());
+  CHECK(quick->size() < catalog.size());
+  CHECK_FALSE(Suite("nightly").ok());
+}
+
+}  // namespace
+}  // namespace effbench::workloads::gemm
