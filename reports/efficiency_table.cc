@@ -50,10 +50,12 @@ std::string BaselineKey(const ResultRecord& r) {
   return key;
 }
 
+// The shape as the workload id spells it: "m1024n1024k1024".
 std::string Shape(const ResultRecord& r) {
-  std::string s;
-  for (const auto& [k, v] : r.params) s += (s.empty() ? "" : " ") + k + "=" + std::to_string(v);
-  return s;
+  const size_t slash = r.name.find('/');
+  const size_t at = r.name.rfind('@');
+  if (slash == std::string::npos || at == std::string::npos || at < slash) return r.name;
+  return r.name.substr(slash + 1, at - slash - 1);
 }
 
 const std::vector<std::string> kHeader = {"workload",  "shape",   "precision", "backend",
@@ -74,7 +76,7 @@ std::vector<Row> BuildRows(const std::vector<ResultRecord>& records) {
       speedup = Fixed(it->second / r.stats->median_ns, 2) + "x";
     }
     rows.push_back(Row{{
-        r.workload + "." + r.variant.precision,
+        r.workload,
         Shape(r),
         r.variant.precision,
         r.variant.backend,

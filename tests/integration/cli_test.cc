@@ -91,7 +91,8 @@ TEST_CASE("run stores results that report prints in every format", "[cli]") {
                     "--db r.db --repo https://example.com/x.git --commit deadbeef --branch main");
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
-  CHECK(run.out.find("gemm.int8") != std::string::npos);
+  CHECK(run.out.find("m35n700k2048") != std::string::npos);
+  CHECK(run.out.find("int8") != std::string::npos);
   CHECK(run.out.find("roofline") != std::string::npos);
 
   auto json = RunCli(dir, "report --db r.db --format json");
@@ -115,7 +116,7 @@ TEST_CASE("run stores results that report prints in every format", "[cli]") {
 
   auto md = RunCli(dir, "report --db r.db --format markdown");
   CHECK(md.exit_code == 0);
-  CHECK(md.out.find("| gemm.fp32 |") != std::string::npos);
+  CHECK(md.out.find("| gemm | m35n700k2048 | fp32 | ref |") != std::string::npos);
 
   auto bad_run = RunCli(dir, "report --db r.db --run 00000000-0000-4000-8000-000000000000");
   CHECK(bad_run.exit_code == 1);

@@ -1,6 +1,9 @@
-// Portable reference GEMM kernels: plain C++ loops in i-k-j order, blocked so
-// that a panel of B stays in cache. Single-threaded; the correctness oracle.
+// Portable reference GEMM kernels: plain C++ loops, single-threaded; the
+// correctness oracle. Wide outputs run in i-k-j order, blocked so a panel of B
+// stays in cache; narrow outputs (GEMV-like, N < 8) as dot products along K.
+// bf16 is widened to fp32 once per call, then multiplied in fp32.
 #include <algorithm>
+#include <vector>
 
 #include "workloads/gemm/gemm.h"
 
@@ -9,11 +12,22 @@ namespace {
 
 constexpr int64_t kBlockK = 128;
 constexpr int64_t kBlockN = 512;
+constexpr int64_t kNarrowN = 8;
 
-// C = A·B with A and B in any element type convertible by `load_a`/`load_b`
-// and an accumulator type Acc.
+// C = op(A)·op(B) where `load_a`/`load_b` widen an element to the accumulator
+// type Acc.
 template <typename Acc, typename TA, typename TB, typename TC, typename LoadA, typename LoadB>
-void BlockedGemm(Shape s, const TA* a, const TB* b, TC* c, LoadA load_a, LoadB load_b) {
+void ReferenceGemm(Shape s, const TA* a, const TB* b, TC* c, LoadA load_a, LoadB load_b) {
+  if (s.n < kNarrowN) {
+    for (int64_t i = 0; i < s.m; ++i) {
+      for (int64_t j = 0; j < s.n; ++j) {
+        Acc sum = 0;
+        for (int64_t p = 0; p < s.k; ++p) sum += load_a(a[i * s.k + p]) * load_b(b[p * s.n + j]);
+        c[i * s.n + j] = sum;
+      }
+    }
+    return;
+  }
   std::fill(c, c + s.m * s.n, TC{0});
   for (int64_t j0 = 0; j0 < s.n; j0 += kBlockN) {
     const int64_t j1 = std::min(s.n, j0 + kBlockN);
@@ -31,23 +45,27 @@ void BlockedGemm(Shape s, const TA* a, const TB* b, TC* c, LoadA load_a, LoadB l
   }
 }
 
+float Identity(float v) { return v; }
+
 class RefKernel final : public Kernel {
  public:
   void Run(Operands& ops) override {
     const Shape s = ops.shape;
     switch (ops.precision) {
       case Precision::kFp32:
-        BlockedGemm<float>(
-            s, ops.a.data(), ops.b.data(), ops.c_f32.data(), [](float v) { return v; },
-            [](float v) { return v; });
+        ReferenceGemm<float>(s, ops.a.data(), ops.b.data(), ops.c_f32.data(), Identity, Identity);
         break;
       case Precision::kBf16:
-        BlockedGemm<float>(s, ops.a_bf16.data(), ops.b_bf16.data(), ops.c_f32.data(), Bf16ToFloat,
-                           Bf16ToFloat);
+        a_wide_.resize(ops.a_bf16.size());
+        b_wide_.resize(ops.b_bf16.size());
+        std::transform(ops.a_bf16.begin(), ops.a_bf16.end(), a_wide_.begin(), Bf16ToFloat);
+        std::transform(ops.b_bf16.begin(), ops.b_bf16.end(), b_wide_.begin(), Bf16ToFloat);
+        ReferenceGemm<float>(s, a_wide_.data(), b_wide_.data(), ops.c_f32.data(), Identity,
+                             Identity);
         break;
       case Precision::kInt8: {
         const int32_t za = ops.qa.zero_point;
-        BlockedGemm<int32_t>(
+        ReferenceGemm<int32_t>(
             s, ops.a_u8.data(), ops.b_s8.data(), ops.c_s32.data(),
             [za](uint8_t v) { return static_cast<int32_t>(v) - za; },
             [](int8_t v) { return static_cast<int32_t>(v); });
@@ -55,7 +73,10 @@ class RefKernel final : public Kernel {
       }
     }
   }
-  std::string Implementation() const override { return "cxx:blocked-ikj"; }
+  std::string Implementation() const override { return "cxx:reference"; }
+
+ private:
+  std::vector<float> a_wide_, b_wide_;  // bf16 inputs widened to fp32
 };
 
 }  // namespace
