@@ -58,10 +58,9 @@ std::string Shape(const ResultRecord& r) {
   return r.name.substr(slash + 1, at - slash - 1);
 }
 
-const std::vector<std::string> kHeader = {"workload",  "shape",   "precision", "backend",
-                                          "threads",   "median",  "cv",        "GFLOP/s",
-                                          "GB/s",      "roofline", "vs fp32",  "rel_l2",
-                                          "J/iter"};
+const std::vector<std::string> kHeader = {"workload", "shape",  "precision", "backend", "threads",
+                                          "median",   "cv",     "GFLOP/s",   "GB/s",    "roofline",
+                                          "vs fp32",  "rel_l2", "J/iter"};
 
 std::vector<Row> BuildRows(const std::vector<ResultRecord>& records) {
   std::map<std::string, double> fp32_median;
@@ -165,9 +164,7 @@ std::string Csv(const std::vector<ResultRecord>& records) {
   out << "id,run_id,name,workload,precision,sparsity,backend,threads,status,median_ns,mean_ns,"
          "stddev_ns,cv,min_ns,max_ns,repetitions,flop,bytes,gflops,gbps,roofline_fraction,"
          "rel_l2,max_abs,energy_source,joules_per_iter,error\n";
-  const auto opt = [](const std::optional<double>& v) {
-    return v ? Fixed(*v, 6) : std::string();
-  };
+  const auto opt = [](const std::optional<double>& v) { return v ? Fixed(*v, 6) : std::string(); };
   for (const auto& r : records) {
     const auto st = r.stats;
     out << r.id << ',' << r.run_id << ',' << Escape(r.name, ',') << ',' << r.workload << ','
@@ -180,8 +177,8 @@ std::string Csv(const std::vector<ResultRecord>& records) {
         << opt(r.gflops) << ',' << opt(r.gbps) << ',' << opt(r.roofline_fraction) << ','
         << (r.rel_l2 ? Scientific(*r.rel_l2) : "") << ','
         << (r.max_abs ? Scientific(*r.max_abs) : "") << ',' << r.energy_source << ','
-        << (r.joules_per_iter ? Scientific(*r.joules_per_iter) : "") << ','
-        << Escape(r.error, ',') << "\n";
+        << (r.joules_per_iter ? Scientific(*r.joules_per_iter) : "") << ',' << Escape(r.error, ',')
+        << "\n";
   }
   return out.str();
 }
@@ -205,10 +202,14 @@ Result<Format> ParseFormat(std::string_view name) {
 
 std::string RenderEfficiencyTable(const std::vector<ResultRecord>& records, Format format) {
   switch (format) {
-    case Format::kConsole: return Console(records);
-    case Format::kMarkdown: return Markdown(records);
-    case Format::kCsv: return Csv(records);
-    case Format::kJson: return Json(records);
+    case Format::kConsole:
+      return Console(records);
+    case Format::kMarkdown:
+      return Markdown(records);
+    case Format::kCsv:
+      return Csv(records);
+    case Format::kJson:
+      return Json(records);
   }
   return {};
 }

@@ -52,8 +52,8 @@ class PreparedWorkload {
 };
 
 struct WorkloadSpec {
-  std::string id;      // full id: gemm.int8/m1024n1024k1024@onednn
-  std::string family;  // gemm
+  std::string id;                                       // full id: gemm.int8/m1024n1024k1024@onednn
+  std::string family;                                   // gemm
   std::vector<std::pair<std::string, int64_t>> params;  // shape, in order
   Variant variant;
   double flop = 0;   // floating-point (or integer) operations per run, 2 per MAC

@@ -41,6 +41,15 @@ std::string Fixed(double v, int digits) {
   return buf;
 }
 
+// The --format of a listing command: true for json, false for console.
+Result<bool> ListFormatIsJson(const Flags& flags, const std::string& command) {
+  const std::string format = flags.GetOr("format", "console");
+  if (format == "json") return true;
+  if (format == "console") return false;
+  return Status::InvalidArgument(command + " --format must be console or json, got '" + format +
+                                 "'");
+}
+
 // Opens an existing database: a missing file is an error, not a new database.
 Result<std::unique_ptr<store::ResultStore>> OpenExisting(const Flags& flags) {
   const auto path = flags.Get("db");
@@ -56,10 +65,8 @@ Result<std::unique_ptr<store::ResultStore>> OpenExisting(const Flags& flags) {
 int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto flags = Flags::Parse(args, {"suite", "format"});
   if (!flags.ok()) return Usage(err, flags.status().message());
-  const std::string format = flags->GetOr("format", "console");
-  if (format != "console" && format != "json") {
-    return Usage(err, "workloads --format must be console or json, got '" + format + "'");
-  }
+  const auto json_format = ListFormatIsJson(*flags, "workloads");
+  if (!json_format.ok()) return Usage(err, json_format.status().message());
   auto selected = SelectWorkloads(flags->Get("suite"), std::nullopt);
   if (!selected.ok()) return Usage(err, selected.status().message());
 
@@ -74,7 +81,7 @@ int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, st
     }
     return names;
   };
-  if (format == "json") {
+  if (*json_format) {
     nlohmann::json array = nlohmann::json::array();
     for (const auto* spec : *selected) {
       nlohmann::json params = nlohmann::json::object();
@@ -110,15 +117,13 @@ int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, st
 int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto flags = Flags::Parse(args, {"db", "format"});
   if (!flags.ok()) return Usage(err, flags.status().message());
-  const std::string format = flags->GetOr("format", "console");
-  if (format != "console" && format != "json") {
-    return Usage(err, "machines --format must be console or json, got '" + format + "'");
-  }
+  const auto json_format = ListFormatIsJson(*flags, "machines");
+  if (!json_format.ok()) return Usage(err, json_format.status().message());
   auto db = OpenExisting(*flags);
   if (!db.ok()) {
     err << "effbench machines: " << db.status().message() << "\n";
     return db.status().code() == Status::Code::kInvalidArgument && !flags->Has("db") ? kExitUsage
-                                                                                      : kExitError;
+                                                                                     : kExitError;
   }
   auto machines = (*db)->Machines();
   if (!machines.ok()) {
@@ -135,15 +140,15 @@ int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std
         m.calibration_json ? nlohmann::json::parse(*m.calibration_json, nullptr, false) : nullptr;
     array.push_back(std::move(entry));
   }
-  if (format == "json") {
+  if (*json_format) {
     out << array.dump(2) << "\n";
     return kExitOk;
   }
   for (const auto& m : array) {
     const auto& inv = m["inventory"];
-    out << m["fingerprint"].get<std::string>().substr(0, 12) << "  "
-        << inv.value("hostname", "?") << "  " << inv.value("cpu_model", "?") << "  "
-        << inv.value("cores", 0) << " cores / " << inv.value("threads", 0) << " threads  "
+    out << m["fingerprint"].get<std::string>().substr(0, 12) << "  " << inv.value("hostname", "?")
+        << "  " << inv.value("cpu_model", "?") << "  " << inv.value("cores", 0) << " cores / "
+        << inv.value("threads", 0) << " threads  "
         << Fixed(inv.value("memory_bytes", 0.0) / (1 << 30), 1) << " GiB  last seen "
         << m["last_seen"].get<std::string>() << "\n";
     std::string isa;

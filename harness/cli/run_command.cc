@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -19,15 +18,6 @@
 
 namespace effbench::cli {
 namespace {
-
-std::string NowIso8601() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // The first line printed by `command`, or empty when it fails.
 std::string FirstLine(const std::string& command) {
@@ -72,10 +62,10 @@ Result<machine::Calibration> Calibration(store::ResultStore& db, const std::stri
   }
   err << "effbench: calibrating this machine's roofline (fp32/bf16/int8 peaks, STREAM triad)...\n";
   machine::Calibration cal = machine::Calibrate(inv);
-  const std::string now = NowIso8601();
-  EFFBENCH_RETURN_IF_ERROR(db.UpsertMachine(store::MachineRow{
-      fingerprint, inv.hostname, inv.cpu_model, inv.arch, machine::ToJson(inv).dump(),
-      machine::ToJson(cal).dump(), now, now}));
+  const std::string now = result::UtcNowIso8601();
+  EFFBENCH_RETURN_IF_ERROR(db.UpsertMachine(
+      store::MachineRow{fingerprint, inv.hostname, inv.cpu_model, inv.arch,
+                        machine::ToJson(inv).dump(), machine::ToJson(cal).dump(), now, now}));
   return cal;
 }
 
@@ -95,8 +85,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   const auto min_time = flags->GetDouble("min-time", 0.1, 0.001, 3600);
   const auto seed = flags->GetInt("seed", -1, 0, std::numeric_limits<long>::max());
   const auto format = reports::ParseFormat(flags->GetOr("format", "console"));
-  for (const Status& s : {repetitions.status(), threads.status(), min_time.status(),
-                          seed.status(), format.status()}) {
+  for (const Status& s : {repetitions.status(), threads.status(), min_time.status(), seed.status(),
+                          format.status()}) {
     if (!s.ok()) {
       err << "effbench run: " << s.message() << "\n";
       return kExitUsage;
@@ -119,7 +109,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
 
   const machine::Inventory inv = machine::Probe();
   const std::string fingerprint = machine::Fingerprint(inv);
-  const std::string now = NowIso8601();
+  const std::string now = result::UtcNowIso8601();
   if (Status s = (*db)->UpsertMachine(store::MachineRow{fingerprint, inv.hostname, inv.cpu_model,
                                                         inv.arch, machine::ToJson(inv).dump(),
                                                         std::nullopt, now, now});
@@ -140,8 +130,10 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   options.seed = *seed >= 0 ? static_cast<uint64_t>(*seed) : std::random_device{}() & 0x7fffffff;
   engine::RunContext context{result::NewUuid(), fingerprint, ResolveRevision(*flags), *cal};
 
-  nlohmann::json config = {{"threads", options.threads},     {"repetitions", options.repetitions},
-                           {"min_time_s", options.min_time_s}, {"seed", options.seed},
+  nlohmann::json config = {{"threads", options.threads},
+                           {"repetitions", options.repetitions},
+                           {"min_time_s", options.min_time_s},
+                           {"seed", options.seed},
                            {"workload", flags->GetOr("workload", "*")}};
   const std::string suite_name = suite.value_or("custom");
   if (Status s = (*db)->BeginRun(store::RunRow{context.run_id, fingerprint, context.revision,
@@ -170,7 +162,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
       });
   if (tty) err << "\r\033[K" << std::flush;
   if (!engine.warning().empty()) err << "effbench: warning: " << engine.warning() << "\n";
-  if (Status s = (*db)->FinishRun(context.run_id, NowIso8601()); !s.ok() || !run_status.ok()) {
+  if (Status s = (*db)->FinishRun(context.run_id, result::UtcNowIso8601());
+      !s.ok() || !run_status.ok()) {
     err << "effbench run: " << (run_status.ok() ? s : run_status).message() << "\n";
     return kExitError;
   }

@@ -23,7 +23,7 @@ class EnergyMeter {
 };
 
 // The best meter this machine offers. `powercap_root` is injectable for tests.
-std::unique_ptr<EnergyMeter> MakeEnergyMeter(const std::string& powercap_root =
-                                                 "/sys/class/powercap");
+std::unique_ptr<EnergyMeter> MakeEnergyMeter(
+    const std::string& powercap_root = "/sys/class/powercap");
 
 }  // namespace effbench::energy

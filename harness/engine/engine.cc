@@ -3,22 +3,12 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
-#include <ctime>
 #include <mutex>
 
 #include "harness/engine/record_reporter.h"
 
 namespace effbench::engine {
 namespace {
-
-std::string NowIso8601() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Google Benchmark's flags are global; initialise them once, with none given.
 void InitializeBenchmarkOnce() {
@@ -47,7 +37,7 @@ result::ResultRecord Engine::NewRecord(const workloads::WorkloadSpec& spec) cons
   r.threads = spec.uses_threads ? options_.threads : 1;
   r.machine = context_.machine_fingerprint;
   r.revision = context_.revision;
-  r.started_at = NowIso8601();
+  r.started_at = result::UtcNowIso8601();
   r.seed = options_.seed;
   r.flop = spec.flop;
   r.bytes = spec.bytes;

@@ -189,7 +189,8 @@ Peak MeasureStream(const Inventory& inv, const CalibrationOptions& o, int thread
     pool.emplace_back([&, t] {
       const size_t lo = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
       const size_t hi = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
-      for (size_t i = lo; i < hi; ++i) a[i] = 0, b[i] = 1.0 + static_cast<double>(i % 7), c[i] = 0.5;
+      for (size_t i = lo; i < hi; ++i)
+        a[i] = 0, b[i] = 1.0 + static_cast<double>(i % 7), c[i] = 0.5;
     });
   }
   for (auto& th : pool) th.join();
@@ -236,12 +237,12 @@ Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
     if (p.one_thread > cal.fp32_gflops.one_thread) cal.fp32_gflops = p;
   }
   if (inv.HasIsa("avx512_bf16")) {
-    cal.bf16_gflops = MeasurePeak(Bf16DotAvx512, "avx512_bf16 vdpbf16ps zmm x16 chains", o,
-                                  cal.threads);
+    cal.bf16_gflops =
+        MeasurePeak(Bf16DotAvx512, "avx512_bf16 vdpbf16ps zmm x16 chains", o, cal.threads);
   }
   if (inv.HasIsa("avx512_vnni")) {
-    cal.int8_gops = MeasurePeak(Int8DotAvx512, "avx512_vnni vpdpbusd zmm x16 chains", o,
-                                cal.threads);
+    cal.int8_gops =
+        MeasurePeak(Int8DotAvx512, "avx512_vnni vpdpbusd zmm x16 chains", o, cal.threads);
   }
 #endif
   cal.triad_gbps = MeasureStream(inv, o, cal.threads, &cal.triad_array_bytes);

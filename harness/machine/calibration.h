@@ -20,12 +20,12 @@ struct Peak {
 };
 
 struct Calibration {
-  int threads = 1;                // "all threads" means this many
-  Peak fp32_gflops;               // FMA throughput
+  int threads = 1;                  // "all threads" means this many
+  Peak fp32_gflops;                 // FMA throughput
   std::optional<Peak> bf16_gflops;  // bf16 dot product (2 flop per MAC)
   std::optional<Peak> int8_gops;    // u8·s8 dot product (2 op per MAC)
-  Peak triad_gbps;                // STREAM triad, 24 bytes per element
-  int64_t triad_array_bytes = 0;  // size of each triad array
+  Peak triad_gbps;                  // STREAM triad, 24 bytes per element
+  int64_t triad_array_bytes = 0;    // size of each triad array
 };
 
 struct CalibrationOptions {

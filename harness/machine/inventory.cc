@@ -29,10 +29,10 @@ namespace fs = std::filesystem;
 
 // The ISA features that decide which kernels can run and how fast.
 const std::set<std::string_view> kInterestingIsa = {
-    "sse4_2",   "avx",        "avx2",        "fma",      "f16c",     "avx512f",
-    "avx512bw", "avx512vl",   "avx512_vnni", "avx512_bf16", "avx512_fp16", "avx_vnni",
-    "amx_tile", "amx_int8",   "amx_bf16",    "asimd",    "asimddp",  "neon",
-    "sve",      "sve2",       "bf16",        "i8mm",     "fphp",     "asimdhp"};
+    "sse4_2",   "avx",      "avx2",        "fma",         "f16c",        "avx512f",
+    "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "avx512_fp16", "avx_vnni",
+    "amx_tile", "amx_int8", "amx_bf16",    "asimd",       "asimddp",     "neon",
+    "sve",      "sve2",     "bf16",        "i8mm",        "fphp",        "asimdhp"};
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path);
@@ -172,12 +172,18 @@ nlohmann::json ToJson(const Inventory& inv) {
   }
   nlohmann::json libraries = nlohmann::json::object();
   for (const auto& [name, version] : inv.libraries) libraries[name] = version;
-  return {{"hostname", inv.hostname}, {"arch", inv.arch},
-          {"cpu_model", inv.cpu_model}, {"cores", inv.cores},
-          {"threads", inv.threads},   {"isa", inv.isa},
-          {"caches", caches},         {"memory_bytes", inv.memory_bytes},
-          {"os", inv.os},             {"kernel", inv.kernel},
-          {"compiler", inv.compiler}, {"libraries", libraries},
+  return {{"hostname", inv.hostname},
+          {"arch", inv.arch},
+          {"cpu_model", inv.cpu_model},
+          {"cores", inv.cores},
+          {"threads", inv.threads},
+          {"isa", inv.isa},
+          {"caches", caches},
+          {"memory_bytes", inv.memory_bytes},
+          {"os", inv.os},
+          {"kernel", inv.kernel},
+          {"compiler", inv.compiler},
+          {"libraries", libraries},
           {"gpus", inv.gpus}};
 }
 

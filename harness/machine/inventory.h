@@ -18,16 +18,16 @@ struct Cache {
 
 struct Inventory {
   std::string hostname;
-  std::string arch;       // x86_64, aarch64
-  std::string cpu_model;  // "AMD EPYC 9R14"
-  int cores = 0;          // physical cores
-  int threads = 0;        // logical CPUs online
+  std::string arch;              // x86_64, aarch64
+  std::string cpu_model;         // "AMD EPYC 9R14"
+  int cores = 0;                 // physical cores
+  int threads = 0;               // logical CPUs online
   std::vector<std::string> isa;  // the ISA features effbench cares about, sorted
   std::vector<Cache> caches;
   int64_t memory_bytes = 0;
-  std::string os;       // PRETTY_NAME of /etc/os-release
-  std::string kernel;   // uname -r
-  std::string compiler; // compiler that built effbench, with its flags
+  std::string os;        // PRETTY_NAME of /etc/os-release
+  std::string kernel;    // uname -r
+  std::string compiler;  // compiler that built effbench, with its flags
   std::vector<std::pair<std::string, std::string>> libraries;  // name, version
   std::vector<std::string> gpus;  // one line per GPU, empty without CUDA
 

@@ -29,15 +29,23 @@ namespace {
 
 std::string TypeName(const json& v) {
   switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "boolean";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "integer";
-    case json::value_t::number_float: return "number";
-    case json::value_t::string: return "string";
-    case json::value_t::array: return "array";
-    case json::value_t::object: return "object";
-    default: return "unsupported";
+    case json::value_t::number_unsigned:
+      return "integer";
+    case json::value_t::number_float:
+      return "number";
+    case json::value_t::string:
+      return "string";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::object:
+      return "object";
+    default:
+      return "unsupported";
   }
 }
 
@@ -111,8 +119,8 @@ Status JsonSchema::Impl::Check(const json& s, const json& v, const std::string& 
   }
   if (v.is_array()) {
     if (auto it = s.find("minItems"); it != s.end() && v.size() < it->get<size_t>()) {
-      return Fail(path, "must have at least " + it->dump() + " items, has " +
-                            std::to_string(v.size()));
+      return Fail(path,
+                  "must have at least " + it->dump() + " items, has " + std::to_string(v.size()));
     }
     if (auto it = s.find("maxItems"); it != s.end() && v.size() > it->get<size_t>()) {
       return Fail(path, "must have at most " + it->dump() + " items");

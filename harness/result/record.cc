@@ -4,6 +4,7 @@
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
 #include <cmath>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
@@ -92,7 +93,9 @@ json ToJson(const ResultRecord& r) {
         {"roofline_fraction", Optional(r.roofline_fraction)}}},
       {"energy", {{"source", r.energy_source}, {"joules_per_iter", Optional(r.joules_per_iter)}}},
       {"fidelity",
-       {{"rel_l2", Optional(r.rel_l2)}, {"max_abs", Optional(r.max_abs)}, {"tolerance", r.tolerance}}},
+       {{"rel_l2", Optional(r.rel_l2)},
+        {"max_abs", Optional(r.max_abs)},
+        {"tolerance", r.tolerance}}},
       {"status", r.ok ? "ok" : "failed"},
       {"error", r.ok ? json(nullptr) : json(r.error)},
   };
@@ -105,7 +108,8 @@ Result<ResultRecord> FromJson(const json& j) {
   r.run_id = j["run_id"];
   r.name = j["name"];
   r.workload = j["workload"];
-  for (const auto& [key, value] : j["params"].items()) r.params.emplace_back(key, value.get<int64_t>());
+  for (const auto& [key, value] : j["params"].items())
+    r.params.emplace_back(key, value.get<int64_t>());
   const json& v = j["variant"];
   r.variant = workloads::Variant{v["precision"], v["sparsity"], v["backend"]};
   r.implementation = v.value("implementation", "");
@@ -136,6 +140,15 @@ Result<ResultRecord> FromJson(const json& j) {
   r.ok = j["status"] == "ok";
   if (!j["error"].is_null()) r.error = j["error"];
   return r;
+}
+
+std::string UtcNowIso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 std::string NewUuid() {

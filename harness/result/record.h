@@ -69,4 +69,7 @@ Status Validate(const nlohmann::json& j);
 // A new random (version 4) uuid, lower-case hex.
 std::string NewUuid();
 
+// The current UTC time as ISO 8601, to the second: "2026-11-23T05:43:38Z".
+std::string UtcNowIso8601();
+
 }  // namespace effbench::result

@@ -21,12 +21,13 @@ Status CheckHeader(const std::string& path) {
   if (!std::filesystem::is_regular_file(path, ec)) {
     return Status::InvalidArgument(path + " is not a regular file");
   }
-  if (std::filesystem::file_size(path, ec) == 0) return Status::Ok();  // new, or WAL not checkpointed
+  if (std::filesystem::file_size(path, ec) == 0)
+    return Status::Ok();  // new, or WAL not checkpointed
   std::ifstream in(path, std::ios::binary);
   unsigned char header[100] = {};
   in.read(reinterpret_cast<char*>(header), sizeof header);
-  if (in.gcount() < 100 || std::string(reinterpret_cast<char*>(header), 16) !=
-                               std::string("SQLite format 3\0", 16)) {
+  if (in.gcount() < 100 ||
+      std::string(reinterpret_cast<char*>(header), 16) != std::string("SQLite format 3\0", 16)) {
     return Status::InvalidArgument(path + " is not an effbench database (not an SQLite file); " +
                                    "refusing to touch it");
   }
@@ -239,8 +240,8 @@ Result<std::vector<RunRow>> ResultStore::Runs() {
       RunRow row;
       row.id = Str(s.getColumn(0));
       row.machine_fingerprint = Str(s.getColumn(1));
-      row.revision = result::Revision{Str(s.getColumn(2)), Str(s.getColumn(3)),
-                                      Str(s.getColumn(4)), OptStr(s.getColumn(5))};
+      row.revision = result::Revision{Str(s.getColumn(2)), Str(s.getColumn(3)), Str(s.getColumn(4)),
+                                      OptStr(s.getColumn(5))};
       row.suite = Str(s.getColumn(6));
       row.started_at = Str(s.getColumn(7));
       row.finished_at = OptStr(s.getColumn(8));

@@ -18,7 +18,9 @@ class [[nodiscard]] Status {
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status FailedPrecondition(std::string msg) {
     return {Code::kFailedPrecondition, std::move(msg)};
@@ -46,7 +48,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return value_.has_value(); }
@@ -67,8 +69,8 @@ class [[nodiscard]] Result {
 }  // namespace effbench
 
 // Returns early from the enclosing function when `expr` yields a failed Status.
-#define EFFBENCH_RETURN_IF_ERROR(expr)        \
-  do {                                        \
-    ::effbench::Status status_ = (expr);      \
-    if (!status_.ok()) return status_;        \
+#define EFFBENCH_RETURN_IF_ERROR(expr)   \
+  do {                                   \
+    ::effbench::Status status_ = (expr); \
+    if (!status_.ok()) return status_;   \
   } while (false)

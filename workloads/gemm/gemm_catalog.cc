@@ -49,8 +49,8 @@ WorkloadSpec MakeSpec(Shape s, Precision p, const std::string& backend) {
   spec.bytes = static_cast<double>(ElementBytes(p, false) * (s.m * s.k + s.k * s.n) +
                                    ElementBytes(p, true) * s.m * s.n);
   spec.uses_threads = backend == "onednn";
-  spec.prepare = [s, p, backend](const RunConfig& config)
-      -> Result<std::unique_ptr<PreparedWorkload>> {
+  spec.prepare = [s, p,
+                  backend](const RunConfig& config) -> Result<std::unique_ptr<PreparedWorkload>> {
     auto prepared = std::make_unique<PreparedGemm>(nullptr, config.seed);
     FillOperands(s, p, config.seed, prepared->operands());
     if (backend == "ref") {

@@ -45,9 +45,15 @@ class OnednnKernel final : public Kernel {
     dst_ = dnnl::memory(dst_md, engine_, nullptr);
     void* wei_host = nullptr;
     switch (ops.precision) {
-      case Precision::kFp32: wei_host = const_cast<float*>(ops.b.data()); break;
-      case Precision::kBf16: wei_host = const_cast<bf16_t*>(ops.b_bf16.data()); break;
-      case Precision::kInt8: wei_host = const_cast<int8_t*>(ops.b_s8.data()); break;
+      case Precision::kFp32:
+        wei_host = const_cast<float*>(ops.b.data());
+        break;
+      case Precision::kBf16:
+        wei_host = const_cast<bf16_t*>(ops.b_bf16.data());
+        break;
+      case Precision::kInt8:
+        wei_host = const_cast<int8_t*>(ops.b_s8.data());
+        break;
     }
     dnnl::memory wei_plain(wei_plain_md, engine_, wei_host);
     weights_ = dnnl::memory(pd.weights_desc(), engine_);
@@ -64,9 +70,18 @@ class OnednnKernel final : public Kernel {
     void* src = nullptr;
     void* dst = nullptr;
     switch (ops.precision) {
-      case Precision::kFp32: src = ops.a.data(); dst = ops.c_f32.data(); break;
-      case Precision::kBf16: src = ops.a_bf16.data(); dst = ops.c_f32.data(); break;
-      case Precision::kInt8: src = ops.a_u8.data(); dst = ops.c_s32.data(); break;
+      case Precision::kFp32:
+        src = ops.a.data();
+        dst = ops.c_f32.data();
+        break;
+      case Precision::kBf16:
+        src = ops.a_bf16.data();
+        dst = ops.c_f32.data();
+        break;
+      case Precision::kInt8:
+        src = ops.a_u8.data();
+        dst = ops.c_s32.data();
+        break;
     }
     src_.set_data_handle(src);
     dst_.set_data_handle(dst);
@@ -98,11 +113,10 @@ Result<std::unique_ptr<Kernel>> MakeOnednnKernel(const Operands& ops, int thread
   try {
     return std::unique_ptr<Kernel>(std::make_unique<OnednnKernel>(ops, threads));
   } catch (const dnnl::error& e) {
-    return Status::FailedPrecondition(std::string("oneDNN cannot build a ") +
-                                      PrecisionName(ops.precision) + " matmul " +
-                                      std::to_string(ops.shape.m) + "x" +
-                                      std::to_string(ops.shape.n) + "x" +
-                                      std::to_string(ops.shape.k) + ": " + e.what());
+    return Status::FailedPrecondition(
+        std::string("oneDNN cannot build a ") + PrecisionName(ops.precision) + " matmul " +
+        std::to_string(ops.shape.m) + "x" + std::to_string(ops.shape.n) + "x" +
+        std::to_string(ops.shape.k) + ": " + e.what());
   }
 }
 

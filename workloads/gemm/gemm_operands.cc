@@ -12,18 +12,24 @@ namespace effbench::workloads::gemm {
 
 const char* PrecisionName(Precision p) {
   switch (p) {
-    case Precision::kFp32: return "fp32";
-    case Precision::kBf16: return "bf16";
-    case Precision::kInt8: return "int8";
+    case Precision::kFp32:
+      return "fp32";
+    case Precision::kBf16:
+      return "bf16";
+    case Precision::kInt8:
+      return "int8";
   }
   return "?";
 }
 
 double Tolerance(Precision p) {
   switch (p) {
-    case Precision::kFp32: return 1e-5;
-    case Precision::kBf16: return 1e-2;
-    case Precision::kInt8: return 2e-2;
+    case Precision::kFp32:
+      return 1e-5;
+    case Precision::kBf16:
+      return 1e-2;
+    case Precision::kInt8:
+      return 2e-2;
   }
   return 0;
 }
@@ -123,8 +129,8 @@ Result<Fidelity> Verify(const Operands& ops, uint64_t seed) {
       double out = 0;
       if (ops.precision == Precision::kInt8) {
         if (ops.c_s32[ci] != exact_int[j]) {
-          return Status::Internal("int8 output C[" + std::to_string(i) + "," +
-                                  std::to_string(j) + "] = " + std::to_string(ops.c_s32[ci]) +
+          return Status::Internal("int8 output C[" + std::to_string(i) + "," + std::to_string(j) +
+                                  "] = " + std::to_string(ops.c_s32[ci]) +
                                   ", exact integer product is " + std::to_string(exact_int[j]));
         }
         out = dequant * ops.c_s32[ci];

@@ -8,8 +8,8 @@
 namespace effbench::energy {
 namespace {
 
-void WriteDomain(const std::filesystem::path& root, const std::string& dir,
-                 const std::string& name, long long energy_uj, long long range_uj) {
+void WriteDomain(const std::filesystem::path& root, const std::string& dir, const std::string& name,
+                 long long energy_uj, long long range_uj) {
   std::filesystem::create_directories(root / dir);
   std::ofstream(root / dir / "name") << name << "\n";
   std::ofstream(root / dir / "energy_uj") << energy_uj << "\n";

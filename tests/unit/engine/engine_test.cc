@@ -31,8 +31,9 @@ workloads::WorkloadSpec FakeSpec(Result<workloads::Fidelity> fidelity) {
   spec.variant = {"fp32", "dense", "ref"};
   spec.flop = 2000;
   spec.bytes = 8;
-  spec.prepare = [fidelity](const workloads::RunConfig&)
-      -> Result<std::unique_ptr<workloads::PreparedWorkload>> {
+  spec.prepare =
+      [fidelity](
+          const workloads::RunConfig&) -> Result<std::unique_ptr<workloads::PreparedWorkload>> {
     return std::unique_ptr<workloads::PreparedWorkload>(std::make_unique<FakeWorkload>(fidelity));
   };
   return spec;
@@ -109,9 +110,8 @@ TEST_CASE("the engine streams one record per workload through the sink", "[engin
   }
   CHECK(seen[0].id != seen[1].id);
 
-  const Status stop = h.engine.Run({spec}, nullptr, [](const result::ResultRecord&) {
-    return Status::IoError("disk full");
-  });
+  const Status stop = h.engine.Run(
+      {spec}, nullptr, [](const result::ResultRecord&) { return Status::IoError("disk full"); });
   CHECK(stop.message() == "disk full");
 }
 

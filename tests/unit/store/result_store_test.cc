@@ -29,12 +29,18 @@ struct Fixture {
   std::unique_ptr<ResultStore> OpenWithRun() {
     auto db = ResultStore::Open(path);
     REQUIRE(db.ok());
-    REQUIRE((*db)->UpsertMachine(MachineRow{testing::FakeFingerprint(), "host", "cpu", "x86_64",
-                                            "{}", std::nullopt, "t0", "t0"})
+    REQUIRE((*db)
+                ->UpsertMachine(MachineRow{testing::FakeFingerprint(), "host", "cpu", "x86_64",
+                                           "{}", std::nullopt, "t0", "t0"})
                 .ok());
-    REQUIRE((*db)->BeginRun(RunRow{run_id, testing::FakeFingerprint(),
-                                   {"repo", "abc123", "main", std::nullopt}, "quick", "t0",
-                                   std::nullopt, "{}"})
+    REQUIRE((*db)
+                ->BeginRun(RunRow{run_id,
+                                  testing::FakeFingerprint(),
+                                  {"repo", "abc123", "main", std::nullopt},
+                                  "quick",
+                                  "t0",
+                                  std::nullopt,
+                                  "{}"})
                 .ok());
     return std::move(db).value();
   }

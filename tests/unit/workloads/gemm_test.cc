@@ -76,7 +76,7 @@ TEST_CASE("fresh seeds give fresh, nonzero data", "[gemm]") {
   FillOperands({16, 16, 16}, Precision::kInt8, 1, a);
   FillOperands({16, 16, 16}, Precision::kInt8, 2, b);
   CHECK(a.a != b.a);
-  CHECK(a.qa.zero_point > 0);  // activations are asymmetric: the zero point matters
+  CHECK(a.qa.zero_point > 0);   // activations are asymmetric: the zero point matters
   CHECK(a.qb.zero_point == 0);  // weights are symmetric
   size_t nonzero = 0;
   for (float v : a.b) nonzero += v != 0;
@@ -85,7 +85,7 @@ TEST_CASE("fresh seeds give fresh, nonzero data", "[gemm]") {
 
 TEST_CASE("bf16 rounding is round-to-nearest-even", "[gemm]") {
   CHECK(FloatToBf16(1.0f) == 0x3f80);
-  CHECK(Bf16ToFloat(FloatToBf16(1.00390625f)) == 1.0f);   // tie rounds to even
+  CHECK(Bf16ToFloat(FloatToBf16(1.00390625f)) == 1.0f);       // tie rounds to even
   CHECK(Bf16ToFloat(FloatToBf16(1.01171875f)) == 1.015625f);  // tie rounds up to even
   CHECK(Bf16ToFloat(FloatToBf16(-2.5f)) == -2.5f);
 }
