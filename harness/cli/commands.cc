@@ -171,7 +171,10 @@ int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std
             << Fixed(cal->int8_gops->all_threads, 1) << " GOP/s";
       }
       out << ", triad " << Fixed(cal->triad_gbps.one_thread, 1) << " / "
-          << Fixed(cal->triad_gbps.all_threads, 1) << " GB/s\n";
+          << Fixed(cal->triad_gbps.all_threads, 1) << " GB/s from memory, "
+          << Fixed(cal->llc_triad_gbps.one_thread, 1) << " / "
+          << Fixed(cal->llc_triad_gbps.all_threads, 1) << " GB/s in the " << (cal->llc_bytes >> 20)
+          << " MiB last-level cache\n";
     } else {
       out << "    not calibrated\n";
     }

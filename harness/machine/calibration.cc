@@ -154,52 +154,61 @@ Peak MeasurePeak(ComputeKernel kernel, const std::string& name, const Calibratio
   return p;
 }
 
-// STREAM triad a = b + q·c over `threads` threads, each touching its own slice
-// first; returns GB/s counting 24 bytes per element (no write-allocate).
-double MeasureTriad(double* a, const double* b, const double* c, size_t n, int threads) {
+// STREAM triad a = b + q·c, `passes` times over arrays of `n` doubles, split
+// across `threads` threads; returns GB/s counting 24 bytes per element (no
+// write-allocate).
+double MeasureTriad(double* a, const double* b, const double* c, size_t n, int passes,
+                    int threads) {
   const double q = 3.0;
-  const auto slice = [&](int t, auto&& body) {
-    const size_t lo = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
-    const size_t hi = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
-    body(lo, hi);
-  };
   std::vector<std::thread> pool;
   const auto t0 = Clock::now();
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
-      slice(t, [&](size_t lo, size_t hi) {
+      const size_t lo = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
+      const size_t hi = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
+      for (int pass = 0; pass < passes; ++pass) {
         for (size_t i = lo; i < hi; ++i) a[i] = b[i] + q * c[i];
-      });
+        __asm__ volatile("" ::: "memory");  // every pass really happens
+      }
     });
   }
   for (auto& th : pool) th.join();
   const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
-  return 24.0 * static_cast<double>(n) / dt / 1e9;
+  return 24.0 * static_cast<double>(n) * passes / dt / 1e9;
 }
 
-Peak MeasureStream(const Inventory& inv, const CalibrationOptions& o, int threads,
-                   int64_t* array_bytes) {
-  int64_t llc = 8 << 20;
-  for (const Cache& c : inv.caches) llc = std::max(llc, c.bytes);
-  const size_t n = static_cast<size_t>(4 * llc) / sizeof(double);  // each array 4× the LLC
-  *array_bytes = static_cast<int64_t>(n * sizeof(double));
+// The best triad bandwidth over a few trials on three arrays of `array_bytes`
+// each, for one thread and for `threads`, repeating short passes so each trial
+// lasts about `o.seconds_per_kernel`.
+Peak MeasureStream(int64_t array_bytes, const CalibrationOptions& o, int threads,
+                   const std::string& what) {
+  const size_t n = static_cast<size_t>(array_bytes) / sizeof(double);
   std::unique_ptr<double[]> a(new double[n]), b(new double[n]), c(new double[n]);
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {  // first touch by the thread that will use the slice
     pool.emplace_back([&, t] {
       const size_t lo = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
       const size_t hi = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
-      for (size_t i = lo; i < hi; ++i)
-        a[i] = 0, b[i] = 1.0 + static_cast<double>(i % 7), c[i] = 0.5;
+      for (size_t i = lo; i < hi; ++i) {
+        a[i] = 0;
+        b[i] = 1.0 + static_cast<double>(i % 7);
+        c[i] = 0.5;
+      }
     });
   }
   for (auto& th : pool) th.join();
+  // One pass to size the passes of a trial.
+  const double probe_gbps = MeasureTriad(a.get(), b.get(), c.get(), n, 1, 1);
+  const double pass_seconds = 24.0 * static_cast<double>(n) / (probe_gbps * 1e9);
+  const int passes = std::max(1, static_cast<int>(o.seconds_per_kernel / pass_seconds));
   Peak p;
-  p.kernel = "stream triad a=b+q*c, 3 x " + std::to_string(*array_bytes >> 20) + " MiB";
+  p.kernel = "stream triad a=b+q*c, " + what + ", 3 x " + std::to_string(array_bytes >> 10) +
+             " KiB x " + std::to_string(passes) + " passes";
   const int trials = std::max(3, o.trials + 2);
   for (int trial = 0; trial < trials; ++trial) {
-    p.one_thread = std::max(p.one_thread, MeasureTriad(a.get(), b.get(), c.get(), n, 1));
-    p.all_threads = std::max(p.all_threads, MeasureTriad(a.get(), b.get(), c.get(), n, threads));
+    p.one_thread = std::max(p.one_thread, MeasureTriad(a.get(), b.get(), c.get(), n, passes, 1));
+    p.all_threads =
+        std::max(p.all_threads, MeasureTriad(a.get(), b.get(), c.get(), n, passes, threads));
   }
   g_sink_f = static_cast<float>(a[n / 2]);
   return p;
@@ -245,7 +254,12 @@ Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
         MeasurePeak(Int8DotAvx512, "avx512_vnni vpdpbusd zmm x16 chains", o, cal.threads);
   }
 #endif
-  cal.triad_gbps = MeasureStream(inv, o, cal.threads, &cal.triad_array_bytes);
+  cal.llc_bytes = 8 << 20;
+  for (const Cache& c : inv.caches) cal.llc_bytes = std::max(cal.llc_bytes, c.bytes);
+  cal.triad_array_bytes = 4 * cal.llc_bytes;  // STREAM's rule: each array 4× the LLC
+  cal.triad_gbps = MeasureStream(cal.triad_array_bytes, o, cal.threads, "memory");
+  // Three arrays filling half the last-level cache: the bandwidth of data that stays there.
+  cal.llc_triad_gbps = MeasureStream(cal.llc_bytes / 6, o, cal.threads, "last-level cache");
   return cal;
 }
 
@@ -253,7 +267,9 @@ nlohmann::json ToJson(const Calibration& c) {
   nlohmann::json j = {{"threads", c.threads},
                       {"fp32_gflops", PeakJson(c.fp32_gflops)},
                       {"triad_gbps", PeakJson(c.triad_gbps)},
-                      {"triad_array_bytes", c.triad_array_bytes}};
+                      {"triad_array_bytes", c.triad_array_bytes},
+                      {"llc_triad_gbps", PeakJson(c.llc_triad_gbps)},
+                      {"llc_bytes", c.llc_bytes}};
   if (c.bf16_gflops) j["bf16_gflops"] = PeakJson(*c.bf16_gflops);
   if (c.int8_gops) j["int8_gops"] = PeakJson(*c.int8_gops);
   return j;
@@ -266,6 +282,8 @@ Result<Calibration> CalibrationFromJson(const nlohmann::json& j) {
     c.fp32_gflops = PeakFromJson(j.at("fp32_gflops"));
     c.triad_gbps = PeakFromJson(j.at("triad_gbps"));
     c.triad_array_bytes = j.value("triad_array_bytes", int64_t{0});
+    c.llc_triad_gbps = PeakFromJson(j.at("llc_triad_gbps"));
+    c.llc_bytes = j.at("llc_bytes").get<int64_t>();
     if (j.contains("bf16_gflops")) c.bf16_gflops = PeakFromJson(j["bf16_gflops"]);
     if (j.contains("int8_gops")) c.int8_gops = PeakFromJson(j["int8_gops"]);
     return c;
@@ -282,7 +300,9 @@ double AttainableGflops(const Calibration& c, const std::string& precision, int 
   const double peak = PeakAt(*compute, threads, c.threads);
   if (bytes <= 0) return peak;
   const double intensity = flop / bytes;
-  return std::min(peak, intensity * PeakAt(c.triad_gbps, threads, c.threads));
+  // Data that fits in half the last-level cache is served from it, not from memory.
+  const Peak& bandwidth = bytes <= c.llc_bytes / 2 ? c.llc_triad_gbps : c.triad_gbps;
+  return std::min(peak, intensity * PeakAt(bandwidth, threads, c.threads));
 }
 
 }  // namespace effbench::machine

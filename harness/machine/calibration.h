@@ -24,8 +24,10 @@ struct Calibration {
   Peak fp32_gflops;                 // FMA throughput
   std::optional<Peak> bf16_gflops;  // bf16 dot product (2 flop per MAC)
   std::optional<Peak> int8_gops;    // u8·s8 dot product (2 op per MAC)
-  Peak triad_gbps;                  // STREAM triad, 24 bytes per element
-  int64_t triad_array_bytes = 0;    // size of each triad array
+  Peak triad_gbps;                  // STREAM triad from memory, 24 bytes per element
+  int64_t triad_array_bytes = 0;    // size of each triad array (4× the LLC)
+  Peak llc_triad_gbps;              // triad on arrays resident in the last-level cache
+  int64_t llc_bytes = 0;            // the last-level cache size
 };
 
 struct CalibrationOptions {
@@ -43,6 +45,10 @@ Result<Calibration> CalibrationFromJson(const nlohmann::json& j);
 // The roofline of `calibration` for a kernel of `precision` (fp32, bf16, int8)
 // run on `threads` threads: min(compute peak, intensity × triad bandwidth), in
 // G(FL)OP/s. Precisions without a measured dot-product peak use the fp32 peak.
+// The bandwidth is the last-level cache's when the `bytes` the kernel moves fit
+// in half of it (they stay resident across iterations), else memory's.
+// The bandwidth is the last-level cache's when the `bytes` the kernel moves fit
+// in half of it (they stay resident across iterations), else memory's.
 double AttainableGflops(const Calibration& calibration, const std::string& precision, int threads,
                         double flop, double bytes);
 

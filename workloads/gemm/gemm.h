@@ -1,7 +1,12 @@
-// GEMM workloads: C[M×N] = A[M×K] · B[K×N], row-major, A the activations and B
-// the weights, in fp32, bf16 (bf16 inputs, fp32 accumulate and output) and int8
-// (u8 activations with a zero point × s8 symmetric weights → s32, the
-// gemmlowp/TFLite convention; real C = scale_a·scale_b·C_s32).
+// GEMM workloads: C[rows×cols] = A[rows×K] · B[K×cols], row-major, A the
+// activations and B the weights, in fp32, bf16 (bf16 inputs, fp32 accumulate
+// and output) and int8 (u8 activations with a zero point × s8 symmetric weights
+// → s32, the gemmlowp/TFLite convention; real C = scale_a·scale_b·C_s32).
+//
+// Workload ids use DeepBench's M×N×K, where M is the output features (rows of
+// the weight matrix), N the batch and K the reduction: the DeepBench problem
+// m×n×k is Shape{n, m, k} here (N activation rows, M output columns), so that
+// 3072×1×1024 is a batch-1 GEMV reading a 3072×1024 weight matrix.
 #pragma once
 
 #include <cstdint>

@@ -7,7 +7,7 @@ namespace effbench::workloads::gemm {
 namespace {
 
 // 1024³ and the DeepBench inference shapes (baidu-research/DeepBench
-// gemm_problems.h): M×N×K.
+// gemm_problems.h) as DeepBench writes them: M (output features) × N (batch) × K.
 constexpr Shape kShapes[] = {
     {1024, 1024, 1024}, {35, 700, 2048}, {5124, 700, 2048}, {3072, 1500, 1024}, {3072, 1, 1024},
 };
@@ -52,7 +52,8 @@ WorkloadSpec MakeSpec(Shape s, Precision p, const std::string& backend) {
   spec.prepare = [s, p,
                   backend](const RunConfig& config) -> Result<std::unique_ptr<PreparedWorkload>> {
     auto prepared = std::make_unique<PreparedGemm>(nullptr, config.seed);
-    FillOperands(s, p, config.seed, prepared->operands());
+    const Shape matmul{s.n, s.m, s.k};  // N activation rows × M output features
+    FillOperands(matmul, p, config.seed, prepared->operands());
     if (backend == "ref") {
       prepared->set_kernel(MakeRefKernel());
     } else {

@@ -41,11 +41,14 @@ workloads::WorkloadSpec FakeSpec(Result<workloads::Fidelity> fidelity) {
 
 struct Harness {
   std::unique_ptr<energy::EnergyMeter> meter = energy::MakeEnergyMeter("/nonexistent");
-  Engine engine{EngineOptions{3, 0.005, 1, 42},
-                RunContext{result::NewUuid(), testing::FakeFingerprint(),
-                           result::Revision{"repo", "abc", "main", std::nullopt},
-                           machine::Calibration{1, {10, 10, "fma"}, {}, {}, {5, 5, "triad"}, 0}},
-                *meter};
+  Engine engine{
+      EngineOptions{3, 0.005, 1, 42},
+      RunContext{
+          result::NewUuid(), testing::FakeFingerprint(),
+          result::Revision{"repo", "abc", "main", std::nullopt},
+          machine::Calibration{
+              1, {10, 10, "fma"}, {}, {}, {5, 5, "triad"}, 0, {50, 50, "llc triad"}, 1 << 20}},
+      *meter};
 };
 
 TEST_CASE("a right workload is timed into a valid record with every repetition", "[engine]") {

@@ -26,6 +26,11 @@ TEST_CASE("calibration measures peaks within physical bounds", "[calibration]") 
   CHECK(cal.triad_gbps.one_thread < 1000);
   CHECK(cal.triad_gbps.all_threads < 1000 * cal.threads);
   CHECK(cal.triad_array_bytes >= 32 << 20);
+  CHECK(cal.triad_array_bytes >= 4 * cal.llc_bytes);
+  // The cache-resident triad is no slower than memory's, and no faster than
+  // any cache of today (a few TB/s per core).
+  CHECK(cal.llc_triad_gbps.one_thread > 0.5 * cal.triad_gbps.one_thread);
+  CHECK(cal.llc_triad_gbps.one_thread < 4000);
   if (cal.bf16_gflops) {  // vdpbf16ps: 32 MACs per 512-bit instruction, two pipes
     CHECK(cal.bf16_gflops->one_thread > 0.5);
     CHECK(cal.bf16_gflops->one_thread < 2 * max_1t);
@@ -48,6 +53,8 @@ TEST_CASE("the roofline is the lower of compute and bandwidth", "[calibration]")
   cal.fp32_gflops = {100, 350, "fma"};
   cal.int8_gops = Peak{400, 1500, "dot"};
   cal.triad_gbps = {20, 50, "triad"};
+  cal.llc_triad_gbps = {80, 150, "llc triad"};
+  cal.llc_bytes = 1 << 20;
   // Compute-bound: intensity 100 flop/byte → 2000 GFLOP/s of bandwidth roof.
   CHECK(AttainableGflops(cal, "fp32", 1, 1e9, 1e7) == Approx(100));
   CHECK(AttainableGflops(cal, "fp32", 4, 1e9, 1e7) == Approx(350));
@@ -58,6 +65,8 @@ TEST_CASE("the roofline is the lower of compute and bandwidth", "[calibration]")
   // Memory-bound: intensity 0.5 → 0.5 × 20 GB/s.
   CHECK(AttainableGflops(cal, "fp32", 1, 1e6, 2e6) == Approx(10));
   CHECK(AttainableGflops(cal, "fp32", 4, 1e6, 2e6) == Approx(25));
+  // Memory-bound but resident in half the last-level cache: 0.5 × 80 GB/s.
+  CHECK(AttainableGflops(cal, "fp32", 1, 1e5, 2e5) == Approx(40));
 }
 
 TEST_CASE("a malformed calibration is rejected", "[calibration]") {
