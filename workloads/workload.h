@@ -46,6 +46,10 @@ class PreparedWorkload {
   virtual Result<Fidelity> Verify() = 0;
   // One iteration of the timed work. REQUIRES: Verify() succeeded.
   virtual void RunOnce() = 0;
+  // For workloads timed by the device (WorkloadSpec::device_timed): one
+  // iteration, returning the seconds the device measured for it (e.g. between
+  // two CUDA events), which replace the host's wall clock.
+  virtual double RunOnceDeviceSeconds() { return 0; }
   // The implementation the backend chose (e.g. oneDNN's "brg:avx512_core_vnni"),
   // empty when there is no choice to report.
   virtual std::string Implementation() const { return {}; }
@@ -59,6 +63,7 @@ struct WorkloadSpec {
   double flop = 0;   // floating-point (or integer) operations per run, 2 per MAC
   double bytes = 0;  // compulsory bytes moved per run (inputs read once, output written once)
   bool uses_threads = false;  // false: runs on one thread whatever RunConfig says
+  bool device_timed = false;  // true: timed by RunOnceDeviceSeconds (manual time)
   std::function<Result<std::unique_ptr<PreparedWorkload>>(const RunConfig&)> prepare;
 };
 

@@ -70,22 +70,31 @@ result::ResultRecord Engine::Measure(const workloads::WorkloadSpec& spec) {
   workloads::PreparedWorkload* workload = prepared->get();
   std::optional<double> joules = 0.0;
   double iterations = 0;
-  benchmark::RegisterBenchmark(spec.id.c_str(),
-                               [&](benchmark::State& state) {
-                                 const auto j0 = meter_.ReadJoules();
-                                 for (auto _ : state) workload->RunOnce();
-                                 const auto j1 = meter_.ReadJoules();
-                                 if (j0 && j1 && joules) {
-                                   *joules += *j1 - *j0;
-                                 } else {
-                                   joules.reset();
-                                 }
-                                 iterations += static_cast<double>(state.iterations());
-                               })
-      ->Repetitions(options_.repetitions)
+  const bool device_timed = spec.device_timed;
+  auto body = [&](benchmark::State& state) {
+    const auto j0 = meter_.ReadJoules();
+    if (device_timed) {
+      for (auto _ : state) state.SetIterationTime(workload->RunOnceDeviceSeconds());
+    } else {
+      for (auto _ : state) workload->RunOnce();
+    }
+    const auto j1 = meter_.ReadJoules();
+    if (j0 && j1 && joules) {
+      *joules += *j1 - *j0;
+    } else {
+      joules.reset();
+    }
+    iterations += static_cast<double>(state.iterations());
+  };
+  benchmark::internal::Benchmark* bench = benchmark::RegisterBenchmark(spec.id.c_str(), body);
+  bench->Repetitions(options_.repetitions)
       ->MinTime(options_.min_time_s)
-      ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
+  if (device_timed) {
+    bench->UseManualTime();
+  } else {
+    bench->UseRealTime();
+  }
   RecordReporter reporter(record, context_.calibration);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::ClearRegisteredBenchmarks();

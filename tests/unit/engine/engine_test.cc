@@ -18,6 +18,11 @@ class FakeWorkload final : public workloads::PreparedWorkload {
     volatile double x = 0;
     for (int i = 0; i < 1000; ++i) x = x + i;
   }
+  // The "device" says every iteration took exactly 250 microseconds.
+  double RunOnceDeviceSeconds() override {
+    RunOnce();
+    return 250e-6;
+  }
 
  private:
   Result<workloads::Fidelity> fidelity_;
@@ -66,6 +71,17 @@ TEST_CASE("a right workload is timed into a valid record with every repetition",
   CHECK(record.energy_source == "unavailable");
   CHECK_FALSE(record.joules_per_iter.has_value());
   CHECK(result::Validate(result::ToJson(record)).ok());
+}
+
+TEST_CASE("device-timed workloads are timed by the device's clock", "[engine]") {
+  Harness h;
+  auto spec = FakeSpec(workloads::Fidelity{1e-7, 1e-6, 1e-5});
+  spec.device_timed = true;
+  const auto record = h.engine.Measure(spec);
+  INFO(record.error);
+  REQUIRE(record.ok);
+  REQUIRE(record.samples_ns.size() == 3);
+  for (double ns : record.samples_ns) CHECK(ns == Approx(250e3));
 }
 
 TEST_CASE("a wrong or imprecise workload is a failed record, never timed", "[engine]") {
