@@ -15,6 +15,10 @@ struct Migration {
 
 // schemas/result.schema.json
 std::string_view ResultSchemaJson();
+// schemas/workload.schema.json
+std::string_view WorkloadSchemaJson();
+// schemas/suite.schema.json
+std::string_view SuiteSchemaJson();
 
 // schemas/sql/*.sql in version order.
 const std::vector<Migration>& Migrations();

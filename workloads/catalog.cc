@@ -1,47 +1,78 @@
 #include "workloads/catalog.h"
 
+#include <algorithm>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "workloads/embedded_specs.h"
+#include "workloads/family.h"
 #include "workloads/gemm/gemm.h"
+#include "workloads/spec_loader.h"
 
 namespace effbench::workloads {
 namespace {
 
-// The quick suite: every precision of every backend once, on shapes that keep
-// it under a minute on two cores (the large DeepBench shapes are in standard).
-bool InQuickSuite(const WorkloadSpec& spec) {
-  if (spec.family != "gemm") return false;
-  const bool small = spec.id.find("/m35n700k2048@") != std::string::npos ||
-                     spec.id.find("/m3072n1k1024@") != std::string::npos;
-  const bool square = spec.id.find("/m1024n1024k1024@") != std::string::npos;
-  return small || (square && spec.variant.backend == "onednn");
+std::vector<Family> Families() { return {gemm::MakeFamily()}; }
+
+struct Loaded {
+  Status status;
+  std::vector<WorkloadSpec> catalog;
+  std::vector<SuiteDef> suites;
+};
+
+Loaded Load() {
+  Loaded l;
+  const std::vector<Family> families = Families();
+  for (const auto& file : EmbeddedSpecFiles()) {
+    auto specs = ExpandSpecFile("workloads/specs/" + file.name, file.text, families);
+    if (!specs.ok()) return Loaded{specs.status(), {}, {}};
+    for (auto& w : *specs) l.catalog.push_back(std::move(w));
+  }
+  std::vector<std::string> ids;
+  for (const auto& w : l.catalog) ids.push_back(w.id);
+  std::sort(ids.begin(), ids.end());
+  if (auto dup = std::adjacent_find(ids.begin(), ids.end()); dup != ids.end()) {
+    return Loaded{Status::InvalidArgument("workload id " + *dup + " is defined twice"), {}, {}};
+  }
+  for (const auto& file : EmbeddedSuiteFiles()) {
+    auto suite = ParseSuiteFile("workloads/suites/" + file.name, file.text);
+    if (!suite.ok()) return Loaded{suite.status(), {}, {}};
+    l.suites.push_back(std::move(suite).value());
+  }
+  std::stable_sort(l.suites.begin(), l.suites.end(),
+                   [](const SuiteDef& a, const SuiteDef& b) { return a.order < b.order; });
+  return l;
+}
+
+const Loaded& Get() {
+  static const Loaded loaded = Load();
+  return loaded;
 }
 
 }  // namespace
 
-const std::vector<WorkloadSpec>& Catalog() {
-  static const std::vector<WorkloadSpec> catalog = [] {
-    std::vector<WorkloadSpec> all;
-    for (auto& spec : gemm::Workloads()) all.push_back(std::move(spec));
-    return all;
-  }();
-  return catalog;
+const Status& CatalogStatus() { return Get().status; }
+
+const std::vector<WorkloadSpec>& Catalog() { return Get().catalog; }
+
+std::vector<SuiteInfo> Suites() {
+  std::vector<SuiteInfo> out;
+  for (const auto& s : Get().suites) out.push_back({s.name, s.description});
+  return out;
 }
 
-std::vector<std::string> SuiteNames() { return {"quick", "standard"}; }
+std::vector<std::string> SuiteNames() {
+  std::vector<std::string> out;
+  for (const auto& s : Get().suites) out.push_back(s.name);
+  return out;
+}
 
 Result<std::vector<const WorkloadSpec*>> Suite(std::string_view name) {
-  std::vector<const WorkloadSpec*> out;
-  if (name == "quick") {
-    for (const auto& spec : Catalog()) {
-      if (InQuickSuite(spec)) out.push_back(&spec);
-    }
-  } else if (name == "standard") {
-    for (const auto& spec : Catalog()) out.push_back(&spec);
-  } else {
-    return Status::NotFound("unknown suite '" + std::string(name) + "' (known: quick, standard)");
+  for (const auto& s : Get().suites) {
+    if (s.name == name) return SuiteMembers(s, Get().catalog);
   }
-  return out;
+  std::string known;
+  for (const auto& s : Get().suites) known += (known.empty() ? "" : ", ") + s.name;
+  return Status::NotFound("unknown suite '" + std::string(name) + "' (known: " + known + ")");
 }
 
 std::vector<std::pair<std::string, std::string>> BackendVersions() {

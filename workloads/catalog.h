@@ -1,4 +1,6 @@
-// The catalog of every workload effbench knows, and the suites built from it.
+// The catalog of every workload effbench knows, and the suites built from it,
+// expanded from the JSON files of workloads/specs/ and workloads/suites/
+// (compiled into the binary; edit them and rebuild to add shapes or suites).
 #pragma once
 
 #include <string>
@@ -10,10 +12,20 @@
 
 namespace effbench::workloads {
 
+// OK, or why the spec or suite files could not be loaded (then the catalog
+// is empty). Check it before using the catalog.
+const Status& CatalogStatus();
+
 // Every workload, in a stable order. Built once; the references stay valid.
 const std::vector<WorkloadSpec>& Catalog();
 
-// The names of the suites, smallest first.
+struct SuiteInfo {
+  std::string name;
+  std::string description;
+};
+
+// The suites, smallest first.
+std::vector<SuiteInfo> Suites();
 std::vector<std::string> SuiteNames();
 
 // The workloads of suite `name`, in catalog order, or NotFound.

@@ -229,6 +229,11 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
 
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   if (argv.size() < 2) return Usage(err, "no command given");
+  if (const Status& s = workloads::CatalogStatus(); !s.ok()) {
+    err << "effbench: the workload specs compiled into this build are invalid: " << s.message()
+        << "\n";
+    return kExitError;
+  }
   const std::string& command = argv[1];
   const std::vector<std::string> rest(argv.begin() + 2, argv.end());
   if (command == "run") return RunCommand(rest, out, err);

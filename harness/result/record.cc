@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
-#include "harness/result/json_schema.h"
 #include "schemas/embedded.h"
+#include "workloads/common/json_schema.h"
 
 namespace effbench::result {
 

@@ -16,6 +16,7 @@
 
 #include "workloads/common/numeric.h"
 #include "workloads/common/status.h"
+#include "workloads/family.h"
 #include "workloads/workload.h"
 
 namespace effbench::workloads::gemm {
@@ -68,7 +69,7 @@ std::unique_ptr<Kernel> MakeRefKernel();
 // oneDNN matmul primitives, weights reordered once to the primitive's layout.
 Result<std::unique_ptr<Kernel>> MakeOnednnKernel(const Operands& ops, int threads);
 
-// The GEMM workloads of the catalog.
-std::vector<WorkloadSpec> Workloads();
+// The GEMM family of workloads/specs/gemm.json.
+Family MakeFamily();
 
 }  // namespace effbench::workloads::gemm

@@ -1,6 +1,6 @@
 // A JSON Schema validator for the subset of draft 2020-12 that effbench's
 // schemas use: type, enum, const, properties, required, additionalProperties
-// (boolean or schema), items, minItems, maxItems, minimum, maximum,
+// (boolean or schema), minProperties, items, minItems, maxItems, minimum, maximum,
 // exclusiveMinimum, minLength, maxLength, pattern, and if/then/else.
 // Unknown keywords are ignored, as the specification says. No Debian package
 // offers a C++ validator, hence this one.
@@ -13,7 +13,7 @@
 
 #include "workloads/common/status.h"
 
-namespace effbench::result {
+namespace effbench {
 
 class JsonSchema {
  public:
@@ -35,4 +35,4 @@ class JsonSchema {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace effbench::result
+}  // namespace effbench

@@ -1,11 +1,11 @@
-#include "harness/result/json_schema.h"
+#include "workloads/common/json_schema.h"
 
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
 
-namespace effbench::result {
+namespace effbench {
 
 using nlohmann::json;
 
@@ -132,6 +132,9 @@ Status JsonSchema::Impl::Check(const json& s, const json& v, const std::string& 
     }
   }
   if (v.is_object()) {
+    if (auto it = s.find("minProperties"); it != s.end() && v.size() < it->get<size_t>()) {
+      return Fail(path, "must have at least " + it->dump() + " fields");
+    }
     if (auto it = s.find("required"); it != s.end()) {
       for (const json& name : *it) {
         if (!v.contains(name.get<std::string>())) {
@@ -182,4 +185,4 @@ Status JsonSchema::Validate(const json& instance) const {
   }
 }
 
-}  // namespace effbench::result
+}  // namespace effbench

@@ -1,0 +1,125 @@
+#include "workloads/spec_loader.h"
+
+#include <catch2/catch.hpp>
+
+#include "workloads/catalog.h"
+#include "workloads/common/formula.h"
+
+namespace effbench::workloads {
+namespace {
+
+// A family that prepares nothing: enough to expand specs.
+std::vector<Family> FakeFamilies() {
+  Family f;
+  f.name = "conv.fake";
+  f.precisions = {"fp32", "int8"};
+  f.backends = {"ref", "onednn"};
+  f.threaded_backends = {"onednn"};
+  f.required_params = {"h", "oh"};
+  f.prepare = [](const Params&, const Variant&,
+                 const RunConfig&) -> Result<std::unique_ptr<PreparedWorkload>> {
+    return Status::Internal("not runnable");
+  };
+  return {f};
+}
+
+constexpr char kSpec[] = R"([{
+  "family": "conv.fake",
+  "description": "a test family",
+  "id": "conv.fake.{precision}/h{h}c{c}s{stride}@{backend}",
+  "params": {"h": "height", "c": "channels", "stride": "stride"},
+  "defaults": {"stride": 1},
+  "derived": [["pad", "1"], ["oh", "floor((h + 2*pad - 3)/stride) + 1"]],
+  "shapes": [{"h": 56, "c": 64}, {"h": 56, "c": 64, "stride": 2}],
+  "precisions": ["fp32", "int8"],
+  "backends": ["ref", "onednn"],
+  "flop": "2*oh*oh*c*9",
+  "bytes": "in_bytes*h*h*c + out_bytes*oh*oh*c"
+}])";
+
+TEST_CASE("formulas evaluate with precedence, functions and variables", "[specs]") {
+  const std::map<std::string, double> vars = {{"h", 56}, {"stride", 2}, {"pad", 1}};
+  CHECK(*EvaluateFormula("2*3+4", {}) == 10);
+  CHECK(*EvaluateFormula("2*(3+4)", {}) == 14);
+  CHECK(*EvaluateFormula("-2 + 10/4", {}) == 0.5);
+  CHECK(*EvaluateFormula("floor((h + 2*pad - 3)/stride) + 1", vars) == 28);
+  CHECK(*EvaluateFormula("max(ceil(h/5), min(2, 3))", vars) == 12);
+  auto unknown = EvaluateFormula("2*m*n", {{"m", 1}});
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.status().message().find("unknown variable 'n'") != std::string::npos);
+  CHECK_FALSE(EvaluateFormula("2*(3+4", {}).ok());
+  CHECK_FALSE(EvaluateFormula("2 +* 3", {}).ok());
+  CHECK_FALSE(EvaluateFormula("1/0", {}).ok());
+  CHECK_FALSE(EvaluateFormula("sqrt(4)", {}).ok());
+}
+
+TEST_CASE("a spec expands to shape x precision x backend with its work", "[specs]") {
+  auto specs = ExpandSpecFile("fake.json", kSpec, FakeFamilies());
+  INFO((specs.ok() ? "" : specs.status().message()));
+  REQUIRE(specs.ok());
+  REQUIRE(specs->size() == 8);
+  const WorkloadSpec& first = specs->front();
+  CHECK(first.id == "conv.fake.fp32/h56c64s1@ref");
+  CHECK(first.flop == 2.0 * 56 * 56 * 64 * 9);
+  CHECK(first.bytes == 4.0 * 56 * 56 * 64 + 4.0 * 56 * 56 * 64);
+  CHECK_FALSE(first.uses_threads);
+  const WorkloadSpec& strided = specs->back();
+  CHECK(strided.id == "conv.fake.int8/h56c64s2@onednn");
+  CHECK(strided.flop == 2.0 * 28 * 28 * 64 * 9);
+  CHECK(strided.bytes == 1.0 * 56 * 56 * 64 + 4.0 * 28 * 28 * 64);
+  CHECK(strided.uses_threads);
+}
+
+TEST_CASE("malformed specs are rejected with what is wrong", "[specs]") {
+  const auto expect_error = [](const std::string& text, const std::string& what) {
+    auto specs = ExpandSpecFile("bad.json", text, FakeFamilies());
+    REQUIRE_FALSE(specs.ok());
+    INFO(specs.status().message());
+    CHECK(specs.status().message().find("bad.json") != std::string::npos);
+    CHECK(specs.status().message().find(what) != std::string::npos);
+  };
+  std::string spec = kSpec;
+  const auto with = [&](const std::string& from, const std::string& to) {
+    std::string s = spec;
+    s.replace(s.find(from), from.size(), to);
+    return s;
+  };
+  expect_error("[{]", "not valid JSON");
+  expect_error(with("\"flop\": \"2*oh*oh*c*9\",", ""), "/0/flop");
+  expect_error(with("\"precisions\": [\"fp32\", \"int8\"]", "\"precisions\": [\"fp8\"]"),
+               "/0/precisions/0");
+  expect_error(with("conv.fake\",\n  \"desc", "conv.nothing\",\n  \"desc"),
+               "no C++ family implements 'conv.nothing'");
+  expect_error(with("\"precisions\": [\"fp32\", \"int8\"]", "\"precisions\": [\"bf16\"]"),
+               "precision bf16 is not implemented");
+  expect_error(with("{\"h\": 56, \"c\": 64}", "{\"h\": 56, \"c\": 64, \"w\": 3}"),
+               "unknown param 'w'");
+  expect_error(with("{\"h\": 56, \"c\": 64}", "{\"h\": 56}"), "param 'c' missing");
+  expect_error(with("\"2*oh*oh*c*9\"", "\"2*oh*ow\""), "unknown variable 'ow'");
+  expect_error(with("[\"pad\", \"1\"]", "[\"pad\", \"0.5\"]"), "not an integer");
+}
+
+TEST_CASE("suites choose workloads by glob, minus exclusions", "[specs]") {
+  auto specs = ExpandSpecFile("fake.json", kSpec, FakeFamilies());
+  REQUIRE(specs.ok());
+  auto suite = ParseSuiteFile("s.json", R"({"name": "int8-only", "description": "d",
+      "include": ["*.int8/*"], "exclude": ["*@ref"]})");
+  REQUIRE(suite.ok());
+  const auto members = SuiteMembers(*suite, *specs);
+  REQUIRE(members.size() == 2);
+  for (const auto* m : members) CHECK(m->id.find(".int8/") != std::string::npos);
+  auto bad = ParseSuiteFile("s.json", R"({"name": "Bad Name", "description": "d", "include": []})");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find("/include") != std::string::npos);
+}
+
+TEST_CASE("the specs compiled into this build load", "[specs]") {
+  INFO(CatalogStatus().message());
+  REQUIRE(CatalogStatus().ok());
+  CHECK(Catalog().size() >= 30);
+  CHECK(SuiteNames().front() == "quick");
+  for (const auto& name : SuiteNames()) CHECK_FALSE(Suite(name)->empty());
+}
+
+}  // namespace
+}  // namespace effbench::workloads

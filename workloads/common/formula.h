@@ -1,0 +1,19 @@
+// Arithmetic formulas of workload specs: "2*m*n*k", "floor((h + 2*pad - kh)/stride) + 1".
+// Numbers, variables, + - * / with the usual precedence, unary minus,
+// parentheses, and the functions floor, ceil, min and max.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "workloads/common/status.h"
+
+namespace effbench {
+
+// Evaluates `formula` with `vars`; InvalidArgument naming the problem (an
+// unknown variable, a syntax error and where) otherwise.
+Result<double> EvaluateFormula(std::string_view formula,
+                               const std::map<std::string, double>& vars);
+
+}  // namespace effbench

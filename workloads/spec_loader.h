@@ -1,0 +1,35 @@
+// Reads workload spec files and suite files (JSON, validated against
+// schemas/workload.schema.json and schemas/suite.schema.json) and expands
+// them into the catalog: one WorkloadSpec per shape × precision × backend.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "workloads/common/status.h"
+#include "workloads/family.h"
+#include "workloads/workload.h"
+
+namespace effbench::workloads {
+
+// Expands the spec file `file` (its name, for messages) with text `text`.
+// Errors name the file, the spec and the field or formula at fault.
+Result<std::vector<WorkloadSpec>> ExpandSpecFile(const std::string& file, std::string_view text,
+                                                 const std::vector<Family>& families);
+
+struct SuiteDef {
+  std::string name;
+  std::string description;
+  int order = 0;
+  std::vector<std::string> include;  // shell globs over workload ids
+  std::vector<std::string> exclude;
+};
+
+Result<SuiteDef> ParseSuiteFile(const std::string& file, std::string_view text);
+
+// The members of `suite` among `catalog`, in catalog order.
+std::vector<const WorkloadSpec*> SuiteMembers(const SuiteDef& suite,
+                                              const std::vector<WorkloadSpec>& catalog);
+
+}  // namespace effbench::workloads
