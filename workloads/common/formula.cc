@@ -16,7 +16,8 @@ class Parser {
   Result<double> Parse() {
     const double v = Expression();
     SkipSpace();
-    if (error_.empty() && pos_ != text_.size()) Fail("unexpected '" + std::string(1, text_[pos_]) + "'");
+    if (error_.empty() && pos_ != text_.size())
+      Fail("unexpected '" + std::string(1, text_[pos_]) + "'");
     if (!error_.empty()) {
       return Status::InvalidArgument("formula '" + std::string(text_) + "': " + error_);
     }

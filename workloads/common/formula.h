@@ -13,7 +13,6 @@ namespace effbench {
 
 // Evaluates `formula` with `vars`; InvalidArgument naming the problem (an
 // unknown variable, a syntax error and where) otherwise.
-Result<double> EvaluateFormula(std::string_view formula,
-                               const std::map<std::string, double>& vars);
+Result<double> EvaluateFormula(std::string_view formula, const std::map<std::string, double>& vars);
 
 }  // namespace effbench

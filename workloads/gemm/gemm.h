@@ -16,6 +16,7 @@
 
 #include "workloads/common/numeric.h"
 #include "workloads/common/status.h"
+#include "workloads/common/tensor_forms.h"
 #include "workloads/family.h"
 #include "workloads/workload.h"
 
@@ -25,18 +26,12 @@ struct Shape {
   int64_t m = 0, n = 0, k = 0;
 };
 
-enum class Precision { kFp32, kBf16, kInt8 };
-const char* PrecisionName(Precision p);
-
 // The real-valued inputs of one GEMM and the forms its precision consumes.
 struct Operands {
   Shape shape;
   Precision precision = Precision::kFp32;
-  std::vector<float> a, b;  // real values: A ~ U(-0.25, 1), B ~ U(-1, 1)
-  std::vector<bf16_t> a_bf16, b_bf16;
-  std::vector<uint8_t> a_u8;
-  std::vector<int8_t> b_s8;
-  QuantParams qa, qb;
+  ActivationForms a;           // real values ~ U(-0.25, 1)
+  WeightForms b;               // real values ~ U(-1, 1)
   std::vector<float> c_f32;    // output of fp32 and bf16
   std::vector<int32_t> c_s32;  // output of int8
 };
@@ -51,10 +46,6 @@ void FillOperands(Shape shape, Precision precision, uint64_t seed, Operands& ops
 // rounding (int8: any difference); the fidelity compares with the product of
 // the real-valued inputs.
 Result<Fidelity> Verify(const Operands& ops, uint64_t seed);
-
-// The largest relative L2 error against the real-valued product accepted for
-// each precision.
-double Tolerance(Precision p);
 
 // A backend's GEMM on prepared operands (weights may be packed at creation).
 class Kernel {

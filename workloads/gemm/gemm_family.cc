@@ -26,12 +26,6 @@ class PreparedGemm final : public PreparedWorkload {
   uint64_t seed_;
 };
 
-Precision ParsePrecision(const std::string& name) {
-  if (name == "bf16") return Precision::kBf16;
-  if (name == "int8") return Precision::kInt8;
-  return Precision::kFp32;
-}
-
 Result<std::unique_ptr<PreparedWorkload>> Prepare(const Params& params, const Variant& variant,
                                                   const RunConfig& config) {
   // DeepBench's M×N×K: N activation rows × M output features, reduced over K.

@@ -46,13 +46,13 @@ class OnednnKernel final : public Kernel {
     void* wei_host = nullptr;
     switch (ops.precision) {
       case Precision::kFp32:
-        wei_host = const_cast<float*>(ops.b.data());
+        wei_host = const_cast<float*>(ops.b.real.data());
         break;
       case Precision::kBf16:
-        wei_host = const_cast<bf16_t*>(ops.b_bf16.data());
+        wei_host = const_cast<bf16_t*>(ops.b.bf16.data());
         break;
       case Precision::kInt8:
-        wei_host = const_cast<int8_t*>(ops.b_s8.data());
+        wei_host = const_cast<int8_t*>(ops.b.s8.data());
         break;
     }
     dnnl::memory wei_plain(wei_plain_md, engine_, wei_host);
@@ -60,7 +60,7 @@ class OnednnKernel final : public Kernel {
     omp_set_num_threads(threads_);
     dnnl::reorder(wei_plain, weights_).execute(stream_, wei_plain, weights_);
     if (ops.precision == Precision::kInt8) {
-      zero_point_value_ = ops.qa.zero_point;
+      zero_point_value_ = ops.a.q.zero_point;
       zero_point_ = dnnl::memory({{1}, dt::s32, tag::x}, engine_, &zero_point_value_);
     }
     stream_.wait();
@@ -71,15 +71,15 @@ class OnednnKernel final : public Kernel {
     void* dst = nullptr;
     switch (ops.precision) {
       case Precision::kFp32:
-        src = ops.a.data();
+        src = ops.a.real.data();
         dst = ops.c_f32.data();
         break;
       case Precision::kBf16:
-        src = ops.a_bf16.data();
+        src = ops.a.bf16.data();
         dst = ops.c_f32.data();
         break;
       case Precision::kInt8:
-        src = ops.a_u8.data();
+        src = ops.a.u8.data();
         dst = ops.c_s32.data();
         break;
     }

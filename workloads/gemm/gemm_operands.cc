@@ -10,30 +10,6 @@
 
 namespace effbench::workloads::gemm {
 
-const char* PrecisionName(Precision p) {
-  switch (p) {
-    case Precision::kFp32:
-      return "fp32";
-    case Precision::kBf16:
-      return "bf16";
-    case Precision::kInt8:
-      return "int8";
-  }
-  return "?";
-}
-
-double Tolerance(Precision p) {
-  switch (p) {
-    case Precision::kFp32:
-      return 1e-5;
-    case Precision::kBf16:
-      return 1e-2;
-    case Precision::kInt8:
-      return 2e-2;
-  }
-  return 0;
-}
-
 void FillOperands(Shape shape, Precision precision, uint64_t seed, Operands& ops) {
   ops = Operands{};
   ops.shape = shape;
@@ -41,30 +17,16 @@ void FillOperands(Shape shape, Precision precision, uint64_t seed, Operands& ops
   const size_t mk = static_cast<size_t>(shape.m * shape.k);
   const size_t kn = static_cast<size_t>(shape.k * shape.n);
   const size_t mn = static_cast<size_t>(shape.m * shape.n);
-  ops.a.resize(mk);
-  ops.b.resize(kn);
-  FillUniform(ops.a, -0.25f, 1.0f, seed);
-  FillUniform(ops.b, -1.0f, 1.0f, seed ^ 0x9e3779b97f4a7c15ull);
-  switch (precision) {
-    case Precision::kFp32:
-      ops.c_f32.assign(mn, std::nanf(""));
-      break;
-    case Precision::kBf16:
-      ops.a_bf16.resize(mk);
-      ops.b_bf16.resize(kn);
-      std::transform(ops.a.begin(), ops.a.end(), ops.a_bf16.begin(), FloatToBf16);
-      std::transform(ops.b.begin(), ops.b.end(), ops.b_bf16.begin(), FloatToBf16);
-      ops.c_f32.assign(mn, std::nanf(""));
-      break;
-    case Precision::kInt8:
-      ops.qa = ChooseAsymmetricU8(ops.a);
-      ops.qb = ChooseSymmetricS8(ops.b);
-      ops.a_u8.resize(mk);
-      ops.b_s8.resize(kn);
-      QuantizeU8(ops.a, ops.qa, ops.a_u8);
-      QuantizeS8(ops.b, ops.qb, ops.b_s8);
-      ops.c_s32.assign(mn, INT32_MIN);
-      break;
+  ops.a.real.resize(mk);
+  ops.b.real.resize(kn);
+  FillUniform(ops.a.real, -0.25f, 1.0f, seed);
+  FillUniform(ops.b.real, -1.0f, 1.0f, seed ^ 0x9e3779b97f4a7c15ull);
+  DeriveForms(precision, ops.a);
+  DeriveForms(precision, ops.b);
+  if (precision == Precision::kInt8) {
+    ops.c_s32.assign(mn, INT32_MIN);
+  } else {
+    ops.c_f32.assign(mn, std::nanf(""));
   }
 }
 
@@ -96,7 +58,7 @@ Result<Fidelity> Verify(const Operands& ops, uint64_t seed) {
   ErrorAccumulator kernel_err, fidelity_err;
   std::vector<double> exact(static_cast<size_t>(s.n)), real(static_cast<size_t>(s.n));
   std::vector<int64_t> exact_int(static_cast<size_t>(s.n));
-  const double dequant = static_cast<double>(ops.qa.scale) * ops.qb.scale;
+  const double dequant = static_cast<double>(ops.a.q.scale) * ops.b.q.scale;
 
   for (int64_t i : rows) {
     std::fill(exact.begin(), exact.end(), 0.0);
@@ -104,21 +66,21 @@ Result<Fidelity> Verify(const Operands& ops, uint64_t seed) {
     std::fill(exact_int.begin(), exact_int.end(), 0);
     for (int64_t p = 0; p < s.k; ++p) {
       const size_t ai = static_cast<size_t>(i * s.k + p);
-      const double a_real = ops.a[ai];
-      const float* b_row = &ops.b[static_cast<size_t>(p * s.n)];
+      const double a_real = ops.a.real[ai];
+      const float* b_row = &ops.b.real[static_cast<size_t>(p * s.n)];
       for (int64_t j = 0; j < s.n; ++j) real[j] += a_real * b_row[j];
       switch (ops.precision) {
         case Precision::kFp32:
           break;
         case Precision::kBf16: {
-          const double a = Bf16ToFloat(ops.a_bf16[ai]);
-          const bf16_t* b = &ops.b_bf16[static_cast<size_t>(p * s.n)];
+          const double a = Bf16ToFloat(ops.a.bf16[ai]);
+          const bf16_t* b = &ops.b.bf16[static_cast<size_t>(p * s.n)];
           for (int64_t j = 0; j < s.n; ++j) exact[j] += a * Bf16ToFloat(b[j]);
           break;
         }
         case Precision::kInt8: {
-          const int64_t a = static_cast<int64_t>(ops.a_u8[ai]) - ops.qa.zero_point;
-          const int8_t* b = &ops.b_s8[static_cast<size_t>(p * s.n)];
+          const int64_t a = static_cast<int64_t>(ops.a.u8[ai]) - ops.a.q.zero_point;
+          const int8_t* b = &ops.b.s8[static_cast<size_t>(p * s.n)];
           for (int64_t j = 0; j < s.n; ++j) exact_int[j] += a * b[j];
           break;
         }

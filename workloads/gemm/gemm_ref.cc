@@ -53,20 +53,21 @@ class RefKernel final : public Kernel {
     const Shape s = ops.shape;
     switch (ops.precision) {
       case Precision::kFp32:
-        ReferenceGemm<float>(s, ops.a.data(), ops.b.data(), ops.c_f32.data(), Identity, Identity);
+        ReferenceGemm<float>(s, ops.a.real.data(), ops.b.real.data(), ops.c_f32.data(), Identity,
+                             Identity);
         break;
       case Precision::kBf16:
-        a_wide_.resize(ops.a_bf16.size());
-        b_wide_.resize(ops.b_bf16.size());
-        std::transform(ops.a_bf16.begin(), ops.a_bf16.end(), a_wide_.begin(), Bf16ToFloat);
-        std::transform(ops.b_bf16.begin(), ops.b_bf16.end(), b_wide_.begin(), Bf16ToFloat);
+        a_wide_.resize(ops.a.bf16.size());
+        b_wide_.resize(ops.b.bf16.size());
+        std::transform(ops.a.bf16.begin(), ops.a.bf16.end(), a_wide_.begin(), Bf16ToFloat);
+        std::transform(ops.b.bf16.begin(), ops.b.bf16.end(), b_wide_.begin(), Bf16ToFloat);
         ReferenceGemm<float>(s, a_wide_.data(), b_wide_.data(), ops.c_f32.data(), Identity,
                              Identity);
         break;
       case Precision::kInt8: {
-        const int32_t za = ops.qa.zero_point;
+        const int32_t za = ops.a.q.zero_point;
         ReferenceGemm<int32_t>(
-            s, ops.a_u8.data(), ops.b_s8.data(), ops.c_s32.data(),
+            s, ops.a.u8.data(), ops.b.s8.data(), ops.c_s32.data(),
             [za](uint8_t v) { return static_cast<int32_t>(v) - za; },
             [](int8_t v) { return static_cast<int32_t>(v); });
         break;

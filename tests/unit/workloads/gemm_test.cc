@@ -75,12 +75,12 @@ TEST_CASE("fresh seeds give fresh, nonzero data", "[gemm]") {
   Operands a, b;
   FillOperands({16, 16, 16}, Precision::kInt8, 1, a);
   FillOperands({16, 16, 16}, Precision::kInt8, 2, b);
-  CHECK(a.a != b.a);
-  CHECK(a.qa.zero_point > 0);   // activations are asymmetric: the zero point matters
-  CHECK(a.qb.zero_point == 0);  // weights are symmetric
+  CHECK(a.a.real != b.a.real);
+  CHECK(a.a.q.zero_point > 0);   // activations are asymmetric: the zero point matters
+  CHECK(a.b.q.zero_point == 0);  // weights are symmetric
   size_t nonzero = 0;
-  for (float v : a.b) nonzero += v != 0;
-  CHECK(nonzero == a.b.size());
+  for (float v : a.b.real) nonzero += v != 0;
+  CHECK(nonzero == a.b.real.size());
 }
 
 TEST_CASE("bf16 rounding is round-to-nearest-even", "[gemm]") {

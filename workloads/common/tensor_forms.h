@@ -1,0 +1,43 @@
+// The forms of an input tensor that each precision consumes: the real values
+// (fp32), their bf16 rounding, or their int8 quantization. Activations are
+// quantized asymmetric u8 with a zero point, weights symmetric s8 with zero
+// point 0 (the TFLite/gemmlowp conventions).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "workloads/common/numeric.h"
+
+namespace effbench::workloads {
+
+enum class Precision { kFp32, kBf16, kInt8 };
+
+const char* PrecisionName(Precision p);
+// "fp32", "bf16" or "int8"; anything else is fp32.
+Precision ParsePrecision(const std::string& name);
+
+// The largest relative L2 error against the float64 result on the real-valued
+// inputs accepted for each precision.
+double Tolerance(Precision p);
+
+struct ActivationForms {
+  std::vector<float> real;
+  std::vector<bf16_t> bf16;
+  std::vector<uint8_t> u8;
+  QuantParams q;  // asymmetric
+};
+
+struct WeightForms {
+  std::vector<float> real;
+  std::vector<bf16_t> bf16;
+  std::vector<int8_t> s8;
+  QuantParams q;  // symmetric: zero_point 0
+};
+
+// Fills the form `p` consumes from `real` (which must be set).
+void DeriveForms(Precision p, ActivationForms& a);
+void DeriveForms(Precision p, WeightForms& w);
+
+}  // namespace effbench::workloads
