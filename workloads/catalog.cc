@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "workloads/conv/conv.h"
 #include "workloads/embedded_specs.h"
 #include "workloads/family.h"
 #include "workloads/gemm/gemm.h"
@@ -11,7 +12,11 @@
 namespace effbench::workloads {
 namespace {
 
-std::vector<Family> Families() { return {gemm::MakeFamily()}; }
+std::vector<Family> Families() {
+  std::vector<Family> families = {gemm::MakeFamily()};
+  for (auto& f : conv::MakeFamilies()) families.push_back(std::move(f));
+  return families;
+}
 
 struct Loaded {
   Status status;

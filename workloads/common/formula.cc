@@ -1,11 +1,29 @@
 #include "workloads/common/formula.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 namespace effbench {
 namespace {
+
+// Along one dimension of a convolution with input size `in`, kernel `k`,
+// `stride` and zero padding `pad` on both sides: the number of (output, tap)
+// pairs that read the input rather than the padding.
+double ValidTaps(double in, double k, double stride, double pad) {
+  if (stride < 1 || k < 1) return 0;
+  const int64_t out = static_cast<int64_t>(std::floor((in + 2 * pad - k) / stride)) + 1;
+  int64_t taps = 0;
+  for (int64_t o = 0; o < out; ++o) {
+    const int64_t first = o * static_cast<int64_t>(stride) - static_cast<int64_t>(pad);
+    const int64_t lo = std::max<int64_t>(first, 0);
+    const int64_t hi = std::min<int64_t>(first + static_cast<int64_t>(k), static_cast<int64_t>(in));
+    taps += std::max<int64_t>(hi - lo, 0);
+  }
+  return static_cast<double>(taps);
+}
 
 // A recursive-descent parser that evaluates as it parses.
 class Parser {
@@ -119,11 +137,13 @@ class Parser {
       if (args.size() != n) Fail(name + " takes " + std::to_string(n) + " argument(s)");
       return args.size() == n;
     };
+    if (name == "valid_taps" && arity(4)) return ValidTaps(args[0], args[1], args[2], args[3]);
     if (name == "floor" && arity(1)) return std::floor(args[0]);
     if (name == "ceil" && arity(1)) return std::ceil(args[0]);
     if (name == "min" && arity(2)) return std::min(args[0], args[1]);
     if (name == "max" && arity(2)) return std::max(args[0], args[1]);
-    if (name != "floor" && name != "ceil" && name != "min" && name != "max") {
+    if (name != "floor" && name != "ceil" && name != "min" && name != "max" &&
+        name != "valid_taps") {
       Fail("unknown function '" + name + "'");
     }
     return 0;

@@ -1,6 +1,8 @@
 // Arithmetic formulas of workload specs: "2*m*n*k", "floor((h + 2*pad - kh)/stride) + 1".
 // Numbers, variables, + - * / with the usual precedence, unary minus,
-// parentheses, and the functions floor, ceil, min and max.
+// parentheses, and the functions floor, ceil, min, max and
+// valid_taps(in, k, stride, pad): along one convolution dimension, the number
+// of (output, kernel tap) pairs that read the input rather than the padding.
 #pragma once
 
 #include <map>

@@ -34,6 +34,18 @@ double Tolerance(Precision p) {
   return 0;
 }
 
+const void* ActivationForms::Data(Precision p) const {
+  if (p == Precision::kBf16) return bf16.data();
+  if (p == Precision::kInt8) return u8.data();
+  return real.data();
+}
+
+const void* WeightForms::Data(Precision p) const {
+  if (p == Precision::kBf16) return bf16.data();
+  if (p == Precision::kInt8) return s8.data();
+  return real.data();
+}
+
 void DeriveForms(Precision p, ActivationForms& a) {
   if (p == Precision::kBf16) {
     a.bf16.resize(a.real.size());

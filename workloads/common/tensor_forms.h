@@ -27,6 +27,8 @@ struct ActivationForms {
   std::vector<bf16_t> bf16;
   std::vector<uint8_t> u8;
   QuantParams q;  // asymmetric
+  // The form a kernel of precision `p` reads: real, bf16 or u8.
+  const void* Data(Precision p) const;
 };
 
 struct WeightForms {
@@ -34,6 +36,8 @@ struct WeightForms {
   std::vector<bf16_t> bf16;
   std::vector<int8_t> s8;
   QuantParams q;  // symmetric: zero_point 0
+  // The form a kernel of precision `p` reads: real, bf16 or s8.
+  const void* Data(Precision p) const;
 };
 
 // Fills the form `p` consumes from `real` (which must be set).

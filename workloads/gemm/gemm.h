@@ -52,7 +52,7 @@ class Kernel {
  public:
   virtual ~Kernel() = default;
   virtual void Run(Operands& ops) = 0;
-  virtual std::string Implementation() const { return {}; }
+  virtual std::string Implementation() const = 0;
 };
 
 // Portable C++ reference kernels: the correctness oracle, single-threaded.

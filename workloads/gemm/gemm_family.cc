@@ -1,36 +1,19 @@
 // The GEMM family: prepares a GEMM workload of workloads/specs/gemm.json.
 #include <string>
 
+#include "workloads/common/prepared_kernel.h"
 #include "workloads/gemm/gemm.h"
 
 namespace effbench::workloads::gemm {
 namespace {
 
-class PreparedGemm final : public PreparedWorkload {
- public:
-  PreparedGemm(std::unique_ptr<Kernel> kernel, uint64_t seed)
-      : kernel_(std::move(kernel)), seed_(seed) {}
-  Operands& operands() { return ops_; }
-  void set_kernel(std::unique_ptr<Kernel> kernel) { kernel_ = std::move(kernel); }
-
-  Result<Fidelity> Verify() override {
-    kernel_->Run(ops_);
-    return gemm::Verify(ops_, seed_);
-  }
-  void RunOnce() override { kernel_->Run(ops_); }
-  std::string Implementation() const override { return kernel_->Implementation(); }
-
- private:
-  Operands ops_;
-  std::unique_ptr<Kernel> kernel_;
-  uint64_t seed_;
-};
+using Prepared = PreparedKernel<Operands, Kernel>;
 
 Result<std::unique_ptr<PreparedWorkload>> Prepare(const Params& params, const Variant& variant,
                                                   const RunConfig& config) {
   // DeepBench's M×N×K: N activation rows × M output features, reduced over K.
   const Shape matmul{params.at("n"), params.at("m"), params.at("k")};
-  auto prepared = std::make_unique<PreparedGemm>(nullptr, config.seed);
+  auto prepared = std::make_unique<Prepared>(gemm::Verify, config.seed);
   FillOperands(matmul, ParsePrecision(variant.precision), config.seed, prepared->operands());
   if (variant.backend == "ref") {
     prepared->set_kernel(MakeRefKernel());

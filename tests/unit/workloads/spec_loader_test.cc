@@ -44,6 +44,10 @@ TEST_CASE("formulas evaluate with precedence, functions and variables", "[specs]
   CHECK(*EvaluateFormula("-2 + 10/4", {}) == 0.5);
   CHECK(*EvaluateFormula("floor((h + 2*pad - 3)/stride) + 1", vars) == 28);
   CHECK(*EvaluateFormula("max(ceil(h/5), min(2, 3))", vars) == 12);
+  // 7 outputs of a 3-tap 'same' convolution: the two edge outputs lose a tap.
+  CHECK(*EvaluateFormula("valid_taps(7, 3, 1, 1)", {}) == 19);
+  CHECK(*EvaluateFormula("valid_taps(56, 1, 1, 0)", {}) == 56);
+  CHECK(*EvaluateFormula("valid_taps(224, 7, 2, 3)", {}) == 112 * 7 - 6);
   auto unknown = EvaluateFormula("2*m*n", {{"m", 1}});
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.status().message().find("unknown variable 'n'") != std::string::npos);

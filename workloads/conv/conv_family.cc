@@ -1,0 +1,53 @@
+// The convolution families: prepare a convolution of workloads/specs/conv.json.
+#include <string>
+
+#include "workloads/common/prepared_kernel.h"
+#include "workloads/conv/conv.h"
+
+namespace effbench::workloads::conv {
+namespace {
+
+using Prepared = PreparedKernel<Operands, Kernel>;
+
+Result<std::unique_ptr<PreparedWorkload>> Prepare(const Params& p, const Variant& variant,
+                                                  const RunConfig& config) {
+  Shape s;
+  s.n = p.at("n");
+  s.h = p.at("h");
+  s.w = p.at("w");
+  s.cin = p.at("cin");
+  s.cout = p.at("cout");
+  s.kh = p.at("kh");
+  s.kw = p.at("kw");
+  s.stride = p.at("stride");
+  s.pad = p.at("pad");
+  s.groups = p.at("groups");
+  EFFBENCH_RETURN_IF_ERROR(Validate(s));
+  auto prepared = std::make_unique<Prepared>(conv::Verify, config.seed);
+  FillOperands(s, ParsePrecision(variant.precision), config.seed, prepared->operands());
+  if (variant.backend == "ref") {
+    prepared->set_kernel(MakeRefKernel());
+  } else {
+    auto kernel = MakeOnednnKernel(prepared->operands(), config.threads);
+    if (!kernel.ok()) return kernel.status();
+    prepared->set_kernel(std::move(kernel).value());
+  }
+  return std::unique_ptr<PreparedWorkload>(std::move(prepared));
+}
+
+}  // namespace
+
+std::vector<Family> MakeFamilies() {
+  std::vector<Family> families;
+  for (const char* name : {"conv.std", "conv.pw", "conv.dw", "conv.r50"}) {
+    families.push_back(Family{name,
+                              {"fp32", "bf16", "int8"},
+                              {"ref", "onednn"},
+                              {"onednn"},
+                              {"n", "h", "w", "cin", "cout", "kh", "kw", "stride", "pad", "groups"},
+                              Prepare});
+  }
+  return families;
+}
+
+}  // namespace effbench::workloads::conv

@@ -1,0 +1,89 @@
+// Portable reference convolution: direct loops over output pixels, kernel
+// taps and channels, single-threaded; the correctness oracle. Dense and
+// grouped convolutions run the output channels innermost (contiguous in
+// weights and output), depthwise ones the channels. bf16 is widened to fp32
+// once per call.
+#include <algorithm>
+#include <vector>
+
+#include "workloads/conv/conv.h"
+
+namespace effbench::workloads::conv {
+namespace {
+
+template <typename TO, typename TI, typename TW, typename LoadI, typename LoadW>
+void ReferenceConv(const Shape& s, const TI* in, const TW* w, TO* out, LoadI load_i, LoadW load_w) {
+  const int64_t oh = s.oh(), ow = s.ow(), cin_g = s.cin_g(), cout_g = s.cout_g();
+  const bool depthwise = cin_g == 1 && cout_g == 1;
+  std::fill(out, out + s.n * oh * ow * s.cout, TO{0});
+  for (int64_t n = 0; n < s.n; ++n) {
+    for (int64_t y = 0; y < oh; ++y) {
+      for (int64_t x = 0; x < ow; ++x) {
+        TO* o = out + ((n * oh + y) * ow + x) * s.cout;
+        for (int64_t ky = 0; ky < s.kh; ++ky) {
+          const int64_t iy = y * s.stride - s.pad + ky;
+          if (iy < 0 || iy >= s.h) continue;
+          for (int64_t kx = 0; kx < s.kw; ++kx) {
+            const int64_t ix = x * s.stride - s.pad + kx;
+            if (ix < 0 || ix >= s.w) continue;
+            const TI* ip = in + ((n * s.h + iy) * s.w + ix) * s.cin;
+            const TW* wp = w + (ky * s.kw + kx) * cin_g * s.groups * cout_g;
+            if (depthwise) {
+              for (int64_t c = 0; c < s.cout; ++c) o[c] += load_i(ip[c]) * load_w(wp[c]);
+              continue;
+            }
+            for (int64_t ci = 0; ci < cin_g; ++ci) {
+              for (int64_t g = 0; g < s.groups; ++g) {
+                const TO a = load_i(ip[g * cin_g + ci]);
+                const TW* wr = wp + (ci * s.groups + g) * cout_g;
+                TO* og = o + g * cout_g;
+                for (int64_t co = 0; co < cout_g; ++co) og[co] += a * load_w(wr[co]);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+float Identity(float v) { return v; }
+
+class RefKernel final : public Kernel {
+ public:
+  void Run(Operands& ops) override {
+    const Shape& s = ops.shape;
+    switch (ops.precision) {
+      case Precision::kFp32:
+        ReferenceConv(s, ops.input.real.data(), ops.weights.real.data(), ops.out_f32.data(),
+                      Identity, Identity);
+        break;
+      case Precision::kBf16:
+        in_wide_.resize(ops.input.bf16.size());
+        w_wide_.resize(ops.weights.bf16.size());
+        std::transform(ops.input.bf16.begin(), ops.input.bf16.end(), in_wide_.begin(), Bf16ToFloat);
+        std::transform(ops.weights.bf16.begin(), ops.weights.bf16.end(), w_wide_.begin(),
+                       Bf16ToFloat);
+        ReferenceConv(s, in_wide_.data(), w_wide_.data(), ops.out_f32.data(), Identity, Identity);
+        break;
+      case Precision::kInt8: {
+        const int32_t zp = ops.input.q.zero_point;
+        ReferenceConv(
+            s, ops.input.u8.data(), ops.weights.s8.data(), ops.out_s32.data(),
+            [zp](uint8_t v) { return static_cast<int32_t>(v) - zp; },
+            [](int8_t v) { return static_cast<int32_t>(v); });
+        break;
+      }
+    }
+  }
+  std::string Implementation() const override { return "cxx:reference"; }
+
+ private:
+  std::vector<float> in_wide_, w_wide_;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> MakeRefKernel() { return std::make_unique<RefKernel>(); }
+
+}  // namespace effbench::workloads::conv
