@@ -58,59 +58,89 @@ std::string Shape(const ResultRecord& r) {
   return r.name.substr(slash + 1, at - slash - 1);
 }
 
-const std::vector<std::string> kHeader = {"workload", "shape",  "precision", "backend", "threads",
-                                          "median",   "cv",     "GFLOP/s",   "GB/s",    "roofline",
-                                          "vs fp32",  "rel_l2", "J/iter"};
+// The key that pairs a sparse kernel's result with the dense kernel's on the
+// same pruned weights: same family, shape, precision, sparsity and threads.
+std::string SparsityKey(const ResultRecord& r) {
+  std::string key = r.workload + "|" + r.variant.precision + "|" + r.variant.sparsity + "|" +
+                    std::to_string(r.threads);
+  for (const auto& [k, v] : r.params) key += "|" + k + "=" + std::to_string(v);
+  return key;
+}
 
-std::vector<Row> BuildRows(const std::vector<ResultRecord>& records) {
-  std::map<std::string, double> fp32_median;
-  for (const auto& r : records) {
-    if (r.ok && r.variant.precision == "fp32") fp32_median[BaselineKey(r)] = r.stats->median_ns;
-  }
+struct Table {
+  std::vector<std::string> header;
   std::vector<Row> rows;
+  size_t left_columns = 4;  // the text columns, aligned left
+};
+
+// One row per successful result. A "vs dense" column appears when some result
+// ran a sparse kernel: its speedup over the dense kernel on the same weights.
+Table BuildTable(const std::vector<ResultRecord>& records) {
+  std::map<std::string, double> fp32_median, dense_kernel_median;
+  bool any_sparse = false;
   for (const auto& r : records) {
     if (!r.ok) continue;
-    std::string speedup = "-";
-    if (auto it = fp32_median.find(BaselineKey(r)); it != fp32_median.end()) {
-      speedup = Fixed(it->second / r.stats->median_ns, 2) + "x";
+    if (r.variant.precision == "fp32") fp32_median[BaselineKey(r)] = r.stats->median_ns;
+    if (r.compression && !r.compression->sparse_kernel) {
+      dense_kernel_median[SparsityKey(r)] = r.stats->median_ns;
     }
-    rows.push_back(Row{{
+    any_sparse = any_sparse || (r.compression && r.compression->sparse_kernel);
+  }
+  Table t;
+  t.header = {"workload", "shape",   "precision", "backend",  "threads", "median",
+              "cv",       "GFLOP/s", "GB/s",      "roofline", "vs fp32"};
+  if (any_sparse) t.header.push_back("vs dense");
+  t.header.insert(t.header.end(), {"rel_l2", "J/iter"});
+  const auto ratio = [](const std::map<std::string, double>& base, const std::string& key,
+                        double median) {
+    auto it = base.find(key);
+    return it == base.end() ? std::string("-") : Fixed(it->second / median, 2) + "x";
+  };
+  for (const auto& r : records) {
+    if (!r.ok) continue;
+    const double median = r.stats->median_ns;
+    Row row{{
         r.workload,
         Shape(r),
         r.variant.precision,
         r.variant.backend,
         std::to_string(r.threads),
-        Duration(r.stats->median_ns),
+        Duration(median),
         Fixed(100 * r.stats->cv, 1) + "%",
         OrDash(r.gflops, [](double v) { return Fixed(v, 1); }),
         OrDash(r.gbps, [](double v) { return Fixed(v, 1); }),
         OrDash(r.roofline_fraction, [](double v) { return Fixed(100 * v, 1) + "%"; }),
-        speedup,
-        OrDash(r.rel_l2, Scientific),
-        OrDash(r.joules_per_iter, [](double v) { return Scientific(v); }),
-    }});
+        ratio(fp32_median, BaselineKey(r), median),
+    }};
+    if (any_sparse) {
+      const bool sparse = r.compression && r.compression->sparse_kernel;
+      row.cells.push_back(sparse ? ratio(dense_kernel_median, SparsityKey(r), median) : "-");
+    }
+    row.cells.push_back(OrDash(r.rel_l2, Scientific));
+    row.cells.push_back(OrDash(r.joules_per_iter, [](double v) { return Scientific(v); }));
+    t.rows.push_back(std::move(row));
   }
-  return rows;
+  return t;
 }
 
 std::string Console(const std::vector<ResultRecord>& records) {
-  const std::vector<Row> rows = BuildRows(records);
-  std::vector<size_t> width(kHeader.size());
-  for (size_t c = 0; c < kHeader.size(); ++c) {
-    width[c] = kHeader[c].size();
-    for (const Row& row : rows) width[c] = std::max(width[c], row.cells[c].size());
+  const Table t = BuildTable(records);
+  std::vector<size_t> width(t.header.size());
+  for (size_t c = 0; c < t.header.size(); ++c) {
+    width[c] = t.header[c].size();
+    for (const Row& row : t.rows) width[c] = std::max(width[c], row.cells[c].size());
   }
   std::ostringstream out;
   const auto line = [&](const std::vector<std::string>& cells) {
     for (size_t c = 0; c < cells.size(); ++c) {
-      const bool left = c < 4;
+      const bool left = c < t.left_columns;
       const std::string pad(width[c] - cells[c].size(), ' ');
       out << (c ? "  " : "") << (left ? cells[c] + pad : pad + cells[c]);
     }
     out << "\n";
   };
-  line(kHeader);
-  for (const Row& row : rows) line(row.cells);
+  line(t.header);
+  for (const Row& row : t.rows) line(row.cells);
   size_t failed = 0;
   for (const auto& r : records) failed += !r.ok;
   if (failed) {
@@ -120,10 +150,15 @@ std::string Console(const std::vector<ResultRecord>& records) {
     }
   }
   const std::string energy = records.empty() ? "unavailable" : records.front().energy_source;
+  const bool dense_column =
+      std::find(t.header.begin(), t.header.end(), "vs dense") != t.header.end();
   out << "\nmedian of " << (records.empty() ? 0 : records.front().samples_ns.size())
-      << " repetitions; cv = stddev/mean; roofline = achieved / min(peak, intensity x triad "
-         "bandwidth) measured on this machine; vs fp32 = fp32 median / this median; energy: "
-      << energy << "\n";
+      << " repetitions; cv = stddev/mean; roofline = achieved / min(peak, intensity x "
+         "bandwidth), both measured on this machine; vs fp32 = fp32 median / this median; "
+      << (dense_column ? "vs dense = the dense kernel's median on the same pruned weights / this "
+                         "median; "
+                       : "")
+      << "energy: " << energy << "\n";
   return out.str();
 }
 
@@ -148,11 +183,12 @@ std::string Markdown(const std::vector<ResultRecord>& records) {
     for (const auto& c : cells) out << " " << Escape(c, '|') << " |";
     out << "\n";
   };
-  line(kHeader);
+  const Table t = BuildTable(records);
+  line(t.header);
   out << "|";
-  for (size_t c = 0; c < kHeader.size(); ++c) out << (c < 4 ? " --- |" : " ---: |");
+  for (size_t c = 0; c < t.header.size(); ++c) out << (c < t.left_columns ? " --- |" : " ---: |");
   out << "\n";
-  for (const Row& row : BuildRows(records)) line(row.cells);
+  for (const Row& row : t.rows) line(row.cells);
   for (const auto& r : records) {
     if (!r.ok) out << "\n**failed** `" << r.name << "`: " << Escape(r.error, '|') << "\n";
   }

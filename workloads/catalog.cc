@@ -8,12 +8,13 @@
 #include "workloads/family.h"
 #include "workloads/gemm/gemm.h"
 #include "workloads/spec_loader.h"
+#include "workloads/spmm/spmm.h"
 
 namespace effbench::workloads {
 namespace {
 
 std::vector<Family> Families() {
-  std::vector<Family> families = {gemm::MakeFamily()};
+  std::vector<Family> families = {gemm::MakeFamily(), spmm::MakeFamily()};
   for (auto& f : conv::MakeFamilies()) families.push_back(std::move(f));
   return families;
 }

@@ -122,6 +122,11 @@ Result<std::vector<WorkloadSpec>> ExpandSpec(const json& spec, const Family& fam
         WorkloadSpec w;
         w.family = family.name;
         w.variant = Variant{precision, "dense", backend};
+        if (spec.contains("sparsity")) {
+          auto sparsity = FillTemplate(spec["sparsity"].get<std::string>(), params, w.variant);
+          if (!sparsity.ok()) return sparsity.status();
+          w.variant.sparsity = *sparsity;
+        }
         auto id = FillTemplate(spec["id"].get<std::string>(), params, w.variant);
         if (!id.ok()) return id.status();
         w.id = *id;
@@ -129,6 +134,7 @@ Result<std::vector<WorkloadSpec>> ExpandSpec(const json& spec, const Family& fam
         std::map<std::string, double> work_vars = vars;
         work_vars["in_bytes"] = InBytes(precision);
         work_vars["out_bytes"] = 4;
+        for (const auto& b : backends) work_vars["backend_" + b] = b == backend ? 1 : 0;
         auto flop = EvaluateFormula(spec["flop"].get<std::string>(), work_vars);
         if (!flop.ok()) return flop.status().WithContext(w.id + ": flop");
         auto bytes = EvaluateFormula(spec["bytes"].get<std::string>(), work_vars);

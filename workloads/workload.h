@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +33,16 @@ struct Fidelity {
   bool within_tolerance() const { return rel_l2 <= tolerance; }
 };
 
+// How a workload's weights were compressed, for pruned and sparse variants.
+struct Compression {
+  std::string pattern;           // unstructured, 2:4, channel
+  double target_sparsity = 0;    // fraction of weights asked to be zero
+  double achieved_sparsity = 0;  // fraction of weights that are zero
+  std::string format;            // csr, dense
+  double model_bytes = 0;        // weights as stored, indices included
+  bool sparse_kernel = false;    // whether the kernel skips the zeros
+};
+
 struct RunConfig {
   int threads = 1;     // threads the backend may use
   uint64_t seed = 42;  // seeds every random input of this run
@@ -53,6 +64,8 @@ class PreparedWorkload {
   // The implementation the backend chose (e.g. oneDNN's "brg:avx512_core_vnni"),
   // empty when there is no choice to report.
   virtual std::string Implementation() const { return {}; }
+  // How the weights were compressed, for pruned variants; nullopt otherwise.
+  virtual std::optional<Compression> CompressionInfo() const { return std::nullopt; }
 };
 
 struct WorkloadSpec {

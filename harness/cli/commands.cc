@@ -170,7 +170,7 @@ int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std
         out << ", int8 " << Fixed(cal->int8_gops->one_thread, 1) << " / "
             << Fixed(cal->int8_gops->all_threads, 1) << " GOP/s";
       }
-      out << ", triad " << Fixed(cal->triad_gbps.one_thread, 1) << " / "
+      out << ", bandwidth " << Fixed(cal->triad_gbps.one_thread, 1) << " / "
           << Fixed(cal->triad_gbps.all_threads, 1) << " GB/s from memory, "
           << Fixed(cal->llc_triad_gbps.one_thread, 1) << " / "
           << Fixed(cal->llc_triad_gbps.all_threads, 1) << " GB/s in the " << (cal->llc_bytes >> 20)

@@ -61,6 +61,7 @@ result::ResultRecord Engine::Measure(const workloads::WorkloadSpec& spec) {
   record.max_abs = fidelity->max_abs;
   record.tolerance = fidelity->tolerance;
   record.implementation = (*prepared)->Implementation();
+  record.compression = (*prepared)->CompressionInfo();
   if (!fidelity->within_tolerance()) {
     return fail("fidelity: rel_l2 " + std::to_string(fidelity->rel_l2) + " exceeds the " +
                 spec.variant.precision + " tolerance " + std::to_string(fidelity->tolerance));

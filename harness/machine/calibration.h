@@ -24,10 +24,12 @@ struct Calibration {
   Peak fp32_gflops;                 // FMA throughput
   std::optional<Peak> bf16_gflops;  // bf16 dot product (2 flop per MAC)
   std::optional<Peak> int8_gops;    // u8·s8 dot product (2 op per MAC)
-  Peak triad_gbps;                  // STREAM triad from memory, 24 bytes per element
-  int64_t triad_array_bytes = 0;    // size of each triad array (4× the LLC)
-  Peak llc_triad_gbps;              // triad on arrays resident in the last-level cache
-  int64_t llc_bytes = 0;            // the last-level cache size
+  // Bandwidths: the best of STREAM triad (24 bytes per element) and a
+  // read-only sum (8 bytes per element) over the same arrays.
+  Peak triad_gbps;                // from memory
+  int64_t triad_array_bytes = 0;  // size of each triad array (4× the LLC)
+  Peak llc_triad_gbps;            // on arrays resident in the last-level cache
+  int64_t llc_bytes = 0;          // the last-level cache size
 };
 
 struct CalibrationOptions {

@@ -67,7 +67,7 @@ json ToJson(const ResultRecord& r) {
              {"stddev_ns", r.stats->stddev_ns}, {"cv", r.stats->cv},
              {"min_ns", r.stats->min_ns},       {"max_ns", r.stats->max_ns}};
   }
-  return json{
+  json doc{
       {"schema", kResultSchemaId},
       {"id", r.id},
       {"run_id", r.run_id},
@@ -99,6 +99,16 @@ json ToJson(const ResultRecord& r) {
       {"status", r.ok ? "ok" : "failed"},
       {"error", r.ok ? json(nullptr) : json(r.error)},
   };
+  if (r.compression) {
+    const workloads::Compression& c = *r.compression;
+    doc["compression"] = {{"pattern", c.pattern},
+                          {"target_sparsity", c.target_sparsity},
+                          {"achieved_sparsity", c.achieved_sparsity},
+                          {"format", c.format},
+                          {"model_bytes", c.model_bytes},
+                          {"sparse_kernel", c.sparse_kernel}};
+  }
+  return doc;
 }
 
 Result<ResultRecord> FromJson(const json& j) {
@@ -137,6 +147,12 @@ Result<ResultRecord> FromJson(const json& j) {
   r.rel_l2 = OptionalDouble(j["fidelity"]["rel_l2"]);
   r.max_abs = OptionalDouble(j["fidelity"]["max_abs"]);
   r.tolerance = j["fidelity"].value("tolerance", 0.0);
+  if (j.contains("compression")) {
+    const json& c = j["compression"];
+    r.compression =
+        workloads::Compression{c["pattern"], c["target_sparsity"], c["achieved_sparsity"],
+                               c["format"],  c["model_bytes"],     c["sparse_kernel"]};
+  }
   r.ok = j["status"] == "ok";
   if (!j["error"].is_null()) r.error = j["error"];
   return r;

@@ -53,6 +53,7 @@ struct ResultRecord {
   std::optional<double> joules_per_iter;
   std::optional<double> rel_l2, max_abs;
   double tolerance = 0;
+  std::optional<workloads::Compression> compression;
   bool ok = false;
   std::string error;  // why it failed; empty when ok
 };

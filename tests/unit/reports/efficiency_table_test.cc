@@ -30,6 +30,22 @@ TEST_CASE("the console table shows speedup over fp32 and lists failures", "[repo
   CHECK(text.find("50.0%") != std::string::npos);  // roofline fraction
 }
 
+TEST_CASE("a sparse kernel is compared with the dense kernel on the same weights", "[reports]") {
+  const std::string run = result::NewUuid();
+  auto csr = testing::MakeRecord(run, 5, "fp32");
+  auto dense = testing::MakeRecord(run, 5, "fp32");
+  csr.variant = {"fp32", "unstructured90", "csr"};
+  dense.variant = {"fp32", "unstructured90", "onednn"};
+  csr.compression = workloads::Compression{"unstructured", 0.9, 0.9, "csr", 1e6, true};
+  dense.compression = workloads::Compression{"unstructured", 0.9, 0.9, "dense", 4e6, false};
+  for (double& ns : dense.samples_ns) ns *= 3;  // the dense kernel is three times slower
+  dense.stats = result::Summarize(dense.samples_ns);
+  const std::string text = RenderEfficiencyTable({csr, dense}, Format::kConsole);
+  CHECK(text.find("vs dense") != std::string::npos);
+  CHECK(text.find("3.00x") != std::string::npos);
+  CHECK(RenderEfficiencyTable(Records(), Format::kConsole).find("vs dense") == std::string::npos);
+}
+
 TEST_CASE("markdown has a header, an alignment row and one row per ok result", "[reports]") {
   const std::string md = RenderEfficiencyTable(Records(), Format::kMarkdown);
   std::istringstream in(md);
