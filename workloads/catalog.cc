@@ -7,6 +7,7 @@
 #include "workloads/embedded_specs.h"
 #include "workloads/family.h"
 #include "workloads/gemm/gemm.h"
+#include "workloads/nets/net.h"
 #include "workloads/spec_loader.h"
 #include "workloads/spmm/spmm.h"
 
@@ -16,6 +17,7 @@ namespace {
 std::vector<Family> Families() {
   std::vector<Family> families = {gemm::MakeFamily(), spmm::MakeFamily()};
   for (auto& f : conv::MakeFamilies()) families.push_back(std::move(f));
+  for (auto& f : nets::MakeFamilies()) families.push_back(std::move(f));
   return families;
 }
 

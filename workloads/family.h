@@ -29,6 +29,10 @@ struct Family {
   std::function<Result<std::unique_ptr<PreparedWorkload>>(const Params&, const Variant&,
                                                           const RunConfig&)>
       prepare;
+  // Optional: facts about a shape that only the C++ knows (a network's
+  // parameter and MAC counts), usable in the spec's formulas and listed with
+  // the workload.
+  std::function<Result<std::map<std::string, double>>(const Params&)> facts;
 };
 
 }  // namespace effbench::workloads

@@ -111,6 +111,13 @@ Result<std::vector<WorkloadSpec>> ExpandSpec(const json& spec, const Family& fam
         params[name] = static_cast<int64_t>(*value);
       }
     }
+    std::map<std::string, double> facts;
+    if (family.facts) {
+      auto computed = family.facts(params);
+      if (!computed.ok()) return computed.status().WithContext(where);
+      facts = std::move(computed).value();
+      for (const auto& [k, v] : facts) vars[k] = v;
+    }
     for (const auto& required : family.required_params) {
       if (!params.count(required)) {
         return Status::InvalidArgument(where + ": family " + family.name + " needs param '" +
@@ -142,6 +149,7 @@ Result<std::vector<WorkloadSpec>> ExpandSpec(const json& spec, const Family& fam
         w.flop = *flop;
         w.bytes = *bytes;
         w.uses_threads = Contains(family.threaded_backends, backend);
+        w.facts.assign(facts.begin(), facts.end());
         const auto prepare = family.prepare;
         w.prepare = [prepare, params, variant = w.variant](const RunConfig& config) {
           return prepare(params, variant, config);

@@ -77,6 +77,9 @@ struct WorkloadSpec {
   double bytes = 0;  // compulsory bytes moved per run (inputs read once, output written once)
   bool uses_threads = false;  // false: runs on one thread whatever RunConfig says
   bool device_timed = false;  // true: timed by RunOnceDeviceSeconds (manual time)
+  // Facts about the workload beyond its shape, e.g. a network's "parameters"
+  // and "macs" (per image), as its family computes them.
+  std::vector<std::pair<std::string, double>> facts;
   std::function<Result<std::unique_ptr<PreparedWorkload>>(const RunConfig&)> prepare;
 };
 

@@ -41,6 +41,12 @@ std::string Fixed(double v, int digits) {
   return buf;
 }
 
+nlohmann::json Facts(const workloads::WorkloadSpec& spec) {
+  nlohmann::json facts = nlohmann::json::object();
+  for (const auto& [name, value] : spec.facts) facts[name] = value;
+  return facts;
+}
+
 // The --format of a listing command: true for json, false for console.
 Result<bool> ListFormatIsJson(const Flags& flags, const std::string& command) {
   const std::string format = flags.GetOr("format", "console");
@@ -95,6 +101,7 @@ int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, st
                          {"backend", spec->variant.backend}}},
                        {"flop", spec->flop},
                        {"bytes", spec->bytes},
+                       {"facts", Facts(*spec)},
                        {"suites", suites_of(spec)}});
     }
     out << array.dump(2) << "\n";
@@ -106,9 +113,13 @@ int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, st
       if (!suites.empty()) suites += ',';
       suites += s;
     }
-    char line[256];
-    std::snprintf(line, sizeof line, "%-40s %8.3f GFLOP %9.2f MB  %s\n", spec->id.c_str(),
-                  spec->flop / 1e9, spec->bytes / 1e6, suites.c_str());
+    std::string facts;
+    for (const auto& [name, value] : spec->facts) {
+      facts += "  " + name + " " + Fixed(value / 1e6, 2) + " M";
+    }
+    char line[512];
+    std::snprintf(line, sizeof line, "%-44s %9.3f GFLOP %9.2f MB  %s%s\n", spec->id.c_str(),
+                  spec->flop / 1e9, spec->bytes / 1e6, suites.c_str(), facts.c_str());
     out << line;
   }
   return kExitOk;

@@ -45,7 +45,8 @@ std::vector<Family> MakeFamilies() {
                               {"ref", "onednn"},
                               {"onednn"},
                               {"n", "h", "w", "cin", "cout", "kh", "kw", "stride", "pad", "groups"},
-                              Prepare});
+                              Prepare,
+                              nullptr});
   }
   return families;
 }

@@ -29,7 +29,8 @@ Result<std::unique_ptr<PreparedWorkload>> Prepare(const Params& params, const Va
 
 Family MakeFamily() {
   return Family{"gemm",     {"fp32", "bf16", "int8"}, {"ref", "onednn"},
-                {"onednn"}, {"m", "n", "k"},          Prepare};
+                {"onednn"}, {"m", "n", "k"},          Prepare,
+                nullptr};
 }
 
 }  // namespace effbench::workloads::gemm

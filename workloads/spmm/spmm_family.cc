@@ -56,8 +56,9 @@ Result<std::unique_ptr<PreparedWorkload>> Prepare(const Params& p, const Variant
 }  // namespace
 
 Family MakeFamily() {
-  return Family{"spmm", {"fp32"}, {"csr", "onednn"}, {"csr", "onednn"}, {"m", "n", "k", "sparsity"},
-                Prepare};
+  return Family{
+      "spmm",  {"fp32"}, {"csr", "onednn"}, {"csr", "onednn"}, {"m", "n", "k", "sparsity"},
+      Prepare, nullptr};
 }
 
 }  // namespace effbench::workloads::spmm

@@ -1,0 +1,117 @@
+// Whole networks at 224×224 built from the layer tables of their papers
+// (torchvision's definitions where the paper leaves a choice): MobileNet v1,
+// MobileNet v2, EfficientNet-B0, SqueezeNet 1.1 and ResNet-50 v1.5, in NHWC,
+// inference, with batch norm folded into the convolutions.
+//
+// Seeded He-uniform weights; each batch norm is then recalibrated on a seeded
+// input (run in float64, per-channel mean and variance of the convolution's
+// output folded into its weights and bias), as a trained network's batch norm
+// would be, so activations keep their scale through the network; the
+// the classifier is centred on the same image so that the logits do not share
+// one large offset that picks the same class for every input.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "workloads/common/status.h"
+#include "workloads/family.h"
+#include "workloads/workload.h"
+
+namespace effbench::workloads::nets {
+
+enum class Act { kNone, kRelu, kRelu6, kSilu, kSigmoid };
+
+struct Node {
+  enum class Kind { kInput, kConv, kMaxPool, kGlobalAvgPool, kAdd, kMul, kConcat };
+  Kind kind = Kind::kInput;
+  std::vector<int> inputs;  // indices of earlier nodes
+  // kConv: a convolution (a fully connected layer is a 1×1 one on a 1×1 map).
+  int64_t cout = 0, k = 1, stride = 1, pad = 0, groups = 1;
+  bool batch_norm = false;  // folded BN (γ, β in the original) rather than a plain bias
+  // kConv and kAdd: the activation applied to the output.
+  Act act = Act::kNone;
+  // kMaxPool: window, stride, padding before (top, left) and after (bottom,
+  // right); more padding after than before is ceil mode.
+  int64_t pool_k = 0, pool_stride = 1, pool_pad_l = 0, pool_pad_b = 0, pool_pad_r = 0;
+  // Output shape (per image), filled by Network::Add.
+  int64_t h = 0, w = 0, c = 0;
+};
+
+class Network {
+ public:
+  Network(std::string name, int64_t h, int64_t w, int64_t c);
+
+  const std::string& name() const { return name_; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  int output() const { return static_cast<int>(nodes_.size()) - 1; }
+
+  // Each returns the index of the new node.
+  int Conv(int in, int64_t cout, int64_t k, int64_t stride, Act act, int64_t groups = 1,
+           bool batch_norm = true, int64_t pad = -1 /* -1: k/2 */);
+  int MaxPool(int in, int64_t k, int64_t stride, int64_t pad, bool ceil_mode);
+  int GlobalAvgPool(int in);
+  int Add(int a, int b, Act act = Act::kNone);
+  int Mul(int x, int channel_scale);  // x[n,h,w,c] · s[n,1,1,c]
+  int Concat(const std::vector<int>& ins);
+  int Fc(int in, int64_t cout);  // 1×1 convolution with bias on a 1×1 map
+
+  // Parameters of the original network: convolution and FC weights, plus
+  // two per channel of each batch norm (γ, β) or one per channel of bias.
+  int64_t Parameters() const;
+  // Multiply-accumulates of one image: convolutions (padding taps included,
+  // as papers count them) and FC layers.
+  int64_t Macs() const;
+
+ private:
+  int Push(Node node);
+  std::string name_;
+  std::vector<Node> nodes_;
+};
+
+Network MobileNetV1();
+Network MobileNetV2();
+Network EfficientNetB0();
+Network SqueezeNet11();
+Network ResNet50();
+
+// The network named `name` (mobilenet_v1, mobilenet_v2, efficientnet_b0,
+// squeezenet1_1, resnet50), or NotFound.
+Result<Network> NetworkByName(const std::string& name);
+
+// Weights of every convolution, layout [kh][kw][cin/g][g][cout/g], and bias.
+struct Weights {
+  std::vector<std::vector<float>> w, b;  // per node; empty for nodes without
+};
+
+// Seeded He-uniform weights with batch norm recalibrated on a seeded input.
+Weights MakeWeights(const Network& net, uint64_t seed);
+
+// Runs `net` on `input` ([n][h][w][c]) with the portable reference kernels in
+// precision T (float for the ref backend, double for verification); returns
+// the output node's tensor ([n][classes]).
+template <typename T>
+std::vector<T> RunReference(const Network& net, const Weights& weights, const std::vector<T>& input,
+                            int64_t batch);
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Runs on `input`, [n][h][w][c] fp32; returns the logits [n][classes].
+  virtual const std::vector<float>& Run(const std::vector<float>& input) = 0;
+  virtual std::string Implementation() const = 0;
+};
+
+std::unique_ptr<Executor> MakeRefExecutor(const Network& net, const Weights& weights,
+                                          int64_t batch);
+// oneDNN primitives, one per node; activations fused into convolutions and
+// additions as post-ops.
+Result<std::unique_ptr<Executor>> MakeOnednnExecutor(const Network& net, const Weights& weights,
+                                                     int64_t batch, int threads);
+
+// The families of workloads/specs/nets.json: net.mobilenet_v1, ...
+std::vector<Family> MakeFamilies();
+
+}  // namespace effbench::workloads::nets

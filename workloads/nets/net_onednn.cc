@@ -1,0 +1,188 @@
+// The oneDNN network executor: one primitive per node, activations in plain
+// NHWC fp32 between nodes, convolution weights reordered once into the layout
+// each primitive prefers, activations fused as post-ops.
+#include <omp.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+#include <unordered_map>
+
+#include "workloads/nets/net.h"
+
+namespace effbench::workloads::nets {
+namespace {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+dnnl::post_ops ActivationPostOps(Act act) {
+  dnnl::post_ops ops;
+  switch (act) {
+    case Act::kNone:
+      break;
+    case Act::kRelu:
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+      break;
+    case Act::kRelu6:
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, 0.0f, 6.0f);
+      break;
+    case Act::kSilu:
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_swish, 1.0f, 0.0f);
+      break;
+    case Act::kSigmoid:
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_logistic, 0.0f, 0.0f);
+      break;
+  }
+  return ops;
+}
+
+class OnednnExecutor final : public Executor {
+ public:
+  OnednnExecutor(const Network& net, const Weights& weights, int64_t batch, int threads)
+      : threads_(threads), engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {
+    omp_set_num_threads(threads_);
+    const auto& nodes = net.nodes();
+    for (const Node& n : nodes) {
+      outputs_.emplace_back(dnnl::memory::desc({batch, n.c, n.h, n.w}, dt::f32, tag::nhwc),
+                            engine_);
+    }
+    for (size_t i = 1; i < nodes.size(); ++i) {
+      const Node& n = nodes[i];
+      const dnnl::memory& dst = outputs_[i];
+      const dnnl::memory& src = outputs_[static_cast<size_t>(n.inputs[0])];
+      dnnl::primitive_attr attr;
+      attr.set_post_ops(ActivationPostOps(n.act));
+      switch (n.kind) {
+        case Node::Kind::kInput:
+          break;
+        case Node::Kind::kConv:
+          AddConv(nodes[static_cast<size_t>(n.inputs[0])], n, weights.w[i], weights.b[i], src, dst,
+                  attr, batch);
+          break;
+        case Node::Kind::kMaxPool: {
+          const dnnl::pooling_forward::desc d(
+              dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max, src.get_desc(),
+              dst.get_desc(), {n.pool_stride, n.pool_stride}, {n.pool_k, n.pool_k},
+              {n.pool_pad_l, n.pool_pad_l}, {n.pool_pad_b, n.pool_pad_r});
+          const dnnl::pooling_forward::primitive_desc pd(d, engine_);
+          Push(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}, pd);
+          break;
+        }
+        case Node::Kind::kGlobalAvgPool: {
+          const Node& x = nodes[static_cast<size_t>(n.inputs[0])];
+          const dnnl::pooling_forward::desc d(
+              dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_avg_exclude_padding,
+              src.get_desc(), dst.get_desc(), {1, 1}, {x.h, x.w}, {0, 0}, {0, 0});
+          const dnnl::pooling_forward::primitive_desc pd(d, engine_);
+          Push(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}, pd);
+          break;
+        }
+        case Node::Kind::kAdd:
+        case Node::Kind::kMul: {
+          const dnnl::memory& src1 = outputs_[static_cast<size_t>(n.inputs[1])];
+          const auto alg = n.kind == Node::Kind::kAdd ? dnnl::algorithm::binary_add
+                                                      : dnnl::algorithm::binary_mul;
+          const dnnl::binary::primitive_desc pd(
+              dnnl::binary::desc(alg, src.get_desc(), src1.get_desc(), dst.get_desc()), attr,
+              engine_);
+          Push(dnnl::binary(pd),
+               {{DNNL_ARG_SRC_0, src}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}}, pd);
+          break;
+        }
+        case Node::Kind::kConcat: {
+          std::vector<dnnl::memory::desc> srcs;
+          std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_DST, dst}};
+          for (size_t k = 0; k < n.inputs.size(); ++k) {
+            const dnnl::memory& part = outputs_[static_cast<size_t>(n.inputs[k])];
+            srcs.push_back(part.get_desc());
+            args.emplace(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(k), part);
+          }
+          const dnnl::concat::primitive_desc pd(dst.get_desc(), 1, srcs, engine_);
+          Push(dnnl::concat(pd), std::move(args), pd);
+          break;
+        }
+      }
+    }
+    stream_.wait();
+    logits_.resize(dnnl::memory::desc(outputs_.back().get_desc()).get_size() / sizeof(float));
+  }
+
+  const std::vector<float>& Run(const std::vector<float>& input) override {
+    outputs_[0].set_data_handle(const_cast<float*>(input.data()));
+    omp_set_num_threads(threads_);
+    for (auto& step : steps_) step.primitive.execute(stream_, step.args);
+    stream_.wait();
+    const float* out = static_cast<const float*>(outputs_.back().get_data_handle());
+    std::copy(out, out + logits_.size(), logits_.begin());
+    return logits_;
+  }
+
+  std::string Implementation() const override { return implementation_; }
+
+ private:
+  struct Step {
+    dnnl::primitive primitive;
+    std::unordered_map<int, dnnl::memory> args;
+  };
+
+  void Push(dnnl::primitive p, std::unordered_map<int, dnnl::memory> args,
+            const dnnl::primitive_desc_base& pd) {
+    steps_.push_back(Step{std::move(p), std::move(args)});
+    const std::string impl = pd.impl_info_str();
+    if (implementation_.find(impl) == std::string::npos) {
+      implementation_ += (implementation_.empty() ? "" : ",") + impl;
+    }
+  }
+
+  void AddConv(const Node& x, const Node& n, const std::vector<float>& w,
+               const std::vector<float>& b, const dnnl::memory& src, const dnnl::memory& dst,
+               const dnnl::primitive_attr& attr, int64_t batch) {
+    (void)batch;
+    dnnl::memory::desc plain, any;
+    if (n.groups == 1) {
+      plain = dnnl::memory::desc({n.cout, x.c, n.k, n.k}, dt::f32, tag::hwio);
+      any = dnnl::memory::desc({n.cout, x.c, n.k, n.k}, dt::f32, tag::any);
+    } else {
+      const dnnl::memory::dims dims = {n.groups, n.cout / n.groups, x.c / n.groups, n.k, n.k};
+      plain = dnnl::memory::desc(dims, dt::f32, tag::hwigo);
+      any = dnnl::memory::desc(dims, dt::f32, tag::any);
+    }
+    const dnnl::memory::desc bias_md({n.cout}, dt::f32, tag::x);
+    const dnnl::convolution_forward::desc d(
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src.get_desc(),
+        any, bias_md, dst.get_desc(), {n.stride, n.stride}, {n.pad, n.pad}, {n.pad, n.pad});
+    const dnnl::convolution_forward::primitive_desc pd(d, attr, engine_);
+    dnnl::memory packed(pd.weights_desc(), engine_);
+    dnnl::memory plain_mem(plain, engine_, const_cast<float*>(w.data()));
+    dnnl::reorder(plain_mem, packed).execute(stream_, plain_mem, packed);
+    dnnl::memory bias(bias_md, engine_);
+    std::copy(b.begin(), b.end(), static_cast<float*>(bias.get_data_handle()));
+    Push(dnnl::convolution_forward(pd),
+         {{DNNL_ARG_SRC, src},
+          {DNNL_ARG_WEIGHTS, packed},
+          {DNNL_ARG_BIAS, bias},
+          {DNNL_ARG_DST, dst}},
+         pd);
+  }
+
+  int threads_;
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+  std::vector<dnnl::memory> outputs_;
+  std::vector<Step> steps_;
+  std::vector<float> logits_;
+  std::string implementation_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Executor>> MakeOnednnExecutor(const Network& net, const Weights& weights,
+                                                     int64_t batch, int threads) {
+  try {
+    return std::unique_ptr<Executor>(
+        std::make_unique<OnednnExecutor>(net, weights, batch, threads));
+  } catch (const dnnl::error& e) {
+    return Status::FailedPrecondition("oneDNN cannot build " + net.name() + ": " + e.what());
+  }
+}
+
+}  // namespace effbench::workloads::nets
