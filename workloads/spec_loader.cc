@@ -53,6 +53,9 @@ Result<std::string> FillTemplate(const std::string& tmpl, const Params& params,
     const std::string name = tmpl.substr(i + 1, close - i - 1);
     if (name == "precision") {
       out += variant.precision;
+    } else if (name == "variant") {  // the precision and the quantization scheme, if any
+      out += variant.precision;
+      if (!variant.quantization.empty()) out += "_" + variant.quantization;
     } else if (name == "backend") {
       out += variant.backend;
     } else if (auto it = params.find(name); it != params.end()) {
@@ -124,11 +127,20 @@ Result<std::vector<WorkloadSpec>> ExpandSpec(const json& spec, const Family& fam
                                        required + "'");
       }
     }
+    // Each precision, and for int8 each quantization scheme the spec lists.
+    std::vector<std::pair<std::string, std::string>> variants;
+    for (const auto& precision : precisions) {
+      if (precision == "int8" && spec.contains("quantizations")) {
+        for (const auto& q : spec["quantizations"]) variants.emplace_back(precision, q);
+      } else {
+        variants.emplace_back(precision, "");
+      }
+    }
     for (const auto& backend : backends) {
-      for (const auto& precision : precisions) {
+      for (const auto& [precision, quantization] : variants) {
         WorkloadSpec w;
         w.family = family.name;
-        w.variant = Variant{precision, "dense", backend};
+        w.variant = Variant{precision, "dense", backend, quantization};
         if (spec.contains("sparsity")) {
           auto sparsity = FillTemplate(spec["sparsity"].get<std::string>(), params, w.variant);
           if (!sparsity.ok()) return sparsity.status();

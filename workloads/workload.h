@@ -22,6 +22,7 @@ struct Variant {
   std::string precision;           // fp32, bf16, int8
   std::string sparsity = "dense";  // dense, unstructured50, 2:4, ...
   std::string backend;             // ref, onednn, cuda
+  std::string quantization;        // int8 scheme, e.g. pc_minmax; empty otherwise
 };
 
 // How far an output is from the float64 reference computed on the same
@@ -41,6 +42,29 @@ struct Compression {
   std::string format;            // csr, dense
   double model_bytes = 0;        // weights as stored, indices included
   bool sparse_kernel = false;    // whether the kernel skips the zeros
+};
+
+// How a quantized workload was quantized.
+struct Quantization {
+  std::string weights;      // "s8 symmetric per-channel"
+  std::string activations;  // "u8 asymmetric per-tensor"
+  std::string calibration;  // "minmax" or "percentile 99.99"
+  int64_t calibration_inputs = 0;
+  std::string accumulator = "s32";
+  std::string requantization = "fp32";
+  std::string fp32_ops;  // what stays in fp32
+};
+
+// How closely a compressed model follows its fp32 counterpart on the same
+// inputs: the fidelity figures of a quantized or pruned network.
+struct Quality {
+  int64_t inputs = 0;
+  double rel_l2 = 0;
+  double sqnr_db = 0;  // 10·log10(‖ref‖² / ‖out − ref‖²)
+  double cosine = 0;   // mean over inputs of the cosine similarity of the logits
+  double top1_agreement = 0;
+  int64_t reference_classes = 0;  // distinct top-1 classes of the fp32 run
+  bool meets_mlperf_99 = false;   // MLPerf's rule: ≥ 99 % of fp32 quality (top-1 here)
 };
 
 struct RunConfig {
@@ -66,6 +90,11 @@ class PreparedWorkload {
   virtual std::string Implementation() const { return {}; }
   // How the weights were compressed, for pruned variants; nullopt otherwise.
   virtual std::optional<Compression> CompressionInfo() const { return std::nullopt; }
+  // How the workload was quantized, for quantized variants; nullopt otherwise.
+  virtual std::optional<Quantization> QuantizationInfo() const { return std::nullopt; }
+  // Agreement with the fp32 model over many inputs, measured by Verify();
+  // nullopt where it does not apply.
+  virtual std::optional<Quality> QualityInfo() const { return std::nullopt; }
 };
 
 struct WorkloadSpec {

@@ -62,6 +62,8 @@ result::ResultRecord Engine::Measure(const workloads::WorkloadSpec& spec) {
   record.tolerance = fidelity->tolerance;
   record.implementation = (*prepared)->Implementation();
   record.compression = (*prepared)->CompressionInfo();
+  record.quantization = (*prepared)->QuantizationInfo();
+  record.quality = (*prepared)->QualityInfo();
   if (!fidelity->within_tolerance()) {
     return fail("fidelity: rel_l2 " + std::to_string(fidelity->rel_l2) + " exceeds the " +
                 spec.variant.precision + " tolerance " + std::to_string(fidelity->tolerance));

@@ -60,6 +60,7 @@ json ToJson(const ResultRecord& r) {
                   {"sparsity", r.variant.sparsity},
                   {"backend", r.variant.backend}};
   if (!r.implementation.empty()) variant["implementation"] = r.implementation;
+  if (!r.variant.quantization.empty()) variant["quantization"] = r.variant.quantization;
   json stats = {{"median_ns", nullptr}, {"mean_ns", nullptr}, {"stddev_ns", nullptr},
                 {"cv", nullptr},        {"min_ns", nullptr},  {"max_ns", nullptr}};
   if (r.stats) {
@@ -108,6 +109,24 @@ json ToJson(const ResultRecord& r) {
                           {"model_bytes", c.model_bytes},
                           {"sparse_kernel", c.sparse_kernel}};
   }
+  if (r.quantization) {
+    const workloads::Quantization& q = *r.quantization;
+    doc["quantization"] = {
+        {"weights", q.weights},         {"activations", q.activations},
+        {"calibration", q.calibration}, {"calibration_inputs", q.calibration_inputs},
+        {"accumulator", q.accumulator}, {"requantization", q.requantization},
+        {"fp32_ops", q.fp32_ops}};
+  }
+  if (r.quality) {
+    const workloads::Quality& q = *r.quality;
+    doc["quality"] = {{"inputs", q.inputs},
+                      {"rel_l2", q.rel_l2},
+                      {"sqnr_db", q.sqnr_db},
+                      {"cosine", q.cosine},
+                      {"top1_agreement", q.top1_agreement},
+                      {"reference_classes", q.reference_classes},
+                      {"meets_mlperf_99", q.meets_mlperf_99}};
+  }
   return doc;
 }
 
@@ -121,8 +140,9 @@ Result<ResultRecord> FromJson(const json& j) {
   for (const auto& [key, value] : j["params"].items())
     r.params.emplace_back(key, value.get<int64_t>());
   const json& v = j["variant"];
-  r.variant = workloads::Variant{v["precision"], v["sparsity"], v["backend"]};
+  r.variant = workloads::Variant{v["precision"], v["sparsity"], v["backend"], ""};
   r.implementation = v.value("implementation", "");
+  r.variant.quantization = v.value("quantization", "");
   r.threads = j["threads"];
   r.machine = j["machine"];
   const json& rev = j["revision"];
@@ -152,6 +172,18 @@ Result<ResultRecord> FromJson(const json& j) {
     r.compression =
         workloads::Compression{c["pattern"], c["target_sparsity"], c["achieved_sparsity"],
                                c["format"],  c["model_bytes"],     c["sparse_kernel"]};
+  }
+  if (j.contains("quantization")) {
+    const json& q = j["quantization"];
+    r.quantization = workloads::Quantization{
+        q["weights"],     q["activations"],    q["calibration"], q["calibration_inputs"],
+        q["accumulator"], q["requantization"], q["fp32_ops"]};
+  }
+  if (j.contains("quality")) {
+    const json& q = j["quality"];
+    r.quality = workloads::Quality{q["inputs"],         q["rel_l2"],         q["sqnr_db"],
+                                   q["cosine"],         q["top1_agreement"], q["reference_classes"],
+                                   q["meets_mlperf_99"]};
   }
   r.ok = j["status"] == "ok";
   if (!j["error"].is_null()) r.error = j["error"];

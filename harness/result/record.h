@@ -54,6 +54,8 @@ struct ResultRecord {
   std::optional<double> rel_l2, max_abs;
   double tolerance = 0;
   std::optional<workloads::Compression> compression;
+  std::optional<workloads::Quantization> quantization;
+  std::optional<workloads::Quality> quality;
   bool ok = false;
   std::string error;  // why it failed; empty when ok
 };

@@ -41,14 +41,14 @@ QuantParams ChooseSymmetricS8(std::span<const float> x) {
 
 void QuantizeU8(std::span<const float> x, QuantParams p, std::span<uint8_t> out) {
   for (size_t i = 0; i < x.size(); ++i) {
-    const long q = std::lround(x[i] / p.scale) + p.zero_point;
+    const long q = std::lrint(x[i] / p.scale) + p.zero_point;  // nearest, ties to even
     out[i] = static_cast<uint8_t>(std::clamp<long>(q, 0, 255));
   }
 }
 
 void QuantizeS8(std::span<const float> x, QuantParams p, std::span<int8_t> out) {
   for (size_t i = 0; i < x.size(); ++i) {
-    const long q = std::lround(x[i] / p.scale) + p.zero_point;
+    const long q = std::lrint(x[i] / p.scale) + p.zero_point;  // nearest, ties to even
     out[i] = static_cast<int8_t>(std::clamp<long>(q, -127, 127));
   }
 }

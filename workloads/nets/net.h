@@ -13,9 +13,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "workloads/common/numeric.h"
 #include "workloads/common/status.h"
 #include "workloads/family.h"
 #include "workloads/workload.h"
@@ -102,14 +104,62 @@ class Executor {
   // Runs on `input`, [n][h][w][c] fp32; returns the logits [n][classes].
   virtual const std::vector<float>& Run(const std::vector<float>& input) = 0;
   virtual std::string Implementation() const = 0;
+  // The output of node `i` of the last Run, [n][h][w][c] fp32; nullptr when
+  // the executor does not keep it.
+  virtual const float* Activation(int /*i*/) const { return nullptr; }
 };
+
+// Post-training int8 quantization of a network (weights s8 symmetric,
+// activations u8 asymmetric per tensor, int32 accumulation, requantization
+// in fp32): every convolution runs in int8 on its quantized input and writes
+// fp32; pooling, additions, multiplications and concatenations stay in fp32
+// (quantize-dequantize around each convolution).
+struct QuantScheme {
+  bool per_channel = true;  // weight scales per output channel, else per tensor
+  bool percentile = false;  // activation ranges from the 0.01 %/99.99 % percentiles, else min/max
+};
+
+// "pt_minmax", "pc_minmax", "pt_pct" or "pc_pct".
+Result<QuantScheme> ParseQuantScheme(const std::string& name);
+
+struct QuantizedNet {
+  QuantScheme scheme;
+  int64_t calibration_inputs = 0;
+  std::vector<std::optional<QuantParams>> act;  // per node: its output as a convolution input
+  std::vector<std::vector<int8_t>> wq;          // per convolution: quantized weights
+  std::vector<std::vector<float>> w_scale;      // per convolution: one scale per output channel
+};
+
+// Quantizes `net`: weights from `weights`, activation ranges from running
+// `calibration` (an fp32 executor of batch `batch` that keeps activations) on
+// `images` seeded calibration images.
+Result<QuantizedNet> Quantize(const Network& net, const Weights& weights, QuantScheme scheme,
+                              Executor& calibration, int64_t batch, int64_t images, uint64_t seed);
+
+// The quantized network run by the reference kernels in precision T.
+template <typename T>
+std::vector<T> RunReferenceInt8(const Network& net, const Weights& weights, const QuantizedNet& q,
+                                const std::vector<T>& input, int64_t batch);
+
+// Checks every node of the last Run of `exec` (which must keep its
+// activations) for the first and last image: the node recomputed in float64 on
+// the executor's own inputs must match its output (rel_l2 ≤ 1e-5, or
+// `int8_tolerance` for int8 convolutions, whose input quantization may round
+// a value differently). Errors name the node. Checking node by node keeps a
+// rounding difference in one layer from being amplified by the next ones.
+Status VerifyNodes(const Network& net, const Weights& weights, const QuantizedNet* q,
+                   const Executor& exec, int64_t batch, double int8_tolerance);
 
 std::unique_ptr<Executor> MakeRefExecutor(const Network& net, const Weights& weights,
                                           int64_t batch);
 // oneDNN primitives, one per node; activations fused into convolutions and
-// additions as post-ops.
+// additions as post-ops. With `quantized`, convolutions run in int8 (a
+// reorder quantizes their input) as QuantizedNet describes.
 Result<std::unique_ptr<Executor>> MakeOnednnExecutor(const Network& net, const Weights& weights,
-                                                     int64_t batch, int threads);
+                                                     int64_t batch, int threads,
+                                                     const QuantizedNet* quantized = nullptr);
+std::unique_ptr<Executor> MakeRefInt8Executor(const Network& net, const Weights& weights,
+                                              const QuantizedNet& quantized, int64_t batch);
 
 // The families of workloads/specs/nets.json: net.mobilenet_v1, ...
 std::vector<Family> MakeFamilies();

@@ -3,6 +3,8 @@
 // each primitive prefers, activations fused as post-ops.
 #include <omp.h>
 
+#include <map>
+#include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
 
@@ -37,7 +39,8 @@ dnnl::post_ops ActivationPostOps(Act act) {
 
 class OnednnExecutor final : public Executor {
  public:
-  OnednnExecutor(const Network& net, const Weights& weights, int64_t batch, int threads)
+  OnednnExecutor(const Network& net, const Weights& weights, int64_t batch, int threads,
+                 const QuantizedNet* q)
       : threads_(threads), engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {
     omp_set_num_threads(threads_);
     const auto& nodes = net.nodes();
@@ -55,8 +58,13 @@ class OnednnExecutor final : public Executor {
         case Node::Kind::kInput:
           break;
         case Node::Kind::kConv:
-          AddConv(nodes[static_cast<size_t>(n.inputs[0])], n, weights.w[i], weights.b[i], src, dst,
-                  attr, batch);
+          if (q != nullptr) {
+            AddInt8Conv(i, nodes[static_cast<size_t>(n.inputs[0])], n, *q, weights.b[i], src, dst,
+                        attr);
+          } else {
+            AddConv(nodes[static_cast<size_t>(n.inputs[0])], n, weights.w[i], weights.b[i], src,
+                    dst, attr, batch);
+          }
           break;
         case Node::Kind::kMaxPool: {
           const dnnl::pooling_forward::desc d(
@@ -118,6 +126,10 @@ class OnednnExecutor final : public Executor {
 
   std::string Implementation() const override { return implementation_; }
 
+  const float* Activation(int i) const override {
+    return static_cast<const float*>(outputs_[static_cast<size_t>(i)].get_data_handle());
+  }
+
  private:
   struct Step {
     dnnl::primitive primitive;
@@ -164,7 +176,67 @@ class OnednnExecutor final : public Executor {
          pd);
   }
 
+  // The u8 copy of node `src`'s output that int8 convolutions read, made by a
+  // quantizing reorder the first time one asks for it.
+  const dnnl::memory& QuantizedInput(int src, const dnnl::memory& f32, QuantParams p) {
+    auto it = quantized_.find(src);
+    if (it != quantized_.end()) return it->second;
+    dnnl::memory::desc md = f32.get_desc();
+    const dnnl::memory::dims dims = md.dims();
+    dnnl::memory u8(dnnl::memory::desc(dims, dt::u8, tag::nhwc), engine_);
+    dnnl::primitive_attr attr;
+    attr.set_output_scales(0, {1.0f / p.scale});
+    attr.set_zero_points(DNNL_ARG_DST, 0, {p.zero_point});
+    const dnnl::reorder::primitive_desc pd(engine_, md, engine_, u8.get_desc(), attr);
+    Push(dnnl::reorder(pd), {{DNNL_ARG_FROM, f32}, {DNNL_ARG_TO, u8}}, pd);
+    return quantized_.emplace(src, u8).first->second;
+  }
+
+  void AddInt8Conv(size_t i, const Node& x, const Node& n, const QuantizedNet& q,
+                   const std::vector<float>& b, const dnnl::memory& src_f32,
+                   const dnnl::memory& dst, dnnl::primitive_attr attr) {
+    const QuantParams p = *q.act[static_cast<size_t>(n.inputs[0])];
+    const dnnl::memory& src = QuantizedInput(n.inputs[0], src_f32, p);
+    dnnl::memory::desc plain, any;
+    if (n.groups == 1) {
+      plain = dnnl::memory::desc({n.cout, x.c, n.k, n.k}, dt::s8, tag::hwio);
+      any = dnnl::memory::desc({n.cout, x.c, n.k, n.k}, dt::s8, tag::any);
+    } else {
+      const dnnl::memory::dims dims = {n.groups, n.cout / n.groups, x.c / n.groups, n.k, n.k};
+      plain = dnnl::memory::desc(dims, dt::s8, tag::hwigo);
+      any = dnnl::memory::desc(dims, dt::s8, tag::any);
+    }
+    // int32 accumulator → real value: input scale × weight scale per output channel.
+    std::vector<float> scales(static_cast<size_t>(n.cout));
+    for (size_t c = 0; c < scales.size(); ++c) scales[c] = p.scale * q.w_scale[i][c];
+    attr.set_output_scales(1 << 1, scales);
+    attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+    const dnnl::memory::desc bias_md({n.cout}, dt::f32, tag::x);
+    const dnnl::convolution_forward::desc d(
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src.get_desc(),
+        any, bias_md, dst.get_desc(), {n.stride, n.stride}, {n.pad, n.pad}, {n.pad, n.pad});
+    const dnnl::convolution_forward::primitive_desc pd(d, attr, engine_);
+    dnnl::memory packed(pd.weights_desc(), engine_);
+    dnnl::memory plain_mem(plain, engine_, const_cast<int8_t*>(q.wq[i].data()));
+    dnnl::reorder(plain_mem, packed).execute(stream_, plain_mem, packed);
+    // oneDNN adds the bias to the accumulator before the output scales.
+    dnnl::memory bias(bias_md, engine_);
+    float* bias_data = static_cast<float*>(bias.get_data_handle());
+    for (size_t c = 0; c < scales.size(); ++c) bias_data[c] = b[c] / scales[c];
+    zero_points_.push_back(std::make_unique<int32_t>(p.zero_point));
+    dnnl::memory zp({{1}, dt::s32, tag::x}, engine_, zero_points_.back().get());
+    Push(dnnl::convolution_forward(pd),
+         {{DNNL_ARG_SRC, src},
+          {DNNL_ARG_WEIGHTS, packed},
+          {DNNL_ARG_BIAS, bias},
+          {DNNL_ARG_DST, dst},
+          {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zp}},
+         pd);
+  }
+
   int threads_;
+  std::map<int, dnnl::memory> quantized_;
+  std::vector<std::unique_ptr<int32_t>> zero_points_;
   dnnl::engine engine_;
   dnnl::stream stream_;
   std::vector<dnnl::memory> outputs_;
@@ -176,10 +248,11 @@ class OnednnExecutor final : public Executor {
 }  // namespace
 
 Result<std::unique_ptr<Executor>> MakeOnednnExecutor(const Network& net, const Weights& weights,
-                                                     int64_t batch, int threads) {
+                                                     int64_t batch, int threads,
+                                                     const QuantizedNet* quantized) {
   try {
     return std::unique_ptr<Executor>(
-        std::make_unique<OnednnExecutor>(net, weights, batch, threads));
+        std::make_unique<OnednnExecutor>(net, weights, batch, threads, quantized));
   } catch (const dnnl::error& e) {
     return Status::FailedPrecondition("oneDNN cannot build " + net.name() + ": " + e.what());
   }

@@ -34,9 +34,32 @@ conv::Shape ConvShape(const Network& net, const Node& n, int64_t batch) {
 }
 
 // Runs node `i` of `net` on the outputs of earlier nodes.
+// An int8 convolution as QuantizedNet describes it: quantize the input,
+// accumulate in int32, requantize to T with the input and weight scales.
+template <typename T>
+void RunInt8Conv(const Network& net, size_t i, const std::vector<float>& b, const QuantizedNet& q,
+                 const std::vector<T>& in, std::vector<T>& y, int64_t batch) {
+  const Node& n = net.nodes()[i];
+  const QuantParams p = *q.act[static_cast<size_t>(n.inputs[0])];
+  std::vector<int32_t> xq(in.size());
+  for (size_t e = 0; e < in.size(); ++e) {
+    const long v = std::lrint(in[e] / static_cast<T>(p.scale)) + p.zero_point;
+    xq[e] = static_cast<int32_t>(std::clamp<long>(v, 0, 255)) - p.zero_point;
+  }
+  std::vector<int32_t> acc(y.size());
+  conv::ReferenceConv(
+      ConvShape(net, n, batch), xq.data(), q.wq[i].data(), acc.data(), [](int32_t v) { return v; },
+      [](int8_t v) { return static_cast<int32_t>(v); });
+  const size_t c = static_cast<size_t>(n.c);
+  for (size_t e = 0; e < y.size(); ++e) {
+    const T scale = static_cast<T>(p.scale) * static_cast<T>(q.w_scale[i][e % c]);
+    y[e] = Activate<T>(n.act, static_cast<T>(acc[e]) * scale + static_cast<T>(b[e % c]));
+  }
+}
+
 template <typename T, typename WT>
 void RunNode(const Network& net, size_t i, const std::vector<WT>& w, const std::vector<WT>& b,
-             std::vector<std::vector<T>>& out, int64_t batch) {
+             std::vector<std::vector<T>>& out, int64_t batch, const QuantizedNet* q = nullptr) {
   const Node& n = net.nodes()[i];
   const auto& in0 = out[static_cast<size_t>(n.inputs.empty() ? 0 : n.inputs[0])];
   std::vector<T>& y = out[i];
@@ -46,6 +69,10 @@ void RunNode(const Network& net, size_t i, const std::vector<WT>& w, const std::
     case Node::Kind::kInput:
       break;
     case Node::Kind::kConv: {
+      if (q != nullptr) {
+        RunInt8Conv(net, i, b, *q, in0, y, batch);
+        break;
+      }
       const auto widen = [](WT v) { return static_cast<T>(v); };
       const auto same = [](T v) { return v; };
       conv::ReferenceConv(ConvShape(net, n, batch), in0.data(), w.data(), y.data(), same, widen);
@@ -113,15 +140,14 @@ void RunNode(const Network& net, size_t i, const std::vector<WT>& w, const std::
   }
 }
 
-}  // namespace
-
 template <typename T>
-std::vector<T> RunReference(const Network& net, const Weights& weights, const std::vector<T>& input,
-                            int64_t batch) {
+std::vector<T> RunReferenceImpl(const Network& net, const Weights& weights, const QuantizedNet* q,
+                                const std::vector<T>& input, int64_t batch,
+                                std::vector<std::vector<T>>* keep = nullptr) {
   std::vector<std::vector<T>> out(net.nodes().size());
   out[0] = input;
   for (size_t i = 1; i < net.nodes().size(); ++i) {
-    RunNode<T, float>(net, i, weights.w[i], weights.b[i], out, batch);
+    RunNode<T, float>(net, i, weights.w[i], weights.b[i], out, batch, q);
     // Free what no later node reads, to keep peak memory near one layer's.
     for (size_t j = 1; j < i; ++j) {
       bool needed = static_cast<int>(j) == net.output();
@@ -129,11 +155,76 @@ std::vector<T> RunReference(const Network& net, const Weights& weights, const st
         const auto& ins = net.nodes()[later].inputs;
         needed = std::find(ins.begin(), ins.end(), static_cast<int>(j)) != ins.end();
       }
-      if (!needed) std::vector<T>().swap(out[j]);
+      if (!needed && keep == nullptr) std::vector<T>().swap(out[j]);
     }
+  }
+  if (keep != nullptr) {
+    *keep = out;
+    return out.back();
   }
   return out.back();
 }
+
+}  // namespace
+
+template <typename T>
+std::vector<T> RunReference(const Network& net, const Weights& weights, const std::vector<T>& input,
+                            int64_t batch) {
+  return RunReferenceImpl<T>(net, weights, nullptr, input, batch);
+}
+
+template <typename T>
+std::vector<T> RunReferenceInt8(const Network& net, const Weights& weights, const QuantizedNet& q,
+                                const std::vector<T>& input, int64_t batch) {
+  return RunReferenceImpl<T>(net, weights, &q, input, batch);
+}
+
+Status VerifyNodes(const Network& net, const Weights& weights, const QuantizedNet* q,
+                   const Executor& exec, int64_t batch, double int8_tolerance) {
+  const auto& nodes = net.nodes();
+  for (const int64_t b : {int64_t{0}, batch - 1}) {
+    for (size_t i = 1; i < nodes.size(); ++i) {
+      const Node& n = nodes[i];
+      // The node's inputs, as the executor computed them, for image b.
+      std::vector<std::vector<double>> out(nodes.size());
+      for (int src : n.inputs) {
+        const Node& s = nodes[static_cast<size_t>(src)];
+        const size_t image = static_cast<size_t>(s.h * s.w * s.c);
+        const float* a = exec.Activation(src);
+        if (a == nullptr) return Status::Internal("the executor keeps no activations");
+        out[static_cast<size_t>(src)].assign(a + b * image, a + (b + 1) * image);
+      }
+      RunNode<double, float>(net, i, weights.w[i], weights.b[i], out, 1, q);
+      const size_t image = static_cast<size_t>(n.h * n.w * n.c);
+      const float* got = exec.Activation(static_cast<int>(i)) + b * image;
+      ErrorAccumulator err;
+      for (size_t e = 0; e < image; ++e) {
+        if (!std::isfinite(got[e])) {
+          return Status::Internal("node " + std::to_string(i) + " output is not finite");
+        }
+        err.Add(got[e], out[i][e]);
+      }
+      const bool int8_conv = q != nullptr && n.kind == Node::Kind::kConv;
+      const double tolerance = int8_conv ? int8_tolerance : 1e-5;
+      if (err.RelL2() > tolerance) {
+        return Status::Internal(
+            "node " + std::to_string(i) + " (" +
+            (n.kind == Node::Kind::kConv
+                 ? "conv k" + std::to_string(n.k) + " -> " + std::to_string(n.cout)
+                 : std::string("kind ") + std::to_string(static_cast<int>(n.kind))) +
+            ") of image " + std::to_string(b) + " differs from the float64 reference: rel_l2 " +
+            std::to_string(err.RelL2()));
+      }
+    }
+    if (batch == 1) break;
+  }
+  return Status::Ok();
+}
+
+template std::vector<float> RunReferenceInt8(const Network&, const Weights&, const QuantizedNet&,
+                                             const std::vector<float>&, int64_t);
+template std::vector<double> RunReferenceInt8(const Network&, const Weights&, const QuantizedNet&,
+                                              const std::vector<double>&, int64_t);
 
 template std::vector<float> RunReference(const Network&, const Weights&, const std::vector<float>&,
                                          int64_t);
@@ -209,26 +300,41 @@ namespace {
 
 class RefExecutor final : public Executor {
  public:
-  RefExecutor(const Network& net, const Weights& weights, int64_t batch)
-      : net_(net), weights_(weights), batch_(batch) {}
-  const std::vector<float>& Run(const std::vector<float>& input) override {
-    logits_ = RunReference<float>(net_, weights_, input, batch_);
-    return logits_;
+  RefExecutor(const Network& net, const Weights& weights, const QuantizedNet* q, int64_t batch)
+      : net_(net), weights_(weights), batch_(batch) {
+    if (q) q_ = *q;
   }
-  std::string Implementation() const override { return "cxx:reference"; }
+  // Keeps every node's output, for per-node verification.
+  const std::vector<float>& Run(const std::vector<float>& input) override {
+    return RunReferenceImpl<float>(net_, weights_, q_ ? &*q_ : nullptr, input, batch_,
+                                   &activations_),
+           activations_.back();
+  }
+  std::string Implementation() const override {
+    return q_ ? "cxx:reference-int8" : "cxx:reference";
+  }
+  const float* Activation(int i) const override {
+    return activations_[static_cast<size_t>(i)].data();
+  }
 
  private:
   Network net_;
   Weights weights_;
+  std::optional<QuantizedNet> q_;
   int64_t batch_;
-  std::vector<float> logits_;
+  std::vector<std::vector<float>> activations_;
 };
 
 }  // namespace
 
 std::unique_ptr<Executor> MakeRefExecutor(const Network& net, const Weights& weights,
                                           int64_t batch) {
-  return std::make_unique<RefExecutor>(net, weights, batch);
+  return std::make_unique<RefExecutor>(net, weights, nullptr, batch);
+}
+
+std::unique_ptr<Executor> MakeRefInt8Executor(const Network& net, const Weights& weights,
+                                              const QuantizedNet& quantized, int64_t batch) {
+  return std::make_unique<RefExecutor>(net, weights, &quantized, batch);
 }
 
 }  // namespace effbench::workloads::nets

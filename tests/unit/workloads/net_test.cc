@@ -113,3 +113,98 @@ TEST_CASE("recalibrated batch norm keeps a real network's logits apart", "[nets]
 
 }  // namespace
 }  // namespace effbench::workloads::nets
+
+namespace effbench::workloads::nets {
+namespace {
+
+TEST_CASE("int8 executors agree with the float64 int8 reference", "[nets][int8]") {
+  const Network net = TinyNetwork();
+  const Weights weights = MakeWeights(net, 21);
+  constexpr int64_t kBatch = 4;
+  auto fp32 = MakeOnednnExecutor(net, weights, kBatch, 1);
+  REQUIRE(fp32.ok());
+  std::vector<float> input(static_cast<size_t>(kBatch * 17 * 15 * 3));
+  FillImages(input, kBatch, 17, 15, 3, 3);
+  for (const char* name : {"pt_minmax", "pc_minmax", "pt_pct", "pc_pct"}) {
+    INFO(name);
+    auto scheme = ParseQuantScheme(name);
+    REQUIRE(scheme.ok());
+    auto q = Quantize(net, weights, *scheme, **fp32, kBatch, 8, 77);
+    REQUIRE(q.ok());
+    CHECK(q->calibration_inputs == 8);
+    const std::vector<double> input64(input.begin(), input.end());
+    const std::vector<double> ref = RunReferenceInt8<double>(net, weights, *q, input64, kBatch);
+    const std::vector<double> exact = RunReference<double>(net, weights, input64, kBatch);
+
+    auto onednn = MakeOnednnExecutor(net, weights, kBatch, 1, &*q);
+    INFO((onednn.ok() ? "" : onednn.status().message()));
+    REQUIRE(onednn.ok());
+    const auto ref_exec = MakeRefInt8Executor(net, weights, *q, kBatch);
+    for (Executor* exec : {ref_exec.get(), onednn->get()}) {
+      INFO(exec->Implementation());
+      const std::vector<float>& out = exec->Run(input);
+      ErrorAccumulator kernel, quantization;
+      for (size_t i = 0; i < out.size(); ++i) {
+        kernel.Add(out[i], ref[i]);
+        quantization.Add(out[i], exact[i]);
+      }
+      CHECK(kernel.RelL2() < 1e-3);        // the same int8 computation
+      CHECK(quantization.RelL2() > 1e-4);  // int8 is not fp32...
+      CHECK(quantization.RelL2() < 0.3);   // ...but close to it
+    }
+  }
+  CHECK_FALSE(ParseQuantScheme("int4").ok());
+}
+
+}  // namespace
+}  // namespace effbench::workloads::nets
+
+namespace effbench::workloads::nets {
+namespace {
+
+TEST_CASE("per-node verification catches a wrong node and names it", "[nets][int8]") {
+  // An executor that returns another executor's activations, one node spoiled.
+  class Spoiled final : public Executor {
+   public:
+    Spoiled(Executor& inner, int node, size_t elements) : inner_(inner), node_(node) {
+      spoiled_.resize(elements);
+    }
+    const std::vector<float>& Run(const std::vector<float>& input) override {
+      const auto& out = inner_.Run(input);
+      std::copy_n(inner_.Activation(node_), spoiled_.size(), spoiled_.begin());
+      spoiled_[3] += 1.0f;
+      return out;
+    }
+    std::string Implementation() const override { return "spoiled"; }
+    const float* Activation(int i) const override {
+      return i == node_ ? spoiled_.data() : inner_.Activation(i);
+    }
+
+   private:
+    Executor& inner_;
+    int node_;
+    std::vector<float> spoiled_;
+  };
+  const Network net = TinyNetwork();
+  const Weights weights = MakeWeights(net, 21);
+  auto fp32 = MakeOnednnExecutor(net, weights, 2, 1);
+  REQUIRE(fp32.ok());
+  auto q = Quantize(net, weights, QuantScheme{true, false}, **fp32, 2, 4, 1);
+  REQUIRE(q.ok());
+  auto int8 = MakeOnednnExecutor(net, weights, 2, 1, &*q);
+  REQUIRE(int8.ok());
+  std::vector<float> input(static_cast<size_t>(2 * 17 * 15 * 3));
+  FillImages(input, 2, 17, 15, 3, 3);
+  (*int8)->Run(input);
+  CHECK(VerifyNodes(net, weights, &*q, **int8, 2, 1e-3).ok());
+
+  const Node& target = net.nodes()[3];  // the depthwise convolution
+  Spoiled spoiled(**int8, 3, static_cast<size_t>(2 * target.h * target.w * target.c));
+  spoiled.Run(input);
+  const Status s = VerifyNodes(net, weights, &*q, spoiled, 2, 1e-3);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message().find("node 3 ") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace effbench::workloads::nets
