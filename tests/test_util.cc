@@ -26,7 +26,7 @@ result::ResultRecord MakeRecord(const std::string& run_id, int samples,
   r.name = "gemm." + precision + "/m64n32k16@ref";
   r.workload = "gemm";
   r.params = {{"m", 64}, {"n", 32}, {"k", 16}};
-  r.variant = {precision, "dense", "ref"};
+  r.variant = {precision, "dense", "ref", ""};
   r.threads = 1;
   r.machine = FakeFingerprint();
   r.revision = {"https://example.com/repo.git", "abc123", "main", "2026-11-01T00:00:00Z"};

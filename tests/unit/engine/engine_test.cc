@@ -33,7 +33,7 @@ workloads::WorkloadSpec FakeSpec(Result<workloads::Fidelity> fidelity) {
   spec.id = "fake.fp32/n1000@ref";
   spec.family = "fake";
   spec.params = {{"n", 1000}};
-  spec.variant = {"fp32", "dense", "ref"};
+  spec.variant = {"fp32", "dense", "ref", ""};
   spec.flop = 2000;
   spec.bytes = 8;
   spec.prepare =
