@@ -8,6 +8,7 @@
 #include "workloads/family.h"
 #include "workloads/gemm/gemm.h"
 #include "workloads/nets/net.h"
+#include "workloads/quant/quant.h"
 #include "workloads/spec_loader.h"
 #include "workloads/spmm/spmm.h"
 
@@ -18,6 +19,7 @@ std::vector<Family> Families() {
   std::vector<Family> families = {gemm::MakeFamily(), spmm::MakeFamily()};
   for (auto& f : conv::MakeFamilies()) families.push_back(std::move(f));
   for (auto& f : nets::MakeFamilies()) families.push_back(std::move(f));
+  for (auto& f : quant::MakeFamilies()) families.push_back(std::move(f));
   return families;
 }
 

@@ -355,8 +355,9 @@ double AttainableGflops(const Calibration& c, const std::string& precision, int 
   const double peak = PeakAt(*compute, threads, c.threads);
   if (bytes <= 0) return peak;
   const double intensity = flop / bytes;
-  // Data that fits in half the last-level cache is served from it, not from memory.
-  const Peak& bandwidth = bytes <= c.llc_bytes / 2 ? c.llc_triad_gbps : c.triad_gbps;
+  // Data that fits in the last-level cache can be served from it: the roof is
+  // an upper bound, so it takes the cache bandwidth.
+  const Peak& bandwidth = bytes <= c.llc_bytes ? c.llc_triad_gbps : c.triad_gbps;
   return std::min(peak, intensity * PeakAt(bandwidth, threads, c.threads));
 }
 

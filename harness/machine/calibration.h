@@ -48,9 +48,9 @@ Result<Calibration> CalibrationFromJson(const nlohmann::json& j);
 // run on `threads` threads: min(compute peak, intensity × triad bandwidth), in
 // G(FL)OP/s. Precisions without a measured dot-product peak use the fp32 peak.
 // The bandwidth is the last-level cache's when the `bytes` the kernel moves fit
-// in half of it (they stay resident across iterations), else memory's.
+// in it (they can stay resident across iterations), else memory's.
 // The bandwidth is the last-level cache's when the `bytes` the kernel moves fit
-// in half of it (they stay resident across iterations), else memory's.
+// in it (they can stay resident across iterations), else memory's.
 double AttainableGflops(const Calibration& calibration, const std::string& precision, int threads,
                         double flop, double bytes);
 

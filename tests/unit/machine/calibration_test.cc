@@ -65,7 +65,7 @@ TEST_CASE("the roofline is the lower of compute and bandwidth", "[calibration]")
   // Memory-bound: intensity 0.5 → 0.5 × 20 GB/s.
   CHECK(AttainableGflops(cal, "fp32", 1, 1e6, 2e6) == Approx(10));
   CHECK(AttainableGflops(cal, "fp32", 4, 1e6, 2e6) == Approx(25));
-  // Memory-bound but resident in half the last-level cache: 0.5 × 80 GB/s.
+  // Memory-bound but resident in the last-level cache: 0.5 × 80 GB/s.
   CHECK(AttainableGflops(cal, "fp32", 1, 1e5, 2e5) == Approx(40));
 }
 
