@@ -62,6 +62,8 @@ struct Quality {
   double rel_l2 = 0;
   double sqnr_db = 0;  // 10·log10(‖ref‖² / ‖out − ref‖²)
   double cosine = 0;   // mean over inputs of the cosine similarity of the logits
+  // For classifiers only (a block's output has no classes):
+  bool classifier = true;
   double top1_agreement = 0;
   int64_t reference_classes = 0;  // distinct top-1 classes of the fp32 run
   bool meets_mlperf_99 = false;   // MLPerf's rule: ≥ 99 % of fp32 quality (top-1 here)

@@ -73,6 +73,14 @@ class Network {
   std::vector<Node> nodes_;
 };
 
+// The blocks the networks are made of, each appended to `net` after node `x`;
+// they return their output node.
+int DepthwiseSeparable(Network& net, int x, int64_t cin, int64_t cout, int64_t stride);
+int InvertedResidual(Network& net, int x, int64_t cin, int64_t cout, int64_t t, int64_t stride);
+int MbConv(Network& net, int x, int64_t cin, int64_t cout, int64_t expand, int64_t k,
+           int64_t stride);
+int Fire(Network& net, int x, int64_t squeeze, int64_t expand);
+
 Network MobileNetV1();
 Network MobileNetV2();
 Network EfficientNetB0();
@@ -155,13 +163,17 @@ std::unique_ptr<Executor> MakeRefExecutor(const Network& net, const Weights& wei
 // oneDNN primitives, one per node; activations fused into convolutions and
 // additions as post-ops. With `quantized`, convolutions run in int8 (a
 // reorder quantizes their input) as QuantizedNet describes.
+// With `fuse_activations` false, every activation runs as an eltwise
+// primitive of its own, as a framework without fusion would.
 Result<std::unique_ptr<Executor>> MakeOnednnExecutor(const Network& net, const Weights& weights,
                                                      int64_t batch, int threads,
-                                                     const QuantizedNet* quantized = nullptr);
+                                                     const QuantizedNet* quantized = nullptr,
+                                                     bool fuse_activations = true);
 std::unique_ptr<Executor> MakeRefInt8Executor(const Network& net, const Weights& weights,
                                               const QuantizedNet& quantized, int64_t batch);
 
-// The families of workloads/specs/nets.json: net.mobilenet_v1, ...
+// The families of workloads/specs/nets.json (net.mobilenet_v1, ...) and
+// workloads/specs/blocks.json (block.dws, block.ir, block.mbconv_se, block.fire).
 std::vector<Family> MakeFamilies();
 
 }  // namespace effbench::workloads::nets

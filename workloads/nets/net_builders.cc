@@ -117,6 +117,45 @@ int64_t Network::Macs() const {
   return total;
 }
 
+// The blocks the networks are built from; each returns its output node.
+
+int DepthwiseSeparable(Network& net, int x, int64_t cin, int64_t cout, int64_t stride) {
+  x = net.Conv(x, cin, 3, stride, Act::kRelu, /*groups=*/cin);  // depthwise
+  return net.Conv(x, cout, 1, 1, Act::kRelu);                   // pointwise
+}
+
+int InvertedResidual(Network& net, int x, int64_t cin, int64_t cout, int64_t t, int64_t stride) {
+  const int64_t hidden = cin * t;
+  int y = x;
+  if (t != 1) y = net.Conv(y, hidden, 1, 1, Act::kRelu6);   // expand
+  y = net.Conv(y, hidden, 3, stride, Act::kRelu6, hidden);  // depthwise
+  y = net.Conv(y, cout, 1, 1, Act::kNone);                  // linear project
+  return stride == 1 && cin == cout ? net.Add(x, y) : y;    // residual
+}
+
+int MbConv(Network& net, int x, int64_t cin, int64_t cout, int64_t expand, int64_t k,
+           int64_t stride) {
+  const int64_t hidden = cin * expand;
+  int y = x;
+  if (expand != 1) y = net.Conv(y, hidden, 1, 1, Act::kSilu);  // expand
+  y = net.Conv(y, hidden, k, stride, Act::kSilu, hidden);      // depthwise
+  // Squeeze-and-excite, squeezing to a quarter of the block's input channels.
+  const int64_t squeeze = std::max<int64_t>(1, cin / 4);
+  int s = net.GlobalAvgPool(y);
+  s = net.Conv(s, squeeze, 1, 1, Act::kSilu, 1, false, 0);
+  s = net.Conv(s, hidden, 1, 1, Act::kSigmoid, 1, false, 0);
+  y = net.Mul(y, s);
+  y = net.Conv(y, cout, 1, 1, Act::kNone);  // project
+  return stride == 1 && cin == cout ? net.Add(x, y) : y;
+}
+
+int Fire(Network& net, int x, int64_t squeeze, int64_t expand) {
+  const int s = net.Conv(x, squeeze, 1, 1, Act::kRelu, 1, false, 0);
+  const int e1 = net.Conv(s, expand, 1, 1, Act::kRelu, 1, false, 0);
+  const int e3 = net.Conv(s, expand, 3, 1, Act::kRelu, 1, false, 1);
+  return net.Concat({e1, e3});
+}
+
 Network MobileNetV1() {
   Network net("mobilenet_v1", 224, 224, 3);
   int x = net.Conv(0, 32, 3, 2, Act::kRelu);
@@ -125,8 +164,7 @@ Network MobileNetV1() {
                                                 {512, 2}, {512, 1},  {512, 1}, {512, 1}, {512, 1},
                                                 {512, 1}, {1024, 2}, {1024, 1}};
   for (const auto& [cout, stride] : blocks) {
-    x = net.Conv(x, c, 3, stride, Act::kRelu, /*groups=*/c);  // depthwise
-    x = net.Conv(x, cout, 1, 1, Act::kRelu);                  // pointwise
+    x = DepthwiseSeparable(net, x, c, cout, stride);
     c = cout;
   }
   net.Fc(net.GlobalAvgPool(x), 1000);
@@ -170,19 +208,7 @@ Network EfficientNetB0() {
        {Stage{1, 3, 1, 16, 1}, Stage{6, 3, 2, 24, 2}, Stage{6, 5, 2, 40, 2}, Stage{6, 3, 2, 80, 3},
         Stage{6, 5, 1, 112, 3}, Stage{6, 5, 2, 192, 4}, Stage{6, 3, 1, 320, 1}}) {
     for (int64_t i = 0; i < st.layers; ++i) {
-      const int64_t stride = i == 0 ? st.stride : 1;
-      const int64_t hidden = c * st.expand;
-      int y = x;
-      if (st.expand != 1) y = net.Conv(y, hidden, 1, 1, Act::kSilu);  // expand
-      y = net.Conv(y, hidden, st.k, stride, Act::kSilu, hidden);      // depthwise
-      // Squeeze-and-excite, squeezing to a quarter of the block's input channels.
-      const int64_t squeeze = std::max<int64_t>(1, c / 4);
-      int s = net.GlobalAvgPool(y);
-      s = net.Conv(s, squeeze, 1, 1, Act::kSilu, 1, false, 0);
-      s = net.Conv(s, hidden, 1, 1, Act::kSigmoid, 1, false, 0);
-      y = net.Mul(y, s);
-      y = net.Conv(y, st.cout, 1, 1, Act::kNone);  // project
-      x = stride == 1 && c == st.cout ? net.Add(x, y) : y;
+      x = MbConv(net, x, c, st.cout, st.expand, st.k, i == 0 ? st.stride : 1);
       c = st.cout;
     }
   }
@@ -195,10 +221,7 @@ Network SqueezeNet11() {
   Network net("squeezenet1_1", 224, 224, 3);
   int x = net.Conv(0, 64, 3, 2, Act::kRelu, 1, false, 0);
   const auto fire = [&](int in, int64_t squeeze, int64_t expand) {
-    const int s = net.Conv(in, squeeze, 1, 1, Act::kRelu, 1, false, 0);
-    const int e1 = net.Conv(s, expand, 1, 1, Act::kRelu, 1, false, 0);
-    const int e3 = net.Conv(s, expand, 3, 1, Act::kRelu, 1, false, 1);
-    return net.Concat({e1, e3});
+    return Fire(net, in, squeeze, expand);
   };
   x = net.MaxPool(x, 3, 2, 0, /*ceil_mode=*/true);
   x = fire(fire(x, 16, 64), 16, 64);

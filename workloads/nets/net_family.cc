@@ -48,8 +48,9 @@ class QualityAccumulator {
     }
   }
 
-  Quality Finish() const {
+  Quality Finish(bool classifier) const {
     Quality q;
+    q.classifier = classifier;
     q.inputs = inputs_;
     q.rel_l2 = ref2_ > 0 ? std::sqrt(err2_ / ref2_) : 0;
     q.sqnr_db = err2_ > 0 ? 10 * std::log10(ref2_ / err2_) : 300;
@@ -89,9 +90,11 @@ Result<Quality> MeasureQuality(const Network& net, const Weights& weights, const
     // Images the calibration never saw.
     FillImages(images, kCalibrationBatch, in.h, in.w, in.c, seed + 1'000'003 + done);
     const std::vector<float> ref = (*fp32)->Run(images);
-    acc.Add(ref, (*int8)->Run(images), static_cast<size_t>(net.nodes().back().c));
+    const Node& out = net.nodes().back();
+    acc.Add(ref, (*int8)->Run(images), static_cast<size_t>(out.h * out.w * out.c));
   }
-  const Quality quality = acc.Finish();
+  const Node& out = net.nodes().back();
+  const Quality quality = acc.Finish(/*classifier=*/out.h == 1 && out.w == 1);
   cache.emplace(key, quality);
   return quality;
 }
@@ -180,14 +183,15 @@ class PreparedNet final : public PreparedWorkload {
   std::optional<Quality> quality_;
 };
 
+using Builder = std::function<Result<Network>(const Params&)>;
+
 std::function<Result<std::unique_ptr<PreparedWorkload>>(const Params&, const Variant&,
                                                         const RunConfig&)>
-Preparer(const std::string& name) {
-  return [name](const Params& p, const Variant& variant,
-                const RunConfig& config) -> Result<std::unique_ptr<PreparedWorkload>> {
-    auto net = NetworkByName(name);
+Preparer(Builder build) {
+  return [build](const Params& p, const Variant& variant,
+                 const RunConfig& config) -> Result<std::unique_ptr<PreparedWorkload>> {
+    auto net = build(p);
     if (!net.ok()) return net.status();
-    if (p.at("res") != 224) return Status::InvalidArgument("networks are built for 224x224");
     const int64_t batch = p.at("n");
     Weights weights = MakeWeights(*net, config.seed);
     std::optional<QuantizedNet> q;
@@ -206,7 +210,8 @@ Preparer(const std::string& name) {
       exec =
           q ? MakeRefInt8Executor(*net, weights, *q, batch) : MakeRefExecutor(*net, weights, batch);
     } else {
-      auto onednn = MakeOnednnExecutor(*net, weights, batch, config.threads, q ? &*q : nullptr);
+      auto onednn = MakeOnednnExecutor(*net, weights, batch, config.threads, q ? &*q : nullptr,
+                                       /*fuse_activations=*/variant.backend == "onednn");
       if (!onednn.ok()) return onednn.status();
       exec = std::move(onednn).value();
     }
@@ -216,26 +221,72 @@ Preparer(const std::string& name) {
   };
 }
 
+Family MakeFamily(const std::string& name, std::vector<std::string> precisions,
+                  std::vector<std::string> backends, std::vector<std::string> params,
+                  Builder build) {
+  std::vector<std::string> threaded;
+  for (const auto& b : backends) {
+    if (b != "ref") threaded.push_back(b);
+  }
+  Family f{name,
+           std::move(precisions),
+           std::move(backends),
+           std::move(threaded),
+           params,
+           Preparer(build),
+           nullptr};
+  f.facts = [build](const Params& p) -> Result<std::map<std::string, double>> {
+    auto net = build(p);
+    if (!net.ok()) return net.status();
+    const Node& out = net->nodes().back();
+    return std::map<std::string, double>{{"parameters", static_cast<double>(net->Parameters())},
+                                         {"macs", static_cast<double>(net->Macs())},
+                                         {"outputs", static_cast<double>(out.h * out.w * out.c)}};
+  };
+  return f;
+}
+
+// A block as a network of its own: input h×w×cin, output the block's.
+Builder BlockBuilder(const std::string& kind) {
+  return [kind](const Params& p) -> Result<Network> {
+    Network net("block." + kind, p.at("h"), p.at("w"), p.at("cin"));
+    if (kind == "dws") {
+      DepthwiseSeparable(net, 0, p.at("cin"), p.at("cout"), p.at("stride"));
+    } else if (kind == "ir") {
+      InvertedResidual(net, 0, p.at("cin"), p.at("cout"), p.at("t"), p.at("stride"));
+    } else if (kind == "mbconv_se") {
+      MbConv(net, 0, p.at("cin"), p.at("cout"), p.at("t"), p.at("k"), p.at("stride"));
+    } else if (kind == "fire") {
+      Fire(net, 0, p.at("squeeze"), p.at("expand"));
+    } else {
+      return Status::NotFound("unknown block " + kind);
+    }
+    return net;
+  };
+}
+
 }  // namespace
 
 std::vector<Family> MakeFamilies() {
   std::vector<Family> families;
   for (const char* name :
        {"mobilenet_v1", "mobilenet_v2", "efficientnet_b0", "squeezenet1_1", "resnet50"}) {
-    Family f{std::string("net.") + name,
-             {"fp32", "int8"},
-             {"ref", "onednn"},
-             {"onednn"},
-             {"n", "res"},
-             Preparer(name),
-             nullptr};
-    f.facts = [name = std::string(name)](const Params&) -> Result<std::map<std::string, double>> {
-      auto net = NetworkByName(name);
-      if (!net.ok()) return net.status();
-      return std::map<std::string, double>{{"parameters", static_cast<double>(net->Parameters())},
-                                           {"macs", static_cast<double>(net->Macs())}};
-    };
-    families.push_back(std::move(f));
+    families.push_back(MakeFamily(
+        std::string("net.") + name, {"fp32", "int8"}, {"ref", "onednn", "onednn_unfused"},
+        {"n", "res"}, [name = std::string(name)](const Params& p) -> Result<Network> {
+          if (p.at("res") != 224) return Status::InvalidArgument("networks are built for 224x224");
+          return NetworkByName(name);
+        }));
+  }
+  const std::pair<const char*, std::vector<std::string>> blocks[] = {
+      {"dws", {"n", "h", "w", "cin", "cout", "stride"}},
+      {"ir", {"n", "h", "w", "cin", "cout", "t", "stride"}},
+      {"mbconv_se", {"n", "h", "w", "cin", "cout", "t", "k", "stride"}},
+      {"fire", {"n", "h", "w", "cin", "squeeze", "expand"}},
+  };
+  for (const auto& [kind, params] : blocks) {
+    families.push_back(MakeFamily(std::string("block.") + kind, {"fp32", "int8"},
+                                  {"ref", "onednn", "onednn_unfused"}, params, BlockBuilder(kind)));
   }
   return families;
 }

@@ -40,7 +40,7 @@ dnnl::post_ops ActivationPostOps(Act act) {
 class OnednnExecutor final : public Executor {
  public:
   OnednnExecutor(const Network& net, const Weights& weights, int64_t batch, int threads,
-                 const QuantizedNet* q)
+                 const QuantizedNet* q, bool fuse)
       : threads_(threads), engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {
     omp_set_num_threads(threads_);
     const auto& nodes = net.nodes();
@@ -53,7 +53,7 @@ class OnednnExecutor final : public Executor {
       const dnnl::memory& dst = outputs_[i];
       const dnnl::memory& src = outputs_[static_cast<size_t>(n.inputs[0])];
       dnnl::primitive_attr attr;
-      attr.set_post_ops(ActivationPostOps(n.act));
+      if (fuse) attr.set_post_ops(ActivationPostOps(n.act));
       switch (n.kind) {
         case Node::Kind::kInput:
           break;
@@ -109,6 +109,7 @@ class OnednnExecutor final : public Executor {
           break;
         }
       }
+      if (!fuse && n.act != Act::kNone) AddActivation(n.act, dst);
     }
     stream_.wait();
     logits_.resize(dnnl::memory::desc(outputs_.back().get_desc()).get_size() / sizeof(float));
@@ -143,6 +144,32 @@ class OnednnExecutor final : public Executor {
     if (implementation_.find(impl) == std::string::npos) {
       implementation_ += (implementation_.empty() ? "" : ",") + impl;
     }
+  }
+
+  // The activation as an eltwise primitive of its own, in place on `dst`.
+  void AddActivation(Act act, const dnnl::memory& dst) {
+    dnnl::algorithm alg = dnnl::algorithm::eltwise_relu;
+    float alpha = 0, beta = 0;
+    switch (act) {
+      case Act::kNone:
+        return;
+      case Act::kRelu:
+        break;
+      case Act::kRelu6:
+        alg = dnnl::algorithm::eltwise_clip, beta = 6;
+        break;
+      case Act::kSilu:
+        alg = dnnl::algorithm::eltwise_swish, alpha = 1;
+        break;
+      case Act::kSigmoid:
+        alg = dnnl::algorithm::eltwise_logistic;
+        break;
+    }
+    const dnnl::eltwise_forward::primitive_desc pd(
+        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, alg, dst.get_desc(), alpha,
+                                    beta),
+        engine_);
+    Push(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, dst}, {DNNL_ARG_DST, dst}}, pd);
   }
 
   void AddConv(const Node& x, const Node& n, const std::vector<float>& w,
@@ -249,10 +276,11 @@ class OnednnExecutor final : public Executor {
 
 Result<std::unique_ptr<Executor>> MakeOnednnExecutor(const Network& net, const Weights& weights,
                                                      int64_t batch, int threads,
-                                                     const QuantizedNet* quantized) {
+                                                     const QuantizedNet* quantized,
+                                                     bool fuse_activations) {
   try {
-    return std::unique_ptr<Executor>(
-        std::make_unique<OnednnExecutor>(net, weights, batch, threads, quantized));
+    return std::unique_ptr<Executor>(std::make_unique<OnednnExecutor>(net, weights, batch, threads,
+                                                                      quantized, fuse_activations));
   } catch (const dnnl::error& e) {
     return Status::FailedPrecondition("oneDNN cannot build " + net.name() + ": " + e.what());
   }

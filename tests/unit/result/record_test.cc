@@ -39,6 +39,40 @@ TEST_CASE("a valid record validates and round-trips through JSON", "[result]") {
   CHECK(ToJson(*back) == doc);
 }
 
+TEST_CASE("compression, quantization and quality round-trip", "[result]") {
+  ResultRecord r = testing::MakeRecord(NewUuid(), 3, "int8");
+  r.variant.quantization = "pc_minmax";
+  r.compression = workloads::Compression{"unstructured", 0.9, 0.8999, "csr", 12345, true};
+  r.quantization = workloads::Quantization{"s8 symmetric per-channel",
+                                           "u8 asymmetric per-tensor",
+                                           "minmax",
+                                           32,
+                                           "s32",
+                                           "fp32",
+                                           "pooling"};
+  for (const bool classifier : {true, false}) {
+    workloads::Quality q;
+    q.inputs = 256;
+    q.rel_l2 = 0.25;
+    q.sqnr_db = 12.0;
+    q.cosine = 0.97;
+    q.classifier = classifier;
+    q.top1_agreement = classifier ? 0.92 : 0;
+    q.reference_classes = classifier ? 8 : 0;
+    r.quality = q;
+    const json doc = ToJson(r);
+    REQUIRE(Validate(doc).ok());
+    CHECK(doc["quality"].contains("top1_agreement") == classifier);
+    auto back = FromJson(doc);
+    REQUIRE(back.ok());
+    CHECK(ToJson(*back) == doc);
+    CHECK(back->quality->classifier == classifier);
+    CHECK(back->compression->sparse_kernel);
+    CHECK(back->quantization->calibration_inputs == 32);
+    CHECK(back->variant.quantization == "pc_minmax");
+  }
+}
+
 TEST_CASE("broken records are rejected with the field named", "[result]") {
   json doc = ValidRecord();
   SECTION("missing field") {

@@ -208,3 +208,47 @@ TEST_CASE("per-node verification catches a wrong node and names it", "[nets][int
 
 }  // namespace
 }  // namespace effbench::workloads::nets
+
+namespace effbench::workloads::nets {
+namespace {
+
+TEST_CASE("blocks run right fused and unfused, fp32 and int8", "[nets][blocks]") {
+  struct Case {
+    const char* name;
+    std::function<void(Network&)> build;
+  };
+  const Case cases[] = {
+      {"dws", [](Network& n) { DepthwiseSeparable(n, 0, 16, 24, 2); }},
+      {"ir", [](Network& n) { InvertedResidual(n, 0, 16, 16, 6, 1); }},
+      {"mbconv_se", [](Network& n) { MbConv(n, 0, 16, 16, 6, 5, 1); }},
+      {"fire", [](Network& n) { Fire(n, 0, 8, 16); }},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    Network net(c.name, 13, 11, 16);
+    c.build(net);
+    const Weights weights = MakeWeights(net, 5);
+    constexpr int64_t kBatch = 2;
+    std::vector<float> input(static_cast<size_t>(kBatch * 13 * 11 * 16));
+    FillImages(input, kBatch, 13, 11, 16, 9);
+    auto fp32 = MakeOnednnExecutor(net, weights, kBatch, 1);
+    REQUIRE(fp32.ok());
+    auto q = Quantize(net, weights, QuantScheme{true, false}, **fp32, kBatch, 4, 2);
+    REQUIRE(q.ok());
+    const QuantizedNet* int8 = &*q;
+    for (const QuantizedNet* quantized : {static_cast<const QuantizedNet*>(nullptr), int8}) {
+      for (const bool fuse : {true, false}) {
+        auto exec = MakeOnednnExecutor(net, weights, kBatch, 1, quantized, fuse);
+        INFO((exec.ok() ? "" : exec.status().message()));
+        REQUIRE(exec.ok());
+        (*exec)->Run(input);
+        const Status s = VerifyNodes(net, weights, quantized, **exec, kBatch, 1e-3);
+        INFO("int8 " << (quantized != nullptr) << " fused " << fuse << ": " << s.message());
+        CHECK(s.ok());
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace effbench::workloads::nets
