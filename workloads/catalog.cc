@@ -7,6 +7,7 @@
 #include "workloads/embedded_specs.h"
 #include "workloads/family.h"
 #include "workloads/gemm/gemm.h"
+#include "workloads/kd/kd.h"
 #include "workloads/nets/net.h"
 #include "workloads/quant/quant.h"
 #include "workloads/spec_loader.h"
@@ -20,6 +21,7 @@ std::vector<Family> Families() {
   for (auto& f : conv::MakeFamilies()) families.push_back(std::move(f));
   for (auto& f : nets::MakeFamilies()) families.push_back(std::move(f));
   for (auto& f : quant::MakeFamilies()) families.push_back(std::move(f));
+  for (auto& f : kd::MakeFamilies()) families.push_back(std::move(f));
   return families;
 }
 
