@@ -41,13 +41,20 @@ std::string OrDash(const std::optional<double>& v, const auto& format) {
   return v ? format(*v) : std::string("-");
 }
 
-// The key that pairs a result with its fp32 baseline: same family, shape,
-// sparsity, backend and threads.
+// The key that pairs a result with its fp32 dense baseline: same family,
+// shape, backend and threads.
 std::string BaselineKey(const ResultRecord& r) {
-  std::string key = r.workload + "|" + r.variant.sparsity + "|" + r.variant.backend + "|" +
-                    std::to_string(r.threads);
+  std::string key = r.workload + "|" + r.variant.backend + "|" + std::to_string(r.threads);
   for (const auto& [k, v] : r.params) key += "|" + k + "=" + std::to_string(v);
   return key;
+}
+
+// The precision with what else sets the variant apart: "int8 pc_minmax", "fp32 2:4".
+std::string VariantLabel(const ResultRecord& r) {
+  std::string label = r.variant.precision;
+  if (!r.variant.quantization.empty()) label += " " + r.variant.quantization;
+  if (r.variant.sparsity != "dense" && r.workload != "spmm") label += " " + r.variant.sparsity;
+  return label;
 }
 
 // The shape as the workload id spells it: "m1024n1024k1024".
@@ -80,15 +87,17 @@ Table BuildTable(const std::vector<ResultRecord>& records) {
   bool any_sparse = false;
   for (const auto& r : records) {
     if (!r.ok) continue;
-    if (r.variant.precision == "fp32") fp32_median[BaselineKey(r)] = r.stats->median_ns;
+    if (r.variant.precision == "fp32" && r.variant.sparsity == "dense") {
+      fp32_median[BaselineKey(r)] = r.stats->median_ns;
+    }
     if (r.compression && !r.compression->sparse_kernel) {
       dense_kernel_median[SparsityKey(r)] = r.stats->median_ns;
     }
     any_sparse = any_sparse || (r.compression && r.compression->sparse_kernel);
   }
   Table t;
-  t.header = {"workload", "shape",   "precision", "backend",  "threads", "median",
-              "cv",       "GFLOP/s", "GB/s",      "roofline", "vs fp32"};
+  t.header = {"workload", "shape",   "variant", "backend",  "threads", "median",
+              "cv",       "GFLOP/s", "GB/s",    "roofline", "vs fp32"};
   if (any_sparse) t.header.push_back("vs dense");
   t.header.insert(t.header.end(), {"rel_l2", "J/iter"});
   const auto ratio = [](const std::map<std::string, double>& base, const std::string& key,
@@ -102,7 +111,7 @@ Table BuildTable(const std::vector<ResultRecord>& records) {
     Row row{{
         r.workload,
         Shape(r),
-        r.variant.precision,
+        VariantLabel(r),
         r.variant.backend,
         std::to_string(r.threads),
         Duration(median),
@@ -154,7 +163,8 @@ std::string Console(const std::vector<ResultRecord>& records) {
       std::find(t.header.begin(), t.header.end(), "vs dense") != t.header.end();
   out << "\nmedian of " << (records.empty() ? 0 : records.front().samples_ns.size())
       << " repetitions; cv = stddev/mean; roofline = achieved / min(peak, intensity x "
-         "bandwidth), both measured on this machine; vs fp32 = fp32 median / this median; "
+         "bandwidth), both measured on this machine; vs fp32 = the fp32 dense median / this "
+         "median; "
       << (dense_column ? "vs dense = the dense kernel's median on the same pruned weights / this "
                          "median; "
                        : "")

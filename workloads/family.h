@@ -32,7 +32,7 @@ struct Family {
   // Optional: facts about a shape that only the C++ knows (a network's
   // parameter and MAC counts), usable in the spec's formulas and listed with
   // the workload.
-  std::function<Result<std::map<std::string, double>>(const Params&)> facts;
+  std::function<Result<std::map<std::string, double>>(const Params&, const Variant&)> facts;
 };
 
 }  // namespace effbench::workloads

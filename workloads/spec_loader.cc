@@ -53,9 +53,10 @@ Result<std::string> FillTemplate(const std::string& tmpl, const Params& params,
     const std::string name = tmpl.substr(i + 1, close - i - 1);
     if (name == "precision") {
       out += variant.precision;
-    } else if (name == "variant") {  // the precision and the quantization scheme, if any
+    } else if (name == "variant") {  // the precision, and the quantization or sparsity
       out += variant.precision;
       if (!variant.quantization.empty()) out += "_" + variant.quantization;
+      if (variant.sparsity != "dense") out += "_" + variant.sparsity;
     } else if (name == "backend") {
       out += variant.backend;
     } else if (auto it = params.find(name); it != params.end()) {
@@ -114,43 +115,51 @@ Result<std::vector<WorkloadSpec>> ExpandSpec(const json& spec, const Family& fam
         params[name] = static_cast<int64_t>(*value);
       }
     }
-    std::map<std::string, double> facts;
-    if (family.facts) {
-      auto computed = family.facts(params);
-      if (!computed.ok()) return computed.status().WithContext(where);
-      facts = std::move(computed).value();
-      for (const auto& [k, v] : facts) vars[k] = v;
-    }
     for (const auto& required : family.required_params) {
       if (!params.count(required)) {
         return Status::InvalidArgument(where + ": family " + family.name + " needs param '" +
                                        required + "'");
       }
     }
-    // Each precision, and for int8 each quantization scheme the spec lists.
-    std::vector<std::pair<std::string, std::string>> variants;
+    // Each precision; for int8 each quantization scheme the spec lists, and
+    // for fp32 the dense variant and each sparsity it lists.
+    struct Kind {
+      std::string precision, quantization, sparsity;
+    };
+    std::vector<Kind> variants;
     for (const auto& precision : precisions) {
       if (precision == "int8" && spec.contains("quantizations")) {
-        for (const auto& q : spec["quantizations"]) variants.emplace_back(precision, q);
+        for (const auto& q : spec["quantizations"]) variants.push_back({precision, q, ""});
       } else {
-        variants.emplace_back(precision, "");
+        variants.push_back({precision, "", ""});
+      }
+      if (precision == "fp32" && spec.contains("sparsities")) {
+        for (const auto& sp : spec["sparsities"]) variants.push_back({precision, "", sp});
       }
     }
     for (const auto& backend : backends) {
-      for (const auto& [precision, quantization] : variants) {
+      for (const auto& [precision, quantization, sparsity] : variants) {
         WorkloadSpec w;
         w.family = family.name;
-        w.variant = Variant{precision, "dense", backend, quantization};
+        w.variant =
+            Variant{precision, sparsity.empty() ? "dense" : sparsity, backend, quantization};
+        std::map<std::string, double> facts;
+        if (family.facts) {
+          auto computed = family.facts(params, w.variant);
+          if (!computed.ok()) return computed.status().WithContext(where);
+          facts = std::move(computed).value();
+        }
         if (spec.contains("sparsity")) {
-          auto sparsity = FillTemplate(spec["sparsity"].get<std::string>(), params, w.variant);
-          if (!sparsity.ok()) return sparsity.status();
-          w.variant.sparsity = *sparsity;
+          auto filled = FillTemplate(spec["sparsity"].get<std::string>(), params, w.variant);
+          if (!filled.ok()) return filled.status();
+          w.variant.sparsity = *filled;
         }
         auto id = FillTemplate(spec["id"].get<std::string>(), params, w.variant);
         if (!id.ok()) return id.status();
         w.id = *id;
         for (const auto& [k, meaning] : spec["params"].items()) w.params.emplace_back(k, params[k]);
         std::map<std::string, double> work_vars = vars;
+        for (const auto& [k, v] : facts) work_vars[k] = v;
         work_vars["in_bytes"] = InBytes(precision);
         work_vars["out_bytes"] = 4;
         for (const auto& b : backends) work_vars["backend_" + b] = b == backend ? 1 : 0;

@@ -206,7 +206,7 @@ std::vector<Family> MakeFamilies() {
           }
           return std::unique_ptr<PreparedWorkload>(std::make_unique<PreparedKd>(r, s, config.seed));
         },
-        [](const Params& p) -> Result<std::map<std::string, double>> {
+        [](const Params& p, const Variant&) -> Result<std::map<std::string, double>> {
           const double in = Task::kInputs, c = Task::kClasses, t = p.at("teacher"),
                        s = p.at("student");
           const double teacher = in * t + t + t * t + t + t * c + c;

@@ -99,6 +99,10 @@ struct Weights {
 // Seeded He-uniform weights with batch norm recalibrated on a seeded input.
 Weights MakeWeights(const Network& net, uint64_t seed);
 
+// Refolds every batch norm from the statistics of its convolution's output on
+// a seeded image (and re-centres the classifier), as one does after pruning.
+void RecalibrateBatchNorm(const Network& net, Weights& weights, uint64_t seed);
+
 // Runs `net` on `input` ([n][h][w][c]) with the portable reference kernels in
 // precision T (float for the ref backend, double for verification); returns
 // the output node's tensor ([n][classes]).
@@ -115,6 +119,9 @@ class Executor {
   // The output of node `i` of the last Run, [n][h][w][c] fp32; nullptr when
   // the executor does not keep it.
   virtual const float* Activation(int /*i*/) const { return nullptr; }
+  // For an int8 convolution node `i`: the u8 input it was fed in the last
+  // Run, [n][h][w][c]; nullptr when the executor does not keep it.
+  virtual const uint8_t* QuantizedInput(int /*i*/) const { return nullptr; }
 };
 
 // Post-training int8 quantization of a network (weights s8 symmetric,
@@ -171,6 +178,17 @@ Result<std::unique_ptr<Executor>> MakeOnednnExecutor(const Network& net, const W
                                                      bool fuse_activations = true);
 std::unique_ptr<Executor> MakeRefInt8Executor(const Network& net, const Weights& weights,
                                               const QuantizedNet& quantized, int64_t batch);
+
+// A pruned network: the same network with zeros ("2:4", "unstructured50"),
+// run by dense kernels, or a smaller one ("channel25", "channel50": the
+// channels between a convolution and its only consumer, kept by the L1 norm
+// of their filters), with how it was compressed.
+struct PrunedNet {
+  Network net;
+  Weights weights;
+  Compression info;
+};
+Result<PrunedNet> Prune(const Network& net, const Weights& weights, const std::string& sparsity);
 
 // The families of workloads/specs/nets.json (net.mobilenet_v1, ...) and
 // workloads/specs/blocks.json (block.dws, block.ir, block.mbconv_se, block.fire).

@@ -19,11 +19,12 @@ constexpr int64_t kQualityImages = 256;
 // fp32 through dozens of layers: accumulation error grows with depth.
 constexpr double kFp32Tolerance = 1e-4;
 // An int8 convolution against the same computation in float64 on the same
-// input: quantizing that input may round a value or two the other way.
-constexpr double kInt8KernelTolerance = 1e-3;
-// An int8 network against fp32: quantization error is the finding, not a
-// fault; past this the output is noise.
-constexpr double kInt8Tolerance = 1.0;
+// input, quantized the same way: only the fp32 requantization differs.
+constexpr double kInt8KernelTolerance = 1e-5;
+// A quantized or pruned network against dense fp32: the error is the
+// finding, not a fault (the kernels were proven right against float64 first);
+// past this the outputs have blown up rather than drifted.
+constexpr double kCompressedTolerance = 10.0;
 
 // Accumulates the agreement of logits with reference logits, image by image.
 class QualityAccumulator {
@@ -67,89 +68,102 @@ class QualityAccumulator {
   std::set<size_t> ref_classes_;
 };
 
-// The agreement of the int8 network `q` with fp32 over kQualityImages seeded
-// images, run by oneDNN (whose int8 and fp32 executors are verified against
-// float64 references). Cached: every backend and batch of one network, scheme
-// and seed shares it.
-Result<Quality> MeasureQuality(const Network& net, const Weights& weights, const QuantizedNet& q,
-                               const std::string& scheme, uint64_t seed, int threads) {
+// The agreement of `net` (run in int8 when `q` is given) with the fp32
+// `reference` over kQualityImages seeded images, both run by oneDNN (whose
+// executors are verified against float64 references). Cached by `key` and
+// seed: every backend and batch of one variant shares it.
+Result<Quality> MeasureQuality(const std::string& key, const Network& reference,
+                               const Weights& reference_weights, const Network& net,
+                               const Weights& weights, const QuantizedNet* q, uint64_t seed,
+                               int threads) {
   static std::mutex mu;
-  static std::map<std::tuple<std::string, std::string, uint64_t>, Quality> cache;
+  static std::map<std::pair<std::string, uint64_t>, Quality> cache;
   std::lock_guard<std::mutex> lock(mu);
-  const auto key = std::make_tuple(net.name(), scheme, seed);
-  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  if (auto it = cache.find({key, seed}); it != cache.end()) return it->second;
 
-  auto fp32 = MakeOnednnExecutor(net, weights, kCalibrationBatch, threads);
+  auto fp32 = MakeOnednnExecutor(reference, reference_weights, kCalibrationBatch, threads);
   if (!fp32.ok()) return fp32.status();
-  auto int8 = MakeOnednnExecutor(net, weights, kCalibrationBatch, threads, &q);
-  if (!int8.ok()) return int8.status();
+  auto candidate = MakeOnednnExecutor(net, weights, kCalibrationBatch, threads, q);
+  if (!candidate.ok()) return candidate.status();
   const Node& in = net.nodes()[0];
   std::vector<float> images(static_cast<size_t>(kCalibrationBatch * in.h * in.w * in.c));
   QualityAccumulator acc;
+  const Node& out = net.nodes().back();
   for (int64_t done = 0; done < kQualityImages; done += kCalibrationBatch) {
     // Images the calibration never saw.
     FillImages(images, kCalibrationBatch, in.h, in.w, in.c, seed + 1'000'003 + done);
     const std::vector<float> ref = (*fp32)->Run(images);
-    const Node& out = net.nodes().back();
-    acc.Add(ref, (*int8)->Run(images), static_cast<size_t>(out.h * out.w * out.c));
+    acc.Add(ref, (*candidate)->Run(images), static_cast<size_t>(out.h * out.w * out.c));
   }
-  const Node& out = net.nodes().back();
   const Quality quality = acc.Finish(/*classifier=*/out.h == 1 && out.w == 1);
-  cache.emplace(key, quality);
+  cache.emplace(std::make_pair(key, seed), quality);
   return quality;
 }
 
+// A network workload: `net_` with `weights_` (pruned or not), run in fp32 or
+// in int8 (`q_`), against `reference_` (the dense fp32 network) for quality.
 class PreparedNet final : public PreparedWorkload {
  public:
-  PreparedNet(Network net, Weights weights, std::optional<QuantizedNet> q, std::string scheme,
-              std::unique_ptr<Executor> exec, int64_t batch, uint64_t seed, int threads)
-      : net_(std::move(net)),
-        weights_(std::move(weights)),
+  PreparedNet(Network reference, Weights reference_weights, std::optional<PrunedNet> pruned,
+              std::optional<QuantizedNet> q, std::string key, std::unique_ptr<Executor> exec,
+              int64_t batch, uint64_t seed, int threads)
+      : reference_(std::move(reference)),
+        reference_weights_(std::move(reference_weights)),
+        pruned_(std::move(pruned)),
         q_(std::move(q)),
-        scheme_(std::move(scheme)),
+        key_(std::move(key)),
         exec_(std::move(exec)),
         batch_(batch),
         seed_(seed),
         threads_(threads) {
-    const Node& in = net_.nodes()[0];
+    const Node& in = reference_.nodes()[0];
     input_.resize(static_cast<size_t>(batch * in.h * in.w * in.c));
     FillImages(input_, batch, in.h, in.w, in.c, seed);
   }
 
-  // Compares the logits of the first and the last image with the network run
-  // in float64 on the same weights and inputs (for int8, the same int8
-  // computation); int8 networks then measure their agreement with fp32.
+  // The run network, first proven right against float64 (int8: node by node,
+  // on the executor's own inputs; fp32: the outputs of the first and last
+  // image); then, for compressed variants, its agreement with the dense fp32
+  // network.
   Result<Fidelity> Verify() override {
+    const Network& net = pruned_ ? pruned_->net : reference_;
+    const Weights& weights = pruned_ ? pruned_->weights : reference_weights_;
     const std::vector<float> logits = exec_->Run(input_);
+    Fidelity kernel{0, 0, kFp32Tolerance};
     if (q_) {
-      // int8: every node against float64 on the executor's own inputs, then
-      // the agreement of the whole network with fp32.
       EFFBENCH_RETURN_IF_ERROR(
-          VerifyNodes(net_, weights_, &*q_, *exec_, batch_, kInt8KernelTolerance));
-      auto quality = MeasureQuality(net_, weights_, *q_, scheme_, seed_, threads_);
-      if (!quality.ok()) return quality.status();
-      quality_ = *quality;
-      return Fidelity{quality->rel_l2, 0, kInt8Tolerance};
-    }
-    // fp32: the logits of the first and last image against the network in float64.
-    const int64_t classes = static_cast<int64_t>(logits.size()) / batch_;
-    const size_t image = input_.size() / static_cast<size_t>(batch_);
-    ErrorAccumulator err;
-    for (const int64_t b : {int64_t{0}, batch_ - 1}) {
-      const std::vector<double> one(input_.begin() + static_cast<std::ptrdiff_t>(b * image),
-                                    input_.begin() + static_cast<std::ptrdiff_t>((b + 1) * image));
-      const std::vector<double> ref = RunReference<double>(net_, weights_, one, 1);
-      for (int64_t c = 0; c < classes; ++c) {
-        const float out = logits[static_cast<size_t>(b * classes + c)];
-        if (!std::isfinite(out)) {
-          return Status::Internal("logit [" + std::to_string(b) + "," + std::to_string(c) +
-                                  "] is not finite");
+          VerifyNodes(net, weights, &*q_, *exec_, batch_, kInt8KernelTolerance));
+    } else {
+      const int64_t classes = static_cast<int64_t>(logits.size()) / batch_;
+      const size_t image = input_.size() / static_cast<size_t>(batch_);
+      ErrorAccumulator err;
+      for (const int64_t b : {int64_t{0}, batch_ - 1}) {
+        const std::vector<double> one(
+            input_.begin() + static_cast<std::ptrdiff_t>(b * image),
+            input_.begin() + static_cast<std::ptrdiff_t>((b + 1) * image));
+        const std::vector<double> ref = RunReference<double>(net, weights, one, 1);
+        for (int64_t c = 0; c < classes; ++c) {
+          const float out = logits[static_cast<size_t>(b * classes + c)];
+          if (!std::isfinite(out)) {
+            return Status::Internal("output [" + std::to_string(b) + "," + std::to_string(c) +
+                                    "] is not finite");
+          }
+          err.Add(out, ref[static_cast<size_t>(c)]);
         }
-        err.Add(out, ref[static_cast<size_t>(c)]);
+        if (batch_ == 1) break;
       }
-      if (batch_ == 1) break;
+      kernel = Fidelity{err.RelL2(), err.max_abs, kFp32Tolerance};
+      if (!pruned_) return kernel;
+      if (!kernel.within_tolerance()) {
+        return Status::Internal("the pruned network differs from its float64 run: rel_l2 " +
+                                std::to_string(kernel.rel_l2));
+      }
     }
-    return Fidelity{err.RelL2(), err.max_abs, kFp32Tolerance};
+    auto quality = MeasureQuality(key_, reference_, reference_weights_, net, weights,
+                                  q_ ? &*q_ : nullptr, seed_, threads_);
+    if (!quality.ok()) return quality.status();
+    quality_ = *quality;
+    return Fidelity{quality->rel_l2, 0, kCompressedTolerance};
   }
 
   void RunOnce() override { exec_->Run(input_); }
@@ -168,13 +182,18 @@ class PreparedNet final : public PreparedWorkload {
         "around each convolution)";
     return info;
   }
+  std::optional<Compression> CompressionInfo() const override {
+    if (!pruned_) return std::nullopt;
+    return pruned_->info;
+  }
   std::optional<Quality> QualityInfo() const override { return quality_; }
 
  private:
-  Network net_;
-  Weights weights_;
+  Network reference_;
+  Weights reference_weights_;
+  std::optional<PrunedNet> pruned_;
   std::optional<QuantizedNet> q_;
-  std::string scheme_;
+  std::string key_;
   std::unique_ptr<Executor> exec_;
   int64_t batch_;
   uint64_t seed_;
@@ -185,6 +204,21 @@ class PreparedNet final : public PreparedWorkload {
 
 using Builder = std::function<Result<Network>(const Params&)>;
 
+// Zero weights of the right sizes: enough to count a pruned network.
+Weights ShapedWeights(const Network& net) {
+  Weights w;
+  w.w.resize(net.nodes().size());
+  w.b.resize(net.nodes().size());
+  for (size_t i = 1; i < net.nodes().size(); ++i) {
+    const Node& n = net.nodes()[i];
+    if (n.kind != Node::Kind::kConv) continue;
+    const int64_t cin = net.nodes()[static_cast<size_t>(n.inputs[0])].c;
+    w.w[i].assign(static_cast<size_t>(n.k * n.k * (cin / n.groups) * n.cout), 0.0f);
+    w.b[i].assign(static_cast<size_t>(n.cout), 0.0f);
+  }
+  return w;
+}
+
 std::function<Result<std::unique_ptr<PreparedWorkload>>(const Params&, const Variant&,
                                                         const RunConfig&)>
 Preparer(Builder build) {
@@ -194,29 +228,42 @@ Preparer(Builder build) {
     if (!net.ok()) return net.status();
     const int64_t batch = p.at("n");
     Weights weights = MakeWeights(*net, config.seed);
+    std::optional<PrunedNet> pruned;
+    if (variant.sparsity != "dense") {
+      auto result = Prune(*net, weights, variant.sparsity);
+      if (!result.ok()) return result.status();
+      pruned = std::move(result).value();
+      // Pruning without fine-tuning: batch norm recalibrated on the pruned
+      // network, as a post-training pipeline does.
+      RecalibrateBatchNorm(pruned->net, pruned->weights, config.seed);
+    }
+    const Network& run = pruned ? pruned->net : *net;
+    const Weights& run_weights = pruned ? pruned->weights : weights;
     std::optional<QuantizedNet> q;
     if (variant.precision == "int8") {
       auto scheme = ParseQuantScheme(variant.quantization);
       if (!scheme.ok()) return scheme.status();
-      auto calibration = MakeOnednnExecutor(*net, weights, kCalibrationBatch, config.threads);
+      auto calibration = MakeOnednnExecutor(run, run_weights, kCalibrationBatch, config.threads);
       if (!calibration.ok()) return calibration.status();
-      auto quantized = Quantize(*net, weights, *scheme, **calibration, kCalibrationBatch,
+      auto quantized = Quantize(run, run_weights, *scheme, **calibration, kCalibrationBatch,
                                 kCalibrationImages, config.seed ^ 0xca11b);
       if (!quantized.ok()) return quantized.status();
       q = std::move(quantized).value();
     }
     std::unique_ptr<Executor> exec;
     if (variant.backend == "ref") {
-      exec =
-          q ? MakeRefInt8Executor(*net, weights, *q, batch) : MakeRefExecutor(*net, weights, batch);
+      exec = q ? MakeRefInt8Executor(run, run_weights, *q, batch)
+               : MakeRefExecutor(run, run_weights, batch);
     } else {
-      auto onednn = MakeOnednnExecutor(*net, weights, batch, config.threads, q ? &*q : nullptr,
+      auto onednn = MakeOnednnExecutor(run, run_weights, batch, config.threads, q ? &*q : nullptr,
                                        /*fuse_activations=*/variant.backend == "onednn");
       if (!onednn.ok()) return onednn.status();
       exec = std::move(onednn).value();
     }
+    const std::string key =
+        net->name() + "|" + variant.precision + "|" + variant.quantization + "|" + variant.sparsity;
     return std::unique_ptr<PreparedWorkload>(std::make_unique<PreparedNet>(
-        std::move(net).value(), std::move(weights), std::move(q), variant.quantization,
+        std::move(net).value(), std::move(weights), std::move(pruned), std::move(q), key,
         std::move(exec), batch, config.seed, config.threads));
   };
 }
@@ -235,9 +282,15 @@ Family MakeFamily(const std::string& name, std::vector<std::string> precisions,
            params,
            Preparer(build),
            nullptr};
-  f.facts = [build](const Params& p) -> Result<std::map<std::string, double>> {
+  f.facts = [build](const Params& p,
+                    const Variant& variant) -> Result<std::map<std::string, double>> {
     auto net = build(p);
     if (!net.ok()) return net.status();
+    if (variant.sparsity.rfind("channel", 0) == 0) {  // a smaller network: count it
+      auto pruned = Prune(*net, ShapedWeights(*net), variant.sparsity);
+      if (!pruned.ok()) return pruned.status();
+      net = std::move(pruned->net);
+    }
     const Node& out = net->nodes().back();
     return std::map<std::string, double>{{"parameters", static_cast<double>(net->Parameters())},
                                          {"macs", static_cast<double>(net->Macs())},

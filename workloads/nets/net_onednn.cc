@@ -127,6 +127,12 @@ class OnednnExecutor final : public Executor {
 
   std::string Implementation() const override { return implementation_; }
 
+  const uint8_t* QuantizedInput(int i) const override {
+    auto it = conv_source_.find(i);
+    if (it == conv_source_.end()) return nullptr;
+    return static_cast<const uint8_t*>(quantized_.at(it->second).get_data_handle());
+  }
+
   const float* Activation(int i) const override {
     return static_cast<const float*>(outputs_[static_cast<size_t>(i)].get_data_handle());
   }
@@ -205,7 +211,7 @@ class OnednnExecutor final : public Executor {
 
   // The u8 copy of node `src`'s output that int8 convolutions read, made by a
   // quantizing reorder the first time one asks for it.
-  const dnnl::memory& QuantizedInput(int src, const dnnl::memory& f32, QuantParams p) {
+  const dnnl::memory& Quantized(int src, const dnnl::memory& f32, QuantParams p) {
     auto it = quantized_.find(src);
     if (it != quantized_.end()) return it->second;
     dnnl::memory::desc md = f32.get_desc();
@@ -223,7 +229,8 @@ class OnednnExecutor final : public Executor {
                    const std::vector<float>& b, const dnnl::memory& src_f32,
                    const dnnl::memory& dst, dnnl::primitive_attr attr) {
     const QuantParams p = *q.act[static_cast<size_t>(n.inputs[0])];
-    const dnnl::memory& src = QuantizedInput(n.inputs[0], src_f32, p);
+    const dnnl::memory& src = Quantized(n.inputs[0], src_f32, p);
+    conv_source_[static_cast<int>(i)] = n.inputs[0];
     dnnl::memory::desc plain, any;
     if (n.groups == 1) {
       plain = dnnl::memory::desc({n.cout, x.c, n.k, n.k}, dt::s8, tag::hwio);
@@ -262,7 +269,8 @@ class OnednnExecutor final : public Executor {
   }
 
   int threads_;
-  std::map<int, dnnl::memory> quantized_;
+  std::map<int, dnnl::memory> quantized_;  // by source node
+  std::map<int, int> conv_source_;         // int8 convolution node -> its source node
   std::vector<std::unique_ptr<int32_t>> zero_points_;
   dnnl::engine engine_;
   dnnl::stream stream_;

@@ -38,12 +38,18 @@ conv::Shape ConvShape(const Network& net, const Node& n, int64_t batch) {
 // accumulate in int32, requantize to T with the input and weight scales.
 template <typename T>
 void RunInt8Conv(const Network& net, size_t i, const std::vector<float>& b, const QuantizedNet& q,
-                 const std::vector<T>& in, std::vector<T>& y, int64_t batch) {
+                 const std::vector<T>& in, std::vector<T>& y, int64_t batch,
+                 const uint8_t* given = nullptr) {
   const Node& n = net.nodes()[i];
   const QuantParams p = *q.act[static_cast<size_t>(n.inputs[0])];
+  // Quantized exactly as the oneDNN reorder does it: in fp32, multiplying by
+  // the inverse scale, rounding to nearest even, so that both backends feed
+  // the same integers to their convolutions whatever T is.
+  const float inv_scale = 1.0f / p.scale;
   std::vector<int32_t> xq(in.size());
   for (size_t e = 0; e < in.size(); ++e) {
-    const long v = std::lrint(in[e] / static_cast<T>(p.scale)) + p.zero_point;
+    const long v =
+        given ? given[e] : std::lrint(static_cast<float>(in[e]) * inv_scale) + p.zero_point;
     xq[e] = static_cast<int32_t>(std::clamp<long>(v, 0, 255)) - p.zero_point;
   }
   std::vector<int32_t> acc(y.size());
@@ -59,7 +65,8 @@ void RunInt8Conv(const Network& net, size_t i, const std::vector<float>& b, cons
 
 template <typename T, typename WT>
 void RunNode(const Network& net, size_t i, const std::vector<WT>& w, const std::vector<WT>& b,
-             std::vector<std::vector<T>>& out, int64_t batch, const QuantizedNet* q = nullptr) {
+             std::vector<std::vector<T>>& out, int64_t batch, const QuantizedNet* q = nullptr,
+             const uint8_t* quantized_input = nullptr) {
   const Node& n = net.nodes()[i];
   const auto& in0 = out[static_cast<size_t>(n.inputs.empty() ? 0 : n.inputs[0])];
   std::vector<T>& y = out[i];
@@ -70,7 +77,7 @@ void RunNode(const Network& net, size_t i, const std::vector<WT>& w, const std::
       break;
     case Node::Kind::kConv: {
       if (q != nullptr) {
-        RunInt8Conv(net, i, b, *q, in0, y, batch);
+        RunInt8Conv(net, i, b, *q, in0, y, batch, quantized_input);
         break;
       }
       const auto widen = [](WT v) { return static_cast<T>(v); };
@@ -194,7 +201,35 @@ Status VerifyNodes(const Network& net, const Weights& weights, const QuantizedNe
         if (a == nullptr) return Status::Internal("the executor keeps no activations");
         out[static_cast<size_t>(src)].assign(a + b * image, a + (b + 1) * image);
       }
-      RunNode<double, float>(net, i, weights.w[i], weights.b[i], out, 1, q);
+      // An int8 convolution is checked on the very integers the executor fed
+      // it, when it shows them; its quantization is checked on its own.
+      const uint8_t* given = nullptr;
+      if (q != nullptr && n.kind == Node::Kind::kConv && exec.QuantizedInput(static_cast<int>(i))) {
+        const Node& s = nodes[static_cast<size_t>(n.inputs[0])];
+        const size_t image = static_cast<size_t>(s.h * s.w * s.c);
+        given = exec.QuantizedInput(static_cast<int>(i)) + b * image;
+        const QuantParams p = *q->act[static_cast<size_t>(n.inputs[0])];
+        const std::vector<double>& x = out[static_cast<size_t>(n.inputs[0])];
+        size_t near_ties = 0;
+        for (size_t e = 0; e < image; ++e) {
+          const double exact = x[e] / p.scale + p.zero_point;
+          const double want = std::clamp(std::nearbyint(exact), 0.0, 255.0);
+          if (given[e] == want) continue;
+          // Only a value within a hair of a rounding tie may land the other way.
+          if (std::fabs(given[e] - want) > 1 ||
+              std::fabs(std::fabs(exact - std::floor(exact)) - 0.5) > 1e-3) {
+            return Status::Internal("the quantized input of node " + std::to_string(i) + " holds " +
+                                    std::to_string(given[e]) + " where " + std::to_string(want) +
+                                    " was due");
+          }
+          ++near_ties;
+        }
+        if (near_ties > image / 1000 + 1) {
+          return Status::Internal("the quantized input of node " + std::to_string(i) + " rounds " +
+                                  std::to_string(near_ties) + " values the other way");
+        }
+      }
+      RunNode<double, float>(net, i, weights.w[i], weights.b[i], out, 1, q, given);
       const size_t image = static_cast<size_t>(n.h * n.w * n.c);
       const float* got = exec.Activation(static_cast<int>(i)) + b * image;
       ErrorAccumulator err;
@@ -246,9 +281,14 @@ Weights MakeWeights(const Network& net, uint64_t seed) {
     weights.b[i].assign(static_cast<size_t>(n.cout), 0.0f);
   }
 
-  // Batch-norm recalibration: run in float64 on a seeded image; at each
-  // convolution with batch norm, fold the per-channel mean and standard
-  // deviation of its output into its weights and bias, then go on.
+  RecalibrateBatchNorm(net, weights, seed);
+  return weights;
+}
+
+void RecalibrateBatchNorm(const Network& net, Weights& weights, uint64_t seed) {
+  // Run in float64 on a seeded image; at each convolution with batch norm,
+  // fold the per-channel mean and standard deviation of its output into its
+  // weights and bias, then go on.
   const Node& in = net.nodes()[0];
   std::vector<float> image(static_cast<size_t>(in.h * in.w * in.c));
   FillImages(image, 1, in.h, in.w, in.c, seed ^ 0x5eed);
@@ -293,7 +333,6 @@ Weights MakeWeights(const Network& net, uint64_t seed) {
     }
     RunNode<double, float>(net, i, weights.w[i], weights.b[i], out, 1);
   }
-  return weights;
 }
 
 namespace {
