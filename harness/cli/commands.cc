@@ -20,7 +20,7 @@ constexpr char kUsage[] = R"(usage: effbench <command> [flags]
 
 commands:
   run        measure workloads on this machine into a results database
-             [--suite quick|standard] [--workload GLOB] [--db FILE] [--repetitions N]
+             [--suite quick|standard|full] [--workload GLOB] [--db FILE] [--repetitions N]
              [--threads N] [--min-time SECONDS] [--seed N] [--recalibrate]
              [--repo URL --commit SHA --branch NAME] [--format console|markdown|csv|json]
   workloads  list the workloads and suites [--suite NAME] [--format console|json]
