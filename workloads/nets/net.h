@@ -162,8 +162,9 @@ std::vector<T> RunReferenceInt8(const Network& net, const Weights& weights, cons
 // `int8_tolerance` for int8 convolutions, whose input quantization may round
 // a value differently). Errors name the node. Checking node by node keeps a
 // rounding difference in one layer from being amplified by the next ones.
-Status VerifyNodes(const Network& net, const Weights& weights, const QuantizedNet* q,
-                   const Executor& exec, int64_t batch, double int8_tolerance);
+// Returns the largest relative L2 error of any node.
+Result<double> VerifyNodes(const Network& net, const Weights& weights, const QuantizedNet* q,
+                           const Executor& exec, int64_t batch, double int8_tolerance);
 
 std::unique_ptr<Executor> MakeRefExecutor(const Network& net, const Weights& weights,
                                           int64_t batch);

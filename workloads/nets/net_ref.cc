@@ -186,9 +186,10 @@ std::vector<T> RunReferenceInt8(const Network& net, const Weights& weights, cons
   return RunReferenceImpl<T>(net, weights, &q, input, batch);
 }
 
-Status VerifyNodes(const Network& net, const Weights& weights, const QuantizedNet* q,
-                   const Executor& exec, int64_t batch, double int8_tolerance) {
+Result<double> VerifyNodes(const Network& net, const Weights& weights, const QuantizedNet* q,
+                           const Executor& exec, int64_t batch, double int8_tolerance) {
   const auto& nodes = net.nodes();
+  double worst = 0;
   for (const int64_t b : {int64_t{0}, batch - 1}) {
     for (size_t i = 1; i < nodes.size(); ++i) {
       const Node& n = nodes[i];
@@ -241,6 +242,7 @@ Status VerifyNodes(const Network& net, const Weights& weights, const QuantizedNe
       }
       const bool int8_conv = q != nullptr && n.kind == Node::Kind::kConv;
       const double tolerance = int8_conv ? int8_tolerance : 1e-5;
+      worst = std::max(worst, err.RelL2());
       if (err.RelL2() > tolerance) {
         return Status::Internal(
             "node " + std::to_string(i) + " (" +
@@ -253,7 +255,7 @@ Status VerifyNodes(const Network& net, const Weights& weights, const QuantizedNe
     }
     if (batch == 1) break;
   }
-  return Status::Ok();
+  return worst;
 }
 
 template std::vector<float> RunReferenceInt8(const Network&, const Weights&, const QuantizedNet&,

@@ -196,14 +196,14 @@ TEST_CASE("per-node verification catches a wrong node and names it", "[nets][int
   std::vector<float> input(static_cast<size_t>(2 * 17 * 15 * 3));
   FillImages(input, 2, 17, 15, 3, 3);
   (*int8)->Run(input);
-  CHECK(VerifyNodes(net, weights, &*q, **int8, 2, 1e-3).ok());
+  CHECK(VerifyNodes(net, weights, &*q, **int8, 2, 1e-5).ok());
 
   const Node& target = net.nodes()[3];  // the depthwise convolution
   Spoiled spoiled(**int8, 3, static_cast<size_t>(2 * target.h * target.w * target.c));
   spoiled.Run(input);
-  const Status s = VerifyNodes(net, weights, &*q, spoiled, 2, 1e-3);
+  const auto s = VerifyNodes(net, weights, &*q, spoiled, 2, 1e-5);
   REQUIRE_FALSE(s.ok());
-  CHECK(s.message().find("node 3 ") != std::string::npos);
+  CHECK(s.status().message().find("node 3 ") != std::string::npos);
 }
 
 }  // namespace
@@ -242,9 +242,11 @@ TEST_CASE("blocks run right fused and unfused, fp32 and int8", "[nets][blocks]")
         INFO((exec.ok() ? "" : exec.status().message()));
         REQUIRE(exec.ok());
         (*exec)->Run(input);
-        const Status s = VerifyNodes(net, weights, quantized, **exec, kBatch, 1e-3);
-        INFO("int8 " << (quantized != nullptr) << " fused " << fuse << ": " << s.message());
-        CHECK(s.ok());
+        const auto s = VerifyNodes(net, weights, quantized, **exec, kBatch, 1e-5);
+        INFO("int8 " << (quantized != nullptr) << " fused " << fuse << ": "
+                     << (s.ok() ? "" : s.status().message()));
+        REQUIRE(s.ok());
+        CHECK(*s < 1e-5);
       }
     }
   }
