@@ -8,6 +8,19 @@ namespace effbench::workloads {
 
 using dt = dnnl::memory::data_type;
 
+std::pair<dnnl::memory::desc, dnnl::memory::desc> ConvWeightDescs(int64_t groups, int64_t cout,
+                                                                  int64_t cin, int64_t kh,
+                                                                  int64_t kw,
+                                                                  dnnl::memory::data_type type) {
+  using tag = dnnl::memory::format_tag;
+  if (groups == 1) {
+    const dnnl::memory::dims dims = {cout, cin, kh, kw};
+    return {dnnl::memory::desc(dims, type, tag::hwio), dnnl::memory::desc(dims, type, tag::any)};
+  }
+  const dnnl::memory::dims dims = {groups, cout / groups, cin / groups, kh, kw};
+  return {dnnl::memory::desc(dims, type, tag::hwigo), dnnl::memory::desc(dims, type, tag::any)};
+}
+
 OnednnRunner::Types OnednnRunner::DataTypes(Precision p) {
   switch (p) {
     case Precision::kFp32:

@@ -6,10 +6,18 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
+#include <utility>
 
 #include "workloads/common/tensor_forms.h"
 
 namespace effbench::workloads {
+
+// Convolution weights as effbench stores them ([kh][kw][cin/g][g][cout/g]:
+// hwio, or hwigo when grouped) and as a primitive may choose them (any).
+std::pair<dnnl::memory::desc, dnnl::memory::desc> ConvWeightDescs(int64_t groups, int64_t cout,
+                                                                  int64_t cin, int64_t kh,
+                                                                  int64_t kw,
+                                                                  dnnl::memory::data_type type);
 
 class OnednnRunner {
  public:

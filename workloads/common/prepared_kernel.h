@@ -1,18 +1,32 @@
-// The prepared workload of a kernel-based family: operands filled once from
-// the run's seed, a backend kernel built on them, the family's verification.
+// What the kernel-based families (gemm, conv, quant) share: the interface of a
+// backend kernel on a family's operands, and the prepared workload that fills
+// the operands from the run's seed, builds the backend's kernel on them and
+// verifies with the family's reference.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "workloads/common/status.h"
 #include "workloads/workload.h"
 
 namespace effbench::workloads {
 
-template <typename Operands, typename Kernel>
+// A backend's kernel on operands of type Operands.
+template <typename Operands>
+class OpKernel {
+ public:
+  virtual ~OpKernel() = default;
+  virtual void Run(Operands& ops) = 0;
+  virtual std::string Implementation() const = 0;
+};
+
+template <typename Operands>
 class PreparedKernel final : public PreparedWorkload {
  public:
+  using Kernel = OpKernel<Operands>;
   using VerifyFn = Result<Fidelity> (*)(const Operands&, uint64_t seed);
 
   PreparedKernel(VerifyFn verify, uint64_t seed) : verify_(verify), seed_(seed) {}
@@ -33,5 +47,26 @@ class PreparedKernel final : public PreparedWorkload {
   Operands ops_;
   std::unique_ptr<Kernel> kernel_;
 };
+
+// Prepares a kernel workload: `fill` sets up the operands, then the `ref`
+// backend gets `make_ref()` and any other `make_onednn(operands, threads)`.
+template <typename Operands>
+Result<std::unique_ptr<PreparedWorkload>> PrepareKernel(
+    typename PreparedKernel<Operands>::VerifyFn verify, const Variant& variant,
+    const RunConfig& config, const std::function<void(Operands&)>& fill,
+    const std::function<std::unique_ptr<OpKernel<Operands>>()>& make_ref,
+    const std::function<Result<std::unique_ptr<OpKernel<Operands>>>(const Operands&, int)>&
+        make_onednn) {
+  auto prepared = std::make_unique<PreparedKernel<Operands>>(verify, config.seed);
+  fill(prepared->operands());
+  if (variant.backend == "ref") {
+    prepared->set_kernel(make_ref());
+  } else {
+    auto kernel = make_onednn(prepared->operands(), config.threads);
+    if (!kernel.ok()) return kernel.status();
+    prepared->set_kernel(std::move(kernel).value());
+  }
+  return std::unique_ptr<PreparedWorkload>(std::move(prepared));
+}
 
 }  // namespace effbench::workloads

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "workloads/common/prepared_kernel.h"
 #include "workloads/common/status.h"
 #include "workloads/common/tensor_forms.h"
 #include "workloads/family.h"
@@ -48,12 +49,7 @@ void FillOperands(const Shape& shape, Precision precision, uint64_t seed, Operan
 // output pixels (all of them for small convolutions), as gemm::Verify does.
 Result<Fidelity> Verify(const Operands& ops, uint64_t seed);
 
-class Kernel {
- public:
-  virtual ~Kernel() = default;
-  virtual void Run(Operands& ops) = 0;
-  virtual std::string Implementation() const = 0;
-};
+using Kernel = OpKernel<Operands>;
 
 std::unique_ptr<Kernel> MakeRefKernel();
 Result<std::unique_ptr<Kernel>> MakeOnednnKernel(const Operands& ops, int threads);

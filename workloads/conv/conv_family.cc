@@ -7,8 +7,6 @@
 namespace effbench::workloads::conv {
 namespace {
 
-using Prepared = PreparedKernel<Operands, Kernel>;
-
 Result<std::unique_ptr<PreparedWorkload>> Prepare(const Params& p, const Variant& variant,
                                                   const RunConfig& config) {
   Shape s;
@@ -23,16 +21,10 @@ Result<std::unique_ptr<PreparedWorkload>> Prepare(const Params& p, const Variant
   s.pad = p.at("pad");
   s.groups = p.at("groups");
   EFFBENCH_RETURN_IF_ERROR(Validate(s));
-  auto prepared = std::make_unique<Prepared>(conv::Verify, config.seed);
-  FillOperands(s, ParsePrecision(variant.precision), config.seed, prepared->operands());
-  if (variant.backend == "ref") {
-    prepared->set_kernel(MakeRefKernel());
-  } else {
-    auto kernel = MakeOnednnKernel(prepared->operands(), config.threads);
-    if (!kernel.ok()) return kernel.status();
-    prepared->set_kernel(std::move(kernel).value());
-  }
-  return std::unique_ptr<PreparedWorkload>(std::move(prepared));
+  return PrepareKernel<Operands>(
+      conv::Verify, variant, config,
+      [&](Operands& ops) { FillOperands(s, ParsePrecision(variant.precision), config.seed, ops); },
+      MakeRefKernel, MakeOnednnKernel);
 }
 
 }  // namespace

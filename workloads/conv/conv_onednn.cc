@@ -19,15 +19,8 @@ class OnednnKernel final : public Kernel {
     const auto types = OnednnRunner::DataTypes(ops.precision);
     const dnnl::memory::desc src_md({s.n, s.cin, s.h, s.w}, types.src, tag::nhwc);
     const dnnl::memory::desc dst_md({s.n, s.cout, s.oh(), s.ow()}, types.dst, tag::nhwc);
-    dnnl::memory::desc wei_plain_md, wei_any_md;
-    if (s.groups == 1) {
-      wei_plain_md = dnnl::memory::desc({s.cout, s.cin, s.kh, s.kw}, types.wei, tag::hwio);
-      wei_any_md = dnnl::memory::desc({s.cout, s.cin, s.kh, s.kw}, types.wei, tag::any);
-    } else {
-      const dnnl::memory::dims dims = {s.groups, s.cout_g(), s.cin_g(), s.kh, s.kw};
-      wei_plain_md = dnnl::memory::desc(dims, types.wei, tag::hwigo);
-      wei_any_md = dnnl::memory::desc(dims, types.wei, tag::any);
-    }
+    const auto [wei_plain_md, wei_any_md] =
+        ConvWeightDescs(s.groups, s.cout, s.cin, s.kh, s.kw, types.wei);
     const dnnl::convolution_forward::desc desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, wei_any_md,
         dst_md, {s.stride, s.stride}, {s.pad, s.pad}, {s.pad, s.pad});

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "workloads/common/numeric.h"
+#include "workloads/common/prepared_kernel.h"
 #include "workloads/common/status.h"
 #include "workloads/common/tensor_forms.h"
 #include "workloads/family.h"
@@ -48,12 +49,7 @@ void FillOperands(Shape shape, Precision precision, uint64_t seed, Operands& ops
 Result<Fidelity> Verify(const Operands& ops, uint64_t seed);
 
 // A backend's GEMM on prepared operands (weights may be packed at creation).
-class Kernel {
- public:
-  virtual ~Kernel() = default;
-  virtual void Run(Operands& ops) = 0;
-  virtual std::string Implementation() const = 0;
-};
+using Kernel = OpKernel<Operands>;
 
 // Portable C++ reference kernels: the correctness oracle, single-threaded.
 std::unique_ptr<Kernel> MakeRefKernel();

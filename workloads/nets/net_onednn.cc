@@ -8,6 +8,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
 
+#include "workloads/common/onednn_runner.h"
 #include "workloads/nets/net.h"
 
 namespace effbench::workloads::nets {
@@ -182,15 +183,7 @@ class OnednnExecutor final : public Executor {
                const std::vector<float>& b, const dnnl::memory& src, const dnnl::memory& dst,
                const dnnl::primitive_attr& attr, int64_t batch) {
     (void)batch;
-    dnnl::memory::desc plain, any;
-    if (n.groups == 1) {
-      plain = dnnl::memory::desc({n.cout, x.c, n.k, n.k}, dt::f32, tag::hwio);
-      any = dnnl::memory::desc({n.cout, x.c, n.k, n.k}, dt::f32, tag::any);
-    } else {
-      const dnnl::memory::dims dims = {n.groups, n.cout / n.groups, x.c / n.groups, n.k, n.k};
-      plain = dnnl::memory::desc(dims, dt::f32, tag::hwigo);
-      any = dnnl::memory::desc(dims, dt::f32, tag::any);
-    }
+    const auto [plain, any] = ConvWeightDescs(n.groups, n.cout, x.c, n.k, n.k, dt::f32);
     const dnnl::memory::desc bias_md({n.cout}, dt::f32, tag::x);
     const dnnl::convolution_forward::desc d(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src.get_desc(),
@@ -231,15 +224,7 @@ class OnednnExecutor final : public Executor {
     const QuantParams p = *q.act[static_cast<size_t>(n.inputs[0])];
     const dnnl::memory& src = Quantized(n.inputs[0], src_f32, p);
     conv_source_[static_cast<int>(i)] = n.inputs[0];
-    dnnl::memory::desc plain, any;
-    if (n.groups == 1) {
-      plain = dnnl::memory::desc({n.cout, x.c, n.k, n.k}, dt::s8, tag::hwio);
-      any = dnnl::memory::desc({n.cout, x.c, n.k, n.k}, dt::s8, tag::any);
-    } else {
-      const dnnl::memory::dims dims = {n.groups, n.cout / n.groups, x.c / n.groups, n.k, n.k};
-      plain = dnnl::memory::desc(dims, dt::s8, tag::hwigo);
-      any = dnnl::memory::desc(dims, dt::s8, tag::any);
-    }
+    const auto [plain, any] = ConvWeightDescs(n.groups, n.cout, x.c, n.k, n.k, dt::s8);
     // int32 accumulator → real value: input scale × weight scale per output channel.
     std::vector<float> scales(static_cast<size_t>(n.cout));
     for (size_t c = 0; c < scales.size(); ++c) scales[c] = p.scale * q.w_scale[i][c];

@@ -132,24 +132,16 @@ class OnednnKernel final : public Kernel {
   std::string implementation_;
 };
 
-using Prepared = PreparedKernel<Operands, Kernel>;
-
 std::function<Result<std::unique_ptr<PreparedWorkload>>(const Params&, const Variant&,
                                                         const RunConfig&)>
 Preparer(Direction direction) {
   return [direction](const Params& p, const Variant& variant,
                      const RunConfig& config) -> Result<std::unique_ptr<PreparedWorkload>> {
     const int64_t elements = p.at("n") * p.at("h") * p.at("w") * p.at("c");
-    auto prepared = std::make_unique<Prepared>(quant::Verify, config.seed);
-    FillOperands(direction, elements, config.seed, prepared->operands());
-    if (variant.backend == "ref") {
-      prepared->set_kernel(MakeRefKernel());
-    } else {
-      auto kernel = MakeOnednnKernel(prepared->operands(), config.threads);
-      if (!kernel.ok()) return kernel.status();
-      prepared->set_kernel(std::move(kernel).value());
-    }
-    return std::unique_ptr<PreparedWorkload>(std::move(prepared));
+    return PrepareKernel<Operands>(
+        quant::Verify, variant, config,
+        [&](Operands& ops) { FillOperands(direction, elements, config.seed, ops); }, MakeRefKernel,
+        MakeOnednnKernel);
   };
 }
 

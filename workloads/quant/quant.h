@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "workloads/common/numeric.h"
+#include "workloads/common/prepared_kernel.h"
 #include "workloads/common/status.h"
 #include "workloads/family.h"
 
@@ -31,12 +32,7 @@ void FillOperands(Direction direction, int64_t elements, uint64_t seed, Operands
 // the real values.
 Result<Fidelity> Verify(const Operands& ops, uint64_t seed);
 
-class Kernel {
- public:
-  virtual ~Kernel() = default;
-  virtual void Run(Operands& ops) = 0;
-  virtual std::string Implementation() const = 0;
-};
+using Kernel = OpKernel<Operands>;
 
 std::unique_ptr<Kernel> MakeRefKernel();
 Result<std::unique_ptr<Kernel>> MakeOnednnKernel(const Operands& ops, int threads);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "workloads/common/prepared_kernel.h"
 #include "workloads/common/status.h"
 #include "workloads/family.h"
 #include "workloads/workload.h"
@@ -59,12 +60,7 @@ void FillOperands(Shape shape, double target_sparsity, bool sparse, uint64_t see
 // Checks the output against the float64 product on sampled output features.
 Result<Fidelity> Verify(const Operands& ops, uint64_t seed);
 
-class Kernel {
- public:
-  virtual ~Kernel() = default;
-  virtual void Run(Operands& ops) = 0;
-  virtual std::string Implementation() const = 0;
-};
+using Kernel = OpKernel<Operands>;
 
 // Y[M×N] = W_csr · Xᵀ, rows split across `threads` OpenMP threads.
 std::unique_ptr<Kernel> MakeCsrKernel(int threads);
