@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -76,17 +77,14 @@ int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, st
   auto selected = SelectWorkloads(flags->Get("suite"), std::nullopt);
   if (!selected.ok()) return Usage(err, selected.status().message());
 
-  const auto suites_of = [](const workloads::WorkloadSpec* spec) {
-    std::vector<std::string> names;
-    for (const auto& suite : workloads::SuiteNames()) {
-      const auto members = workloads::Suite(suite);
-      if (!members.ok()) continue;
-      for (const auto* member : *members) {
-        if (member == spec) names.push_back(suite);
-      }
-    }
-    return names;
-  };
+  // Which suites hold each workload, computed once.
+  std::map<const workloads::WorkloadSpec*, std::vector<std::string>> memberships;
+  for (const auto& suite : workloads::SuiteNames()) {
+    const auto members = workloads::Suite(suite);
+    if (!members.ok()) continue;
+    for (const auto* member : *members) memberships[member].push_back(suite);
+  }
+  const auto suites_of = [&](const workloads::WorkloadSpec* spec) { return memberships[spec]; };
   if (*json_format) {
     nlohmann::json array = nlohmann::json::array();
     for (const auto* spec : *selected) {

@@ -283,8 +283,17 @@ Family MakeFamily(const std::string& name, std::vector<std::string> precisions,
            params,
            Preparer(build),
            nullptr};
-  f.facts = [build](const Params& p,
-                    const Variant& variant) -> Result<std::map<std::string, double>> {
+  f.facts = [build, name](const Params& p,
+                          const Variant& variant) -> Result<std::map<std::string, double>> {
+    // The same for every batch and backend: counted once per shape and sparsity.
+    static std::mutex mu;
+    static std::map<std::string, std::map<std::string, double>> cache;
+    std::string key = name + "|" + variant.sparsity;
+    for (const auto& [k, v] : p) {
+      if (k != "n") key += "|" + k + "=" + std::to_string(v);
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
     auto net = build(p);
     if (!net.ok()) return net.status();
     if (variant.sparsity.rfind("channel", 0) == 0) {  // a smaller network: count it
@@ -293,9 +302,9 @@ Family MakeFamily(const std::string& name, std::vector<std::string> precisions,
       net = std::move(pruned->net);
     }
     const Node& out = net->nodes().back();
-    return std::map<std::string, double>{{"parameters", static_cast<double>(net->Parameters())},
-                                         {"macs", static_cast<double>(net->Macs())},
-                                         {"outputs", static_cast<double>(out.h * out.w * out.c)}};
+    return cache[key] = {{"parameters", static_cast<double>(net->Parameters())},
+                         {"macs", static_cast<double>(net->Macs())},
+                         {"outputs", static_cast<double>(out.h * out.w * out.c)}};
   };
   return f;
 }
