@@ -17,23 +17,32 @@ namespace {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-dnnl::post_ops ActivationPostOps(Act act) {
-  dnnl::post_ops ops;
+// An activation as oneDNN's eltwise algorithm and its alpha and beta.
+struct Eltwise {
+  dnnl::algorithm alg;
+  float alpha, beta;
+};
+
+Eltwise EltwiseFor(Act act) {
   switch (act) {
     case Act::kNone:
-      break;
     case Act::kRelu:
-      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-      break;
+      return {dnnl::algorithm::eltwise_relu, 0.0f, 0.0f};
     case Act::kRelu6:
-      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, 0.0f, 6.0f);
-      break;
+      return {dnnl::algorithm::eltwise_clip, 0.0f, 6.0f};
     case Act::kSilu:
-      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_swish, 1.0f, 0.0f);
-      break;
+      return {dnnl::algorithm::eltwise_swish, 1.0f, 0.0f};
     case Act::kSigmoid:
-      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_logistic, 0.0f, 0.0f);
-      break;
+      return {dnnl::algorithm::eltwise_logistic, 0.0f, 0.0f};
+  }
+  return {dnnl::algorithm::eltwise_relu, 0.0f, 0.0f};
+}
+
+dnnl::post_ops ActivationPostOps(Act act) {
+  dnnl::post_ops ops;
+  if (act != Act::kNone) {
+    const Eltwise e = EltwiseFor(act);
+    ops.append_eltwise(1.0f, e.alg, e.alpha, e.beta);
   }
   return ops;
 }
@@ -155,23 +164,8 @@ class OnednnExecutor final : public Executor {
 
   // The activation as an eltwise primitive of its own, in place on `dst`.
   void AddActivation(Act act, const dnnl::memory& dst) {
-    dnnl::algorithm alg = dnnl::algorithm::eltwise_relu;
-    float alpha = 0, beta = 0;
-    switch (act) {
-      case Act::kNone:
-        return;
-      case Act::kRelu:
-        break;
-      case Act::kRelu6:
-        alg = dnnl::algorithm::eltwise_clip, beta = 6;
-        break;
-      case Act::kSilu:
-        alg = dnnl::algorithm::eltwise_swish, alpha = 1;
-        break;
-      case Act::kSigmoid:
-        alg = dnnl::algorithm::eltwise_logistic;
-        break;
-    }
+    if (act == Act::kNone) return;
+    const auto [alg, alpha, beta] = EltwiseFor(act);
     const dnnl::eltwise_forward::primitive_desc pd(
         dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, alg, dst.get_desc(), alpha,
                                     beta),
