@@ -157,23 +157,29 @@ Peak MeasurePeak(ComputeKernel kernel, const std::string& name, const Calibratio
 // STREAM triad a = b + q·c, `passes` times over arrays of `n` doubles, split
 // across `threads` threads; returns GB/s counting 24 bytes per element (no
 // write-allocate).
-double MeasureTriad(double* a, const double* b, const double* c, size_t n, int passes,
-                    int threads) {
-  const double q = 3.0;
+// Splits [0, n) into `threads` contiguous slices, runs body(t, lo, hi) for
+// each on a thread of its own, and returns the wall time of all of them.
+double OnSlices(size_t n, int threads, const std::function<void(int, size_t, size_t)>& body) {
   std::vector<std::thread> pool;
   const auto t0 = Clock::now();
   for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      const size_t lo = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
-      const size_t hi = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
-      for (int pass = 0; pass < passes; ++pass) {
-        for (size_t i = lo; i < hi; ++i) a[i] = b[i] + q * c[i];
-        __asm__ volatile("" ::: "memory");  // every pass really happens
-      }
-    });
+    const size_t lo = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
+    const size_t hi = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
+    pool.emplace_back([&body, t, lo, hi] { body(t, lo, hi); });
   }
   for (auto& th : pool) th.join();
-  const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double MeasureTriad(double* a, const double* b, const double* c, size_t n, int passes,
+                    int threads) {
+  const double q = 3.0;
+  const double dt = OnSlices(n, threads, [&](int, size_t lo, size_t hi) {
+    for (int pass = 0; pass < passes; ++pass) {
+      for (size_t i = lo; i < hi; ++i) a[i] = b[i] + q * c[i];
+      __asm__ volatile("" ::: "memory");  // every pass really happens
+    }
+  });
   return 24.0 * static_cast<double>(n) * passes / dt / 1e9;
 }
 
@@ -202,21 +208,13 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) double SumSlice(con
 }
 
 double MeasureRead(const double* b, size_t n, int passes, int threads) {
-  std::vector<std::thread> pool;
   std::vector<double> sums(static_cast<size_t>(threads));
-  const auto t0 = Clock::now();
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      const size_t lo = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
-      const size_t hi = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
-      for (int pass = 0; pass < passes; ++pass) {
-        sums[static_cast<size_t>(t)] += SumSlice(b, lo, hi);
-        __asm__ volatile("" ::: "memory");
-      }
-    });
-  }
-  for (auto& th : pool) th.join();
-  const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double dt = OnSlices(n, threads, [&](int t, size_t lo, size_t hi) {
+    for (int pass = 0; pass < passes; ++pass) {
+      sums[static_cast<size_t>(t)] += SumSlice(b, lo, hi);
+      __asm__ volatile("" ::: "memory");
+    }
+  });
   g_sink_f = static_cast<float>(sums[0]);
   return 8.0 * static_cast<double>(n) * passes / dt / 1e9;
 }
@@ -228,19 +226,14 @@ Peak MeasureStream(int64_t array_bytes, const CalibrationOptions& o, int threads
                    const std::string& what) {
   const size_t n = static_cast<size_t>(array_bytes) / sizeof(double);
   std::unique_ptr<double[]> a(new double[n]), b(new double[n]), c(new double[n]);
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {  // first touch by the thread that will use the slice
-    pool.emplace_back([&, t] {
-      const size_t lo = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
-      const size_t hi = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
-      for (size_t i = lo; i < hi; ++i) {
-        a[i] = 0;
-        b[i] = 1.0 + static_cast<double>(i % 7);
-        c[i] = 0.5;
-      }
-    });
-  }
-  for (auto& th : pool) th.join();
+  // First touch by the thread that will use the slice.
+  OnSlices(n, threads, [&](int, size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) {
+      a[i] = 0;
+      b[i] = 1.0 + static_cast<double>(i % 7);
+      c[i] = 0.5;
+    }
+  });
   // One pass to size the passes of a trial.
   const double probe_gbps = MeasureTriad(a.get(), b.get(), c.get(), n, 1, 1);
   const double pass_seconds = 24.0 * static_cast<double>(n) / (probe_gbps * 1e9);
