@@ -20,6 +20,14 @@ std::string_view WorkloadSchemaJson();
 // schemas/suite.schema.json
 std::string_view SuiteSchemaJson();
 
+struct ProtocolSchema {
+  std::string_view type;  // the message type: hello.schema.json describes "hello"
+  std::string_view json;
+};
+
+// schemas/protocol/*.schema.json, one for each fleet message type.
+const std::vector<ProtocolSchema>& ProtocolSchemas();
+
 // schemas/sql/*.sql in version order.
 const std::vector<Migration>& Migrations();
 

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "harness/cli/flags.h"
-#include "harness/cli/workload_selection.h"
+#include "harness/engine/workload_selection.h"
 #include "harness/machine/calibration.h"
 #include "harness/store/result_store.h"
 #include "reports/efficiency_table.h"
@@ -27,6 +27,13 @@ commands:
   workloads  list the workloads and suites [--suite NAME] [--format console|json]
   machines   list the machines of a database --db FILE [--format console|json]
   report     print the results of a run --db FILE [--run ID] [--format console|markdown|csv|json]
+  serve      the fleet coordinator --db FILE --listen HOST:PORT --token-file F [--http HOST:PORT]
+             [--tls-cert C --tls-key K] [--config FILE] [--schedule HH:MM --schedule-suite S]
+             [--heartbeat S] [--max-frame BYTES] [--frame-timeout S] [--drain-timeout S]
+  submit     queue a run on the fleet --coordinator http://HOST:PORT --suite NAME
+             [--workload GLOB] [--agents SELECTOR] [--repo/--commit/--branch] [--token-file F]
+             [--repetitions N] [--min-time S] [--threads N] [--seed N]
+  token      new: print a fresh fleet token; hash --token-file F: print its stored key
 
 exit codes: 0 ok, 1 error, 2 usage
 )";
@@ -74,7 +81,7 @@ int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, st
   if (!flags.ok()) return Usage(err, flags.status().message());
   const auto json_format = ListFormatIsJson(*flags, "workloads");
   if (!json_format.ok()) return Usage(err, json_format.status().message());
-  auto selected = SelectWorkloads(flags->Get("suite"), std::nullopt);
+  auto selected = engine::SelectWorkloads(flags->Get("suite"), std::nullopt);
   if (!selected.ok()) return Usage(err, selected.status().message());
 
   // Which suites hold each workload, computed once.
@@ -249,6 +256,9 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (command == "workloads") return WorkloadsCommand(rest, out, err);
   if (command == "machines") return MachinesCommand(rest, out, err);
   if (command == "report") return ReportCommand(rest, out, err);
+  if (command == "serve") return ServeCommand(rest, out, err);
+  if (command == "submit") return SubmitCommand(rest, out, err);
+  if (command == "token") return TokenCommand(rest, out, err);
   if (command == "help" || command == "--help" || command == "-h") {
     out << kUsage;
     return kExitOk;

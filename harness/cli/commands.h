@@ -17,6 +17,9 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
 int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int ServeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int TokenCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // Dispatches `effbench <command> ...`; prints usage for none or an unknown one.
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err);

@@ -8,9 +8,9 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
-#include "harness/cli/workload_selection.h"
 #include "harness/energy/energy_meter.h"
 #include "harness/engine/engine.h"
+#include "harness/engine/workload_selection.h"
 #include "harness/machine/calibration.h"
 #include "harness/machine/inventory.h"
 #include "harness/store/result_store.h"
@@ -94,7 +94,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
   std::optional<std::string> suite = flags->Get("suite");
   if (!suite && !flags->Has("workload")) suite = "quick";
-  auto selected = SelectWorkloads(suite, flags->Get("workload"));
+  auto selected = engine::SelectWorkloads(suite, flags->Get("workload"));
   if (!selected.ok()) {
     err << "effbench run: " << selected.status().message() << "\n";
     return kExitUsage;

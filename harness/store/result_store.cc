@@ -106,11 +106,16 @@ Status ResultStore::Impl::Migrate() {
 ResultStore::ResultStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ResultStore::~ResultStore() = default;
 
-Result<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path) {
+Result<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path,
+                                                       Durability durability) {
   EFFBENCH_RETURN_IF_ERROR(CheckHeader(path));
   try {
     auto impl = std::make_unique<Impl>(path);
     EFFBENCH_RETURN_IF_ERROR(impl->Migrate().WithContext(path));
+    if (durability == Durability::kFull) impl->db.exec("PRAGMA synchronous=FULL");
+    // Put the header (application_id, user_version) into the main file now,
+    // where CheckHeader reads it before a second connection opens the file.
+    impl->db.exec("PRAGMA wal_checkpoint(PASSIVE)");
     impl->insert_result = std::make_unique<SQLite::Statement>(
         impl->db,
         "INSERT OR IGNORE INTO results (id, run_id, name, workload, precision, sparsity, backend,"
@@ -194,8 +199,9 @@ Status ResultStore::BeginRun(const RunRow& run) {
     rev.reset();
 
     SQLite::Statement s(impl_->db,
-                        "INSERT INTO runs (id, machine_id, revision_id, suite, started_at, config)"
-                        " SELECT ?, id, ?, ?, ?, ? FROM machines WHERE fingerprint = ?");
+                        "INSERT OR IGNORE INTO runs (id, machine_id, revision_id, suite,"
+                        " started_at, config) SELECT ?, id, ?, ?, ?, ? FROM machines"
+                        " WHERE fingerprint = ?");
     s.bind(1, run.id);
     s.bind(2, revision_id);
     s.bind(3, run.suite);
@@ -203,8 +209,12 @@ Status ResultStore::BeginRun(const RunRow& run) {
     s.bind(5, run.config_json);
     s.bind(6, run.machine_fingerprint);
     if (s.exec() != 1) {
-      return Status::NotFound("run " + run.id + ": machine " + run.machine_fingerprint +
-                              " is not in the database");
+      SQLite::Statement exists(impl_->db, "SELECT 1 FROM runs WHERE id = ?");
+      exists.bind(1, run.id);
+      if (!exists.executeStep()) {
+        return Status::NotFound("run " + run.id + ": machine " + run.machine_fingerprint +
+                                " is not in the database");
+      }
     }
     tx.commit();
     return Status::Ok();
@@ -345,6 +355,107 @@ Result<std::vector<result::ResultRecord>> ResultStore::Results(const std::string
     return out;
   } catch (const SQLite::Exception& e) {
     return Status::IoError(std::string("read results: ") + e.what());
+  }
+}
+
+Result<int64_t> ResultStore::ResultCount() {
+  try {
+    return impl_->db.execAndGet("SELECT count(*) FROM results").getInt64();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(std::string("count results: ") + e.what());
+  }
+}
+
+Status ResultStore::UpsertAgent(const AgentRow& a) {
+  try {
+    SQLite::Statement s(
+        impl_->db,
+        "INSERT INTO agents (name, machine_fingerprint, version, labels, first_seen,"
+        " last_seen) VALUES (?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET"
+        " machine_fingerprint = excluded.machine_fingerprint,"
+        " version = excluded.version, labels = excluded.labels,"
+        " last_seen = excluded.last_seen");
+    s.bind(1, a.name);
+    s.bind(2, a.machine_fingerprint);
+    s.bind(3, a.version);
+    s.bind(4, a.labels_json);
+    s.bind(5, a.first_seen);
+    s.bind(6, a.last_seen);
+    s.exec();
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError("store agent " + a.name + ": " + e.what());
+  }
+}
+
+Result<std::vector<AgentRow>> ResultStore::Agents() {
+  try {
+    std::vector<AgentRow> rows;
+    SQLite::Statement s(impl_->db,
+                        "SELECT name, machine_fingerprint, version, labels, first_seen, last_seen"
+                        " FROM agents ORDER BY name");
+    while (s.executeStep()) {
+      rows.push_back(AgentRow{Str(s.getColumn(0)), Str(s.getColumn(1)), Str(s.getColumn(2)),
+                              Str(s.getColumn(3)), Str(s.getColumn(4)), Str(s.getColumn(5))});
+    }
+    return rows;
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(std::string("read agents: ") + e.what());
+  }
+}
+
+Status ResultStore::InsertJob(const JobRow& j) {
+  try {
+    SQLite::Statement s(impl_->db,
+                        "INSERT INTO jobs (id, agent, run_id, suite, spec, state, created_at,"
+                        " updated_at, error) VALUES (?,?,?,?,?,?,?,?,?)");
+    s.bind(1, j.id);
+    s.bind(2, j.agent);
+    s.bind(3, j.run_id);
+    s.bind(4, j.suite);
+    s.bind(5, j.spec_json);
+    s.bind(6, j.state);
+    s.bind(7, j.created_at);
+    s.bind(8, j.updated_at);
+    BindOptional(s, 9, j.error);
+    s.exec();
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError("store job " + j.id + ": " + e.what());
+  }
+}
+
+Status ResultStore::SetJobState(const std::string& job_id, const std::string& state,
+                                const std::string& updated_at,
+                                const std::optional<std::string>& error) {
+  try {
+    SQLite::Statement s(impl_->db,
+                        "UPDATE jobs SET state = ?, updated_at = ?, error = ? WHERE id = ?");
+    s.bind(1, state);
+    s.bind(2, updated_at);
+    BindOptional(s, 3, error);
+    s.bind(4, job_id);
+    if (s.exec() != 1) return Status::NotFound("no job " + job_id);
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError("update job " + job_id + ": " + e.what());
+  }
+}
+
+Result<std::vector<JobRow>> ResultStore::Jobs() {
+  try {
+    std::vector<JobRow> rows;
+    SQLite::Statement s(impl_->db,
+                        "SELECT id, agent, run_id, suite, spec, state, created_at, updated_at,"
+                        " error FROM jobs ORDER BY created_at, rowid");
+    while (s.executeStep()) {
+      rows.push_back(JobRow{Str(s.getColumn(0)), Str(s.getColumn(1)), Str(s.getColumn(2)),
+                            Str(s.getColumn(3)), Str(s.getColumn(4)), Str(s.getColumn(5)),
+                            Str(s.getColumn(6)), Str(s.getColumn(7)), OptStr(s.getColumn(8))});
+    }
+    return rows;
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(std::string("read jobs: ") + e.what());
   }
 }
 

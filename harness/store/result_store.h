@@ -44,12 +44,41 @@ struct RunRow {
   int64_t results_failed = 0;  // filled by Runs()
 };
 
+// An agent of the fleet, as its coordinator last saw it.
+struct AgentRow {
+  std::string name;
+  std::string machine_fingerprint;
+  std::string version;
+  std::string labels_json;  // JSON object of strings
+  std::string first_seen;
+  std::string last_seen;
+};
+
+// A job a coordinator queued for one agent: measure a suite as run `run_id`.
+struct JobRow {
+  std::string id;
+  std::string agent;
+  std::string run_id;
+  std::string suite;
+  std::string spec_json;  // JSON: workloads, revision, options
+  std::string state;      // queued, dispatched, done, failed
+  std::string created_at;
+  std::string updated_at;
+  std::optional<std::string> error;
+};
+
+// How hard a commit is made durable. kNormal survives a killed process (WAL,
+// synchronous=NORMAL); kFull also survives a power cut (fsync every commit),
+// as a coordinator needs before it acknowledges a result.
+enum class Durability { kNormal, kFull };
+
 class ResultStore {
  public:
   // Opens (creating if absent) the database at `path`, or ":memory:".
   // Refuses, untouched, a file that is not an effbench database or was written
   // by a newer schema.
-  static Result<std::unique_ptr<ResultStore>> Open(const std::string& path);
+  static Result<std::unique_ptr<ResultStore>> Open(const std::string& path,
+                                                   Durability durability = Durability::kNormal);
   ~ResultStore();
 
   // The schema version after migration.
@@ -62,7 +91,8 @@ class ResultStore {
   Result<std::optional<std::string>> MachineCalibration(const std::string& fingerprint);
   Result<std::vector<MachineRow>> Machines();
 
-  // Records the start of a run. REQUIRES: its machine was upserted.
+  // Records the start of a run; nothing happens when the run is already
+  // stored. NotFound when its machine is not.
   Status BeginRun(const RunRow& run);
   Status FinishRun(const std::string& run_id, const std::string& finished_at);
   // Runs, newest first.
@@ -74,6 +104,19 @@ class ResultStore {
   Result<size_t> InsertResults(const std::vector<result::ResultRecord>& records);
   // The records of `run_id` (all runs when empty), validated on the way out.
   Result<std::vector<result::ResultRecord>> Results(const std::string& run_id);
+  // How many results are stored, all runs together.
+  Result<int64_t> ResultCount();
+
+  // The fleet (coordinator only).
+  // Inserts the agent, or updates everything but first_seen.
+  Status UpsertAgent(const AgentRow& agent);
+  Result<std::vector<AgentRow>> Agents();
+  Status InsertJob(const JobRow& job);
+  // Moves a job to `state`. NotFound when there is no such job.
+  Status SetJobState(const std::string& job_id, const std::string& state,
+                     const std::string& updated_at, const std::optional<std::string>& error);
+  // Every job, oldest first.
+  Result<std::vector<JobRow>> Jobs();
 
  private:
   struct Impl;

@@ -135,6 +135,9 @@ Status JsonSchema::Impl::Check(const json& s, const json& v, const std::string& 
     if (auto it = s.find("minProperties"); it != s.end() && v.size() < it->get<size_t>()) {
       return Fail(path, "must have at least " + it->dump() + " fields");
     }
+    if (auto it = s.find("maxProperties"); it != s.end() && v.size() > it->get<size_t>()) {
+      return Fail(path, "must have at most " + it->dump() + " fields");
+    }
     if (auto it = s.find("required"); it != s.end()) {
       for (const json& name : *it) {
         if (!v.contains(name.get<std::string>())) {

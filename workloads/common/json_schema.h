@@ -1,6 +1,6 @@
 // A JSON Schema validator for the subset of draft 2020-12 that effbench's
 // schemas use: type, enum, const, properties, required, additionalProperties
-// (boolean or schema), minProperties, items, minItems, maxItems, minimum, maximum,
+// (boolean or schema), minProperties, maxProperties, items, minItems, maxItems, minimum, maximum,
 // exclusiveMinimum, minLength, maxLength, pattern, and if/then/else.
 // Unknown keywords are ignored, as the specification says. No Debian package
 // offers a C++ validator, hence this one.

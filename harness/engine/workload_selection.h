@@ -9,7 +9,7 @@
 #include "workloads/common/status.h"
 #include "workloads/workload.h"
 
-namespace effbench::cli {
+namespace effbench::engine {
 
 // The workloads of `suite` (the whole catalog when nullopt) whose ids match
 // the shell glob `pattern` (all when nullopt). NotFound, naming the closest
@@ -20,4 +20,4 @@ Result<std::vector<const workloads::WorkloadSpec*>> SelectWorkloads(
 // Up to `limit` catalog ids closest to `name` by edit distance.
 std::vector<std::string> CloseNames(const std::string& name, size_t limit = 3);
 
-}  // namespace effbench::cli
+}  // namespace effbench::engine

@@ -1,4 +1,4 @@
-#include "harness/cli/workload_selection.h"
+#include "harness/engine/workload_selection.h"
 
 #include <fnmatch.h>
 
@@ -7,7 +7,7 @@
 
 #include "workloads/catalog.h"
 
-namespace effbench::cli {
+namespace effbench::engine {
 namespace {
 
 size_t EditDistance(const std::string& a, const std::string& b) {
@@ -69,4 +69,4 @@ Result<std::vector<const workloads::WorkloadSpec*>> SelectWorkloads(
   return selected;
 }
 
-}  // namespace effbench::cli
+}  // namespace effbench::engine

@@ -1,0 +1,68 @@
+// effbench serve: the fleet's coordinator. One network thread (Boost.Asio,
+// C++20 coroutines) serves the agents and the HTTP API; one writer thread owns
+// the SQLite store (IngestWriter). It keeps the registry of agents, queues and
+// dispatches jobs (now or on a nightly schedule), and acknowledges each result
+// only after its commit.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/fleet/auth.h"
+#include "harness/fleet/channel.h"
+#include "workloads/common/status.h"
+
+namespace effbench::coordinator {
+
+// A nightly job: `suite` on the agents matching `agents` at `at` (local time).
+struct Schedule {
+  std::string at;  // "02:00"
+  std::string suite = "standard";
+  std::string agents = "*";
+  nlohmann::json options = nlohmann::json::object();  // repetitions, min_time_s, threads, seed
+};
+
+struct CoordinatorOptions {
+  std::string db_path = "effbench.db";
+  std::string listen = "127.0.0.1:7450";  // agents; port 0 picks one
+  std::optional<std::string> http;        // the HTTP API, e.g. 127.0.0.1:7451
+  std::optional<std::string> tls_cert, tls_key;
+  fleet::Key stored_key{};  // from the token file; the token itself is not kept
+  std::chrono::milliseconds heartbeat{5'000};
+  int heartbeat_misses = 3;  // silent this many heartbeats: the agent is gone
+  fleet::ChannelLimits limits;
+  size_t max_in_flight = 16'384;  // records per agent received and not yet committed
+  std::chrono::milliseconds drain_timeout{10'000};
+  std::vector<Schedule> schedules;
+  std::optional<std::string> ready_file;  // JSON {"agents": port, "http": port} once serving
+};
+
+// Parses "HOST:PORT" ("[::1]:PORT" for IPv6). InvalidArgument naming the flag.
+Result<fleet::tcp::endpoint> ParseEndpoint(const std::string& text, const std::string& what);
+
+class Coordinator {
+ public:
+  // Opens the database, loads queued jobs, binds the listeners.
+  static Result<std::unique_ptr<Coordinator>> Create(CoordinatorOptions options, std::ostream& log);
+  ~Coordinator();
+
+  // Serves until SIGTERM or SIGINT: then stops accepting, says bye to the
+  // agents, drains the write queue (within drain_timeout) and returns.
+  Status Run();
+
+  uint16_t agent_port() const;
+  uint16_t http_port() const;  // 0 without an HTTP listener
+
+ private:
+  struct Impl;
+  explicit Coordinator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace effbench::coordinator

@@ -1,0 +1,355 @@
+// The coordinator's HTTP API on Boost.Beast: read-only JSON views of the
+// fleet and the results, Prometheus metrics, and POST /api/jobs with the
+// fleet token.
+#include <fnmatch.h>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <sstream>
+
+#include "harness/coordinator/coordinator_impl.h"
+#include "harness/result/record.h"
+
+namespace effbench::coordinator {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr size_t kMaxBody = 1 << 20;
+
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+Response Reply(const Request& req, http::status status, std::string body,
+               std::string content_type = "application/json") {
+  Response res{status, req.version()};
+  res.set(http::field::server, "effbench-serve/" EFFBENCH_VERSION);
+  res.set(http::field::content_type, content_type);
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+Response JsonReply(const Request& req, http::status status, const json& body) {
+  return Reply(req, status, body.dump(2) + "\n");
+}
+
+Response ErrorReply(const Request& req, http::status status, const std::string& message) {
+  return JsonReply(req, status, json{{"error", message}});
+}
+
+// The query parameters of `target` ("/api/results?run=x&workload=y"), decoded.
+std::map<std::string, std::string> Query(std::string_view target) {
+  std::map<std::string, std::string> q;
+  const size_t mark = target.find('?');
+  if (mark == std::string_view::npos) return q;
+  const auto decode = [](std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+') {
+        out += ' ';
+      } else if (s[i] == '%' && i + 2 < s.size() &&
+                 std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+                 std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    }
+    return out;
+  };
+  std::string_view rest = target.substr(mark + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const size_t eq = pair.find('=');
+    q[decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return q;
+}
+
+std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
+
+}  // namespace
+
+json Coordinator::Impl::JobJson(const store::JobRow& job) const {
+  json spec = json::parse(job.spec_json, nullptr, false);
+  json j = {{"id", job.id},
+            {"agent", job.agent},
+            {"run_id", job.run_id},
+            {"suite", job.suite},
+            {"state", job.state},
+            {"created_at", job.created_at},
+            {"updated_at", job.updated_at}};
+  if (spec.is_object()) {
+    j["workloads"] = spec["workloads"].size();
+    j["revision"] = spec["revision"];
+    j["options"] = spec["options"];
+  }
+  if (job.error) j["error"] = *job.error;
+  return j;
+}
+
+json Coordinator::Impl::AgentsJson() const {
+  json out = json::array();
+  for (const auto& [name, row] : agents) {
+    json a = {{"name", name},
+              {"machine", row.machine_fingerprint},
+              {"version", row.version},
+              {"labels", json::parse(row.labels_json, nullptr, false)},
+              {"first_seen", row.first_seen},
+              {"last_seen", row.last_seen}};
+    if (auto f = facts.find(name); f != facts.end()) {
+      a["hostname"] = f->second.hostname;
+      a["arch"] = f->second.arch;
+    }
+    if (auto s = sessions.find(name); s != sessions.end()) {
+      const Session& session = *s->second;
+      a["state"] = session.state;
+      a["connected"] = true;
+      a["remote"] = session.channel->remote();
+      a["tls"] = session.channel->tls();
+      a["connected_at"] = session.connected_at;
+      a["last_heartbeat"] = session.last_heartbeat;
+      a["spooled"] = session.spooled;
+      if (!session.job.empty()) {
+        a["job"] = {{"id", session.job}, {"done", session.done}, {"total", session.total}};
+      }
+    } else {
+      a["state"] = "disconnected";
+      a["connected"] = false;
+    }
+    size_t queued = 0;
+    for (const auto& [id, job] : jobs) queued += job.agent == name && job.state == "queued";
+    a["queued_jobs"] = queued;
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::string Coordinator::Impl::MetricsText() const {
+  std::ostringstream m;
+  const auto metric = [&m](const char* name, const char* type, const char* help, auto value) {
+    m << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n"
+      << name << " " << value << "\n";
+  };
+  size_t send_queue = 0;
+  for (const auto& [name, s] : sessions) send_queue += s->channel->send_queue_depth();
+  std::map<std::string, size_t> job_states = {
+      {"queued", 0}, {"dispatched", 0}, {"done", 0}, {"failed", 0}};
+  for (const auto& [id, job] : jobs) ++job_states[job.state];
+  metric("effbench_agents_connected", "gauge", "Agents connected and authenticated.",
+         sessions.size());
+  metric("effbench_agents_known", "gauge", "Agents that ever connected.", agents.size());
+  metric("effbench_connections_total", "counter", "Agent connections accepted.",
+         metrics.connections);
+  metric("effbench_auth_failures_total", "counter", "Agents refused for a wrong token.",
+         metrics.auth_failures);
+  metric("effbench_protocol_errors_total", "counter",
+         "Connections closed for a malformed, oversized, unknown or unexpected frame.",
+         metrics.protocol_errors);
+  metric("effbench_frames_received_total", "counter", "Frames received after authentication.",
+         metrics.frames_received);
+  metric("effbench_results_received_total", "counter", "Result records received.",
+         metrics.results_received);
+  metric("effbench_results_ingested_total", "counter",
+         "Result records committed to the database for the first time.", writer->ingested());
+  metric("effbench_results_acked_total", "counter", "Result records acknowledged after commit.",
+         metrics.results_acked);
+  metric("effbench_ingest_commits_total", "counter", "Transactions of results committed.",
+         writer->commits());
+  metric("effbench_ingest_queue_depth", "gauge", "Result records waiting for the database.",
+         writer->queued_records());
+  metric("effbench_send_queue_depth", "gauge", "Frames waiting to be written to agents.",
+         send_queue);
+  m << "# HELP effbench_jobs Jobs by state.\n# TYPE effbench_jobs gauge\n";
+  for (const auto& [state, n] : job_states)
+    m << "effbench_jobs{state=\"" << state << "\"} " << n << "\n";
+  m << "# HELP effbench_ingest_latency_seconds From a result frame's arrival to its ack.\n"
+    << "# TYPE effbench_ingest_latency_seconds histogram\n";
+  for (size_t i = 0; i < Metrics::kBuckets.size(); ++i) {
+    m << "effbench_ingest_latency_seconds_bucket{le=\"" << Metrics::kBuckets[i] << "\"} "
+      << metrics.latency_counts[i] << "\n";
+  }
+  m << "effbench_ingest_latency_seconds_bucket{le=\"+Inf\"} " << metrics.latency_count << "\n"
+    << "effbench_ingest_latency_seconds_sum " << metrics.latency_sum << "\n"
+    << "effbench_ingest_latency_seconds_count " << metrics.latency_count << "\n";
+  metric("effbench_http_requests_total", "counter", "HTTP API requests.", metrics.http_requests);
+  return m.str();
+}
+
+asio::awaitable<void> Coordinator::Impl::AcceptHttp() {
+  while (!stopping) {
+    error_code ec;
+    tcp::socket socket =
+        co_await http_acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (stopping || ec == asio::error::operation_aborted) break;
+      continue;
+    }
+    asio::co_spawn(io, ServeHttp(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Coordinator::Impl::ServeHttp(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    stream.expires_after(30s);
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(kMaxBody);
+    parser.header_limit(16 * 1024);
+    error_code ec;
+    co_await http::async_read(stream, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::eof ||
+        ec == asio::error::connection_reset) {
+      break;
+    }
+    Request req = parser.release();
+    Response res;
+    if (ec) {
+      req.keep_alive(false);
+      res = ErrorReply(req,
+                       ec == http::error::body_limit ? http::status::payload_too_large
+                                                     : http::status::bad_request,
+                       "bad HTTP request: " + ec.message());
+    } else {
+      ++metrics.http_requests;
+      const std::string_view target(req.target().data(), req.target().size());
+      const std::string path(PathOf(target));
+      const auto query = Query(target);
+      const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+      const bool known = path == "/healthz" || path == "/metrics" || path == "/api/agents" ||
+                         path == "/api/runs" || path == "/api/results" || path == "/api/machines" ||
+                         path == "/api/jobs";
+      if (!known) {
+        res = ErrorReply(req, http::status::not_found, "no such endpoint: " + path);
+      } else if (!get && !(path == "/api/jobs" && req.method() == http::verb::post)) {
+        res = ErrorReply(req, http::status::method_not_allowed,
+                         std::string(req.method_string()) + " is not allowed on " + path);
+      } else if (path == "/healthz") {
+        res = JsonReply(req, stopping ? http::status::service_unavailable : http::status::ok,
+                        json{{"status", stopping ? "stopping" : "ok"},
+                             {"agents_connected", sessions.size()},
+                             {"ingest_queue", writer->queued_records()}});
+      } else if (path == "/metrics") {
+        res = Reply(req, http::status::ok, MetricsText(), "text/plain; version=0.0.4");
+      } else if (path == "/api/agents") {
+        res = JsonReply(req, http::status::ok, json{{"agents", AgentsJson()}});
+      } else if (path == "/api/jobs" && get) {
+        json out = json::array();
+        for (const std::string& id : job_order) out.push_back(JobJson(jobs.at(id)));
+        res = JsonReply(req, http::status::ok, json{{"jobs", out}});
+      } else if (path == "/api/jobs") {
+        const auto auth = req[http::field::authorization];
+        const std::string_view bearer = "Bearer ";
+        if (auth.size() <= bearer.size() || auth.substr(0, bearer.size()) != bearer ||
+            !fleet::VerifyToken(
+                options.stored_key,
+                std::string_view(auth.data() + bearer.size(), auth.size() - bearer.size()))) {
+          res = ErrorReply(req, http::status::unauthorized,
+                           "POST /api/jobs needs the fleet token: Authorization: Bearer TOKEN");
+          res.set(http::field::www_authenticate, "Bearer");
+        } else if (stopping) {
+          res = ErrorReply(req, http::status::service_unavailable, "the coordinator is stopping");
+        } else {
+          json body = json::parse(req.body(), nullptr, false);
+          auto submitted = body.is_discarded()
+                               ? Result<json>(Status::InvalidArgument("the body is not JSON"))
+                               : SubmitJobs(body, "POST /api/jobs");
+          if (submitted.ok()) {
+            res = JsonReply(req, http::status::created, *submitted);
+          } else {
+            res = ErrorReply(req,
+                             submitted.status().code() == Status::Code::kNotFound
+                                 ? http::status::conflict
+                                 : http::status::bad_request,
+                             submitted.status().message());
+          }
+        }
+      } else if (path == "/api/runs") {
+        auto runs = reader->Runs();
+        if (!runs.ok()) {
+          res = ErrorReply(req, http::status::internal_server_error, runs.status().message());
+        } else {
+          json out = json::array();
+          for (const auto& r : *runs) {
+            out.push_back({{"id", r.id},
+                           {"machine", r.machine_fingerprint},
+                           {"suite", r.suite},
+                           {"revision",
+                            {{"repo", r.revision.repo},
+                             {"commit", r.revision.commit},
+                             {"branch", r.revision.branch}}},
+                           {"started_at", r.started_at},
+                           {"finished_at", r.finished_at ? json(*r.finished_at) : json()},
+                           {"results_ok", r.results_ok},
+                           {"results_failed", r.results_failed},
+                           {"config", json::parse(r.config_json, nullptr, false)}});
+          }
+          res = JsonReply(req, http::status::ok, json{{"runs", out}});
+        }
+      } else if (path == "/api/machines") {
+        auto machines = reader->Machines();
+        if (!machines.ok()) {
+          res = ErrorReply(req, http::status::internal_server_error, machines.status().message());
+        } else {
+          json out = json::array();
+          for (const auto& m : *machines) {
+            out.push_back(
+                {{"fingerprint", m.fingerprint},
+                 {"hostname", m.hostname},
+                 {"cpu_model", m.cpu_model},
+                 {"arch", m.arch},
+                 {"inventory", json::parse(m.inventory_json, nullptr, false)},
+                 {"calibration",
+                  m.calibration_json ? json::parse(*m.calibration_json, nullptr, false) : json()},
+                 {"first_seen", m.first_seen},
+                 {"last_seen", m.last_seen}});
+          }
+          res = JsonReply(req, http::status::ok, json{{"machines", out}});
+        }
+      } else {  // /api/results
+        const auto run = query.find("run");
+        if (run == query.end() || run->second.empty()) {
+          res = ErrorReply(req, http::status::bad_request,
+                           "/api/results needs ?run=RUN_ID (and optionally &workload=GLOB)");
+        } else {
+          auto records = reader->Results(run->second);
+          if (!records.ok()) {
+            res = ErrorReply(req, http::status::internal_server_error, records.status().message());
+          } else {
+            const auto workload = query.find("workload");
+            json out = json::array();
+            for (const auto& r : *records) {
+              if (workload != query.end() &&
+                  fnmatch(workload->second.c_str(), r.name.c_str(), 0) != 0 &&
+                  workload->second != r.workload) {
+                continue;
+              }
+              out.push_back(result::ToJson(r));
+            }
+            res = JsonReply(req, http::status::ok, json{{"results", out}});
+          }
+        }
+      }
+    }
+    const bool keep_alive = res.keep_alive();
+    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !keep_alive || stopping) break;
+  }
+  error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace effbench::coordinator

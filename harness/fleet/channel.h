@@ -1,0 +1,101 @@
+// One fleet connection, plain TCP or TLS, on Boost.Asio C++20 coroutines:
+// reads whole frames with deadlines, and writes frames from a bounded queue
+// with a writer coroutine. Single-threaded: use it from its io_context's thread.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "harness/fleet/frame.h"
+#include "harness/fleet/messages.h"
+
+namespace effbench::fleet {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using SslStream = asio::ssl::stream<tcp::socket>;
+
+struct ChannelLimits {
+  size_t max_frame = kDefaultMaxFrame;
+  // Once a frame has begun, all of it must arrive within this.
+  std::chrono::milliseconds frame_timeout{10'000};
+  // A write must complete within this, or the peer is not reading.
+  std::chrono::milliseconds write_timeout{30'000};
+  // Frames waiting to be written; past this the peer is overloaded.
+  size_t max_send_queue = 4096;
+};
+
+// What a read gave: a validated message, a protocol error to answer with, or
+// the end of the connection.
+struct ReadOutcome {
+  nlohmann::json message;              // valid when neither of the below
+  std::optional<ProtocolError> error;  // answer it, then close
+  std::optional<std::string> closed;   // why the connection ended (EOF, reset, closed here)
+};
+
+class Channel : public std::enable_shared_from_this<Channel> {
+ public:
+  Channel(tcp::socket socket, ChannelLimits limits);
+  Channel(SslStream stream, ChannelLimits limits);
+
+  bool tls() const { return std::holds_alternative<SslStream>(stream_); }
+  const std::string& remote() const { return remote_; }
+  bool closed() const { return closed_; }
+  size_t send_queue_depth() const { return queue_.size(); }
+
+  // The TLS handshake (nothing for plain TCP). Returns an error message on failure.
+  asio::awaitable<std::optional<std::string>> Handshake(asio::ssl::stream_base::handshake_type type,
+                                                        std::chrono::milliseconds timeout);
+
+  // The next message. `idle_timeout` bounds the wait for a frame to begin
+  // (zero: no bound); the frame timeout bounds the rest of it.
+  asio::awaitable<ReadOutcome> Read(std::chrono::milliseconds idle_timeout);
+
+  // Queues `message` for the writer. Returns false, queueing nothing, once the
+  // channel is closed or its queue is full.
+  bool Send(const nlohmann::json& message);
+  bool SendFrame(std::string frame);
+
+  // Writes queued frames until Close(). Spawn it once per channel.
+  asio::awaitable<void> WriteLoop();
+  // Waits until every queued frame is written, the channel closes, or `timeout`.
+  asio::awaitable<void> Flush(std::chrono::milliseconds timeout);
+  // Sends `error`, flushes briefly, closes.
+  asio::awaitable<void> Fail(ProtocolError error);
+  void Close();
+
+ private:
+  // A timer that cancels the socket's operations when it fires. The
+  // generation makes a late handler of an earlier arming harmless.
+  struct Deadline {
+    explicit Deadline(const asio::any_io_executor& ex) : timer(ex) {}
+    asio::steady_timer timer;
+    uint64_t generation = 0;
+    bool fired = false;
+  };
+
+  tcp::socket& Socket();
+  void Arm(Deadline& d, std::chrono::milliseconds timeout);
+  static void Disarm(Deadline& d);
+
+  std::variant<tcp::socket, SslStream> stream_;
+  ChannelLimits limits_;
+  FrameDecoder decoder_;
+  std::string remote_;
+  std::deque<std::string> queue_;
+  bool writing_ = false;
+  bool closed_ = false;
+  asio::steady_timer wake_writer_;
+  Deadline read_deadline_;
+  Deadline write_deadline_;
+  std::array<char, 64 * 1024> read_buffer_{};
+};
+
+}  // namespace effbench::fleet
