@@ -397,8 +397,7 @@ asio::awaitable<Ending> Agent::Impl::Session() {
       ch->Close();
       co_return Ending{"coordinator: " + challenge.message["message"].get<std::string>()};
     }
-    co_await ch->Fail(
-        {challenge.error ? challenge.error->code : fleet::ErrorCode::kUnexpected, why});
+    ch->Fail({challenge.error ? challenge.error->code : fleet::ErrorCode::kUnexpected, why});
     co_return Ending{why};
   }
   json hello = fleet::NewMessage("hello");
@@ -423,7 +422,7 @@ asio::awaitable<Ending> Agent::Impl::Session() {
   fleet::ReadOutcome welcome = co_await ch->Read(30s);
   if (welcome.closed) co_return Ending{"connection closed before the welcome"};
   if (welcome.error) {
-    co_await ch->Fail(*welcome.error);
+    ch->Fail(*welcome.error);
     co_return Ending{welcome.error->message};
   }
   if (welcome.message["type"] == "error") {
@@ -434,7 +433,7 @@ asio::awaitable<Ending> Agent::Impl::Session() {
   }
   if (welcome.message["type"] != "welcome") {
     const std::string why = "expected welcome, got " + welcome.message["type"].get<std::string>();
-    co_await ch->Fail({fleet::ErrorCode::kUnexpected, why});
+    ch->Fail({fleet::ErrorCode::kUnexpected, why});
     co_return Ending{why};
   }
   const auto every = std::chrono::milliseconds(
@@ -455,7 +454,7 @@ asio::awaitable<Ending> Agent::Impl::Session() {
     }
     if (in.error) {
       ending.why = in.error->message;
-      co_await ch->Fail(*in.error);
+      ch->Fail(*in.error);
       break;
     }
     const std::string type = in.message["type"];
@@ -475,7 +474,7 @@ asio::awaitable<Ending> Agent::Impl::Session() {
       ch->Close();
     } else {
       ending.why = type + " is not a message a coordinator sends after welcome";
-      co_await ch->Fail({fleet::ErrorCode::kUnexpected, ending.why});
+      ch->Fail({fleet::ErrorCode::kUnexpected, ending.why});
     }
   }
   channel.reset();

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/result/record.h"
 
@@ -23,6 +26,32 @@ class TempDir {
 // A valid, successful record of run `run_id` with `samples` repetitions.
 result::ResultRecord MakeRecord(const std::string& run_id, int samples = 5,
                                 const std::string& precision = "fp32");
+
+// A child process with its stdout and stderr in a log file. Killed (SIGKILL)
+// on destruction if still running.
+class Process {
+ public:
+  Process(const std::vector<std::string>& argv, const std::string& log_path,
+          const std::string& cwd = "");
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  int pid() const { return pid_; }
+  void Signal(int signal) const;
+  // The exit code (128 + signal when killed), or nullopt if still running after `timeout_s`.
+  std::optional<int> Wait(double timeout_s);
+  bool running();
+  std::string Log() const;
+
+ private:
+  int pid_ = -1;
+  std::optional<int> status_;
+  std::string log_path_;
+};
+
+// Waits up to `timeout_s` for `ready` to become true, polling every 50 ms.
+bool WaitFor(const std::function<bool()>& ready, double timeout_s);
 
 // A valid machine fingerprint.
 std::string FakeFingerprint(char digit = 'a');

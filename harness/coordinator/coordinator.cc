@@ -174,13 +174,13 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
   if (hello.error) {
     ++metrics.protocol_errors;
     Log(peer + ": refused before authentication: " + hello.error->message);
-    co_await channel->Fail(*hello.error);
+    channel->Fail(*hello.error);
     co_return;
   }
   const std::string type = hello.message["type"];
   if (type != "hello") {
     ++metrics.protocol_errors;
-    co_await channel->Fail(
+    channel->Fail(
         {ErrorCode::kUnexpected, "expected hello, got " + type + " before authentication"});
     co_return;
   }
@@ -205,7 +205,7 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
   if (!authenticated) {
     ++metrics.auth_failures;
     Log(peer + ": agent \"" + name + "\" refused: " + why);
-    co_await channel->Fail({ErrorCode::kUnauthorized, "authentication failed: " + why});
+    channel->Fail({ErrorCode::kUnauthorized, "authentication failed: " + why});
     co_return;
   }
   if (stopping) {
@@ -286,7 +286,7 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
       ++metrics.protocol_errors;
       Log("agent " + session->name + ": " + std::string(fleet::ErrorCodeName(in.error->code)) +
           ": " + in.error->message + "; closing");
-      co_await channel->Fail(*in.error);
+      channel->Fail(*in.error);
       break;
     }
     ++metrics.frames_received;
@@ -302,9 +302,9 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
       if (!co_await OnResult(session, in.message)) break;
     } else if (type == "job_done") {
       if (!OnJobDone(session, in.message)) {
-        co_await channel->Fail(
-            {ErrorCode::kInvalid, "job_done for job " + in.message["job_id"].get<std::string>() +
-                                      ", which was not given to agent " + session->name});
+        channel->Fail({ErrorCode::kInvalid, "job_done for job " +
+                                                in.message["job_id"].get<std::string>() +
+                                                ", which was not given to agent " + session->name});
         break;
       }
     } else if (type == "bye") {
@@ -313,7 +313,7 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
       break;
     } else {
       ++metrics.protocol_errors;
-      co_await channel->Fail(
+      channel->Fail(
           {ErrorCode::kUnexpected, type + " is not a message an agent sends after hello"});
       break;
     }
@@ -328,9 +328,8 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
   const auto job = jobs.find(job_id);
   if (job == jobs.end() || job->second.agent != session->name) {
     ++metrics.protocol_errors;
-    co_await channel->Fail(
-        {ErrorCode::kInvalid,
-         "result for job " + job_id + ", which was not given to agent " + session->name});
+    channel->Fail({ErrorCode::kInvalid,
+                   "result for job " + job_id + ", which was not given to agent " + session->name});
     co_return false;
   }
   std::vector<result::ResultRecord> records;
@@ -348,8 +347,7 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
     }
     if (!wrong.empty()) {
       ++metrics.protocol_errors;
-      co_await channel->Fail(
-          {ErrorCode::kInvalid, "result record " + std::to_string(i) + ": " + wrong});
+      channel->Fail({ErrorCode::kInvalid, "result record " + std::to_string(i) + ": " + wrong});
       co_return false;
     }
     ids.push_back(record->id);
@@ -366,9 +364,7 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
     if (live->in_flight <= options.max_in_flight / 2) live->resume->cancel();
     if (!s.ok()) {
       Log("agent " + live->name + ": results not stored: " + s.message());
-      asio::co_spawn(
-          io, live->channel->Fail({ErrorCode::kInternal, "results not stored: " + s.message()}),
-          asio::detached);
+      live->channel->Fail({ErrorCode::kInternal, "results not stored: " + s.message()});
       return;
     }
     json ack = fleet::NewMessage("ack");
@@ -503,7 +499,7 @@ Result<json> Coordinator::Impl::SubmitJobs(const json& request, const std::strin
   if (request.contains("suite")) suite = request["suite"].get<std::string>();
   if (request.contains("workload")) pattern = request["workload"].get<std::string>();
   auto selected = engine::SelectWorkloads(suite, pattern);
-  if (!selected.ok()) return selected.status();
+  if (!selected.ok()) return Status::InvalidArgument(selected.status().message());
   const std::string selector = request.value("agents", "*");
   EFFBENCH_RETURN_IF_ERROR(ValidateSelector(selector));
   auto options_json = JobOptions(request.value("options", json::object()));

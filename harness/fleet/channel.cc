@@ -75,7 +75,7 @@ asio::awaitable<std::optional<std::string>> Channel::Handshake(
 asio::awaitable<ReadOutcome> Channel::Read(std::chrono::milliseconds idle_timeout) {
   auto self = shared_from_this();
   for (;;) {
-    if (closed_) co_return ReadOutcome{{}, std::nullopt, "closed"};
+    if (closed_ || failing_) co_return ReadOutcome{{}, std::nullopt, "closed"};
     if (auto payload = decoder_.Next()) {
       ReadOutcome out;
       if (auto err = ParseMessage(*payload, &out.message)) out.error = std::move(err);
@@ -123,7 +123,7 @@ asio::awaitable<ReadOutcome> Channel::Read(std::chrono::milliseconds idle_timeou
 bool Channel::Send(const nlohmann::json& message) { return SendFrame(Frame(message)); }
 
 bool Channel::SendFrame(std::string frame) {
-  if (closed_ || queue_.size() >= limits_.max_send_queue) return false;
+  if (closed_ || failing_ || queue_.size() >= limits_.max_send_queue) return false;
   queue_.push_back(std::move(frame));
   wake_writer_.cancel();
   return true;
@@ -174,11 +174,16 @@ asio::awaitable<void> Channel::Flush(std::chrono::milliseconds timeout) {
   }
 }
 
-asio::awaitable<void> Channel::Fail(ProtocolError error) {
-  auto self = shared_from_this();
+void Channel::Fail(const ProtocolError& error) {
   Send(ErrorMessage(error));
-  co_await Flush(1000ms);
-  Close();
+  failing_ = true;
+  asio::co_spawn(
+      Socket().get_executor(),
+      [self = shared_from_this()]() -> asio::awaitable<void> {
+        co_await self->Flush(1000ms);
+        self->Close();
+      },
+      asio::detached);
 }
 
 void Channel::Close() {

@@ -1,0 +1,383 @@
+// The fleet load generator: N simulated agents on loopback stream result
+// records (each with 10 samples) to a real `effbench serve` as fast as its
+// acknowledgements allow. Reports results ingested per second, ack latency
+// p50/p99, the coordinator's peak RSS, and the raw SQLite insert rate of the
+// same records through the same store in the same run; then an idle real
+// effbench-agent's RSS and CPU use.
+//
+//   build/tests/bench/effbench_fleet_load [--agents 1,16,64] [--records 20000]
+//       [--batch 64] [--window 1024] [--samples 10] [--idle-seconds 10]
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "harness/fleet/auth.h"
+#include "harness/fleet/channel.h"
+#include "harness/result/record.h"
+#include "harness/store/result_store.h"
+#include "tests/test_util.h"
+
+namespace effbench {
+namespace {
+
+namespace asio = fleet::asio;
+using fleet::tcp;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kToken[] = "load-generator-fleet-token-0123456789";
+
+struct Options {
+  std::vector<int> agents = {1, 16, 64};
+  int records = 20000;  // per agent count, split over its agents
+  int batch = 64;       // records per frame
+  int window = 1024;    // records in flight per agent
+  int samples = 10;
+  double idle_seconds = 10;
+};
+
+struct SimAgent {
+  int index = 0;
+  std::string name, fingerprint, run_id, job_id;
+  std::vector<std::string> frames;  // pre-built result frames
+  std::vector<size_t> frame_records;
+  std::vector<double> latencies_ms;  // one per record
+  Clock::time_point last_ack;
+  std::string error;
+};
+
+std::string Fingerprint(int i) {
+  char buf[65];
+  std::snprintf(buf, sizeof buf, "%064x", 0xf1ee7000 + i);
+  return buf;
+}
+
+int Post(int port, const json& body) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)));
+  http::request<http::string_body> req{http::verb::post, "/api/jobs", 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::authorization, std::string("Bearer ") + kToken);
+  req.body() = body.dump();
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  return res.result_int();
+}
+
+// Connects, authenticates and waits for its job.
+asio::awaitable<void> Join(SimAgent& a, int port, std::shared_ptr<fleet::Channel>* out) {
+  auto executor = co_await asio::this_coro::executor;
+  tcp::socket socket(executor);
+  co_await socket.async_connect(
+      tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)),
+      asio::use_awaitable);
+  socket.set_option(tcp::no_delay(true));
+  auto ch = std::make_shared<fleet::Channel>(std::move(socket), fleet::ChannelLimits{});
+  asio::co_spawn(executor, ch->WriteLoop(), asio::detached);
+  auto challenge = co_await ch->Read(std::chrono::seconds(30));
+  if (challenge.closed || challenge.error) {
+    a.error = "no challenge";
+    co_return;
+  }
+  json hello = fleet::NewMessage("hello");
+  hello["name"] = a.name;
+  hello["version"] = "load-generator";
+  hello["labels"] = {{"role", "load"}};
+  hello["machine"] = {{"fingerprint", a.fingerprint}, {"hostname", a.name},
+                      {"cpu_model", "simulated"},     {"arch", "x86_64"},
+                      {"inventory", json::object()},  {"calibration", nullptr}};
+  hello["auth"] = {
+      {"proof",
+       fleet::ClientProof(kToken, fleet::AuthMessage(challenge.message["nonce"].get<std::string>(),
+                                                     a.name, a.fingerprint))}};
+  ch->Send(hello);
+  auto welcome = co_await ch->Read(std::chrono::seconds(30));
+  if (welcome.closed || welcome.error || welcome.message["type"] != "welcome") {
+    a.error = "not welcomed";
+    co_return;
+  }
+  *out = ch;
+}
+
+asio::awaitable<void> AwaitJob(SimAgent& a, std::shared_ptr<fleet::Channel> ch) {
+  for (;;) {
+    auto in = co_await ch->Read(std::chrono::seconds(60));
+    if (in.closed || in.error) {
+      a.error = "no job";
+      co_return;
+    }
+    if (in.message["type"] == "job") {
+      a.job_id = in.message["job_id"];
+      a.run_id = in.message["run_id"];
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> Stream(SimAgent& a, std::shared_ptr<fleet::Channel> ch, int window) {
+  std::map<std::string, std::pair<Clock::time_point, size_t>> in_flight;  // first id of a frame
+  size_t next = 0, outstanding = 0;
+  std::vector<std::string> first_ids;
+  for (const std::string& f : a.frames) {
+    const json j = json::parse(std::string_view(f).substr(4));
+    first_ids.push_back(j["records"][0]["id"]);
+  }
+  while (next < a.frames.size() || outstanding > 0) {
+    while (next < a.frames.size() &&
+           outstanding + a.frame_records[next] <= static_cast<size_t>(window)) {
+      in_flight[first_ids[next]] = {Clock::now(), a.frame_records[next]};
+      outstanding += a.frame_records[next];
+      ch->SendFrame(a.frames[next]);
+      ++next;
+    }
+    auto in = co_await ch->Read(std::chrono::seconds(60));
+    if (in.closed || in.error) {
+      a.error = in.closed ? *in.closed : in.error->message;
+      co_return;
+    }
+    if (in.message["type"] != "ack") continue;
+    const auto now = Clock::now();
+    const auto it = in_flight.find(in.message["ids"][0].get<std::string>());
+    if (it == in_flight.end()) continue;
+    const double ms = std::chrono::duration<double, std::milli>(now - it->second.first).count();
+    for (size_t i = 0; i < it->second.second; ++i) a.latencies_ms.push_back(ms);
+    outstanding -= it->second.second;
+    in_flight.erase(it);
+    a.last_ack = now;
+  }
+  ch->Close();
+}
+
+// Runs `io` until `done` holds (the channels' writers never finish on their own).
+void RunUntil(asio::io_context& io, const std::function<bool()>& done) {
+  while (!done()) io.run_one_for(std::chrono::milliseconds(100));
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5))];
+}
+
+long StatusKb(int pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  }
+  return -1;
+}
+
+double CpuSeconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15; ++i) {
+    rest >> field;
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+struct Ready {
+  int agents = 0, http = 0;
+};
+
+Ready WaitReady(const std::string& path) {
+  Ready r;
+  testing::WaitFor(
+      [&] {
+        std::ifstream in(path);
+        json j = json::parse(in, nullptr, false);
+        if (j.is_discarded()) return false;
+        r.agents = j["agents"];
+        r.http = j["http"];
+        return true;
+      },
+      60);
+  return r;
+}
+
+void RunLoad(const Options& o, int n) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("fleet.token")) << kToken << "\n";
+  testing::Process serve(
+      {EFFBENCH_BINARY, "serve", "--db", dir.File("load.db"), "--listen", "127.0.0.1:0", "--http",
+       "127.0.0.1:0", "--token-file", dir.File("fleet.token"), "--ready-file",
+       dir.File("ready.json"), "--heartbeat", "30"},
+      dir.File("serve.log"));
+  const Ready ready = WaitReady(dir.File("ready.json"));
+
+  std::vector<SimAgent> agents(static_cast<size_t>(n));
+  std::vector<std::shared_ptr<fleet::Channel>> channels(agents.size());
+  asio::io_context io(1);
+  for (int i = 0; i < n; ++i) {
+    agents[i].index = i;
+    agents[i].name = "load-" + std::to_string(i);
+    agents[i].fingerprint = Fingerprint(i);
+    asio::co_spawn(io, Join(agents[i], ready.agents, &channels[i]), asio::detached);
+  }
+  const auto all = [&](const std::function<bool(size_t)>& ok) {
+    return [&agents, ok] {
+      for (size_t i = 0; i < agents.size(); ++i) {
+        if (!ok(i) && agents[i].error.empty()) return false;
+      }
+      return true;
+    };
+  };
+  RunUntil(io, all([&](size_t i) { return channels[i] != nullptr; }));
+  if (Post(ready.http, {{"workload", "gemm.fp32/m35n700k2048@ref"}, {"agents", "role=load"}}) !=
+      201) {
+    std::cerr << "fleet_load: the coordinator refused the jobs\n" << serve.Log();
+    return;
+  }
+  for (int i = 0; i < n; ++i) asio::co_spawn(io, AwaitJob(agents[i], channels[i]), asio::detached);
+  RunUntil(io, all([&](size_t i) { return !agents[i].run_id.empty(); }));
+
+  // Build every frame before the clock starts: the generator shares 2 cores
+  // with the coordinator and should spend them on the wire only.
+  const int per_agent = std::max(o.batch, o.records / n);
+  std::vector<result::ResultRecord> all_records;
+  for (SimAgent& a : agents) {
+    if (!a.error.empty()) {
+      std::cerr << "fleet_load: agent " << a.name << ": " << a.error << "\n";
+      return;
+    }
+    for (int at = 0; at < per_agent; at += o.batch) {
+      json frame = fleet::NewMessage("result");
+      frame["job_id"] = a.job_id;
+      frame["records"] = json::array();
+      for (int k = at; k < std::min(per_agent, at + o.batch); ++k) {
+        result::ResultRecord r = testing::MakeRecord(a.run_id, o.samples);
+        r.machine = a.fingerprint;
+        frame["records"].push_back(result::ToJson(r));
+        all_records.push_back(std::move(r));
+      }
+      a.frame_records.push_back(frame["records"].size());
+      a.frames.push_back(fleet::Frame(frame));
+    }
+  }
+  const auto start = Clock::now();
+  for (int i = 0; i < n; ++i)
+    asio::co_spawn(io, Stream(agents[i], channels[i], o.window), asio::detached);
+  io.run();
+  Clock::time_point end = start;
+  std::vector<double> latencies;
+  size_t acked = 0;
+  for (const SimAgent& a : agents) {
+    if (!a.error.empty()) std::cerr << "fleet_load: agent " << a.name << ": " << a.error << "\n";
+    end = std::max(end, a.last_ack);
+    latencies.insert(latencies.end(), a.latencies_ms.begin(), a.latencies_ms.end());
+    acked += a.latencies_ms.size();
+  }
+  const double seconds = std::chrono::duration<double>(end - start).count();
+  const long peak_kb = StatusKb(serve.pid(), "VmHWM");
+  serve.Signal(SIGTERM);
+  serve.Wait(60);
+
+  // The same records straight into a fresh store, in the coordinator's
+  // transaction sizes and durability.
+  auto db = store::ResultStore::Open(dir.File("raw.db"), store::Durability::kFull);
+  double raw_rate = 0;
+  if (db.ok() &&
+      (*db)
+          ->UpsertMachine({agents[0].fingerprint, "h", "c", "x86_64", "{}", std::nullopt, "t", "t"})
+          .ok()) {
+    for (const SimAgent& a : agents) {
+      store::RunRow run{
+          a.run_id, agents[0].fingerprint, {"", "c", "", std::nullopt}, "load", "t", std::nullopt,
+          "{}"};
+      (void)(*db)->BeginRun(run);
+    }
+    const auto t0 = Clock::now();
+    const size_t chunk = static_cast<size_t>(o.window);
+    for (size_t at = 0; at < all_records.size(); at += chunk) {
+      std::vector<result::ResultRecord> part(
+          all_records.begin() + at, all_records.begin() + std::min(all_records.size(), at + chunk));
+      if (!(*db)->InsertResults(part).ok()) break;
+    }
+    raw_rate = all_records.size() / std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  std::printf("%6d  %8zu  %11.0f  %9.2f  %9.2f  %10.1f  %15.0f\n", n, acked, acked / seconds,
+              Percentile(latencies, 0.5), Percentile(latencies, 0.99), peak_kb / 1024.0, raw_rate);
+  std::fflush(stdout);
+}
+
+void RunIdleAgent(const Options& o) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("fleet.token")) << kToken << "\n";
+  testing::Process serve(
+      {EFFBENCH_BINARY, "serve", "--db", dir.File("idle.db"), "--listen", "127.0.0.1:0",
+       "--token-file", dir.File("fleet.token"), "--ready-file", dir.File("ready.json")},
+      dir.File("serve.log"));
+  const Ready ready = WaitReady(dir.File("ready.json"));
+  testing::Process agent(
+      {EFFBENCH_AGENT_BINARY, "--coordinator", "127.0.0.1:" + std::to_string(ready.agents),
+       "--token-file", dir.File("fleet.token"), "--spool", dir.File("spool"), "--name", "idle",
+       "--no-calibrate"},
+      dir.File("agent.log"));
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // connected, heartbeating
+  const double cpu0 = CpuSeconds(agent.pid());
+  std::this_thread::sleep_for(std::chrono::duration<double>(o.idle_seconds));
+  const double cpu1 = CpuSeconds(agent.pid());
+  std::printf("idle effbench-agent: RSS %.1f MB, CPU %.3f s over %.0f s (%.3f%%)\n",
+              StatusKb(agent.pid(), "VmRSS") / 1024.0, cpu1 - cpu0, o.idle_seconds,
+              100 * (cpu1 - cpu0) / o.idle_seconds);
+}
+
+}  // namespace
+}  // namespace effbench
+
+int main(int argc, char** argv) {
+  effbench::Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--agents") {
+      o.agents.clear();
+      std::stringstream ss(value);
+      std::string item;
+      while (std::getline(ss, item, ',')) o.agents.push_back(std::stoi(item));
+    } else if (flag == "--records") {
+      o.records = std::stoi(value);
+    } else if (flag == "--batch") {
+      o.batch = std::stoi(value);
+    } else if (flag == "--window") {
+      o.window = std::stoi(value);
+    } else if (flag == "--samples") {
+      o.samples = std::stoi(value);
+    } else if (flag == "--idle-seconds") {
+      o.idle_seconds = std::stod(value);
+    } else {
+      std::cerr << "usage: effbench_fleet_load [--agents 1,16,64] [--records N] [--batch N]"
+                   " [--window N] [--samples N] [--idle-seconds S]\n";
+      return 2;
+    }
+  }
+  std::printf("records of %d samples, %d per frame, window %d per agent, coordinator %s\n",
+              o.samples, o.batch, o.window, EFFBENCH_BINARY);
+  std::printf(
+      "agents   records    results/s  ack p50ms  ack p99ms  peak RSS MB  raw SQLite rec/s\n");
+  for (int n : o.agents) effbench::RunLoad(o, n);
+  effbench::RunIdleAgent(o);
+  return 0;
+}

@@ -1,0 +1,488 @@
+// The fleet end to end on loopback: effbench serve, effbench-agent processes
+// and raw protocol peers. Checks that every result lands exactly once through
+// kills and restarts, and that bad peers are refused while others are served.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "harness/engine/workload_selection.h"
+#include "harness/fleet/auth.h"
+#include "harness/fleet/frame.h"
+#include "harness/fleet/messages.h"
+#include "harness/store/result_store.h"
+#include "tests/test_util.h"
+
+namespace effbench {
+namespace {
+
+using nlohmann::json;
+using testing::Process;
+using testing::TempDir;
+using testing::WaitFor;
+
+constexpr char kToken[] = "integration-test-fleet-token-0123456789";
+
+#ifdef EFFBENCH_SANITIZED
+// Under ASan+UBSan (Debug) the quick suite would take many minutes per agent:
+// the sanitizer build runs the same scenarios on a few small workloads.
+constexpr char kFleetSuite[] = "";
+constexpr char kFleetWorkloads[] = "gemm.fp32/m35n700k2048*";
+#else
+constexpr char kFleetSuite[] = "quick";
+constexpr char kFleetWorkloads[] = "";
+#endif
+// A job long enough to kill something in its middle: each workload is timed
+// for a while, so results arrive one by one over several seconds.
+constexpr char kSlowWorkloads[] = "gemm.fp32/m35n700k2048*";
+
+struct Http {
+  int status = 0;
+  json body;
+};
+
+Http HttpRequest(int port, const std::string& method, const std::string& target,
+                 const std::string& body = "", const std::string& token = "") {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.expires_after(std::chrono::seconds(30));
+  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                                static_cast<uint16_t>(port)));
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  Http out;
+  out.status = res.result_int();
+  out.body = json::parse(res.body(), nullptr, false);
+  if (out.body.is_discarded()) out.body = res.body();
+  return out;
+}
+
+// effbench serve in `dir`, on the given ports (0: any free one).
+struct Serve {
+  Serve(const TempDir& dir, int agent_port_wanted = 0, int http_port_wanted = 0,
+        const std::vector<std::string>& extra = {}) {
+    const std::string ready = dir.File("ready.json");
+    std::remove(ready.c_str());
+    std::vector<std::string> argv = {
+        EFFBENCH_BINARY, "serve",
+        "--db",          dir.File("fleet.db"),
+        "--listen",      "127.0.0.1:" + std::to_string(agent_port_wanted),
+        "--http",        "127.0.0.1:" + std::to_string(http_port_wanted),
+        "--token-file",  dir.File("fleet.token"),
+        "--ready-file",  ready,
+        "--heartbeat",   "1"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process = std::make_unique<Process>(argv, dir.File("serve.log"));
+    REQUIRE(WaitFor(
+        [&] {
+          std::ifstream in(ready);
+          json j = json::parse(in, nullptr, false);
+          if (j.is_discarded()) return false;
+          this->agent_port = j["agents"];
+          this->http_port = j["http"];
+          return true;
+        },
+        60));
+  }
+  std::unique_ptr<Process> process;
+  int agent_port = 0, http_port = 0;
+};
+
+std::unique_ptr<Process> StartAgent(const TempDir& dir, const Serve& serve, const std::string& name,
+                                    const std::string& token_file = "fleet.token",
+                                    bool calibrate = false) {
+  std::vector<std::string> argv = {EFFBENCH_AGENT_BINARY,
+                                   "--coordinator",
+                                   "127.0.0.1:" + std::to_string(serve.agent_port),
+                                   "--token-file",
+                                   dir.File(token_file),
+                                   "--spool",
+                                   dir.File("spool-" + name),
+                                   "--name",
+                                   name,
+                                   "--labels",
+                                   "role=test,idx=" + name,
+                                   "--max-backoff",
+                                   "0.5"};
+  if (!calibrate) argv.push_back("--no-calibrate");
+  return std::make_unique<Process>(argv, dir.File("agent-" + name + ".log"));
+}
+
+void WriteToken(const TempDir& dir, const std::string& file = "fleet.token",
+                const std::string& token = kToken) {
+  std::ofstream(dir.File(file)) << token << "\n";
+}
+
+bool AgentsConnected(const Serve& serve, size_t n) {
+  const Http agents = HttpRequest(serve.http_port, "GET", "/api/agents");
+  size_t connected = 0;
+  for (const json& a : agents.body["agents"]) connected += a["connected"].get<bool>();
+  return connected == n;
+}
+
+json SubmitJobs(const Serve& serve, const json& request) {
+  const Http submitted = HttpRequest(serve.http_port, "POST", "/api/jobs", request.dump(), kToken);
+  INFO(submitted.body.dump());
+  REQUIRE(submitted.status == 201);
+  return submitted.body["jobs"];
+}
+
+bool JobsFinished(const Serve& serve) {
+  const Http jobs = HttpRequest(serve.http_port, "GET", "/api/jobs");
+  for (const json& j : jobs.body["jobs"]) {
+    if (j["state"] != "done" && j["state"] != "failed") return false;
+  }
+  return !jobs.body["jobs"].empty();
+}
+
+int64_t ResultsOfRun(const Serve& serve, const std::string& run_id) {
+  const Http runs = HttpRequest(serve.http_port, "GET", "/api/runs");
+  for (const json& r : runs.body["runs"]) {
+    if (r["id"] == run_id)
+      return r["results_ok"].get<int64_t>() + r["results_failed"].get<int64_t>();
+  }
+  return 0;
+}
+
+std::vector<std::string> StoredNames(const TempDir& dir, const std::string& run_id) {
+  auto db = store::ResultStore::Open(dir.File("fleet.db"));
+  REQUIRE(db.ok());
+  auto records = (*db)->Results(run_id);
+  REQUIRE(records.ok());
+  std::vector<std::string> names;
+  for (const auto& r : *records) names.push_back(r.name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<std::string> Expected(const std::string& suite, const std::string& pattern) {
+  auto selected =
+      engine::SelectWorkloads(suite.empty() ? std::nullopt : std::optional<std::string>(suite),
+                              pattern.empty() ? std::nullopt : std::optional<std::string>(pattern));
+  REQUIRE(selected.ok());
+  std::vector<std::string> names;
+  for (const auto* s : *selected) names.push_back(s->id);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+json FastOptions() { return json{{"repetitions", 1}, {"min_time_s", 0.001}, {"seed", 7}}; }
+
+TEST_CASE("three agents run the quick suite through a coordinator; every result lands once",
+          "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  Serve serve(dir);
+  auto a1 = StartAgent(dir, serve, "a1", "fleet.token", /*calibrate=*/true);
+  auto a2 = StartAgent(dir, serve, "a2");
+  auto a3 = StartAgent(dir, serve, "a3");
+  REQUIRE(WaitFor([&] { return AgentsConnected(serve, 3); }, 120));
+
+  json request = {{"agents", "role=test"},
+                  {"options", FastOptions()},
+                  {"revision", {{"repo", "r"}, {"commit", "c0ffee"}, {"branch", "main"}}}};
+  if (*kFleetSuite) request["suite"] = kFleetSuite;
+  if (*kFleetWorkloads) request["workload"] = kFleetWorkloads;
+  const json jobs = SubmitJobs(serve, request);
+  REQUIRE(jobs.size() == 3);
+  INFO(serve.process->Log());
+  REQUIRE(WaitFor([&] { return JobsFinished(serve); }, 600));
+
+  const auto expected = Expected(kFleetSuite, kFleetWorkloads);
+  std::set<std::string> agents;
+  for (const json& job : jobs) {
+    agents.insert(job["agent"].get<std::string>());
+    const auto names = StoredNames(dir, job["run_id"]);
+    CHECK(names == expected);  // each workload once: none lost, none doubled
+  }
+  CHECK(agents == std::set<std::string>{"a1", "a2", "a3"});
+  const Http metrics = HttpRequest(serve.http_port, "GET", "/metrics");
+  const std::string text = metrics.body.get<std::string>();
+  CHECK_THAT(text, Catch::Contains("effbench_results_ingested_total " +
+                                   std::to_string(3 * expected.size())));
+  CHECK_THAT(text, Catch::Contains("effbench_agents_connected 3"));
+  // The calibrating agent reported its roofline with its machine.
+  const Http machines = HttpRequest(serve.http_port, "GET", "/api/machines");
+  REQUIRE(machines.body["machines"].size() == 1);
+  CHECK(machines.body["machines"][0]["calibration"].is_object());
+
+  // Graceful stop: SIGTERM, exit 0; the agents keep running and reconnecting.
+  serve.process->Signal(SIGTERM);
+  CHECK(serve.process->Wait(60) == std::optional<int>(0));
+  CHECK_THAT(serve.process->Log(), Catch::Contains("stopped cleanly"));
+  CHECK(a1->running());
+  a1->Signal(SIGTERM);
+  CHECK(a1->Wait(60) == std::optional<int>(0));
+}
+
+TEST_CASE("a coordinator killed mid-run and restarted ends with every result exactly once",
+          "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  auto serve = std::make_unique<Serve>(dir);
+  const int agent_port = serve->agent_port, http_port = serve->http_port;
+  auto agent = StartAgent(dir, *serve, "solo");
+  REQUIRE(WaitFor([&] { return AgentsConnected(*serve, 1); }, 60));
+  const json jobs = SubmitJobs(*serve, {{"workload", kSlowWorkloads},
+                                        {"options", {{"repetitions", 2}, {"min_time_s", 0.2}}}});
+  REQUIRE(jobs.size() == 1);
+  const std::string run_id = jobs[0]["run_id"];
+  REQUIRE(WaitFor([&] { return ResultsOfRun(*serve, run_id) >= 1; }, 120));
+
+  serve->process->Signal(SIGKILL);
+  REQUIRE(serve->process->Wait(30) == std::optional<int>(128 + SIGKILL));
+  serve = std::make_unique<Serve>(dir, agent_port, http_port);
+  INFO(agent->Log());
+  REQUIRE(WaitFor([&] { return JobsFinished(*serve); }, 300));
+  CHECK(StoredNames(dir, run_id) == Expected("", kSlowWorkloads));
+  CHECK_THAT(agent->Log(), Catch::Contains("reconnecting in"));
+}
+
+TEST_CASE("an agent killed mid-run and restarted resumes its job; nothing is measured twice",
+          "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  Serve serve(dir);
+  auto agent = StartAgent(dir, serve, "phoenix");
+  REQUIRE(WaitFor([&] { return AgentsConnected(serve, 1); }, 60));
+  const json jobs = SubmitJobs(serve, {{"workload", kSlowWorkloads},
+                                       {"options", {{"repetitions", 2}, {"min_time_s", 0.2}}}});
+  const std::string run_id = jobs[0]["run_id"];
+  REQUIRE(WaitFor([&] { return ResultsOfRun(serve, run_id) >= 1; }, 120));
+  agent->Signal(SIGKILL);
+  REQUIRE(agent->Wait(30) == std::optional<int>(128 + SIGKILL));
+  CHECK_FALSE(JobsFinished(serve));
+
+  agent = StartAgent(dir, serve, "phoenix");
+  INFO(agent->Log());
+  REQUIRE(WaitFor([&] { return JobsFinished(serve); }, 300));
+  CHECK(StoredNames(dir, run_id) == Expected("", kSlowWorkloads));
+  CHECK_THAT(agent->Log(), Catch::Contains("resuming"));
+  // Its spool is empty once everything is acknowledged.
+  REQUIRE(WaitFor(
+      [&] {
+        return std::filesystem::is_empty(dir.File("spool-phoenix") + "/outbox") &&
+               std::filesystem::is_empty(dir.File("spool-phoenix") + "/jobs");
+      },
+      30));
+}
+
+// A raw protocol peer: plain sockets, so that it can misbehave.
+class RawPeer {
+ public:
+  explicit RawPeer(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    timeval tv{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~RawPeer() { ::close(fd_); }
+  void Write(const std::string& bytes) {
+    REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(bytes.size()));
+  }
+  void Send(const json& message) { Write(fleet::Frame(message)); }
+  // The next frame, or nullopt at EOF (or after 10 s of silence).
+  std::optional<json> Read() {
+    for (;;) {
+      if (auto payload = decoder_.Next()) return json::parse(*payload);
+      char buf[4096];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return std::nullopt;
+      REQUIRE(decoder_.Feed(std::string_view(buf, static_cast<size_t>(n))).ok());
+    }
+  }
+  // Reads until EOF; the error frame seen on the way, if any.
+  std::optional<json> ErrorThenClose() {
+    std::optional<json> error;
+    while (auto m = Read()) {
+      if ((*m)["type"] == "error") error = *m;
+    }
+    return error;
+  }
+  // Answers the challenge with a proof of `token`.
+  void Hello(const json& challenge, const std::string& token, const std::string& name = "raw") {
+    json hello = fleet::NewMessage("hello");
+    hello["name"] = name;
+    hello["version"] = "raw";
+    hello["labels"] = json::object();
+    const std::string fingerprint(64, 'e');
+    hello["machine"] = {{"fingerprint", fingerprint},
+                        {"hostname", "raw"},
+                        {"cpu_model", "raw"},
+                        {"arch", "x86_64"},
+                        {"inventory", json::object()}};
+    hello["auth"] = {{"proof", fleet::ClientProof(
+                                   token, fleet::AuthMessage(challenge["nonce"].get<std::string>(),
+                                                             name, fingerprint))}};
+    Send(hello);
+  }
+
+ private:
+  int fd_ = -1;
+  fleet::FrameDecoder decoder_{size_t{64} << 20};
+};
+
+std::string ErrorCodeAfter(int port, const std::function<void(RawPeer&)>& misbehave) {
+  RawPeer peer(port);
+  const auto challenge = peer.Read();
+  REQUIRE(challenge);
+  REQUIRE((*challenge)["type"] == "challenge");
+  misbehave(peer);
+  const auto error = peer.ErrorThenClose();
+  REQUIRE(error);
+  INFO(error->dump());
+  return (*error)["code"];
+}
+
+TEST_CASE("bad peers get an error frame naming the problem; the coordinator serves on",
+          "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  Serve serve(dir, 0, 0, {"--frame-timeout", "0.5", "--max-frame", "65536"});
+  const int port = serve.agent_port;
+
+  CHECK(ErrorCodeAfter(port, [](RawPeer& p) { p.Write(fleet::EncodeFrame("{\"v\":1,")); }) ==
+        "malformed");
+  CHECK(ErrorCodeAfter(port, [](RawPeer& p) { p.Write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); }) ==
+        "too_large");
+  CHECK(ErrorCodeAfter(port, [](RawPeer& p) {
+          p.Write(fleet::EncodeFrame(std::string(70000, ' ')).substr(0, 4));
+        }) == "too_large");
+  CHECK(ErrorCodeAfter(port, [](RawPeer& p) {
+          p.Send(json{{"v", 1}, {"type", "teleport"}});
+        }) == "unknown_type");
+  CHECK(ErrorCodeAfter(port, [](RawPeer& p) {
+          json hb = fleet::NewMessage("heartbeat");
+          hb["state"] = "idle";
+          p.Send(hb);  // before hello
+        }) == "unexpected");
+  CHECK(ErrorCodeAfter(port, [](RawPeer& p) { p.Write(std::string(4, '\0')); }) == "malformed");
+  // A slow peer that starts a frame and never finishes it.
+  CHECK(ErrorCodeAfter(port, [](RawPeer& p) {
+          p.Write(fleet::EncodeFrame("{\"v\":1}").substr(0, 6));
+        }) == "timeout");
+  // A truncated frame, then the peer hangs up: nothing to answer, no crash.
+  {
+    RawPeer truncated(port);
+    REQUIRE(truncated.Read());
+    truncated.Write(fleet::EncodeFrame(std::string(100, 'x')).substr(0, 50));
+  }
+  // Wrong token, by proof.
+  {
+    RawPeer wrong(port);
+    const auto challenge = wrong.Read();
+    REQUIRE(challenge);
+    wrong.Hello(*challenge, "not-the-fleet-token-at-all");
+    const auto error = wrong.ErrorThenClose();
+    REQUIRE(error);
+    CHECK((*error)["code"] == "unauthorized");
+  }
+  // The token itself, in clear: refused without TLS.
+  {
+    RawPeer clear(port);
+    const auto challenge = clear.Read();
+    REQUIRE(challenge);
+    json hello = fleet::NewMessage("hello");
+    hello["name"] = "clear";
+    hello["version"] = "raw";
+    hello["labels"] = json::object();
+    hello["machine"] = {{"fingerprint", std::string(64, 'e')},
+                        {"hostname", "raw"},
+                        {"cpu_model", "raw"},
+                        {"arch", "x86_64"},
+                        {"inventory", json::object()}};
+    hello["auth"] = {{"token", kToken}};
+    clear.Send(hello);
+    const auto error = clear.ErrorThenClose();
+    REQUIRE(error);
+    CHECK((*error)["code"] == "unauthorized");
+    CHECK_THAT((*error)["message"].get<std::string>(), Catch::Contains("in clear"));
+  }
+  // After all that, a well-behaved peer is welcomed, and a result for a job
+  // it was never given is refused.
+  RawPeer good(port);
+  const auto challenge = good.Read();
+  REQUIRE(challenge);
+  good.Hello(*challenge, kToken);
+  const auto welcome = good.Read();
+  REQUIRE(welcome);
+  CHECK((*welcome)["type"] == "welcome");
+  json result = fleet::NewMessage("result");
+  result["job_id"] = "00000000-0000-0000-0000-000000000000";
+  result["records"] = json::array({json::object()});
+  good.Send(result);
+  const auto refused = good.ErrorThenClose();
+  REQUIRE(refused);
+  CHECK((*refused)["code"] == "invalid");
+
+  const std::string metrics =
+      HttpRequest(serve.http_port, "GET", "/metrics").body.get<std::string>();
+  CHECK_THAT(metrics, Catch::Contains("effbench_auth_failures_total 2"));
+  CHECK(serve.process->running());
+}
+
+TEST_CASE("an agent with the wrong token gives up with a clear error", "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  WriteToken(dir, "other.token", "a-different-token-0123456789");
+  Serve serve(dir);
+  auto intruder = StartAgent(dir, serve, "intruder", "other.token");
+  REQUIRE(intruder->Wait(60) == std::optional<int>(1));
+  CHECK_THAT(intruder->Log(), Catch::Contains("authentication failed: wrong fleet token"));
+  CHECK_THAT(serve.process->Log(), Catch::Contains("agent \"intruder\" refused"));
+  const Http agents = HttpRequest(serve.http_port, "GET", "/api/agents");
+  CHECK(agents.body["agents"].empty());
+}
+
+TEST_CASE("the HTTP API is read-only without the token and names bad requests",
+          "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  Serve serve(dir);
+  CHECK(HttpRequest(serve.http_port, "GET", "/healthz").body["status"] == "ok");
+  CHECK(HttpRequest(serve.http_port, "POST", "/api/jobs", "{\"suite\":\"quick\"}").status == 401);
+  CHECK(
+      HttpRequest(serve.http_port, "POST", "/api/jobs", "{\"suite\":\"quick\"}", "wrong").status ==
+      401);
+  CHECK(HttpRequest(serve.http_port, "DELETE", "/api/runs").status == 405);
+  CHECK(HttpRequest(serve.http_port, "GET", "/api/nothing").status == 404);
+  CHECK(HttpRequest(serve.http_port, "GET", "/api/results").status == 400);
+  const Http nobody =
+      HttpRequest(serve.http_port, "POST", "/api/jobs", "{\"suite\":\"quick\"}", kToken);
+  CHECK(nobody.status == 409);
+  CHECK_THAT(nobody.body["error"].get<std::string>(), Catch::Contains("no agent matches"));
+  const Http bad =
+      HttpRequest(serve.http_port, "POST", "/api/jobs", "{\"suite\":\"nightly\"}", kToken);
+  CHECK(bad.status == 400);
+  const Http opts = HttpRequest(serve.http_port, "POST", "/api/jobs",
+                                "{\"suite\":\"quick\",\"options\":{\"turbo\":1}}", kToken);
+  CHECK(opts.status == 400);
+  CHECK_THAT(opts.body["error"].get<std::string>(), Catch::Contains("turbo"));
+}
+
+}  // namespace
+}  // namespace effbench
