@@ -3,14 +3,18 @@
 #              into ./effbench.db and print the efficiency table
 #   make test  install what is missing, build, run every test with ctest
 #   make sanitize  the tests under ASan+UBSan (build-asan/)
+#   make fuzz  build the libFuzzer targets with clang (build-fuzz/) and run each
+#              for FUZZ_SECONDS
 
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 30
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 EFFBENCH_DB ?= effbench.db
 
-.PHONY: all deps build run test sanitize clean
+.PHONY: all deps build run test sanitize fuzz clean
 
 all: build
 
@@ -32,5 +36,14 @@ sanitize: deps
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS)
 
+fuzz: deps
+	@if ! command -v clang++ >/dev/null; then echo "make fuzz: clang++ not found; skipped"; exit 0; fi; \
+	cmake -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++ -DEFFBENCH_FUZZ=ON \
+	      -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && \
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target frame_decoder_fuzz && \
+	mkdir -p $(FUZZ_DIR)/corpus && cp tests/fuzz/corpus/* $(FUZZ_DIR)/corpus/ && \
+	$(FUZZ_DIR)/tests/fuzz/frame_decoder_fuzz $(FUZZ_DIR)/corpus -max_len=8192 \
+	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

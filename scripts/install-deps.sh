@@ -12,7 +12,8 @@ packages=(
   nlohmann-json3-dev
   catch2
   libdnnl-dev ocl-icd-opencl-dev opencl-c-headers  # dnnl-config.cmake asks for OpenCL
-  libssl-dev
+  libssl-dev openssl                              # TLS; openssl makes test certificates
+  clang libclang-rt-14-dev                        # make fuzz: libFuzzer
 )
 
 missing=()

@@ -332,25 +332,26 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
                    "result for job " + job_id + ", which was not given to agent " + session->name});
     co_return false;
   }
-  std::vector<result::ResultRecord> records;
+  std::vector<store::StorableRecord> records;
   std::vector<std::string> ids;
   const json& items = message["records"];
   records.reserve(items.size());
   ids.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
-    auto record = result::FromJson(items[i]);
+    auto record = store::PrepareRecord(items[i]);
     std::string wrong;
     if (!record.ok()) {
       wrong = record.status().message();
-    } else if (record->run_id != job->second.run_id) {
-      wrong = "run_id " + record->run_id + " is not job " + job_id + "'s run " + job->second.run_id;
+    } else if (record->record.run_id != job->second.run_id) {
+      wrong = "run_id " + record->record.run_id + " is not job " + job_id + "'s run " +
+              job->second.run_id;
     }
     if (!wrong.empty()) {
       ++metrics.protocol_errors;
       channel->Fail({ErrorCode::kInvalid, "result record " + std::to_string(i) + ": " + wrong});
       co_return false;
     }
-    ids.push_back(record->id);
+    ids.push_back(record->record.id);
     records.push_back(std::move(*record));
   }
   metrics.results_received += records.size();

@@ -90,6 +90,9 @@ Status ResultStore::Impl::Migrate() {
   db.exec("PRAGMA synchronous=NORMAL");
   db.exec("PRAGMA foreign_keys=ON");
   db.exec("PRAGMA busy_timeout=5000");
+  // A results database grows by about 1.3 kB a result: keep 16 MiB of its
+  // pages in memory rather than SQLite's default 2 MiB.
+  db.exec("PRAGMA cache_size=-16384");
   for (const schemas::Migration& m : migrations) {
     if (m.version <= version) continue;
     SQLite::Transaction tx(db);
@@ -266,22 +269,39 @@ Result<std::vector<RunRow>> ResultStore::Runs() {
   }
 }
 
+Result<StorableRecord> PrepareRecord(result::ResultRecord record) {
+  json doc = result::ToJson(record);
+  EFFBENCH_RETURN_IF_ERROR(result::Validate(doc).WithContext("result " + record.id));
+  doc.erase("samples_ns");  // kept row by row in the samples table
+  return StorableRecord{std::move(record), doc.dump()};
+}
+
+Result<StorableRecord> PrepareRecord(json j) {
+  auto record = result::FromJson(j);
+  if (!record.ok()) return record.status();
+  j.erase("samples_ns");
+  return StorableRecord{std::move(*record), j.dump()};
+}
+
 Result<size_t> ResultStore::InsertResults(const std::vector<result::ResultRecord>& records) {
-  std::vector<json> docs;
-  docs.reserve(records.size());
+  std::vector<StorableRecord> prepared;
+  prepared.reserve(records.size());
   for (const auto& r : records) {
-    json doc = result::ToJson(r);
-    EFFBENCH_RETURN_IF_ERROR(result::Validate(doc).WithContext("result " + r.id));
-    doc.erase("samples_ns");  // kept row by row in the samples table
-    docs.push_back(std::move(doc));
+    auto p = PrepareRecord(r);
+    if (!p.ok()) return p.status();
+    prepared.push_back(std::move(*p));
   }
+  return InsertResults(prepared);
+}
+
+Result<size_t> ResultStore::InsertResults(const std::vector<StorableRecord>& records) {
   try {
     size_t inserted = 0;
     SQLite::Transaction tx(impl_->db);
     SQLite::Statement& ins = *impl_->insert_result;
     SQLite::Statement& smp = *impl_->insert_sample;
     for (size_t i = 0; i < records.size(); ++i) {
-      const result::ResultRecord& r = records[i];
+      const result::ResultRecord& r = records[i].record;
       const std::optional<result::Stats>& st = r.stats;
       ins.reset();
       ins.clearBindings();
@@ -308,7 +328,7 @@ Result<size_t> ResultStore::InsertResults(const std::vector<result::ResultRecord
       BindOptional(ins, 19, r.roofline_fraction);
       BindOptional(ins, 20, r.joules_per_iter);
       BindOptional(ins, 21, r.rel_l2);
-      ins.bind(22, docs[i].dump());
+      ins.bind(22, records[i].json_without_samples);
       if (ins.exec() == 0) continue;  // already stored: idempotent by id
       ++inserted;
       for (size_t rep = 0; rep < r.samples_ns.size(); ++rep) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +73,20 @@ struct JobRow {
 // as a coordinator needs before it acknowledges a result.
 enum class Durability { kNormal, kFull };
 
+// A record ready for the database: validated, with its JSON (everything but
+// samples_ns, which go row by row) already serialized. Preparing is pure CPU
+// work, so a server can do it on its network thread and leave its one writer
+// thread nothing but SQLite.
+struct StorableRecord {
+  result::ResultRecord record;
+  std::string json_without_samples;
+};
+// Validates `record` (naming the failing field) and serializes it.
+Result<StorableRecord> PrepareRecord(result::ResultRecord record);
+// The same for a record that arrived as JSON: `j` is validated, converted,
+// and serialized as it came (without samples_ns).
+Result<StorableRecord> PrepareRecord(nlohmann::json j);
+
 class ResultStore {
  public:
   // Opens (creating if absent) the database at `path`, or ":memory:".
@@ -102,6 +117,8 @@ class ResultStore {
   // transaction; a record whose id is already stored is skipped (ingest is
   // idempotent). Returns how many were new. Nothing is written on error.
   Result<size_t> InsertResults(const std::vector<result::ResultRecord>& records);
+  // The same for prepared records (see PrepareRecord).
+  Result<size_t> InsertResults(const std::vector<StorableRecord>& records);
   // The records of `run_id` (all runs when empty), validated on the way out.
   Result<std::vector<result::ResultRecord>> Results(const std::string& run_id);
   // How many results are stored, all runs together.

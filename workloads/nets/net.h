@@ -183,7 +183,9 @@ std::unique_ptr<Executor> MakeRefInt8Executor(const Network& net, const Weights&
 // A pruned network: the same network with zeros ("2:4", "unstructured50"),
 // run by dense kernels, or a smaller one ("channel25", "channel50": the
 // channels between a convolution and its only consumer, kept by the L1 norm
-// of their filters), with how it was compressed.
+// of their filters), with how it was compressed. For channel pruning,
+// `weights` may hold empty layers: then only the structure is computed (all
+// norms tie, the first channels are kept) and the layers stay empty.
 struct PrunedNet {
   Network net;
   Weights weights;

@@ -181,6 +181,7 @@ Result<PrunedNet> Prune(const Network& net, const Weights& weights, const std::s
       const int64_t cin_g = InputChannels(net, n) / n.groups;
       const int64_t old_out = n.cout;
       if (n.groups != 1 && !dw) continue;  // grouped layers keep their channels
+      if (weights.w[i].empty()) continue;   // structure only: no weights to slice
       std::vector<float> w;
       for (int64_t tap = 0; tap < n.k * n.k; ++tap) {
         if (dw) {  // [tap][1][g][1]: the groups are the kept channels
