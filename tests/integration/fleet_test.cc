@@ -439,6 +439,22 @@ TEST_CASE("bad peers get an error frame naming the problem; the coordinator serv
   REQUIRE(refused);
   CHECK((*refused)["code"] == "invalid");
 
+  // An authenticated peer that falls silent is dropped after three missed
+  // heartbeats (1 s each here).
+  {
+    RawPeer silent(port);
+    const auto hi = silent.Read();
+    REQUIRE(hi);
+    silent.Hello(*hi, kToken, "silent");
+    const auto ok = silent.Read();
+    REQUIRE(ok);
+    REQUIRE((*ok)["type"] == "welcome");
+    const auto error = silent.ErrorThenClose();
+    REQUIRE(error);
+    CHECK((*error)["code"] == "timeout");
+    CHECK_THAT((*error)["message"].get<std::string>(), Catch::Contains("heartbeat"));
+  }
+
   const std::string metrics =
       HttpRequest(serve.http_port, "GET", "/metrics").body.get<std::string>();
   CHECK_THAT(metrics, Catch::Contains("effbench_auth_failures_total 2"));
@@ -456,6 +472,49 @@ TEST_CASE("an agent with the wrong token gives up with a clear error", "[fleet][
   CHECK_THAT(serve.process->Log(), Catch::Contains("agent \"intruder\" refused"));
   const Http agents = HttpRequest(serve.http_port, "GET", "/api/agents");
   CHECK(agents.body["agents"].empty());
+}
+
+TEST_CASE("over TLS the agent verifies the coordinator and may send the token itself",
+          "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  const std::string cert = dir.File("cert.pem"), key = dir.File("key.pem");
+  const std::string make_cert =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
+      " -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout '" +
+      key + "' -out '" + cert + "' >/dev/null 2>&1";
+  REQUIRE(std::system(make_cert.c_str()) == 0);
+  Serve serve(dir, 0, 0, {"--tls-cert", cert, "--tls-key", key});
+  auto agent = std::make_unique<Process>(
+      std::vector<std::string>{EFFBENCH_AGENT_BINARY, "--coordinator",
+                               "127.0.0.1:" + std::to_string(serve.agent_port), "--token-file",
+                               dir.File("fleet.token"), "--spool", dir.File("spool-tls"), "--name",
+                               "secure", "--tls", "--tls-ca", cert, "--no-calibrate"},
+      dir.File("agent-tls.log"));
+  INFO(agent->Log());
+  REQUIRE(WaitFor([&] { return AgentsConnected(serve, 1); }, 60));
+  const Http agents = HttpRequest(serve.http_port, "GET", "/api/agents");
+  CHECK(agents.body["agents"][0]["tls"] == true);
+  CHECK_THAT(agent->Log(), Catch::Contains("(TLS)"));
+
+  // A plain-TCP peer speaking frames to the TLS port gets nowhere, and the
+  // coordinator goes on.
+  {
+    RawPeer plain(serve.agent_port);
+    plain.Write(fleet::EncodeFrame("{\"v\":1,\"type\":\"heartbeat\",\"state\":\"idle\"}"));
+    CHECK_FALSE(plain.Read());
+  }
+  // An agent that does not trust the coordinator's certificate refuses it.
+  auto doubter = std::make_unique<Process>(
+      std::vector<std::string>{
+          EFFBENCH_AGENT_BINARY, "--coordinator", "127.0.0.1:" + std::to_string(serve.agent_port),
+          "--token-file", dir.File("fleet.token"), "--spool", dir.File("spool-doubt"), "--name",
+          "doubter", "--tls", "--no-calibrate", "--max-backoff", "0.2"},
+      dir.File("agent-doubt.log"));
+  REQUIRE(WaitFor([&] { return doubter->Log().find("TLS handshake failed") != std::string::npos; },
+                  60));
+  CHECK(AgentsConnected(serve, 1));
+  CHECK(serve.process->running());
 }
 
 TEST_CASE("the HTTP API is read-only without the token and names bad requests",
