@@ -100,7 +100,7 @@ struct Agent::Impl {
   int exit_code = 0;
 
   // Shared with the worker thread.
-  std::mutex mu;
+  mutable std::mutex mu;
   std::condition_variable work_ready;
   std::deque<json> queue;       // job states waiting to run
   std::set<std::string> known;  // job ids accepted in this process or found in the spool
@@ -166,7 +166,7 @@ Agent::~Agent() = default;
 
 json Agent::Impl::Heartbeat() const {
   json hb = fleet::NewMessage("heartbeat");
-  std::lock_guard lock(const_cast<std::mutex&>(mu));
+  std::lock_guard lock(mu);
   hb["state"] = current_job.empty() ? "idle" : "running";
   if (!current_job.empty()) {
     hb["job"] = current_job;
@@ -253,9 +253,7 @@ void Agent::Impl::RunJob(json state) {
   eo.min_time_s = o["min_time_s"];
   eo.threads = o["threads"];
   eo.seed = o["seed"];
-  const json& rev = job["revision"];
-  result::Revision revision{rev["repo"], rev["commit"], rev["branch"], std::nullopt};
-  if (rev.contains("time")) revision.time = rev["time"].get<std::string>();
+  const result::Revision revision = result::RevisionFromJson(job["revision"]);
   auto meter = energy::MakeEnergyMeter();
   engine::Engine engine(eo, engine::RunContext{run_id, fingerprint, revision, calibration}, *meter);
   int64_t results = 0, failed = 0;

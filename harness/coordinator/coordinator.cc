@@ -449,10 +449,7 @@ void Coordinator::Impl::Dispatch(const std::shared_ptr<Session>& session) {
   if (next->state == "queued") {
     next->state = "dispatched";
     next->updated_at = result::UtcNowIso8601();
-    const json& rev = spec["revision"];
-    result::Revision revision{rev.value("repo", ""), rev.value("commit", "unknown"),
-                              rev.value("branch", ""), std::nullopt};
-    if (rev.contains("time")) revision.time = rev["time"].get<std::string>();
+    const result::Revision revision = result::RevisionFromJson(spec["revision"]);
     json config = spec["options"];
     config["agent"] = session->name;
     config["job"] = next->id;

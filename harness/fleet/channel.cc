@@ -16,16 +16,12 @@ std::string RemoteOf(tcp::socket& s) {
 }  // namespace
 
 Channel::Channel(tcp::socket socket, ChannelLimits limits)
-    : stream_(std::move(socket)),
-      limits_(limits),
-      decoder_(limits.max_frame),
-      wake_writer_(Socket().get_executor()),
-      read_deadline_(Socket().get_executor()),
-      write_deadline_(Socket().get_executor()) {
-  remote_ = RemoteOf(Socket());
-}
+    : Channel(std::variant<tcp::socket, SslStream>(std::move(socket)), limits) {}
 
 Channel::Channel(SslStream stream, ChannelLimits limits)
+    : Channel(std::variant<tcp::socket, SslStream>(std::move(stream)), limits) {}
+
+Channel::Channel(std::variant<tcp::socket, SslStream> stream, ChannelLimits limits)
     : stream_(std::move(stream)),
       limits_(limits),
       decoder_(limits.max_frame),

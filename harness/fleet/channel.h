@@ -44,6 +44,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
  public:
   Channel(tcp::socket socket, ChannelLimits limits);
   Channel(SslStream stream, ChannelLimits limits);
+  Channel(std::variant<tcp::socket, SslStream> stream, ChannelLimits limits);
 
   bool tls() const { return std::holds_alternative<SslStream>(stream_); }
   const std::string& remote() const { return remote_; }

@@ -132,6 +132,13 @@ json ToJson(const ResultRecord& r) {
 
 static Result<ResultRecord> FromValidJson(const json& j);
 
+Revision RevisionFromJson(const json& j) {
+  Revision r{j.value("repo", ""), j.value("commit", "unknown"), j.value("branch", ""),
+             std::nullopt};
+  if (j.contains("time") && j["time"].is_string()) r.time = j["time"].get<std::string>();
+  return r;
+}
+
 Result<ResultRecord> FromJson(const json& j) {
   EFFBENCH_RETURN_IF_ERROR(Validate(j));
   try {
@@ -155,9 +162,7 @@ static Result<ResultRecord> FromValidJson(const json& j) {
   r.variant.quantization = v.value("quantization", "");
   r.threads = j["threads"];
   r.machine = j["machine"];
-  const json& rev = j["revision"];
-  r.revision = Revision{rev["repo"], rev["commit"], rev["branch"], std::nullopt};
-  if (!rev["time"].is_null()) r.revision.time = rev["time"].get<std::string>();
+  r.revision = RevisionFromJson(j["revision"]);
   r.started_at = j.value("started_at", "");
   r.seed = j.value("seed", uint64_t{0});
   r.samples_ns = j["samples_ns"].get<std::vector<double>>();

@@ -29,6 +29,10 @@ struct Stats {
   double median_ns = 0, mean_ns = 0, stddev_ns = 0, cv = 0, min_ns = 0, max_ns = 0;
 };
 
+// A revision from its JSON form {"repo", "commit", "branch"[, "time"]}; a
+// missing field is empty ("unknown" for the commit), a null time none.
+Revision RevisionFromJson(const nlohmann::json& j);
+
 // Summary statistics of `samples`. REQUIRES: samples is not empty.
 Stats Summarize(const std::vector<double>& samples);
 
