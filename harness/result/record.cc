@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
+#include <chrono>
 #include <cmath>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -224,8 +225,28 @@ std::string UtcNowIso8601() {
 }
 
 std::string NewUuid() {
+  // UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then randomness. Ids
+  // made close in time sort close together, so the database's indexes on them
+  // grow at their ends instead of at random pages. Within one millisecond a
+  // per-thread counter in the 12 "rand_a" bits keeps them increasing.
   thread_local boost::uuids::random_generator generator;
-  return boost::uuids::to_string(generator());
+  thread_local uint64_t last_ms = 0;
+  thread_local uint16_t counter = 0;
+  boost::uuids::uuid u = generator();  // version 4: random bytes to start from
+  const uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
+  if (ms == last_ms) {
+    counter = static_cast<uint16_t>((counter + 1) & 0x0fff);
+  } else {
+    last_ms = ms;
+    counter = static_cast<uint16_t>(u.data[6] << 4 | u.data[7] >> 4) & 0x07ff;  // room to count
+  }
+  for (int i = 0; i < 6; ++i) u.data[i] = static_cast<uint8_t>(ms >> (8 * (5 - i)));
+  u.data[6] = static_cast<uint8_t>(0x70 | (counter >> 8));  // version 7
+  u.data[7] = static_cast<uint8_t>(counter & 0xff);
+  u.data[8] = static_cast<uint8_t>((u.data[8] & 0x3f) | 0x80);  // RFC 9562 variant
+  return boost::uuids::to_string(u);
 }
 
 }  // namespace effbench::result

@@ -73,7 +73,8 @@ Result<ResultRecord> FromJson(const nlohmann::json& j);
 // Returns OK when `j` is a valid result record, else an error naming the field.
 Status Validate(const nlohmann::json& j);
 
-// A new random (version 4) uuid, lower-case hex.
+// A new uuid, lower-case hex: version 7 (time-ordered, then random), so that
+// ids made later sort later and index well.
 std::string NewUuid();
 
 // The current UTC time as ISO 8601, to the second: "2026-11-23T05:43:38Z".

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "tests/test_util.h"
 
@@ -137,11 +138,16 @@ TEST_CASE("summary statistics are those of the samples", "[result]") {
   CHECK(s.cv == Approx(1.2909944 / 2.5));
 }
 
-TEST_CASE("uuids are fresh and well formed", "[result]") {
-  const std::string a = NewUuid(), b = NewUuid();
-  CHECK(a != b);
-  CHECK(a.size() == 36);
-  CHECK(a[14] == '4');
+TEST_CASE("uuids are version 7: unique, well formed, and increasing in time", "[result]") {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5000; ++i) ids.push_back(NewUuid());
+  for (const std::string& id : ids) {
+    REQUIRE(id.size() == 36);
+    CHECK(id[14] == '7');                                          // version
+    CHECK(std::string("89ab").find(id[19]) != std::string::npos);  // variant
+  }
+  CHECK(std::is_sorted(ids.begin(), ids.end()));
+  CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == ids.size());
 }
 
 }  // namespace
