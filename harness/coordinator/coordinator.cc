@@ -321,7 +321,7 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
 }
 
 asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>& session,
-                                                  const json& message) {
+                                                  json& message) {
   const auto channel = session->channel;
   const auto received = std::chrono::steady_clock::now();
   const std::string job_id = message["job_id"];
@@ -334,11 +334,11 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
   }
   std::vector<store::StorableRecord> records;
   std::vector<std::string> ids;
-  const json& items = message["records"];
+  json& items = message["records"];
   records.reserve(items.size());
   ids.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
-    auto record = store::PrepareRecord(items[i]);
+    auto record = store::PrepareRecord(std::move(items[i]));
     std::string wrong;
     if (!record.ok()) {
       wrong = record.status().message();

@@ -187,7 +187,7 @@ std::vector<std::string> Expected(const std::string& suite, const std::string& p
 
 json FastOptions() { return json{{"repetitions", 1}, {"min_time_s", 0.001}, {"seed", 7}}; }
 
-TEST_CASE("three agents run the quick suite through a coordinator; every result lands once",
+TEST_CASE("three agents run the quick suite through a coordinator: every result lands once",
           "[fleet][integration]") {
   TempDir dir;
   WriteToken(dir);
@@ -257,7 +257,7 @@ TEST_CASE("a coordinator killed mid-run and restarted ends with every result exa
   CHECK_THAT(agent->Log(), Catch::Contains("reconnecting in"));
 }
 
-TEST_CASE("an agent killed mid-run and restarted resumes its job; nothing is measured twice",
+TEST_CASE("an agent killed mid-run and restarted resumes its job: nothing is measured twice",
           "[fleet][integration]") {
   TempDir dir;
   WriteToken(dir);
@@ -358,7 +358,7 @@ std::string ErrorCodeAfter(int port, const std::function<void(RawPeer&)>& misbeh
   return (*error)["code"];
 }
 
-TEST_CASE("bad peers get an error frame naming the problem; the coordinator serves on",
+TEST_CASE("bad peers get an error frame naming the problem: the coordinator serves on",
           "[fleet][integration]") {
   TempDir dir;
   WriteToken(dir);

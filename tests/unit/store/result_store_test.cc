@@ -100,7 +100,7 @@ TEST_CASE("a result of an unknown run is refused", "[store]") {
   CHECK_FALSE(inserted.ok());
 }
 
-TEST_CASE("migrations run once; reopening keeps the data", "[store]") {
+TEST_CASE("migrations run once: reopening keeps the data", "[store]") {
   Fixture f;
   {
     auto db = f.OpenWithRun();
