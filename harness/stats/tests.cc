@@ -1,0 +1,149 @@
+#include "harness/stats/tests.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+namespace effbench::stats {
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  const size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(mid), v.end());
+  if (v.size() % 2) return v[mid];
+  const double upper = v[mid];
+  return (*std::max_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(mid)) + upper) / 2;
+}
+
+double MinimumMannWhitneyP(size_t n, size_t m) {
+  if (n == 0 || m == 0) return 1;
+  double log_c = std::lgamma(static_cast<double>(n + m + 1)) -
+                 std::lgamma(static_cast<double>(n + 1)) - std::lgamma(static_cast<double>(m + 1));
+  return std::min(1.0, 2 * std::exp(-log_c));
+}
+
+namespace {
+
+// P(U <= u) under the null for sizes n, m without ties, by counting: the
+// number of arrangements with U = k follows f(n, m, k) = f(n-1, m, k-m) + f(n, m-1, k).
+double ExactCdf(size_t n, size_t m, double u) {
+  const size_t max_u = n * m;
+  // counts[j][k]: arrangements of i (current) and j values with U = k.
+  std::vector<std::vector<double>> prev(m + 1, std::vector<double>(max_u + 1, 0));
+  for (size_t j = 0; j <= m; ++j) prev[j][0] = 1;  // i = 0
+  for (size_t i = 1; i <= n; ++i) {
+    std::vector<std::vector<double>> cur(m + 1, std::vector<double>(max_u + 1, 0));
+    cur[0][0] = 1;
+    for (size_t j = 1; j <= m; ++j) {
+      for (size_t k = 0; k <= i * j; ++k) {
+        // The largest value belongs to the first sample (beats all j) or not.
+        cur[j][k] = (k >= j ? prev[j][k - j] : 0) + cur[j - 1][k];
+      }
+    }
+    prev = std::move(cur);
+  }
+  const auto& counts = prev[m];
+  const double total = std::accumulate(counts.begin(), counts.end(), 0.0);
+  double below = 0;
+  for (size_t k = 0; k <= max_u && static_cast<double>(k) <= u + 1e-9; ++k) below += counts[k];
+  return below / total;
+}
+
+}  // namespace
+
+MannWhitney MannWhitneyU(std::span<const double> a, std::span<const double> b) {
+  MannWhitney r;
+  const size_t n = a.size(), m = b.size();
+  if (n == 0 || m == 0) return r;
+  // Ranks of the pooled sample, ties averaged.
+  std::vector<std::pair<double, int>> pooled;
+  for (double x : a) pooled.push_back({x, 0});
+  for (double y : b) pooled.push_back({y, 1});
+  std::sort(pooled.begin(), pooled.end(),
+            [](const auto& l, const auto& r2) { return l.first < r2.first; });
+  double rank_sum_a = 0, tie_term = 0;
+  bool ties = false;
+  for (size_t i = 0; i < pooled.size();) {
+    size_t j = i;
+    while (j < pooled.size() && pooled[j].first == pooled[i].first) ++j;
+    const double rank = (static_cast<double>(i + j) + 1) / 2;  // 1-based average
+    const double t = static_cast<double>(j - i);
+    if (t > 1) {
+      ties = true;
+      tie_term += t * t * t - t;
+    }
+    for (size_t k = i; k < j; ++k) {
+      if (pooled[k].second == 0) rank_sum_a += rank;
+    }
+    i = j;
+  }
+  const double dn = static_cast<double>(n), dm = static_cast<double>(m);
+  r.u = rank_sum_a - dn * (dn + 1) / 2;
+  const double mean = dn * dm / 2;
+  if (!ties && n * m <= 2500) {
+    r.exact = true;
+    const double lower = std::min(r.u, dn * dm - r.u);
+    r.p = std::min(1.0, 2 * ExactCdf(n, m, lower));
+    return r;
+  }
+  r.exact = false;
+  const double N = dn + dm;
+  const double var = dn * dm / 12 * ((N + 1) - tie_term / (N * (N - 1)));
+  if (var <= 0) {
+    r.p = 1;
+    return r;
+  }
+  const double z = (std::fabs(r.u - mean) - 0.5) / std::sqrt(var);  // continuity correction
+  r.p = std::min(1.0, std::erfc(std::max(0.0, z) / std::sqrt(2.0)));
+  return r;
+}
+
+RatioInterval BootstrapMedianRatio(std::span<const double> baseline,
+                                   std::span<const double> candidate, double confidence,
+                                   int resamples, uint64_t seed) {
+  RatioInterval out;
+  if (baseline.empty() || candidate.empty()) return out;
+  const double base = Median({baseline.begin(), baseline.end()});
+  out.ratio = base != 0 ? Median({candidate.begin(), candidate.end()}) / base : 1;
+  std::mt19937_64 rng(seed);
+  std::vector<double> ratios, xb(baseline.size()), xc(candidate.size());
+  ratios.reserve(static_cast<size_t>(resamples));
+  std::uniform_int_distribution<size_t> pick_b(0, baseline.size() - 1),
+      pick_c(0, candidate.size() - 1);
+  for (int i = 0; i < resamples; ++i) {
+    for (double& x : xb) x = baseline[pick_b(rng)];
+    for (double& x : xc) x = candidate[pick_c(rng)];
+    const double mb = Median(xb);
+    if (mb != 0) ratios.push_back(Median(xc) / mb);
+  }
+  if (ratios.empty()) return out;
+  std::sort(ratios.begin(), ratios.end());
+  const double tail = (1 - confidence) / 2;
+  const auto at = [&](double q) {
+    const double pos = q * static_cast<double>(ratios.size() - 1);
+    const size_t lo = static_cast<size_t>(std::floor(pos));
+    const size_t hi = std::min(ratios.size() - 1, lo + 1);
+    return ratios[lo] + (pos - static_cast<double>(lo)) * (ratios[hi] - ratios[lo]);
+  };
+  out.low = at(tail);
+  out.high = at(1 - tail);
+  return out;
+}
+
+std::vector<double> BenjaminiHochberg(std::span<const double> p) {
+  const size_t n = p.size();
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p[a] < p[b]; });
+  std::vector<double> q(n);
+  double running = 1;
+  for (size_t k = n; k-- > 0;) {
+    const size_t i = order[k];
+    running = std::min(running, p[i] * static_cast<double>(n) / static_cast<double>(k + 1));
+    q[i] = std::min(1.0, running);
+  }
+  return q;
+}
+
+}  // namespace effbench::stats

@@ -1,0 +1,110 @@
+#include "harness/stats/tests.h"
+
+#include <catch2/catch.hpp>
+#include <random>
+
+namespace effbench::stats {
+namespace {
+
+// The two-sided exact p by enumerating every split of the pooled ranks.
+double BruteForceP(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> pooled = a;
+  pooled.insert(pooled.end(), b.begin(), b.end());
+  const size_t n = a.size(), total = pooled.size();
+  const auto u_of = [&](const std::vector<bool>& in_a) {
+    double u = 0;
+    for (size_t i = 0; i < total; ++i) {
+      for (size_t j = 0; j < total; ++j) {
+        if (in_a[i] && !in_a[j]) u += pooled[i] > pooled[j] ? 1 : pooled[i] == pooled[j] ? 0.5 : 0;
+      }
+    }
+    return u;
+  };
+  std::vector<bool> mask(total, false);
+  std::fill(mask.begin(), mask.begin() + static_cast<ptrdiff_t>(n), true);
+  std::vector<bool> actual = mask;
+  const double observed = u_of(actual);
+  const double nm = static_cast<double>(n * b.size());
+  const double extreme = std::min(observed, nm - observed);
+  size_t count = 0, as_low = 0;
+  std::vector<bool> perm = mask;
+  std::sort(perm.begin(), perm.end());
+  do {
+    ++count;
+    as_low += u_of(perm) <= extreme + 1e-9;
+  } while (std::next_permutation(perm.begin(), perm.end()));
+  return std::min(1.0, 2.0 * static_cast<double>(as_low) / static_cast<double>(count));
+}
+
+TEST_CASE("Mann-Whitney U: exact p-values match enumeration", "[stats]") {
+  std::mt19937 rng(3);
+  std::normal_distribution<double> noise(0, 1);
+  for (int trial = 0; trial < 20; ++trial) {
+    std::vector<double> a(4), b(5);
+    for (double& x : a) x = noise(rng) + 0.5 * (trial % 3);
+    for (double& x : b) x = noise(rng);
+    const MannWhitney r = MannWhitneyU(a, b);
+    REQUIRE(r.exact);
+    CHECK(r.p == Approx(BruteForceP(a, b)).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("Mann-Whitney U: separated samples and the smallest attainable p", "[stats]") {
+  const std::vector<double> low = {1, 2, 3, 4, 5}, high = {6, 7, 8, 9, 10};
+  const MannWhitney r = MannWhitneyU(low, high);
+  CHECK(r.u == 0);
+  CHECK(r.p == Approx(2.0 / 252));
+  CHECK(MinimumMannWhitneyP(5, 5) == Approx(2.0 / 252));
+  CHECK(MinimumMannWhitneyP(4, 4) == Approx(2.0 / 70));
+  CHECK(MinimumMannWhitneyP(3, 3) > 0.05);  // three repetitions a side can never reach 0.05
+  CHECK(MannWhitneyU(high, low).p == Approx(r.p));
+  CHECK(MannWhitneyU({}, high).p == 1);
+}
+
+TEST_CASE("Mann-Whitney U with ties uses the corrected normal approximation", "[stats]") {
+  const std::vector<double> a = {1, 2, 2, 3, 3, 3, 4, 5}, b = {3, 4, 4, 5, 5, 6, 6, 7};
+  const MannWhitney r = MannWhitneyU(a, b);
+  CHECK_FALSE(r.exact);
+  CHECK(r.p > 0.001);
+  CHECK(r.p < 0.05);
+  CHECK(MannWhitneyU(a, a).p == Approx(1.0));
+}
+
+TEST_CASE("bootstrap interval of the ratio of medians", "[stats]") {
+  std::mt19937 rng(11);
+  std::normal_distribution<double> noise(0, 0.01);
+  std::vector<double> base(10), slower(10), same(10);
+  for (double& x : base) x = 100 * (1 + noise(rng));
+  for (double& x : slower) x = 110 * (1 + noise(rng));
+  for (double& x : same) x = 100 * (1 + noise(rng));
+  const RatioInterval r = BootstrapMedianRatio(base, slower);
+  CHECK(r.ratio == Approx(Median(slower) / Median(base)));
+  CHECK(r.low <= r.ratio);
+  CHECK(r.high >= r.ratio);
+  CHECK(r.low > 1.05);  // a 10 % slowdown at 1 % noise: the interval excludes 1
+  const RatioInterval s = BootstrapMedianRatio(base, same);
+  CHECK(s.low < 1);
+  CHECK(s.high > 1);
+  const RatioInterval again = BootstrapMedianRatio(base, slower);
+  CHECK(again.low == r.low);  // seeded: reproducible
+}
+
+TEST_CASE("Benjamini-Hochberg adjusted p-values", "[stats]") {
+  const std::vector<double> p = {0.01, 0.04, 0.03, 0.005};
+  const auto q = BenjaminiHochberg(p);
+  REQUIRE(q.size() == 4);
+  CHECK(q[0] == Approx(0.02));
+  CHECK(q[1] == Approx(0.04));
+  CHECK(q[2] == Approx(0.04));
+  CHECK(q[3] == Approx(0.02));
+  CHECK(BenjaminiHochberg(std::vector<double>{0.9, 0.95})[0] == Approx(0.95));
+  CHECK(BenjaminiHochberg(std::vector<double>{}).empty());
+}
+
+TEST_CASE("Median of odd and even counts", "[stats]") {
+  CHECK(Median({3, 1, 2}) == 2);
+  CHECK(Median({4, 1, 3, 2}) == 2.5);
+}
+
+}  // namespace
+}  // namespace effbench::stats
