@@ -34,6 +34,8 @@ commands:
              [--workload GLOB] [--agents SELECTOR] [--repo/--commit/--branch] [--token-file F]
              [--repetitions N] [--min-time S] [--threads N] [--seed N]
   token      new: print a fresh fleet token; hash --token-file F: print its stored key
+  changepoints  change points of any series --csv FILE [--column NAME] [--window N]
+             [--pvalue P] [--magnitude M] [--log] [--no-outlier-guard] [--format console|json]
 
 exit codes: 0 ok, 1 error, 2 usage
 )";
@@ -259,6 +261,7 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (command == "serve") return ServeCommand(rest, out, err);
   if (command == "submit") return SubmitCommand(rest, out, err);
   if (command == "token") return TokenCommand(rest, out, err);
+  if (command == "changepoints") return ChangepointsCommand(rest, out, err);
   if (command == "help" || command == "--help" || command == "-h") {
     out << kUsage;
     return kExitOk;

@@ -19,6 +19,8 @@ int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std
 int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int ServeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out,
+                        std::ostream& err);
 int TokenCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // Dispatches `effbench <command> ...`; prints usage for none or an unknown one.

@@ -151,3 +151,78 @@ TEST_CASE("workloads lists the catalog as text and JSON", "[cli]") {
 
 }  // namespace
 }  // namespace effbench
+
+namespace effbench {
+namespace {
+
+const std::string kTestData = EFFBENCH_TEST_DATA;
+
+TEST_CASE("changepoints finds the step in Otava's sample, as JSON", "[cli]") {
+  testing::TempDir dir;
+  auto r = RunCli(
+      dir, "changepoints --csv " + kTestData + "/otava/sample.csv --column metric2 --format json");
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["points"] == 10);
+  REQUIRE(j["change_points"].size() == 1);
+  CHECK(j["change_points"][0]["index"] == 6);
+  CHECK(j["change_points"][0]["line"] == 8);
+  CHECK(j["change_points"][0]["change"].get<double>() == Approx(-0.1294).epsilon(1e-3));
+  // The same data ';'-separated, and metric1, which has no step.
+  auto semi = RunCli(dir, "changepoints --csv " + kTestData +
+                              "/otava/sample-semicolons.csv --column metric2 --format json");
+  CHECK(nlohmann::json::parse(semi.out)["change_points"][0]["index"] == 6);
+  auto flat = RunCli(dir, "changepoints --csv " + kTestData + "/otava/sample.csv --column metric1");
+  CHECK(flat.exit_code == 0);
+  CHECK_THAT(flat.out, Catch::Contains("0 change point(s)"));
+}
+
+TEST_CASE("changepoints: Conbench's single-run outliers are not change points", "[cli]") {
+  testing::TempDir dir;
+  for (const char* file : {"outlier_A.csv", "outlier_B.csv", "outlier_C.csv"}) {
+    INFO(file);
+    auto r = RunCli(dir, "changepoints --csv " + kTestData + "/conbench/" + file +
+                             " --column svs --format json");
+    REQUIRE(r.exit_code == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    // The outlier rows (README: A 269.2997 and 2995.526, B 785.10015, C 21.038903)
+    // neither start nor end a segment.
+    std::ifstream in(kTestData + "/conbench/" + file);
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    for (const auto& cp : j["change_points"]) {
+      const size_t line = cp["line"];
+      for (size_t around : {line - 1, line}) {  // the new segment's first row, and the row before
+        const std::string& text = lines[around - 1];
+        CHECK(text.find("269.2997") == std::string::npos);
+        CHECK(text.find("2995.526") == std::string::npos);
+        CHECK(text.find("785.10015") == std::string::npos);
+        CHECK(text.find("21.038903") == std::string::npos);
+      }
+    }
+  }
+}
+
+TEST_CASE("changepoints names what is wrong with a CSV", "[cli]") {
+  testing::TempDir dir;
+  auto many = RunCli(dir, "changepoints --csv " + kTestData + "/otava/sample.csv");
+  CHECK(many.exit_code == 1);
+  CHECK_THAT(many.err, Catch::Contains("pick one with --column"));
+  CHECK_THAT(many.err, Catch::Contains("metric2"));
+  auto missing = RunCli(dir, "changepoints --csv " + kTestData + "/otava/sample.csv --column p99");
+  CHECK_THAT(missing.err, Catch::Contains("no column \"p99\""));
+  std::ofstream(dir.File("bad.csv")) << "1.0\n2.0\nfast\n3.0\n";
+  auto bad = RunCli(dir, "changepoints --csv bad.csv");
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("bad.csv:3: \"fast\" is not a number"));
+  std::ofstream(dir.File("plain.txt"))
+      << "5\n5.1\n4.9\n5\n5.05\n4.95\n6\n6.1\n5.9\n6\n6.05\n5.95\n";
+  auto plain = RunCli(dir, "changepoints --csv plain.txt --format json");
+  REQUIRE(plain.exit_code == 0);
+  CHECK(nlohmann::json::parse(plain.out)["change_points"][0]["index"] == 6);
+  CHECK(RunCli(dir, "changepoints --csv plain.txt --pvalue 2").exit_code == 2);
+  CHECK(RunCli(dir, "changepoints").exit_code == 2);
+}
+
+}  // namespace
+}  // namespace effbench

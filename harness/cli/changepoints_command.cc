@@ -1,0 +1,227 @@
+// effbench changepoints: the change point detector on any series from a CSV
+// file, no database needed.
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "harness/cli/commands.h"
+#include "harness/cli/flags.h"
+#include "harness/stats/change_points.h"
+
+namespace effbench::cli {
+namespace {
+
+using nlohmann::json;
+
+struct Column {
+  size_t filled = 0;  // missing values (empty, NaN) filled from their neighbours
+  std::string name;   // empty when the file has no header
+  std::vector<double> values;
+  std::vector<size_t> lines;  // 1-based line of each value
+};
+
+std::vector<std::string> SplitFields(const std::string& line, char delimiter) {
+  std::vector<std::string> fields;
+  std::string field;
+  std::istringstream in(line);
+  while (std::getline(in, field, delimiter)) {
+    while (!field.empty() && (field.back() == '\r' || field.back() == ' ')) field.pop_back();
+    while (!field.empty() && field.front() == ' ') field.erase(0, 1);
+    if (field.size() >= 2 && field.front() == '"' && field.back() == '"') {
+      field = field.substr(1, field.size() - 2);
+    }
+    fields.push_back(field);
+  }
+  if (!line.empty() && line.back() == delimiter) fields.push_back("");
+  return fields;
+}
+
+bool ParseNumber(const std::string& text, double* out) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  *out = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() && std::isfinite(*out);
+}
+
+// One value per line, or a header and a named (or the only numeric) column;
+// ',' ';' or tab separated; '#' lines are comments.
+Result<Column> ReadColumn(const std::string& path, const std::optional<std::string>& wanted) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("cannot read " + path);
+  std::vector<std::pair<size_t, std::string>> lines;
+  std::string line;
+  for (size_t n = 1; std::getline(in, line); ++n) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    lines.emplace_back(n, line);
+  }
+  if (lines.empty()) return Status::InvalidArgument(path + " holds no values");
+  const std::string& first = lines[0].second;
+  const char delimiter = first.find(';') != std::string::npos    ? ';'
+                         : first.find('\t') != std::string::npos ? '\t'
+                                                                 : ',';
+  std::vector<std::string> header = SplitFields(first, delimiter);
+  double probe = 0;
+  const bool has_header = std::any_of(header.begin(), header.end(),
+                                      [&](const auto& f) { return !ParseNumber(f, &probe); });
+  Column col;
+  size_t index = 0;
+  if (has_header) {
+    if (wanted) {
+      const auto it = std::find(header.begin(), header.end(), *wanted);
+      if (it == header.end()) {
+        std::string known;
+        for (const auto& h : header) known += (known.empty() ? "" : ", ") + h;
+        return Status::InvalidArgument(path + " has no column \"" + *wanted +
+                                       "\" (columns: " + known + ")");
+      }
+      index = static_cast<size_t>(it - header.begin());
+    } else if (header.size() == 1) {
+      index = 0;
+    } else {
+      std::string known;
+      for (const auto& h : header) known += (known.empty() ? "" : ", ") + h;
+      return Status::InvalidArgument(path + " has " + std::to_string(header.size()) + " columns (" +
+                                     known + "): pick one with --column");
+    }
+    col.name = header[index];
+  } else if (wanted) {
+    return Status::InvalidArgument(path + " has no header line, so no column \"" + *wanted + "\"");
+  } else if (header.size() != 1) {
+    return Status::InvalidArgument(path + " has " + std::to_string(header.size()) +
+                                   " columns and no header: give one value per line");
+  }
+  for (size_t i = has_header ? 1 : 0; i < lines.size(); ++i) {
+    const auto fields = SplitFields(lines[i].second, delimiter);
+    double v = 0;
+    const bool missing =
+        index < fields.size() && (fields[index].empty() || fields[index] == "NaN" ||
+                                  fields[index] == "nan" || fields[index] == "NA");
+    if (missing) {
+      col.values.push_back(std::numeric_limits<double>::quiet_NaN());
+      col.lines.push_back(lines[i].first);
+      ++col.filled;
+      continue;
+    }
+    if (index >= fields.size() || !ParseNumber(fields[index], &v)) {
+      return Status::InvalidArgument(
+          path + ":" + std::to_string(lines[i].first) + ": \"" +
+          (index < fields.size() ? fields[index] : std::string("(missing)")) +
+          "\" is not a number" + (col.name.empty() ? "" : " (column " + col.name + ")"));
+    }
+    col.values.push_back(v);
+    col.lines.push_back(lines[i].first);
+  }
+  // As Otava does: forward fill, then back fill what leads.
+  for (size_t i = 1; i < col.values.size(); ++i) {
+    if (std::isnan(col.values[i])) col.values[i] = col.values[i - 1];
+  }
+  for (size_t i = col.values.size(); i-- > 1;) {
+    if (std::isnan(col.values[i - 1])) col.values[i - 1] = col.values[i];
+  }
+  if (!col.values.empty() && std::isnan(col.values[0])) {
+    return Status::InvalidArgument(path + " has no numeric values" +
+                                   (col.name.empty() ? "" : " in column " + col.name));
+  }
+  return col;
+}
+
+}  // namespace
+
+int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out,
+                        std::ostream& err) {
+  auto flags = Flags::Parse(args, {"csv", "column", "window", "pvalue", "magnitude", "format"},
+                            {"log", "no-outlier-guard"});
+  if (!flags.ok()) {
+    err << "effbench changepoints: " << flags.status().message() << "\n";
+    return kExitUsage;
+  }
+  const auto csv = flags->Get("csv");
+  const auto window = flags->GetInt("window", 50, 4, 100000);
+  const auto pvalue = flags->GetDouble("pvalue", 0.001, 1e-12, 1);
+  const auto magnitude = flags->GetDouble("magnitude", 0, 0, 100);
+  const std::string format = flags->GetOr("format", "console");
+  for (const Status& s : {window.status(), pvalue.status(), magnitude.status()}) {
+    if (!s.ok()) {
+      err << "effbench changepoints: " << s.message() << "\n";
+      return kExitUsage;
+    }
+  }
+  if (!csv) {
+    err << "effbench changepoints: --csv FILE is required\n";
+    return kExitUsage;
+  }
+  if (format != "console" && format != "json") {
+    err << "effbench changepoints: --format must be console or json, got '" << format << "'\n";
+    return kExitUsage;
+  }
+  auto column = ReadColumn(*csv, flags->Get("column"));
+  if (!column.ok()) {
+    err << "effbench changepoints: " << column.status().message() << "\n";
+    return kExitError;
+  }
+  stats::ChangePointOptions o;
+  o.window = static_cast<size_t>(*window);
+  o.max_pvalue = *pvalue;
+  o.min_magnitude = *magnitude;
+  o.log_scale = flags->Has("log");
+  o.outlier_guard = !flags->Has("no-outlier-guard");
+  if (o.log_scale &&
+      std::any_of(column->values.begin(), column->values.end(), [](double v) { return v <= 0; })) {
+    err << "effbench changepoints: --log needs positive values\n";
+    return kExitUsage;
+  }
+  const auto cps = stats::DetectChangePoints(column->values, o);
+  if (format == "json") {
+    json list = json::array();
+    for (const auto& c : cps) {
+      list.push_back({{"index", c.index},
+                      {"line", column->lines[c.index]},
+                      {"mean_before", c.mean_before},
+                      {"mean_after", c.mean_after},
+                      {"std_before", c.std_before},
+                      {"std_after", c.std_after},
+                      {"change", c.change()},
+                      {"magnitude", c.magnitude},
+                      {"pvalue", c.pvalue}});
+    }
+    out << json{{"file", *csv},
+                {"column", column->name},
+                {"points", column->values.size()},
+                {"missing_filled", column->filled},
+                {"options",
+                 {{"window", o.window},
+                  {"pvalue", o.max_pvalue},
+                  {"magnitude", o.min_magnitude},
+                  {"log", o.log_scale},
+                  {"outlier_guard", o.outlier_guard}}},
+                {"change_points", list}}
+               .dump(2)
+        << "\n";
+    return kExitOk;
+  }
+  out << *csv << (column->name.empty() ? "" : " column " + column->name) << ": "
+      << column->values.size() << " points"
+      << (column->filled ? " (" + std::to_string(column->filled) + " missing, filled)" : "") << ", "
+      << cps.size() << " change point(s)\n";
+  if (!cps.empty()) {
+    out << std::setw(7) << "index" << std::setw(7) << "line" << std::setw(14) << "before"
+        << std::setw(14) << "after" << std::setw(10) << "change" << std::setw(11) << "p"
+        << "\n";
+  }
+  for (const auto& c : cps) {
+    std::ostringstream change;
+    change << std::showpos << std::fixed << std::setprecision(1) << 100 * c.change() << "%";
+    std::ostringstream p;
+    p << std::scientific << std::setprecision(1) << c.pvalue;
+    out << std::setw(7) << c.index << std::setw(7) << column->lines[c.index] << std::setw(14)
+        << c.mean_before << std::setw(14) << c.mean_after << std::setw(10) << change.str()
+        << std::setw(11) << p.str() << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace effbench::cli
