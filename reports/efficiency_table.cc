@@ -8,34 +8,12 @@
 #include <optional>
 #include <sstream>
 
+#include "reports/text_table.h"
+
 namespace effbench::reports {
 namespace {
 
 using result::ResultRecord;
-
-struct Row {
-  std::vector<std::string> cells;
-};
-
-std::string Fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
-// A time with a unit chosen for its size: 812 ns, 41.3 us, 2.05 ms, 1.20 s.
-std::string Duration(double ns) {
-  if (ns < 1e3) return Fixed(ns, 0) + " ns";
-  if (ns < 1e6) return Fixed(ns / 1e3, ns < 1e4 ? 2 : 1) + " us";
-  if (ns < 1e9) return Fixed(ns / 1e6, ns < 1e7 ? 2 : 1) + " ms";
-  return Fixed(ns / 1e9, 2) + " s";
-}
-
-std::string Scientific(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1e", v);
-  return buf;
-}
 
 std::string OrDash(const std::optional<double>& v, const auto& format) {
   return v ? format(*v) : std::string("-");
@@ -74,15 +52,9 @@ std::string SparsityKey(const ResultRecord& r) {
   return key;
 }
 
-struct Table {
-  std::vector<std::string> header;
-  std::vector<Row> rows;
-  size_t left_columns = 4;  // the text columns, aligned left
-};
-
 // One row per successful result. A "vs dense" column appears when some result
 // ran a sparse kernel: its speedup over the dense kernel on the same weights.
-Table BuildTable(const std::vector<ResultRecord>& records) {
+TextTable BuildTable(const std::vector<ResultRecord>& records) {
   std::map<std::string, double> fp32_median, dense_kernel_median;
   bool any_sparse = false;
   for (const auto& r : records) {
@@ -95,7 +67,8 @@ Table BuildTable(const std::vector<ResultRecord>& records) {
     }
     any_sparse = any_sparse || (r.compression && r.compression->sparse_kernel);
   }
-  Table t;
+  TextTable t;
+  t.left_columns = 4;
   t.header = {"workload", "shape",   "variant", "backend",  "threads", "median",
               "cv",       "GFLOP/s", "GB/s",    "roofline", "vs fp32"};
   if (any_sparse) t.header.push_back("vs dense");
@@ -108,7 +81,7 @@ Table BuildTable(const std::vector<ResultRecord>& records) {
   for (const auto& r : records) {
     if (!r.ok) continue;
     const double median = r.stats->median_ns;
-    Row row{{
+    std::vector<std::string> row{
         r.workload,
         Shape(r),
         VariantLabel(r),
@@ -120,36 +93,22 @@ Table BuildTable(const std::vector<ResultRecord>& records) {
         OrDash(r.gbps, [](double v) { return Fixed(v, 1); }),
         OrDash(r.roofline_fraction, [](double v) { return Fixed(100 * v, 1) + "%"; }),
         ratio(fp32_median, BaselineKey(r), median),
-    }};
+    };
     if (any_sparse) {
       const bool sparse = r.compression && r.compression->sparse_kernel;
-      row.cells.push_back(sparse ? ratio(dense_kernel_median, SparsityKey(r), median) : "-");
+      row.push_back(sparse ? ratio(dense_kernel_median, SparsityKey(r), median) : "-");
     }
-    row.cells.push_back(OrDash(r.rel_l2, Scientific));
-    row.cells.push_back(OrDash(r.joules_per_iter, [](double v) { return Scientific(v); }));
+    row.push_back(OrDash(r.rel_l2, Scientific));
+    row.push_back(OrDash(r.joules_per_iter, [](double v) { return Scientific(v); }));
     t.rows.push_back(std::move(row));
   }
   return t;
 }
 
 std::string Console(const std::vector<ResultRecord>& records) {
-  const Table t = BuildTable(records);
-  std::vector<size_t> width(t.header.size());
-  for (size_t c = 0; c < t.header.size(); ++c) {
-    width[c] = t.header[c].size();
-    for (const Row& row : t.rows) width[c] = std::max(width[c], row.cells[c].size());
-  }
+  const TextTable t = BuildTable(records);
   std::ostringstream out;
-  const auto line = [&](const std::vector<std::string>& cells) {
-    for (size_t c = 0; c < cells.size(); ++c) {
-      const bool left = c < t.left_columns;
-      const std::string pad(width[c] - cells[c].size(), ' ');
-      out << (c ? "  " : "") << (left ? cells[c] + pad : pad + cells[c]);
-    }
-    out << "\n";
-  };
-  line(t.header);
-  for (const Row& row : t.rows) line(row.cells);
+  out << RenderConsole(t);
   size_t failed = 0;
   for (const auto& r : records) failed += !r.ok;
   if (failed) {
@@ -172,33 +131,9 @@ std::string Console(const std::vector<ResultRecord>& records) {
   return out.str();
 }
 
-std::string Escape(const std::string& s, char sep) {
-  if (sep == ',' && s.find_first_of(",\"\n") != std::string::npos) {
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  }
-  if (sep == '|') {
-    std::string q;
-    for (char c : s) q += c == '|' ? std::string("\\|") : std::string(1, c);
-    return q;
-  }
-  return s;
-}
-
 std::string Markdown(const std::vector<ResultRecord>& records) {
   std::ostringstream out;
-  const auto line = [&](const std::vector<std::string>& cells) {
-    out << "|";
-    for (const auto& c : cells) out << " " << Escape(c, '|') << " |";
-    out << "\n";
-  };
-  const Table t = BuildTable(records);
-  line(t.header);
-  out << "|";
-  for (size_t c = 0; c < t.header.size(); ++c) out << (c < t.left_columns ? " --- |" : " ---: |");
-  out << "\n";
-  for (const Row& row : t.rows) line(row.cells);
+  out << RenderMarkdown(BuildTable(records));
   for (const auto& r : records) {
     if (!r.ok) out << "\n**failed** `" << r.name << "`: " << Escape(r.error, '|') << "\n";
   }

@@ -34,10 +34,13 @@ commands:
              [--workload GLOB] [--agents SELECTOR] [--repo/--commit/--branch] [--token-file F]
              [--repetitions N] [--min-time S] [--threads N] [--seed N]
   token      new: print a fresh fleet token; hash --token-file F: print its stored key
+  compare    two runs or commits, series by series --db FILE --baseline RUN|COMMIT
+             --candidate RUN|COMMIT [--threshold 0.02] [--alpha 0.05]
+             [--format console|markdown|csv|json]; exit 3 on a confirmed regression
   changepoints  change points of any series --csv FILE [--column NAME] [--window N]
              [--pvalue P] [--magnitude M] [--log] [--no-outlier-guard] [--format console|json]
 
-exit codes: 0 ok, 1 error, 2 usage
+exit codes: 0 ok, 1 error, 2 usage, 3 a confirmed regression (compare)
 )";
 
 int Usage(std::ostream& err, const std::string& problem) {
@@ -66,7 +69,8 @@ Result<bool> ListFormatIsJson(const Flags& flags, const std::string& command) {
                                  "'");
 }
 
-// Opens an existing database: a missing file is an error, not a new database.
+}  // namespace
+
 Result<std::unique_ptr<store::ResultStore>> OpenExisting(const Flags& flags) {
   const auto path = flags.Get("db");
   if (!path) return Status::InvalidArgument("--db FILE is required");
@@ -75,8 +79,6 @@ Result<std::unique_ptr<store::ResultStore>> OpenExisting(const Flags& flags) {
   std::fclose(f);
   return store::ResultStore::Open(*path);
 }
-
-}  // namespace
 
 int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto flags = Flags::Parse(args, {"suite", "format"});
@@ -262,6 +264,7 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (command == "submit") return SubmitCommand(rest, out, err);
   if (command == "token") return TokenCommand(rest, out, err);
   if (command == "changepoints") return ChangepointsCommand(rest, out, err);
+  if (command == "compare") return CompareCommand(rest, out, err);
   if (command == "help" || command == "--help" || command == "-h") {
     out << kUsage;
     return kExitOk;

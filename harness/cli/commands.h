@@ -12,6 +12,7 @@ namespace effbench::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitRegression = 3;  // compare / regressions: a confirmed regression
 
 int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
@@ -19,8 +20,8 @@ int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std
 int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int ServeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
-int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out,
-                        std::ostream& err);
+int CompareCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int TokenCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // Dispatches `effbench <command> ...`; prints usage for none or an unknown one.

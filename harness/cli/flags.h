@@ -4,11 +4,13 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "harness/store/result_store.h"
 #include "workloads/common/status.h"
 
 namespace effbench::cli {
@@ -33,5 +35,9 @@ class Flags {
   std::map<std::string, std::string> values_;
   std::vector<std::string> positional_;
 };
+
+// Opens the existing database named by --db: a missing file is an error, not
+// a new database.
+Result<std::unique_ptr<store::ResultStore>> OpenExisting(const Flags& flags);
 
 }  // namespace effbench::cli

@@ -4,11 +4,14 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 #include <sstream>
 
 #include "harness/result/record.h"
+#include "harness/store/result_store.h"
 #include "tests/test_util.h"
 
 namespace effbench {
@@ -222,6 +225,95 @@ TEST_CASE("changepoints names what is wrong with a CSV", "[cli]") {
   CHECK(nlohmann::json::parse(plain.out)["change_points"][0]["index"] == 6);
   CHECK(RunCli(dir, "changepoints --csv plain.txt --pvalue 2").exit_code == 2);
   CHECK(RunCli(dir, "changepoints").exit_code == 2);
+}
+
+}  // namespace
+}  // namespace effbench
+
+namespace effbench {
+namespace {
+
+// A database with one machine and a run per commit; each run holds `series`
+// records whose samples are `level(i, series) * (1 + noise)`.
+void FillRuns(const std::string& path,
+              const std::vector<std::pair<std::string, std::function<double(int)>>>& commits,
+              int series, int repetitions, uint32_t seed) {
+  auto db = store::ResultStore::Open(path);
+  REQUIRE(db.ok());
+  REQUIRE((*db)
+              ->UpsertMachine({testing::FakeFingerprint(), "lab-1", "cpu", "x86_64", "{}",
+                               std::nullopt, "t", "t"})
+              .ok());
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> noise(0, 0.01);
+  for (const auto& [commit, level] : commits) {
+    const std::string run_id = result::NewUuid();
+    REQUIRE((*db)
+                ->BeginRun({run_id,
+                            testing::FakeFingerprint(),
+                            {"repo", commit, "main", std::nullopt},
+                            "quick",
+                            result::UtcNowIso8601(),
+                            std::nullopt,
+                            "{}"})
+                .ok());
+    std::vector<result::ResultRecord> records;
+    for (int s = 0; s < series; ++s) {
+      result::ResultRecord r = testing::MakeRecord(run_id, repetitions);
+      r.name = "gemm.fp32/m" + std::to_string(64 + s) + "n32k16@ref";
+      r.revision.commit = commit;
+      for (double& x : r.samples_ns) x = level(s) * (1 + noise(rng));
+      r.stats = result::Summarize(r.samples_ns);
+      records.push_back(r);
+    }
+    REQUIRE((*db)->InsertResults(records).ok());
+  }
+}
+
+TEST_CASE("compare confirms a regression with exit code 3 and leaves noise alone", "[cli]") {
+  testing::TempDir dir;
+  // Twenty series; at commit bbbb2222 series 3 is 10 % slower and series 7 5 % faster.
+  FillRuns(dir.File("r.db"),
+           {{"aaaa1111", [](int) { return 1000.0; }},
+            {"bbbb2222", [](int s) { return s == 3   ? 1100.0
+                                            : s == 7 ? 950.0
+                                                     : 1000.0; }}},
+           20, 10, 5);
+  auto r = RunCli(dir, "compare --db r.db --baseline aaaa1111 --candidate bbbb --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 3);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["regressions"] == 1);
+  CHECK(j["improvements"] == 1);
+  for (const auto& s : j["series"]) {
+    const std::string name = s["name"];
+    const std::string expected = name == "gemm.fp32/m67n32k16@ref"   ? "regression"
+                                 : name == "gemm.fp32/m71n32k16@ref" ? "improvement"
+                                                                     : "unchanged";
+    INFO(name);
+    CHECK(s["verdict"] == expected);
+    CHECK(s["ratio_ci"][0].get<double>() <= s["ratio"].get<double>());
+  }
+  // The console table names the regression first; a 20 % threshold hides it.
+  auto console = RunCli(dir, "compare --db r.db --baseline aaaa1111 --candidate bbbb2222");
+  CHECK(console.exit_code == 3);
+  CHECK(console.out.find("regression") < console.out.find("unchanged"));
+  CHECK(RunCli(dir, "compare --db r.db --baseline aaaa1111 --candidate bbbb2222 --threshold 0.2")
+            .exit_code == 0);
+}
+
+TEST_CASE("compare warns when the repetitions cannot reach alpha", "[cli]") {
+  testing::TempDir dir;
+  FillRuns(dir.File("r.db"),
+           {{"aaaa1111", [](int) { return 1000.0; }}, {"bbbb2222", [](int) { return 1500.0; }}}, 2,
+           3, 9);
+  auto r = RunCli(dir, "compare --db r.db --baseline aaaa --candidate bbbb");
+  CHECK(r.exit_code == 0);  // 3 vs 3: even +50 % cannot be confirmed
+  CHECK_THAT(r.out, Catch::Contains("3 vs 3 repetitions can never reach p < 0.050"));
+  auto missing = RunCli(dir, "compare --db r.db --baseline cccc --candidate bbbb");
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Catch::Contains("no run or commit \"cccc\""));
+  CHECK(RunCli(dir, "compare --db r.db --baseline aaaa").exit_code == 2);
 }
 
 }  // namespace

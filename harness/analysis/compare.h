@@ -1,0 +1,39 @@
+// Comparing two sets of runs series by series, and choosing runs by id or
+// commit: what `effbench compare` does.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness/result/record.h"
+#include "harness/store/result_store.h"
+#include "reports/comparison_table.h"
+
+namespace effbench::analysis {
+
+struct CompareOptions {
+  double threshold = 0.02;  // the smallest change worth reporting, as a fraction
+  double alpha = 0.05;      // false discovery rate across the series compared
+  double confidence = 0.95;
+  int resamples = 2000;
+};
+
+// Pairs the series (machine × workload × threads) of `baseline` and
+// `candidate`, pooling the repetitions of records of the same series (runs of
+// one commit), and compares each pair: ratio of medians with a bootstrap
+// interval, Mann–Whitney U, Benjamini–Hochberg across all pairs. Failed
+// records are skipped. `hosts` maps fingerprints to hostnames.
+reports::Comparison CompareRecords(const std::vector<result::ResultRecord>& baseline,
+                                   const std::vector<result::ResultRecord>& candidate,
+                                   const std::map<std::string, std::string>& hosts,
+                                   const CompareOptions& options = {});
+
+// The runs a user means by `selector`: a run id (or a unique prefix of one,
+// 8 characters at least), else every run of the commit it names (a prefix of
+// 4 or more hex digits). NotFound or InvalidArgument (ambiguous) otherwise,
+// naming candidates.
+Result<std::vector<store::RunRow>> ResolveRuns(const std::vector<store::RunRow>& runs,
+                                               const std::string& selector);
+
+}  // namespace effbench::analysis

@@ -1,0 +1,77 @@
+#include "reports/text_table.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+namespace effbench::reports {
+
+std::string RenderConsole(const TextTable& t) {
+  std::vector<size_t> width(t.header.size());
+  for (size_t c = 0; c < t.header.size(); ++c) {
+    width[c] = t.header[c].size();
+    for (const auto& row : t.rows) width[c] = std::max(width[c], row[c].size());
+  }
+  std::ostringstream out;
+  const auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t c = 0; c < cells.size(); ++c) {
+      const bool left = c < t.left_columns;
+      const std::string pad(width[c] - cells[c].size(), ' ');
+      out << (c ? "  " : "") << (left ? cells[c] + pad : pad + cells[c]);
+    }
+    out << "\n";
+  };
+  line(t.header);
+  for (const auto& row : t.rows) line(row);
+  return out.str();
+}
+
+std::string RenderMarkdown(const TextTable& t) {
+  std::ostringstream out;
+  const auto line = [&](const std::vector<std::string>& cells) {
+    out << "|";
+    for (const auto& c : cells) out << " " << Escape(c, '|') << " |";
+    out << "\n";
+  };
+  line(t.header);
+  out << "|";
+  for (size_t c = 0; c < t.header.size(); ++c) out << (c < t.left_columns ? " --- |" : " ---: |");
+  out << "\n";
+  for (const auto& row : t.rows) line(row);
+  return out.str();
+}
+
+std::string Fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string Duration(double ns) {
+  if (ns < 1e3) return Fixed(ns, 0) + " ns";
+  if (ns < 1e6) return Fixed(ns / 1e3, ns < 1e4 ? 2 : 1) + " us";
+  if (ns < 1e9) return Fixed(ns / 1e6, ns < 1e7 ? 2 : 1) + " ms";
+  return Fixed(ns / 1e9, 2) + " s";
+}
+
+std::string Scientific(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1e", v);
+  return buf;
+}
+
+std::string Escape(const std::string& s, char sep) {
+  if (sep == ',' && s.find_first_of(",\"\n") != std::string::npos) {
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  }
+  if (sep == '|') {
+    std::string q;
+    for (char c : s) q += c == '|' ? std::string("\\|") : std::string(1, c);
+    return q;
+  }
+  return s;
+}
+
+}  // namespace effbench::reports

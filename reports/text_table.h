@@ -1,0 +1,28 @@
+// A table of text cells and its console and Markdown renderings, shared by
+// every report; and the number formats they use.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace effbench::reports {
+
+struct TextTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  size_t left_columns = 1;  // the text columns, aligned left; numbers align right
+};
+
+// Columns padded to their widest cell, two spaces apart.
+std::string RenderConsole(const TextTable& table);
+// A GitHub Markdown table ('|' in cells escaped).
+std::string RenderMarkdown(const TextTable& table);
+
+std::string Fixed(double v, int digits);
+// A time with a unit chosen for its size: 812 ns, 41.3 us, 2.05 ms, 1.20 s.
+std::string Duration(double ns);
+std::string Scientific(double v);
+// '|' escaped for Markdown, or the cell quoted for CSV when `sep` is ','.
+std::string Escape(const std::string& s, char sep);
+
+}  // namespace effbench::reports
