@@ -37,6 +37,8 @@ commands:
   compare    two runs or commits, series by series --db FILE --baseline RUN|COMMIT
              --candidate RUN|COMMIT [--threshold 0.02] [--alpha 0.05]
              [--format console|markdown|csv|json]; exit 3 on a confirmed regression
+  import     another tool's results as a run: --format gbench FILE --db DB --commit SHA
+             [--repo URL] [--branch NAME] [--commit-time ISO8601]
   changepoints  change points of any series --csv FILE [--column NAME] [--window N]
              [--pvalue P] [--magnitude M] [--log] [--no-outlier-guard] [--format console|json]
 
@@ -265,6 +267,7 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (command == "token") return TokenCommand(rest, out, err);
   if (command == "changepoints") return ChangepointsCommand(rest, out, err);
   if (command == "compare") return CompareCommand(rest, out, err);
+  if (command == "import") return ImportCommand(rest, out, err);
   if (command == "help" || command == "--help" || command == "-h") {
     out << kUsage;
     return kExitOk;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -314,6 +315,60 @@ TEST_CASE("compare warns when the repetitions cannot reach alpha", "[cli]") {
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.err, Catch::Contains("no run or commit \"cccc\""));
   CHECK(RunCli(dir, "compare --db r.db --baseline aaaa").exit_code == 2);
+}
+
+}  // namespace
+}  // namespace effbench
+
+namespace effbench {
+namespace {
+
+TEST_CASE("import --format gbench stores a Google Benchmark file as a run, once", "[cli]") {
+  testing::TempDir dir;
+  const std::string reps = std::string(EFFBENCH_TEST_DATA) + "/gbench/reps.json";
+  auto first = RunCli(dir, "import --format gbench " + reps + " --db g.db --commit c0ffee01");
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK_THAT(first.out, Catch::Contains("imported 3 benchmarks (3 new, 1 failed)"));
+  auto again = RunCli(dir, "import --format gbench " + reps + " --db g.db --commit c0ffee01");
+  CHECK_THAT(again.out, Catch::Contains("(0 new, 1 failed)"));  // idempotent
+
+  auto report = RunCli(dir, "report --db g.db --format json");
+  REQUIRE(report.exit_code == 0);
+  const auto records = nlohmann::json::parse(report.out);
+  REQUIRE(records.size() == 3);
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& r : records) by_name[r["name"]] = r;
+  REQUIRE(by_name.count("gbench/BM_Sort:256@native"));
+  CHECK(by_name["gbench/BM_Sort:256@native"]["samples_ns"].size() == 5);
+  CHECK(by_name["gbench/BM_Sort:256@native"]["variant"]["precision"] == "none");
+  CHECK(by_name["gbench/BM_Fails@native"]["status"] == "failed");
+  CHECK(by_name["gbench/BM_Fails@native"]["error"] == "no device");
+
+  auto agg = RunCli(dir, "import --format gbench " + std::string(EFFBENCH_TEST_DATA) +
+                             "/gbench/aggregates.json --db g.db --commit c0ffee02");
+  CHECK(agg.exit_code == 0);
+  CHECK_THAT(agg.err, Catch::Contains("had only aggregates"));
+  // Imported runs compare like measured ones (5 vs 1 repetitions: a warning).
+  auto cmp = RunCli(dir, "compare --db g.db --baseline c0ffee01 --candidate c0ffee02");
+  CHECK(cmp.exit_code == 0);
+  CHECK_THAT(cmp.out, Catch::Contains("gbench/BM_Sort:4096@native"));
+  CHECK_THAT(cmp.out, Catch::Contains("5 vs 1 repetitions can never reach"));
+}
+
+TEST_CASE("import names what is wrong with the file", "[cli]") {
+  testing::TempDir dir;
+  std::ofstream(dir.File("notjson.json")) << "BM_Sort 1 ns";
+  std::ofstream(dir.File("nobench.json")) << "{\"context\": {}}";
+  std::ofstream(dir.File("notime.json")) << "{\"benchmarks\": [{\"name\": \"BM_X\"}]}";
+  CHECK_THAT(RunCli(dir, "import --format gbench notjson.json --db g.db --commit a").err,
+             Catch::Contains("is not JSON"));
+  CHECK_THAT(RunCli(dir, "import --format gbench nobench.json --db g.db --commit a").err,
+             Catch::Contains("no \"benchmarks\" array"));
+  CHECK_THAT(RunCli(dir, "import --format gbench notime.json --db g.db --commit a").err,
+             Catch::Contains("benchmarks[0] (BM_X) has no real_time"));
+  CHECK(RunCli(dir, "import --format perf notime.json --db g.db --commit a").exit_code == 2);
+  CHECK(RunCli(dir, "import --format gbench notime.json --db g.db").exit_code == 2);
 }
 
 }  // namespace
