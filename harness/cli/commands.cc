@@ -37,12 +37,16 @@ commands:
   compare    two runs or commits, series by series --db FILE --baseline RUN|COMMIT
              --candidate RUN|COMMIT [--threshold 0.02] [--alpha 0.05]
              [--format console|markdown|csv|json]; exit 3 on a confirmed regression
+  regressions  changes found in each series' history, grouped by commit range
+             --db FILE [--since DATE] [--state new|acknowledged|fixed|false-positive]
+             [--format console|markdown|json]; exit 3 while a regression is new
+             regressions ack ID | set ID STATE | check   (with --db FILE)
   import     another tool's results as a run: --format gbench FILE --db DB --commit SHA
              [--repo URL] [--branch NAME] [--commit-time ISO8601]
   changepoints  change points of any series --csv FILE [--column NAME] [--window N]
              [--pvalue P] [--magnitude M] [--log] [--no-outlier-guard] [--format console|json]
 
-exit codes: 0 ok, 1 error, 2 usage, 3 a confirmed regression (compare)
+exit codes: 0 ok, 1 error, 2 usage, 3 a confirmed regression (compare, regressions)
 )";
 
 int Usage(std::ostream& err, const std::string& problem) {
@@ -72,6 +76,17 @@ Result<bool> ListFormatIsJson(const Flags& flags, const std::string& command) {
 }
 
 }  // namespace
+
+void ReportNewChanges(const std::vector<store::RegressionRow>& changes, const std::string& run_id,
+                      std::ostream& err) {
+  for (const auto& r : changes) {
+    if (r.first_bad_run != run_id) continue;
+    err << "effbench: " << r.direction << " " << (r.change >= 0 ? "+" : "")
+        << Fixed(100 * r.change, 1) << "% in " << r.series.name << " since commit "
+        << r.last_good_commit.substr(0, 10) << " (p " << r.pvalue
+        << "; effbench regressions --db ... lists it)\n";
+  }
+}
 
 Result<std::unique_ptr<store::ResultStore>> OpenExisting(const Flags& flags) {
   const auto path = flags.Get("db");
@@ -268,6 +283,7 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (command == "changepoints") return ChangepointsCommand(rest, out, err);
   if (command == "compare") return CompareCommand(rest, out, err);
   if (command == "import") return ImportCommand(rest, out, err);
+  if (command == "regressions") return RegressionsCommand(rest, out, err);
   if (command == "help" || command == "--help" || command == "-h") {
     out << kUsage;
     return kExitOk;

@@ -20,6 +20,7 @@ int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std
 int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int ServeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int CompareCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

@@ -2,6 +2,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "harness/analysis/regressions.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
 #include "harness/importers/gbench.h"
@@ -63,6 +64,12 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::
       << failed << " failed) from " << path << " as run " << imported->run.id << ", commit "
       << revision.commit << ", machine " << imported->machine.hostname << " ("
       << imported->machine.fingerprint.substr(0, 12) << ")\n";
+  if (auto changes = analysis::CheckRun(**db, imported->run.id); !changes.ok()) {
+    err << "effbench import: warning: regression check failed: " << changes.status().message()
+        << "\n";
+  } else {
+    ReportNewChanges(*changes, imported->run.id, err);
+  }
   if (imported->aggregates_only) {
     err << "effbench import: warning: " << imported->aggregates_only
         << " benchmark(s) had only aggregates, kept as one sample each; run them with "

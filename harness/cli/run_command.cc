@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "harness/analysis/regressions.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
 #include "harness/energy/energy_meter.h"
@@ -166,6 +167,12 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
       !s.ok() || !run_status.ok()) {
     err << "effbench run: " << (run_status.ok() ? s : run_status).message() << "\n";
     return kExitError;
+  }
+
+  if (auto changes = analysis::CheckRun(**db, context.run_id); !changes.ok()) {
+    err << "effbench run: warning: regression check failed: " << changes.status().message() << "\n";
+  } else {
+    ReportNewChanges(*changes, context.run_id, err);
   }
 
   auto records = (*db)->Results(context.run_id);

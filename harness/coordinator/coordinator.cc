@@ -4,6 +4,7 @@
 #include <iostream>
 #include <random>
 
+#include "harness/analysis/regressions.h"
 #include "harness/coordinator/coordinator_impl.h"
 #include "harness/engine/workload_selection.h"
 #include "harness/result/record.h"
@@ -400,12 +401,28 @@ bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const
   const std::string run_id = job->second.run_id;
   const std::string now = result::UtcNowIso8601();
   std::weak_ptr<Session> weak = session;
+  // The run's series are re-checked for changes once it is complete.
+  auto found = std::make_shared<std::vector<std::string>>();
   writer->Execute(
       [=](store::ResultStore& db) {
         EFFBENCH_RETURN_IF_ERROR(db.FinishRun(run_id, now));
-        return db.SetJobState(job_id, state, now, error);
+        EFFBENCH_RETURN_IF_ERROR(db.SetJobState(job_id, state, now, error));
+        auto changes = analysis::CheckRun(db, run_id);
+        if (!changes.ok()) {
+          found->push_back("regression check failed: " + changes.status().message());
+        } else {
+          for (const auto& c : *changes) {
+            if (c.first_bad_run != run_id) continue;
+            found->push_back(c.direction + " " + std::to_string(100 * c.change).substr(0, 6) +
+                             "% in " + c.series.name + " since commit " +
+                             c.last_good_commit.substr(0, 10));
+          }
+        }
+        return Status::Ok();
       },
-      [this, weak, job_id, state, now, error, message](Status s) {
+      [this, weak, job_id, state, now, error, message, found](Status s) {
+        for (const std::string& line : *found)
+          Log("run " + message["run_id"].get<std::string>() + ": " + line);
         auto live = weak.lock();
         if (!s.ok()) {
           Log("job " + job_id + ": cannot record its end: " + s.message());

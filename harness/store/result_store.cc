@@ -2,8 +2,10 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "schemas/embedded.h"
@@ -476,6 +478,188 @@ Result<std::vector<JobRow>> ResultStore::Jobs() {
     return rows;
   } catch (const SQLite::Exception& e) {
     return Status::IoError(std::string("read jobs: ") + e.what());
+  }
+}
+
+Result<std::vector<SeriesKey>> ResultStore::SeriesOf(const std::string& run_id) {
+  try {
+    std::vector<SeriesKey> keys;
+    SQLite::Statement s(impl_->db,
+                        "SELECT DISTINCT m.fingerprint, res.name, res.threads FROM results res"
+                        " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
+                        " WHERE res.status = 'ok' AND (? = '' OR res.run_id = ?)"
+                        " ORDER BY m.fingerprint, res.name, res.threads");
+    s.bind(1, run_id);
+    s.bind(2, run_id);
+    while (s.executeStep()) {
+      keys.push_back(SeriesKey{Str(s.getColumn(0)), Str(s.getColumn(1)), s.getColumn(2).getInt()});
+    }
+    return keys;
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(std::string("read series: ") + e.what());
+  }
+}
+
+Result<std::vector<SeriesPoint>> ResultStore::SeriesHistory(const SeriesKey& key) {
+  try {
+    SQLite::Statement s(
+        impl_->db,
+        "SELECT v.commit_sha, v.commit_time, r.id, r.started_at, smp.ns FROM results res"
+        " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
+        " JOIN revisions v ON v.id = r.revision_id JOIN samples smp ON smp.result_id = res.id"
+        " WHERE m.fingerprint = ? AND res.name = ? AND res.threads = ? AND res.status = 'ok'"
+        " ORDER BY r.started_at, r.rowid, smp.repetition");
+    s.bind(1, key.machine_fingerprint);
+    s.bind(2, key.name);
+    s.bind(3, key.threads);
+    std::map<std::string, SeriesPoint> by_commit;
+    std::map<std::string, size_t> first_seen;  // the order runs were stored in breaks ties
+    while (s.executeStep()) {
+      const std::string commit = Str(s.getColumn(0));
+      SeriesPoint& p = by_commit[commit];
+      if (p.commit.empty()) {
+        first_seen[commit] = first_seen.size();
+        p.commit = commit;
+        p.commit_time = OptStr(s.getColumn(1));
+        p.first_run = Str(s.getColumn(2));
+        p.first_run_started_at = Str(s.getColumn(3));
+      }
+      p.samples_ns.push_back(s.getColumn(4).getDouble());
+    }
+    std::vector<SeriesPoint> points(by_commit.size());
+    for (auto& [commit, p] : by_commit) points[first_seen[commit]] = std::move(p);
+    // Commit time orders commits that have one; the first run's time breaks
+    // ties and orders the rest.
+    std::stable_sort(points.begin(), points.end(), [](const SeriesPoint& a, const SeriesPoint& b) {
+      if (a.commit_time && b.commit_time && *a.commit_time != *b.commit_time) {
+        return *a.commit_time < *b.commit_time;
+      }
+      return a.first_run_started_at < b.first_run_started_at;
+    });
+    return points;
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError("read series " + key.name + ": " + e.what());
+  }
+}
+
+Status ResultStore::UpsertRegression(const RegressionRow& r) {
+  try {
+    SQLite::Statement s(
+        impl_->db,
+        "INSERT INTO regressions (machine_fingerprint, name, threads, metric, last_good_commit,"
+        " first_bad_commit, first_bad_run, change, pvalue, mean_before, mean_after, points_before,"
+        " points_after, direction, state, detected_at, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT(machine_fingerprint, name, threads, metric, first_bad_commit) DO UPDATE SET"
+        " last_good_commit = excluded.last_good_commit, change = excluded.change,"
+        " pvalue = excluded.pvalue, mean_before = excluded.mean_before,"
+        " mean_after = excluded.mean_after, points_before = excluded.points_before,"
+        " points_after = excluded.points_after, direction = excluded.direction,"
+        " updated_at = excluded.updated_at");
+    s.bind(1, r.series.machine_fingerprint);
+    s.bind(2, r.series.name);
+    s.bind(3, r.series.threads);
+    s.bind(4, r.metric);
+    s.bind(5, r.last_good_commit);
+    s.bind(6, r.first_bad_commit);
+    s.bind(7, r.first_bad_run);
+    s.bind(8, r.change);
+    s.bind(9, r.pvalue);
+    s.bind(10, r.mean_before);
+    s.bind(11, r.mean_after);
+    s.bind(12, r.points_before);
+    s.bind(13, r.points_after);
+    s.bind(14, r.direction);
+    s.bind(15, r.state);
+    s.bind(16, r.detected_at);
+    s.bind(17, r.updated_at);
+    s.exec();
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError("store regression of " + r.series.name + ": " + e.what());
+  }
+}
+
+Status ResultStore::ForgetStaleRegressions(const SeriesKey& series,
+                                           const std::vector<std::string>& current) {
+  try {
+    SQLite::Statement list(
+        impl_->db,
+        "SELECT id, first_bad_commit FROM regressions WHERE machine_fingerprint = ?"
+        " AND name = ? AND threads = ? AND state = 'new'");
+    list.bind(1, series.machine_fingerprint);
+    list.bind(2, series.name);
+    list.bind(3, series.threads);
+    std::vector<int64_t> stale;
+    while (list.executeStep()) {
+      const std::string commit = Str(list.getColumn(1));
+      if (std::find(current.begin(), current.end(), commit) == current.end()) {
+        stale.push_back(list.getColumn(0).getInt64());
+      }
+    }
+    for (int64_t id : stale) {
+      SQLite::Statement del(impl_->db, "DELETE FROM regressions WHERE id = ?");
+      del.bind(1, id);
+      del.exec();
+    }
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError("forget regressions of " + series.name + ": " + e.what());
+  }
+}
+
+Result<std::vector<RegressionRow>> ResultStore::Regressions(const std::string& since,
+                                                            const std::string& state) {
+  try {
+    std::vector<RegressionRow> rows;
+    SQLite::Statement s(
+        impl_->db,
+        "SELECT id, machine_fingerprint, name, threads, metric, last_good_commit,"
+        " first_bad_commit, first_bad_run, change, pvalue, mean_before, mean_after,"
+        " points_before, points_after, direction, state, detected_at, updated_at"
+        " FROM regressions WHERE (? = '' OR detected_at >= ?) AND (? = '' OR state = ?)"
+        " ORDER BY detected_at DESC, id DESC");
+    s.bind(1, since);
+    s.bind(2, since);
+    s.bind(3, state);
+    s.bind(4, state);
+    while (s.executeStep()) {
+      RegressionRow r;
+      r.id = s.getColumn(0).getInt64();
+      r.series = SeriesKey{Str(s.getColumn(1)), Str(s.getColumn(2)), s.getColumn(3).getInt()};
+      r.metric = Str(s.getColumn(4));
+      r.last_good_commit = Str(s.getColumn(5));
+      r.first_bad_commit = Str(s.getColumn(6));
+      r.first_bad_run = Str(s.getColumn(7));
+      r.change = s.getColumn(8).getDouble();
+      r.pvalue = s.getColumn(9).getDouble();
+      r.mean_before = s.getColumn(10).getDouble();
+      r.mean_after = s.getColumn(11).getDouble();
+      r.points_before = s.getColumn(12).getInt64();
+      r.points_after = s.getColumn(13).getInt64();
+      r.direction = Str(s.getColumn(14));
+      r.state = Str(s.getColumn(15));
+      r.detected_at = Str(s.getColumn(16));
+      r.updated_at = Str(s.getColumn(17));
+      rows.push_back(std::move(r));
+    }
+    return rows;
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(std::string("read regressions: ") + e.what());
+  }
+}
+
+Status ResultStore::SetRegressionState(int64_t id, const std::string& state,
+                                       const std::string& updated_at) {
+  try {
+    SQLite::Statement s(impl_->db, "UPDATE regressions SET state = ?, updated_at = ? WHERE id = ?");
+    s.bind(1, state);
+    s.bind(2, updated_at);
+    s.bind(3, id);
+    if (s.exec() != 1) return Status::NotFound("no regression " + std::to_string(id));
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError("update regression " + std::to_string(id) + ": " + e.what());
   }
 }
 

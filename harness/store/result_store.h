@@ -68,6 +68,37 @@ struct JobRow {
   std::optional<std::string> error;
 };
 
+// One series' value at one commit: every repetition of every ok result of the
+// series in the runs of that commit, pooled.
+struct SeriesPoint {
+  std::string commit;
+  std::optional<std::string> commit_time;
+  std::string first_run;  // the earliest run of the commit
+  std::string first_run_started_at;
+  std::vector<double> samples_ns;
+};
+
+// A series: a machine, a workload id and a thread count.
+struct SeriesKey {
+  std::string machine_fingerprint;
+  std::string name;
+  int threads = 1;
+  auto operator<=>(const SeriesKey&) const = default;
+};
+
+// A change detected in a series' history.
+struct RegressionRow {
+  int64_t id = 0;  // assigned by the database
+  SeriesKey series;
+  std::string metric = "time";
+  std::string last_good_commit, first_bad_commit, first_bad_run;
+  double change = 0, pvalue = 1, mean_before = 0, mean_after = 0;
+  int64_t points_before = 0, points_after = 0;
+  std::string direction;  // regression, improvement
+  std::string state = "new";
+  std::string detected_at, updated_at;
+};
+
 // How hard a commit is made durable. kNormal survives a killed process (WAL,
 // synchronous=NORMAL); kFull also survives a power cut (fsync every commit),
 // as a coordinator needs before it acknowledges a result.
@@ -123,6 +154,23 @@ class ResultStore {
   Result<std::vector<result::ResultRecord>> Results(const std::string& run_id);
   // How many results are stored, all runs together.
   Result<int64_t> ResultCount();
+
+  // Series and regressions.
+  // The series with results in `run_id` (every series when empty).
+  Result<std::vector<SeriesKey>> SeriesOf(const std::string& run_id);
+  // The history of a series, one point per commit, ordered by commit time
+  // (where known) and then by the time of the commit's first run.
+  Result<std::vector<SeriesPoint>> SeriesHistory(const SeriesKey& series);
+  // Inserts a detected change, or refreshes its numbers (never its state).
+  Status UpsertRegression(const RegressionRow& row);
+  // Forgets the changes of `series` still in state new whose first bad commit
+  // is not in `current` (a later check placed them elsewhere, or found none).
+  Status ForgetStaleRegressions(const SeriesKey& series, const std::vector<std::string>& current);
+  // Changes detected at or after `since` (ISO 8601; all when empty), in
+  // `state` (any when empty), newest first.
+  Result<std::vector<RegressionRow>> Regressions(const std::string& since, const std::string& state);
+  // NotFound when there is no such regression.
+  Status SetRegressionState(int64_t id, const std::string& state, const std::string& updated_at);
 
   // The fleet (coordinator only).
   // Inserts the agent, or updates everything but first_seen.

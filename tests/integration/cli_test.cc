@@ -373,3 +373,44 @@ TEST_CASE("import names what is wrong with the file", "[cli]") {
 
 }  // namespace
 }  // namespace effbench
+
+namespace effbench {
+namespace {
+
+TEST_CASE("regressions lists changes by commit range, exits 3 until acknowledged", "[cli]") {
+  testing::TempDir dir;
+  std::vector<std::pair<std::string, std::function<double(int)>>> commits;
+  for (int c = 0; c < 30; ++c) {
+    char name[16];
+    std::snprintf(name, sizeof name, "c%04d", c);
+    commits.emplace_back(name, [c](int s) { return s == 1 && c >= 20 ? 1150.0 : 1000.0; });
+  }
+  FillRuns(dir.File("h.db"), commits, 3, 5, 23);
+  auto none = RunCli(dir, "regressions --db h.db");
+  CHECK(none.exit_code == 0);
+  CHECK_THAT(none.out, Catch::Contains("no changes found"));
+  auto check = RunCli(dir, "regressions check --db h.db");
+  REQUIRE(check.exit_code == 0);
+  auto listed = RunCli(dir, "regressions --db h.db");
+  INFO(listed.out << listed.err);
+  CHECK(listed.exit_code == 3);
+  CHECK_THAT(listed.out, Catch::Contains("regression in (c0019, c0020]: 1 series on 1 machine"));
+  CHECK_THAT(listed.out, Catch::Contains("gemm.fp32/m65n32k16@ref"));
+  CHECK_THAT(listed.out, Catch::Contains("+15.0%"));
+  const auto j = nlohmann::json::parse(RunCli(dir, "regressions --db h.db --format json").out);
+  REQUIRE(j.size() == 1);
+  const int64_t id = j[0]["changes"][0]["id"];
+  CHECK(j[0]["changes"][0]["state"] == "new");
+  auto ack = RunCli(dir, "regressions ack " + std::to_string(id) + " --db h.db");
+  CHECK(ack.exit_code == 0);
+  CHECK(RunCli(dir, "regressions --db h.db").exit_code == 0);
+  CHECK_THAT(RunCli(dir, "regressions --db h.db --state acknowledged --format markdown").out,
+             Catch::Contains("| " + std::to_string(id) + " |"));
+  CHECK(RunCli(dir, "regressions --db h.db --state new").out.find("no changes found") !=
+        std::string::npos);
+  CHECK(RunCli(dir, "regressions set " + std::to_string(id) + " wontfix --db h.db").exit_code == 2);
+  CHECK(RunCli(dir, "regressions set 999 fixed --db h.db").exit_code == 1);
+}
+
+}  // namespace
+}  // namespace effbench

@@ -1,0 +1,90 @@
+#include "harness/analysis/regressions.h"
+
+#include <map>
+
+#include "harness/result/record.h"
+#include "harness/stats/tests.h"
+
+namespace effbench::analysis {
+
+Result<std::vector<store::RegressionRow>> CheckSeries(store::ResultStore& db,
+                                                      const store::SeriesKey& series,
+                                                      const DetectionOptions& o) {
+  auto history = db.SeriesHistory(series);
+  if (!history.ok()) return history.status();
+  std::vector<double> values;
+  for (const auto& p : *history) values.push_back(stats::Median(p.samples_ns));
+  stats::ChangePointOptions cpd = o.change_points;
+  if (values.size() >= 200) cpd.window = std::max<size_t>(cpd.window, 50);
+  std::vector<store::RegressionRow> found;
+  const std::string now = result::UtcNowIso8601();
+  const auto cps = stats::DetectChangePoints(values, cpd);
+  for (const stats::ChangePoint& cp : cps) {
+    if (values.size() - cp.index < o.min_points_after) continue;
+    store::RegressionRow r;
+    r.series = series;
+    r.metric = "time";
+    r.last_good_commit = (*history)[cp.index - 1].commit;
+    r.first_bad_commit = (*history)[cp.index].commit;
+    r.first_bad_run = (*history)[cp.index].first_run;
+    r.change = cp.change();
+    r.pvalue = cp.pvalue;
+    r.mean_before = cp.mean_before;
+    r.mean_after = cp.mean_after;
+    size_t next = values.size(), prev = 0;
+    for (const auto& other : cps) {
+      if (other.index > cp.index) next = std::min(next, other.index);
+      if (other.index < cp.index) prev = std::max(prev, other.index);
+    }
+    r.points_before = static_cast<int64_t>(cp.index - prev);
+    r.points_after = static_cast<int64_t>(next - cp.index);
+    r.direction = r.change > 0 ? "regression" : "improvement";  // time: lower is better
+    r.state = "new";
+    r.detected_at = r.updated_at = now;
+    EFFBENCH_RETURN_IF_ERROR(db.UpsertRegression(r));
+    found.push_back(std::move(r));
+  }
+  std::vector<std::string> current;
+  for (const auto& r : found) current.push_back(r.first_bad_commit);
+  EFFBENCH_RETURN_IF_ERROR(db.ForgetStaleRegressions(series, current));
+  return found;
+}
+
+Result<std::vector<store::RegressionRow>> CheckRun(store::ResultStore& db,
+                                                   const std::string& run_id,
+                                                   const DetectionOptions& o) {
+  auto keys = db.SeriesOf(run_id);
+  if (!keys.ok()) return keys.status();
+  std::vector<store::RegressionRow> all;
+  for (const auto& key : *keys) {
+    auto found = CheckSeries(db, key, o);
+    if (!found.ok()) return found.status();
+    all.insert(all.end(), found->begin(), found->end());
+  }
+  return all;
+}
+
+std::vector<Alert> GroupAlerts(const std::vector<store::RegressionRow>& rows) {
+  std::map<std::tuple<std::string, std::string, std::string>, Alert> alerts;
+  std::vector<std::tuple<std::string, std::string, std::string>> order;
+  for (const auto& r : rows) {
+    const auto key = std::make_tuple(r.last_good_commit, r.first_bad_commit, r.direction);
+    if (!alerts.count(key)) order.push_back(key);
+    Alert& a = alerts[key];
+    a.last_good_commit = r.last_good_commit;
+    a.first_bad_commit = r.first_bad_commit;
+    a.direction = r.direction;
+    a.changes.push_back(r);
+    a.machines.insert(r.series.machine_fingerprint);
+  }
+  std::vector<Alert> out;
+  for (const auto& key : order) out.push_back(std::move(alerts[key]));
+  // Regressions first; among them, those seen on more machines.
+  std::stable_sort(out.begin(), out.end(), [](const Alert& a, const Alert& b) {
+    if (a.direction != b.direction) return a.direction == "regression";
+    return a.machines.size() > b.machines.size();
+  });
+  return out;
+}
+
+}  // namespace effbench::analysis

@@ -1,0 +1,47 @@
+// Regressions across history: each series' per-commit values searched for
+// change points after every ingested run; what is found is stored with its
+// commit range, size, p-value, direction and a state a user sets; changes at
+// the same commit range on several machines are one alert.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness/stats/change_points.h"
+#include "harness/store/result_store.h"
+
+namespace effbench::analysis {
+
+struct DetectionOptions {
+  // Otava's algorithm on ln(median time per commit), as research/regression.md
+  // §8 recommends: a 2 % floor on the size, p <= 0.001.
+  stats::ChangePointOptions change_points{30, 0.001, 0.02, true, true};
+  // A change needs this many commits on its new level: with fewer, E-Divisive
+  // cannot tell where the level changed (its segments have 2 points at least).
+  size_t min_points_after = 3;
+};
+
+// The per-commit values of a series (the median of all its repetitions at
+// that commit) and the change points in them, stored as regressions. Stored
+// changes of the series still new that are no longer found are forgotten.
+Result<std::vector<store::RegressionRow>> CheckSeries(store::ResultStore& db,
+                                                      const store::SeriesKey& series,
+                                                      const DetectionOptions& options = {});
+
+// Re-checks every series with results in `run_id` (all series when empty).
+// Returns the changes found (old and new).
+Result<std::vector<store::RegressionRow>> CheckRun(store::ResultStore& db,
+                                                   const std::string& run_id,
+                                                   const DetectionOptions& options = {});
+
+// Changes with the same commit range and direction, across machines and
+// workloads: one alert.
+struct Alert {
+  std::string last_good_commit, first_bad_commit, direction;
+  std::vector<store::RegressionRow> changes;
+  std::set<std::string> machines;
+};
+std::vector<Alert> GroupAlerts(const std::vector<store::RegressionRow>& rows);
+
+}  // namespace effbench::analysis
