@@ -173,20 +173,45 @@ double RelaxedP(double p) {
 std::vector<double> Prepared(std::span<const double> series, const ChangePointOptions& o) {
   std::vector<double> z(series.begin(), series.end());
   if (o.outlier_guard && z.size() >= 5) {
-    constexpr size_t kHalf = 5;
-    std::vector<double> cleaned = z;
-    for (size_t i = 0; i + 1 < z.size(); ++i) {
-      std::vector<double> around;
+    // A run of up to three points far from the median of their neighbours,
+    // on one side, followed by a point that is not (back near it, or off to
+    // the other side), is an outlier: shift, then revert.
+    constexpr size_t kHalf = 5, kLongest = 3;
+    const auto around = [&](size_t i, double* threshold) {
+      std::vector<double> near;
       for (size_t j = i >= kHalf ? i - kHalf : 0; j <= std::min(z.size() - 1, i + kHalf); ++j) {
-        if (j != i) around.push_back(z[j]);
+        if (j != i) near.push_back(z[j]);
       }
-      const double med = Median(around);
+      const double med = Median(near);
       std::vector<double> dev;
-      for (double v : around) dev.push_back(std::fabs(v - med));
-      const double threshold = std::max(5 * 1.4826 * Median(dev), 0.0025 * std::fabs(med));
-      if (std::fabs(z[i] - med) > threshold && std::fabs(z[i + 1] - med) <= threshold) {
-        cleaned[i] = med;
+      for (double v : near) dev.push_back(std::fabs(v - med));
+      *threshold = std::max(5 * 1.4826 * Median(dev), 0.0025 * std::fabs(med));
+      return med;
+    };
+    std::vector<double> cleaned = z;
+    for (size_t i = 0; i + 1 < z.size();) {
+      double threshold = 0;
+      const double med = around(i, &threshold);
+      if (std::fabs(z[i] - med) <= threshold) {
+        ++i;
+        continue;
       }
+      const bool up = z[i] > med;
+      size_t end = i + 1;  // the run is [i, end)
+      while (end < z.size() && end - i < kLongest && (z[end] > med) == up &&
+             std::fabs(z[end] - med) > threshold) {
+        ++end;
+      }
+      // Replaced unless the excursion lasts longer or reaches the end.
+      const bool still_out =
+          end < z.size() && (z[end] > med) == up && std::fabs(z[end] - med) > threshold;
+      if (end < z.size() && !still_out) {
+        for (size_t k = i; k < end; ++k) {
+          double t = 0;
+          cleaned[k] = around(k, &t);
+        }
+      }
+      i = end;
     }
     z = std::move(cleaned);
   }

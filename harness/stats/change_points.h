@@ -31,9 +31,11 @@ struct ChangePoint {
 // each is then re-tested against its whole neighbouring segments (two-sided
 // Student t-test, pooled variance), and the least significant, then the
 // smallest, are dropped until every one left passes max_pvalue and
-// min_magnitude. With the outlier guard, a point far from the median of its
-// neighbours (over 5 scaled MADs, at least 0.25 % of the level) whose
-// successor is back near that median is replaced by the median first.
+// min_magnitude. With the outlier guard, a run of up to three points far from
+// the median of their neighbours (over 5 scaled MADs, at least 0.25 % of the
+// level, on one side) followed by a point that is not is replaced by those
+// medians first; a run that reaches the end of the series is kept, since it
+// may be the start of a change.
 std::vector<ChangePoint> DetectChangePoints(std::span<const double> series,
                                             const ChangePointOptions& options = {});
 
