@@ -153,12 +153,6 @@ TEST_CASE("workloads lists the catalog as text and JSON", "[cli]") {
   CHECK(families.count("conv.r50"));
 }
 
-}  // namespace
-}  // namespace effbench
-
-namespace effbench {
-namespace {
-
 const std::string kTestData = EFFBENCH_TEST_DATA;
 
 TEST_CASE("changepoints finds the step in Otava's sample, as JSON", "[cli]") {
@@ -227,12 +221,6 @@ TEST_CASE("changepoints names what is wrong with a CSV", "[cli]") {
   CHECK(RunCli(dir, "changepoints --csv plain.txt --pvalue 2").exit_code == 2);
   CHECK(RunCli(dir, "changepoints").exit_code == 2);
 }
-
-}  // namespace
-}  // namespace effbench
-
-namespace effbench {
-namespace {
 
 // A database with one machine and a run per commit; each run holds `series`
 // records whose samples are `level(i, series) * (1 + noise)`.
@@ -317,12 +305,6 @@ TEST_CASE("compare warns when the repetitions cannot reach alpha", "[cli]") {
   CHECK(RunCli(dir, "compare --db r.db --baseline aaaa").exit_code == 2);
 }
 
-}  // namespace
-}  // namespace effbench
-
-namespace effbench {
-namespace {
-
 TEST_CASE("import --format gbench stores a Google Benchmark file as a run, once", "[cli]") {
   testing::TempDir dir;
   const std::string reps = std::string(EFFBENCH_TEST_DATA) + "/gbench/reps.json";
@@ -370,12 +352,6 @@ TEST_CASE("import names what is wrong with the file", "[cli]") {
   CHECK(RunCli(dir, "import --format perf notime.json --db g.db --commit a").exit_code == 2);
   CHECK(RunCli(dir, "import --format gbench notime.json --db g.db").exit_code == 2);
 }
-
-}  // namespace
-}  // namespace effbench
-
-namespace effbench {
-namespace {
 
 TEST_CASE("regressions lists changes by commit range, exits 3 until acknowledged", "[cli]") {
   testing::TempDir dir;
