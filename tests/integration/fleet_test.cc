@@ -277,6 +277,15 @@ TEST_CASE("an agent killed mid-run and restarted resumes its job: nothing is mea
   REQUIRE(WaitFor([&] { return JobsFinished(serve); }, 300));
   CHECK(StoredNames(dir, run_id) == Expected("", kSlowWorkloads));
   CHECK_THAT(agent->Log(), Catch::Contains("resuming"));
+  // The HTTP API serves the run's records, filtered by a workload glob.
+  const Http all = HttpRequest(serve.http_port, "GET", "/api/results?run=" + run_id);
+  REQUIRE(all.status == 200);
+  CHECK(all.body["results"].size() == Expected("", kSlowWorkloads).size());
+  const Http ref =
+      HttpRequest(serve.http_port, "GET", "/api/results?run=" + run_id + "&workload=*%40ref");
+  REQUIRE(ref.status == 200);
+  REQUIRE_FALSE(ref.body["results"].empty());
+  for (const json& r : ref.body["results"]) CHECK(r["variant"]["backend"] == "ref");
   // Its spool is empty once everything is acknowledged.
   REQUIRE(WaitFor(
       [&] {
