@@ -73,15 +73,19 @@ double SegmentP(std::span<const double> z, size_t a, size_t t, size_t b) {
   return PooledTTestP(l.mean, l.std, t - a, r.mean, r.std, b - t);
 }
 
-// E-Divisive on z[0, len): split the interval with the best candidate while
-// its t-test against its neighbouring segments passes `max_p`.
+// E-Divisive on z[0, len): each interval between the change points found so
+// far proposes its best split (largest Q); the most significant proposal by
+// its t-test against its neighbouring segments is added while it passes
+// `max_p`. (Otava tests the proposal of largest Q and stops when it fails;
+// taking the most significant one instead does not stop at a large but noisy
+// split while another interval holds a clear one.)
 std::vector<size_t> EDivisive(std::span<const double> z, double max_p) {
   std::vector<size_t> cps;
   for (;;) {
     std::vector<size_t> bounds = {0};
     bounds.insert(bounds.end(), cps.begin(), cps.end());
     bounds.push_back(z.size());
-    size_t best = 0, best_a = 0, best_b = 0;
+    size_t best = 0;
     double best_p = 2;
     for (size_t i = 0; i + 1 < bounds.size(); ++i) {
       const size_t t = BestSplit(z, bounds[i], bounds[i + 1]);
@@ -90,12 +94,8 @@ std::vector<size_t> EDivisive(std::span<const double> z, double max_p) {
       if (p < best_p) {
         best_p = p;
         best = t;
-        best_a = bounds[i];
-        best_b = bounds[i + 1];
       }
     }
-    (void)best_a;
-    (void)best_b;
     if (best_p > max_p) break;
     cps.insert(std::upper_bound(cps.begin(), cps.end(), best), best);
   }
