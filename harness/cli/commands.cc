@@ -23,7 +23,8 @@ commands:
   run        measure workloads on this machine into a results database
              [--suite quick|standard|full] [--workload GLOB] [--db FILE] [--repetitions N]
              [--threads N] [--min-time SECONDS] [--seed N] [--recalibrate]
-             [--repo URL --commit SHA --branch NAME] [--format console|markdown|csv|json]
+             [--repo URL --commit SHA --branch NAME --commit-time ISO8601]
+             [--format console|markdown|csv|json]
   workloads  list the workloads and suites [--suite NAME] [--format console|json]
   machines   list the machines of a database --db FILE [--format console|json]
   report     print the results of a run --db FILE [--run ID] [--format console|markdown|csv|json]
@@ -31,7 +32,8 @@ commands:
              [--tls-cert C --tls-key K] [--config FILE] [--schedule HH:MM --schedule-suite S]
              [--heartbeat S] [--max-frame BYTES] [--frame-timeout S] [--drain-timeout S]
   submit     queue a run on the fleet --coordinator http://HOST:PORT --suite NAME
-             [--workload GLOB] [--agents SELECTOR] [--repo/--commit/--branch] [--token-file F]
+             [--workload GLOB] [--agents SELECTOR] [--repo/--commit/--branch/--commit-time]
+             [--token-file F]
              [--repetitions N] [--min-time S] [--threads N] [--seed N]
   token      new: print a fresh fleet token; hash --token-file F: print its stored key
   compare    two runs or commits, series by series --db FILE --baseline RUN|COMMIT

@@ -145,9 +145,9 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
 }
 
 int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags =
-      Flags::Parse(args, {"coordinator", "suite", "workload", "agents", "repo", "commit", "branch",
-                          "token-file", "repetitions", "min-time", "threads", "seed", "format"});
+  auto flags = Flags::Parse(
+      args, {"coordinator", "suite", "workload", "agents", "repo", "commit", "branch",
+             "commit-time", "token-file", "repetitions", "min-time", "threads", "seed", "format"});
   if (!flags.ok()) {
     err << "effbench submit: " << flags.status().message() << "\n";
     return kExitUsage;
@@ -183,6 +183,7 @@ int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::
   for (const char* key : {"repo", "commit", "branch"}) {
     if (auto v = flags->Get(key)) revision[key] = *v;
   }
+  if (auto v = flags->Get("commit-time")) revision["time"] = *v;
   request["revision"] = revision;
   json options = json::object();
   const auto reps = flags->GetInt("repetitions", 5, 1, 1000);

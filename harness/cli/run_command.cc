@@ -40,7 +40,9 @@ result::Revision ResolveRevision(const Flags& flags) {
   if (rev.commit.empty()) rev.commit = "unknown";
   rev.repo = flags.GetOr("repo", in_git ? FirstLine("git config --get remote.origin.url") : "");
   rev.branch = flags.GetOr("branch", in_git ? FirstLine("git rev-parse --abbrev-ref HEAD") : "");
-  if (in_git && rev.commit != "unknown") {
+  if (auto given = flags.Get("commit-time")) {
+    rev.time = *given;  // an explicit order, e.g. for commits git does not know here
+  } else if (in_git && rev.commit != "unknown") {
     const std::string time = FirstLine("git show -s --format=%cI " + rev.commit);
     if (!time.empty()) rev.time = time;
   }
@@ -75,7 +77,7 @@ Result<machine::Calibration> Calibration(store::ResultStore& db, const std::stri
 int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto flags = Flags::Parse(args,
                             {"suite", "workload", "db", "repetitions", "threads", "min-time",
-                             "repo", "commit", "branch", "seed", "format"},
+                             "repo", "commit", "branch", "commit-time", "seed", "format"},
                             {"recalibrate"});
   if (!flags.ok()) {
     err << "effbench run: " << flags.status().message() << "\n";

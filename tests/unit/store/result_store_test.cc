@@ -159,5 +159,49 @@ TEST_CASE("a file that is not an effbench database is refused untouched", "[stor
   }
 }
 
+TEST_CASE("a series' history: one point per commit, in commit-time order, repetitions pooled",
+          "[store]") {
+  testing::TempDir dir;
+  auto opened = ResultStore::Open(dir.File("h.db"));
+  REQUIRE(opened.ok());
+  auto& db = *opened;
+  REQUIRE(db->UpsertMachine(MachineRow{testing::FakeFingerprint(), "h", "c", "x86_64", "{}",
+                                       std::nullopt, "t0", "t0"})
+              .ok());
+  // Stored out of order: c2 first, then c1 twice (two runs pooled), then c3
+  // without a commit time (ordered by its run's time, after the others).
+  const std::vector<std::tuple<std::string, std::optional<std::string>, std::string, double>> runs =
+      {{"c2", "2026-11-02T00:00:00Z", "2026-11-10T00:00:00Z", 200},
+       {"c1", "2026-11-01T00:00:00Z", "2026-11-11T00:00:00Z", 100},
+       {"c1", "2026-11-01T00:00:00Z", "2026-11-12T00:00:00Z", 110},
+       {"c3", std::nullopt, "2026-11-13T00:00:00Z", 300}};
+  for (const auto& [commit, time, started, level] : runs) {
+    const std::string run_id = result::NewUuid();
+    REQUIRE(db->BeginRun(RunRow{run_id,
+                                testing::FakeFingerprint(),
+                                {"repo", commit, "main", time},
+                                "nightly",
+                                started,
+                                std::nullopt,
+                                "{}"})
+                .ok());
+    result::ResultRecord r = testing::MakeRecord(run_id, 3);
+    r.samples_ns = {level, level, level};
+    r.stats = result::Summarize(r.samples_ns);
+    REQUIRE(db->InsertResults({r}).ok());
+  }
+  const auto keys = db->SeriesOf("");
+  REQUIRE(keys.ok());
+  REQUIRE(keys->size() == 1);
+  const auto history = db->SeriesHistory(keys->front());
+  REQUIRE(history.ok());
+  REQUIRE(history->size() == 3);
+  CHECK((*history)[0].commit == "c1");
+  CHECK((*history)[0].samples_ns.size() == 6);
+  CHECK((*history)[1].commit == "c2");
+  CHECK((*history)[2].commit == "c3");
+  CHECK((*history)[2].samples_ns == std::vector<double>{300, 300, 300});
+}
+
 }  // namespace
 }  // namespace effbench::store
