@@ -135,24 +135,30 @@ Status Coordinator::Impl::WriteReadyFile() const {
   return Status::Ok();
 }
 
-asio::awaitable<void> Coordinator::Impl::AcceptAgents() {
+asio::awaitable<void> Coordinator::Impl::Accept(tcp::acceptor& acceptor,
+                                                std::function<void(tcp::socket)> serve) {
   while (!stopping) {
     error_code ec;
     tcp::socket socket =
-        co_await agent_acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) break;
       Log("accept failed: " + ec.message());
       continue;
     }
-    socket.set_option(tcp::no_delay(true), ec);
-    ++metrics.connections;
-    std::shared_ptr<fleet::Channel> channel =
-        ssl ? std::make_shared<fleet::Channel>(fleet::SslStream(std::move(socket), *ssl),
-                                               options.limits)
-            : std::make_shared<fleet::Channel>(std::move(socket), options.limits);
-    asio::co_spawn(io, ServeAgent(std::move(channel)), asio::detached);
+    serve(std::move(socket));
   }
+}
+
+void Coordinator::Impl::OnAgentConnection(tcp::socket socket) {
+  error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  ++metrics.connections;
+  std::shared_ptr<fleet::Channel> channel =
+      ssl ? std::make_shared<fleet::Channel>(fleet::SslStream(std::move(socket), *ssl),
+                                             options.limits)
+          : std::make_shared<fleet::Channel>(std::move(socket), options.limits);
+  asio::co_spawn(io, ServeAgent(std::move(channel)), asio::detached);
 }
 
 asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Channel> channel) {
@@ -706,8 +712,17 @@ Status Coordinator::Run() {
     c.Log(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT"));
     c.Shutdown();
   });
-  asio::co_spawn(c.io, c.AcceptAgents(), asio::detached);
-  if (c.http_acceptor.is_open()) asio::co_spawn(c.io, c.AcceptHttp(), asio::detached);
+  asio::co_spawn(
+      c.io, c.Accept(c.agent_acceptor, [&c](tcp::socket s) { c.OnAgentConnection(std::move(s)); }),
+      asio::detached);
+  if (c.http_acceptor.is_open()) {
+    asio::co_spawn(c.io,
+                   c.Accept(c.http_acceptor,
+                            [&c](tcp::socket s) {
+                              asio::co_spawn(c.io, c.ServeHttp(std::move(s)), asio::detached);
+                            }),
+                   asio::detached);
+  }
   for (const Schedule& s : c.options.schedules) {
     asio::co_spawn(c.io, c.ScheduleLoop(s), asio::detached);
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -52,7 +53,9 @@ struct Coordinator::Impl {
   Impl(CoordinatorOptions o, std::ostream& l);
 
   // coordinator.cc: the agents.
-  asio::awaitable<void> AcceptAgents();
+  // Accepts connections on `acceptor` until stopping, handing each to `serve`.
+  asio::awaitable<void> Accept(tcp::acceptor& acceptor, std::function<void(tcp::socket)> serve);
+  void OnAgentConnection(tcp::socket socket);
   asio::awaitable<void> ServeAgent(std::shared_ptr<fleet::Channel> channel);
   asio::awaitable<void> Converse(std::shared_ptr<Session> session);
   // Takes the records out of `message`.
@@ -69,7 +72,6 @@ struct Coordinator::Impl {
   Status WriteReadyFile() const;
 
   // http_api.cc: the HTTP API.
-  asio::awaitable<void> AcceptHttp();
   asio::awaitable<void> ServeHttp(tcp::socket socket);
   nlohmann::json AgentsJson() const;
   nlohmann::json JobJson(const store::JobRow& job) const;

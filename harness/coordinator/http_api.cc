@@ -186,19 +186,6 @@ std::string Coordinator::Impl::MetricsText() const {
   return m.str();
 }
 
-asio::awaitable<void> Coordinator::Impl::AcceptHttp() {
-  while (!stopping) {
-    error_code ec;
-    tcp::socket socket =
-        co_await http_acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (stopping || ec == asio::error::operation_aborted) break;
-      continue;
-    }
-    asio::co_spawn(io, ServeHttp(std::move(socket)), asio::detached);
-  }
-}
-
 asio::awaitable<void> Coordinator::Impl::ServeHttp(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;

@@ -168,7 +168,8 @@ class ResultStore {
   Status ForgetStaleRegressions(const SeriesKey& series, const std::vector<std::string>& current);
   // Changes detected at or after `since` (ISO 8601; all when empty), in
   // `state` (any when empty), newest first.
-  Result<std::vector<RegressionRow>> Regressions(const std::string& since, const std::string& state);
+  Result<std::vector<RegressionRow>> Regressions(const std::string& since,
+                                                 const std::string& state);
   // NotFound when there is no such regression.
   Status SetRegressionState(int64_t id, const std::string& state, const std::string& updated_at);
 
