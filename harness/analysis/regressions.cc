@@ -4,6 +4,7 @@
 
 #include "harness/result/record.h"
 #include "harness/stats/tests.h"
+#include "reports/text_table.h"
 
 namespace effbench::analysis {
 
@@ -62,6 +63,26 @@ Result<std::vector<store::RegressionRow>> CheckRun(store::ResultStore& db,
     all.insert(all.end(), found->begin(), found->end());
   }
   return all;
+}
+
+std::vector<std::string> DescribeNewChanges(const std::vector<store::RegressionRow>& changes,
+                                            const std::string& run_id) {
+  std::vector<std::string> lines;
+  for (const auto& r : changes) {
+    if (r.first_bad_run != run_id) continue;
+    std::string line = r.direction;
+    line += r.change >= 0 ? " +" : " ";
+    line += reports::Fixed(100 * r.change, 1);
+    line += "% in ";
+    line += r.series.name;
+    line += " since commit ";
+    line += r.last_good_commit.substr(0, 10);
+    line += " (p ";
+    line += reports::Scientific(r.pvalue);
+    line += ")";
+    lines.push_back(std::move(line));
+  }
+  return lines;
 }
 
 std::vector<Alert> GroupAlerts(const std::vector<store::RegressionRow>& rows) {

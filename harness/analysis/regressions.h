@@ -38,6 +38,11 @@ Result<std::vector<store::RegressionRow>> CheckRun(store::ResultStore& db,
                                                    const std::string& run_id,
                                                    const DetectionOptions& options = {});
 
+// One line for each change that `run_id` introduced (its first bad run):
+// "regression +10.0% in gemm.fp32/...@onednn since commit 1a2b3c4d5e (p 1.2e-05)".
+std::vector<std::string> DescribeNewChanges(const std::vector<store::RegressionRow>& changes,
+                                            const std::string& run_id);
+
 // Changes with the same commit range and direction, across machines and
 // workloads: one alert.
 struct Alert {

@@ -79,17 +79,6 @@ Result<bool> ListFormatIsJson(const Flags& flags, const std::string& command) {
 
 }  // namespace
 
-void ReportNewChanges(const std::vector<store::RegressionRow>& changes, const std::string& run_id,
-                      std::ostream& err) {
-  for (const auto& r : changes) {
-    if (r.first_bad_run != run_id) continue;
-    err << "effbench: " << r.direction << " " << (r.change >= 0 ? "+" : "")
-        << Fixed(100 * r.change, 1) << "% in " << r.series.name << " since commit "
-        << r.last_good_commit.substr(0, 10) << " (p " << r.pvalue
-        << "; effbench regressions --db ... lists it)\n";
-  }
-}
-
 Result<std::unique_ptr<store::ResultStore>> OpenExisting(const Flags& flags) {
   const auto path = flags.Get("db");
   if (!path) return Status::InvalidArgument("--db FILE is required");

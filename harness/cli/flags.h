@@ -3,7 +3,6 @@
 // errors that name the flag.
 #pragma once
 
-#include <iosfwd>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,10 +39,5 @@ class Flags {
 // Opens the existing database named by --db: a missing file is an error, not
 // a new database.
 Result<std::unique_ptr<store::ResultStore>> OpenExisting(const Flags& flags);
-
-// After a run is stored: says which changes its commit introduced (those
-// whose first bad run is `run_id`), one line each, on `err`.
-void ReportNewChanges(const std::vector<store::RegressionRow>& changes, const std::string& run_id,
-                      std::ostream& err);
 
 }  // namespace effbench::cli

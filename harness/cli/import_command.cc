@@ -68,7 +68,9 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     err << "effbench import: warning: regression check failed: " << changes.status().message()
         << "\n";
   } else {
-    ReportNewChanges(*changes, imported->run.id, err);
+    for (const std::string& line : analysis::DescribeNewChanges(*changes, imported->run.id)) {
+      err << "effbench import: " << line << "; `effbench regressions` lists it\n";
+    }
   }
   if (imported->aggregates_only) {
     err << "effbench import: warning: " << imported->aggregates_only

@@ -174,7 +174,9 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (auto changes = analysis::CheckRun(**db, context.run_id); !changes.ok()) {
     err << "effbench run: warning: regression check failed: " << changes.status().message() << "\n";
   } else {
-    ReportNewChanges(*changes, context.run_id, err);
+    for (const std::string& line : analysis::DescribeNewChanges(*changes, context.run_id)) {
+      err << "effbench run: " << line << "; `effbench regressions` lists it\n";
+    }
   }
 
   auto records = (*db)->Results(context.run_id);

@@ -417,12 +417,7 @@ bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const
         if (!changes.ok()) {
           found->push_back("regression check failed: " + changes.status().message());
         } else {
-          for (const auto& c : *changes) {
-            if (c.first_bad_run != run_id) continue;
-            found->push_back(c.direction + " " + std::to_string(100 * c.change).substr(0, 6) +
-                             "% in " + c.series.name + " since commit " +
-                             c.last_good_commit.substr(0, 10));
-          }
+          *found = analysis::DescribeNewChanges(*changes, run_id);
         }
         return Status::Ok();
       },

@@ -1,30 +1,18 @@
 #include "harness/importers/gbench.h"
 
-#include <openssl/sha.h>
-
 #include <map>
 #include <nlohmann/json.hpp>
+
+#include "harness/machine/inventory.h"
 
 namespace effbench::importers {
 namespace {
 
 using nlohmann::json;
 
-std::string Sha256Hex(const std::string& text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : digest) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
-
 // A uuid (version 8: custom) from a hash: the same inputs, the same id.
 std::string DerivedUuid(const std::string& seed) {
-  std::string h = Sha256Hex(seed).substr(0, 32);
+  std::string h = machine::Sha256Hex(seed).substr(0, 32);
   h[12] = '8';
   h[16] = "89ab"[std::stoi(h.substr(16, 1), nullptr, 16) & 3];
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
@@ -61,14 +49,14 @@ Result<ImportedRun> ImportGoogleBenchmark(const std::string& text, const result:
   const json context = j.value("context", json::object());
   ImportedRun out;
   // The machine as the file describes it: its fingerprint is over that description.
-  json machine = {{"source", "google-benchmark"},
-                  {"host_name", context.value("host_name", "")},
-                  {"num_cpus", context.value("num_cpus", 0)},
-                  {"mhz_per_cpu", context.value("mhz_per_cpu", 0)},
-                  {"caches", context.value("caches", json::array())},
-                  {"library_build_type", context.value("library_build_type", "")}};
+  json description = {{"source", "google-benchmark"},
+                      {"host_name", context.value("host_name", "")},
+                      {"num_cpus", context.value("num_cpus", 0)},
+                      {"mhz_per_cpu", context.value("mhz_per_cpu", 0)},
+                      {"caches", context.value("caches", json::array())},
+                      {"library_build_type", context.value("library_build_type", "")}};
   const std::string started = context.value("date", result::UtcNowIso8601());
-  out.machine = store::MachineRow{Sha256Hex(machine.dump()),
+  out.machine = store::MachineRow{machine::Sha256Hex(description.dump()),
                                   context.value("host_name", "unknown"),
                                   "",
                                   "",
@@ -77,8 +65,8 @@ Result<ImportedRun> ImportGoogleBenchmark(const std::string& text, const result:
                                   started,
                                   started};
   const std::string executable = context.value("executable", source_name);
-  out.run.id = DerivedUuid("run|" + Sha256Hex(text) + "|" + revision.repo + "|" + revision.commit +
-                           "|" + revision.branch);
+  out.run.id = DerivedUuid("run|" + machine::Sha256Hex(text) + "|" + revision.repo + "|" +
+                           revision.commit + "|" + revision.branch);
   out.run.machine_fingerprint = out.machine.fingerprint;
   out.run.revision = revision;
   out.run.suite = "gbench";

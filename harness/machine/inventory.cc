@@ -188,10 +188,13 @@ nlohmann::json ToJson(const Inventory& inv) {
 }
 
 std::string Fingerprint(const Inventory& inv) {
-  const std::string canonical = ToJson(inv).dump();  // object keys are sorted
+  return Sha256Hex(ToJson(inv).dump());  // object keys are sorted: canonical
+}
+
+std::string Sha256Hex(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(canonical.data(), canonical.size(), digest, &length, EVP_sha256(), nullptr);
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
   static const char kHex[] = "0123456789abcdef";
   std::string hex;
   for (unsigned int i = 0; i < length; ++i) {

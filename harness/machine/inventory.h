@@ -46,4 +46,8 @@ nlohmann::json ToJson(const Inventory& inventory);
 // sha256 (hex) of the canonical JSON of the inventory.
 std::string Fingerprint(const Inventory& inventory);
 
+// The sha256 of `text`, 64 lower-case hex digits: what a fingerprint is of a
+// machine's canonical description (also of one read from another tool's file).
+std::string Sha256Hex(std::string_view text);
+
 }  // namespace effbench::machine

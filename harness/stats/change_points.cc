@@ -169,8 +169,9 @@ double RelaxedP(double p) {
   return p;
 }
 
-// The series the detector tests: outliers replaced, then logs if asked.
-std::vector<double> Prepared(std::span<const double> series, const ChangePointOptions& o) {
+// The series with its outliers replaced (when the guard is on): the values
+// whose segment means a change point reports.
+std::vector<double> Guarded(std::span<const double> series, const ChangePointOptions& o) {
   std::vector<double> z(series.begin(), series.end());
   if (o.outlier_guard && z.size() >= 5) {
     // A run of up to three points far from the median of their neighbours,
@@ -215,9 +216,14 @@ std::vector<double> Prepared(std::span<const double> series, const ChangePointOp
     }
     z = std::move(cleaned);
   }
-  if (o.log_scale) {
-    for (double& v : z) v = v > 0 ? std::log(v) : std::log(std::numeric_limits<double>::min());
-  }
+  return z;
+}
+
+// What the detector tests: the guarded values, as logs if asked.
+std::vector<double> Tested(const std::vector<double>& guarded, const ChangePointOptions& o) {
+  if (!o.log_scale) return guarded;
+  std::vector<double> z = guarded;
+  for (double& v : z) v = v > 0 ? std::log(v) : std::log(std::numeric_limits<double>::min());
   return z;
 }
 
@@ -238,9 +244,8 @@ double PooledTTestP(double mean1, double std1, size_t n1, double mean2, double s
 
 std::vector<ChangePoint> DetectChangePoints(std::span<const double> series,
                                             const ChangePointOptions& options) {
-  const std::vector<double> z = Prepared(series, options);
-  const std::vector<double> original =
-      Prepared(series, {options.window, 1, 0, false, options.outlier_guard});
+  const std::vector<double> original = Guarded(series, options);
+  const std::vector<double> z = Tested(original, options);
   return Merge(z, original, WeakChangePoints(z, 0, options.window, RelaxedP(options.max_pvalue)),
                options);
 }
@@ -248,9 +253,8 @@ std::vector<ChangePoint> DetectChangePoints(std::span<const double> series,
 std::vector<ChangePoint> UpdateChangePoints(std::span<const double> series,
                                             const std::vector<ChangePoint>& previous,
                                             size_t appended, const ChangePointOptions& options) {
-  const std::vector<double> z = Prepared(series, options);
-  const std::vector<double> original =
-      Prepared(series, {options.window, 1, 0, false, options.outlier_guard});
+  const std::vector<double> original = Guarded(series, options);
+  const std::vector<double> z = Tested(original, options);
   const size_t w = std::max<size_t>(options.window, 4);
   const size_t span = (appended / w + 4) * w;
   const size_t rescan = series.size() > span ? series.size() - span : 0;

@@ -24,6 +24,7 @@
 
 #include "harness/analysis/regressions.h"
 #include "harness/stats/change_points.h"
+#include "harness/stats/tests.h"
 
 namespace effbench {
 namespace {
@@ -198,12 +199,6 @@ double Delay(const Labeled& l, Detector detect) {
   return std::numeric_limits<double>::infinity();
 }
 
-double Median(std::vector<double> v) {
-  if (v.empty()) return std::nan("");
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 }  // namespace
 }  // namespace effbench
 
@@ -257,7 +252,7 @@ int main(int argc, char** argv) {
         std::printf(" %6s %6s %6s %7s %9zu |", "-", "-", "-", "-", s.fp);
       } else {
         char delay[16];
-        std::snprintf(delay, sizeof delay, "%.0f", Median(s.delays));
+        std::snprintf(delay, sizeof delay, "%.0f", stats::Median(s.delays));
         std::printf(" %6.3f %6.3f %6.3f %7s %9zu |", s.precision(), s.recall(), s.f1(),
                     delays ? delay : "-", s.fp);
       }
