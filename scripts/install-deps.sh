@@ -9,7 +9,7 @@ packages=(
   libbenchmark-dev
   libsqlite3-dev libsqlitecpp-dev
   libboost1.81-dev
-  nlohmann-json3-dev
+  nlohmann-json3-dev libsimdjson-dev
   catch2
   libdnnl-dev ocl-icd-opencl-dev opencl-c-headers  # dnnl-config.cmake asks for OpenCL
   libssl-dev openssl                              # TLS; openssl makes test certificates

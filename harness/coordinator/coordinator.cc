@@ -286,6 +286,7 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
 asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> session) {
   const auto channel = session->channel;
   const auto idle = options.heartbeat * options.heartbeat_misses;
+  channel->DecodeResults();
   while (!channel->closed()) {
     fleet::ReadOutcome in = co_await channel->Read(idle);
     if (in.closed) break;
@@ -297,6 +298,10 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
       break;
     }
     ++metrics.frames_received;
+    if (in.results) {
+      if (!co_await OnResult(session, *in.results)) break;
+      continue;
+    }
     const std::string type = in.message["type"];
     if (type == "heartbeat") {
       session->state = in.message["state"];
@@ -305,8 +310,6 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
       session->total = in.message.value("total", int64_t{0});
       session->spooled = in.message.value("spooled", int64_t{0});
       session->last_heartbeat = result::UtcNowIso8601();
-    } else if (type == "result") {
-      if (!co_await OnResult(session, in.message)) break;
     } else if (type == "job_done") {
       if (!OnJobDone(session, in.message)) {
         channel->Fail({ErrorCode::kInvalid, "job_done for job " +
@@ -328,10 +331,10 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
 }
 
 asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>& session,
-                                                  json& message) {
+                                                  fleet::ResultBatch& batch) {
   const auto channel = session->channel;
   const auto received = std::chrono::steady_clock::now();
-  const std::string job_id = message["job_id"];
+  const std::string& job_id = batch.job_id;
   const auto job = jobs.find(job_id);
   if (job == jobs.end() || job->second.agent != session->name) {
     ++metrics.protocol_errors;
@@ -339,27 +342,18 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
                    "result for job " + job_id + ", which was not given to agent " + session->name});
     co_return false;
   }
-  std::vector<store::StorableRecord> records;
+  std::vector<result::RecordRow>& records = batch.rows;
   std::vector<std::string> ids;
-  json& items = message["records"];
-  records.reserve(items.size());
-  ids.reserve(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    auto record = store::PrepareRecord(std::move(items[i]));
-    std::string wrong;
-    if (!record.ok()) {
-      wrong = record.status().message();
-    } else if (record->record.run_id != job->second.run_id) {
-      wrong = "run_id " + record->record.run_id + " is not job " + job_id + "'s run " +
-              job->second.run_id;
-    }
-    if (!wrong.empty()) {
+  ids.reserve(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (records[i].run_id != job->second.run_id) {
       ++metrics.protocol_errors;
-      channel->Fail({ErrorCode::kInvalid, "result record " + std::to_string(i) + ": " + wrong});
+      channel->Fail({ErrorCode::kInvalid, "result record " + std::to_string(i) + ": run_id " +
+                                              records[i].run_id + " is not job " + job_id +
+                                              "'s run " + job->second.run_id});
       co_return false;
     }
-    ids.push_back(record->record.id);
-    records.push_back(std::move(*record));
+    ids.push_back(records[i].id);
   }
   metrics.results_received += records.size();
   session->in_flight += records.size();

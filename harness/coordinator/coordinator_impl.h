@@ -59,7 +59,8 @@ struct Coordinator::Impl {
   asio::awaitable<void> ServeAgent(std::shared_ptr<fleet::Channel> channel);
   asio::awaitable<void> Converse(std::shared_ptr<Session> session);
   // Takes the records out of `message`.
-  asio::awaitable<bool> OnResult(const std::shared_ptr<Session>& session, nlohmann::json& message);
+  asio::awaitable<bool> OnResult(const std::shared_ptr<Session>& session,
+                                 fleet::ResultBatch& batch);
   bool OnJobDone(const std::shared_ptr<Session>& session, const nlohmann::json& message);
   asio::awaitable<void> ScheduleLoop(Schedule schedule);
   void Dispatch(const std::shared_ptr<Session>& session);

@@ -19,7 +19,7 @@ IngestWriter::~IngestWriter() {
   thread_.join();
 }
 
-void IngestWriter::Ingest(std::vector<store::StorableRecord> records, IngestDone done) {
+void IngestWriter::Ingest(std::vector<result::RecordRow> records, IngestDone done) {
   {
     std::lock_guard lock(mu_);
     queued_records_ += records.size();
@@ -58,7 +58,7 @@ bool IngestWriter::Drain(std::chrono::milliseconds timeout) {
 
 void IngestWriter::CommitBatch(std::vector<Task>& batch) {
   if (batch.empty()) return;
-  std::vector<store::StorableRecord> all;
+  std::vector<result::RecordRow> all;
   for (Task& t : batch) {
     for (auto& r : t.records) all.push_back(std::move(r));
   }
@@ -70,8 +70,8 @@ void IngestWriter::CommitBatch(std::vector<Task>& batch) {
     size_t at = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
       const size_t n = batch[i].records.size();
-      std::vector<store::StorableRecord> mine(std::make_move_iterator(all.begin() + at),
-                                              std::make_move_iterator(all.begin() + at + n));
+      std::vector<result::RecordRow> mine(std::make_move_iterator(all.begin() + at),
+                                          std::make_move_iterator(all.begin() + at + n));
       at += n;
       Result<size_t> one = store_->InsertResults(mine);
       outcomes[i] = one.status();

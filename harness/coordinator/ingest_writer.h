@@ -31,7 +31,7 @@ class IngestWriter {
   IngestWriter(std::unique_ptr<store::ResultStore> store, boost::asio::any_io_executor completions);
   ~IngestWriter();  // finishes what is queued, then joins
 
-  void Ingest(std::vector<store::StorableRecord> records, IngestDone done);
+  void Ingest(std::vector<result::RecordRow> records, IngestDone done);
   // Runs `op` on the store in queue order; `done` may be empty.
   void Execute(Operation op, OperationDone done = {});
 
@@ -47,7 +47,7 @@ class IngestWriter {
 
  private:
   struct Task {
-    std::vector<store::StorableRecord> records;
+    std::vector<result::RecordRow> records;
     IngestDone ingest_done;
     Operation op;
     OperationDone op_done;

@@ -71,10 +71,11 @@ asio::awaitable<std::optional<std::string>> Channel::Handshake(
 asio::awaitable<ReadOutcome> Channel::Read(std::chrono::milliseconds idle_timeout) {
   auto self = shared_from_this();
   for (;;) {
-    if (closed_ || failing_) co_return ReadOutcome{{}, std::nullopt, "closed"};
+    if (closed_ || failing_) co_return ReadOutcome{{}, std::nullopt, "closed", std::nullopt};
     if (auto payload = decoder_.Next()) {
       ReadOutcome out;
-      if (auto err = ParseMessage(*payload, &out.message)) out.error = std::move(err);
+      if (auto err = ParseMessage(*payload, &out.message, decode_results_ ? &out.results : nullptr))
+        out.error = std::move(err);
       co_return out;
     }
     const bool mid_frame = decoder_.MidFrame();
@@ -97,20 +98,23 @@ asio::awaitable<ReadOutcome> Channel::Read(std::chrono::milliseconds idle_timeou
                                         std::to_string(limits_.frame_timeout.count()) + " ms"
                                   : "nothing received for " + std::to_string(idle_timeout.count()) +
                                         " ms (heartbeat timeout)"},
+          std::nullopt,
           std::nullopt};
     }
     if (ec) {
       if (mid_frame && ec == asio::error::eof) {
-        co_return ReadOutcome{{}, std::nullopt, "connection closed in the middle of a frame"};
+        co_return ReadOutcome{
+            {}, std::nullopt, "connection closed in the middle of a frame", std::nullopt};
       }
       co_return ReadOutcome{
-          {}, std::nullopt, ec == asio::error::eof ? "closed by peer" : ec.message()};
+          {}, std::nullopt, ec == asio::error::eof ? "closed by peer" : ec.message(), std::nullopt};
     }
     if (Status s = decoder_.Feed(std::string_view(read_buffer_.data(), n)); !s.ok()) {
       const bool too_large = s.message().find("exceeds") != std::string::npos;
       co_return ReadOutcome{
           {},
           ProtocolError{too_large ? ErrorCode::kTooLarge : ErrorCode::kMalformed, s.message()},
+          std::nullopt,
           std::nullopt};
     }
   }

@@ -35,9 +35,10 @@ struct ChannelLimits {
 // What a read gave: a validated message, a protocol error to answer with, or
 // the end of the connection.
 struct ReadOutcome {
-  nlohmann::json message;              // valid when neither of the below
+  nlohmann::json message;              // valid when none of the below
   std::optional<ProtocolError> error;  // answer it, then close
   std::optional<std::string> closed;   // why the connection ended (EOF, reset, closed here)
+  std::optional<ResultBatch> results;  // a result message, after DecodeResults()
 };
 
 class Channel : public std::enable_shared_from_this<Channel> {
@@ -50,6 +51,10 @@ class Channel : public std::enable_shared_from_this<Channel> {
   const std::string& remote() const { return remote_; }
   bool closed() const { return closed_ || failing_; }
   size_t send_queue_depth() const { return queue_.size(); }
+
+  // From now on, result messages are read as ResultBatch rows rather than
+  // json trees (see ParseMessage): what a coordinator wants.
+  void DecodeResults() { decode_results_ = true; }
 
   // The TLS handshake (nothing for plain TCP). Returns an error message on failure.
   asio::awaitable<std::optional<std::string>> Handshake(asio::ssl::stream_base::handshake_type type,
@@ -96,6 +101,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   bool writing_ = false;
   bool closed_ = false;
   bool failing_ = false;  // an error frame is on its way; then Close
+  bool decode_results_ = false;
   asio::steady_timer wake_writer_;
   Deadline read_deadline_;
   Deadline write_deadline_;

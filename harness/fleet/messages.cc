@@ -1,5 +1,7 @@
 #include "harness/fleet/messages.h"
 
+#include <simdjson.h>
+
 #include <map>
 
 #include "harness/fleet/frame.h"
@@ -22,6 +24,24 @@ const std::map<std::string, JsonSchema, std::less<>>& Schemas() {
     return m;
   }();
   return *schemas;
+}
+
+// What nlohmann::json::type_name() says of a value of this type.
+std::string_view TypeName(simdjson::dom::element e) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::ARRAY:
+      return "array";
+    case simdjson::dom::element_type::OBJECT:
+      return "object";
+    case simdjson::dom::element_type::STRING:
+      return "string";
+    case simdjson::dom::element_type::BOOL:
+      return "boolean";
+    case simdjson::dom::element_type::NULL_VALUE:
+      return "null";
+    default:
+      return "number";
+  }
 }
 
 }  // namespace
@@ -53,29 +73,65 @@ std::string_view ErrorCodeName(ErrorCode code) {
 }
 
 std::optional<ProtocolError> ParseMessage(std::string_view payload, json* out) {
-  json j = json::parse(payload, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return ProtocolError{ErrorCode::kMalformed, "frame is not valid JSON"};
-  if (!j.is_object()) {
-    return ProtocolError{ErrorCode::kMalformed,
-                         std::string("frame is JSON ") + j.type_name() + ", not an object"};
+  return ParseMessage(payload, out, nullptr);
+}
+
+std::optional<ProtocolError> ParseMessage(std::string_view payload, json* out,
+                                          std::optional<ResultBatch>* results) {
+  // simdjson checks the envelope of every frame; only a message other than
+  // results is parsed again, into the json tree its handlers read.
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(payload.data(), payload.size()).get(doc) != simdjson::SUCCESS) {
+    return ProtocolError{ErrorCode::kMalformed, "frame is not valid JSON"};
   }
-  const auto type = j.find("type");
-  if (type == j.end() || !type->is_string()) {
+  if (!doc.is_object()) {
+    return ProtocolError{ErrorCode::kMalformed,
+                         "frame is JSON " + std::string(TypeName(doc)) + ", not an object"};
+  }
+  std::string_view type;
+  if (doc["type"].get(type) != simdjson::SUCCESS) {
     return ProtocolError{ErrorCode::kMalformed, "frame has no string field \"type\""};
   }
-  const auto v = j.find("v");
-  if (v == j.end() || !v->is_number_integer() || v->get<int64_t>() != kProtocolVersion) {
-    return ProtocolError{ErrorCode::kVersion,
-                         "protocol version " + (v == j.end() ? std::string("missing") : v->dump()) +
-                             " is not supported; this side speaks version " +
-                             std::to_string(kProtocolVersion)};
+  simdjson::dom::element v;
+  const bool has_v = doc["v"].get(v) == simdjson::SUCCESS;
+  if (!has_v || !(v.is_int64() || v.is_uint64()) ||
+      v.get_int64().value_unsafe() != kProtocolVersion) {
+    return ProtocolError{ErrorCode::kVersion, "protocol version " +
+                                                  (has_v ? simdjson::minify(v) : "missing") +
+                                                  " is not supported; this side speaks version " +
+                                                  std::to_string(kProtocolVersion)};
   }
   const auto& schemas = Schemas();
-  const auto schema = schemas.find(type->get<std::string>());
+  const auto schema = schemas.find(type);
   if (schema == schemas.end()) {
     return ProtocolError{ErrorCode::kUnknownType,
-                         "unknown message type \"" + type->get<std::string>() + "\""};
+                         "unknown message type \"" + std::string(type) + "\""};
   }
+  if (results && type == "result") {
+    if (Status s = schema->second.ValidateSimdjson(doc); !s.ok()) {
+      return ProtocolError{ErrorCode::kInvalid, schema->first + " message: " + s.message()};
+    }
+    ResultBatch batch;
+    batch.job_id = std::string_view(doc["job_id"]);
+    const simdjson::dom::array records(doc["records"]);
+    batch.rows.reserve(records.size());
+    size_t i = 0;
+    for (const simdjson::dom::element record : records) {
+      auto row = result::RowFromJson(record);
+      if (!row.ok()) {
+        return ProtocolError{ErrorCode::kInvalid,
+                             "result record " + std::to_string(i) + ": " + row.status().message()};
+      }
+      batch.rows.push_back(std::move(*row));
+      ++i;
+    }
+    *out = nullptr;
+    *results = std::move(batch);
+    return std::nullopt;
+  }
+  json j = json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return ProtocolError{ErrorCode::kMalformed, "frame is not valid JSON"};
   if (Status s = schema->second.Validate(j); !s.ok()) {
     return ProtocolError{ErrorCode::kInvalid, schema->first + " message: " + s.message()};
   }

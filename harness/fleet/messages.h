@@ -13,6 +13,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "harness/result/record_row.h"
 
 namespace effbench::fleet {
 
@@ -42,6 +45,19 @@ struct ProtocolError {
 // the protocol version, a known type, and that type's schema. Returns the
 // error to send back otherwise.
 std::optional<ProtocolError> ParseMessage(std::string_view payload, nlohmann::json* out);
+
+// A result message decoded for the database without a JSON tree: its job, and
+// each record validated against the result schema and made into its row.
+struct ResultBatch {
+  std::string job_id;
+  std::vector<result::RecordRow> rows;
+};
+// Like ParseMessage, except that a "result" message goes into `*results`
+// (leaving `*out` null), parsed by simdjson: the coordinator's ingest path,
+// about ten times cheaper a record than a json tree. A record that fails the
+// result schema makes the frame invalid, and the error names its index.
+std::optional<ProtocolError> ParseMessage(std::string_view payload, nlohmann::json* out,
+                                          std::optional<ResultBatch>* results);
 
 // A message of `type` with the version set; the caller adds the fields.
 nlohmann::json NewMessage(std::string_view type);

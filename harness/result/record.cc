@@ -54,6 +54,10 @@ const JsonSchema& ResultSchema() {
 
 Status Validate(const json& j) { return ResultSchema().Validate(j).WithContext("result record"); }
 
+Status ValidateSimdjson(const simdjson::dom::element& j) {
+  return ResultSchema().ValidateSimdjson(j).WithContext("result record");
+}
+
 json ToJson(const ResultRecord& r) {
   json params = json::object();
   for (const auto& [key, value] : r.params) params[key] = value;

@@ -14,6 +14,10 @@
 #include "workloads/common/status.h"
 #include "workloads/workload.h"
 
+namespace simdjson::dom {
+class element;
+}  // namespace simdjson::dom
+
 namespace effbench::result {
 
 inline constexpr char kResultSchemaId[] = "effbench.result/1";
@@ -72,6 +76,8 @@ Result<ResultRecord> FromJson(const nlohmann::json& j);
 
 // Returns OK when `j` is a valid result record, else an error naming the field.
 Status Validate(const nlohmann::json& j);
+// The same for an element of a document parsed by simdjson.
+Status ValidateSimdjson(const simdjson::dom::element& j);
 
 // A new uuid, lower-case hex: version 7 (time-ordered, then random), so that
 // ids made later sort later and index well.

@@ -1,5 +1,5 @@
-// The SQLite results database: machines, revisions, runs, results and every
-// repetition's sample.
+// The SQLite results database: machines, revisions, runs, and results with
+// every repetition's sample.
 //
 // The file is opened in WAL mode and migrated with the numbered SQL files of
 // schemas/sql (tracked by PRAGMA user_version); it carries effbench's
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "harness/result/record.h"
+#include "harness/result/record_row.h"
 #include "workloads/common/status.h"
 
 namespace effbench::store {
@@ -104,20 +105,6 @@ struct RegressionRow {
 // as a coordinator needs before it acknowledges a result.
 enum class Durability { kNormal, kFull };
 
-// A record ready for the database: validated, with its JSON (everything but
-// samples_ns, which go row by row) already serialized. Preparing is pure CPU
-// work, so a server can do it on its network thread and leave its one writer
-// thread nothing but SQLite.
-struct StorableRecord {
-  result::ResultRecord record;
-  std::string json_without_samples;
-};
-// Validates `record` (naming the failing field) and serializes it.
-Result<StorableRecord> PrepareRecord(result::ResultRecord record);
-// The same for a record that arrived as JSON: `j` is validated, converted,
-// and serialized as it came (without samples_ns).
-Result<StorableRecord> PrepareRecord(nlohmann::json j);
-
 class ResultStore {
  public:
   // Opens (creating if absent) the database at `path`, or ":memory:".
@@ -148,8 +135,9 @@ class ResultStore {
   // transaction; a record whose id is already stored is skipped (ingest is
   // idempotent). Returns how many were new. Nothing is written on error.
   Result<size_t> InsertResults(const std::vector<result::ResultRecord>& records);
-  // The same for prepared records (see PrepareRecord).
-  Result<size_t> InsertResults(const std::vector<StorableRecord>& records);
+  // The same for rows already made (result::ToRow, result::RowFromJson): what
+  // the coordinator's writer thread calls, leaving it nothing but SQLite.
+  Result<size_t> InsertResults(const std::vector<result::RecordRow>& rows);
   // The records of `run_id` (all runs when empty), validated on the way out.
   Result<std::vector<result::ResultRecord>> Results(const std::string& run_id);
   // How many results are stored, all runs together.

@@ -315,12 +315,12 @@ void RunLoad(const Options& o, int n) {
     }
     // Serialized beforehand, as the coordinator's network thread does: what
     // is timed is SQLite alone, in the writer's transaction sizes.
-    std::vector<store::StorableRecord> prepared;
-    for (auto& r : all_records) prepared.push_back(*store::PrepareRecord(std::move(r)));
+    std::vector<result::RecordRow> prepared;
+    for (auto& r : all_records) prepared.push_back(*result::ToRow(r));
     const auto t0 = Clock::now();
     const size_t chunk = 1024;
     for (size_t at = 0; at < prepared.size(); at += chunk) {
-      std::vector<store::StorableRecord> part(
+      std::vector<result::RecordRow> part(
           prepared.begin() + static_cast<ptrdiff_t>(at),
           prepared.begin() + static_cast<ptrdiff_t>(std::min(prepared.size(), at + chunk)));
       if (!(*db)->InsertResults(part).ok()) break;

@@ -1,9 +1,11 @@
 #include "workloads/common/json_schema.h"
 
+#include <simdjson.h>
+
+#include <boost/regex.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <vector>
 
 namespace effbench {
@@ -23,7 +25,7 @@ struct Node {
   std::optional<double> minimum, maximum, exclusive_minimum;
   std::optional<size_t> min_length, max_length, min_items, max_items, min_props, max_props;
   std::string pattern_source;
-  std::optional<std::regex> pattern;
+  std::optional<boost::regex> pattern;
   std::unique_ptr<Node> items;
   std::vector<std::string> required;
   std::map<std::string, std::unique_ptr<Node>, std::less<>> properties;
@@ -39,53 +41,181 @@ struct JsonSchema::Impl {
 
 namespace {
 
-std::string TypeName(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null:
+// How Check sees a value, whichever parser produced it: nlohmann's tree (files,
+// the CLI) or simdjson's DOM (the coordinator's ingest path).
+enum class Kind { kNull, kBoolean, kInteger, kFloat, kString, kArray, kObject, kOther };
+
+struct NlohmannValue {
+  const json& v;
+
+  Kind kind() const {
+    switch (v.type()) {
+      case json::value_t::null:
+        return Kind::kNull;
+      case json::value_t::boolean:
+        return Kind::kBoolean;
+      case json::value_t::number_integer:
+      case json::value_t::number_unsigned:
+        return Kind::kInteger;
+      case json::value_t::number_float:
+        return Kind::kFloat;
+      case json::value_t::string:
+        return Kind::kString;
+      case json::value_t::array:
+        return Kind::kArray;
+      case json::value_t::object:
+        return Kind::kObject;
+      default:
+        return Kind::kOther;
+    }
+  }
+  double number() const { return v.get<double>(); }
+  std::string_view string() const { return v.get_ref<const std::string&>(); }
+  size_t size() const { return v.size(); }
+  bool contains(const std::string& key) const { return v.contains(key); }
+  template <typename F>
+  bool ForEachItem(F&& f) const {  // f(index, value) -> bool; stops at false
+    size_t i = 0;
+    for (const json& item : v) {
+      if (!f(i++, NlohmannValue{item})) return false;
+    }
+    return true;
+  }
+  template <typename F>
+  bool ForEachField(F&& f) const {  // f(key, value) -> bool; stops at false
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (!f(std::string_view(it.key()), NlohmannValue{it.value()})) return false;
+    }
+    return true;
+  }
+  bool Equals(const json& e) const { return e == v; }
+  std::string Dump() const { return v.dump(); }
+};
+
+struct SimdjsonValue {
+  simdjson::dom::element v;
+
+  Kind kind() const {
+    switch (v.type()) {
+      case simdjson::dom::element_type::NULL_VALUE:
+        return Kind::kNull;
+      case simdjson::dom::element_type::BOOL:
+        return Kind::kBoolean;
+      case simdjson::dom::element_type::INT64:
+      case simdjson::dom::element_type::UINT64:
+        return Kind::kInteger;
+      case simdjson::dom::element_type::DOUBLE:
+        return Kind::kFloat;
+      case simdjson::dom::element_type::STRING:
+        return Kind::kString;
+      case simdjson::dom::element_type::ARRAY:
+        return Kind::kArray;
+      case simdjson::dom::element_type::OBJECT:
+        return Kind::kObject;
+    }
+    return Kind::kOther;
+  }
+  double number() const {
+    switch (v.type()) {
+      case simdjson::dom::element_type::INT64:
+        return static_cast<double>(int64_t(v));
+      case simdjson::dom::element_type::UINT64:
+        return static_cast<double>(uint64_t(v));
+      default:
+        return double(v);
+    }
+  }
+  std::string_view string() const { return std::string_view(v); }
+  size_t size() const {
+    if (v.is_array()) return simdjson::dom::array(v).size();
+    return simdjson::dom::object(v).size();
+  }
+  bool contains(const std::string& key) const {
+    return simdjson::dom::object(v)[key].error() == simdjson::SUCCESS;
+  }
+  template <typename F>
+  bool ForEachItem(F&& f) const {
+    size_t i = 0;
+    for (simdjson::dom::element item : simdjson::dom::array(v)) {
+      if (!f(i++, SimdjsonValue{item})) return false;
+    }
+    return true;
+  }
+  template <typename F>
+  bool ForEachField(F&& f) const {
+    for (simdjson::dom::key_value_pair field : simdjson::dom::object(v)) {
+      if (!f(field.key, SimdjsonValue{field.value})) return false;
+    }
+    return true;
+  }
+  bool Equals(const json& e) const {
+    switch (kind()) {
+      case Kind::kNull:
+        return e.is_null();
+      case Kind::kBoolean:
+        return e.is_boolean() && e.get<bool>() == bool(v);
+      case Kind::kInteger:
+      case Kind::kFloat:
+        return e.is_number() && e.get<double>() == number();
+      case Kind::kString:
+        return e.is_string() && e.get_ref<const std::string&>() == string();
+      default:  // arrays and objects: compare as nlohmann does
+        return json::parse(Dump(), nullptr, false) == e;
+    }
+  }
+  std::string Dump() const { return simdjson::minify(v); }
+};
+
+const char* KindName(Kind k) {
+  switch (k) {
+    case Kind::kNull:
       return "null";
-    case json::value_t::boolean:
+    case Kind::kBoolean:
       return "boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
+    case Kind::kInteger:
       return "integer";
-    case json::value_t::number_float:
+    case Kind::kFloat:
       return "number";
-    case json::value_t::string:
+    case Kind::kString:
       return "string";
-    case json::value_t::array:
+    case Kind::kArray:
       return "array";
-    case json::value_t::object:
+    case Kind::kObject:
       return "object";
     default:
       return "unsupported";
   }
 }
 
-bool HasType(const json& v, const std::string& type) {
-  switch (v.type()) {
-    case json::value_t::null:
+template <typename V>
+bool HasType(const V& v, const std::string& type) {
+  switch (v.kind()) {
+    case Kind::kNull:
       return type == "null";
-    case json::value_t::boolean:
+    case Kind::kBoolean:
       return type == "boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
+    case Kind::kInteger:
       return type == "integer" || type == "number";
-    case json::value_t::number_float:
-      return type == "number" ||
-             (type == "integer" && v.get<double>() == static_cast<double>(v.get<int64_t>()));
-    case json::value_t::string:
+    case Kind::kFloat: {
+      if (type == "number") return true;
+      if (type != "integer") return false;
+      const double x = v.number();
+      return x == static_cast<double>(static_cast<int64_t>(x));
+    }
+    case Kind::kString:
       return type == "string";
-    case json::value_t::array:
+    case Kind::kArray:
       return type == "array";
-    case json::value_t::object:
+    case Kind::kObject:
       return type == "object";
     default:
       return false;
   }
 }
 
-std::string Short(const json& v) {
-  std::string s = v.dump();
+template <typename V>
+std::string Short(const V& v) {
+  std::string s = v.Dump();
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
@@ -122,7 +252,7 @@ std::unique_ptr<Node> Compile(const json& s) {
   n->max_props = Get<size_t>(s, "maxProperties");
   if (auto it = s.find("pattern"); it != s.end()) {
     n->pattern_source = it->get<std::string>();
-    n->pattern.emplace(n->pattern_source, std::regex::ECMAScript | std::regex::optimize);
+    n->pattern.emplace(n->pattern_source, boost::regex::ECMAScript | boost::regex::optimize);
   }
   if (auto it = s.find("items"); it != s.end()) n->items = Compile(*it);
   if (auto it = s.find("required"); it != s.end()) {
@@ -144,7 +274,7 @@ std::unique_ptr<Node> Compile(const json& s) {
 struct Path {
   std::vector<std::string_view> keys;
   std::vector<size_t> indices;
-  std::vector<size_t> order;    // per piece: index into keys, or into indices + (1 << 31)
+  std::vector<size_t> order;  // per piece: index into keys, or into indices + (1 << 31)
 
   void PushKey(std::string_view k) {
     order.push_back(keys.size());
@@ -180,31 +310,33 @@ struct Path {
 
 // Checks `v` against `n`. On failure returns false and, unless `error` is
 // null (inside "if"), says why.
-bool Check(const Node& n, const json& v, Path& path, std::string* error) {
+template <typename V>
+bool Check(const Node& n, const V& v, Path& path, std::string* error) {
   const auto fail = [&](const std::string& what, std::string_view child = {}) {
     if (error) *error = "field " + path.Text(child) + ": " + what;
     return false;
   };
   if (n.is_bool) return n.allow || fail("is not allowed");
+  const Kind kind = v.kind();
   if (!n.types.empty()) {
     bool match = false;
     for (const std::string& t : n.types) match = match || HasType(v, t);
     if (!match) {
       std::string expected;
       for (const std::string& t : n.types) expected += (expected.empty() ? "" : " or ") + t;
-      return fail("expected " + expected + ", got " + TypeName(v));
+      return fail("expected " + expected + ", got " + KindName(kind));
     }
   }
-  if (n.const_value && v != *n.const_value) {
+  if (n.const_value && !v.Equals(*n.const_value)) {
     return fail("must be " + n.const_value->dump() + ", got " + Short(v));
   }
   if (n.enum_values) {
     bool found = false;
-    for (const json& e : *n.enum_values) found = found || e == v;
+    for (const json& e : *n.enum_values) found = found || v.Equals(e);
     if (!found) return fail("must be one of " + n.enum_values->dump() + ", got " + Short(v));
   }
-  if (v.is_number()) {
-    const double x = v.get<double>();
+  if (kind == Kind::kInteger || kind == Kind::kFloat) {
+    const double x = v.number();
     if (n.minimum && x < *n.minimum)
       return fail("must be >= " + json(*n.minimum).dump() + ", got " + Short(v));
     if (n.maximum && x > *n.maximum)
@@ -212,58 +344,68 @@ bool Check(const Node& n, const json& v, Path& path, std::string* error) {
     if (n.exclusive_minimum && x <= *n.exclusive_minimum) {
       return fail("must be > " + json(*n.exclusive_minimum).dump() + ", got " + Short(v));
     }
-  } else if (v.is_string()) {
-    const auto& str = v.get_ref<const std::string&>();
+  } else if (kind == Kind::kString) {
+    const std::string_view str = v.string();
     if (n.min_length && str.size() < *n.min_length) {
       return fail("must have at least " + std::to_string(*n.min_length) + " characters");
     }
     if (n.max_length && str.size() > *n.max_length) {
       return fail("must have at most " + std::to_string(*n.max_length) + " characters");
     }
-    if (n.pattern && !std::regex_search(str, *n.pattern)) {
+    if (n.pattern && !boost::regex_search(str.begin(), str.end(), *n.pattern)) {
       return fail("must match " + n.pattern_source + ", got " + Short(v));
     }
-  } else if (v.is_array()) {
-    if (n.min_items && v.size() < *n.min_items) {
+  } else if (kind == Kind::kArray) {
+    const size_t size = v.size();
+    if (n.min_items && size < *n.min_items) {
       return fail("must have at least " + std::to_string(*n.min_items) + " items, has " +
-                  std::to_string(v.size()));
+                  std::to_string(size));
     }
-    if (n.max_items && v.size() > *n.max_items) {
+    if (n.max_items && size > *n.max_items) {
       return fail("must have at most " + std::to_string(*n.max_items) + " items");
     }
     if (n.items) {
-      for (size_t i = 0; i < v.size(); ++i) {
+      const bool ok = v.ForEachItem([&](size_t i, const V& item) {
         path.PushIndex(i);
-        const bool ok = Check(*n.items, v[i], path, error);
+        const bool item_ok = Check(*n.items, item, path, error);
         path.Pop();
-        if (!ok) return false;
+        return item_ok;
+      });
+      if (!ok) return false;
+    }
+  } else if (kind == Kind::kObject) {
+    if (n.min_props || n.max_props) {
+      const size_t size = v.size();
+      if (n.min_props && size < *n.min_props) {
+        return fail("must have at least " + std::to_string(*n.min_props) + " fields");
       }
-    }
-  } else if (v.is_object()) {
-    if (n.min_props && v.size() < *n.min_props) {
-      return fail("must have at least " + std::to_string(*n.min_props) + " fields");
-    }
-    if (n.max_props && v.size() > *n.max_props) {
-      return fail("must have at most " + std::to_string(*n.max_props) + " fields");
+      if (n.max_props && size > *n.max_props) {
+        return fail("must have at most " + std::to_string(*n.max_props) + " fields");
+      }
     }
     for (const std::string& name : n.required) {
       if (!v.contains(name)) return fail("is required but missing", name);
     }
-    for (auto it = v.begin(); it != v.end(); ++it) {
+    std::string unknown;
+    const bool ok = v.ForEachField([&](std::string_view key, const V& value) {
       const Node* child = nullptr;
-      if (auto p = n.properties.find(it.key()); p != n.properties.end()) {
+      if (auto p = n.properties.find(key); p != n.properties.end()) {
         child = p->second.get();
       } else if (n.additional) {
-        if (n.additional->is_bool && !n.additional->allow)
-          return fail("is not a known field", it.key());
+        if (n.additional->is_bool && !n.additional->allow) {
+          unknown = key;
+          return false;
+        }
         child = n.additional.get();
       }
-      if (!child) continue;
-      path.PushKey(it.key());
-      const bool ok = Check(*child, it.value(), path, error);
+      if (!child) return true;
+      path.PushKey(key);
+      const bool field_ok = Check(*child, value, path, error);
       path.Pop();
-      if (!ok) return false;
-    }
+      return field_ok;
+    });
+    if (!unknown.empty()) return fail("is not a known field", unknown);
+    if (!ok) return false;
   }
   if (n.if_) {
     const bool holds = Check(*n.if_, v, path, nullptr);
@@ -271,6 +413,14 @@ bool Check(const Node& n, const json& v, Path& path, std::string* error) {
     if (branch && !Check(*branch, v, path, error)) return false;
   }
   return true;
+}
+
+template <typename V>
+Status ValidateValue(const Node& root, const V& v) {
+  Path path;
+  std::string error;
+  if (Check(root, v, path, &error)) return Status::Ok();
+  return Status::InvalidArgument(error);
 }
 
 }  // namespace
@@ -293,10 +443,11 @@ Result<JsonSchema> JsonSchema::Parse(std::string_view schema_text) {
 }
 
 Status JsonSchema::Validate(const json& instance) const {
-  Path path;
-  std::string error;
-  if (Check(*impl_->root, instance, path, &error)) return Status::Ok();
-  return Status::InvalidArgument(error);
+  return ValidateValue(*impl_->root, NlohmannValue{instance});
+}
+
+Status JsonSchema::ValidateSimdjson(const simdjson::dom::element& instance) const {
+  return ValidateValue(*impl_->root, SimdjsonValue{instance});
 }
 
 }  // namespace effbench

@@ -3,7 +3,9 @@
 // (boolean or schema), minProperties, maxProperties, items, minItems, maxItems, minimum, maximum,
 // exclusiveMinimum, minLength, maxLength, pattern, and if/then/else.
 // Unknown keywords are ignored, as the specification says. No Debian package
-// offers a C++ validator, hence this one.
+// offers a C++ validator, hence this one. One compiled schema validates
+// nlohmann::json documents and simdjson DOM elements alike, with the same
+// messages; the coordinator's ingest path uses the latter.
 #pragma once
 
 #include <memory>
@@ -12,6 +14,10 @@
 #include <string_view>
 
 #include "workloads/common/status.h"
+
+namespace simdjson::dom {
+class element;
+}  // namespace simdjson::dom
 
 namespace effbench {
 
@@ -28,6 +34,8 @@ class JsonSchema {
   // failing field as a JSON pointer and what was expected there, e.g.
   // "field /stats/median_ns: expected number, got string".
   Status Validate(const nlohmann::json& instance) const;
+  // The same for an element of a document parsed by simdjson.
+  Status ValidateSimdjson(const simdjson::dom::element& instance) const;
 
  private:
   struct Impl;
