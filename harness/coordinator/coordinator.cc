@@ -286,7 +286,7 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
 asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> session) {
   const auto channel = session->channel;
   const auto idle = options.heartbeat * options.heartbeat_misses;
-  channel->DecodeResults();
+  channel->SetDecoding(fleet::Decoding::kResultRows);
   while (!channel->closed()) {
     fleet::ReadOutcome in = co_await channel->Read(idle);
     if (in.closed) break;

@@ -68,14 +68,35 @@ asio::awaitable<std::optional<std::string>> Channel::Handshake(
   co_return std::nullopt;
 }
 
+namespace {
+
+ReadOutcome Closed(std::string why) {
+  ReadOutcome out;
+  out.closed = std::move(why);
+  return out;
+}
+
+ReadOutcome Failed(ErrorCode code, std::string message) {
+  ReadOutcome out;
+  out.error = ProtocolError{code, std::move(message)};
+  return out;
+}
+
+}  // namespace
+
 asio::awaitable<ReadOutcome> Channel::Read(std::chrono::milliseconds idle_timeout) {
   auto self = shared_from_this();
   for (;;) {
-    if (closed_ || failing_) co_return ReadOutcome{{}, std::nullopt, "closed", std::nullopt};
+    if (closed_ || failing_) co_return Closed("closed");
     if (auto payload = decoder_.Next()) {
       ReadOutcome out;
-      if (auto err = ParseMessage(*payload, &out.message, decode_results_ ? &out.results : nullptr))
+      if (decoding_ == Decoding::kRaw) {
+        out.raw = std::string(*payload);
+      } else if (auto err = ParseMessage(*payload, &out.message,
+                                         decoding_ == Decoding::kResultRows ? &out.results
+                                                                            : nullptr)) {
         out.error = std::move(err);
+      }
       co_return out;
     }
     const bool mid_frame = decoder_.MidFrame();
@@ -91,31 +112,21 @@ asio::awaitable<ReadOutcome> Channel::Read(std::chrono::milliseconds idle_timeou
     }
     Disarm(read_deadline_);
     if (read_deadline_.fired) {
-      co_return ReadOutcome{
-          {},
-          ProtocolError{ErrorCode::kTimeout,
-                        mid_frame ? "frame not completed within " +
-                                        std::to_string(limits_.frame_timeout.count()) + " ms"
-                                  : "nothing received for " + std::to_string(idle_timeout.count()) +
-                                        " ms (heartbeat timeout)"},
-          std::nullopt,
-          std::nullopt};
+      co_return Failed(ErrorCode::kTimeout,
+                       mid_frame ? "frame not completed within " +
+                                       std::to_string(limits_.frame_timeout.count()) + " ms"
+                                 : "nothing received for " + std::to_string(idle_timeout.count()) +
+                                       " ms (heartbeat timeout)");
     }
     if (ec) {
       if (mid_frame && ec == asio::error::eof) {
-        co_return ReadOutcome{
-            {}, std::nullopt, "connection closed in the middle of a frame", std::nullopt};
+        co_return Closed("connection closed in the middle of a frame");
       }
-      co_return ReadOutcome{
-          {}, std::nullopt, ec == asio::error::eof ? "closed by peer" : ec.message(), std::nullopt};
+      co_return Closed(ec == asio::error::eof ? "closed by peer" : ec.message());
     }
     if (Status s = decoder_.Feed(std::string_view(read_buffer_.data(), n)); !s.ok()) {
       const bool too_large = s.message().find("exceeds") != std::string::npos;
-      co_return ReadOutcome{
-          {},
-          ProtocolError{too_large ? ErrorCode::kTooLarge : ErrorCode::kMalformed, s.message()},
-          std::nullopt,
-          std::nullopt};
+      co_return Failed(too_large ? ErrorCode::kTooLarge : ErrorCode::kMalformed, s.message());
     }
   }
 }

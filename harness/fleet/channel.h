@@ -38,7 +38,15 @@ struct ReadOutcome {
   nlohmann::json message;              // valid when none of the below
   std::optional<ProtocolError> error;  // answer it, then close
   std::optional<std::string> closed;   // why the connection ended (EOF, reset, closed here)
-  std::optional<ResultBatch> results;  // a result message, after DecodeResults()
+  std::optional<ResultBatch> results;  // a result message, with Decoding::kResultRows
+  std::string raw;                     // the payload unparsed, with Decoding::kRaw
+};
+
+// How Read turns a frame into a message.
+enum class Decoding {
+  kJson,        // validated, as a json tree (ParseMessage)
+  kResultRows,  // the same, but result messages as rows for the database: a coordinator
+  kRaw,         // not at all: the payload as it came (a load generator counting acks)
 };
 
 class Channel : public std::enable_shared_from_this<Channel> {
@@ -52,9 +60,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   bool closed() const { return closed_ || failing_; }
   size_t send_queue_depth() const { return queue_.size(); }
 
-  // From now on, result messages are read as ResultBatch rows rather than
-  // json trees (see ParseMessage): what a coordinator wants.
-  void DecodeResults() { decode_results_ = true; }
+  void SetDecoding(Decoding decoding) { decoding_ = decoding; }
 
   // The TLS handshake (nothing for plain TCP). Returns an error message on failure.
   asio::awaitable<std::optional<std::string>> Handshake(asio::ssl::stream_base::handshake_type type,
@@ -101,7 +107,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   bool writing_ = false;
   bool closed_ = false;
   bool failing_ = false;  // an error frame is on its way; then Close
-  bool decode_results_ = false;
+  Decoding decoding_ = Decoding::kJson;
   asio::steady_timer wake_writer_;
   Deadline read_deadline_;
   Deadline write_deadline_;

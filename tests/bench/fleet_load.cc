@@ -3,7 +3,8 @@
 // acknowledgements allow. Reports results ingested per second, ack latency
 // p50/p99, the coordinator's peak RSS, and the raw SQLite insert rate of the
 // same records through the same store in the same run; then an idle real
-// effbench-agent's RSS and CPU use.
+// effbench-agent's RSS and CPU use. The CPU time the coordinator and the
+// generator spent a record while streaming says where the cores went.
 //
 //   build/tests/bench/effbench_fleet_load [--agents 1,16,64] [--records 20000]
 //       [--batch 64] [--window 1024] [--samples 10] [--idle-seconds 10]
@@ -52,6 +53,7 @@ struct SimAgent {
   std::string name, fingerprint, run_id, job_id;
   std::vector<std::string> frames;  // pre-built result frames
   std::vector<size_t> frame_records;
+  std::vector<std::string> first_ids;  // of each frame's records
   std::vector<double> latencies_ms;  // one per record
   Clock::time_point last_ack;
   std::string error;
@@ -131,14 +133,23 @@ asio::awaitable<void> AwaitJob(SimAgent& a, std::shared_ptr<fleet::Channel> ch) 
   }
 }
 
+// The first id an ack frame acknowledges, read off the raw frame; empty for
+// any other message. The generator stands in for many agents on the same two
+// cores as the coordinator, so it leaves parsing and validating to the latter.
+std::string_view FirstAckedId(std::string_view raw) {
+  if (raw.find("\"type\":\"ack\"") == std::string_view::npos) return {};
+  const size_t at = raw.find("\"ids\":[\"");
+  if (at == std::string_view::npos) return {};
+  const size_t begin = at + 8, end = raw.find('"', begin);
+  if (end == std::string_view::npos) return {};
+  return raw.substr(begin, end - begin);
+}
+
 asio::awaitable<void> Stream(SimAgent& a, std::shared_ptr<fleet::Channel> ch, int window) {
+  ch->SetDecoding(fleet::Decoding::kRaw);
   std::map<std::string, std::pair<Clock::time_point, size_t>> in_flight;  // first id of a frame
   size_t next = 0, outstanding = 0;
-  std::vector<std::string> first_ids;
-  for (const std::string& f : a.frames) {
-    const json j = json::parse(std::string_view(f).substr(4));
-    first_ids.push_back(j["records"][0]["id"]);
-  }
+  const std::vector<std::string>& first_ids = a.first_ids;
   while (next < a.frames.size() || outstanding > 0) {
     while (next < a.frames.size() &&
            outstanding + a.frame_records[next] <= static_cast<size_t>(window)) {
@@ -152,9 +163,16 @@ asio::awaitable<void> Stream(SimAgent& a, std::shared_ptr<fleet::Channel> ch, in
       a.error = in.closed ? *in.closed : in.error->message;
       co_return;
     }
-    if (in.message["type"] != "ack") continue;
+    const std::string_view first = FirstAckedId(in.raw);
+    if (first.empty()) {
+      if (in.raw.find("\"type\":\"error\"") != std::string::npos) {
+        a.error = "coordinator error: " + in.raw;
+        co_return;
+      }
+      continue;
+    }
     const auto now = Clock::now();
-    const auto it = in_flight.find(in.message["ids"][0].get<std::string>());
+    const auto it = in_flight.find(std::string(first));
     if (it == in_flight.end()) continue;
     const double ms = std::chrono::duration<double, std::milli>(now - it->second.first).count();
     for (size_t i = 0; i < it->second.second; ++i) a.latencies_ms.push_back(ms);
@@ -278,13 +296,17 @@ void RunLoad(const Options& o, int n) {
         all_records.push_back(std::move(r));
       }
       a.frame_records.push_back(frame["records"].size());
+      a.first_ids.push_back(frame["records"][0]["id"]);
       a.frames.push_back(fleet::Frame(frame));
     }
   }
+  const double serve_cpu0 = CpuSeconds(serve.pid()), own_cpu0 = CpuSeconds(getpid());
   const auto start = Clock::now();
   for (int i = 0; i < n; ++i)
     asio::co_spawn(io, Stream(agents[i], channels[i], window), asio::detached);
   io.run();
+  const double serve_cpu = CpuSeconds(serve.pid()) - serve_cpu0;
+  const double own_cpu = CpuSeconds(getpid()) - own_cpu0;
   Clock::time_point end = start;
   std::vector<double> latencies;
   size_t acked = 0;
@@ -327,8 +349,10 @@ void RunLoad(const Options& o, int n) {
     }
     raw_rate = prepared.size() / std::chrono::duration<double>(Clock::now() - t0).count();
   }
-  std::printf("%6d  %8zu  %11.0f  %9.2f  %9.2f  %10.1f  %15.0f\n", n, acked, acked / seconds,
-              Percentile(latencies, 0.5), Percentile(latencies, 0.99), peak_kb / 1024.0, raw_rate);
+  std::printf("%6d  %8zu  %11.0f  %9.2f  %9.2f  %10.1f  %15.0f  %13.2f  %13.2f\n", n, acked,
+              acked / seconds, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
+              peak_kb / 1024.0, raw_rate, 1e6 * serve_cpu / static_cast<double>(acked),
+              1e6 * own_cpu / static_cast<double>(acked));
   std::fflush(stdout);
 }
 
@@ -386,7 +410,8 @@ int main(int argc, char** argv) {
               o.samples, o.batch, o.window > 0 ? std::to_string(o.window).c_str() : "512/N",
               EFFBENCH_BINARY);
   std::printf(
-      "agents   records    results/s  ack p50ms  ack p99ms  peak RSS MB  raw SQLite rec/s\n");
+      "agents   records    results/s  ack p50ms  ack p99ms  peak RSS MB  raw SQLite rec/s"
+      "  serve CPU us/rec  load CPU us/rec\n");
   for (int n : o.agents) effbench::RunLoad(o, n);
   effbench::RunIdleAgent(o);
   return 0;

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <boost/regex.hpp>
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -21,6 +22,7 @@ struct Node {
   bool is_bool = false;  // a boolean schema: true allows anything, false nothing
   bool allow = true;
   std::vector<std::string> types;  // "type", empty when absent
+  uint8_t type_mask = 0;           // the same as bits of KindBit(); 0 when absent
   std::optional<json> const_value, enum_values;
   std::optional<double> minimum, maximum, exclusive_minimum;
   std::optional<size_t> min_length, max_length, min_items, max_items, min_props, max_props;
@@ -28,7 +30,15 @@ struct Node {
   std::optional<boost::regex> pattern;
   std::unique_ptr<Node> items;
   std::vector<std::string> required;
-  std::map<std::string, std::unique_ptr<Node>, std::less<>> properties;
+  // Per property, its schema and, when it is required, its bit in a mask of
+  // the required fields seen: one pass over an object's fields checks them.
+  struct Property {
+    std::unique_ptr<Node> node;
+    uint64_t required_bit = 0;
+  };
+  std::map<std::string, Property, std::less<>> properties;
+  uint64_t required_mask = 0;  // the bits of all required properties
+  std::vector<std::string> required_elsewhere;  // required, but not among the first 64 properties
   std::unique_ptr<Node> additional;  // null: any additional field is allowed
   std::unique_ptr<Node> if_, then_, else_;
 };
@@ -187,27 +197,42 @@ const char* KindName(Kind k) {
   }
 }
 
+// The bits a value of `kind` has in a type mask: an integer is also a number.
+constexpr uint8_t kNullBit = 1, kBooleanBit = 2, kIntegerBit = 4, kNumberBit = 8, kStringBit = 16,
+                  kArrayBit = 32, kObjectBit = 64;
+
+uint8_t TypeBit(const std::string& type) {
+  if (type == "null") return kNullBit;
+  if (type == "boolean") return kBooleanBit;
+  if (type == "integer") return kIntegerBit;
+  if (type == "number") return kNumberBit;
+  if (type == "string") return kStringBit;
+  if (type == "array") return kArrayBit;
+  if (type == "object") return kObjectBit;
+  return 0;
+}
+
 template <typename V>
-bool HasType(const V& v, const std::string& type) {
-  switch (v.kind()) {
+bool HasType(const V& v, Kind kind, uint8_t mask) {
+  switch (kind) {
     case Kind::kNull:
-      return type == "null";
+      return mask & kNullBit;
     case Kind::kBoolean:
-      return type == "boolean";
+      return mask & kBooleanBit;
     case Kind::kInteger:
-      return type == "integer" || type == "number";
+      return mask & (kIntegerBit | kNumberBit);
     case Kind::kFloat: {
-      if (type == "number") return true;
-      if (type != "integer") return false;
+      if (mask & kNumberBit) return true;
+      if (!(mask & kIntegerBit)) return false;
       const double x = v.number();
       return x == static_cast<double>(static_cast<int64_t>(x));
     }
     case Kind::kString:
-      return type == "string";
+      return mask & kStringBit;
     case Kind::kArray:
-      return type == "array";
+      return mask & kArrayBit;
     case Kind::kObject:
-      return type == "object";
+      return mask & kObjectBit;
     default:
       return false;
   }
@@ -237,6 +262,7 @@ std::unique_ptr<Node> Compile(const json& s) {
   if (auto it = s.find("type"); it != s.end()) {
     for (const json& t : it->is_array() ? *it : json::array({*it})) {
       n->types.push_back(t.get<std::string>());
+      n->type_mask |= TypeBit(n->types.back());
     }
   }
   if (auto it = s.find("const"); it != s.end()) n->const_value = *it;
@@ -259,7 +285,17 @@ std::unique_ptr<Node> Compile(const json& s) {
     for (const json& name : *it) n->required.push_back(name.get<std::string>());
   }
   if (auto it = s.find("properties"); it != s.end()) {
-    for (const auto& [name, sub] : it->items()) n->properties.emplace(name, Compile(sub));
+    for (const auto& [name, sub] : it->items()) n->properties[name].node = Compile(sub);
+  }
+  int bit = 0;
+  for (const std::string& name : n->required) {
+    const auto p = n->properties.find(name);
+    if (p == n->properties.end() || bit == 64) {
+      n->required_elsewhere.push_back(name);
+    } else if (p->second.required_bit == 0) {
+      p->second.required_bit = uint64_t{1} << bit++;
+      n->required_mask |= p->second.required_bit;
+    }
   }
   if (auto it = s.find("additionalProperties"); it != s.end()) n->additional = Compile(*it);
   if (auto it = s.find("if"); it != s.end()) {
@@ -319,9 +355,7 @@ bool Check(const Node& n, const V& v, Path& path, std::string* error) {
   if (n.is_bool) return n.allow || fail("is not allowed");
   const Kind kind = v.kind();
   if (!n.types.empty()) {
-    bool match = false;
-    for (const std::string& t : n.types) match = match || HasType(v, t);
-    if (!match) {
+    if (!HasType(v, kind, n.type_mask)) {
       std::string expected;
       for (const std::string& t : n.types) expected += (expected.empty() ? "" : " or ") + t;
       return fail("expected " + expected + ", got " + KindName(kind));
@@ -383,29 +417,44 @@ bool Check(const Node& n, const V& v, Path& path, std::string* error) {
         return fail("must have at most " + std::to_string(*n.max_props) + " fields");
       }
     }
-    for (const std::string& name : n.required) {
-      if (!v.contains(name)) return fail("is required but missing", name);
-    }
-    std::string unknown;
-    const bool ok = v.ForEachField([&](std::string_view key, const V& value) {
+    // One pass: each field is checked against its schema, and the required
+    // ones are ticked off. A missing field is reported before a wrong one,
+    // so the pass goes on (checking nothing more) after a field fails.
+    uint64_t seen = 0;
+    bool field_failed = false;
+    std::string field_error, unknown;
+    v.ForEachField([&](std::string_view key, const V& value) {
       const Node* child = nullptr;
       if (auto p = n.properties.find(key); p != n.properties.end()) {
-        child = p->second.get();
+        seen |= p->second.required_bit;
+        child = p->second.node.get();
       } else if (n.additional) {
         if (n.additional->is_bool && !n.additional->allow) {
-          unknown = key;
-          return false;
+          if (!field_failed) unknown = key;
+          field_failed = true;
         }
         child = n.additional.get();
       }
-      if (!child) return true;
+      if (!child || field_failed) return true;
       path.PushKey(key);
-      const bool field_ok = Check(*child, value, path, error);
+      field_failed = !Check(*child, value, path, error ? &field_error : nullptr);
       path.Pop();
-      return field_ok;
+      return true;
     });
+    if (seen != n.required_mask || !n.required_elsewhere.empty()) {
+      for (const std::string& name : n.required) {
+        const auto p = n.properties.find(name);
+        const bool present = p != n.properties.end() && p->second.required_bit != 0
+                                 ? (seen & p->second.required_bit) != 0
+                                 : v.contains(name);
+        if (!present) return fail("is required but missing", name);
+      }
+    }
     if (!unknown.empty()) return fail("is not a known field", unknown);
-    if (!ok) return false;
+    if (field_failed) {
+      if (error) *error = std::move(field_error);
+      return false;
+    }
   }
   if (n.if_) {
     const bool holds = Check(*n.if_, v, path, nullptr);
