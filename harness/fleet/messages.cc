@@ -7,6 +7,7 @@
 #include "harness/fleet/frame.h"
 #include "schemas/embedded.h"
 #include "workloads/common/json_schema.h"
+#include "workloads/common/json_text.h"
 
 namespace effbench::fleet {
 namespace {
@@ -115,10 +116,19 @@ std::optional<ProtocolError> ParseMessage(std::string_view payload, json* out,
     ResultBatch batch;
     batch.job_id = std::string_view(doc["job_id"]);
     const simdjson::dom::array records(doc["records"]);
+    // Each record's text, for its row to be cut from rather than serialized.
+    std::string_view records_text;
+    json_text::ForEachField(payload, [&](std::string_view key, std::string_view value) {
+      if (key == "\"records\"") records_text = value;
+    });
+    std::vector<std::string_view> texts;
+    texts.reserve(records.size());
+    json_text::ForEachItem(records_text, [&](std::string_view item) { texts.push_back(item); });
+    if (texts.size() != records.size()) texts.assign(records.size(), {});  // serialize instead
     batch.rows.reserve(records.size());
     size_t i = 0;
     for (const simdjson::dom::element record : records) {
-      auto row = result::RowFromJson(record);
+      auto row = result::RowFromJson(record, texts[i]);
       if (!row.ok()) {
         return ProtocolError{ErrorCode::kInvalid,
                              "result record " + std::to_string(i) + ": " + row.status().message()};

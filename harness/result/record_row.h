@@ -29,6 +29,9 @@ struct RecordRow {
 // Validates `record` (naming the failing field) and makes its row.
 Result<RecordRow> ToRow(const ResultRecord& record);
 // Validates one record of a document parsed by simdjson and makes its row.
-Result<RecordRow> RowFromJson(const simdjson::dom::element& record);
+// `text`, when given, is the record's JSON text as it came (the element's
+// span of the parsed document): the row's JSON is cut from it rather than
+// serialized again.
+Result<RecordRow> RowFromJson(const simdjson::dom::element& record, std::string_view text = {});
 
 }  // namespace effbench::result

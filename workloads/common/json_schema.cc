@@ -5,6 +5,7 @@
 #include <boost/regex.hpp>
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
@@ -35,8 +36,13 @@ struct Node {
   struct Property {
     std::unique_ptr<Node> node;
     uint64_t required_bit = 0;
+    uint64_t bit = 0;  // to notice a field given twice (first 64 properties)
   };
-  std::map<std::string, Property, std::less<>> properties;
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+  };
+  std::unordered_map<std::string, Property, NameHash, std::equal_to<>> properties;
   uint64_t required_mask = 0;  // the bits of all required properties
   std::vector<std::string> required_elsewhere;  // required, but not among the first 64 properties
   std::unique_ptr<Node> additional;  // null: any additional field is allowed
@@ -286,6 +292,10 @@ std::unique_ptr<Node> Compile(const json& s) {
   }
   if (auto it = s.find("properties"); it != s.end()) {
     for (const auto& [name, sub] : it->items()) n->properties[name].node = Compile(sub);
+    int index = 0;
+    for (auto& [name, property] : n->properties) {
+      if (index < 64) property.bit = uint64_t{1} << index++;
+    }
   }
   int bit = 0;
   for (const std::string& name : n->required) {
@@ -420,12 +430,16 @@ bool Check(const Node& n, const V& v, Path& path, std::string* error) {
     // One pass: each field is checked against its schema, and the required
     // ones are ticked off. A missing field is reported before a wrong one,
     // so the pass goes on (checking nothing more) after a field fails.
-    uint64_t seen = 0;
+    uint64_t seen = 0, given = 0;
     bool field_failed = false;
-    std::string field_error, unknown;
+    std::string field_error, unknown, twice;
     v.ForEachField([&](std::string_view key, const V& value) {
       const Node* child = nullptr;
       if (auto p = n.properties.find(key); p != n.properties.end()) {
+        // A parser that keeps both (simdjson) would store one and check the
+        // other: a field given twice is refused.
+        if ((given & p->second.bit) && twice.empty()) twice = key;
+        given |= p->second.bit;
         seen |= p->second.required_bit;
         child = p->second.node.get();
       } else if (n.additional) {
@@ -450,6 +464,7 @@ bool Check(const Node& n, const V& v, Path& path, std::string* error) {
         if (!present) return fail("is required but missing", name);
       }
     }
+    if (!twice.empty()) return fail("is given more than once", twice);
     if (!unknown.empty()) return fail("is not a known field", unknown);
     if (field_failed) {
       if (error) *error = std::move(field_error);
