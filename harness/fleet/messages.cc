@@ -117,10 +117,9 @@ std::optional<ProtocolError> ParseMessage(std::string_view payload, json* out,
     batch.job_id = std::string_view(doc["job_id"]);
     const simdjson::dom::array records(doc["records"]);
     // Each record's text, for its row to be cut from rather than serialized.
-    std::string_view records_text;
-    json_text::ForEachField(payload, [&](std::string_view key, std::string_view value) {
-      if (key == "\"records\"") records_text = value;
-    });
+    const size_t records_at = json_text::FindField(payload, "\"records\"");
+    const std::string_view records_text =
+        records_at == std::string_view::npos ? std::string_view() : payload.substr(records_at);
     std::vector<std::string_view> texts;
     texts.reserve(records.size());
     json_text::ForEachItem(records_text, [&](std::string_view item) { texts.push_back(item); });

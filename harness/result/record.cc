@@ -232,16 +232,22 @@ std::string NewUuid() {
   // UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then randomness. Ids
   // made close in time sort close together, so the database's indexes on them
   // grow at their ends instead of at random pages. Within one millisecond a
-  // per-thread counter in the 12 "rand_a" bits keeps them increasing.
+  // per-thread counter in the 12 "rand_a" bits keeps them increasing; when it
+  // runs out (over 2048 ids in a millisecond), or the clock steps back, the
+  // ids borrow the next millisecond, as RFC 9562 §6.2 allows.
   thread_local boost::uuids::random_generator generator;
   thread_local uint64_t last_ms = 0;
   thread_local uint16_t counter = 0;
   boost::uuids::uuid u = generator();  // version 4: random bytes to start from
-  const uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                std::chrono::system_clock::now().time_since_epoch())
-                                                .count());
-  if (ms == last_ms) {
-    counter = static_cast<uint16_t>((counter + 1) & 0x0fff);
+  uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+  if (ms <= last_ms) {
+    ms = last_ms;
+    if (++counter > 0x0fff) {
+      ms = ++last_ms;
+      counter = 0;
+    }
   } else {
     last_ms = ms;
     counter = static_cast<uint16_t>(u.data[6] << 4 | u.data[7] >> 4) & 0x07ff;  // room to count

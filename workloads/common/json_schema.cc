@@ -4,8 +4,7 @@
 
 #include <boost/regex.hpp>
 #include <cstdint>
-#include <map>
-#include <unordered_map>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
@@ -34,15 +33,25 @@ struct Node {
   // Per property, its schema and, when it is required, its bit in a mask of
   // the required fields seen: one pass over an object's fields checks them.
   struct Property {
+    std::string name;
     std::unique_ptr<Node> node;
     uint64_t required_bit = 0;
     uint64_t bit = 0;  // to notice a field given twice (first 64 properties)
   };
-  struct NameHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
-  };
-  std::unordered_map<std::string, Property, NameHash, std::equal_to<>> properties;
+  std::vector<Property> properties;  // sorted by name
+
+  // The property named `key`, or null. Objects tend to list their fields in
+  // the same order every time (sorted, as nlohmann writes them), so the one
+  // after the previous match (`*hint`) is tried before a binary search.
+  const Property* Find(std::string_view key, size_t* hint) const {
+    if (*hint < properties.size() && properties[*hint].name == key) return &properties[(*hint)++];
+    const auto it =
+        std::lower_bound(properties.begin(), properties.end(), key,
+                         [](const Property& p, std::string_view k) { return p.name < k; });
+    if (it == properties.end() || it->name != key) return nullptr;
+    *hint = static_cast<size_t>(it - properties.begin()) + 1;
+    return &*it;
+  }
   uint64_t required_mask = 0;  // the bits of all required properties
   std::vector<std::string> required_elsewhere;  // required, but not among the first 64 properties
   std::unique_ptr<Node> additional;  // null: any additional field is allowed
@@ -291,20 +300,22 @@ std::unique_ptr<Node> Compile(const json& s) {
     for (const json& name : *it) n->required.push_back(name.get<std::string>());
   }
   if (auto it = s.find("properties"); it != s.end()) {
-    for (const auto& [name, sub] : it->items()) n->properties[name].node = Compile(sub);
-    int index = 0;
-    for (auto& [name, property] : n->properties) {
-      if (index < 64) property.bit = uint64_t{1} << index++;
+    for (const auto& [name, sub] : it->items()) n->properties.push_back({name, Compile(sub)});
+    std::sort(n->properties.begin(), n->properties.end(),
+              [](const Node::Property& a, const Node::Property& b) { return a.name < b.name; });
+    for (size_t i = 0; i < n->properties.size() && i < 64; ++i) {
+      n->properties[i].bit = uint64_t{1} << i;
     }
   }
   int bit = 0;
   for (const std::string& name : n->required) {
-    const auto p = n->properties.find(name);
-    if (p == n->properties.end() || bit == 64) {
+    size_t hint = 0;
+    auto* p = const_cast<Node::Property*>(n->Find(name, &hint));
+    if (!p || bit == 64) {
       n->required_elsewhere.push_back(name);
-    } else if (p->second.required_bit == 0) {
-      p->second.required_bit = uint64_t{1} << bit++;
-      n->required_mask |= p->second.required_bit;
+    } else if (p->required_bit == 0) {
+      p->required_bit = uint64_t{1} << bit++;
+      n->required_mask |= p->required_bit;
     }
   }
   if (auto it = s.find("additionalProperties"); it != s.end()) n->additional = Compile(*it);
@@ -431,17 +442,18 @@ bool Check(const Node& n, const V& v, Path& path, std::string* error) {
     // ones are ticked off. A missing field is reported before a wrong one,
     // so the pass goes on (checking nothing more) after a field fails.
     uint64_t seen = 0, given = 0;
+    size_t hint = 0;
     bool field_failed = false;
     std::string field_error, unknown, twice;
     v.ForEachField([&](std::string_view key, const V& value) {
       const Node* child = nullptr;
-      if (auto p = n.properties.find(key); p != n.properties.end()) {
+      if (const Node::Property* p = n.Find(key, &hint)) {
         // A parser that keeps both (simdjson) would store one and check the
         // other: a field given twice is refused.
-        if ((given & p->second.bit) && twice.empty()) twice = key;
-        given |= p->second.bit;
-        seen |= p->second.required_bit;
-        child = p->second.node.get();
+        if ((given & p->bit) && twice.empty()) twice = key;
+        given |= p->bit;
+        seen |= p->required_bit;
+        child = p->node.get();
       } else if (n.additional) {
         if (n.additional->is_bool && !n.additional->allow) {
           if (!field_failed) unknown = key;
@@ -457,10 +469,10 @@ bool Check(const Node& n, const V& v, Path& path, std::string* error) {
     });
     if (seen != n.required_mask || !n.required_elsewhere.empty()) {
       for (const std::string& name : n.required) {
-        const auto p = n.properties.find(name);
-        const bool present = p != n.properties.end() && p->second.required_bit != 0
-                                 ? (seen & p->second.required_bit) != 0
-                                 : v.contains(name);
+        size_t at = 0;
+        const Node::Property* p = n.Find(name, &at);
+        const bool present =
+            p && p->required_bit != 0 ? (seen & p->required_bit) != 0 : v.contains(name);
         if (!present) return fail("is required but missing", name);
       }
     }

@@ -1,5 +1,6 @@
 #include "workloads/common/json_text.h"
 
+#include <array>
 #include <cstring>
 
 namespace effbench::json_text {
@@ -43,8 +44,16 @@ size_t SkipValue(std::string_view text, size_t at) {
     }
     return at;
   }
+  // The bytes that matter inside an array or object; the rest is skipped.
+  static constexpr auto kStructural = [] {
+    std::array<bool, 256> t{};
+    for (const unsigned char b : {'"', '[', ']', '{', '}'}) t[b] = true;
+    return t;
+  }();
   size_t depth = 0;
   while (at < text.size()) {
+    while (at < text.size() && !kStructural[static_cast<unsigned char>(text[at])]) ++at;
+    if (at >= text.size()) break;
     const char d = text[at];
     if (d == '"') {
       at = SkipString(text, at);
@@ -58,6 +67,22 @@ size_t SkipValue(std::string_view text, size_t at) {
     ++at;
   }
   return text.size();
+}
+
+size_t FindField(std::string_view text, std::string_view raw_key) {
+  size_t at = SkipSpace(text, 0) + 1;  // past '{'
+  for (;;) {
+    at = SkipSpace(text, at);
+    if (at >= text.size() || text[at] != '"') return std::string_view::npos;
+    const size_t key_end = SkipValue(text, at);
+    const bool match = text.substr(at, key_end - at) == raw_key;
+    at = SkipSpace(text, key_end) + 1;  // past ':'
+    const size_t value_begin = SkipSpace(text, at);
+    if (match) return value_begin;
+    at = SkipSpace(text, SkipValue(text, value_begin));
+    if (at >= text.size() || text[at] != ',') return std::string_view::npos;
+    ++at;
+  }
 }
 
 }  // namespace effbench::json_text

@@ -13,7 +13,13 @@ namespace effbench::json_text {
 // The index just past the value that starts at `at` (after any whitespace).
 size_t SkipValue(std::string_view text, size_t at);
 
-// Calls f(item) for each item of the array `text` ("[...]"), in order.
+// Where the value of the field `raw_key` (with its quotes, as written) of the
+// object `text` begins; npos when there is none. The values of the fields
+// before it are skipped, the rest of the text is not read.
+size_t FindField(std::string_view text, std::string_view raw_key);
+
+// Calls f(item) for each item of the array `text` ("[...]"), in order. Text
+// after the array's closing bracket is ignored.
 template <typename F>
 void ForEachItem(std::string_view text, F&& f);
 

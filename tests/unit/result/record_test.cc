@@ -140,7 +140,9 @@ TEST_CASE("summary statistics are those of the samples", "[result]") {
 
 TEST_CASE("uuids are version 7: unique, well formed, and increasing in time", "[result]") {
   std::vector<std::string> ids;
-  for (int i = 0; i < 5000; ++i) ids.push_back(NewUuid());
+  // Enough that some millisecond holds more than the 2048 ids its counter
+  // is sure to have room for, on any machine that makes one a microsecond.
+  for (int i = 0; i < 20000; ++i) ids.push_back(NewUuid());
   for (const std::string& id : ids) {
     REQUIRE(id.size() == 36);
     CHECK(id[14] == '7');                                          // version
