@@ -92,9 +92,9 @@ asio::awaitable<ReadOutcome> Channel::Read(std::chrono::milliseconds idle_timeou
       ReadOutcome out;
       if (decoding_ == Decoding::kRaw) {
         out.raw = std::string(*payload);
-      } else if (auto err = ParseMessage(*payload, &out.message,
-                                         decoding_ == Decoding::kResultRows ? &out.results
-                                                                            : nullptr)) {
+      } else if (auto err =
+                     ParseMessage(*payload, &out.message,
+                                  decoding_ == Decoding::kResultRows ? &out.results : nullptr)) {
         out.error = std::move(err);
       }
       co_return out;

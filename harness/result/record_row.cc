@@ -2,9 +2,9 @@
 
 #include <simdjson.h>
 
-#include "workloads/common/json_text.h"
-
 #include <nlohmann/json.hpp>
+
+#include "workloads/common/json_text.h"
 
 namespace effbench::result {
 

@@ -1,15 +1,13 @@
 #include "harness/store/result_store.h"
 
-#include <sqlite3.h>
-
-#include <mutex>
-
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "schemas/embedded.h"

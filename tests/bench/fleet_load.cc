@@ -54,7 +54,7 @@ struct SimAgent {
   std::vector<std::string> frames;  // pre-built result frames
   std::vector<size_t> frame_records;
   std::vector<std::string> first_ids;  // of each frame's records
-  std::vector<double> latencies_ms;  // one per record
+  std::vector<double> latencies_ms;    // one per record
   Clock::time_point last_ack;
   std::string error;
 };
@@ -81,6 +81,27 @@ int Post(int port, const json& body) {
   http::response<http::string_body> res;
   http::read(stream, buffer, res);
   return res.result_int();
+}
+
+// A counter of the coordinator's /metrics, -1 when absent.
+double Metric(int port, const std::string& name) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)));
+  http::request<http::string_body> req{http::verb::get, "/metrics", 11};
+  req.set(http::field::host, "127.0.0.1");
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  std::istringstream in(res.body());
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
 }
 
 // Connects, authenticates and waits for its job.
@@ -318,6 +339,7 @@ void RunLoad(const Options& o, int n) {
   }
   const double seconds = std::chrono::duration<double>(end - start).count();
   const long peak_kb = StatusKb(serve.pid(), "VmHWM");
+  const double commits = Metric(ready.http, "effbench_ingest_commits_total");
   serve.Signal(SIGTERM);
   serve.Wait(60);
 
@@ -349,10 +371,10 @@ void RunLoad(const Options& o, int n) {
     }
     raw_rate = prepared.size() / std::chrono::duration<double>(Clock::now() - t0).count();
   }
-  std::printf("%6d  %8zu  %11.0f  %9.2f  %9.2f  %10.1f  %15.0f  %13.2f  %13.2f\n", n, acked,
+  std::printf("%6d  %8zu  %11.0f  %9.2f  %9.2f  %10.1f  %15.0f  %15.2f  %14.2f  %10.0f\n", n, acked,
               acked / seconds, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
               peak_kb / 1024.0, raw_rate, 1e6 * serve_cpu / static_cast<double>(acked),
-              1e6 * own_cpu / static_cast<double>(acked));
+              1e6 * own_cpu / static_cast<double>(acked), acked / commits);
   std::fflush(stdout);
 }
 
@@ -411,7 +433,7 @@ int main(int argc, char** argv) {
               EFFBENCH_BINARY);
   std::printf(
       "agents   records    results/s  ack p50ms  ack p99ms  peak RSS MB  raw SQLite rec/s"
-      "  serve CPU us/rec  load CPU us/rec\n");
+      "  serve CPU us/rec  load CPU us/rec  rec/commit\n");
   for (int n : o.agents) effbench::RunLoad(o, n);
   effbench::RunIdleAgent(o);
   return 0;

@@ -1,6 +1,7 @@
 // libFuzzer target: arbitrary bytes, split into arbitrary reads, through the
 // frame decoder and the message parser/validator, as a coordinator receives
-// them from an unauthenticated peer. Nothing may crash, hang or leak; a
+// them from an unauthenticated peer, and result frames on through simdjson into
+// database rows. Nothing may crash, hang or leak; a
 // decoder error must be sticky.
 //   cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DEFFBENCH_FUZZ=ON
 //   cmake --build build-fuzz --target frame_decoder_fuzz
@@ -36,6 +37,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         // A message that validated has a known type and our version.
         if (!message.contains("type") || message["v"] != effbench::fleet::kProtocolVersion) {
           std::abort();
+        }
+      }
+      // The coordinator's path: result frames into rows, cut from the text.
+      std::optional<effbench::fleet::ResultBatch> batch;
+      if (!effbench::fleet::ParseMessage(*payload, &message, &batch) && batch) {
+        for (const auto& row : batch->rows) {
+          // What is stored must be JSON, with the samples apart.
+          const auto record = nlohmann::json::parse(row.record_json, nullptr, false);
+          const auto samples = nlohmann::json::parse(row.samples_json, nullptr, false);
+          if (!record.is_object() || record.contains("samples_ns") || !samples.is_array()) {
+            std::abort();
+          }
         }
       }
     }

@@ -2,9 +2,9 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <boost/regex.hpp>
 #include <cstdint>
-#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
@@ -52,9 +52,9 @@ struct Node {
     *hint = static_cast<size_t>(it - properties.begin()) + 1;
     return &*it;
   }
-  uint64_t required_mask = 0;  // the bits of all required properties
+  uint64_t required_mask = 0;                   // the bits of all required properties
   std::vector<std::string> required_elsewhere;  // required, but not among the first 64 properties
-  std::unique_ptr<Node> additional;  // null: any additional field is allowed
+  std::unique_ptr<Node> additional;             // null: any additional field is allowed
   std::unique_ptr<Node> if_, then_, else_;
 };
 

@@ -6,6 +6,7 @@
 namespace effbench::json_text {
 
 size_t SkipSpace(std::string_view text, size_t at) {
+  if (at > text.size()) return text.size();
   while (at < text.size() &&
          (text[at] == ' ' || text[at] == '\n' || text[at] == '\r' || text[at] == '\t')) {
     ++at;

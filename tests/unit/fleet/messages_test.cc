@@ -4,6 +4,7 @@
 
 #include "harness/fleet/frame.h"
 #include "schemas/embedded.h"
+#include "tests/test_util.h"
 #include "workloads/common/json_schema.h"
 
 namespace effbench::fleet {
@@ -55,6 +56,55 @@ TEST_CASE("bad messages get the error code that names the problem", "[fleet]") {
   auto e = Parse("{\"v\":1,\"type\":\"ack\",\"ids\":[]}");
   REQUIRE(e);
   CHECK_THAT(e->message, Catch::Contains("ack message: field /ids"));
+}
+
+TEST_CASE("result frames decode into rows, and a bad record is named by its index", "[fleet]") {
+  const std::string run = result::NewUuid();
+  std::vector<result::ResultRecord> records = {testing::MakeRecord(run, 10),
+                                               testing::MakeRecord(run, 10, "int8"),
+                                               testing::MakeRecord(run, 10, "bf16")};
+  json message = NewMessage("result");
+  message["job_id"] = "job-1";
+  for (const auto& r : records) message["records"].push_back(result::ToJson(r));
+
+  json out;
+  std::optional<ResultBatch> batch;
+  REQUIRE_FALSE(ParseMessage(message.dump(), &out, &batch));
+  REQUIRE(batch);
+  CHECK(out.is_null());
+  CHECK(batch->job_id == "job-1");
+  REQUIRE(batch->rows.size() == 3);
+  for (size_t i = 0; i < records.size(); ++i) {
+    json expected = result::ToJson(records[i]);
+    CHECK(json::parse(batch->rows[i].samples_json) == expected["samples_ns"]);
+    expected.erase("samples_ns");
+    CHECK(json::parse(batch->rows[i].record_json) == expected);
+    CHECK(batch->rows[i].id == records[i].id);
+    CHECK(batch->rows[i].precision == records[i].variant.precision);
+  }
+  // Without a place for rows the same frame is a json tree, as agents read.
+  REQUIRE_FALSE(Parse(message.dump(), &out));
+  CHECK(out["records"].size() == 3);
+
+  message["records"][1]["stats"]["median_ns"] = "fast";
+  batch.reset();
+  auto e = ParseMessage(message.dump(), &out, &batch);
+  REQUIRE(e);
+  CHECK(e->code == ErrorCode::kInvalid);
+  CHECK_THAT(e->message, Catch::StartsWith("result record 1: "));
+  CHECK_THAT(e->message, Catch::Contains("/stats/median_ns"));
+  CHECK_FALSE(batch);
+
+  // The envelope is checked as for any other message.
+  auto version = ParseMessage("{\"v\":2,\"type\":\"result\"}", &out, &batch);
+  REQUIRE(version);
+  CHECK(version->code == ErrorCode::kVersion);
+  auto twice = ParseMessage(
+      "{\"v\":1,\"type\":\"result\",\"job_id\":\"a\",\"job_id\":\"b\",\"records\":[{}]}", &out,
+      &batch);
+  REQUIRE(twice);
+  CHECK(twice->code == ErrorCode::kInvalid);
+  CHECK_THAT(twice->message, Catch::Contains("given more than once"));
 }
 
 TEST_CASE("a hello may carry a proof or a token, not both and not neither", "[fleet]") {

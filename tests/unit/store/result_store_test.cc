@@ -116,6 +116,96 @@ TEST_CASE("migrations run once: reopening keeps the data", "[store]") {
   }
 }
 
+// Runs `sql` on the raw database file.
+void Exec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  const std::string message = error ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  INFO(message);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+TEST_CASE("migration 4 moves a version 3 database's samples into their results, in order",
+          "[store]") {
+  testing::TempDir dir;
+  const std::string path = dir.File("v3.db");
+  // A database as effbench left it before version 4, samples row by row,
+  // stored out of repetition order.
+  std::string v3 = "PRAGMA journal_mode=WAL;BEGIN;";
+  for (const schemas::Migration& m : schemas::Migrations()) {
+    if (m.version <= 3) v3 += std::string(m.sql);
+  }
+  v3 += "PRAGMA application_id=" + std::to_string(kApplicationId) + ";PRAGMA user_version=3;";
+  result::ResultRecord r = testing::MakeRecord(result::NewUuid(), 4);
+  r.samples_ns = {1500.5, 1000.25, 3000.0, 2000.125};  // a median of 1750.3125
+  r.stats = result::Summarize(r.samples_ns);
+  nlohmann::json record = result::ToJson(r);
+  record.erase("samples_ns");
+  v3 += "INSERT INTO machines VALUES (1,'" + r.machine + "','h','c','x86_64','{}',NULL,'t','t');";
+  v3 += "INSERT INTO revisions VALUES (1,'" + r.revision.repo + "','" + r.revision.commit + "','" +
+        r.revision.branch + "',NULL);";
+  v3 += "INSERT INTO runs VALUES ('" + r.run_id + "',1,1,'quick','t',NULL,'{}');";
+  v3 +=
+      "INSERT INTO results (id, run_id, name, workload, precision, sparsity, backend, threads,"
+      " status, record) VALUES ('" +
+      r.id + "','" + r.run_id + "','" + r.name + "','gemm','fp32','dense','ref',1,'ok','" +
+      record.dump() + "');";
+  for (const int rep : {2, 0, 3, 1}) {
+    v3 += "INSERT INTO samples VALUES ('" + r.id + "'," + std::to_string(rep) + "," +
+          std::to_string(r.samples_ns[static_cast<size_t>(rep)]) + ");";
+  }
+  v3 += "COMMIT;";
+  Exec(path, v3);
+
+  auto db = ResultStore::Open(path);
+  REQUIRE(db.ok());
+  CHECK((*db)->SchemaVersion() == schemas::Migrations().back().version);
+  auto back = (*db)->Results(r.run_id);
+  REQUIRE(back.ok());
+  REQUIRE(back->size() == 1);
+  CHECK(back->front().samples_ns == r.samples_ns);
+  auto history = (*db)->SeriesHistory({r.machine, r.name, 1});
+  REQUIRE(history.ok());
+  REQUIRE(history->size() == 1);
+  CHECK(history->front().samples_ns.size() == 4);
+  db->reset();
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(raw, "SELECT count(*) FROM sqlite_master WHERE name = 'samples'", -1,
+                             &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(stmt, 0) == 0);  // the per-repetition table is gone
+  sqlite3_finalize(stmt);
+  sqlite3_close(raw);
+}
+
+TEST_CASE("a new database has 16 KiB pages, a result's samples one JSON array", "[store]") {
+  Fixture f;
+  {
+    auto db = f.OpenWithRun();
+    auto r = testing::MakeRecord(f.run_id, 3);
+    REQUIRE(db->InsertResults({r}).ok());
+  }
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(f.path.c_str(), &raw) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(raw,
+                             "SELECT samples_ns, (SELECT page_size FROM pragma_page_size())"
+                             " FROM results",
+                             -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  const std::string samples = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  CHECK(nlohmann::json::parse(samples) == nlohmann::json({1000.0, 1010.0, 1020.0}));
+  CHECK(sqlite3_column_int(stmt, 1) == 16384);
+  sqlite3_finalize(stmt);
+  sqlite3_close(raw);
+}
+
 TEST_CASE("machine calibration is stored and kept", "[store]") {
   Fixture f;
   auto db = f.OpenWithRun();
