@@ -16,6 +16,8 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <map>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -238,6 +240,55 @@ double CpuSeconds(int pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// A field of /proc/PID/io (bytes), -1 when unreadable.
+long IoField(int pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/io");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  }
+  return -1;
+}
+
+// CPU seconds of each thread of `pid`, by thread id.
+std::map<std::string, double> ThreadCpuSeconds(int pid) {
+  std::map<std::string, double> out;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), {});
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    std::string field;
+    long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14) utime = std::stol(field);
+      if (i == 15) stime = std::stol(field);
+    }
+    out[entry.path().filename()] =
+        static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  return out;
+}
+
+// How busy the two busiest threads of a process were between two samples, as
+// "network%/writer%" would be for the coordinator.
+std::string BusiestThreads(const std::map<std::string, double>& before,
+                           const std::map<std::string, double>& after, double seconds) {
+  std::vector<double> busy;
+  for (const auto& [tid, cpu] : after) {
+    const auto b = before.find(tid);
+    busy.push_back(cpu - (b == before.end() ? 0.0 : b->second));
+  }
+  std::sort(busy.rbegin(), busy.rend());
+  busy.resize(2, 0.0);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f%%/%.0f%%", 100 * busy[0] / seconds,
+                100 * busy[1] / seconds);
+  return buf;
+}
+
 struct Ready {
   int agents = 0, http = 0;
 };
@@ -305,16 +356,29 @@ void RunLoad(const Options& o, int n) {
       std::cerr << "fleet_load: agent " << a.name << ": " << a.error << "\n";
       return;
     }
+  }
+  // Records are made as a fleet would measure them: agents side by side, each
+  // going through a suite of 40 workloads, so ids (time-ordered) interleave
+  // across agents and every run and workload grows its index entries at once.
+  std::vector<std::vector<json>> made(agents.size());
+  for (int k = 0; k < per_agent; ++k) {
+    for (size_t i = 0; i < agents.size(); ++i) {
+      result::ResultRecord r = testing::MakeRecord(agents[i].run_id, o.samples);
+      r.name = "gemm.fp32/m64n32k" + std::to_string(16 + k % 40) + "@ref";
+      r.machine = agents[i].fingerprint;
+      made[i].push_back(result::ToJson(r));
+      all_records.push_back(std::move(r));
+    }
+  }
+  for (size_t i = 0; i < agents.size(); ++i) {
+    SimAgent& a = agents[i];
     const int batch = std::min(o.batch, window);
     for (int at = 0; at < per_agent; at += batch) {
       json frame = fleet::NewMessage("result");
       frame["job_id"] = a.job_id;
       frame["records"] = json::array();
       for (int k = at; k < std::min(per_agent, at + batch); ++k) {
-        result::ResultRecord r = testing::MakeRecord(a.run_id, o.samples);
-        r.machine = a.fingerprint;
-        frame["records"].push_back(result::ToJson(r));
-        all_records.push_back(std::move(r));
+        frame["records"].push_back(std::move(made[i][static_cast<size_t>(k)]));
       }
       a.frame_records.push_back(frame["records"].size());
       a.first_ids.push_back(frame["records"][0]["id"]);
@@ -322,11 +386,15 @@ void RunLoad(const Options& o, int n) {
     }
   }
   const double serve_cpu0 = CpuSeconds(serve.pid()), own_cpu0 = CpuSeconds(getpid());
+  const auto threads0 = ThreadCpuSeconds(serve.pid());
+  const long written0 = IoField(serve.pid(), "wchar");
   const auto start = Clock::now();
   for (int i = 0; i < n; ++i)
     asio::co_spawn(io, Stream(agents[i], channels[i], window), asio::detached);
   io.run();
   const double serve_cpu = CpuSeconds(serve.pid()) - serve_cpu0;
+  const auto threads1 = ThreadCpuSeconds(serve.pid());
+  const long written = IoField(serve.pid(), "wchar") - written0;
   const double own_cpu = CpuSeconds(getpid()) - own_cpu0;
   Clock::time_point end = start;
   std::vector<double> latencies;
@@ -371,10 +439,12 @@ void RunLoad(const Options& o, int n) {
     }
     raw_rate = prepared.size() / std::chrono::duration<double>(Clock::now() - t0).count();
   }
-  std::printf("%6d  %8zu  %11.0f  %9.2f  %9.2f  %10.1f  %15.0f  %15.2f  %14.2f  %10.0f\n", n, acked,
-              acked / seconds, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
+  std::printf("%6d  %8zu  %11.0f  %9.2f  %9.2f  %10.1f  %15.0f  %15.2f  %14.2f  %10.0f  %15s  %12.1f\n", n,
+              acked, acked / seconds, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
               peak_kb / 1024.0, raw_rate, 1e6 * serve_cpu / static_cast<double>(acked),
-              1e6 * own_cpu / static_cast<double>(acked), acked / commits);
+              1e6 * own_cpu / static_cast<double>(acked), acked / commits,
+              BusiestThreads(threads0, threads1, seconds).c_str(),
+              static_cast<double>(written) / 1024.0 / static_cast<double>(acked));
   std::fflush(stdout);
 }
 
@@ -433,7 +503,7 @@ int main(int argc, char** argv) {
               EFFBENCH_BINARY);
   std::printf(
       "agents   records    results/s  ack p50ms  ack p99ms  peak RSS MB  raw SQLite rec/s"
-      "  serve CPU us/rec  load CPU us/rec  rec/commit\n");
+      "  serve CPU us/rec  load CPU us/rec  rec/commit  busiest threads  written KB/rec\n");
   for (int n : o.agents) effbench::RunLoad(o, n);
   effbench::RunIdleAgent(o);
   return 0;
