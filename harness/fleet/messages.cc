@@ -127,7 +127,13 @@ std::optional<ProtocolError> ParseMessage(std::string_view payload, json* out,
     batch.rows.reserve(records.size());
     size_t i = 0;
     for (const simdjson::dom::element record : records) {
-      auto row = result::RowFromJson(record, texts[i]);
+      Result<result::RecordRow> row = Status::Internal("unread");
+      try {
+        row = result::RowFromJson(record, texts[i]);
+      } catch (
+          const simdjson::simdjson_error& e) {  // the schema let through what the code cannot read
+        row = Status::InvalidArgument(std::string("cannot be read: ") + e.what());
+      }
       if (!row.ok()) {
         return ProtocolError{ErrorCode::kInvalid,
                              "result record " + std::to_string(i) + ": " + row.status().message()};

@@ -172,9 +172,16 @@ static Result<ResultRecord> FromValidJson(const json& j) {
   r.seed = j.value("seed", uint64_t{0});
   r.samples_ns = j["samples_ns"].get<std::vector<double>>();
   const json& st = j["stats"];
-  if (!st["median_ns"].is_null()) {
+  // The schema lets each statistic be null; a record has all of them or none.
+  const size_t known = static_cast<size_t>(
+      std::count_if(st.begin(), st.end(), [](const json& x) { return x.is_number(); }));
+  if (known == 6) {
     r.stats = Stats{st["median_ns"], st["mean_ns"], st["stddev_ns"],
                     st["cv"],        st["min_ns"],  st["max_ns"]};
+  } else if (known != 0) {
+    return Status::InvalidArgument(
+        "result record: field /stats: must be all numbers or all null, has " +
+        std::to_string(known) + " of 6 numbers");
   }
   r.flop = j["work"]["flop"];
   r.bytes = j["work"]["bytes"];

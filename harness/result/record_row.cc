@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "workloads/common/json_text.h"
@@ -67,32 +68,63 @@ Result<RecordRow> ToRow(const ResultRecord& record) {
 
 Result<RecordRow> RowFromJson(const element& record, std::string_view text) {
   EFFBENCH_RETURN_IF_ERROR(ValidateSimdjson(record));
-  // Valid: every field read below is present with the schema's type.
-  const object o(record);
+  // Valid: every field read below is present, once, with the schema's type.
+  // One pass over the fields (a lookup by key would scan them each time).
   RecordRow row;
-  row.id = std::string_view(o["id"]);
-  row.run_id = std::string_view(o["run_id"]);
-  row.name = std::string_view(o["name"]);
-  row.workload = std::string_view(o["workload"]);
-  const object variant(o["variant"]);
-  row.precision = std::string_view(variant["precision"]);
-  row.sparsity = std::string_view(variant["sparsity"]);
-  row.backend = std::string_view(variant["backend"]);
-  row.threads = static_cast<int64_t>(double(o["threads"]));
-  row.ok = std::string_view(o["status"]) == "ok";
-  if (const element error = o["error"]; !error.is_null())
-    row.error = std::string(std::string_view(error));
-  const object st(o["stats"]);
-  if (!st["median_ns"].is_null()) {
-    row.stats = Stats{double(st["median_ns"]), double(st["mean_ns"]), double(st["stddev_ns"]),
-                      double(st["cv"]),        double(st["min_ns"]),  double(st["max_ns"])};
+  std::optional<double> stats[6];
+  for (const simdjson::dom::key_value_pair field : object(record)) {
+    const std::string_view key = field.key;
+    const element& v = field.value;
+    if (key == "id") {
+      row.id = std::string_view(v);
+    } else if (key == "run_id") {
+      row.run_id = std::string_view(v);
+    } else if (key == "name") {
+      row.name = std::string_view(v);
+    } else if (key == "workload") {
+      row.workload = std::string_view(v);
+    } else if (key == "threads") {
+      row.threads = static_cast<int64_t>(double(v));
+    } else if (key == "status") {
+      row.ok = std::string_view(v) == "ok";
+    } else if (key == "error") {
+      if (!v.is_null()) row.error = std::string(std::string_view(v));
+    } else if (key == "variant") {
+      for (const simdjson::dom::key_value_pair f : object(v)) {
+        if (f.key == "precision") row.precision = std::string_view(f.value);
+        if (f.key == "sparsity") row.sparsity = std::string_view(f.value);
+        if (f.key == "backend") row.backend = std::string_view(f.value);
+      }
+    } else if (key == "stats") {
+      static constexpr std::string_view kNames[6] = {"median_ns", "mean_ns", "stddev_ns",
+                                                     "cv",        "min_ns",  "max_ns"};
+      for (const simdjson::dom::key_value_pair f : object(v)) {
+        for (size_t i = 0; i < 6; ++i) {
+          if (f.key == kNames[i]) stats[i] = OptionalNumber(f.value);
+        }
+      }
+    } else if (key == "efficiency") {
+      for (const simdjson::dom::key_value_pair f : object(v)) {
+        if (f.key == "gflops") row.gflops = OptionalNumber(f.value);
+        if (f.key == "gbps") row.gbps = OptionalNumber(f.value);
+        if (f.key == "roofline_fraction") row.roofline_fraction = OptionalNumber(f.value);
+      }
+    } else if (key == "energy") {
+      row.joules_per_iter = OptionalNumber(object(v)["joules_per_iter"]);
+    } else if (key == "fidelity") {
+      row.rel_l2 = OptionalNumber(object(v)["rel_l2"]);
+    }
   }
-  const object efficiency(o["efficiency"]);
-  row.gflops = OptionalNumber(efficiency["gflops"]);
-  row.gbps = OptionalNumber(efficiency["gbps"]);
-  row.roofline_fraction = OptionalNumber(efficiency["roofline_fraction"]);
-  row.joules_per_iter = OptionalNumber(object(o["energy"])["joules_per_iter"]);
-  row.rel_l2 = OptionalNumber(object(o["fidelity"])["rel_l2"]);
+  // The schema lets each statistic be null; a record has all of them or none.
+  const size_t known = static_cast<size_t>(std::count_if(
+      std::begin(stats), std::end(stats), [](const auto& x) { return x.has_value(); }));
+  if (known == 6) {
+    row.stats = Stats{*stats[0], *stats[1], *stats[2], *stats[3], *stats[4], *stats[5]};
+  } else if (known != 0) {
+    return Status::InvalidArgument(
+        "result record: field /stats: must be all numbers or all null, has " +
+        std::to_string(known) + " of 6 numbers");
+  }
   // The record's fields but samples_ns, in the order they came: cut from its
   // text where there is one, else serialized from the element. A key with an
   // escape in it (valid, if odd) is compared unescaped, by the element.
@@ -116,7 +148,7 @@ Result<RecordRow> RowFromJson(const element& record, std::string_view text) {
   }
   row.record_json.reserve(1024);
   row.record_json += '{';
-  for (const simdjson::dom::key_value_pair field : o) {
+  for (const simdjson::dom::key_value_pair field : object(record)) {
     if (field.key == "samples_ns") {
       row.samples_json = simdjson::minify(field.value);
       continue;

@@ -144,6 +144,20 @@ TEST_CASE("the schema says the same of a record parsed by nlohmann or by simdjso
   CHECK(refused > 100);  // the mutations do break records
 }
 
+TEST_CASE("statistics are all numbers or all null, whichever parser reads them", "[result]") {
+  json j = ToJson(testing::MakeRecord(NewUuid(), 3));
+  j["stats"]["mean_ns"] = nullptr;  // the schema allows it field by field
+  REQUIRE(Validate(j).ok());
+  auto from_tree = FromJson(j);
+  REQUIRE_FALSE(from_tree.ok());
+  CHECK_THAT(from_tree.status().message(), Catch::Contains("all numbers or all null"));
+  const std::string text = j.dump();
+  simdjson::dom::parser parser;
+  auto row = RowFromJson(Parse(parser, text), text);  // an error, not an exception
+  REQUIRE_FALSE(row.ok());
+  CHECK(row.status().message() == from_tree.status().message());
+}
+
 TEST_CASE("a field given twice is refused, not stored once and checked once", "[result]") {
   std::string text = ToJson(testing::MakeRecord(NewUuid(), 2)).dump();
   text.insert(1, "\"threads\":-3,");
