@@ -6,6 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -116,6 +119,31 @@ result::ResultRecord MakeRecord(const std::string& run_id, int samples,
   r.tolerance = 1e-5;
   r.ok = true;
   return r;
+}
+
+Http HttpRequest(int port, const std::string& method, const std::string& target,
+                 const std::string& body, const std::string& token) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.expires_after(std::chrono::seconds(30));
+  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                                static_cast<uint16_t>(port)));
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  Http out;
+  out.status = res.result_int();
+  out.body = nlohmann::json::parse(res.body(), nullptr, false);
+  if (out.body.is_discarded()) out.body = res.body();
+  return out;
 }
 
 }  // namespace effbench::testing

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,15 @@ class Process {
 bool WaitFor(const std::function<bool()>& ready, double timeout_s);
 
 // A valid machine fingerprint.
+// An HTTP/1.1 exchange with 127.0.0.1:`port`; the body is JSON when it
+// parses, else the text. `token`, when given, goes as a Bearer token.
+struct Http {
+  int status = 0;
+  nlohmann::json body;
+};
+Http HttpRequest(int port, const std::string& method, const std::string& target,
+                 const std::string& body = "", const std::string& token = "");
+
 std::string FakeFingerprint(char digit = 'a');
 
 }  // namespace effbench::testing

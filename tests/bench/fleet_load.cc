@@ -17,10 +17,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -67,38 +67,11 @@ std::string Fingerprint(int i) {
   return buf;
 }
 
-int Post(int port, const json& body) {
-  namespace beast = boost::beast;
-  namespace http = beast::http;
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)));
-  http::request<http::string_body> req{http::verb::post, "/api/jobs", 11};
-  req.set(http::field::host, "127.0.0.1");
-  req.set(http::field::authorization, std::string("Bearer ") + kToken);
-  req.body() = body.dump();
-  req.prepare_payload();
-  http::write(stream, req);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  http::read(stream, buffer, res);
-  return res.result_int();
-}
-
 // A counter of the coordinator's /metrics, -1 when absent.
 double Metric(int port, const std::string& name) {
-  namespace beast = boost::beast;
-  namespace http = beast::http;
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)));
-  http::request<http::string_body> req{http::verb::get, "/metrics", 11};
-  req.set(http::field::host, "127.0.0.1");
-  http::write(stream, req);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  http::read(stream, buffer, res);
-  std::istringstream in(res.body());
+  const testing::Http metrics = testing::HttpRequest(port, "GET", "/metrics");
+  if (!metrics.body.is_string()) return -1;
+  std::istringstream in(metrics.body.get<std::string>());
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
@@ -217,8 +190,9 @@ double Percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5))];
 }
 
-long StatusKb(int pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+// A "name: value" field of a /proc file (status: kB, io: bytes), -1 when absent.
+long ProcField(int pid, const std::string& file, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + file);
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
@@ -226,48 +200,30 @@ long StatusKb(int pid, const std::string& field) {
   return -1;
 }
 
-double CpuSeconds(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+// User and system CPU seconds from a /proc stat file (of a process or a thread).
+double StatCpuSeconds(const std::filesystem::path& stat_path) {
+  std::ifstream in(stat_path);
   std::string stat((std::istreambuf_iterator<char>(in)), {});
-  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(stat.substr(close + 2));
   std::string field;
   long utime = 0, stime = 0;
-  for (int i = 3; i <= 15; ++i) {
-    rest >> field;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
     if (i == 14) utime = std::stol(field);
     if (i == 15) stime = std::stol(field);
   }
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-// A field of /proc/PID/io (bytes), -1 when unreadable.
-long IoField(int pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/io");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
-}
+double CpuSeconds(int pid) { return StatCpuSeconds("/proc/" + std::to_string(pid) + "/stat"); }
 
 // CPU seconds of each thread of `pid`, by thread id.
 std::map<std::string, double> ThreadCpuSeconds(int pid) {
   std::map<std::string, double> out;
   const std::string dir = "/proc/" + std::to_string(pid) + "/task";
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::ifstream in(entry.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), {});
-    const size_t close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close + 2));
-    std::string field;
-    long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i) {
-      if (i == 14) utime = std::stol(field);
-      if (i == 15) stime = std::stol(field);
-    }
-    out[entry.path().filename()] =
-        static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    out[entry.path().filename()] = StatCpuSeconds(entry.path() / "stat");
   }
   return out;
 }
@@ -284,8 +240,7 @@ std::string BusiestThreads(const std::map<std::string, double>& before,
   std::sort(busy.rbegin(), busy.rend());
   busy.resize(2, 0.0);
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.0f%%/%.0f%%", 100 * busy[0] / seconds,
-                100 * busy[1] / seconds);
+  std::snprintf(buf, sizeof buf, "%.0f%%/%.0f%%", 100 * busy[0] / seconds, 100 * busy[1] / seconds);
   return buf;
 }
 
@@ -336,8 +291,8 @@ void RunLoad(const Options& o, int n) {
     };
   };
   RunUntil(io, all([&](size_t i) { return channels[i] != nullptr; }));
-  if (Post(ready.http, {{"workload", "gemm.fp32/m35n700k2048@ref"}, {"agents", "role=load"}}) !=
-      201) {
+  const json jobs = {{"workload", "gemm.fp32/m35n700k2048@ref"}, {"agents", "role=load"}};
+  if (testing::HttpRequest(ready.http, "POST", "/api/jobs", jobs.dump(), kToken).status != 201) {
     std::cerr << "fleet_load: the coordinator refused the jobs\n" << serve.Log();
     return;
   }
@@ -387,14 +342,14 @@ void RunLoad(const Options& o, int n) {
   }
   const double serve_cpu0 = CpuSeconds(serve.pid()), own_cpu0 = CpuSeconds(getpid());
   const auto threads0 = ThreadCpuSeconds(serve.pid());
-  const long written0 = IoField(serve.pid(), "wchar");
+  const long written0 = ProcField(serve.pid(), "io", "wchar");
   const auto start = Clock::now();
   for (int i = 0; i < n; ++i)
     asio::co_spawn(io, Stream(agents[i], channels[i], window), asio::detached);
   io.run();
   const double serve_cpu = CpuSeconds(serve.pid()) - serve_cpu0;
   const auto threads1 = ThreadCpuSeconds(serve.pid());
-  const long written = IoField(serve.pid(), "wchar") - written0;
+  const long written = ProcField(serve.pid(), "io", "wchar") - written0;
   const double own_cpu = CpuSeconds(getpid()) - own_cpu0;
   Clock::time_point end = start;
   std::vector<double> latencies;
@@ -406,7 +361,7 @@ void RunLoad(const Options& o, int n) {
     acked += a.latencies_ms.size();
   }
   const double seconds = std::chrono::duration<double>(end - start).count();
-  const long peak_kb = StatusKb(serve.pid(), "VmHWM");
+  const long peak_kb = ProcField(serve.pid(), "status", "VmHWM");
   const double commits = Metric(ready.http, "effbench_ingest_commits_total");
   serve.Signal(SIGTERM);
   serve.Wait(60);
@@ -439,12 +394,13 @@ void RunLoad(const Options& o, int n) {
     }
     raw_rate = prepared.size() / std::chrono::duration<double>(Clock::now() - t0).count();
   }
-  std::printf("%6d  %8zu  %11.0f  %9.2f  %9.2f  %10.1f  %15.0f  %15.2f  %14.2f  %10.0f  %15s  %12.1f\n", n,
-              acked, acked / seconds, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
-              peak_kb / 1024.0, raw_rate, 1e6 * serve_cpu / static_cast<double>(acked),
-              1e6 * own_cpu / static_cast<double>(acked), acked / commits,
-              BusiestThreads(threads0, threads1, seconds).c_str(),
-              static_cast<double>(written) / 1024.0 / static_cast<double>(acked));
+  std::printf(
+      "%6d  %8zu  %11.0f  %9.2f  %9.2f  %10.1f  %15.0f  %15.2f  %14.2f  %10.0f  %15s  %12.1f\n", n,
+      acked, acked / seconds, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
+      peak_kb / 1024.0, raw_rate, 1e6 * serve_cpu / static_cast<double>(acked),
+      1e6 * own_cpu / static_cast<double>(acked), acked / commits,
+      BusiestThreads(threads0, threads1, seconds).c_str(),
+      static_cast<double>(written) / 1024.0 / static_cast<double>(acked));
   std::fflush(stdout);
 }
 
@@ -466,7 +422,7 @@ void RunIdleAgent(const Options& o) {
   std::this_thread::sleep_for(std::chrono::duration<double>(o.idle_seconds));
   const double cpu1 = CpuSeconds(agent.pid());
   std::printf("idle effbench-agent: RSS %.1f MB, CPU %.3f s over %.0f s (%.3f%%)\n",
-              StatusKb(agent.pid(), "VmRSS") / 1024.0, cpu1 - cpu0, o.idle_seconds,
+              ProcField(agent.pid(), "status", "VmRSS") / 1024.0, cpu1 - cpu0, o.idle_seconds,
               100 * (cpu1 - cpu0) / o.idle_seconds);
 }
 

@@ -46,35 +46,8 @@ constexpr char kFleetWorkloads[] = "";
 // for a while, so results arrive one by one over several seconds.
 constexpr char kSlowWorkloads[] = "gemm.fp32/m35n700k2048*";
 
-struct Http {
-  int status = 0;
-  json body;
-};
-
-Http HttpRequest(int port, const std::string& method, const std::string& target,
-                 const std::string& body = "", const std::string& token = "") {
-  namespace beast = boost::beast;
-  namespace http = beast::http;
-  boost::asio::io_context io;
-  beast::tcp_stream stream(io);
-  stream.expires_after(std::chrono::seconds(30));
-  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                                                static_cast<uint16_t>(port)));
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, "127.0.0.1");
-  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-  req.body() = body;
-  req.prepare_payload();
-  http::write(stream, req);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  http::read(stream, buffer, res);
-  Http out;
-  out.status = res.result_int();
-  out.body = json::parse(res.body(), nullptr, false);
-  if (out.body.is_discarded()) out.body = res.body();
-  return out;
-}
+using testing::Http;
+using testing::HttpRequest;
 
 // effbench serve in `dir`, on the given ports (0: any free one).
 struct Serve {
