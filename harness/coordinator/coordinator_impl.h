@@ -1,6 +1,7 @@
 // The coordinator's state, shared by its agent side (coordinator.cc) and its
-// HTTP API (http_api.cc). Everything here but `writer` is touched only on the
-// network thread.
+// HTTP API (http_api.cc). Everything here but `writer` (its own thread) and
+// `reader` (used on the `reads` thread only) is touched only on the network
+// thread.
 #pragma once
 
 #include <array>
@@ -85,7 +86,8 @@ struct Coordinator::Impl {
   tcp::acceptor agent_acceptor{io};
   tcp::acceptor http_acceptor{io};
   std::unique_ptr<IngestWriter> writer;
-  std::unique_ptr<store::ResultStore> reader;                // HTTP queries, on the network thread
+  std::unique_ptr<store::ResultStore> reader;  // the HTTP API's queries, on `reads` only
+  asio::thread_pool reads{1};                  // declared after `reader`: joined before it goes
   std::map<std::string, std::shared_ptr<Session>> sessions;  // connected, by agent name
   std::map<std::string, store::AgentRow> agents;             // every agent ever seen
   std::map<std::string, AgentFacts> facts;                   // what selectors match, by name

@@ -9,6 +9,7 @@
 
 #include "harness/coordinator/coordinator_impl.h"
 #include "harness/result/record.h"
+#include "harness/store/result_store.h"
 
 namespace effbench::coordinator {
 namespace {
@@ -77,6 +78,78 @@ std::map<std::string, std::string> Query(std::string_view target) {
 }
 
 std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
+
+// The database's views, read from `db`: /api/runs, /api/machines and
+// /api/results. Runs on the coordinator's reader thread.
+Response DatabaseReply(const Request& req, const std::string& path,
+                       const std::map<std::string, std::string>& query, store::ResultStore& db) {
+  if (path == "/api/runs") {
+    auto runs = db.Runs();
+    if (!runs.ok()) {
+      return ErrorReply(req, http::status::internal_server_error, runs.status().message());
+    } else {
+      json out = json::array();
+      for (const auto& r : *runs) {
+        out.push_back({{"id", r.id},
+                       {"machine", r.machine_fingerprint},
+                       {"suite", r.suite},
+                       {"revision",
+                        {{"repo", r.revision.repo},
+                         {"commit", r.revision.commit},
+                         {"branch", r.revision.branch}}},
+                       {"started_at", r.started_at},
+                       {"finished_at", r.finished_at ? json(*r.finished_at) : json()},
+                       {"results_ok", r.results_ok},
+                       {"results_failed", r.results_failed},
+                       {"config", json::parse(r.config_json, nullptr, false)}});
+      }
+      return JsonReply(req, http::status::ok, json{{"runs", out}});
+    }
+  } else if (path == "/api/machines") {
+    auto machines = db.Machines();
+    if (!machines.ok()) {
+      return ErrorReply(req, http::status::internal_server_error, machines.status().message());
+    } else {
+      json out = json::array();
+      for (const auto& m : *machines) {
+        out.push_back(
+            {{"fingerprint", m.fingerprint},
+             {"hostname", m.hostname},
+             {"cpu_model", m.cpu_model},
+             {"arch", m.arch},
+             {"inventory", json::parse(m.inventory_json, nullptr, false)},
+             {"calibration",
+              m.calibration_json ? json::parse(*m.calibration_json, nullptr, false) : json()},
+             {"first_seen", m.first_seen},
+             {"last_seen", m.last_seen}});
+      }
+      return JsonReply(req, http::status::ok, json{{"machines", out}});
+    }
+  } else {  // /api/results
+    const auto run = query.find("run");
+    if (run == query.end() || run->second.empty()) {
+      return ErrorReply(req, http::status::bad_request,
+                        "/api/results needs ?run=RUN_ID (and optionally &workload=GLOB)");
+    } else {
+      auto records = db.Results(run->second);
+      if (!records.ok()) {
+        return ErrorReply(req, http::status::internal_server_error, records.status().message());
+      } else {
+        const auto workload = query.find("workload");
+        json out = json::array();
+        for (const auto& r : *records) {
+          if (workload != query.end() &&
+              fnmatch(workload->second.c_str(), r.name.c_str(), 0) != 0 &&
+              workload->second != r.workload) {
+            continue;
+          }
+          out.push_back(result::ToJson(r));
+        }
+        return JsonReply(req, http::status::ok, json{{"results", out}});
+      }
+    }
+  }
+}
 
 }  // namespace
 
@@ -264,71 +337,15 @@ asio::awaitable<void> Coordinator::Impl::ServeHttp(tcp::socket socket) {
                              submitted.status().message());
           }
         }
-      } else if (path == "/api/runs") {
-        auto runs = reader->Runs();
-        if (!runs.ok()) {
-          res = ErrorReply(req, http::status::internal_server_error, runs.status().message());
-        } else {
-          json out = json::array();
-          for (const auto& r : *runs) {
-            out.push_back({{"id", r.id},
-                           {"machine", r.machine_fingerprint},
-                           {"suite", r.suite},
-                           {"revision",
-                            {{"repo", r.revision.repo},
-                             {"commit", r.revision.commit},
-                             {"branch", r.revision.branch}}},
-                           {"started_at", r.started_at},
-                           {"finished_at", r.finished_at ? json(*r.finished_at) : json()},
-                           {"results_ok", r.results_ok},
-                           {"results_failed", r.results_failed},
-                           {"config", json::parse(r.config_json, nullptr, false)}});
-          }
-          res = JsonReply(req, http::status::ok, json{{"runs", out}});
-        }
-      } else if (path == "/api/machines") {
-        auto machines = reader->Machines();
-        if (!machines.ok()) {
-          res = ErrorReply(req, http::status::internal_server_error, machines.status().message());
-        } else {
-          json out = json::array();
-          for (const auto& m : *machines) {
-            out.push_back(
-                {{"fingerprint", m.fingerprint},
-                 {"hostname", m.hostname},
-                 {"cpu_model", m.cpu_model},
-                 {"arch", m.arch},
-                 {"inventory", json::parse(m.inventory_json, nullptr, false)},
-                 {"calibration",
-                  m.calibration_json ? json::parse(*m.calibration_json, nullptr, false) : json()},
-                 {"first_seen", m.first_seen},
-                 {"last_seen", m.last_seen}});
-          }
-          res = JsonReply(req, http::status::ok, json{{"machines", out}});
-        }
-      } else {  // /api/results
-        const auto run = query.find("run");
-        if (run == query.end() || run->second.empty()) {
-          res = ErrorReply(req, http::status::bad_request,
-                           "/api/results needs ?run=RUN_ID (and optionally &workload=GLOB)");
-        } else {
-          auto records = reader->Results(run->second);
-          if (!records.ok()) {
-            res = ErrorReply(req, http::status::internal_server_error, records.status().message());
-          } else {
-            const auto workload = query.find("workload");
-            json out = json::array();
-            for (const auto& r : *records) {
-              if (workload != query.end() &&
-                  fnmatch(workload->second.c_str(), r.name.c_str(), 0) != 0 &&
-                  workload->second != r.workload) {
-                continue;
-              }
-              out.push_back(result::ToJson(r));
-            }
-            res = JsonReply(req, http::status::ok, json{{"results", out}});
-          }
-        }
+      } else {  // /api/runs, /api/machines, /api/results: the database's views
+        // Read (and serialized) on the reader thread: a large one must not
+        // hold up the agents' acks and heartbeats on this thread.
+        store::ResultStore& db = *reader;
+        auto read = [&req, &path, &query, &db]() -> asio::awaitable<Response> {
+          co_return DatabaseReply(req, path, query, db);
+        };
+        auto on_reader = asio::co_spawn(reads, read, asio::use_awaitable);
+        res = co_await std::move(on_reader);
       }
     }
     const bool keep_alive = res.keep_alive();
