@@ -20,7 +20,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 // The server config file: the serve flags by name, plus "schedule", a list of
-// {"at": "02:00", "suite": "standard", "agents": "*", "options": {...}}.
+// {"at": "02:00", "suite": "standard", "workload": GLOB, "agents": "*",
+// "options": {...}}.
 Result<json> ReadConfig(const std::string& path) {
   std::ifstream in(path);
   if (!in) return Status::NotFound("config file " + path + " cannot be read");
@@ -42,9 +43,16 @@ Result<std::vector<coordinator::Schedule>> SchedulesOf(const json& config) {
     if (item.is_string()) {
       s.at = item;
     } else if (item.is_object() && item.contains("at") && item["at"].is_string()) {
+      for (const char* key : {"suite", "agents", "workload"}) {
+        if (item.contains(key) && !item[key].is_string()) {
+          return Status::InvalidArgument(std::string("config \"schedule\": \"") + key +
+                                         "\" must be a string");
+        }
+      }
       s.at = item["at"];
       s.suite = item.value("suite", s.suite);
       s.agents = item.value("agents", s.agents);
+      s.workload = item.value("workload", s.workload);
       if (item.contains("options")) s.options = item["options"];
     } else {
       return Status::InvalidArgument(

@@ -574,6 +574,7 @@ asio::awaitable<void> Coordinator::Impl::ScheduleLoop(Schedule schedule) {
     if (ec || stopping) break;
     json request = {
         {"suite", schedule.suite}, {"agents", schedule.agents}, {"options", schedule.options}};
+    if (!schedule.workload.empty()) request["workload"] = schedule.workload;
     auto submitted = SubmitJobs(request, "schedule " + schedule.at);
     if (!submitted.ok()) Log("schedule " + schedule.at + ": " + submitted.status().message());
   }
@@ -620,7 +621,8 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
     auto at = ParseDailyTime(s.at);
     if (!at.ok()) return at.status();
     EFFBENCH_RETURN_IF_ERROR(ValidateSelector(s.agents));
-    auto selected = engine::SelectWorkloads(s.suite, std::nullopt);
+    auto selected = engine::SelectWorkloads(
+        s.suite, s.workload.empty() ? std::nullopt : std::optional<std::string>(s.workload));
     if (!selected.ok()) return selected.status().WithContext("schedule " + s.at);
     auto o = JobOptions(s.options);
     if (!o.ok()) return o.status().WithContext("schedule " + s.at);

@@ -22,8 +22,9 @@ namespace effbench::coordinator {
 
 // A nightly job: `suite` on the agents matching `agents` at `at` (local time).
 struct Schedule {
-  std::string at;  // "02:00"
+  std::string at;  // "02:00" (or "02:00:30")
   std::string suite = "standard";
+  std::string workload;  // a glob narrowing the suite; empty: all of it
   std::string agents = "*";
   nlohmann::json options = nlohmann::json::object();  // repetitions, min_time_s, threads, seed
 };

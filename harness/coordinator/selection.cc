@@ -68,14 +68,18 @@ bool MatchesSelector(std::string_view selector, const AgentFacts& agent) {
 Result<DailyTime> ParseDailyTime(std::string_view text) {
   const auto bad = [&] {
     return Status::InvalidArgument("schedule time \"" + std::string(text) +
-                                   "\" is not HH:MM (24-hour local time, e.g. 02:00)");
+                                   "\" is not HH:MM or HH:MM:SS (24-hour local time, e.g. 02:00)");
   };
-  if (text.size() != 5 || text[2] != ':') return bad();
-  for (size_t i : {0, 1, 3, 4}) {
-    if (text[i] < '0' || text[i] > '9') return bad();
+  if ((text.size() != 5 && text.size() != 8) || text[2] != ':') return bad();
+  if (text.size() == 8 && text[5] != ':') return bad();
+  const auto two = [&](size_t at) -> int {
+    if (text[at] < '0' || text[at] > '9' || text[at + 1] < '0' || text[at + 1] > '9') return -1;
+    return (text[at] - '0') * 10 + (text[at + 1] - '0');
+  };
+  DailyTime t{two(0), two(3), text.size() == 8 ? two(6) : 0};
+  if (t.hour < 0 || t.hour > 23 || t.minute < 0 || t.minute > 59 || t.second < 0 || t.second > 59) {
+    return bad();
   }
-  DailyTime t{(text[0] - '0') * 10 + (text[1] - '0'), (text[3] - '0') * 10 + (text[4] - '0')};
-  if (t.hour > 23 || t.minute > 59) return bad();
   return t;
 }
 
@@ -89,7 +93,7 @@ std::chrono::system_clock::time_point NextOccurrence(DailyTime at,
     candidate.tm_mday += day;
     candidate.tm_hour = at.hour;
     candidate.tm_min = at.minute;
-    candidate.tm_sec = 0;
+    candidate.tm_sec = at.second;
     candidate.tm_isdst = -1;  // let mktime apply daylight saving time
     const auto t = std::chrono::system_clock::from_time_t(std::mktime(&candidate));
     if (t > now) return t;

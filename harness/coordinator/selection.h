@@ -26,10 +26,11 @@ struct AgentFacts {
 Status ValidateSelector(std::string_view selector);
 bool MatchesSelector(std::string_view selector, const AgentFacts& agent);
 
-// A time of day, "HH:MM" (24 h, local time).
+// A time of day, "HH:MM" or "HH:MM:SS" (24 h, local time).
 struct DailyTime {
   int hour = 0;
   int minute = 0;
+  int second = 0;
 };
 Result<DailyTime> ParseDailyTime(std::string_view text);
 // The first moment strictly after `now` at `at`, local time.

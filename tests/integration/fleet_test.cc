@@ -11,10 +11,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
+#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "harness/engine/workload_selection.h"
 #include "harness/fleet/auth.h"
@@ -441,6 +443,49 @@ TEST_CASE("bad peers get an error frame naming the problem: the coordinator serv
       HttpRequest(serve.http_port, "GET", "/metrics").body.get<std::string>();
   CHECK_THAT(metrics, Catch::Contains("effbench_auth_failures_total 2"));
   CHECK(serve.process->running());
+}
+
+TEST_CASE("a schedule in the server config queues its run on every agent when its time comes",
+          "[fleet][integration]") {
+  // A few seconds ahead, local time, as the config gives it; not across
+  // midnight, where "the next 00:00:04" is tomorrow's.
+  std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  if (local.tm_hour == 23 && local.tm_min == 59 && local.tm_sec >= 45) {
+    std::this_thread::sleep_for(std::chrono::seconds(61 - local.tm_sec));
+    now = std::time(nullptr);
+  }
+  const std::time_t fire = now + 6;
+  localtime_r(&fire, &local);
+  char at[16];
+  std::strftime(at, sizeof at, "%H:%M:%S", &local);
+
+  TempDir dir;
+  WriteToken(dir);
+  const std::string workload = "gemm.fp32/m35n700k2048@ref";
+  const json config = {{"schedule",
+                        {{{"at", at},
+                          {"suite", "full"},
+                          {"workload", workload},
+                          {"agents", "role=test"},
+                          {"options", FastOptions()}}}}};
+  std::ofstream(dir.File("serve.json")) << config.dump();
+  Serve serve(dir, 0, 0, {"--config", dir.File("serve.json")});
+  auto a = StartAgent(dir, serve, "a");
+  auto b = StartAgent(dir, serve, "b");
+  REQUIRE(WaitFor([&] { return AgentsConnected(serve, 2); }, 60));
+  if (std::time(nullptr) + 1 < fire) {  // not yet (a slow machine may be past it already)
+    CHECK(HttpRequest(serve.http_port, "GET", "/api/jobs").body["jobs"].empty());
+  }
+  REQUIRE(WaitFor([&] { return JobsFinished(serve); }, 120));
+  const json jobs = HttpRequest(serve.http_port, "GET", "/api/jobs").body["jobs"];
+  REQUIRE(jobs.size() == 2);
+  for (const json& job : jobs) {
+    CHECK(job["state"] == "done");
+    CHECK(StoredNames(dir, job["run_id"]) == std::vector<std::string>{workload});
+  }
+  CHECK_THAT(serve.process->Log(), Catch::Contains(std::string("schedule ") + at + " queued"));
 }
 
 TEST_CASE("an agent with the wrong token gives up with a clear error", "[fleet][integration]") {

@@ -37,6 +37,14 @@ TEST_CASE("daily times parse and the next occurrence is later today or tomorrow"
   CHECK_FALSE(ParseDailyTime("24:00").ok());
   CHECK_FALSE(ParseDailyTime("02:60").ok());
   CHECK_FALSE(ParseDailyTime("ab:cd").ok());
+  CHECK_FALSE(ParseDailyTime("02:00:60").ok());
+  CHECK_FALSE(ParseDailyTime("02:00-30").ok());
+  CHECK_FALSE(ParseDailyTime("02:00:3").ok());
+  auto with_seconds = ParseDailyTime("23:59:58");
+  REQUIRE(with_seconds.ok());
+  CHECK(with_seconds->hour == 23);
+  CHECK(with_seconds->minute == 59);
+  CHECK(with_seconds->second == 58);
   auto at = ParseDailyTime("02:00");
   REQUIRE(at.ok());
   const auto now = std::chrono::system_clock::now();
