@@ -83,72 +83,65 @@ std::string_view PathOf(std::string_view target) { return target.substr(0, targe
 // /api/results. Runs on the coordinator's reader thread.
 Response DatabaseReply(const Request& req, const std::string& path,
                        const std::map<std::string, std::string>& query, store::ResultStore& db) {
+  const auto failed = [&req](const Status& s) {
+    return ErrorReply(req, http::status::internal_server_error, s.message());
+  };
   if (path == "/api/runs") {
     auto runs = db.Runs();
-    if (!runs.ok()) {
-      return ErrorReply(req, http::status::internal_server_error, runs.status().message());
-    } else {
-      json out = json::array();
-      for (const auto& r : *runs) {
-        out.push_back({{"id", r.id},
-                       {"machine", r.machine_fingerprint},
-                       {"suite", r.suite},
-                       {"revision",
-                        {{"repo", r.revision.repo},
-                         {"commit", r.revision.commit},
-                         {"branch", r.revision.branch}}},
-                       {"started_at", r.started_at},
-                       {"finished_at", r.finished_at ? json(*r.finished_at) : json()},
-                       {"results_ok", r.results_ok},
-                       {"results_failed", r.results_failed},
-                       {"config", json::parse(r.config_json, nullptr, false)}});
-      }
-      return JsonReply(req, http::status::ok, json{{"runs", out}});
+    if (!runs.ok()) return failed(runs.status());
+    json out = json::array();
+    for (const auto& r : *runs) {
+      out.push_back({{"id", r.id},
+                     {"machine", r.machine_fingerprint},
+                     {"suite", r.suite},
+                     {"revision",
+                      {{"repo", r.revision.repo},
+                       {"commit", r.revision.commit},
+                       {"branch", r.revision.branch}}},
+                     {"started_at", r.started_at},
+                     {"finished_at", r.finished_at ? json(*r.finished_at) : json()},
+                     {"results_ok", r.results_ok},
+                     {"results_failed", r.results_failed},
+                     {"config", json::parse(r.config_json, nullptr, false)}});
     }
-  } else if (path == "/api/machines") {
-    auto machines = db.Machines();
-    if (!machines.ok()) {
-      return ErrorReply(req, http::status::internal_server_error, machines.status().message());
-    } else {
-      json out = json::array();
-      for (const auto& m : *machines) {
-        out.push_back(
-            {{"fingerprint", m.fingerprint},
-             {"hostname", m.hostname},
-             {"cpu_model", m.cpu_model},
-             {"arch", m.arch},
-             {"inventory", json::parse(m.inventory_json, nullptr, false)},
-             {"calibration",
-              m.calibration_json ? json::parse(*m.calibration_json, nullptr, false) : json()},
-             {"first_seen", m.first_seen},
-             {"last_seen", m.last_seen}});
-      }
-      return JsonReply(req, http::status::ok, json{{"machines", out}});
-    }
-  } else {  // /api/results
-    const auto run = query.find("run");
-    if (run == query.end() || run->second.empty()) {
-      return ErrorReply(req, http::status::bad_request,
-                        "/api/results needs ?run=RUN_ID (and optionally &workload=GLOB)");
-    } else {
-      auto records = db.Results(run->second);
-      if (!records.ok()) {
-        return ErrorReply(req, http::status::internal_server_error, records.status().message());
-      } else {
-        const auto workload = query.find("workload");
-        json out = json::array();
-        for (const auto& r : *records) {
-          if (workload != query.end() &&
-              fnmatch(workload->second.c_str(), r.name.c_str(), 0) != 0 &&
-              workload->second != r.workload) {
-            continue;
-          }
-          out.push_back(result::ToJson(r));
-        }
-        return JsonReply(req, http::status::ok, json{{"results", out}});
-      }
-    }
+    return JsonReply(req, http::status::ok, json{{"runs", out}});
   }
+  if (path == "/api/machines") {
+    auto machines = db.Machines();
+    if (!machines.ok()) return failed(machines.status());
+    json out = json::array();
+    for (const auto& m : *machines) {
+      out.push_back(
+          {{"fingerprint", m.fingerprint},
+           {"hostname", m.hostname},
+           {"cpu_model", m.cpu_model},
+           {"arch", m.arch},
+           {"inventory", json::parse(m.inventory_json, nullptr, false)},
+           {"calibration",
+            m.calibration_json ? json::parse(*m.calibration_json, nullptr, false) : json()},
+           {"first_seen", m.first_seen},
+           {"last_seen", m.last_seen}});
+    }
+    return JsonReply(req, http::status::ok, json{{"machines", out}});
+  }
+  // /api/results
+  const auto run = query.find("run");
+  if (run == query.end() || run->second.empty()) {
+    return ErrorReply(req, http::status::bad_request,
+                      "/api/results needs ?run=RUN_ID (and optionally &workload=GLOB)");
+  }
+  auto records = db.Results(run->second);
+  if (!records.ok()) return failed(records.status());
+  const auto workload = query.find("workload");
+  json out = json::array();
+  for (const auto& r : *records) {
+    if (workload != query.end() && fnmatch(workload->second.c_str(), r.name.c_str(), 0) != 0 &&
+        workload->second != r.workload) {
+      continue;
+    }
+    out.push_back(result::ToJson(r));
+  }
+  return JsonReply(req, http::status::ok, json{{"results", out}});
 }
 
 }  // namespace
