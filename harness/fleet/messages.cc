@@ -27,6 +27,16 @@ const std::map<std::string, JsonSchema, std::less<>>& Schemas() {
   return *schemas;
 }
 
+// A record's row; what the schema let through but the reading code cannot
+// read (a simdjson exception) is an invalid record, never a crash.
+Result<result::RecordRow> ReadRow(const simdjson::dom::element& record, std::string_view text) {
+  try {
+    return result::RowFromJson(record, text);
+  } catch (const simdjson::simdjson_error& e) {
+    return Status::InvalidArgument(std::string("cannot be read: ") + e.what());
+  }
+}
+
 // What nlohmann::json::type_name() says of a value of this type.
 std::string_view TypeName(simdjson::dom::element e) {
   switch (e.type()) {
@@ -127,13 +137,7 @@ std::optional<ProtocolError> ParseMessage(std::string_view payload, json* out,
     batch.rows.reserve(records.size());
     size_t i = 0;
     for (const simdjson::dom::element record : records) {
-      Result<result::RecordRow> row = Status::Internal("unread");
-      try {
-        row = result::RowFromJson(record, texts[i]);
-      } catch (
-          const simdjson::simdjson_error& e) {  // the schema let through what the code cannot read
-        row = Status::InvalidArgument(std::string("cannot be read: ") + e.what());
-      }
+      Result<result::RecordRow> row = ReadRow(record, texts[i]);
       if (!row.ok()) {
         return ProtocolError{ErrorCode::kInvalid,
                              "result record " + std::to_string(i) + ": " + row.status().message()};
