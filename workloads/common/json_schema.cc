@@ -309,9 +309,9 @@ std::unique_ptr<Node> Compile(const json& s) {
   }
   int bit = 0;
   for (const std::string& name : n->required) {
-    size_t hint = 0;
-    auto* p = const_cast<Node::Property*>(n->Find(name, &hint));
-    if (!p || bit == 64) {
+    const auto p = std::find_if(n->properties.begin(), n->properties.end(),
+                                [&](const Node::Property& q) { return q.name == name; });
+    if (p == n->properties.end() || bit == 64) {
       n->required_elsewhere.push_back(name);
     } else if (p->required_bit == 0) {
       p->required_bit = uint64_t{1} << bit++;
