@@ -21,8 +21,8 @@ std::optional<double> OptionalNumber(element e) {
 
 // A JSON string literal for an object key. The schema admits only its own
 // field names, but the row must stay valid JSON whatever they are.
-void AppendKey(std::string& out, std::string_view key) {
-  out += '"';
+std::string QuotedKey(std::string_view key) {
+  std::string out = "\"";
   for (const char c : key) {
     if (c == '"' || c == '\\') {
       out += '\\';
@@ -35,7 +35,7 @@ void AppendKey(std::string& out, std::string_view key) {
       out += c;
     }
   }
-  out += "\":";
+  return out + "\"";
 }
 
 }  // namespace
@@ -128,35 +128,30 @@ Result<RecordRow> RowFromJson(const element& record, std::string_view text) {
   // The record's fields but samples_ns, in the order they came: cut from its
   // text where there is one, else serialized from the element. A key with an
   // escape in it (valid, if odd) is compared unescaped, by the element.
+  const auto add = [&row](std::string_view quoted_key, std::string_view value) {
+    if (quoted_key == "\"samples_ns\"") {
+      row.samples_json = value;
+      return;
+    }
+    row.record_json += row.record_json.empty() ? '{' : ',';
+    row.record_json.append(quoted_key).append(":").append(value);
+  };
+  bool escaped_key = text.empty();
   if (!text.empty()) {
-    bool escaped_key = false;
     row.record_json.reserve(text.size());
-    row.record_json += '{';
     json_text::ForEachField(text, [&](std::string_view key, std::string_view value) {
       escaped_key = escaped_key || key.find('\\') != std::string_view::npos;
-      if (key == "\"samples_ns\"") {
-        row.samples_json = value;
-        return;
-      }
-      if (row.record_json.size() > 1) row.record_json += ',';
-      row.record_json.append(key).append(":").append(value);
+      add(key, value);
     });
-    row.record_json += '}';
-    if (!escaped_key) return row;
+  }
+  if (escaped_key) {
     row.record_json.clear();
     row.samples_json.clear();
-  }
-  row.record_json.reserve(1024);
-  row.record_json += '{';
-  for (const simdjson::dom::key_value_pair field : object(record)) {
-    if (field.key == "samples_ns") {
-      row.samples_json = simdjson::minify(field.value);
-      continue;
+    for (const simdjson::dom::key_value_pair field : object(record)) {
+      add(QuotedKey(field.key), simdjson::minify(field.value));
     }
-    if (row.record_json.size() > 1) row.record_json += ',';
-    AppendKey(row.record_json, field.key);
-    row.record_json += simdjson::minify(field.value);
   }
+  if (row.record_json.empty()) row.record_json = "{";
   row.record_json += '}';
   return row;
 }
