@@ -269,7 +269,7 @@ void Agent::Impl::RunJob(json state) {
           Log("warning: job progress not saved: " + s.message());
         }
         ++results;
-        failed += !record.ok;
+        failed += !record.ok && !record.skipped;
         ++done;
         asio::post(io, [this] {
           if (wake_sender) wake_sender->cancel();

@@ -7,6 +7,7 @@
 
 #include "agents/agent.h"
 #include "harness/fleet/auth.h"
+#include "workloads/common/cpu_isa.h"
 
 namespace {
 
@@ -90,6 +91,9 @@ int main(int argc, char** argv) {
                  " holds a stored key (for the coordinator); the agent needs the token itself");
   }
   o.token = *token;
+  if (auto cap = effbench::workloads::IsaCapFromEnvironment(); !cap.ok()) {
+    return Usage(cap.status().message());
+  }
   auto agent = effbench::agent::Agent::Create(std::move(o), std::cerr);
   if (!agent.ok()) {
     std::cerr << "effbench-agent: " << agent.status().message() << "\n";

@@ -52,9 +52,33 @@ std::string SparsityKey(const ResultRecord& r) {
   return key;
 }
 
-// One row per successful result. A "vs dense" column appears when some result
-// ran a sparse kernel: its speedup over the dense kernel on the same weights.
-TextTable BuildTable(const std::vector<ResultRecord>& records) {
+// Notes under a table, numbered in order of first use; a text used twice
+// keeps its number.
+class Footnotes {
+ public:
+  std::string Mark(const std::string& text) {
+    auto it = std::find(notes_.begin(), notes_.end(), text);
+    if (it == notes_.end()) it = notes_.insert(notes_.end(), text);
+    std::string mark = "[";  // built by appends: GCC 12 warns falsely on "literal" + string
+    mark += std::to_string(it - notes_.begin() + 1);
+    mark += ']';
+    return mark;
+  }
+  const std::vector<std::string>& notes() const { return notes_; }
+
+ private:
+  std::vector<std::string> notes_;
+};
+
+struct Table {
+  TextTable text;
+  Footnotes notes;
+};
+
+// One row per successful or skipped result (a skipped one is n/a, its reason
+// a footnote). A "vs dense" column appears when some result ran a sparse
+// kernel: its speedup over the dense kernel on the same weights.
+Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& options) {
   std::map<std::string, double> fp32_median, dense_kernel_median;
   bool any_sparse = false;
   for (const auto& r : records) {
@@ -67,10 +91,13 @@ TextTable BuildTable(const std::vector<ResultRecord>& records) {
     }
     any_sparse = any_sparse || (r.compression && r.compression->sparse_kernel);
   }
-  TextTable t;
-  t.left_columns = 4;
-  t.header = {"workload", "shape",   "variant", "backend",  "threads", "median",
-              "cv",       "GFLOP/s", "GB/s",    "roofline", "vs fp32"};
+  Table table;
+  TextTable& t = table.text;
+  t.left_columns = options.implementation ? 5 : 4;
+  t.header = {"workload", "shape", "variant", "backend"};
+  if (options.implementation) t.header.push_back("implementation");
+  t.header.insert(t.header.end(), {"threads", "median", "cv", "GFLOP/s", "GB/s", "roofline",
+                                   "vs fp32"});
   if (any_sparse) t.header.push_back("vs dense");
   t.header.insert(t.header.end(), {"rel_l2", "J/iter"});
   const auto ratio = [](const std::map<std::string, double>& base, const std::string& key,
@@ -79,21 +106,39 @@ TextTable BuildTable(const std::vector<ResultRecord>& records) {
     return it == base.end() ? std::string("-") : Fixed(it->second / median, 2) + "x";
   };
   for (const auto& r : records) {
-    if (!r.ok) continue;
+    if (!r.ok && !r.skipped) continue;
+    std::vector<std::string> row{r.workload, Shape(r), VariantLabel(r), r.variant.backend};
+    if (options.implementation) {
+      row.push_back(r.implementation.empty() ? std::string("-") : r.implementation);
+    }
+    row.push_back(std::to_string(r.threads));
+    if (r.skipped) {
+      std::string reason = "skipped: ";
+      reason += r.error;
+      std::string cell = "n/a ";
+      cell += table.notes.Mark(reason);
+      row.push_back(std::move(cell));
+      row.resize(t.header.size(), "-");
+      t.rows.push_back(std::move(row));
+      continue;
+    }
     const double median = r.stats->median_ns;
-    std::vector<std::string> row{
-        r.workload,
-        Shape(r),
-        VariantLabel(r),
-        r.variant.backend,
-        std::to_string(r.threads),
-        Duration(median),
-        Fixed(100 * r.stats->cv, 1) + "%",
-        OrDash(r.gflops, [](double v) { return Fixed(v, 1); }),
-        OrDash(r.gbps, [](double v) { return Fixed(v, 1); }),
-        OrDash(r.roofline_fraction, [](double v) { return Fixed(100 * v, 1) + "%"; }),
-        ratio(fp32_median, BaselineKey(r), median),
-    };
+    std::string roofline =
+        OrDash(r.roofline_fraction, [](double v) { return Fixed(100 * v, 1) + "%"; });
+    if (r.roofline_note) {
+      std::string note = "roofline ";
+      note += *r.roofline_note;
+      roofline += ' ';
+      roofline += table.notes.Mark(note);
+    }
+    row.insert(row.end(), {
+                              Duration(median),
+                              Fixed(100 * r.stats->cv, 1) + "%",
+                              OrDash(r.gflops, [](double v) { return Fixed(v, 1); }),
+                              OrDash(r.gbps, [](double v) { return Fixed(v, 1); }),
+                              roofline,
+                              ratio(fp32_median, BaselineKey(r), median),
+                          });
     if (any_sparse) {
       const bool sparse = r.compression && r.compression->sparse_kernel;
       row.push_back(sparse ? ratio(dense_kernel_median, SparsityKey(r), median) : "-");
@@ -102,19 +147,24 @@ TextTable BuildTable(const std::vector<ResultRecord>& records) {
     row.push_back(OrDash(r.joules_per_iter, [](double v) { return Scientific(v); }));
     t.rows.push_back(std::move(row));
   }
-  return t;
+  return table;
 }
 
-std::string Console(const std::vector<ResultRecord>& records) {
-  const TextTable t = BuildTable(records);
+bool Failed(const ResultRecord& r) { return !r.ok && !r.skipped; }
+
+std::string Console(const std::vector<ResultRecord>& records, const TableOptions& options) {
+  const Table table = BuildTable(records, options);
+  const TextTable& t = table.text;
   std::ostringstream out;
   out << RenderConsole(t);
-  size_t failed = 0;
-  for (const auto& r : records) failed += !r.ok;
+  for (size_t i = 0; i < table.notes.notes().size(); ++i) {
+    out << "[" << i + 1 << "] " << table.notes.notes()[i] << "\n";
+  }
+  const size_t failed = static_cast<size_t>(std::count_if(records.begin(), records.end(), Failed));
   if (failed) {
     out << "\n" << failed << " failed:\n";
     for (const auto& r : records) {
-      if (!r.ok) out << "  " << r.name << ": " << r.error << "\n";
+      if (Failed(r)) out << "  " << r.name << ": " << r.error << "\n";
     }
   }
   const std::string energy = records.empty() ? "unavailable" : records.front().energy_source;
@@ -131,11 +181,16 @@ std::string Console(const std::vector<ResultRecord>& records) {
   return out.str();
 }
 
-std::string Markdown(const std::vector<ResultRecord>& records) {
+std::string Markdown(const std::vector<ResultRecord>& records, const TableOptions& options) {
+  const Table table = BuildTable(records, options);
   std::ostringstream out;
-  out << RenderMarkdown(BuildTable(records));
+  out << RenderMarkdown(table.text);
+  if (!table.notes.notes().empty()) out << "\n";
+  for (size_t i = 0; i < table.notes.notes().size(); ++i) {
+    out << "\\[" << i + 1 << "\\] " << Escape(table.notes.notes()[i], '|') << "  \n";
+  }
   for (const auto& r : records) {
-    if (!r.ok) out << "\n**failed** `" << r.name << "`: " << Escape(r.error, '|') << "\n";
+    if (Failed(r)) out << "\n**failed** `" << r.name << "`: " << Escape(r.error, '|') << "\n";
   }
   return out.str();
 }
@@ -144,13 +199,13 @@ std::string Csv(const std::vector<ResultRecord>& records) {
   std::ostringstream out;
   out << "id,run_id,name,workload,precision,sparsity,backend,threads,status,median_ns,mean_ns,"
          "stddev_ns,cv,min_ns,max_ns,repetitions,flop,bytes,gflops,gbps,roofline_fraction,"
-         "rel_l2,max_abs,energy_source,joules_per_iter,error\n";
+         "rel_l2,max_abs,energy_source,joules_per_iter,error,implementation,roofline_note\n";
   const auto opt = [](const std::optional<double>& v) { return v ? Fixed(*v, 6) : std::string(); };
   for (const auto& r : records) {
     const auto st = r.stats;
     out << r.id << ',' << r.run_id << ',' << Escape(r.name, ',') << ',' << r.workload << ','
         << r.variant.precision << ',' << r.variant.sparsity << ',' << r.variant.backend << ','
-        << r.threads << ',' << (r.ok ? "ok" : "failed") << ','
+        << r.threads << ',' << r.StatusName() << ','
         << (st ? Fixed(st->median_ns, 1) : "") << ',' << (st ? Fixed(st->mean_ns, 1) : "") << ','
         << (st ? Fixed(st->stddev_ns, 1) : "") << ',' << (st ? Fixed(st->cv, 6) : "") << ','
         << (st ? Fixed(st->min_ns, 1) : "") << ',' << (st ? Fixed(st->max_ns, 1) : "") << ','
@@ -159,6 +214,7 @@ std::string Csv(const std::vector<ResultRecord>& records) {
         << (r.rel_l2 ? Scientific(*r.rel_l2) : "") << ','
         << (r.max_abs ? Scientific(*r.max_abs) : "") << ',' << r.energy_source << ','
         << (r.joules_per_iter ? Scientific(*r.joules_per_iter) : "") << ',' << Escape(r.error, ',')
+        << ',' << Escape(r.implementation, ',') << ',' << Escape(r.roofline_note.value_or(""), ',')
         << "\n";
   }
   return out.str();
@@ -181,12 +237,13 @@ Result<Format> ParseFormat(std::string_view name) {
                                  "' (known: console, markdown, csv, json)");
 }
 
-std::string RenderEfficiencyTable(const std::vector<ResultRecord>& records, Format format) {
+std::string RenderEfficiencyTable(const std::vector<ResultRecord>& records, Format format,
+                                  const TableOptions& options) {
   switch (format) {
     case Format::kConsole:
-      return Console(records);
+      return Console(records, options);
     case Format::kMarkdown:
-      return Markdown(records);
+      return Markdown(records, options);
     case Format::kCsv:
       return Csv(records);
     case Format::kJson:

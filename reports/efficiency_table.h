@@ -18,6 +18,17 @@ enum class Format { kConsole, kMarkdown, kCsv, kJson };
 // Parses "console", "markdown", "csv" or "json".
 Result<Format> ParseFormat(std::string_view name);
 
-std::string RenderEfficiencyTable(const std::vector<result::ResultRecord>& records, Format format);
+struct TableOptions {
+  // An "implementation" column: the kernel the backend chose
+  // (jit:avx2, brg:avx512_core_vnni, cxx:csr-...:avx2), which often explains
+  // why the same workload differs between machines.
+  bool implementation = false;
+};
+
+// Skipped results are rows with n/a and their reason as a footnote; a
+// roofline fraction above 100 % by more than the calibration's spread is
+// marked with a footnote too. Failed results are listed apart.
+std::string RenderEfficiencyTable(const std::vector<result::ResultRecord>& records, Format format,
+                                  const TableOptions& options = {});
 
 }  // namespace effbench::reports

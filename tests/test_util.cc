@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "workloads/capability.h"
+
 extern char** environ;
 
 namespace effbench::testing {
@@ -144,6 +146,13 @@ Http HttpRequest(int port, const std::string& method, const std::string& target,
   out.body = nlohmann::json::parse(res.body(), nullptr, false);
   if (out.body.is_discarded()) out.body = res.body();
   return out;
+}
+
+std::optional<std::string> UnmetOnednnNeed(const std::string& precision) {
+  workloads::WorkloadSpec spec;
+  spec.variant = workloads::Variant{precision, "dense", "onednn", ""};
+  spec.needs = workloads::DeclaredNeeds(spec.variant);
+  return workloads::UnmetNeed(spec);
 }
 
 }  // namespace effbench::testing

@@ -66,4 +66,8 @@ Http HttpRequest(int port, const std::string& method, const std::string& target,
 
 std::string FakeFingerprint(char digit = 'a');
 
+// Why a dense oneDNN variant of `precision` cannot run on this machine (under
+// EFFBENCH_MAX_ISA), as the capability model says; nullopt when it can.
+std::optional<std::string> UnmetOnednnNeed(const std::string& precision);
+
 }  // namespace effbench::testing

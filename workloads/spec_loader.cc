@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "schemas/embedded.h"
+#include "workloads/capability.h"
 #include "workloads/common/formula.h"
 #include "workloads/common/json_schema.h"
 
@@ -157,6 +158,7 @@ Result<std::vector<WorkloadSpec>> ExpandSpec(const json& spec, const Family& fam
         auto id = FillTemplate(spec["id"].get<std::string>(), params, w.variant);
         if (!id.ok()) return id.status();
         w.id = *id;
+        w.needs = DeclaredNeeds(w.variant);
         for (const auto& [k, meaning] : spec["params"].items()) w.params.emplace_back(k, params[k]);
         std::map<std::string, double> work_vars = vars;
         for (const auto& [k, v] : facts) work_vars[k] = v;

@@ -53,6 +53,9 @@ struct Quantization {
   std::string accumulator = "s32";
   std::string requantization = "fp32";
   std::string fp32_ops;  // what stays in fp32
+  int weight_bits = 8;      // 7 where the ISA saturates 8-bit products
+  int activation_bits = 8;
+  std::string remedy;  // what the ISA required and why; empty when nothing
 };
 
 // How closely a compressed model follows its fp32 counterpart on the same
@@ -108,6 +111,9 @@ struct WorkloadSpec {
   double bytes = 0;  // compulsory bytes moved per run (inputs read once, output written once)
   bool uses_threads = false;  // false: runs on one thread whatever RunConfig says
   bool device_timed = false;  // true: timed by RunOnceDeviceSeconds (manual time)
+  // What the variant needs from the machine ("isa:avx512_core",
+  // "device:cuda"; see workloads/capability.h). Unmet: the result is skipped.
+  std::vector<std::string> needs;
   // Facts about the workload beyond its shape, e.g. a network's "parameters"
   // and "macs" (per image), as its family computes them.
   std::vector<std::pair<std::string, double>> facts;

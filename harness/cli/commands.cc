@@ -13,6 +13,7 @@
 #include "harness/store/result_store.h"
 #include "reports/efficiency_table.h"
 #include "workloads/catalog.h"
+#include "workloads/common/cpu_isa.h"
 
 namespace effbench::cli {
 namespace {
@@ -24,10 +25,12 @@ commands:
              [--suite quick|standard|full] [--workload GLOB] [--db FILE] [--repetitions N]
              [--threads N] [--min-time SECONDS] [--seed N] [--recalibrate]
              [--repo URL --commit SHA --branch NAME --commit-time ISO8601]
-             [--format console|markdown|csv|json]
+             [--format console|markdown|csv|json] [--wide]
+  calibrate  measure this machine's roofline again and store it --db FILE
   workloads  list the workloads and suites [--suite NAME] [--format console|json]
   machines   list the machines of a database --db FILE [--format console|json]
   report     print the results of a run --db FILE [--run ID] [--format console|markdown|csv|json]
+             [--wide]  (--wide adds the implementation each backend chose)
   serve      the fleet coordinator --db FILE --listen HOST:PORT --token-file F [--http HOST:PORT]
              [--tls-cert C --tls-key K] [--config FILE] [--schedule HH:MM --schedule-suite S]
              [--heartbeat S] [--max-frame BYTES] [--frame-timeout S] [--drain-timeout S]
@@ -184,25 +187,11 @@ int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std
       isa += ' ';
       isa += f.get<std::string>();
     }
+    if (inv.contains("isa_cap")) isa += "  (capped by EFFBENCH_MAX_ISA=" + inv.value("isa_cap", "") + ")";
     out << "    isa:" << isa << "\n    " << inv.value("os", "?") << ", kernel "
         << inv.value("kernel", "?") << "\n";
     if (auto cal = machine::CalibrationFromJson(m["calibration"]); cal.ok()) {
-      out << "    peaks (1 thread / " << cal->threads << " threads): fp32 "
-          << Fixed(cal->fp32_gflops.one_thread, 1) << " / "
-          << Fixed(cal->fp32_gflops.all_threads, 1) << " GFLOP/s";
-      if (cal->bf16_gflops) {
-        out << ", bf16 " << Fixed(cal->bf16_gflops->one_thread, 1) << " / "
-            << Fixed(cal->bf16_gflops->all_threads, 1) << " GFLOP/s";
-      }
-      if (cal->int8_gops) {
-        out << ", int8 " << Fixed(cal->int8_gops->one_thread, 1) << " / "
-            << Fixed(cal->int8_gops->all_threads, 1) << " GOP/s";
-      }
-      out << ", bandwidth " << Fixed(cal->triad_gbps.one_thread, 1) << " / "
-          << Fixed(cal->triad_gbps.all_threads, 1) << " GB/s from memory, "
-          << Fixed(cal->llc_triad_gbps.one_thread, 1) << " / "
-          << Fixed(cal->llc_triad_gbps.all_threads, 1) << " GB/s in the " << (cal->llc_bytes >> 20)
-          << " MiB last-level cache\n";
+      PrintCalibration(*cal, out);
     } else {
       out << "    not calibrated\n";
     }
@@ -210,8 +199,25 @@ int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std
   return kExitOk;
 }
 
+void PrintCalibration(const machine::Calibration& cal, std::ostream& out) {
+  const auto peak = [&](const char* name, const machine::Peak& p, const char* unit) {
+    out << "    " << name << " " << Fixed(p.one_thread, 1) << " / " << Fixed(p.all_threads, 1)
+        << " " << unit << " (1 / " << cal.threads << " threads, spread "
+        << Fixed(100 * p.spread, 1) << "%): " << p.kernel << "\n";
+  };
+  peak("fp32", cal.fp32_gflops, "GFLOP/s");
+  if (cal.bf16_gflops) peak("bf16", *cal.bf16_gflops, "GFLOP/s");
+  if (cal.int8_gops) peak("int8", *cal.int8_gops, "GOP/s");
+  peak("memory", cal.triad_gbps, "GB/s");
+  peak(("LLC " + std::to_string(cal.llc_bytes >> 20) + " MiB").c_str(), cal.llc_triad_gbps,
+       "GB/s");
+  out << "    calibration quality: " << cal.quality;
+  for (const std::string& w : cal.warnings) out << "; " << w;
+  out << "\n";
+}
+
 int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(args, {"db", "run", "format"});
+  auto flags = Flags::Parse(args, {"db", "run", "format"}, {"wide"});
   if (!flags.ok()) return Usage(err, flags.status().message());
   auto format = reports::ParseFormat(flags->GetOr("format", "console"));
   if (!format.ok()) return Usage(err, format.status().message());
@@ -251,7 +257,7 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     return kExitError;
   }
   if (*format == reports::Format::kConsole) out << "run " << run_id << "\n";
-  out << reports::RenderEfficiencyTable(*records, *format);
+  out << reports::RenderEfficiencyTable(*records, *format, {.implementation = flags->Has("wide")});
   return kExitOk;
 }
 
@@ -262,9 +268,14 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
         << "\n";
     return kExitError;
   }
+  if (auto cap = workloads::IsaCapFromEnvironment(); !cap.ok()) {
+    err << "effbench: " << cap.status().message() << "\n";
+    return kExitUsage;
+  }
   const std::string& command = argv[1];
   const std::vector<std::string> rest(argv.begin() + 2, argv.end());
   if (command == "run") return RunCommand(rest, out, err);
+  if (command == "calibrate") return CalibrateCommand(rest, out, err);
   if (command == "workloads") return WorkloadsCommand(rest, out, err);
   if (command == "machines") return MachinesCommand(rest, out, err);
   if (command == "report") return ReportCommand(rest, out, err);

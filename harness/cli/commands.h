@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+namespace effbench::machine {
+struct Calibration;
+}  // namespace effbench::machine
+
 namespace effbench::cli {
 
 inline constexpr int kExitOk = 0;
@@ -14,6 +18,7 @@ inline constexpr int kExitError = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitRegression = 3;  // compare / regressions: a confirmed regression
 
+int CalibrateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
@@ -27,6 +32,9 @@ int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out,
 int TokenCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // Dispatches `effbench <command> ...`; prints usage for none or an unknown one.
+// The peaks of a calibration, their spread and its quality, indented lines.
+void PrintCalibration(const machine::Calibration& cal, std::ostream& out);
+
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err);
 
 }  // namespace effbench::cli

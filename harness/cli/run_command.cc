@@ -65,6 +65,10 @@ Result<machine::Calibration> Calibration(store::ResultStore& db, const std::stri
   }
   err << "effbench: calibrating this machine's roofline (fp32/bf16/int8 peaks, STREAM triad)...\n";
   machine::Calibration cal = machine::Calibrate(inv);
+  for (const std::string& w : cal.warnings) {
+    err << "effbench: warning: calibration " << cal.quality << ": " << w
+        << " (effbench calibrate --db FILE measures again)\n";
+  }
   const std::string now = result::UtcNowIso8601();
   EFFBENCH_RETURN_IF_ERROR(db.UpsertMachine(
       store::MachineRow{fingerprint, inv.hostname, inv.cpu_model, inv.arch,
@@ -74,11 +78,44 @@ Result<machine::Calibration> Calibration(store::ResultStore& db, const std::stri
 
 }  // namespace
 
+int CalibrateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto flags = Flags::Parse(args, {"db", "format"});
+  if (!flags.ok()) {
+    err << "effbench calibrate: " << flags.status().message() << "\n";
+    return kExitUsage;
+  }
+  const std::string format = flags->GetOr("format", "console");
+  if (format != "console" && format != "json") {
+    err << "effbench calibrate: unknown format '" << format << "' (known: console, json)\n";
+    return kExitUsage;
+  }
+  const std::string db_path = flags->GetOr("db", "effbench.db");
+  auto db = store::ResultStore::Open(db_path);
+  if (!db.ok()) {
+    err << "effbench calibrate: " << db.status().message() << "\n";
+    return kExitError;
+  }
+  const machine::Inventory inv = machine::Probe();
+  const std::string fingerprint = machine::Fingerprint(inv);
+  auto cal = Calibration(**db, fingerprint, inv, /*recalibrate=*/true, err);
+  if (!cal.ok()) {
+    err << "effbench calibrate: " << cal.status().message() << "\n";
+    return kExitError;
+  }
+  if (format == "json") {
+    out << machine::ToJson(*cal).dump(2) << "\n";
+  } else {
+    out << fingerprint.substr(0, 12) << "  " << inv.hostname << "  " << inv.cpu_model << "\n";
+    PrintCalibration(*cal, out);
+  }
+  return kExitOk;
+}
+
 int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto flags = Flags::Parse(args,
                             {"suite", "workload", "db", "repetitions", "threads", "min-time",
                              "repo", "commit", "branch", "commit-time", "seed", "format"},
-                            {"recalibrate"});
+                            {"recalibrate", "wide"});
   if (!flags.ok()) {
     err << "effbench run: " << flags.status().message() << "\n";
     return kExitUsage;
@@ -152,14 +189,15 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   err << "effbench: run " << context.run_id << ": " << selected->size() << " workloads of suite "
       << suite_name << ", " << options.threads << " thread(s), " << options.repetitions
       << " repetitions, seed " << options.seed << ", into " << db_path << "\n";
-  size_t failed = 0;
+  size_t failed = 0, skipped = 0;
   const Status run_status = engine.Run(
       *selected,
       [&](size_t i, size_t total, const std::string& id) {
         if (tty) err << "\r\033[K[" << i + 1 << "/" << total << "] " << id << std::flush;
       },
       [&](const result::ResultRecord& record) -> Status {
-        failed += !record.ok;
+        failed += !record.ok && !record.skipped;
+        skipped += record.skipped;
         auto inserted = (*db)->InsertResults({record});
         return inserted.ok() ? Status::Ok() : inserted.status();
       });
@@ -184,7 +222,11 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     err << "effbench run: " << records.status().message() << "\n";
     return kExitError;
   }
-  out << reports::RenderEfficiencyTable(*records, *format);
+  out << reports::RenderEfficiencyTable(*records, *format, {.implementation = flags->Has("wide")});
+  if (skipped) {
+    err << "effbench run: " << skipped << " of " << selected->size()
+        << " workloads skipped: this machine cannot run them (see the notes above)\n";
+  }
   if (failed) {
     err << "effbench run: " << failed << " of " << selected->size()
         << " workloads failed (see above)\n";

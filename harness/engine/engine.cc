@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "harness/engine/record_reporter.h"
+#include "workloads/capability.h"
 
 namespace effbench::engine {
 namespace {
@@ -53,6 +54,11 @@ result::ResultRecord Engine::Measure(const workloads::WorkloadSpec& spec) {
     return record;
   };
 
+  if (auto why = workloads::UnmetNeed(spec)) {
+    record.skipped = true;
+    record.error = *why;
+    return record;
+  }
   auto prepared = spec.prepare(workloads::RunConfig{record.threads, options_.seed});
   if (!prepared.ok()) return fail("prepare: " + prepared.status().message());
   auto fidelity = (*prepared)->Verify();

@@ -39,7 +39,10 @@ void RecordReporter::Finish(std::optional<double> joules, double iterations) {
   if (calibration_) {
     const double attainable = machine::AttainableGflops(
         *calibration_, record_.variant.precision, record_.threads, record_.flop, record_.bytes);
-    if (attainable > 0) record_.roofline_fraction = *record_.gflops / attainable;
+    if (attainable > 0) {
+      record_.roofline_fraction = *record_.gflops / attainable;
+      record_.roofline_note = machine::RooflineExcess(*calibration_, *record_.roofline_fraction);
+    }
   }
   if (joules && iterations > 0) record_.joules_per_iter = *joules / iterations;
 }

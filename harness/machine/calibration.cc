@@ -7,12 +7,16 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
+
+#include "workloads/common/cpu_isa.h"
 
 namespace effbench::machine {
 namespace {
@@ -87,6 +91,59 @@ __attribute__((target("avx512f,avx512bf16"))) double Bf16DotAvx512(int64_t itera
   return static_cast<double>(iterations) * 16 * 32 * 2;  // 32 MACs per instruction
 }
 
+// u8 x s8 dot products as oneDNN computes them without VNNI: vpmaddubsw
+// (u8·s8 pairs into int16), vpmaddwd by ones (int16 pairs into int32), vpaddd.
+// 32 MACs per three instructions on a ymm register.
+__attribute__((target("avx2"))) double Int8DotAvx2(int64_t iterations) {
+  __m256i acc[8];
+  for (int i = 0; i < 8; ++i) acc[i] = _mm256_setzero_si256();
+  const __m256i a = _mm256_set1_epi8(1), b = _mm256_set1_epi8(-1), ones = _mm256_set1_epi16(1);
+  for (int64_t it = 0; it < iterations; ++it) {
+    for (int i = 0; i < 8; ++i) {
+      const __m256i pairs = _mm256_maddubs_epi16(a, b);
+      acc[i] = _mm256_add_epi32(acc[i], _mm256_madd_epi16(pairs, ones));
+    }
+    __asm__ volatile("" : "+x"(acc[0]), "+x"(acc[1]), "+x"(acc[2]), "+x"(acc[3]));
+  }
+  __m256i sum = acc[0];
+  for (int i = 1; i < 8; ++i) sum = _mm256_add_epi32(sum, acc[i]);
+  g_sink_i = _mm256_extract_epi32(sum, 0);
+  return static_cast<double>(iterations) * 8 * 32 * 2;  // 32 MACs per sequence
+}
+
+// The same sequence on zmm registers (AVX-512BW without VNNI: Skylake-SP).
+__attribute__((target("avx512f,avx512bw"))) double Int8DotAvx512Bw(int64_t iterations) {
+  __m512i acc[8];
+  for (int i = 0; i < 8; ++i) acc[i] = _mm512_setzero_si512();
+  const __m512i a = _mm512_set1_epi8(1), b = _mm512_set1_epi8(-1), ones = _mm512_set1_epi16(1);
+  for (int64_t it = 0; it < iterations; ++it) {
+    for (int i = 0; i < 8; ++i) {
+      const __m512i pairs = _mm512_maddubs_epi16(a, b);
+      acc[i] = _mm512_add_epi32(acc[i], _mm512_madd_epi16(pairs, ones));
+    }
+  }
+  __m512i sum = acc[0];
+  for (int i = 1; i < 8; ++i) sum = _mm512_add_epi32(sum, acc[i]);
+  alignas(64) int lanes[16];
+  _mm512_store_si512(lanes, sum);
+  g_sink_i = lanes[0];
+  return static_cast<double>(iterations) * 8 * 64 * 2;
+}
+
+// AVX-VNNI (VEX-encoded vpdpbusd on ymm: Alder Lake, Zen 5 client).
+__attribute__((target("avx2,avxvnni"))) double Int8DotAvxVnni(int64_t iterations) {
+  __m256i acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = _mm256_setzero_si256();
+  const __m256i a = _mm256_set1_epi8(1), b = _mm256_set1_epi8(-1);
+  for (int64_t it = 0; it < iterations; ++it) {
+    for (int i = 0; i < 12; ++i) acc[i] = _mm256_dpbusd_avx_epi32(acc[i], a, b);
+  }
+  __m256i sum = acc[0];
+  for (int i = 1; i < 12; ++i) sum = _mm256_add_epi32(sum, acc[i]);
+  g_sink_i = _mm256_extract_epi32(sum, 0);
+  return static_cast<double>(iterations) * 12 * 32 * 2;
+}
+
 __attribute__((target("avx512f,avx512vnni"))) double Int8DotAvx512(int64_t iterations) {
   __m512i acc[16];
   for (int i = 0; i < 16; ++i) acc[i] = _mm512_setzero_si512();
@@ -143,15 +200,49 @@ double MeasureCompute(ComputeKernel kernel, int threads, double seconds) {
   return total / dt / 1e9;
 }
 
+// The best of repeated trials of `measure`, repeated until the best three are
+// within o.target_spread of the best (at least o.trials, at most
+// o.max_trials), and how far apart they were.
+struct Best {
+  double value = 0;
+  double spread = 0;
+};
+
+Best BestOfStableTrials(const std::function<double()>& measure, const CalibrationOptions& o) {
+  std::vector<double> values;
+  Best best;
+  for (int trial = 0; trial < std::max(o.trials, o.max_trials); ++trial) {
+    values.push_back(measure());
+    std::vector<double> top = values;
+    std::sort(top.begin(), top.end(), std::greater<>());
+    best.value = top[0];
+    const double third = top[std::min<size_t>(2, top.size() - 1)];
+    best.spread = top[0] > 0 ? (top[0] - third) / top[0] : 0;
+    if (static_cast<int>(values.size()) >= o.trials && best.spread <= o.target_spread) break;
+  }
+  return best;
+}
+
+// One and all threads of the same measurement; the all-thread figure is
+// never below the one-thread figure (a busy core can make it so, and no
+// kernel on more threads is bounded by less).
+Peak MeasureBoth(const std::function<double(int threads)>& measure, const CalibrationOptions& o,
+                 int threads, std::string name) {
+  Peak p;
+  p.kernel = std::move(name);
+  const Best one = BestOfStableTrials([&] { return measure(1); }, o);
+  const Best all = threads > 1 ? BestOfStableTrials([&] { return measure(threads); }, o) : one;
+  p.one_thread = one.value;
+  p.all_threads = std::max(all.value, one.value);
+  p.spread = std::max(one.spread, all.spread);
+  if (all.value < one.value) p.kernel += "; all-thread figure raised to the one-thread one";
+  return p;
+}
+
 Peak MeasurePeak(ComputeKernel kernel, const std::string& name, const CalibrationOptions& o,
                  int threads) {
-  Peak p;
-  p.kernel = name;
-  for (int trial = 0; trial < o.trials; ++trial) {
-    p.one_thread = std::max(p.one_thread, MeasureCompute(kernel, 1, o.seconds_per_kernel));
-    p.all_threads = std::max(p.all_threads, MeasureCompute(kernel, threads, o.seconds_per_kernel));
-  }
-  return p;
+  return MeasureBoth([&](int t) { return MeasureCompute(kernel, t, o.seconds_per_kernel); }, o,
+                     threads, name);
 }
 
 // STREAM triad a = b + q·c, `passes` times over arrays of `n` doubles, split
@@ -188,8 +279,7 @@ double MeasureTriad(double* a, const double* b, const double* c, size_t n, int p
 // mostly read (GEMV, SpMV) can move data faster than triad's 2:1 read/write mix.
 typedef double Vec8d __attribute__((vector_size(64)));
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) double SumSlice(const double* b,
-                                                                             size_t lo, size_t hi) {
+inline __attribute__((always_inline)) double SumSliceBody(const double* b, size_t lo, size_t hi) {
   Vec8d acc[4] = {};
   size_t i = lo;
   for (; i + 32 <= hi; i += 32) {
@@ -205,6 +295,30 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) double SumSlice(con
   }
   for (; i < hi; ++i) sum += b[i];
   return sum;
+}
+
+double SumSliceBase(const double* b, size_t lo, size_t hi) { return SumSliceBody(b, lo, hi); }
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) double SumSliceAvx2(const double* b, size_t lo, size_t hi) {
+  return SumSliceBody(b, lo, hi);
+}
+__attribute__((target("avx512f"))) double SumSliceAvx512(const double* b, size_t lo, size_t hi) {
+  return SumSliceBody(b, lo, hi);
+}
+#endif
+
+// The widest read loop the CPU has under the ISA cap.
+double SumSlice(const double* b, size_t lo, size_t hi) {
+#if defined(__x86_64__)
+  static const auto pick = [] {
+    if (workloads::CpuHas("avx512f")) return SumSliceAvx512;
+    if (workloads::CpuHas("avx2")) return SumSliceAvx2;
+    return SumSliceBase;
+  }();
+  return pick(b, lo, hi);
+#else
+  return SumSliceBase(b, lo, hi);
+#endif
 }
 
 double MeasureRead(const double* b, size_t n, int passes, int threads) {
@@ -238,19 +352,13 @@ Peak MeasureStream(int64_t array_bytes, const CalibrationOptions& o, int threads
   const double probe_gbps = MeasureTriad(a.get(), b.get(), c.get(), n, 1, 1);
   const double pass_seconds = 24.0 * static_cast<double>(n) / (probe_gbps * 1e9);
   const int passes = std::max(1, static_cast<int>(o.seconds_per_kernel / pass_seconds));
-  Peak p;
-  p.kernel = "stream triad a=b+q*c, " + what + ", 3 x " + std::to_string(array_bytes >> 10) +
-             " KiB x " + std::to_string(passes) + " passes";
-  const int trials = std::max(3, o.trials + 2);
-  Peak read;
-  for (int trial = 0; trial < trials; ++trial) {
-    p.one_thread = std::max(p.one_thread, MeasureTriad(a.get(), b.get(), c.get(), n, passes, 1));
-    p.all_threads =
-        std::max(p.all_threads, MeasureTriad(a.get(), b.get(), c.get(), n, passes, threads));
-    // The same bytes read-only: three times the elements of one triad pass.
-    read.one_thread = std::max(read.one_thread, MeasureRead(b.get(), n, 3 * passes, 1));
-    read.all_threads = std::max(read.all_threads, MeasureRead(b.get(), n, 3 * passes, threads));
-  }
+  Peak p = MeasureBoth(
+      [&](int t) { return MeasureTriad(a.get(), b.get(), c.get(), n, passes, t); }, o, threads,
+      "stream triad a=b+q*c, " + what + ", 3 x " + std::to_string(array_bytes >> 10) + " KiB x " +
+          std::to_string(passes) + " passes");
+  // The same bytes read-only: three times the elements of one triad pass.
+  const Peak read = MeasureBoth([&](int t) { return MeasureRead(b.get(), n, 3 * passes, t); }, o,
+                                threads, "read-only sum");
   // The roof is the best bandwidth shown: a kernel's own mix of reads and
   // writes decides which it can approach.
   if (read.one_thread > p.one_thread || read.all_threads > p.all_threads) {
@@ -258,17 +366,56 @@ Peak MeasureStream(int64_t array_bytes, const CalibrationOptions& o, int threads
   }
   p.one_thread = std::max(p.one_thread, read.one_thread);
   p.all_threads = std::max(p.all_threads, read.all_threads);
+  p.spread = std::max(p.spread, read.spread);
   g_sink_f = static_cast<float>(a[n / 2]);
   return p;
 }
 
 nlohmann::json PeakJson(const Peak& p) {
-  return {{"one_thread", p.one_thread}, {"all_threads", p.all_threads}, {"kernel", p.kernel}};
+  return {{"one_thread", p.one_thread},
+          {"all_threads", p.all_threads},
+          {"kernel", p.kernel},
+          {"spread", p.spread}};
 }
 
 Peak PeakFromJson(const nlohmann::json& j) {
   return Peak{j.at("one_thread").get<double>(), j.at("all_threads").get<double>(),
-              j.at("kernel").get<std::string>()};
+              j.at("kernel").get<std::string>(), j.value("spread", 0.0)};
+}
+
+// The CPU ticks of /proc/stat's first line (all CPUs); zeros where unreadable.
+struct Ticks {
+  double all = 0, idle = 0, steal = 0;
+};
+
+Ticks CpuTicks() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  in >> cpu;
+  Ticks t;
+  // user nice system idle iowait irq softirq steal
+  for (int field = 0; field < 8; ++field) {
+    double v = 0;
+    if (!(in >> v)) break;
+    t.all += v;
+    if (field == 3 || field == 4) t.idle += v;
+    if (field == 7) t.steal = v;
+  }
+  return t;
+}
+
+// The fraction of all CPUs' time that was busy over a short window in which
+// this process sleeps: how loaded the machine is by others.
+double BusyFraction() {
+  const Ticks a = CpuTicks();
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  const Ticks b = CpuTicks();
+  const double all = b.all - a.all;
+  return all > 0 ? std::clamp(1.0 - (b.idle - a.idle) / all, 0.0, 1.0) : 0.0;
+}
+
+std::string Percent(double fraction) {
+  return std::to_string(static_cast<int>(std::lround(100 * fraction))) + " %";
 }
 
 // The peak for `threads` threads: linear from one thread, capped at all threads.
@@ -280,9 +427,18 @@ double PeakAt(const Peak& p, int threads, int all) {
 
 }  // namespace
 
+double Calibration::MaxSpread() const {
+  double s = std::max({fp32_gflops.spread, triad_gbps.spread, llc_triad_gbps.spread});
+  if (bf16_gflops) s = std::max(s, bf16_gflops->spread);
+  if (int8_gops) s = std::max(s, int8_gops->spread);
+  return s;
+}
+
 Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
   Calibration cal;
   cal.threads = o.threads > 0 ? o.threads : std::max(1, inv.threads);
+  cal.conditions.busy_before = BusyFraction();
+  const Ticks ticks_before = CpuTicks();
   cal.fp32_gflops = MeasurePeak(FmaGeneric, "generic 128-bit vector fma x8 chains", o, cal.threads);
 #if defined(__x86_64__)
   if (inv.HasIsa("avx2") && inv.HasIsa("fma")) {
@@ -297,9 +453,19 @@ Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
     cal.bf16_gflops =
         MeasurePeak(Bf16DotAvx512, "avx512_bf16 vdpbf16ps zmm x16 chains", o, cal.threads);
   }
+  // int8: the sequence oneDNN runs under the cap (see Int8RecipeForThisIsa).
   if (inv.HasIsa("avx512_vnni")) {
     cal.int8_gops =
         MeasurePeak(Int8DotAvx512, "avx512_vnni vpdpbusd zmm x16 chains", o, cal.threads);
+  } else if (inv.HasIsa("avx_vnni")) {
+    cal.int8_gops =
+        MeasurePeak(Int8DotAvxVnni, "avx_vnni vpdpbusd ymm x12 chains", o, cal.threads);
+  } else if (inv.HasIsa("avx512bw")) {
+    cal.int8_gops = MeasurePeak(Int8DotAvx512Bw, "avx512bw vpmaddubsw+vpmaddwd+vpaddd zmm x8",
+                                o, cal.threads);
+  } else if (inv.HasIsa("avx2")) {
+    cal.int8_gops = MeasurePeak(Int8DotAvx2, "avx2 vpmaddubsw+vpmaddwd+vpaddd ymm x8", o,
+                                cal.threads);
   }
 #endif
   cal.llc_bytes = 8 << 20;
@@ -308,7 +474,38 @@ Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
   cal.triad_gbps = MeasureStream(cal.triad_array_bytes, o, cal.threads, "memory");
   // Three arrays filling half the last-level cache: the bandwidth of data that stays there.
   cal.llc_triad_gbps = MeasureStream(cal.llc_bytes / 6, o, cal.threads, "last-level cache");
+
+  const Ticks ticks_after = CpuTicks();
+  cal.conditions.busy_after = BusyFraction();
+  const double ticks = ticks_after.all - ticks_before.all;
+  cal.conditions.steal_fraction =
+      ticks > 0 ? std::max(0.0, ticks_after.steal - ticks_before.steal) / ticks : 0;
+  // Busy: other work held more than a quarter of the CPUs around the
+  // calibration, or the hypervisor took time from us. Unstable: some peak
+  // never settled within the target spread.
+  const double busy = std::max(cal.conditions.busy_before, cal.conditions.busy_after);
+  if (busy > 0.25) {
+    cal.warnings.push_back(Percent(busy) + " of the CPUs busy with other work around the calibration");
+  }
+  if (cal.conditions.steal_fraction > 0.02) {
+    cal.warnings.push_back(Percent(cal.conditions.steal_fraction) +
+                           " of CPU time stolen by the hypervisor while calibrating");
+  }
+  const bool loaded = !cal.warnings.empty();
+  if (cal.MaxSpread() > o.target_spread) {
+    cal.warnings.push_back("best trials " + Percent(cal.MaxSpread()) +
+                           " apart (target " + Percent(o.target_spread) + ")");
+  }
+  cal.quality = loaded ? "busy" : cal.warnings.empty() ? "good" : "unstable";
   return cal;
+}
+
+std::optional<std::string> RooflineExcess(const Calibration& c, double fraction) {
+  const double allowed = 1.0 + c.MaxSpread();
+  if (fraction <= allowed) return std::nullopt;
+  return "above the roofline by more than the calibration's spread (" +
+         Percent(fraction - 1.0) + " over, spread " + Percent(c.MaxSpread()) +
+         "): the measured peak is too low for this kernel";
 }
 
 nlohmann::json ToJson(const Calibration& c) {
@@ -320,6 +517,11 @@ nlohmann::json ToJson(const Calibration& c) {
                       {"llc_bytes", c.llc_bytes}};
   if (c.bf16_gflops) j["bf16_gflops"] = PeakJson(*c.bf16_gflops);
   if (c.int8_gops) j["int8_gops"] = PeakJson(*c.int8_gops);
+  j["conditions"] = {{"busy_before", c.conditions.busy_before},
+                     {"busy_after", c.conditions.busy_after},
+                     {"steal_fraction", c.conditions.steal_fraction}};
+  j["quality"] = c.quality;
+  j["warnings"] = c.warnings;
   return j;
 }
 
@@ -334,6 +536,13 @@ Result<Calibration> CalibrationFromJson(const nlohmann::json& j) {
     c.llc_bytes = j.at("llc_bytes").get<int64_t>();
     if (j.contains("bf16_gflops")) c.bf16_gflops = PeakFromJson(j["bf16_gflops"]);
     if (j.contains("int8_gops")) c.int8_gops = PeakFromJson(j["int8_gops"]);
+    c.quality = j.value("quality", "unknown");
+    c.warnings = j.value("warnings", std::vector<std::string>{});
+    if (j.contains("conditions")) {
+      const nlohmann::json& k = j["conditions"];
+      c.conditions = {k.value("busy_before", 0.0), k.value("busy_after", 0.0),
+                      k.value("steal_fraction", 0.0)};
+    }
     return c;
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidArgument(std::string("calibration JSON: ") + e.what());

@@ -14,6 +14,7 @@
 
 #include "harness/machine/gpu_inventory.h"
 #include "workloads/catalog.h"
+#include "workloads/common/cpu_isa.h"
 
 #ifndef EFFBENCH_CXX_FLAGS
 #define EFFBENCH_CXX_FLAGS ""
@@ -145,6 +146,10 @@ Inventory Probe() {
     inv.kernel = u.release;
   }
   ParseCpuinfo(ReadFile("/proc/cpuinfo"), inv);
+  std::erase_if(inv.isa, [](const std::string& flag) { return !workloads::IsaAllows(flag); });
+  if (const workloads::IsaLevel cap = workloads::ApplyIsaCap(); cap != workloads::IsaLevel::kAll) {
+    inv.isa_cap = workloads::IsaLevelName(cap);
+  }
   if (inv.cpu_model.empty()) inv.cpu_model = "unknown " + inv.arch + " CPU";
   inv.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   inv.cores = CountPhysicalCores(inv.threads);
@@ -172,7 +177,7 @@ nlohmann::json ToJson(const Inventory& inv) {
   }
   nlohmann::json libraries = nlohmann::json::object();
   for (const auto& [name, version] : inv.libraries) libraries[name] = version;
-  return {{"hostname", inv.hostname},
+  nlohmann::json j = {{"hostname", inv.hostname},
           {"arch", inv.arch},
           {"cpu_model", inv.cpu_model},
           {"cores", inv.cores},
@@ -185,6 +190,9 @@ nlohmann::json ToJson(const Inventory& inv) {
           {"compiler", inv.compiler},
           {"libraries", libraries},
           {"gpus", inv.gpus}};
+  // Only when capped: an uncapped machine keeps the fingerprint it always had.
+  if (!inv.isa_cap.empty()) j["isa_cap"] = inv.isa_cap;
+  return j;
 }
 
 std::string Fingerprint(const Inventory& inv) {

@@ -22,7 +22,8 @@ struct Inventory {
   std::string cpu_model;         // "AMD EPYC 9R14"
   int cores = 0;                 // physical cores
   int threads = 0;               // logical CPUs online
-  std::vector<std::string> isa;  // the ISA features effbench cares about, sorted
+  std::vector<std::string> isa;  // the ISA features effbench cares about, sorted, under the cap
+  std::string isa_cap;           // EFFBENCH_MAX_ISA when set ("avx2"), else empty
   std::vector<Cache> caches;
   int64_t memory_bytes = 0;
   std::string os;        // PRETTY_NAME of /etc/os-release
@@ -34,7 +35,9 @@ struct Inventory {
   bool HasIsa(std::string_view flag) const;
 };
 
-// Probes this machine. Never fails: what cannot be read is left empty.
+// Probes this machine. Never fails: what cannot be read is left empty. The
+// ISA flags are those EFFBENCH_MAX_ISA allows (workloads/common/cpu_isa.h),
+// so a capped machine is a machine of its own, with its own calibration.
 Inventory Probe();
 
 // The CPU model and ISA flags from /proc/cpuinfo text (x86 "model name" and

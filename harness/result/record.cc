@@ -102,9 +102,10 @@ json ToJson(const ResultRecord& r) {
        {{"rel_l2", Optional(r.rel_l2)},
         {"max_abs", Optional(r.max_abs)},
         {"tolerance", r.tolerance}}},
-      {"status", r.ok ? "ok" : "failed"},
+      {"status", r.StatusName()},
       {"error", r.ok ? json(nullptr) : json(r.error)},
   };
+  if (r.roofline_note) doc["efficiency"]["roofline_note"] = *r.roofline_note;
   if (r.compression) {
     const workloads::Compression& c = *r.compression;
     doc["compression"] = {{"pattern", c.pattern},
@@ -120,7 +121,9 @@ json ToJson(const ResultRecord& r) {
         {"weights", q.weights},         {"activations", q.activations},
         {"calibration", q.calibration}, {"calibration_inputs", q.calibration_inputs},
         {"accumulator", q.accumulator}, {"requantization", q.requantization},
-        {"fp32_ops", q.fp32_ops}};
+        {"fp32_ops", q.fp32_ops},       {"weight_bits", q.weight_bits},
+        {"activation_bits", q.activation_bits}};
+    if (!q.remedy.empty()) doc["quantization"]["remedy"] = q.remedy;
   }
   if (r.quality) {
     const workloads::Quality& q = *r.quality;
@@ -189,6 +192,7 @@ static Result<ResultRecord> FromValidJson(const json& j) {
   r.gflops = OptionalDouble(e["gflops"]);
   r.gbps = OptionalDouble(e["gbps"]);
   r.roofline_fraction = OptionalDouble(e["roofline_fraction"]);
+  if (e.contains("roofline_note")) r.roofline_note = e["roofline_note"].get<std::string>();
   r.energy_source = j["energy"]["source"];
   r.joules_per_iter = OptionalDouble(j["energy"]["joules_per_iter"]);
   r.rel_l2 = OptionalDouble(j["fidelity"]["rel_l2"]);
@@ -204,7 +208,8 @@ static Result<ResultRecord> FromValidJson(const json& j) {
     const json& q = j["quantization"];
     r.quantization = workloads::Quantization{
         q["weights"],     q["activations"],    q["calibration"], q["calibration_inputs"],
-        q["accumulator"], q["requantization"], q["fp32_ops"]};
+        q["accumulator"], q["requantization"], q["fp32_ops"],
+        q.value("weight_bits", 8), q.value("activation_bits", 8), q.value("remedy", "")};
   }
   if (j.contains("quality")) {
     const json& q = j["quality"];
@@ -222,6 +227,7 @@ static Result<ResultRecord> FromValidJson(const json& j) {
     r.quality = quality;
   }
   r.ok = j["status"] == "ok";
+  r.skipped = j["status"] == "skipped";
   if (!j["error"].is_null()) r.error = j["error"];
   return r;
 }

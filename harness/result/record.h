@@ -57,6 +57,9 @@ struct ResultRecord {
   std::optional<Stats> stats;
   double flop = 0, bytes = 0;
   std::optional<double> gflops, gbps, roofline_fraction;
+  // Set when roofline_fraction exceeds 100 % by more than the calibration's
+  // spread: the roof, not the kernel, is then suspect.
+  std::optional<std::string> roofline_note;
   std::string energy_source = "unavailable";
   std::optional<double> joules_per_iter;
   std::optional<double> rel_l2, max_abs;
@@ -65,7 +68,12 @@ struct ResultRecord {
   std::optional<workloads::Quantization> quantization;
   std::optional<workloads::Quality> quality;
   bool ok = false;
-  std::string error;  // why it failed; empty when ok
+  // Not run: this machine lacks what the variant needs (an ISA feature, a
+  // device, a dataset). Never ok; `error` holds the reason.
+  bool skipped = false;
+  std::string error;  // why it failed or was skipped; empty when ok
+  // "ok", "failed" or "skipped".
+  const char* StatusName() const { return ok ? "ok" : skipped ? "skipped" : "failed"; }
 };
 
 // Returns the record as JSON. Does not validate; see Validate().

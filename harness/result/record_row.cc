@@ -53,6 +53,7 @@ Result<RecordRow> ToRow(const ResultRecord& record) {
   row.backend = record.variant.backend;
   row.threads = record.threads;
   row.ok = record.ok;
+  row.skipped = record.skipped;
   if (!record.ok) row.error = record.error;
   row.stats = record.stats;
   row.gflops = record.gflops;
@@ -87,6 +88,7 @@ Result<RecordRow> RowFromJson(const element& record, std::string_view text) {
       row.threads = static_cast<int64_t>(double(v));
     } else if (key == "status") {
       row.ok = std::string_view(v) == "ok";
+      row.skipped = std::string_view(v) == "skipped";
     } else if (key == "error") {
       if (!v.is_null()) row.error = std::string(std::string_view(v));
     } else if (key == "variant") {

@@ -19,12 +19,18 @@ struct RecordRow {
   std::string id, run_id, name, workload, precision, sparsity, backend;
   int64_t threads = 1;
   bool ok = false;
+  bool skipped = false;  // not run on this machine; `error` says why
   std::optional<std::string> error;
   std::optional<Stats> stats;
   std::optional<double> gflops, gbps, roofline_fraction, joules_per_iter, rel_l2;
   std::string record_json;   // the record without samples_ns, minified
   std::string samples_json;  // samples_ns: [ns, ...] in repetition order
 };
+
+// The status column's value: "ok", "failed" or "skipped".
+inline const char* StatusName(const RecordRow& row) {
+  return row.ok ? "ok" : row.skipped ? "skipped" : "failed";
+}
 
 // Validates `record` (naming the failing field) and makes its row.
 Result<RecordRow> ToRow(const ResultRecord& record);

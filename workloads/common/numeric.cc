@@ -33,10 +33,12 @@ QuantParams ChooseAsymmetricU8(std::span<const float> x) {
   return p;
 }
 
-QuantParams ChooseSymmetricS8(std::span<const float> x) {
+int32_t SymmetricMax(int bits) { return (int32_t{1} << (bits - 1)) - 1; }
+
+QuantParams ChooseSymmetricS8(std::span<const float> x, int bits) {
   float amax = 0;
   for (float v : x) amax = std::max(amax, std::fabs(v));
-  return QuantParams{amax > 0 ? amax / 127.0f : 1.0f, 0};
+  return QuantParams{amax > 0 ? amax / static_cast<float>(SymmetricMax(bits)) : 1.0f, 0};
 }
 
 void QuantizeU8(std::span<const float> x, QuantParams p, std::span<uint8_t> out) {
@@ -46,10 +48,11 @@ void QuantizeU8(std::span<const float> x, QuantParams p, std::span<uint8_t> out)
   }
 }
 
-void QuantizeS8(std::span<const float> x, QuantParams p, std::span<int8_t> out) {
+void QuantizeS8(std::span<const float> x, QuantParams p, std::span<int8_t> out, int bits) {
+  const long qmax = SymmetricMax(bits);
   for (size_t i = 0; i < x.size(); ++i) {
     const long q = std::lrint(x[i] / p.scale) + p.zero_point;  // nearest, ties to even
-    out[i] = static_cast<int8_t>(std::clamp<long>(q, -127, 127));
+    out[i] = static_cast<int8_t>(std::clamp<long>(q, -qmax, qmax));
   }
 }
 

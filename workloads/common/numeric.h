@@ -23,11 +23,15 @@ struct QuantParams {
 
 // Asymmetric uint8 parameters covering [min(x), max(x)] and zero.
 QuantParams ChooseAsymmetricU8(std::span<const float> x);
-// Symmetric int8 parameters: zero point 0, range [-127, 127] (TFLite weights).
-QuantParams ChooseSymmetricS8(std::span<const float> x);
+// Symmetric int8 parameters: zero point 0, range [-127, 127] (TFLite weights),
+// or [-(2^(bits-1) - 1), 2^(bits-1) - 1] for fewer bits (7 on x86 without VNNI,
+// where oneDNN's u8·s8 pair sums saturate int16 with 8-bit weights).
+QuantParams ChooseSymmetricS8(std::span<const float> x, int bits = 8);
+// The largest magnitude of a symmetric weight of `bits` bits: 127 for 8.
+int32_t SymmetricMax(int bits);
 
 void QuantizeU8(std::span<const float> x, QuantParams p, std::span<uint8_t> out);
-void QuantizeS8(std::span<const float> x, QuantParams p, std::span<int8_t> out);
+void QuantizeS8(std::span<const float> x, QuantParams p, std::span<int8_t> out, int bits = 8);
 
 // Accumulates the squared error and the largest absolute error of `out`
 // against `ref`; the relative L2 error is sqrt(err2 / ref2).

@@ -4,6 +4,8 @@
 
 #include <unordered_map>
 
+#include "workloads/common/cpu_isa.h"
+
 namespace effbench::workloads {
 
 using dt = dnnl::memory::data_type;
@@ -39,8 +41,13 @@ dnnl::primitive_attr OnednnRunner::Attributes(Precision p) {
   return attr;
 }
 
+dnnl::engine CpuEngine() {
+  ApplyIsaCap();
+  return dnnl::engine(dnnl::engine::kind::cpu, 0);
+}
+
 OnednnRunner::OnednnRunner(int threads)
-    : threads_(threads), engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {}
+    : threads_(threads), engine_(CpuEngine()), stream_(engine_) {}
 
 void OnednnRunner::Prepare(const dnnl::primitive_desc& pd, dnnl::primitive primitive,
                            const dnnl::memory::desc& plain_desc, const void* plain_weights,

@@ -19,6 +19,10 @@ std::pair<dnnl::memory::desc, dnnl::memory::desc> ConvWeightDescs(int64_t groups
                                                                   int64_t kw,
                                                                   dnnl::memory::data_type type);
 
+// The CPU engine every primitive of ours runs on, made after the ISA cap
+// (EFFBENCH_MAX_ISA) is applied, so oneDNN never dispatches above it.
+dnnl::engine CpuEngine();
+
 class OnednnRunner {
  public:
   // The oneDNN data types of source, weights and destination for `p`:

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "workloads/common/status.h"
@@ -33,6 +34,7 @@ class PreparedKernel final : public PreparedWorkload {
 
   Operands& operands() { return ops_; }
   void set_kernel(std::unique_ptr<Kernel> kernel) { kernel_ = std::move(kernel); }
+  void set_quantization(std::optional<Quantization> q) { quantization_ = std::move(q); }
 
   Result<Fidelity> Verify() override {
     kernel_->Run(ops_);
@@ -40,25 +42,30 @@ class PreparedKernel final : public PreparedWorkload {
   }
   void RunOnce() override { kernel_->Run(ops_); }
   std::string Implementation() const override { return kernel_->Implementation(); }
+  std::optional<Quantization> QuantizationInfo() const override { return quantization_; }
 
  private:
   VerifyFn verify_;
   uint64_t seed_;
   Operands ops_;
   std::unique_ptr<Kernel> kernel_;
+  std::optional<Quantization> quantization_;
 };
 
 // Prepares a kernel workload: `fill` sets up the operands, then the `ref`
-// backend gets `make_ref()` and any other `make_onednn(operands, threads)`.
+// backend gets `make_ref()` and any other `make_onednn(operands, threads)`;
+// `describe`, when given, says how the operands were quantized.
 template <typename Operands>
 Result<std::unique_ptr<PreparedWorkload>> PrepareKernel(
     typename PreparedKernel<Operands>::VerifyFn verify, const Variant& variant,
     const RunConfig& config, const std::function<void(Operands&)>& fill,
     const std::function<std::unique_ptr<OpKernel<Operands>>()>& make_ref,
     const std::function<Result<std::unique_ptr<OpKernel<Operands>>>(const Operands&, int)>&
-        make_onednn) {
+        make_onednn,
+    const std::function<std::optional<Quantization>(const Operands&)>& describe = nullptr) {
   auto prepared = std::make_unique<PreparedKernel<Operands>>(verify, config.seed);
   fill(prepared->operands());
+  if (describe) prepared->set_quantization(describe(prepared->operands()));
   if (variant.backend == "ref") {
     prepared->set_kernel(make_ref());
   } else {

@@ -1,6 +1,9 @@
 #include "workloads/common/tensor_forms.h"
 
 #include <algorithm>
+#include <string>
+
+#include "workloads/common/cpu_isa.h"
 
 namespace effbench::workloads {
 
@@ -62,10 +65,27 @@ void DeriveForms(Precision p, WeightForms& w) {
     w.bf16.resize(w.real.size());
     std::transform(w.real.begin(), w.real.end(), w.bf16.begin(), FloatToBf16);
   } else if (p == Precision::kInt8) {
-    w.q = ChooseSymmetricS8(w.real);
+    w.bits = Int8RecipeForThisIsa().weight_bits;
+    w.q = ChooseSymmetricS8(w.real, w.bits);
     w.s8.resize(w.real.size());
-    QuantizeS8(w.real, w.q, w.s8);
+    QuantizeS8(w.real, w.q, w.s8, w.bits);
   }
+}
+
+std::optional<Quantization> DescribeQuantization(Precision p, const WeightForms& w) {
+  if (p != Precision::kInt8) return std::nullopt;
+  Quantization q;
+  q.weights = w.bits == 8 ? "s8 symmetric per-tensor"
+                          : "s8 symmetric per-tensor, " + std::to_string(w.bits) + "-bit range ±" +
+                                std::to_string(SymmetricMax(w.bits));
+  q.activations = "u8 asymmetric per-tensor";
+  q.calibration = "minmax of the input";
+  q.calibration_inputs = 1;
+  q.fp32_ops = "none";
+  q.weight_bits = w.bits;
+  q.activation_bits = 8;
+  if (w.bits != 8) q.remedy = Int8RecipeForThisIsa().remedy;
+  return q;
 }
 
 }  // namespace effbench::workloads

@@ -5,10 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "workloads/common/numeric.h"
+#include "workloads/workload.h"
 
 namespace effbench::workloads {
 
@@ -36,12 +38,18 @@ struct WeightForms {
   std::vector<bf16_t> bf16;
   std::vector<int8_t> s8;
   QuantParams q;  // symmetric: zero_point 0
+  int bits = 8;   // s8 holds values in ±(2^(bits-1) - 1)
   // The form a kernel of precision `p` reads: real, bf16 or s8.
   const void* Data(Precision p) const;
 };
 
-// Fills the form `p` consumes from `real` (which must be set).
+// Fills the form `p` consumes from `real` (which must be set). int8 weights
+// follow this ISA's recipe (Int8RecipeForThisIsa: 7 bits without VNNI).
 void DeriveForms(Precision p, ActivationForms& a);
 void DeriveForms(Precision p, WeightForms& w);
+
+// How a kernel workload of precision `p` with weights `w` was quantized
+// (per-tensor, min-max over its own inputs); nullopt unless `p` is int8.
+std::optional<Quantization> DescribeQuantization(Precision p, const WeightForms& w);
 
 }  // namespace effbench::workloads

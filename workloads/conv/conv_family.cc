@@ -24,7 +24,8 @@ Result<std::unique_ptr<PreparedWorkload>> Prepare(const Params& p, const Variant
   return PrepareKernel<Operands>(
       conv::Verify, variant, config,
       [&](Operands& ops) { FillOperands(s, ParsePrecision(variant.precision), config.seed, ops); },
-      MakeRefKernel, MakeOnednnKernel);
+      MakeRefKernel, MakeOnednnKernel,
+      [](const Operands& ops) { return DescribeQuantization(ops.precision, ops.weights); });
 }
 
 }  // namespace

@@ -16,7 +16,8 @@ Result<std::unique_ptr<PreparedWorkload>> Prepare(const Params& params, const Va
       [&](Operands& ops) {
         FillOperands(matmul, ParsePrecision(variant.precision), config.seed, ops);
       },
-      MakeRefKernel, MakeOnednnKernel);
+      MakeRefKernel, MakeOnednnKernel,
+      [](const Operands& ops) { return DescribeQuantization(ops.precision, ops.b); });
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ class OnednnExecutor final : public Executor {
  public:
   OnednnExecutor(const Network& net, const Weights& weights, int64_t batch, int threads,
                  const QuantizedNet* q, bool fuse)
-      : threads_(threads), engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {
+      : threads_(threads), engine_(CpuEngine()), stream_(engine_) {
     omp_set_num_threads(threads_);
     const auto& nodes = net.nodes();
     for (const Node& n : nodes) {

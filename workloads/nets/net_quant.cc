@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "workloads/common/cpu_isa.h"
 #include "workloads/common/random.h"
 #include "workloads/conv/conv_ref.h"
 #include "workloads/nets/net.h"
@@ -64,6 +65,8 @@ Result<QuantizedNet> Quantize(const Network& net, const Weights& weights, QuantS
   q.act.resize(nodes.size());
   q.wq.resize(nodes.size());
   q.w_scale.resize(nodes.size());
+  q.weight_bits = Int8RecipeForThisIsa().weight_bits;
+  const long qmax = SymmetricMax(q.weight_bits);
 
   // Weights: s8 symmetric, per output channel (element e belongs to channel e % cout) or per
   // tensor.
@@ -82,11 +85,11 @@ Result<QuantizedNet> Quantize(const Network& net, const Weights& weights, QuantS
       std::fill(amax.begin(), amax.end(), all);
     }
     q.w_scale[i].resize(cout);
-    for (size_t c = 0; c < cout; ++c) q.w_scale[i][c] = amax[c] > 0 ? amax[c] / 127.0f : 1.0f;
+    for (size_t c = 0; c < cout; ++c) q.w_scale[i][c] = amax[c] > 0 ? amax[c] / static_cast<float>(qmax) : 1.0f;
     q.wq[i].resize(w.size());
     for (size_t e = 0; e < w.size(); ++e) {
       const long v = std::lrint(w[e] / q.w_scale[i][e % cout]);
-      q.wq[i][e] = static_cast<int8_t>(std::clamp<long>(v, -127, 127));
+      q.wq[i][e] = static_cast<int8_t>(std::clamp<long>(v, -qmax, qmax));
     }
   }
 

@@ -90,7 +90,7 @@ class RefKernel final : public Kernel {
 class OnednnKernel final : public Kernel {
  public:
   OnednnKernel(const Operands& ops, int threads)
-      : threads_(threads), engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {
+      : threads_(threads), engine_(CpuEngine()), stream_(engine_) {
     using dt = dnnl::memory::data_type;
     const dnnl::memory::dims dims = {static_cast<int64_t>(ops.real.size())};
     const dnnl::memory::desc f32({dims}, dt::f32, dnnl::memory::format_tag::x);

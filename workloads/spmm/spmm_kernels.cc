@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "workloads/common/cpu_isa.h"
 #include "workloads/common/onednn_runner.h"
 #include "workloads/spmm/spmm.h"
 
@@ -14,16 +15,18 @@ namespace {
 // time: the chunk is packed contiguously (K×kChunk floats, sized to stay in
 // L2), then each row of A accumulates its non-zeros' pieces of the chunk in
 // registers and writes its kChunk outputs once. The vector loops are compiled
-// for AVX-512, AVX2 and baseline, picked at load time.
+// for AVX-512, AVX2+FMA and baseline (this file is built with fp contraction,
+// so v * x + acc is one FMA), and picked at run time under EFFBENCH_MAX_ISA.
 constexpr int64_t kChunk = 64;
 
 // 16 floats; GCC lowers it to one zmm, two ymm or four xmm registers.
 typedef float Vec16 __attribute__((vector_size(64)));
 constexpr int64_t kVecs = kChunk / 16;
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void CsrRowsChunk(
-    const Csr& a, const float* xc, float* y, int64_t n, int64_t j0, int64_t width, int64_t r0,
-    int64_t r1) {
+inline __attribute__((always_inline)) void CsrRowsChunkBody(const Csr& a, const float* xc,
+                                                            float* y, int64_t n, int64_t j0,
+                                                            int64_t width, int64_t r0,
+                                                            int64_t r1) {
   for (int64_t r = r0; r < r1; ++r) {
     Vec16 acc[kVecs] = {};
     const int64_t end = a.row_ptr[static_cast<size_t>(r + 1)];
@@ -42,6 +45,38 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void CsrRowsChunk(
   }
 }
 
+using CsrRowsChunkFn = void (*)(const Csr&, const float*, float*, int64_t, int64_t, int64_t,
+                                int64_t, int64_t);
+
+void CsrRowsChunkBase(const Csr& a, const float* xc, float* y, int64_t n, int64_t j0,
+                      int64_t width, int64_t r0, int64_t r1) {
+  CsrRowsChunkBody(a, xc, y, n, j0, width, r0, r1);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) void CsrRowsChunkAvx2(const Csr& a, const float* xc,
+                                                          float* y, int64_t n, int64_t j0,
+                                                          int64_t width, int64_t r0, int64_t r1) {
+  CsrRowsChunkBody(a, xc, y, n, j0, width, r0, r1);
+}
+
+__attribute__((target("avx512f"))) void CsrRowsChunkAvx512(const Csr& a, const float* xc,
+                                                           float* y, int64_t n, int64_t j0,
+                                                           int64_t width, int64_t r0,
+                                                           int64_t r1) {
+  CsrRowsChunkBody(a, xc, y, n, j0, width, r0, r1);
+}
+#endif
+
+// The widest code path this CPU has under the ISA cap, and its name.
+std::pair<CsrRowsChunkFn, const char*> PickCsrRowsChunk() {
+#if defined(__x86_64__)
+  if (CpuHas("avx512f")) return {CsrRowsChunkAvx512, "avx512f"};
+  if (CpuHas("avx2") && CpuHas("fma")) return {CsrRowsChunkAvx2, "avx2"};
+#endif
+  return {CsrRowsChunkBase, "baseline"};
+}
+
 // SpMV rows [r0, r1): one dot product per row.
 void CsrSpmv(const Csr& a, const float* x, float* y, int64_t r0, int64_t r1) {
   for (int64_t r = r0; r < r1; ++r) {
@@ -56,7 +91,7 @@ void CsrSpmv(const Csr& a, const float* x, float* y, int64_t r0, int64_t r1) {
 
 class CsrKernel final : public Kernel {
  public:
-  explicit CsrKernel(int threads) : threads_(threads) {}
+  explicit CsrKernel(int threads) : threads_(threads), chunk_(PickCsrRowsChunk()) {}
 
   void Run(Operands& ops) override {
     const Csr& a = ops.csr;
@@ -81,15 +116,18 @@ class CsrKernel final : public Kernel {
       }
 #pragma omp parallel for num_threads(threads_) schedule(dynamic, 4)
       for (int64_t t = 0; t < tasks; ++t) {
-        CsrRowsChunk(a, packed_.data(), ops.y_mn.data(), n, j0, width, rows(t).first,
+        chunk_.first(a, packed_.data(), ops.y_mn.data(), n, j0, width, rows(t).first,
                      rows(t).second);
       }
     }
   }
-  std::string Implementation() const override { return "cxx:csr-packed-chunks-omp"; }
+  std::string Implementation() const override {
+    return std::string("cxx:csr-packed-chunks-omp:") + chunk_.second;
+  }
 
  private:
   int threads_;
+  std::pair<CsrRowsChunkFn, const char*> chunk_;
   std::vector<float> packed_;  // kChunk columns of X, K×kChunk
 };
 

@@ -44,16 +44,26 @@ workloads::WorkloadSpec FakeSpec(Result<workloads::Fidelity> fidelity) {
   return spec;
 }
 
+// A calibration made up for tests: `fp32_gflops` of compute, 5 GB/s of memory
+// and 50 GB/s of cache bandwidth, each measured with `spread`.
+machine::Calibration FakeCalibration(double fp32_gflops, double spread = 0.02) {
+  machine::Calibration c;
+  c.threads = 1;
+  c.fp32_gflops = {fp32_gflops, fp32_gflops, "fma", spread};
+  c.triad_gbps = {5, 5, "triad", spread};
+  c.llc_triad_gbps = {50, 50, "llc triad", spread};
+  c.llc_bytes = 1 << 20;
+  return c;
+}
+
 struct Harness {
+  explicit Harness(double fp32_gflops = 10) : calibration(FakeCalibration(fp32_gflops)) {}
+  machine::Calibration calibration;
   std::unique_ptr<energy::EnergyMeter> meter = energy::MakeEnergyMeter("/nonexistent");
-  Engine engine{
-      EngineOptions{3, 0.005, 1, 42},
-      RunContext{
-          result::NewUuid(), testing::FakeFingerprint(),
-          result::Revision{"repo", "abc", "main", std::nullopt},
-          machine::Calibration{
-              1, {10, 10, "fma"}, {}, {}, {5, 5, "triad"}, 0, {50, 50, "llc triad"}, 1 << 20}},
-      *meter};
+  Engine engine{EngineOptions{3, 0.005, 1, 42},
+                RunContext{result::NewUuid(), testing::FakeFingerprint(),
+                           result::Revision{"repo", "abc", "main", std::nullopt}, calibration},
+                *meter};
 };
 
 TEST_CASE("a right workload is timed into a valid record with every repetition", "[engine]") {
@@ -71,6 +81,51 @@ TEST_CASE("a right workload is timed into a valid record with every repetition",
   CHECK(record.energy_source == "unavailable");
   CHECK_FALSE(record.joules_per_iter.has_value());
   CHECK(result::Validate(result::ToJson(record)).ok());
+}
+
+TEST_CASE("a roofline fraction above 100 % plus the calibration's spread is flagged",
+          "[engine]") {
+  // The fake workload does 2000 flop in well under 10 us: far above a roof
+  // of 1e-6 GFLOP/s, far below one of 1e6.
+  Harness low(1e-6), high(1e6);
+  const auto over = low.engine.Measure(FakeSpec(workloads::Fidelity{1e-7, 1e-6, 1e-5}));
+  REQUIRE(over.ok);
+  REQUIRE(over.roofline_fraction);
+  CHECK(*over.roofline_fraction > 1.02);
+  REQUIRE(over.roofline_note);
+  CHECK(over.roofline_note->find("spread 2 %") != std::string::npos);
+  CHECK(result::Validate(result::ToJson(over)).ok());
+  CHECK(result::FromJson(result::ToJson(over))->roofline_note == over.roofline_note);
+  const auto under = high.engine.Measure(FakeSpec(workloads::Fidelity{1e-7, 1e-6, 1e-5}));
+  REQUIRE(under.ok);
+  CHECK(*under.roofline_fraction < 1);
+  CHECK_FALSE(under.roofline_note);
+  // Exactly at the edge: within the spread is not flagged, beyond it is.
+  const machine::Calibration cal = FakeCalibration(10, 0.05);
+  CHECK_FALSE(machine::RooflineExcess(cal, 1.04));
+  CHECK(machine::RooflineExcess(cal, 1.06));
+}
+
+TEST_CASE("a variant the machine cannot run is skipped with the reason, never prepared",
+          "[engine]") {
+  Harness h;
+  bool prepared = false;
+  auto spec = FakeSpec(workloads::Fidelity{1e-7, 1e-6, 1e-5});
+  const auto inner = spec.prepare;
+  spec.prepare = [&](const workloads::RunConfig& c) {
+    prepared = true;
+    return inner(c);
+  };
+  spec.needs = {"device:cuda"};
+  const auto r = h.engine.Measure(spec);
+  CHECK_FALSE(r.ok);
+  CHECK(r.skipped);
+  CHECK_FALSE(prepared);
+  CHECK(r.error.find("cuda") != std::string::npos);
+  CHECK(r.samples_ns.empty());
+  const auto doc = result::ToJson(r);
+  CHECK(doc["status"] == "skipped");
+  CHECK(result::Validate(doc).ok());
 }
 
 TEST_CASE("device-timed workloads are timed by the device's clock", "[engine]") {

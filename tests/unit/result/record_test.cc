@@ -50,7 +50,10 @@ TEST_CASE("compression, quantization and quality round-trip", "[result]") {
                                            32,
                                            "s32",
                                            "fp32",
-                                           "pooling"};
+                                           "pooling",
+                                           7,
+                                           8,
+                                           "7-bit weights: no VNNI"};
   for (const bool classifier : {true, false}) {
     workloads::Quality q;
     q.inputs = 256;
@@ -70,6 +73,8 @@ TEST_CASE("compression, quantization and quality round-trip", "[result]") {
     CHECK(back->quality->classifier == classifier);
     CHECK(back->compression->sparse_kernel);
     CHECK(back->quantization->calibration_inputs == 32);
+    CHECK(back->quantization->weight_bits == 7);
+    CHECK(back->quantization->remedy == "7-bit weights: no VNNI");
     CHECK(back->variant.quantization == "pc_minmax");
   }
 }
@@ -126,6 +131,28 @@ TEST_CASE("a failed record with an error validates", "[result]") {
   r.stats.reset();
   r.gflops.reset();
   REQUIRE(Validate(ToJson(r)).ok());
+}
+
+TEST_CASE("a skipped record keeps its status and reason through JSON", "[result]") {
+  ResultRecord r = testing::MakeRecord(NewUuid());
+  r.ok = false;
+  r.skipped = true;
+  r.error = "needs avx512_core for onednn bf16 (this CPU: avx2, fma)";
+  r.samples_ns.clear();
+  r.stats.reset();
+  r.gflops.reset();
+  const json doc = ToJson(r);
+  CHECK(doc["status"] == "skipped");
+  REQUIRE(Validate(doc).ok());
+  auto back = FromJson(doc);
+  REQUIRE(back.ok());
+  CHECK(back->skipped);
+  CHECK_FALSE(back->ok);
+  CHECK(back->error == r.error);
+  // A skip without its reason says nothing: refused.
+  json no_reason = doc;
+  no_reason["error"] = nullptr;
+  CHECK_FALSE(Validate(no_reason).ok());
 }
 
 TEST_CASE("summary statistics are those of the samples", "[result]") {

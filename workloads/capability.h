@@ -1,0 +1,30 @@
+// What a workload variant needs from the machine, and whether this machine
+// has it. A variant the machine cannot run is skipped with the reason, never
+// failed: a machine is not wrong for being the kind it is.
+//
+// A need is a string "kind:what":
+//   isa:LEVEL    the x86 level (cpu_isa.h's names) that the CPU must have and
+//                the backend must dispatch to, e.g. isa:avx512_core for
+//                oneDNN's bf16 kernels;
+//   device:KIND  a device (device:cuda);
+//   dataset:NAME a dataset on disk.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workloads/workload.h"
+
+namespace effbench::workloads {
+
+// The needs of `variant` that every family shares (the backend's ISA for a
+// precision). Families may add their own to WorkloadSpec::needs.
+std::vector<std::string> DeclaredNeeds(const Variant& variant);
+
+// Why this machine cannot run `spec` ("needs avx512_core for oneDNN bf16
+// (this CPU: avx2, fma)"), checked against the CPU under the ISA cap and
+// against the ISA oneDNN dispatches to; nullopt when it can.
+std::optional<std::string> UnmetNeed(const WorkloadSpec& spec);
+
+}  // namespace effbench::workloads

@@ -1,0 +1,186 @@
+#include "workloads/common/cpu_isa.h"
+
+#include <array>
+#include <cstdlib>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <utility>
+
+namespace effbench::workloads {
+namespace {
+
+struct LevelName {
+  IsaLevel level;
+  const char* name;
+  dnnl::cpu_isa onednn;
+};
+
+constexpr std::array<LevelName, 9> kLevels = {{
+    {IsaLevel::kSse41, "sse41", dnnl::cpu_isa::sse41},
+    {IsaLevel::kAvx, "avx", dnnl::cpu_isa::avx},
+    {IsaLevel::kAvx2, "avx2", dnnl::cpu_isa::avx2},
+    {IsaLevel::kAvx2Vnni, "avx2_vnni", dnnl::cpu_isa::avx2_vnni},
+    {IsaLevel::kAvx512Core, "avx512_core", dnnl::cpu_isa::avx512_core},
+    {IsaLevel::kAvx512CoreVnni, "avx512_core_vnni", dnnl::cpu_isa::avx512_core_vnni},
+    {IsaLevel::kAvx512CoreBf16, "avx512_core_bf16", dnnl::cpu_isa::avx512_core_bf16},
+    {IsaLevel::kAvx512CoreAmx, "avx512_core_amx", dnnl::cpu_isa::avx512_core_amx},
+    {IsaLevel::kAll, "all", dnnl::cpu_isa::all},
+}};
+
+// Each x86 feature effbench looks at, and the lowest level that has it. The
+// levels nest as oneDNN's do: avx2_vnni is AVX2 plus VEX-encoded VNNI, and
+// sits below avx512_core, which does not include it.
+constexpr std::array<std::pair<std::string_view, IsaLevel>, 16> kFlagLevels = {{
+    {"sse4_1", IsaLevel::kSse41},
+    {"sse4_2", IsaLevel::kSse41},
+    {"avx", IsaLevel::kAvx},
+    {"f16c", IsaLevel::kAvx},
+    {"avx2", IsaLevel::kAvx2},
+    {"fma", IsaLevel::kAvx2},
+    {"avx_vnni", IsaLevel::kAvx2Vnni},
+    {"avx512f", IsaLevel::kAvx512Core},
+    {"avx512bw", IsaLevel::kAvx512Core},
+    {"avx512vl", IsaLevel::kAvx512Core},
+    {"avx512_vnni", IsaLevel::kAvx512CoreVnni},
+    {"avx512_bf16", IsaLevel::kAvx512CoreBf16},
+    {"avx512_fp16", IsaLevel::kAvx512CoreAmx},
+    {"amx_tile", IsaLevel::kAvx512CoreAmx},
+    {"amx_int8", IsaLevel::kAvx512CoreAmx},
+    {"amx_bf16", IsaLevel::kAvx512CoreAmx},
+}};
+
+bool Allowed(IsaLevel cap, IsaLevel level) {
+  // avx2_vnni is not part of the AVX-512 levels: a cap of avx512_core keeps
+  // the avx512 features but drops AVX-VNNI, as oneDNN's own cap does.
+  if (level == IsaLevel::kAvx2Vnni) return cap == IsaLevel::kAvx2Vnni || cap == IsaLevel::kAll;
+  return static_cast<int>(level) <= static_cast<int>(cap);
+}
+
+bool CpuSupports(std::string_view flag) {
+#if defined(__x86_64__)
+  if (flag == "sse4_1") return __builtin_cpu_supports("sse4.1");
+  if (flag == "sse4_2") return __builtin_cpu_supports("sse4.2");
+  if (flag == "avx") return __builtin_cpu_supports("avx");
+  if (flag == "avx2") return __builtin_cpu_supports("avx2");
+  if (flag == "fma") return __builtin_cpu_supports("fma");
+  if (flag == "avx512f") return __builtin_cpu_supports("avx512f");
+  if (flag == "avx512bw") return __builtin_cpu_supports("avx512bw");
+  if (flag == "avx512vl") return __builtin_cpu_supports("avx512vl");
+  if (flag == "avx512_vnni") return __builtin_cpu_supports("avx512vnni");
+  if (flag == "avx512_bf16") return __builtin_cpu_supports("avx512bf16");
+  if (flag == "avx_vnni") return __builtin_cpu_supports("avxvnni");
+#else
+  (void)flag;
+#endif
+  return false;
+}
+
+IsaLevel ReadAndApply() {
+  auto cap = IsaCapFromEnvironment();
+  if (!cap.ok() || *cap == IsaLevel::kAll) return IsaLevel::kAll;
+  for (const LevelName& l : kLevels) {
+    if (l.level == *cap) dnnl::set_max_cpu_isa(l.onednn);  // before any primitive exists
+  }
+  return *cap;
+}
+
+}  // namespace
+
+const char* IsaLevelName(IsaLevel level) {
+  for (const LevelName& l : kLevels) {
+    if (l.level == level) return l.name;
+  }
+  return "?";
+}
+
+Result<IsaLevel> ParseIsaLevel(std::string_view name) {
+  std::string known;
+  for (const LevelName& l : kLevels) {
+    if (name == l.name) return l.level;
+    known += (known.empty() ? "" : ", ") + std::string(l.name);
+  }
+  return Status::InvalidArgument("unknown ISA level '" + std::string(name) + "' (known: " + known +
+                                 ")");
+}
+
+Result<IsaLevel> IsaCapFromEnvironment() {
+  const char* value = std::getenv("EFFBENCH_MAX_ISA");
+  if (value == nullptr || *value == '\0') return IsaLevel::kAll;
+  auto level = ParseIsaLevel(value);
+  if (!level.ok()) return level.status().WithContext("EFFBENCH_MAX_ISA");
+  return level;
+}
+
+IsaLevel ApplyIsaCap() {
+  static const IsaLevel cap = ReadAndApply();
+  return cap;
+}
+
+std::optional<IsaLevel> FlagLevel(std::string_view flag) {
+  for (const auto& [name, level] : kFlagLevels) {
+    if (name == flag) return level;
+  }
+  return std::nullopt;
+}
+
+bool IsaAllows(std::string_view flag) {
+  const auto level = FlagLevel(flag);
+  return !level || Allowed(ApplyIsaCap(), *level);
+}
+
+bool CpuHas(std::string_view flag) { return CpuSupports(flag) && IsaAllows(flag); }
+
+std::optional<IsaLevel> OnednnIsaLevel() {
+#if defined(__x86_64__)
+  ApplyIsaCap();
+  const dnnl::cpu_isa effective = dnnl::get_effective_cpu_isa();
+  // The highest level whose ISA oneDNN reports: its value names exactly one.
+  for (const LevelName& l : kLevels) {
+    if (l.level != IsaLevel::kAll && l.onednn == effective) return l.level;
+  }
+  // Levels oneDNN knows and effbench does not name (e.g. avx512_mic) count as
+  // the AVX-512 base.
+  return IsaLevel::kAvx512Core;
+#else
+  return std::nullopt;
+#endif
+}
+
+std::string OnednnIsa() {
+  const auto level = OnednnIsaLevel();
+  return level ? IsaLevelName(*level) : "none";
+}
+
+bool Int8SaturatesOnThisIsa() {
+  const auto level = OnednnIsaLevel();
+  if (!level) return false;  // Arm: sdot/udot or widening multiplies, no u8·s8 pair saturation
+  return *level != IsaLevel::kAvx2Vnni &&
+         static_cast<int>(*level) < static_cast<int>(IsaLevel::kAvx512CoreVnni);
+}
+
+Int8Recipe Int8RecipeForThisIsa() {
+  Int8Recipe r;
+  if (Int8SaturatesOnThisIsa()) {
+    r.weight_bits = 7;
+    r.remedy = "7-bit weights: oneDNN " + OnednnIsa() +
+               " has no VNNI and multiplies u8 x s8 with vpmaddubsw, whose int16 pair sums "
+               "saturate with 8-bit weights";
+  }
+  return r;
+}
+
+std::string CpuFeatureSummary() {
+  // Highest first; the base of a family (avx512f, avx2) ends the list, since
+  // it implies everything below it.
+  static constexpr std::array<std::string_view, 9> kShown = {
+      "avx512_bf16", "avx512_vnni", "avx512f", "avx_vnni", "avx2", "fma", "avx", "sse4_2",
+      "sse4_1"};
+  std::string out;
+  for (std::string_view f : kShown) {
+    if (!CpuHas(f)) continue;
+    out += (out.empty() ? "" : ", ") + std::string(f);
+    if (f == "avx512f" || f == "fma" || f == "avx" || f == "sse4_2") break;
+  }
+  return out.empty() ? "no SSE4" : out;
+}
+
+}  // namespace effbench::workloads
