@@ -2,6 +2,8 @@
 #   make run   install what is missing, build (Release), run the quick suite
 #              into ./effbench.db and print the efficiency table
 #   make test  install what is missing, build, run every test with ctest
+#   make test-isa  the workload, engine and CLI tests and the quick suite
+#              under EFFBENCH_MAX_ISA=avx2 and sse41 (x86-64 only)
 #   make sanitize  the tests under ASan+UBSan (build-asan/)
 #   make fuzz  build the libFuzzer targets with clang (build-fuzz/) and run each
 #              for FUZZ_SECONDS
@@ -14,7 +16,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 EFFBENCH_DB ?= effbench.db
 
-.PHONY: all deps build run test sanitize fuzz clean
+.PHONY: all deps build run test test-isa sanitize fuzz clean
 
 all: build
 
@@ -30,6 +32,9 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+test-isa: build
+	./scripts/test-isa-levels.sh $(BUILD_DIR)
 
 sanitize: deps
 	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DEFFBENCH_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null

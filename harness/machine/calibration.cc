@@ -95,39 +95,59 @@ __attribute__((target("avx512f,avx512bf16"))) double Bf16DotAvx512(int64_t itera
 // (u8·s8 pairs into int16), vpmaddwd by ones (int16 pairs into int32), vpaddd.
 // 32 MACs per three instructions on a ymm register.
 __attribute__((target("avx2"))) double Int8DotAvx2(int64_t iterations) {
-  __m256i acc[8];
-  for (int i = 0; i < 8; ++i) acc[i] = _mm256_setzero_si256();
-  const __m256i a = _mm256_set1_epi8(1), b = _mm256_set1_epi8(-1), ones = _mm256_set1_epi16(1);
+  // Six chains in named registers, as a GEMM micro-kernel holds them: two
+  // activation vectors times three weight vectors (an array of chains ends up
+  // in memory). All fit the 16 ymm registers.
+  __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+  __m256i a0 = _mm256_set1_epi8(1), a1 = _mm256_set1_epi8(2);
+  __m256i b0 = _mm256_set1_epi8(-1), b1 = _mm256_set1_epi8(-2), b2 = _mm256_set1_epi8(-3);
+  const __m256i ones = _mm256_set1_epi16(1);
+// One u8·s8 step of chain c (a macro: a lambda would not inherit this
+// function's target).
+#define EFFBENCH_INT8_STEP(c, a, b) \
+  c = _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones))
   for (int64_t it = 0; it < iterations; ++it) {
-    for (int i = 0; i < 8; ++i) {
-      const __m256i pairs = _mm256_maddubs_epi16(a, b);
-      acc[i] = _mm256_add_epi32(acc[i], _mm256_madd_epi16(pairs, ones));
-    }
-    __asm__ volatile("" : "+x"(acc[0]), "+x"(acc[1]), "+x"(acc[2]), "+x"(acc[3]));
+    // Opaque inputs: otherwise GCC computes the products once, outside the loop.
+    __asm__ volatile("" : "+x"(a0), "+x"(a1), "+x"(b0), "+x"(b1), "+x"(b2));
+    EFFBENCH_INT8_STEP(c0, a0, b0);
+    EFFBENCH_INT8_STEP(c1, a0, b1);
+    EFFBENCH_INT8_STEP(c2, a0, b2);
+    EFFBENCH_INT8_STEP(c3, a1, b0);
+    EFFBENCH_INT8_STEP(c4, a1, b1);
+    EFFBENCH_INT8_STEP(c5, a1, b2);
   }
-  __m256i sum = acc[0];
-  for (int i = 1; i < 8; ++i) sum = _mm256_add_epi32(sum, acc[i]);
+#undef EFFBENCH_INT8_STEP
+  const __m256i sum = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(c0, c1), c2),
+                                       _mm256_add_epi32(_mm256_add_epi32(c3, c4), c5));
   g_sink_i = _mm256_extract_epi32(sum, 0);
-  return static_cast<double>(iterations) * 8 * 32 * 2;  // 32 MACs per sequence
+  return static_cast<double>(iterations) * 6 * 32 * 2;  // 32 MACs per sequence
 }
 
 // The same sequence on zmm registers (AVX-512BW without VNNI: Skylake-SP).
 __attribute__((target("avx512f,avx512bw"))) double Int8DotAvx512Bw(int64_t iterations) {
-  __m512i acc[8];
-  for (int i = 0; i < 8; ++i) acc[i] = _mm512_setzero_si512();
-  const __m512i a = _mm512_set1_epi8(1), b = _mm512_set1_epi8(-1), ones = _mm512_set1_epi16(1);
+  constexpr int kChains = 12;  // of 32 zmm registers
+  __m512i acc[kChains], b[kChains];
+  for (int i = 0; i < kChains; ++i) {
+    acc[i] = _mm512_setzero_si512();
+    b[i] = _mm512_set1_epi8(static_cast<char>(-1 - i));
+  }
+  __m512i a = _mm512_set1_epi8(1);
+  const __m512i ones = _mm512_set1_epi16(1);
   for (int64_t it = 0; it < iterations; ++it) {
-    for (int i = 0; i < 8; ++i) {
-      const __m512i pairs = _mm512_maddubs_epi16(a, b);
+    __asm__ volatile("" : "+v"(a), "+v"(b[0]), "+v"(b[1]), "+v"(b[2]), "+v"(b[3]), "+v"(b[4]),
+                     "+v"(b[5]), "+v"(b[6]), "+v"(b[7]), "+v"(b[8]), "+v"(b[9]), "+v"(b[10]),
+                     "+v"(b[11]));  // opaque, distinct inputs, as above
+    for (int i = 0; i < kChains; ++i) {
+      const __m512i pairs = _mm512_maddubs_epi16(a, b[i]);
       acc[i] = _mm512_add_epi32(acc[i], _mm512_madd_epi16(pairs, ones));
     }
   }
   __m512i sum = acc[0];
-  for (int i = 1; i < 8; ++i) sum = _mm512_add_epi32(sum, acc[i]);
+  for (int i = 1; i < kChains; ++i) sum = _mm512_add_epi32(sum, acc[i]);
   alignas(64) int lanes[16];
   _mm512_store_si512(lanes, sum);
   g_sink_i = lanes[0];
-  return static_cast<double>(iterations) * 8 * 64 * 2;
+  return static_cast<double>(iterations) * kChains * 64 * 2;
 }
 
 // AVX-VNNI (VEX-encoded vpdpbusd on ymm: Alder Lake, Zen 5 client).
@@ -461,10 +481,10 @@ Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
     cal.int8_gops =
         MeasurePeak(Int8DotAvxVnni, "avx_vnni vpdpbusd ymm x12 chains", o, cal.threads);
   } else if (inv.HasIsa("avx512bw")) {
-    cal.int8_gops = MeasurePeak(Int8DotAvx512Bw, "avx512bw vpmaddubsw+vpmaddwd+vpaddd zmm x8",
+    cal.int8_gops = MeasurePeak(Int8DotAvx512Bw, "avx512bw vpmaddubsw+vpmaddwd+vpaddd zmm x12",
                                 o, cal.threads);
   } else if (inv.HasIsa("avx2")) {
-    cal.int8_gops = MeasurePeak(Int8DotAvx2, "avx2 vpmaddubsw+vpmaddwd+vpaddd ymm x8", o,
+    cal.int8_gops = MeasurePeak(Int8DotAvx2, "avx2 vpmaddubsw+vpmaddwd+vpaddd ymm 2x3", o,
                                 cal.threads);
   }
 #endif

@@ -1,5 +1,6 @@
-// GPUs visible to the CUDA runtime, one descriptive line each. Empty when
-// effbench was built without CUDA or no device (or driver) is present.
+// GPUs visible to the CUDA driver, one descriptive line each; empty where
+// there is no driver or no device. The driver is loaded with dlopen, so no
+// effbench binary needs a CUDA library to start.
 #pragma once
 
 #include <string>
@@ -7,6 +8,7 @@
 
 namespace effbench::machine {
 
-std::vector<std::string> ProbeGpus();
+// `driver_library` is the driver's soname; tests name one that does not exist.
+std::vector<std::string> ProbeGpus(const char* driver_library = "libcuda.so.1");
 
 }  // namespace effbench::machine

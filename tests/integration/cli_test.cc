@@ -30,12 +30,61 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
-CliResult RunCli(const testing::TempDir& dir, const std::string& args) {
+// Runs effbench in `dir`; `env` ("NAME=value ...") is set for it alone.
+CliResult RunCli(const testing::TempDir& dir, const std::string& args,
+                 const std::string& env = "") {
   const std::string out = dir.File("stdout"), err = dir.File("stderr");
-  const std::string command = "cd '" + dir.path().string() + "' && '" EFFBENCH_BINARY "' " + args +
-                              " >'" + out + "' 2>'" + err + "'";
+  const std::string command = "cd '" + dir.path().string() + "' && env " + env + " '" EFFBENCH_BINARY
+                              "' " + args + " >'" + out + "' 2>'" + err + "'";
   const int status = std::system(command.c_str());
   return CliResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadAll(out), ReadAll(err)};
+}
+
+TEST_CASE("EFFBENCH_MAX_ISA caps oneDNN, the inventory and the int8 recipe of a run", "[cli]") {
+  testing::TempDir dir;
+  auto bogus = RunCli(dir, "workloads", "EFFBENCH_MAX_ISA=avx3");
+  CHECK(bogus.exit_code == 2);
+  CHECK(bogus.err.find("EFFBENCH_MAX_ISA: unknown ISA level 'avx3'") != std::string::npos);
+  CHECK(bogus.err.find("sse41") != std::string::npos);  // the known levels are listed
+
+  auto run = RunCli(dir,
+                    "run --workload 'gemm.*/m35n700k2048@onednn' --repetitions 1 --min-time 0.01 "
+                    "--db c.db --wide",
+                    "EFFBENCH_MAX_ISA=sse41");
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);  // skips are facts, not failures
+  CHECK(run.out.find("implementation") != std::string::npos);
+  auto json = RunCli(dir, "report --db c.db --format json");
+  REQUIRE(json.exit_code == 0);
+  const auto records = nlohmann::json::parse(json.out);
+  REQUIRE(records.size() == 3);
+  for (const auto& doc : records) {
+    const std::string precision = doc["variant"]["precision"];
+    INFO(precision << ": " << doc.dump());
+    if (precision == "bf16") {
+      CHECK(doc["status"] == "skipped");
+      CHECK(doc["error"].get<std::string>().find("needs avx512_core") != std::string::npos);
+      continue;
+    }
+    CHECK(doc["status"] == "ok");
+    // oneDNN dispatched at most SSE4.1 code.
+    const std::string impl = doc["variant"]["implementation"];
+    CHECK(impl.find("avx") == std::string::npos);
+    if (precision == "int8") {  // no VNNI under sse41: 7-bit weights, exact, recorded
+      CHECK(doc["quantization"]["weight_bits"] == 7);
+      CHECK(doc["quantization"]["remedy"].get<std::string>().find("vpmaddubsw") !=
+            std::string::npos);
+    }
+  }
+  auto machines = RunCli(dir, "machines --db c.db --format json");
+  REQUIRE(machines.exit_code == 0);
+  const auto inv = nlohmann::json::parse(machines.out)[0]["inventory"];
+  CHECK(inv["isa_cap"] == "sse41");
+  for (const auto& flag : inv["isa"]) {
+    const std::string f = flag;
+    CHECK(f.find("avx") == std::string::npos);
+    CHECK(f != "fma");
+  }
 }
 
 TEST_CASE("usage errors exit 2 and say what was wrong", "[cli]") {

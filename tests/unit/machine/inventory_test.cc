@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "harness/machine/gpu_inventory.h"
+
 namespace effbench::machine {
 namespace {
 
@@ -51,4 +53,19 @@ TEST_CASE("this machine's inventory is complete and its fingerprint stable", "[i
 }
 
 }  // namespace
+}  // namespace effbench::machine
+
+namespace effbench::machine {
+
+TEST_CASE("GPUs are probed through a driver loaded at run time, absent or present", "[machine]") {
+  // No such driver: no GPU, no error, no crash.
+  CHECK(ProbeGpus("libcuda-that-does-not-exist.so.1").empty());
+  // The real probe: whatever this machine has, each line names the GPU's
+  // compute capability and memory.
+  for (const std::string& gpu : ProbeGpus()) {
+    CHECK(gpu.find(", sm_") != std::string::npos);
+    CHECK(gpu.find(" MiB") != std::string::npos);
+  }
+}
+
 }  // namespace effbench::machine
