@@ -126,10 +126,8 @@ Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& o
     std::string roofline =
         OrDash(r.roofline_fraction, [](double v) { return Fixed(100 * v, 1) + "%"; });
     if (r.roofline_note) {
-      std::string note = "roofline ";
-      note += *r.roofline_note;
       roofline += ' ';
-      roofline += table.notes.Mark(note);
+      roofline += table.notes.Mark(*r.roofline_note);
     }
     row.insert(row.end(), {
                               Duration(median),

@@ -523,7 +523,7 @@ Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
 std::optional<std::string> RooflineExcess(const Calibration& c, double fraction) {
   const double allowed = 1.0 + c.MaxSpread();
   if (fraction <= allowed) return std::nullopt;
-  return "above the roofline by more than the calibration's spread (" +
+  return "roofline fraction above 100 % by more than the calibration's spread (" +
          Percent(fraction - 1.0) + " over, spread " + Percent(c.MaxSpread()) +
          "): the measured peak is too low for this kernel";
 }

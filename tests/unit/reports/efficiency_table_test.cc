@@ -30,6 +30,38 @@ TEST_CASE("the console table shows speedup over fp32 and lists failures", "[repo
   CHECK(text.find("50.0%") != std::string::npos);  // roofline fraction
 }
 
+TEST_CASE("skipped variants are n/a with their reason; a suspect roofline is footnoted",
+          "[reports]") {
+  auto records = Records();
+  records.pop_back();  // no failure: skips and notes alone
+  auto skipped = testing::MakeRecord(records[0].run_id, 0, "bf16");
+  skipped.ok = false;
+  skipped.skipped = true;
+  skipped.stats.reset();
+  skipped.error = "needs avx512_core for onednn bf16 (this CPU: avx2, fma)";
+  records.push_back(skipped);
+  records.push_back(skipped);  // the same reason twice: one footnote
+  records[1].roofline_note = "roofline fraction above 100 % by more than the spread";
+  records[1].implementation = "jit:avx2";
+  const std::string text = RenderEfficiencyTable(records, Format::kConsole);
+  INFO(text);
+  // Notes are numbered in order of first use: the int8 row's roofline, then the skip.
+  CHECK(text.find("50.0% [1]") != std::string::npos);
+  CHECK(text.find("n/a [2]") != std::string::npos);
+  CHECK(text.find("[1] roofline fraction above 100 %") != std::string::npos);
+  CHECK(text.find("[2] skipped: needs avx512_core") != std::string::npos);
+  CHECK(text.find("[3]") == std::string::npos);
+  CHECK(text.find("failed") == std::string::npos);  // a skip is not a failure
+  CHECK(text.find("jit:avx2") == std::string::npos);
+  const std::string wide = RenderEfficiencyTable(records, Format::kConsole, {.implementation = true});
+  CHECK(wide.find("implementation") != std::string::npos);
+  CHECK(wide.find("jit:avx2") != std::string::npos);
+  const std::string md = RenderEfficiencyTable(records, Format::kMarkdown);
+  CHECK(md.find("\\[2\\] skipped: needs avx512_core") != std::string::npos);
+  const std::string csv = RenderEfficiencyTable(records, Format::kCsv);
+  CHECK(csv.find(",skipped,") != std::string::npos);
+}
+
 TEST_CASE("a sparse kernel is compared with the dense kernel on the same weights", "[reports]") {
   const std::string run = result::NewUuid();
   auto csr = testing::MakeRecord(run, 5, "fp32");
