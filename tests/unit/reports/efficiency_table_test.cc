@@ -30,7 +30,7 @@ TEST_CASE("the console table shows speedup over fp32 and lists failures", "[repo
   CHECK(text.find("50.0%") != std::string::npos);  // roofline fraction
 }
 
-TEST_CASE("skipped variants are n/a with their reason; a suspect roofline is footnoted",
+TEST_CASE("skipped variants are n/a with their reason, and a suspect roofline is footnoted",
           "[reports]") {
   auto records = Records();
   records.pop_back();  // no failure: skips and notes alone
