@@ -31,12 +31,6 @@ bool CpuHasLevel(IsaLevel level) {
   return false;
 }
 
-bool AtLeast(IsaLevel have, IsaLevel need) {
-  if (need == IsaLevel::kAvx2Vnni) return have == IsaLevel::kAvx2Vnni;
-  if (have == IsaLevel::kAvx2Vnni) return static_cast<int>(need) <= static_cast<int>(IsaLevel::kAvx2);
-  return static_cast<int>(have) >= static_cast<int>(need);
-}
-
 std::optional<std::string> UnmetIsa(std::string_view level_name, const Variant& variant) {
   const auto level = ParseIsaLevel(level_name);
   if (!level.ok()) return "needs unknown ISA level " + std::string(level_name);
@@ -47,7 +41,7 @@ std::optional<std::string> UnmetIsa(std::string_view level_name, const Variant& 
 #else
   if (!CpuHasLevel(*level)) return what + " (this CPU: " + CpuFeatureSummary() + ")";
   const auto backend = OnednnIsaLevel();
-  if (!backend || !AtLeast(*backend, *level)) {
+  if (!backend || !IsaIncludes(*backend, *level)) {
     return what + " (oneDNN dispatches " + OnednnIsa() + " here)";
   }
   return std::nullopt;

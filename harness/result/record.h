@@ -40,6 +40,11 @@ Revision RevisionFromJson(const nlohmann::json& j);
 // Summary statistics of `samples`. REQUIRES: samples is not empty.
 Stats Summarize(const std::vector<double>& samples);
 
+// The status a record is stored and sent with: "ok", "failed" or "skipped".
+inline const char* StatusName(bool ok, bool skipped) {
+  return ok ? "ok" : skipped ? "skipped" : "failed";
+}
+
 struct ResultRecord {
   std::string id;      // uuid
   std::string run_id;  // uuid
@@ -72,8 +77,7 @@ struct ResultRecord {
   // device, a dataset). Never ok; `error` holds the reason.
   bool skipped = false;
   std::string error;  // why it failed or was skipped; empty when ok
-  // "ok", "failed" or "skipped".
-  const char* StatusName() const { return ok ? "ok" : skipped ? "skipped" : "failed"; }
+  const char* StatusName() const { return result::StatusName(ok, skipped); }
 };
 
 // Returns the record as JSON. Does not validate; see Validate().

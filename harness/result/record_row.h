@@ -27,11 +27,6 @@ struct RecordRow {
   std::string samples_json;  // samples_ns: [ns, ...] in repetition order
 };
 
-// The status column's value: "ok", "failed" or "skipped".
-inline const char* StatusName(const RecordRow& row) {
-  return row.ok ? "ok" : row.skipped ? "skipped" : "failed";
-}
-
 // Validates `record` (naming the failing field) and makes its row.
 Result<RecordRow> ToRow(const ResultRecord& record);
 // Validates one record of a document parsed by simdjson and makes its row.

@@ -311,7 +311,7 @@ Result<size_t> ResultStore::InsertResults(const std::vector<result::RecordRow>& 
       ins.bindNoCopy(6, r.sparsity);
       ins.bindNoCopy(7, r.backend);
       ins.bind(8, r.threads);
-      ins.bindNoCopy(9, result::StatusName(r));
+      ins.bindNoCopy(9, result::StatusName(r.ok, r.skipped));
       if (r.error) ins.bindNoCopy(10, *r.error);
       if (r.stats) {
         ins.bind(11, r.stats->median_ns);

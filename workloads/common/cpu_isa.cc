@@ -48,13 +48,6 @@ constexpr std::array<std::pair<std::string_view, IsaLevel>, 16> kFlagLevels = {{
     {"amx_bf16", IsaLevel::kAvx512CoreAmx},
 }};
 
-bool Allowed(IsaLevel cap, IsaLevel level) {
-  // avx2_vnni is not part of the AVX-512 levels: a cap of avx512_core keeps
-  // the avx512 features but drops AVX-VNNI, as oneDNN's own cap does.
-  if (level == IsaLevel::kAvx2Vnni) return cap == IsaLevel::kAvx2Vnni || cap == IsaLevel::kAll;
-  return static_cast<int>(level) <= static_cast<int>(cap);
-}
-
 bool CpuSupports(std::string_view flag) {
 #if defined(__x86_64__)
   if (flag == "sse4_1") return __builtin_cpu_supports("sse4.1");
@@ -84,6 +77,13 @@ IsaLevel ReadAndApply() {
 }
 
 }  // namespace
+
+bool IsaIncludes(IsaLevel have, IsaLevel need) {
+  if (have == IsaLevel::kAll) return true;
+  if (need == IsaLevel::kAvx2Vnni) return have == IsaLevel::kAvx2Vnni;
+  if (have == IsaLevel::kAvx2Vnni) return static_cast<int>(need) <= static_cast<int>(IsaLevel::kAvx2);
+  return static_cast<int>(need) <= static_cast<int>(have);
+}
 
 const char* IsaLevelName(IsaLevel level) {
   for (const LevelName& l : kLevels) {
@@ -124,7 +124,9 @@ std::optional<IsaLevel> FlagLevel(std::string_view flag) {
 
 bool IsaAllows(std::string_view flag) {
   const auto level = FlagLevel(flag);
-  return !level || Allowed(ApplyIsaCap(), *level);
+  // A cap of avx512_core keeps the AVX-512 features but drops AVX-VNNI, as
+  // oneDNN's own cap does.
+  return !level || IsaIncludes(ApplyIsaCap(), *level);
 }
 
 bool CpuHas(std::string_view flag) { return CpuSupports(flag) && IsaAllows(flag); }
@@ -153,19 +155,23 @@ std::string OnednnIsa() {
 bool Int8SaturatesOnThisIsa() {
   const auto level = OnednnIsaLevel();
   if (!level) return false;  // Arm: sdot/udot or widening multiplies, no u8·s8 pair saturation
-  return *level != IsaLevel::kAvx2Vnni &&
-         static_cast<int>(*level) < static_cast<int>(IsaLevel::kAvx512CoreVnni);
+  return !IsaIncludes(*level, IsaLevel::kAvx2Vnni) &&
+         !IsaIncludes(*level, IsaLevel::kAvx512CoreVnni);
 }
 
-Int8Recipe Int8RecipeForThisIsa() {
-  Int8Recipe r;
-  if (Int8SaturatesOnThisIsa()) {
-    r.weight_bits = 7;
-    r.remedy = "7-bit weights: oneDNN " + OnednnIsa() +
-               " has no VNNI and multiplies u8 x s8 with vpmaddubsw, whose int16 pair sums "
-               "saturate with 8-bit weights";
-  }
-  return r;
+const Int8Recipe& Int8RecipeForThisIsa() {
+  // Decided once: the ISA in force does not change within a process.
+  static const Int8Recipe recipe = [] {
+    Int8Recipe r;
+    if (Int8SaturatesOnThisIsa()) {
+      r.weight_bits = 7;
+      r.remedy = "7-bit weights: oneDNN " + OnednnIsa() +
+                 " has no VNNI and multiplies u8 x s8 with vpmaddubsw, whose int16 pair sums "
+                 "saturate with 8-bit weights";
+    }
+    return r;
+  }();
+  return recipe;
 }
 
 std::string CpuFeatureSummary() {

@@ -36,6 +36,11 @@ enum class IsaLevel {
 };
 
 const char* IsaLevelName(IsaLevel level);
+
+// Whether an ISA at level `have` includes level `need`. The levels nest in
+// order, except avx2_vnni: AVX2 plus VEX-encoded VNNI, included by no
+// AVX-512 level (as in oneDNN).
+bool IsaIncludes(IsaLevel have, IsaLevel need);
 // "avx2" → kAvx2; an unknown name is an error that lists the known ones.
 Result<IsaLevel> ParseIsaLevel(std::string_view name);
 
@@ -82,7 +87,7 @@ struct Int8Recipe {
   int activation_bits = 8;
   std::string remedy;
 };
-Int8Recipe Int8RecipeForThisIsa();
+const Int8Recipe& Int8RecipeForThisIsa();
 
 // This CPU's features that decide kernels, capped, for messages:
 // "avx2, fma" (or "sse4_2" ...).

@@ -72,19 +72,22 @@ void DeriveForms(Precision p, WeightForms& w) {
   }
 }
 
+void RecordWeightBits(int bits, Quantization& q) {
+  q.weight_bits = bits;
+  if (bits == 8) return;
+  q.weights += ", " + std::to_string(bits) + "-bit range ±" + std::to_string(SymmetricMax(bits));
+  q.remedy = Int8RecipeForThisIsa().remedy;
+}
+
 std::optional<Quantization> DescribeQuantization(Precision p, const WeightForms& w) {
   if (p != Precision::kInt8) return std::nullopt;
   Quantization q;
-  q.weights = w.bits == 8 ? "s8 symmetric per-tensor"
-                          : "s8 symmetric per-tensor, " + std::to_string(w.bits) + "-bit range ±" +
-                                std::to_string(SymmetricMax(w.bits));
+  q.weights = "s8 symmetric per-tensor";
+  RecordWeightBits(w.bits, q);
   q.activations = "u8 asymmetric per-tensor";
   q.calibration = "minmax of the input";
   q.calibration_inputs = 1;
   q.fp32_ops = "none";
-  q.weight_bits = w.bits;
-  q.activation_bits = 8;
-  if (w.bits != 8) q.remedy = Int8RecipeForThisIsa().remedy;
   return q;
 }
 

@@ -48,6 +48,10 @@ struct WeightForms {
 void DeriveForms(Precision p, ActivationForms& a);
 void DeriveForms(Precision p, WeightForms& w);
 
+// Records weights of `bits` bits in `q`: weight_bits, and where fewer than 8
+// the range in `q.weights` and this ISA's remedy.
+void RecordWeightBits(int bits, Quantization& q);
+
 // How a kernel workload of precision `p` with weights `w` was quantized
 // (per-tensor, min-max over its own inputs); nullopt unless `p` is int8.
 std::optional<Quantization> DescribeQuantization(Precision p, const WeightForms& w);

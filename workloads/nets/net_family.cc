@@ -7,9 +7,9 @@
 #include <set>
 #include <thread>
 
-#include "workloads/common/cpu_isa.h"
 #include "workloads/common/numeric.h"
 #include "workloads/common/random.h"
+#include "workloads/common/tensor_forms.h"
 #include "workloads/nets/net.h"
 
 namespace effbench::workloads::nets {
@@ -171,12 +171,7 @@ class PreparedNet final : public PreparedWorkload {
     Quantization info;
     info.weights =
         std::string("s8 symmetric ") + (q_->scheme.per_channel ? "per-channel" : "per-tensor");
-    info.weight_bits = q_->weight_bits;
-    if (q_->weight_bits != 8) {
-      info.weights += ", " + std::to_string(q_->weight_bits) + "-bit range ±" +
-                      std::to_string(SymmetricMax(q_->weight_bits));
-      info.remedy = Int8RecipeForThisIsa().remedy;
-    }
+    RecordWeightBits(q_->weight_bits, info);
     info.activations = "u8 asymmetric per-tensor";
     info.calibration = q_->scheme.percentile ? "percentile 0.01-99.99" : "minmax";
     info.calibration_inputs = q_->calibration_inputs;

@@ -101,7 +101,8 @@ class CsrKernel final : public Kernel {
     const auto rows = [&](int64_t t) {
       return std::pair(t * kRowsPerTask, std::min(a.rows, (t + 1) * kRowsPerTask));
     };
-    if (n == 1) {
+    spmv_ = n == 1;
+    if (spmv_) {
 #pragma omp parallel for num_threads(threads_) schedule(dynamic, 4)
       for (int64_t t = 0; t < tasks; ++t) {
         CsrSpmv(a, ops.x_kn.data(), ops.y_mn.data(), rows(t).first, rows(t).second);
@@ -121,13 +122,17 @@ class CsrKernel final : public Kernel {
       }
     }
   }
+  // The SpMV path (N = 1) is scalar C++ on every ISA; the chunked path names
+  // the code path it dispatched to.
   std::string Implementation() const override {
+    if (spmv_) return "cxx:csr-spmv-omp";
     return std::string("cxx:csr-packed-chunks-omp:") + chunk_.second;
   }
 
  private:
   int threads_;
   std::pair<CsrRowsChunkFn, const char*> chunk_;
+  bool spmv_ = false;  // the last Run took the N = 1 path
   std::vector<float> packed_;  // kChunk columns of X, K×kChunk
 };
 
