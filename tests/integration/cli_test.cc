@@ -70,8 +70,9 @@ TEST_CASE("EFFBENCH_MAX_ISA caps oneDNN, the inventory and the int8 recipe of a 
     // oneDNN dispatched at most SSE4.1 code.
     const std::string impl = doc["variant"]["implementation"];
     CHECK(impl.find("avx") == std::string::npos);
-    if (precision == "int8") {  // no VNNI under sse41: 7-bit weights, exact, recorded
-      CHECK(doc["quantization"]["weight_bits"] == 7);
+    if (precision == "int8") {  // no VNNI under sse41: 7-bit activations, exact, recorded
+      CHECK(doc["quantization"]["activation_bits"] == 7);
+      CHECK(doc["quantization"]["weight_bits"] == 8);
       CHECK(doc["quantization"]["remedy"].get<std::string>().find("vpmaddubsw") !=
             std::string::npos);
     }

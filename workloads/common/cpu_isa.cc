@@ -159,18 +159,30 @@ bool Int8SaturatesOnThisIsa() {
          !IsaIncludes(*level, IsaLevel::kAvx512CoreVnni);
 }
 
-const Int8Recipe& Int8RecipeForThisIsa() {
-  // Decided once: the ISA in force does not change within a process.
-  static const Int8Recipe recipe = [] {
-    Int8Recipe r;
-    if (Int8SaturatesOnThisIsa()) {
-      r.weight_bits = 7;
-      r.remedy = "7-bit weights: oneDNN " + OnednnIsa() +
-                 " has no VNNI and multiplies u8 x s8 with vpmaddubsw, whose int16 pair sums "
-                 "saturate with 8-bit weights";
-    }
-    return r;
-  }();
+namespace {
+
+// `reduced` ("7-bit weights") where the ISA saturates, else the full recipe.
+Int8Recipe RecipeFor(int weight_bits, int activation_bits, const char* reduced) {
+  Int8Recipe r;
+  if (!Int8SaturatesOnThisIsa()) return r;
+  r.weight_bits = weight_bits;
+  r.activation_bits = activation_bits;
+  r.remedy = std::string(reduced) + ": oneDNN " + OnednnIsa() +
+             " has no VNNI and multiplies u8 x s8 with vpmaddubsw, whose int16 pair sums "
+             "saturate with full-range operands";
+  return r;
+}
+
+}  // namespace
+
+// Decided once: the ISA in force does not change within a process.
+const Int8Recipe& KernelInt8Recipe() {
+  static const Int8Recipe recipe = RecipeFor(8, 7, "7-bit activations (reduce-range, u8 0..127)");
+  return recipe;
+}
+
+const Int8Recipe& NetworkInt8Recipe() {
+  static const Int8Recipe recipe = RecipeFor(7, 8, "7-bit weights (±63)");
   return recipe;
 }
 

@@ -78,16 +78,25 @@ std::optional<IsaLevel> OnednnIsaLevel();
 bool Int8SaturatesOnThisIsa();
 
 // The int8 recipe that keeps oneDNN's integer products exact on the ISA in
-// force: 8-bit weights, or 7-bit ones (±63) where u8·s8 pairs go through
-// vpmaddubsw (255·63·2 = 32130 fits int16; 255·127·2 does not). oneDNN's
-// documentation gives the same advice for such CPUs. `remedy` says what was
-// changed and why; empty when nothing was.
+// force. Where u8·s8 pairs go through vpmaddubsw (no VNNI), 255·127·2 does
+// not fit int16; one operand gives up a bit. `remedy` says what was changed
+// and why; empty when nothing was (VNNI, Arm).
 struct Int8Recipe {
   int weight_bits = 8;
   int activation_bits = 8;
   std::string remedy;
 };
-const Int8Recipe& Int8RecipeForThisIsa();
+// For kernels whose inputs effbench quantizes itself (gemm, conv):
+// reduce-range activations, u8 in [0, 127] (127·127·2 = 32258), as PyTorch's
+// x86 backend does. On 30,000 random GEMM shapes of the kernel tests it keeps
+// the fidelity of full-range int8 (1 over the int8 tolerance, as with full
+// range) where 7-bit weights put 56 over: a weight's rounding error is shared
+// by every row of a narrow GEMM, an activation's by none.
+const Int8Recipe& KernelInt8Recipe();
+// For networks, whose activations oneDNN re-quantizes between layers and
+// would saturate at 255, not 127, past the calibrated range: 7-bit weights
+// (±63: 255·63·2 = 32130), oneDNN's own advice for such CPUs.
+const Int8Recipe& NetworkInt8Recipe();
 
 // This CPU's features that decide kernels, capped, for messages:
 // "avx2, fma" (or "sse4_2" ...).

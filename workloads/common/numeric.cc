@@ -21,15 +21,18 @@ float Bf16ToFloat(bf16_t value) {
   return out;
 }
 
-QuantParams ChooseAsymmetricU8(std::span<const float> x) {
+int32_t UnsignedMax(int bits) { return (int32_t{1} << bits) - 1; }
+
+QuantParams ChooseAsymmetricU8(std::span<const float> x, int bits) {
+  const int32_t qmax = UnsignedMax(bits);
   float lo = 0, hi = 0;  // the range always holds zero, so zero is exact
   for (float v : x) {
     lo = std::min(lo, v);
     hi = std::max(hi, v);
   }
   QuantParams p;
-  p.scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;
-  p.zero_point = std::clamp(static_cast<int32_t>(std::lround(-lo / p.scale)), 0, 255);
+  p.scale = hi > lo ? (hi - lo) / static_cast<float>(qmax) : 1.0f;
+  p.zero_point = std::clamp(static_cast<int32_t>(std::lround(-lo / p.scale)), 0, qmax);
   return p;
 }
 
@@ -41,10 +44,11 @@ QuantParams ChooseSymmetricS8(std::span<const float> x, int bits) {
   return QuantParams{amax > 0 ? amax / static_cast<float>(SymmetricMax(bits)) : 1.0f, 0};
 }
 
-void QuantizeU8(std::span<const float> x, QuantParams p, std::span<uint8_t> out) {
+void QuantizeU8(std::span<const float> x, QuantParams p, std::span<uint8_t> out, int bits) {
+  const long qmax = UnsignedMax(bits);
   for (size_t i = 0; i < x.size(); ++i) {
     const long q = std::lrint(x[i] / p.scale) + p.zero_point;  // nearest, ties to even
-    out[i] = static_cast<uint8_t>(std::clamp<long>(q, 0, 255));
+    out[i] = static_cast<uint8_t>(std::clamp<long>(q, 0, qmax));
   }
 }
 

@@ -21,16 +21,19 @@ struct QuantParams {
   int32_t zero_point = 0;
 };
 
-// Asymmetric uint8 parameters covering [min(x), max(x)] and zero.
-QuantParams ChooseAsymmetricU8(std::span<const float> x);
+// Asymmetric uint8 parameters covering [min(x), max(x)] and zero, over
+// [0, 255], or [0, 2^bits - 1] for fewer bits (reduce-range activations).
+QuantParams ChooseAsymmetricU8(std::span<const float> x, int bits = 8);
+// The largest unsigned value of `bits` bits: 255 for 8.
+int32_t UnsignedMax(int bits);
 // Symmetric int8 parameters: zero point 0, range [-127, 127] (TFLite weights),
-// or [-(2^(bits-1) - 1), 2^(bits-1) - 1] for fewer bits (7 on x86 without VNNI,
-// where oneDNN's u8·s8 pair sums saturate int16 with 8-bit weights).
+// or [-(2^(bits-1) - 1), 2^(bits-1) - 1] for fewer bits (7-bit weights on x86
+// without VNNI, where oneDNN's u8·s8 pair sums saturate int16).
 QuantParams ChooseSymmetricS8(std::span<const float> x, int bits = 8);
 // The largest magnitude of a symmetric weight of `bits` bits: 127 for 8.
 int32_t SymmetricMax(int bits);
 
-void QuantizeU8(std::span<const float> x, QuantParams p, std::span<uint8_t> out);
+void QuantizeU8(std::span<const float> x, QuantParams p, std::span<uint8_t> out, int bits = 8);
 void QuantizeS8(std::span<const float> x, QuantParams p, std::span<int8_t> out, int bits = 8);
 
 // Accumulates the squared error and the largest absolute error of `out`

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <string>
 
-#include "workloads/common/cpu_isa.h"
-
 namespace effbench::workloads {
 
 const char* PrecisionName(Precision p) {
@@ -54,9 +52,10 @@ void DeriveForms(Precision p, ActivationForms& a) {
     a.bf16.resize(a.real.size());
     std::transform(a.real.begin(), a.real.end(), a.bf16.begin(), FloatToBf16);
   } else if (p == Precision::kInt8) {
-    a.q = ChooseAsymmetricU8(a.real);
+    const int bits = KernelInt8Recipe().activation_bits;
+    a.q = ChooseAsymmetricU8(a.real, bits);
     a.u8.resize(a.real.size());
-    QuantizeU8(a.real, a.q, a.u8);
+    QuantizeU8(a.real, a.q, a.u8, bits);
   }
 }
 
@@ -65,29 +64,38 @@ void DeriveForms(Precision p, WeightForms& w) {
     w.bf16.resize(w.real.size());
     std::transform(w.real.begin(), w.real.end(), w.bf16.begin(), FloatToBf16);
   } else if (p == Precision::kInt8) {
-    w.bits = Int8RecipeForThisIsa().weight_bits;
-    w.q = ChooseSymmetricS8(w.real, w.bits);
+    const int bits = KernelInt8Recipe().weight_bits;
+    w.q = ChooseSymmetricS8(w.real, bits);
     w.s8.resize(w.real.size());
-    QuantizeS8(w.real, w.q, w.s8, w.bits);
+    QuantizeS8(w.real, w.q, w.s8, bits);
   }
 }
 
-void RecordWeightBits(int bits, Quantization& q) {
-  q.weight_bits = bits;
-  if (bits == 8) return;
-  q.weights += ", " + std::to_string(bits) + "-bit range ±" + std::to_string(SymmetricMax(bits));
-  q.remedy = Int8RecipeForThisIsa().remedy;
+void RecordRecipe(const Int8Recipe& recipe, Quantization& q) {
+  q.weight_bits = recipe.weight_bits;
+  q.activation_bits = recipe.activation_bits;
+  q.remedy = recipe.remedy;
+  const auto range = [](int bits, const std::string& values) {
+    return ", " + std::to_string(bits) + "-bit range " + values;
+  };
+  if (recipe.weight_bits != 8) {
+    q.weights += range(recipe.weight_bits, "±" + std::to_string(SymmetricMax(recipe.weight_bits)));
+  }
+  if (recipe.activation_bits != 8) {
+    q.activations +=
+        range(recipe.activation_bits, "0.." + std::to_string(UnsignedMax(recipe.activation_bits)));
+  }
 }
 
-std::optional<Quantization> DescribeQuantization(Precision p, const WeightForms& w) {
+std::optional<Quantization> DescribeQuantization(Precision p) {
   if (p != Precision::kInt8) return std::nullopt;
   Quantization q;
   q.weights = "s8 symmetric per-tensor";
-  RecordWeightBits(w.bits, q);
   q.activations = "u8 asymmetric per-tensor";
   q.calibration = "minmax of the input";
   q.calibration_inputs = 1;
   q.fp32_ops = "none";
+  RecordRecipe(KernelInt8Recipe(), q);
   return q;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "workloads/common/cpu_isa.h"
 #include "workloads/common/numeric.h"
 #include "workloads/workload.h"
 
@@ -38,22 +39,21 @@ struct WeightForms {
   std::vector<bf16_t> bf16;
   std::vector<int8_t> s8;
   QuantParams q;  // symmetric: zero_point 0
-  int bits = 8;   // s8 holds values in ±(2^(bits-1) - 1)
   // The form a kernel of precision `p` reads: real, bf16 or s8.
   const void* Data(Precision p) const;
 };
 
-// Fills the form `p` consumes from `real` (which must be set). int8 weights
-// follow this ISA's recipe (Int8RecipeForThisIsa: 7 bits without VNNI).
+// Fills the form `p` consumes from `real` (which must be set). int8 follows
+// this ISA's kernel recipe (KernelInt8Recipe: 7-bit activations without VNNI).
 void DeriveForms(Precision p, ActivationForms& a);
 void DeriveForms(Precision p, WeightForms& w);
 
-// Records weights of `bits` bits in `q`: weight_bits, and where fewer than 8
-// the range in `q.weights` and this ISA's remedy.
-void RecordWeightBits(int bits, Quantization& q);
+// Records `recipe` in `q`, whose weights and activations are already named:
+// the bits, the reduced range beside the name of what lost a bit, the remedy.
+void RecordRecipe(const Int8Recipe& recipe, Quantization& q);
 
-// How a kernel workload of precision `p` with weights `w` was quantized
-// (per-tensor, min-max over its own inputs); nullopt unless `p` is int8.
-std::optional<Quantization> DescribeQuantization(Precision p, const WeightForms& w);
+// How a kernel workload of precision `p` was quantized (per-tensor, min-max
+// over its own inputs, KernelInt8Recipe); nullopt unless `p` is int8.
+std::optional<Quantization> DescribeQuantization(Precision p);
 
 }  // namespace effbench::workloads

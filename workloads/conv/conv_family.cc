@@ -25,7 +25,7 @@ Result<std::unique_ptr<PreparedWorkload>> Prepare(const Params& p, const Variant
       conv::Verify, variant, config,
       [&](Operands& ops) { FillOperands(s, ParsePrecision(variant.precision), config.seed, ops); },
       MakeRefKernel, MakeOnednnKernel,
-      [](const Operands& ops) { return DescribeQuantization(ops.precision, ops.weights); });
+      [](const Operands& ops) { return DescribeQuantization(ops.precision); });
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ Result<std::unique_ptr<PreparedWorkload>> Prepare(const Params& params, const Va
         FillOperands(matmul, ParsePrecision(variant.precision), config.seed, ops);
       },
       MakeRefKernel, MakeOnednnKernel,
-      [](const Operands& ops) { return DescribeQuantization(ops.precision, ops.b); });
+      [](const Operands& ops) { return DescribeQuantization(ops.precision); });
 }
 
 }  // namespace

@@ -140,7 +140,6 @@ Result<QuantScheme> ParseQuantScheme(const std::string& name);
 struct QuantizedNet {
   QuantScheme scheme;
   int64_t calibration_inputs = 0;
-  int weight_bits = 8;  // 7 where the ISA saturates 8-bit products (Int8RecipeForThisIsa)
   std::vector<std::optional<QuantParams>> act;  // per node: its output as a convolution input
   std::vector<std::vector<int8_t>> wq;          // per convolution: quantized weights
   std::vector<std::vector<float>> w_scale;      // per convolution: one scale per output channel

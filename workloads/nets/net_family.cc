@@ -171,13 +171,13 @@ class PreparedNet final : public PreparedWorkload {
     Quantization info;
     info.weights =
         std::string("s8 symmetric ") + (q_->scheme.per_channel ? "per-channel" : "per-tensor");
-    RecordWeightBits(q_->weight_bits, info);
     info.activations = "u8 asymmetric per-tensor";
     info.calibration = q_->scheme.percentile ? "percentile 0.01-99.99" : "minmax";
     info.calibration_inputs = q_->calibration_inputs;
     info.fp32_ops =
         "pooling, residual add, squeeze-excite multiply, concat (quantize-dequantize "
         "around each convolution)";
+    RecordRecipe(NetworkInt8Recipe(), info);
     return info;
   }
   std::optional<Compression> CompressionInfo() const override {

@@ -65,8 +65,7 @@ Result<QuantizedNet> Quantize(const Network& net, const Weights& weights, QuantS
   q.act.resize(nodes.size());
   q.wq.resize(nodes.size());
   q.w_scale.resize(nodes.size());
-  q.weight_bits = Int8RecipeForThisIsa().weight_bits;
-  const long qmax = SymmetricMax(q.weight_bits);
+  const long qmax = SymmetricMax(NetworkInt8Recipe().weight_bits);
 
   // Weights: s8 symmetric, per output channel (element e belongs to channel e % cout) or per
   // tensor.

@@ -1,10 +1,13 @@
 #include "workloads/gemm/gemm.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <random>
 #include <set>
 
 #include "tests/test_util.h"
+#include "workloads/common/cpu_isa.h"
 #include "workloads/catalog.h"
 
 namespace effbench::workloads::gemm {
@@ -19,6 +22,25 @@ std::vector<Shape> RandomShapes(uint64_t seed) {
   std::vector<Shape> shapes = {{1, 1, 1}, {61, 1, 129}, {1, 67, 33}, {33, 17, 513}};
   for (int i = 0; i < 6; ++i) shapes.push_back({dim(gen), dim(gen), dim(gen)});
   return shapes;
+}
+
+TEST_CASE("int8 operands stay in the range the ISA's recipe allows", "[gemm]") {
+  // Without VNNI oneDNN's u8·s8 pair sums must fit int16: activations in
+  // [0, 127]; with it, the full [0, 255]. Weights keep ±127 either way.
+  const Int8Recipe& recipe = KernelInt8Recipe();
+  CHECK(recipe.weight_bits == 8);
+  CHECK(recipe.activation_bits == (Int8SaturatesOnThisIsa() ? 7 : 8));
+  CHECK(recipe.remedy.empty() == !Int8SaturatesOnThisIsa());
+  Operands ops;
+  FillOperands(Shape{64, 48, 96}, Precision::kInt8, std::random_device{}(), ops);
+  const int max_u8 = *std::max_element(ops.a.u8.begin(), ops.a.u8.end());
+  CHECK(max_u8 == UnsignedMax(recipe.activation_bits));  // the range is used, not only bounded
+  for (int8_t w : ops.b.s8) CHECK(std::abs(int{w}) <= 127);
+  const auto q = DescribeQuantization(Precision::kInt8);
+  REQUIRE(q);
+  CHECK(q->activation_bits == recipe.activation_bits);
+  CHECK(q->remedy == recipe.remedy);
+  CHECK_FALSE(DescribeQuantization(Precision::kFp32));
 }
 
 TEST_CASE("both GEMM backends match the float64 reference on random odd shapes", "[gemm]") {
