@@ -96,8 +96,8 @@ Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& o
   t.left_columns = options.implementation ? 5 : 4;
   t.header = {"workload", "shape", "variant", "backend"};
   if (options.implementation) t.header.push_back("implementation");
-  t.header.insert(t.header.end(), {"threads", "median", "cv", "GFLOP/s", "GB/s", "roofline",
-                                   "vs fp32"});
+  t.header.insert(t.header.end(),
+                  {"threads", "median", "cv", "GFLOP/s", "GB/s", "roofline", "vs fp32"});
   if (any_sparse) t.header.push_back("vs dense");
   t.header.insert(t.header.end(), {"rel_l2", "J/iter"});
   const auto ratio = [](const std::map<std::string, double>& base, const std::string& key,
@@ -203,13 +203,12 @@ std::string Csv(const std::vector<ResultRecord>& records) {
     const auto st = r.stats;
     out << r.id << ',' << r.run_id << ',' << Escape(r.name, ',') << ',' << r.workload << ','
         << r.variant.precision << ',' << r.variant.sparsity << ',' << r.variant.backend << ','
-        << r.threads << ',' << r.StatusName() << ','
-        << (st ? Fixed(st->median_ns, 1) : "") << ',' << (st ? Fixed(st->mean_ns, 1) : "") << ','
-        << (st ? Fixed(st->stddev_ns, 1) : "") << ',' << (st ? Fixed(st->cv, 6) : "") << ','
-        << (st ? Fixed(st->min_ns, 1) : "") << ',' << (st ? Fixed(st->max_ns, 1) : "") << ','
-        << r.samples_ns.size() << ',' << Fixed(r.flop, 0) << ',' << Fixed(r.bytes, 0) << ','
-        << opt(r.gflops) << ',' << opt(r.gbps) << ',' << opt(r.roofline_fraction) << ','
-        << (r.rel_l2 ? Scientific(*r.rel_l2) : "") << ','
+        << r.threads << ',' << r.StatusName() << ',' << (st ? Fixed(st->median_ns, 1) : "") << ','
+        << (st ? Fixed(st->mean_ns, 1) : "") << ',' << (st ? Fixed(st->stddev_ns, 1) : "") << ','
+        << (st ? Fixed(st->cv, 6) : "") << ',' << (st ? Fixed(st->min_ns, 1) : "") << ','
+        << (st ? Fixed(st->max_ns, 1) : "") << ',' << r.samples_ns.size() << ',' << Fixed(r.flop, 0)
+        << ',' << Fixed(r.bytes, 0) << ',' << opt(r.gflops) << ',' << opt(r.gbps) << ','
+        << opt(r.roofline_fraction) << ',' << (r.rel_l2 ? Scientific(*r.rel_l2) : "") << ','
         << (r.max_abs ? Scientific(*r.max_abs) : "") << ',' << r.energy_source << ','
         << (r.joules_per_iter ? Scientific(*r.joules_per_iter) : "") << ',' << Escape(r.error, ',')
         << ',' << Escape(r.implementation, ',') << ',' << Escape(r.roofline_note.value_or(""), ',')

@@ -34,8 +34,8 @@ bool CpuHasLevel(IsaLevel level) {
 std::optional<std::string> UnmetIsa(std::string_view level_name, const Variant& variant) {
   const auto level = ParseIsaLevel(level_name);
   if (!level.ok()) return "needs unknown ISA level " + std::string(level_name);
-  const std::string what = "needs " + std::string(level_name) + " for " + variant.backend + " " +
-                           variant.precision;
+  const std::string what =
+      "needs " + std::string(level_name) + " for " + variant.backend + " " + variant.precision;
 #if !defined(__x86_64__)
   return what + " (this CPU is not x86-64)";
 #else

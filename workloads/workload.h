@@ -53,7 +53,7 @@ struct Quantization {
   std::string accumulator = "s32";
   std::string requantization = "fp32";
   std::string fp32_ops;  // what stays in fp32
-  int weight_bits = 8;      // 7 where the ISA saturates 8-bit products
+  int weight_bits = 8;   // 7 where the ISA saturates 8-bit products
   int activation_bits = 8;
   std::string remedy;  // what the ISA required and why; empty when nothing
 };

@@ -187,7 +187,8 @@ int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std
       isa += ' ';
       isa += f.get<std::string>();
     }
-    if (inv.contains("isa_cap")) isa += "  (capped by EFFBENCH_MAX_ISA=" + inv.value("isa_cap", "") + ")";
+    if (inv.contains("isa_cap"))
+      isa += "  (capped by EFFBENCH_MAX_ISA=" + inv.value("isa_cap", "") + ")";
     out << "    isa:" << isa << "\n    " << inv.value("os", "?") << ", kernel "
         << inv.value("kernel", "?") << "\n";
     if (auto cal = machine::CalibrationFromJson(m["calibration"]); cal.ok()) {
@@ -202,15 +203,14 @@ int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std
 void PrintCalibration(const machine::Calibration& cal, std::ostream& out) {
   const auto peak = [&](const char* name, const machine::Peak& p, const char* unit) {
     out << "    " << name << " " << Fixed(p.one_thread, 1) << " / " << Fixed(p.all_threads, 1)
-        << " " << unit << " (1 / " << cal.threads << " threads, spread "
-        << Fixed(100 * p.spread, 1) << "%): " << p.kernel << "\n";
+        << " " << unit << " (1 / " << cal.threads << " threads, spread " << Fixed(100 * p.spread, 1)
+        << "%): " << p.kernel << "\n";
   };
   peak("fp32", cal.fp32_gflops, "GFLOP/s");
   if (cal.bf16_gflops) peak("bf16", *cal.bf16_gflops, "GFLOP/s");
   if (cal.int8_gops) peak("int8", *cal.int8_gops, "GOP/s");
   peak("memory", cal.triad_gbps, "GB/s");
-  peak(("LLC " + std::to_string(cal.llc_bytes >> 20) + " MiB").c_str(), cal.llc_triad_gbps,
-       "GB/s");
+  peak(("LLC " + std::to_string(cal.llc_bytes >> 20) + " MiB").c_str(), cal.llc_triad_gbps, "GB/s");
   out << "    calibration quality: " << cal.quality;
   for (const std::string& w : cal.warnings) out << "; " << w;
   out << "\n";

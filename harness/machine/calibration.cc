@@ -134,9 +134,10 @@ __attribute__((target("avx512f,avx512bw"))) double Int8DotAvx512Bw(int64_t itera
   __m512i a = _mm512_set1_epi8(1);
   const __m512i ones = _mm512_set1_epi16(1);
   for (int64_t it = 0; it < iterations; ++it) {
-    __asm__ volatile("" : "+v"(a), "+v"(b[0]), "+v"(b[1]), "+v"(b[2]), "+v"(b[3]), "+v"(b[4]),
-                     "+v"(b[5]), "+v"(b[6]), "+v"(b[7]), "+v"(b[8]), "+v"(b[9]), "+v"(b[10]),
-                     "+v"(b[11]));  // opaque, distinct inputs, as above
+    __asm__ volatile(""
+                     : "+v"(a), "+v"(b[0]), "+v"(b[1]), "+v"(b[2]), "+v"(b[3]), "+v"(b[4]),
+                       "+v"(b[5]), "+v"(b[6]), "+v"(b[7]), "+v"(b[8]), "+v"(b[9]), "+v"(b[10]),
+                       "+v"(b[11]));  // opaque, distinct inputs, as above
     for (int i = 0; i < kChains; ++i) {
       const __m512i pairs = _mm512_maddubs_epi16(a, b[i]);
       acc[i] = _mm512_add_epi32(acc[i], _mm512_madd_epi16(pairs, ones));
@@ -478,14 +479,13 @@ Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
     cal.int8_gops =
         MeasurePeak(Int8DotAvx512, "avx512_vnni vpdpbusd zmm x16 chains", o, cal.threads);
   } else if (inv.HasIsa("avx_vnni")) {
-    cal.int8_gops =
-        MeasurePeak(Int8DotAvxVnni, "avx_vnni vpdpbusd ymm x12 chains", o, cal.threads);
+    cal.int8_gops = MeasurePeak(Int8DotAvxVnni, "avx_vnni vpdpbusd ymm x12 chains", o, cal.threads);
   } else if (inv.HasIsa("avx512bw")) {
-    cal.int8_gops = MeasurePeak(Int8DotAvx512Bw, "avx512bw vpmaddubsw+vpmaddwd+vpaddd zmm x12",
-                                o, cal.threads);
+    cal.int8_gops =
+        MeasurePeak(Int8DotAvx512Bw, "avx512bw vpmaddubsw+vpmaddwd+vpaddd zmm x12", o, cal.threads);
   } else if (inv.HasIsa("avx2")) {
-    cal.int8_gops = MeasurePeak(Int8DotAvx2, "avx2 vpmaddubsw+vpmaddwd+vpaddd ymm 2x3", o,
-                                cal.threads);
+    cal.int8_gops =
+        MeasurePeak(Int8DotAvx2, "avx2 vpmaddubsw+vpmaddwd+vpaddd ymm 2x3", o, cal.threads);
   }
 #endif
   cal.llc_bytes = 8 << 20;
@@ -505,7 +505,8 @@ Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
   // never settled within the target spread.
   const double busy = std::max(cal.conditions.busy_before, cal.conditions.busy_after);
   if (busy > 0.25) {
-    cal.warnings.push_back(Percent(busy) + " of the CPUs busy with other work around the calibration");
+    cal.warnings.push_back(Percent(busy) +
+                           " of the CPUs busy with other work around the calibration");
   }
   if (cal.conditions.steal_fraction > 0.02) {
     cal.warnings.push_back(Percent(cal.conditions.steal_fraction) +
@@ -513,8 +514,8 @@ Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
   }
   const bool loaded = !cal.warnings.empty();
   if (cal.MaxSpread() > o.target_spread) {
-    cal.warnings.push_back("best trials " + Percent(cal.MaxSpread()) +
-                           " apart (target " + Percent(o.target_spread) + ")");
+    cal.warnings.push_back("best trials " + Percent(cal.MaxSpread()) + " apart (target " +
+                           Percent(o.target_spread) + ")");
   }
   cal.quality = loaded ? "busy" : cal.warnings.empty() ? "good" : "unstable";
   return cal;

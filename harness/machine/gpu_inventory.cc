@@ -46,8 +46,7 @@ std::vector<std::string> ProbeGpus(const char* driver_library) {
   DriverApi api;
   if (!Load(lib, "cuInit", api.init) || !Load(lib, "cuDriverGetVersion", api.driver_version) ||
       !Load(lib, "cuDeviceGetCount", api.device_count) ||
-      !Load(lib, "cuDeviceGet", api.device_get) ||
-      !Load(lib, "cuDeviceGetName", api.device_name) ||
+      !Load(lib, "cuDeviceGet", api.device_get) || !Load(lib, "cuDeviceGetName", api.device_name) ||
       !Load(lib, "cuDeviceTotalMem_v2", api.total_mem) ||
       !Load(lib, "cuDeviceGetAttribute", api.attribute)) {
     return gpus;

@@ -178,18 +178,18 @@ nlohmann::json ToJson(const Inventory& inv) {
   nlohmann::json libraries = nlohmann::json::object();
   for (const auto& [name, version] : inv.libraries) libraries[name] = version;
   nlohmann::json j = {{"hostname", inv.hostname},
-          {"arch", inv.arch},
-          {"cpu_model", inv.cpu_model},
-          {"cores", inv.cores},
-          {"threads", inv.threads},
-          {"isa", inv.isa},
-          {"caches", caches},
-          {"memory_bytes", inv.memory_bytes},
-          {"os", inv.os},
-          {"kernel", inv.kernel},
-          {"compiler", inv.compiler},
-          {"libraries", libraries},
-          {"gpus", inv.gpus}};
+                      {"arch", inv.arch},
+                      {"cpu_model", inv.cpu_model},
+                      {"cores", inv.cores},
+                      {"threads", inv.threads},
+                      {"isa", inv.isa},
+                      {"caches", caches},
+                      {"memory_bytes", inv.memory_bytes},
+                      {"os", inv.os},
+                      {"kernel", inv.kernel},
+                      {"compiler", inv.compiler},
+                      {"libraries", libraries},
+                      {"gpus", inv.gpus}};
   // Only when capped: an uncapped machine keeps the fingerprint it always had.
   if (!inv.isa_cap.empty()) j["isa_cap"] = inv.isa_cap;
   return j;

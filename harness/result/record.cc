@@ -117,12 +117,15 @@ json ToJson(const ResultRecord& r) {
   }
   if (r.quantization) {
     const workloads::Quantization& q = *r.quantization;
-    doc["quantization"] = {
-        {"weights", q.weights},         {"activations", q.activations},
-        {"calibration", q.calibration}, {"calibration_inputs", q.calibration_inputs},
-        {"accumulator", q.accumulator}, {"requantization", q.requantization},
-        {"fp32_ops", q.fp32_ops},       {"weight_bits", q.weight_bits},
-        {"activation_bits", q.activation_bits}};
+    doc["quantization"] = {{"weights", q.weights},
+                           {"activations", q.activations},
+                           {"calibration", q.calibration},
+                           {"calibration_inputs", q.calibration_inputs},
+                           {"accumulator", q.accumulator},
+                           {"requantization", q.requantization},
+                           {"fp32_ops", q.fp32_ops},
+                           {"weight_bits", q.weight_bits},
+                           {"activation_bits", q.activation_bits}};
     if (!q.remedy.empty()) doc["quantization"]["remedy"] = q.remedy;
   }
   if (r.quality) {
@@ -206,10 +209,16 @@ static Result<ResultRecord> FromValidJson(const json& j) {
   }
   if (j.contains("quantization")) {
     const json& q = j["quantization"];
-    r.quantization = workloads::Quantization{
-        q["weights"],     q["activations"],    q["calibration"], q["calibration_inputs"],
-        q["accumulator"], q["requantization"], q["fp32_ops"],
-        q.value("weight_bits", 8), q.value("activation_bits", 8), q.value("remedy", "")};
+    r.quantization = workloads::Quantization{q["weights"],
+                                             q["activations"],
+                                             q["calibration"],
+                                             q["calibration_inputs"],
+                                             q["accumulator"],
+                                             q["requantization"],
+                                             q["fp32_ops"],
+                                             q.value("weight_bits", 8),
+                                             q.value("activation_bits", 8),
+                                             q.value("remedy", "")};
   }
   if (j.contains("quality")) {
     const json& q = j["quality"];

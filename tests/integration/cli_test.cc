@@ -34,8 +34,8 @@ std::string ReadAll(const std::string& path) {
 CliResult RunCli(const testing::TempDir& dir, const std::string& args,
                  const std::string& env = "") {
   const std::string out = dir.File("stdout"), err = dir.File("stderr");
-  const std::string command = "cd '" + dir.path().string() + "' && env " + env + " '" EFFBENCH_BINARY
-                              "' " + args + " >'" + out + "' 2>'" + err + "'";
+  const std::string command = "cd '" + dir.path().string() + "' && env " + env +
+                              " '" EFFBENCH_BINARY "' " + args + " >'" + out + "' 2>'" + err + "'";
   const int status = std::system(command.c_str());
   return CliResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadAll(out), ReadAll(err)};
 }

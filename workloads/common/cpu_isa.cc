@@ -81,7 +81,8 @@ IsaLevel ReadAndApply() {
 bool IsaIncludes(IsaLevel have, IsaLevel need) {
   if (have == IsaLevel::kAll) return true;
   if (need == IsaLevel::kAvx2Vnni) return have == IsaLevel::kAvx2Vnni;
-  if (have == IsaLevel::kAvx2Vnni) return static_cast<int>(need) <= static_cast<int>(IsaLevel::kAvx2);
+  if (have == IsaLevel::kAvx2Vnni)
+    return static_cast<int>(need) <= static_cast<int>(IsaLevel::kAvx2);
   return static_cast<int>(need) <= static_cast<int>(have);
 }
 
@@ -190,8 +191,8 @@ std::string CpuFeatureSummary() {
   // Highest first; the base of a family (avx512f, avx2) ends the list, since
   // it implies everything below it.
   static constexpr std::array<std::string_view, 9> kShown = {
-      "avx512_bf16", "avx512_vnni", "avx512f", "avx_vnni", "avx2", "fma", "avx", "sse4_2",
-      "sse4_1"};
+      "avx512_bf16", "avx512_vnni", "avx512f", "avx_vnni", "avx2",
+      "fma",         "avx",         "sse4_2",  "sse4_1"};
   std::string out;
   for (std::string_view f : kShown) {
     if (!CpuHas(f)) continue;

@@ -84,7 +84,8 @@ Result<QuantizedNet> Quantize(const Network& net, const Weights& weights, QuantS
       std::fill(amax.begin(), amax.end(), all);
     }
     q.w_scale[i].resize(cout);
-    for (size_t c = 0; c < cout; ++c) q.w_scale[i][c] = amax[c] > 0 ? amax[c] / static_cast<float>(qmax) : 1.0f;
+    for (size_t c = 0; c < cout; ++c)
+      q.w_scale[i][c] = amax[c] > 0 ? amax[c] / static_cast<float>(qmax) : 1.0f;
     q.wq[i].resize(w.size());
     for (size_t e = 0; e < w.size(); ++e) {
       const long v = std::lrint(w[e] / q.w_scale[i][e % cout]);

@@ -23,10 +23,9 @@ constexpr int64_t kChunk = 64;
 typedef float Vec16 __attribute__((vector_size(64)));
 constexpr int64_t kVecs = kChunk / 16;
 
-inline __attribute__((always_inline)) void CsrRowsChunkBody(const Csr& a, const float* xc,
-                                                            float* y, int64_t n, int64_t j0,
-                                                            int64_t width, int64_t r0,
-                                                            int64_t r1) {
+inline __attribute__((always_inline)) void CsrRowsChunkBody(const Csr& a, const float* xc, float* y,
+                                                            int64_t n, int64_t j0, int64_t width,
+                                                            int64_t r0, int64_t r1) {
   for (int64_t r = r0; r < r1; ++r) {
     Vec16 acc[kVecs] = {};
     const int64_t end = a.row_ptr[static_cast<size_t>(r + 1)];
@@ -48,22 +47,21 @@ inline __attribute__((always_inline)) void CsrRowsChunkBody(const Csr& a, const 
 using CsrRowsChunkFn = void (*)(const Csr&, const float*, float*, int64_t, int64_t, int64_t,
                                 int64_t, int64_t);
 
-void CsrRowsChunkBase(const Csr& a, const float* xc, float* y, int64_t n, int64_t j0,
-                      int64_t width, int64_t r0, int64_t r1) {
+void CsrRowsChunkBase(const Csr& a, const float* xc, float* y, int64_t n, int64_t j0, int64_t width,
+                      int64_t r0, int64_t r1) {
   CsrRowsChunkBody(a, xc, y, n, j0, width, r0, r1);
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) void CsrRowsChunkAvx2(const Csr& a, const float* xc,
-                                                          float* y, int64_t n, int64_t j0,
-                                                          int64_t width, int64_t r0, int64_t r1) {
+__attribute__((target("avx2,fma"))) void CsrRowsChunkAvx2(const Csr& a, const float* xc, float* y,
+                                                          int64_t n, int64_t j0, int64_t width,
+                                                          int64_t r0, int64_t r1) {
   CsrRowsChunkBody(a, xc, y, n, j0, width, r0, r1);
 }
 
-__attribute__((target("avx512f"))) void CsrRowsChunkAvx512(const Csr& a, const float* xc,
-                                                           float* y, int64_t n, int64_t j0,
-                                                           int64_t width, int64_t r0,
-                                                           int64_t r1) {
+__attribute__((target("avx512f"))) void CsrRowsChunkAvx512(const Csr& a, const float* xc, float* y,
+                                                           int64_t n, int64_t j0, int64_t width,
+                                                           int64_t r0, int64_t r1) {
   CsrRowsChunkBody(a, xc, y, n, j0, width, r0, r1);
 }
 #endif
@@ -132,7 +130,7 @@ class CsrKernel final : public Kernel {
  private:
   int threads_;
   std::pair<CsrRowsChunkFn, const char*> chunk_;
-  bool spmv_ = false;  // the last Run took the N = 1 path
+  bool spmv_ = false;          // the last Run took the N = 1 path
   std::vector<float> packed_;  // kChunk columns of X, K×kChunk
 };
 

@@ -83,8 +83,7 @@ TEST_CASE("a right workload is timed into a valid record with every repetition",
   CHECK(result::Validate(result::ToJson(record)).ok());
 }
 
-TEST_CASE("a roofline fraction above 100 % plus the calibration's spread is flagged",
-          "[engine]") {
+TEST_CASE("a roofline fraction above 100 % plus the calibration's spread is flagged", "[engine]") {
   // The fake workload does 2000 flop in well under 10 us: far above a roof
   // of 1e-6 GFLOP/s, far below one of 1e6.
   Harness low(1e-6), high(1e6);

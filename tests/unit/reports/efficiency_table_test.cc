@@ -53,7 +53,8 @@ TEST_CASE("skipped variants are n/a with their reason, and a suspect roofline is
   CHECK(text.find("[3]") == std::string::npos);
   CHECK(text.find("failed") == std::string::npos);  // a skip is not a failure
   CHECK(text.find("jit:avx2") == std::string::npos);
-  const std::string wide = RenderEfficiencyTable(records, Format::kConsole, {.implementation = true});
+  const std::string wide =
+      RenderEfficiencyTable(records, Format::kConsole, {.implementation = true});
   CHECK(wide.find("implementation") != std::string::npos);
   CHECK(wide.find("jit:avx2") != std::string::npos);
   const std::string md = RenderEfficiencyTable(records, Format::kMarkdown);

@@ -7,8 +7,8 @@
 #include <set>
 
 #include "tests/test_util.h"
-#include "workloads/common/cpu_isa.h"
 #include "workloads/catalog.h"
+#include "workloads/common/cpu_isa.h"
 
 namespace effbench::workloads::gemm {
 namespace {
