@@ -1,6 +1,9 @@
 #include "workloads/common/cpu_isa.h"
 
 #include <array>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include <cstdlib>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <utility>
@@ -48,19 +51,60 @@ constexpr std::array<std::pair<std::string_view, IsaLevel>, 16> kFlagLevels = {{
     {"amx_bf16", IsaLevel::kAvx512CoreAmx},
 }};
 
+#if defined(__x86_64__)
+struct CpuidBits {
+  unsigned leaf1_ecx = 0, leaf7_ebx = 0, leaf7_ecx = 0, leaf7_edx = 0, leaf7_1_eax = 0;
+  unsigned long long xcr0 = 0;
+};
+
+// Read from CPUID and XGETBV directly: __builtin_cpu_supports knows different
+// feature names in GCC and clang (clang 14 has no "avxvnni"), and an AVX
+// feature counts only when the OS saves its registers (XCR0).
+CpuidBits ReadCpuid() {
+  CpuidBits bits;
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0) return bits;
+  bits.leaf1_ecx = ecx;
+  if ((ecx & (1u << 27)) != 0) {  // OSXSAVE: XGETBV is usable
+    unsigned lo = 0, hi = 0;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    bits.xcr0 = (static_cast<unsigned long long>(hi) << 32) | lo;
+  }
+  if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0) {
+    bits.leaf7_ebx = ebx;
+    bits.leaf7_ecx = ecx;
+    bits.leaf7_edx = edx;
+    const unsigned max_subleaf = eax;
+    if (max_subleaf >= 1 && __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) != 0)
+      bits.leaf7_1_eax = eax;
+  }
+  return bits;
+}
+#endif
+
 bool CpuSupports(std::string_view flag) {
 #if defined(__x86_64__)
-  if (flag == "sse4_1") return __builtin_cpu_supports("sse4.1");
-  if (flag == "sse4_2") return __builtin_cpu_supports("sse4.2");
-  if (flag == "avx") return __builtin_cpu_supports("avx");
-  if (flag == "avx2") return __builtin_cpu_supports("avx2");
-  if (flag == "fma") return __builtin_cpu_supports("fma");
-  if (flag == "avx512f") return __builtin_cpu_supports("avx512f");
-  if (flag == "avx512bw") return __builtin_cpu_supports("avx512bw");
-  if (flag == "avx512vl") return __builtin_cpu_supports("avx512vl");
-  if (flag == "avx512_vnni") return __builtin_cpu_supports("avx512vnni");
-  if (flag == "avx512_bf16") return __builtin_cpu_supports("avx512bf16");
-  if (flag == "avx_vnni") return __builtin_cpu_supports("avxvnni");
+  static const CpuidBits bits = ReadCpuid();
+  const auto bit = [](unsigned reg, int n) { return (reg >> n & 1u) != 0; };
+  const bool avx_state = (bits.xcr0 & 0x6) == 0x6;                    // XMM and YMM
+  const bool avx512_state = avx_state && (bits.xcr0 & 0xe0) == 0xe0;  // opmask, ZMM
+  const bool amx_state = (bits.xcr0 & 0x60000) == 0x60000;            // TILECFG, TILEDATA
+  if (flag == "sse4_1") return bit(bits.leaf1_ecx, 19);
+  if (flag == "sse4_2") return bit(bits.leaf1_ecx, 20);
+  if (flag == "avx") return avx_state && bit(bits.leaf1_ecx, 28);
+  if (flag == "f16c") return avx_state && bit(bits.leaf1_ecx, 29);
+  if (flag == "fma") return avx_state && bit(bits.leaf1_ecx, 12);
+  if (flag == "avx2") return avx_state && bit(bits.leaf7_ebx, 5);
+  if (flag == "avx_vnni") return avx_state && bit(bits.leaf7_1_eax, 4);
+  if (flag == "avx512f") return avx512_state && bit(bits.leaf7_ebx, 16);
+  if (flag == "avx512bw") return avx512_state && bit(bits.leaf7_ebx, 30);
+  if (flag == "avx512vl") return avx512_state && bit(bits.leaf7_ebx, 31);
+  if (flag == "avx512_vnni") return avx512_state && bit(bits.leaf7_ecx, 11);
+  if (flag == "avx512_bf16") return avx512_state && bit(bits.leaf7_1_eax, 5);
+  if (flag == "avx512_fp16") return avx512_state && bit(bits.leaf7_edx, 23);
+  if (flag == "amx_bf16") return amx_state && bit(bits.leaf7_edx, 22);
+  if (flag == "amx_tile") return amx_state && bit(bits.leaf7_edx, 24);
+  if (flag == "amx_int8") return amx_state && bit(bits.leaf7_edx, 25);
 #else
   (void)flag;
 #endif
