@@ -2,6 +2,7 @@
 #include "harness/cli/commands.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -48,6 +49,7 @@ commands:
              regressions ack ID | set ID STATE | check   (with --db FILE)
   import     another tool's results as a run: --format gbench FILE --db DB --commit SHA
              [--repo URL] [--branch NAME] [--commit-time ISO8601]
+  db check   PRAGMA integrity_check of a database --db FILE: exit 0 sound, 1 damaged
   changepoints  change points of any series --csv FILE [--column NAME] [--window N]
              [--pvalue P] [--magnitude M] [--log] [--no-outlier-guard] [--format console|json]
 
@@ -85,9 +87,8 @@ Result<bool> ListFormatIsJson(const Flags& flags, const std::string& command) {
 Result<std::unique_ptr<store::ResultStore>> OpenExisting(const Flags& flags) {
   const auto path = flags.Get("db");
   if (!path) return Status::InvalidArgument("--db FILE is required");
-  FILE* f = std::fopen(path->c_str(), "rb");
-  if (!f) return Status::NotFound(*path + ": no such database");
-  std::fclose(f);
+  std::error_code ec;  // stat only: no descriptor of a database outside SQLite
+  if (!std::filesystem::exists(*path, ec)) return Status::NotFound(*path + ": no such database");
   return store::ResultStore::Open(*path);
 }
 
@@ -261,6 +262,26 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
   return kExitOk;
 }
 
+int DbCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty() || args[0] != "check") return Usage(err, "db: expected `db check --db FILE`");
+  auto flags = Flags::Parse({args.begin() + 1, args.end()}, {"db"});
+  if (!flags.ok()) return Usage(err, flags.status().message());
+  const auto path = flags->Get("db");
+  if (!path) return Usage(err, "db check: --db FILE is required");
+  auto problems = store::CheckIntegrity(*path);
+  if (!problems.ok()) {
+    err << "effbench: db check: " << problems.status().message() << "\n";
+    return kExitError;
+  }
+  if (problems->empty()) {
+    out << *path << ": ok (PRAGMA integrity_check)\n";
+    return kExitOk;
+  }
+  out << *path << ": " << problems->size() << " problem(s) (PRAGMA integrity_check):\n";
+  for (const std::string& p : *problems) out << "  " << p << "\n";
+  return kExitError;
+}
+
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   if (argv.size() < 2) return Usage(err, "no command given");
   if (const Status& s = workloads::CatalogStatus(); !s.ok()) {
@@ -286,6 +307,7 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (command == "compare") return CompareCommand(rest, out, err);
   if (command == "import") return ImportCommand(rest, out, err);
   if (command == "regressions") return RegressionsCommand(rest, out, err);
+  if (command == "db") return DbCommand(rest, out, err);
   if (command == "help" || command == "--help" || command == "-h") {
     out << kUsage;
     return kExitOk;

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -17,35 +16,92 @@ namespace {
 
 using nlohmann::json;
 
-// Reads the 100-byte SQLite header of an existing, non-empty file and refuses
-// anything that is not an effbench database, without opening it for writing.
-Status CheckHeader(const std::string& path) {
+// Runs PRAGMA quick_check (or integrity_check when `full`): the problems it
+// names, empty for a sound database. A page too damaged to read throws, which
+// is reported the same way.
+std::vector<std::string> CheckPages(SQLite::Database& db, bool full) {
+  std::vector<std::string> problems;
+  try {
+    SQLite::Statement check(db, full ? "PRAGMA integrity_check" : "PRAGMA quick_check");
+    while (check.executeStep()) {
+      const std::string line = check.getColumn(0).getString();
+      if (line != "ok") problems.push_back(line);
+    }
+  } catch (const SQLite::Exception& e) {
+    problems.push_back(e.what());
+  }
+  return problems;
+}
+
+std::string JoinProblems(const std::vector<std::string>& problems, size_t at_most) {
+  std::string text;
+  for (size_t i = 0; i < problems.size() && i < at_most; ++i) {
+    if (i > 0) text += "; ";
+    text += problems[i];
+  }
+  if (problems.size() > at_most) {
+    text += "; and ";
+    text += std::to_string(problems.size() - at_most);
+    text += " more";
+  }
+  return text;
+}
+
+// Checks an existing file through SQLite itself, on a read-only connection
+// closed before the read-write one opens: what it is (an effbench database,
+// another SQLite database, not SQLite at all) and whether its pages are sound.
+//
+// Never with a plain open()/close() of the file: closing any descriptor of a
+// file drops every POSIX lock this process holds on it, including those of a
+// connection already open here (a coordinator opens a writer, then readers).
+// Another process then believes it is alone, checkpoints and deletes the WAL
+// under us, and acknowledged results are lost (SQLite, "How To Corrupt An
+// SQLite Database File", 2.2). SQLite shares one descriptor per file among
+// all connections of a process and so never does this.
+Status CheckExisting(const std::string& path) {
   std::error_code ec;
-  if (path == ":memory:" || !std::filesystem::exists(path, ec)) return Status::Ok();
-  if (!std::filesystem::is_regular_file(path, ec)) {
+  if (path == ":memory:") return Status::Ok();
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) return Status::Ok();
+  if (!std::filesystem::is_regular_file(status)) {
     return Status::InvalidArgument(path + " is not a regular file");
   }
-  if (std::filesystem::file_size(path, ec) == 0)
-    return Status::Ok();  // new, or WAL not checkpointed
-  std::ifstream in(path, std::ios::binary);
-  unsigned char header[100] = {};
-  in.read(reinterpret_cast<char*>(header), sizeof header);
-  if (in.gcount() < 100 ||
-      std::string(reinterpret_cast<char*>(header), 16) != std::string("SQLite format 3\0", 16)) {
-    return Status::InvalidArgument(path + " is not an effbench database (not an SQLite file); " +
-                                   "refusing to touch it");
+  try {
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    db.exec("PRAGMA busy_timeout=5000");
+    int app_id = 0;
+    try {
+      app_id = db.execAndGet("PRAGMA application_id").getInt();
+    } catch (const SQLite::Exception& e) {
+      if (e.getErrorCode() == SQLITE_NOTADB) {
+        return Status::InvalidArgument(path + " is not an effbench database (not an SQLite " +
+                                       "file); refusing to touch it");
+      }
+      throw;
+    }
+    const int objects = db.execAndGet("SELECT count(*) FROM sqlite_master").getInt();
+    if (app_id != kApplicationId && (app_id != 0 || objects != 0)) {
+      char id[16];
+      std::snprintf(id, sizeof id, "0x%08x", static_cast<uint32_t>(app_id));
+      return Status::InvalidArgument(path + " is an SQLite database but not an effbench one " +
+                                     "(application_id " + id + "); refusing to touch it");
+    }
+    const auto problems = CheckPages(db, /*full=*/false);
+    if (!problems.empty()) {
+      return Status::FailedPrecondition(
+          path + " is damaged (PRAGMA quick_check: " + JoinProblems(problems, 3) +
+          "); refusing to use it. `effbench db check --db " + path +
+          "` lists every problem; restore a backup, or salvage with `sqlite3 " + path +
+          " .recover`");
+    }
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    if (e.getErrorCode() == SQLITE_CORRUPT) {
+      return Status::FailedPrecondition(path + " is damaged (" + e.what() +
+                                        "); refusing to use it");
+    }
+    return Status::IoError(path + ": " + e.what());
   }
-  const auto be32 = [&](int at) {
-    return static_cast<int32_t>((uint32_t{header[at]} << 24) | (uint32_t{header[at + 1]} << 16) |
-                                (uint32_t{header[at + 2]} << 8) | uint32_t{header[at + 3]});
-  };
-  if (be32(68) != kApplicationId) {
-    char id[16];
-    std::snprintf(id, sizeof id, "0x%08x", static_cast<uint32_t>(be32(68)));
-    return Status::InvalidArgument(path + " is an SQLite database but not an effbench one " +
-                                   "(application_id " + id + "); refusing to touch it");
-  }
-  return Status::Ok();
 }
 
 std::string Str(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
@@ -117,6 +173,20 @@ Status ResultStore::Impl::Migrate() {
   return Status::Ok();
 }
 
+Result<std::vector<std::string>> CheckIntegrity(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return Status::NotFound(path + ": no such database");
+  }
+  try {
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    db.exec("PRAGMA busy_timeout=5000");
+    return CheckPages(db, /*full=*/true);
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(path + ": " + e.what());
+  }
+}
+
 ResultStore::ResultStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ResultStore::~ResultStore() = default;
 
@@ -127,14 +197,11 @@ Result<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path,
   // returns SQLITE_MISUSE and changes nothing).
   static std::once_flag no_memstatus;
   std::call_once(no_memstatus, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
-  EFFBENCH_RETURN_IF_ERROR(CheckHeader(path));
+  EFFBENCH_RETURN_IF_ERROR(CheckExisting(path));
   try {
     auto impl = std::make_unique<Impl>(path);
     EFFBENCH_RETURN_IF_ERROR(impl->Migrate().WithContext(path));
     if (durability == Durability::kFull) impl->db.exec("PRAGMA synchronous=FULL");
-    // Put the header (application_id, user_version) into the main file now,
-    // where CheckHeader reads it before a second connection opens the file.
-    impl->db.exec("PRAGMA wal_checkpoint(PASSIVE)");
     impl->insert_result = std::make_unique<SQLite::Statement>(
         impl->db,
         "INSERT OR IGNORE INTO results (id, run_id, name, workload, precision, sparsity, backend,"

@@ -4,8 +4,10 @@
 // The file is opened in WAL mode and migrated with the numbered SQL files of
 // schemas/sql (tracked by PRAGMA user_version); it carries effbench's
 // application_id, so a file that is not an effbench database is refused
-// without being written to. Writes are batched in transactions that roll back
-// unless committed. Not thread-safe: one ResultStore per thread.
+// without being written to, and one whose pages fail PRAGMA quick_check is
+// refused too. The file is only ever opened through SQLite (see CheckExisting
+// in the .cc: a plain open and close would drop this process's locks). Writes are batched in
+// transactions that roll back unless committed. Not thread-safe: one ResultStore per thread.
 #pragma once
 
 #include <cstdint>
@@ -104,6 +106,11 @@ struct RegressionRow {
 // synchronous=NORMAL); kFull also survives a power cut (fsync every commit),
 // as a coordinator needs before it acknowledges a result.
 enum class Durability { kNormal, kFull };
+
+// PRAGMA integrity_check of the database at `path`, on a read-only
+// connection (a damaged database, which Open refuses, can be checked): the
+// problems found, empty for a sound database.
+Result<std::vector<std::string>> CheckIntegrity(const std::string& path);
 
 class ResultStore {
  public:

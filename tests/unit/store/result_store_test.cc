@@ -1,6 +1,9 @@
 #include "harness/store/result_store.h"
 
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -247,6 +250,95 @@ TEST_CASE("a file that is not an effbench database is refused untouched", "[stor
     CHECK(ReadAll(path) == before);
     CHECK_FALSE(std::filesystem::exists(path + "-wal"));
   }
+}
+
+// The reader bug of the fleet issue: opening a second store in a process that
+// already holds a connection must not drop that connection's locks, or an
+// outside reader checkpoints and deletes the WAL under it and a SIGKILL then
+// loses everything written since.
+TEST_CASE("an outside reader while a second store opens loses no acknowledged result",
+          "[store][durability]") {
+  Fixture f;
+  int to_child[2], to_parent[2];
+  REQUIRE(pipe(to_child) == 0);
+  REQUIRE(pipe(to_parent) == 0);
+  const pid_t writer = fork();
+  REQUIRE(writer >= 0);
+  if (writer == 0) {  // the coordinator: a writer, then a reader, in one process
+    auto db = ResultStore::Open(f.path, Durability::kFull);
+    if (!db.ok()) _exit(10);
+    if (!(*db)
+             ->UpsertMachine(MachineRow{testing::FakeFingerprint(), "host", "cpu", "x86_64", "{}",
+                                        std::nullopt, "t0", "t0"})
+             .ok())
+      _exit(14);
+    const Status begun = (*db)->BeginRun(RunRow{f.run_id,
+                                                testing::FakeFingerprint(),
+                                                {"repo", "abc123", "main", std::nullopt},
+                                                "quick",
+                                                "t0",
+                                                std::nullopt,
+                                                "{}"});
+    if (!begun.ok()) _exit(15);
+    auto reader = ResultStore::Open(f.path);
+    if (!reader.ok()) _exit(11);
+    char go = 0;
+    for (int batch = 0; batch < 2; ++batch) {
+      if (!(*db)
+               ->InsertResults({testing::MakeRecord(f.run_id), testing::MakeRecord(f.run_id),
+                                testing::MakeRecord(f.run_id)})
+               .ok())
+        _exit(12);
+      if (write(to_parent[1], "a", 1) != 1 || read(to_child[0], &go, 1) != 1) _exit(13);
+    }
+    pause();  // killed
+    _exit(0);
+  }
+  char acked = 0;
+  REQUIRE(read(to_parent[0], &acked, 1) == 1);  // 3 results committed (acknowledged)
+  // An outside process reads and closes its connection, as `effbench report` does.
+  testing::TempDir logs;
+  testing::Process outside({EFFBENCH_BINARY, "machines", "--db", f.path}, logs.File("r.log"));
+  CHECK(outside.Wait(60) == std::optional<int>(0));
+  CHECK(std::filesystem::exists(f.path + "-wal"));  // the writer's WAL is still there
+  REQUIRE(write(to_child[1], "g", 1) == 1);
+  REQUIRE(read(to_parent[0], &acked, 1) == 1);  // 3 more committed
+  kill(writer, SIGKILL);
+  int status = 0;
+  waitpid(writer, &status, 0);
+  auto after = ResultStore::Open(f.path);
+  REQUIRE(after.ok());
+  auto count = (*after)->ResultCount();
+  REQUIRE(count.ok());
+  CHECK(*count == 6);
+}
+
+TEST_CASE("a damaged database is refused at open, and db check names the damage",
+          "[store][durability]") {
+  Fixture f;
+  {
+    auto db = f.OpenWithRun();
+    std::vector<result::ResultRecord> records;
+    for (int i = 0; i < 60; ++i) records.push_back(testing::MakeRecord(f.run_id, 20));
+    REQUIRE(db->InsertResults(records).ok());
+  }  // closed: checkpointed into the main file, no connection left in this process
+  REQUIRE(CheckIntegrity(f.path).ok());
+  CHECK(CheckIntegrity(f.path)->empty());
+  const auto size = std::filesystem::file_size(f.path);
+  REQUIRE(size > 5 * 16384);
+  {
+    std::fstream file(f.path, std::ios::binary | std::ios::in | std::ios::out);
+    file.seekp(static_cast<std::streamoff>(size - 3 * 16384));  // a b-tree page of results
+    const std::string garbage(16384, '\xa5');
+    file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  auto db = ResultStore::Open(f.path);
+  REQUIRE_FALSE(db.ok());
+  CHECK_THAT(db.status().message(), Catch::Contains("damaged") && Catch::Contains("quick_check") &&
+                                        Catch::Contains("db check"));
+  auto problems = CheckIntegrity(f.path);
+  REQUIRE(problems.ok());
+  CHECK_FALSE(problems->empty());
 }
 
 TEST_CASE("a series' history: one point per commit, in commit-time order, repetitions pooled",
