@@ -1,7 +1,10 @@
 // effbench serve | submit | token: the coordinator and its clients.
+#include <sys/resource.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -139,6 +142,14 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
     s.suite = flags->GetOr("schedule-suite", s.suite);
     s.agents = flags->GetOr("schedule-agents", s.agents);
     o.schedules.push_back(s);
+  }
+  // A write past a file size limit must fail (EFBIG, which the store reports)
+  // rather than kill the server; and a server holding many agents wants all
+  // the descriptors it may have (it sheds connections at the limit).
+  std::signal(SIGXFSZ, SIG_IGN);
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
   }
   auto server = coordinator::Coordinator::Create(std::move(o), err);
   if (!server.ok()) {

@@ -1,5 +1,9 @@
 #include "harness/coordinator/coordinator.h"
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -20,7 +24,9 @@ using fleet::ProtocolError;
 
 constexpr char kServerVersion[] = "effbench-serve/" EFFBENCH_VERSION;
 
-bool IsFinal(const std::string& state) { return state == "done" || state == "failed"; }
+bool IsFinal(const std::string& state) {
+  return state == "done" || state == "failed" || state == "cancelled";
+}
 
 json ParseOr(const std::string& text, json fallback) {
   json j = json::parse(text, nullptr, false);
@@ -112,7 +118,13 @@ Result<tcp::endpoint> ParseEndpoint(const std::string& text, const std::string& 
   return tcp::endpoint(address, static_cast<uint16_t>(port));
 }
 
-Coordinator::Impl::Impl(CoordinatorOptions o, std::ostream& l) : options(std::move(o)), log(l) {}
+Coordinator::Impl::Impl(CoordinatorOptions o, std::ostream& l) : options(std::move(o)), log(l) {
+  reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+Coordinator::Impl::~Impl() {
+  if (reserve_fd >= 0) ::close(reserve_fd);
+}
 
 void Coordinator::Impl::Log(const std::string& line) {
   log << result::UtcNowIso8601() << " effbench serve: " << line << "\n" << std::flush;
@@ -135,16 +147,66 @@ Status Coordinator::Impl::WriteReadyFile() const {
   return Status::Ok();
 }
 
+bool LogLimiter::Allow(std::chrono::steady_clock::time_point now, uint64_t& suppressed) {
+  if (now - window_start_ >= window_) {
+    window_start_ = now;
+    in_window_ = 0;
+  }
+  if (in_window_ >= burst_) {
+    ++held_back_;
+    return false;
+  }
+  ++in_window_;
+  suppressed = std::exchange(held_back_, 0);
+  return true;
+}
+
+void Coordinator::Impl::LogLimited(LogLimiter& limiter, const std::string& line) {
+  uint64_t suppressed = 0;
+  if (!limiter.Allow(std::chrono::steady_clock::now(), suppressed)) return;
+  Log(line + (suppressed > 0 ? " (" + std::to_string(suppressed) + " similar lines not logged)"
+                             : std::string()));
+}
+
+void Coordinator::Impl::ShedOne(tcp::acceptor& acceptor) {
+  if (reserve_fd < 0) return;
+  ::close(reserve_fd);
+  const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd >= 0) {
+    ::close(fd);
+    ++metrics.connections_shed;
+  }
+  reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 asio::awaitable<void> Coordinator::Impl::Accept(tcp::acceptor& acceptor,
                                                 std::function<void(tcp::socket)> serve) {
+  // A failing accept (EMFILE at the descriptor limit) fails again at once:
+  // back off, log the state change and not every failure.
+  auto backoff = 10ms;
+  uint64_t failures = 0;
+  asio::steady_timer pause(io);
   while (!stopping) {
     error_code ec;
     tcp::socket socket =
         co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) break;
-      Log("accept failed: " + ec.message());
+      if (failures++ == 0) {
+        Log("accept on port " + std::to_string(acceptor.local_endpoint().port()) + " failed: " +
+            ec.message() + "; shedding new connections and backing off until it works again");
+      }
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) ShedOne(acceptor);
+      pause.expires_after(backoff);
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, 1s);
       continue;
+    }
+    if (failures > 0) {
+      Log("accepting again on port " + std::to_string(acceptor.local_endpoint().port()) +
+          " after " + std::to_string(failures) + " failed accept(s)");
+      failures = 0;
+      backoff = 10ms;
     }
     serve(std::move(socket));
   }
@@ -152,21 +214,46 @@ asio::awaitable<void> Coordinator::Impl::Accept(tcp::acceptor& acceptor,
 
 void Coordinator::Impl::OnAgentConnection(tcp::socket socket) {
   error_code ec;
+  if (preauth >= options.max_preauth) {
+    ++metrics.connections_shed;
+    const auto peer = socket.remote_endpoint(ec);
+    LogLimited(peer_log, (ec ? std::string("a peer") : peer.address().to_string()) +
+                             ": closed at once: " + std::to_string(preauth) +
+                             " connections are already waiting to authenticate");
+    socket.close(ec);
+    return;
+  }
   socket.set_option(tcp::no_delay(true), ec);
   ++metrics.connections;
   std::shared_ptr<fleet::Channel> channel =
       ssl ? std::make_shared<fleet::Channel>(fleet::SslStream(std::move(socket), *ssl),
                                              options.limits)
           : std::make_shared<fleet::Channel>(std::move(socket), options.limits);
+  channel->SetMaxFrame(std::min(options.preauth_max_frame, options.limits.max_frame));
   asio::co_spawn(io, ServeAgent(std::move(channel)), asio::detached);
 }
 
 asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Channel> channel) {
   asio::co_spawn(io, channel->WriteLoop(), asio::detached);
+  // However this ends (the peer gone, refused, a protocol error), the socket
+  // is closed now, not left in CLOSE_WAIT; and it stops counting as a
+  // pre-authentication connection once authenticated or gone.
+  struct Guard {
+    Impl& c;
+    std::shared_ptr<fleet::Channel> channel;
+    bool preauth = true;
+    void Authenticated() {
+      if (std::exchange(preauth, false)) --c.preauth;
+    }
+    ~Guard() {
+      Authenticated();
+      if (!channel->closed()) channel->Close();
+    }
+  } guard{*this, channel};
+  ++preauth;
   const std::string peer = channel->remote();
   if (auto failed = co_await channel->Handshake(asio::ssl::stream_base::server, 10s)) {
-    Log(peer + ": " + *failed);
-    channel->Close();
+    LogLimited(peer_log, peer + ": " + *failed);
     co_return;
   }
   const std::string nonce = fleet::NewNonceHex();
@@ -180,7 +267,7 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
   if (hello.closed) co_return;
   if (hello.error) {
     ++metrics.protocol_errors;
-    Log(peer + ": refused before authentication: " + hello.error->message);
+    LogLimited(peer_log, peer + ": refused before authentication: " + hello.error->message);
     channel->Fail(*hello.error);
     co_return;
   }
@@ -211,7 +298,7 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
   }
   if (!authenticated) {
     ++metrics.auth_failures;
-    Log(peer + ": agent \"" + name + "\" refused: " + why);
+    LogLimited(peer_log, peer + ": agent \"" + name + "\" refused: " + why);
     channel->Fail({ErrorCode::kUnauthorized, "authentication failed: " + why});
     co_return;
   }
@@ -222,6 +309,8 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
     co_return;
   }
 
+  guard.Authenticated();
+  channel->SetMaxFrame(options.limits.max_frame);
   auto session = std::make_shared<Session>();
   session->name = name;
   session->fingerprint = fingerprint;
@@ -334,12 +423,16 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
                                                   fleet::ResultBatch& batch) {
   const auto channel = session->channel;
   const auto received = std::chrono::steady_clock::now();
-  const std::string& job_id = batch.job_id;
-  const auto job = jobs.find(job_id);
-  if (job == jobs.end() || job->second.agent != session->name) {
+  const std::string job_id = batch.job_id;
+  auto job = jobs.find(job_id);
+  if (job == jobs.end()) {
+    if (!co_await AdoptUnknownJob(session, batch)) co_return false;
+    job = jobs.find(job_id);
+  }
+  if (job->second.agent != session->name) {
     ++metrics.protocol_errors;
-    channel->Fail({ErrorCode::kInvalid,
-                   "result for job " + job_id + ", which was not given to agent " + session->name});
+    channel->Fail({ErrorCode::kInvalid, "result for job " + job_id + ", which was given to agent " +
+                                            job->second.agent + ", not to " + session->name});
     co_return false;
   }
   std::vector<result::RecordRow>& records = batch.rows;
@@ -360,12 +453,14 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
   std::weak_ptr<Session> weak = session;
   const size_t n = records.size();
   writer->Ingest(std::move(records), [this, weak, ids = std::move(ids), n, received](Status s) {
+    NoteWrite(s);
     auto live = weak.lock();
     if (!live) return;
     live->in_flight -= n;
     if (live->in_flight <= options.max_in_flight / 2) live->resume->cancel();
     if (!s.ok()) {
-      Log("agent " + live->name + ": results not stored: " + s.message());
+      // Not acknowledged: the agent keeps them and sends them again after
+      // reconnecting. NoteWrite logged the fault once.
       live->channel->Fail({ErrorCode::kInternal, "results not stored: " + s.message()});
       return;
     }
@@ -387,24 +482,109 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
   co_return true;
 }
 
+asio::awaitable<bool> Coordinator::Impl::AdoptUnknownJob(const std::shared_ptr<Session>& session,
+                                                         const fleet::ResultBatch& batch) {
+  const auto refuse = [&](const std::string& why) {
+    ++metrics.protocol_errors;
+    LogLimited(peer_log, "agent " + session->name + ": " + why);
+    session->channel->Fail({ErrorCode::kInvalid, why});
+    return false;
+  };
+  const std::string& job_id = batch.job_id;
+  if (batch.rows.empty())
+    co_return refuse("result for job " + job_id + ", unknown here, with no records");
+  const json first = json::parse(batch.rows.front().record_json, nullptr, false);
+  const std::string run_id = batch.rows.front().run_id;
+  if (!first.is_object() || first.value("machine", "") != session->fingerprint ||
+      !first.contains("revision")) {
+    co_return refuse("result for job " + job_id + ", unknown here, from records that do not " +
+                     "name this agent's machine");
+  }
+  for (const auto& row : batch.rows) {
+    if (row.run_id != run_id)
+      co_return refuse("result for job " + job_id + ": records of two runs");
+  }
+  for (const auto& [id, j] : jobs) {
+    if (j.run_id == run_id) {
+      co_return refuse("result for job " + job_id + ": its run " + run_id + " is job " + id + "'s");
+    }
+  }
+  const std::string now = result::UtcNowIso8601();
+  const json spec = {{"workloads", json::array()},
+                     {"revision", first["revision"]},
+                     {"options", json::object()},
+                     {"recovered", true}};
+  const std::string why =
+      "re-created from its results: this coordinator's database did not know it";
+  store::JobRow job{job_id,       session->name, run_id, "recovered", spec.dump(),
+                    "dispatched", now,           now,    why};
+  store::RunRow run{run_id,
+                    session->fingerprint,
+                    result::RevisionFromJson(first["revision"]),
+                    "recovered",
+                    now,
+                    std::nullopt,
+                    json{{"agent", session->name}, {"job", job_id}, {"recovered", true}}.dump()};
+  // Named, not a temporary in the co_await: GCC 12 destroys those twice.
+  const IngestWriter::Operation adopt = [job, run](store::ResultStore& db) {
+    EFFBENCH_RETURN_IF_ERROR(db.BeginRun(run));
+    return db.InsertJob(job);
+  };
+  const Status stored = co_await Write(adopt);
+  if (!stored.ok()) {
+    session->channel->Close();  // nothing acknowledged: the agent sends it again later
+    co_return false;
+  }
+  if (jobs.find(job_id) == jobs.end()) {
+    jobs[job_id] = job;
+    job_order.push_back(job_id);
+  }
+  Log("agent " + session->name + " sent results of job " + job_id +
+      ", which this database did not know (restored from a backup?): re-created it as run " +
+      run_id + " from the results' own run, machine and revision fields");
+  co_return true;
+}
+
 bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const json& message) {
   const std::string job_id = message["job_id"];
   const auto job = jobs.find(job_id);
-  if (job == jobs.end() || job->second.agent != session->name ||
+  if (job == jobs.end()) {
+    // A job this database never knew, and with no result (else the results
+    // would have re-created it): nothing to record. Acknowledged, so that the
+    // agent forgets it instead of sending it forever.
+    Log("agent " + session->name + ": job_done for job " + job_id +
+        ", unknown here and without results; acknowledged and forgotten");
+    json ack = fleet::NewMessage("ack");
+    ack["ids"] = json::array({job_id});
+    session->channel->Send(ack);
+    return true;
+  }
+  if (job->second.agent != session->name ||
       job->second.run_id != message["run_id"].get<std::string>()) {
     return false;
   }
   const bool ok = message["ok"];
-  const std::string state = ok ? "done" : "failed";
+  const bool cancelled = job->second.state == "cancelled";
+  const std::string state = cancelled ? "cancelled" : ok ? "done" : "failed";
   std::optional<std::string> error;
   if (message.contains("error")) error = message["error"].get<std::string>();
+  if (cancelled) error = job->second.error;
   const std::string run_id = job->second.run_id;
+  const int64_t measured = message["results"].get<int64_t>();
   const std::string now = result::UtcNowIso8601();
   std::weak_ptr<Session> weak = session;
   // The run's series are re-checked for changes once it is complete.
   auto found = std::make_shared<std::vector<std::string>>();
   writer->Execute(
       [=](store::ResultStore& db) {
+        // Done only once every result the agent measured is stored.
+        auto stored = db.ResultCountOfRun(run_id);
+        if (!stored.ok()) return stored.status();
+        if (*stored < measured) {
+          return Status::FailedPrecondition("the agent measured " + std::to_string(measured) +
+                                            " results, " + std::to_string(*stored) +
+                                            " are stored; not done until all are");
+        }
         EFFBENCH_RETURN_IF_ERROR(db.FinishRun(run_id, now));
         EFFBENCH_RETURN_IF_ERROR(db.SetJobState(job_id, state, now, error));
         auto changes = analysis::CheckRun(db, run_id);
@@ -416,16 +596,17 @@ bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const
         return Status::Ok();
       },
       [this, weak, job_id, state, now, error, message, found](Status s) {
+        if (s.code() != Status::Code::kFailedPrecondition) NoteWrite(s);
         for (const std::string& line : *found)
           Log("run " + message["run_id"].get<std::string>() + ": " + line);
         auto live = weak.lock();
         if (!s.ok()) {
-          Log("job " + job_id + ": cannot record its end: " + s.message());
+          LogLimited(peer_log, "job " + job_id + ": cannot record its end: " + s.message());
           if (live) live->channel->Close();  // not acked: the agent sends it again
           return;
         }
         auto& row = jobs[job_id];
-        const bool first = !IsFinal(row.state);
+        const bool first = row.state != state;
         row.state = state;
         row.updated_at = now;
         row.error = error;
@@ -444,78 +625,172 @@ bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const
   return true;
 }
 
+namespace {
+
+json JobMessage(const store::JobRow& row) {
+  const json spec = ParseOr(row.spec_json, json::object());
+  json job = fleet::NewMessage("job");
+  job["job_id"] = row.id;
+  job["run_id"] = row.run_id;
+  job["suite"] = row.suite;
+  job["workloads"] = spec.value("workloads", json::array());
+  job["revision"] = spec.value("revision", json::object());
+  job["options"] = spec.value("options", json::object());
+  return job;
+}
+
+}  // namespace
+
 void Coordinator::Impl::Dispatch(const std::shared_ptr<Session>& session) {
   if (stopping || session->channel->closed()) return;
   store::JobRow* next = nullptr;
   for (const std::string& id : job_order) {
     store::JobRow& job = jobs[id];
     if (job.agent != session->name) continue;
-    if (job.state == "dispatched") {  // again, after a reconnect: the agent ignores a known job
-      next = &job;
-      break;
+    if (job.state == "dispatched") {
+      // Again, after a reconnect or a lost frame: the agent ignores a job it knows.
+      session->channel->Send(JobMessage(job));
+      return;
     }
+    if (starting.count(id)) return;  // its run is being stored; Dispatch runs again then
     if (job.state == "queued" && !next) next = &job;
   }
   if (!next) return;
+  // The run is stored, and the job marked dispatched, before the agent hears
+  // of it: whatever the agent measures then has a run to land in.
   const json spec = ParseOr(next->spec_json, json::object());
-  if (next->state == "queued") {
-    next->state = "dispatched";
-    next->updated_at = result::UtcNowIso8601();
-    const result::Revision revision = result::RevisionFromJson(spec["revision"]);
-    json config = spec["options"];
-    config["agent"] = session->name;
-    config["job"] = next->id;
-    config["workload"] = spec.value("workload", "*");
-    store::RunRow run{next->run_id,     session->fingerprint, revision,     next->suite,
-                      next->updated_at, std::nullopt,         config.dump()};
-    const std::string job_id = next->id, at = next->updated_at;
-    writer->Execute(
-        [run, job_id, at](store::ResultStore& db) {
-          EFFBENCH_RETURN_IF_ERROR(db.BeginRun(run));
-          return db.SetJobState(job_id, "dispatched", at, std::nullopt);
-        },
-        [this, job_id](Status s) {
-          if (!s.ok()) Log("job " + job_id + ": cannot record its run: " + s.message());
-        });
-    Log("job " + next->id + " (" + next->suite + ", " + std::to_string(spec["workloads"].size()) +
-        " workloads) dispatched to " + session->name);
-  }
-  json job = fleet::NewMessage("job");
-  job["job_id"] = next->id;
-  job["run_id"] = next->run_id;
-  job["suite"] = next->suite;
-  job["workloads"] = spec["workloads"];
-  job["revision"] = spec["revision"];
-  job["options"] = spec["options"];
-  session->channel->Send(job);
+  const std::string now = result::UtcNowIso8601();
+  json config = spec.value("options", json::object());
+  config["agent"] = session->name;
+  config["job"] = next->id;
+  config["workload"] = spec.value("workload", "*");
+  store::RunRow run{next->run_id,
+                    session->fingerprint,
+                    result::RevisionFromJson(spec.value("revision", json::object())),
+                    next->suite,
+                    now,
+                    std::nullopt,
+                    config.dump()};
+  const std::string job_id = next->id, agent = session->name;
+  const size_t workloads = spec.value("workloads", json::array()).size();
+  starting.insert(job_id);
+  writer->Execute(
+      [run, job_id, now](store::ResultStore& db) {
+        EFFBENCH_RETURN_IF_ERROR(db.BeginRun(run));
+        return db.SetJobState(job_id, "dispatched", now, std::nullopt);
+      },
+      [this, job_id, agent, now, workloads](Status s) {
+        NoteWrite(s);
+        starting.erase(job_id);
+        const auto job = jobs.find(job_id);
+        if (job == jobs.end() || job->second.state != "queued") return;  // cancelled meanwhile
+        if (!s.ok()) {
+          if (++dispatch_failures[agent] == 1) {
+            Log("job " + job_id + ": cannot store its run: " + s.message() +
+                "; not dispatched, retrying until it is stored");
+          }
+          RetryDispatchLater(agent);
+          return;
+        }
+        if (const auto failed = dispatch_failures.find(agent); failed != dispatch_failures.end()) {
+          Log("job " + job_id + ": run stored after " + std::to_string(failed->second) +
+              " failed attempt(s)");
+          dispatch_failures.erase(failed);
+        }
+        job->second.state = "dispatched";
+        job->second.updated_at = now;
+        job->second.error.reset();
+        Log("job " + job_id + " (" + job->second.suite + ", " + std::to_string(workloads) +
+            " workloads) dispatched to " + agent);
+        if (const auto live = sessions.find(agent); live != sessions.end()) {
+          live->second->channel->Send(JobMessage(job->second));
+        }
+      });
 }
 
-Result<json> Coordinator::Impl::SubmitJobs(const json& request, const std::string& origin) {
-  if (!request.is_object()) return Status::InvalidArgument("the request must be a JSON object");
+void Coordinator::Impl::RetryDispatchLater(const std::string& agent) {
+  const int failures = std::min(dispatch_failures[agent], 7);
+  auto timer = std::make_shared<asio::steady_timer>(io);
+  timer->expires_after(std::min<std::chrono::milliseconds>(250ms * (1 << failures), 30s));
+  timer->async_wait([this, timer, agent](error_code ec) {
+    if (ec || stopping) return;
+    if (const auto live = sessions.find(agent); live != sessions.end()) Dispatch(live->second);
+  });
+}
+
+asio::awaitable<Status> Coordinator::Impl::Write(const IngestWriter::Operation& op) {
+  auto done = std::make_shared<asio::steady_timer>(io, asio::steady_timer::time_point::max());
+  auto outcome = std::make_shared<std::optional<Status>>();
+  writer->Execute(op, [this, done, outcome](Status s) {
+    NoteWrite(s);
+    *outcome = std::move(s);
+    done->cancel();
+  });
+  while (!outcome->has_value()) {
+    error_code ignored;
+    co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  co_return std::move(**outcome);
+}
+
+void Coordinator::Impl::NoteWrite(const Status& outcome) {
+  if (outcome.ok()) {
+    if (write_fault) {
+      Log("database " + options.db_path + ": writes work again; acknowledging results again");
+      write_fault.reset();
+    }
+    return;
+  }
+  if (!write_fault) {
+    Log("database " + options.db_path + ": a write failed: " + outcome.message() +
+        "; nothing is acknowledged until writes work again (agents keep their results and " +
+        "resend them)");
+    write_fault = outcome.message();
+    asio::co_spawn(io, ProbeWhileFaulty(), asio::detached);
+    return;
+  }
+  write_fault = outcome.message();
+}
+
+asio::awaitable<void> Coordinator::Impl::ProbeWhileFaulty() {
+  asio::steady_timer pause(io);
+  while (write_fault && !stopping) {
+    pause.expires_after(2s);
+    error_code ec;
+    co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!write_fault || stopping) break;
+    const IngestWriter::Operation probe = [](store::ResultStore& db) { return db.ProbeWrite(); };
+    co_await Write(probe);  // NoteWrite clears the fault
+  }
+}
+
+asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
+                                                            const std::string& origin) {
+  if (!request.is_object()) co_return Status::InvalidArgument("the request must be a JSON object");
   for (const auto& [key, value] : request.items()) {
     if (key != "suite" && key != "workload" && key != "agents" && key != "revision" &&
         key != "options") {
-      return Status::InvalidArgument("unknown field \"" + key +
-                                     "\" (known: suite, workload, agents, revision, options)");
+      co_return Status::InvalidArgument("unknown field \"" + key +
+                                        "\" (known: suite, workload, agents, revision, options)");
     }
     if ((key == "suite" || key == "workload" || key == "agents") && !value.is_string()) {
-      return Status::InvalidArgument("\"" + key + "\" must be a string");
+      co_return Status::InvalidArgument("\"" + key + "\" must be a string");
     }
   }
   if (!request.contains("suite") && !request.contains("workload")) {
-    return Status::InvalidArgument("give a \"suite\" or a \"workload\" pattern");
+    co_return Status::InvalidArgument("give a \"suite\" or a \"workload\" pattern");
   }
   std::optional<std::string> suite, pattern;
   if (request.contains("suite")) suite = request["suite"].get<std::string>();
   if (request.contains("workload")) pattern = request["workload"].get<std::string>();
   auto selected = engine::SelectWorkloads(suite, pattern);
-  if (!selected.ok()) return Status::InvalidArgument(selected.status().message());
+  if (!selected.ok()) co_return Status::InvalidArgument(selected.status().message());
   const std::string selector = request.value("agents", "*");
-  EFFBENCH_RETURN_IF_ERROR(ValidateSelector(selector));
+  if (Status s = ValidateSelector(selector); !s.ok()) co_return s;
   auto options_json = JobOptions(request.value("options", json::object()));
-  if (!options_json.ok()) return options_json.status();
+  if (!options_json.ok()) co_return options_json.status();
   auto revision = JobRevision(request.value("revision", json::object()));
-  if (!revision.ok()) return revision.status();
+  if (!revision.ok()) co_return revision.status();
 
   json names = json::array();
   for (const auto* spec : *selected) names.push_back(spec->id);
@@ -528,39 +803,43 @@ Result<json> Coordinator::Impl::SubmitJobs(const json& request, const std::strin
   if (targets.empty()) {
     std::string known;
     for (const auto& [name, f] : facts) known += (known.empty() ? "" : ", ") + name;
-    return Status::NotFound("no agent matches \"" + selector +
-                            "\" (known agents: " + (known.empty() ? "none yet" : known) + ")");
+    co_return Status::NotFound("no agent matches \"" + selector +
+                               "\" (known agents: " + (known.empty() ? "none yet" : known) + ")");
+  }
+  const std::string now = result::UtcNowIso8601();
+  std::vector<store::JobRow> rows;
+  for (const std::string& agent : targets) {
+    rows.push_back(store::JobRow{result::NewUuid(), agent, result::NewUuid(),
+                                 suite.value_or("custom"), spec.dump(), "queued", now, now,
+                                 std::nullopt});
+  }
+  // Stored before anyone hears of them: a 201 means the jobs survive a crash.
+  const IngestWriter::Operation insert = [rows](store::ResultStore& db) {
+    return db.InsertJobs(rows);
+  };
+  const Status stored = co_await Write(insert);  // named: see AdoptUnknownJob
+  if (!stored.ok()) {
+    co_return Status::IoError("no job queued: the database did not store them: " +
+                              stored.message());
   }
   json out = json::array();
-  const std::string now = result::UtcNowIso8601();
-  for (const std::string& agent : targets) {
-    store::JobRow job{result::NewUuid(),
-                      agent,
-                      result::NewUuid(),
-                      suite.value_or("custom"),
-                      spec.dump(),
-                      "queued",
-                      now,
-                      now,
-                      std::nullopt};
+  for (const store::JobRow& job : rows) {
     jobs[job.id] = job;
     job_order.push_back(job.id);
-    writer->Execute([job](store::ResultStore& db) { return db.InsertJob(job); },
-                    [this, id = job.id](Status s) {
-                      if (!s.ok()) Log("job " + id + ": cannot store it: " + s.message());
-                    });
     out.push_back(JobJson(job));
-    if (auto session = sessions.find(agent); session != sessions.end()) {
-      const bool busy = std::any_of(job_order.begin(), job_order.end(), [&](const auto& id) {
-        return jobs[id].agent == agent && jobs[id].state == "dispatched";
-      });
-      if (!busy) Dispatch(session->second);
-    }
+  }
+  for (const std::string& agent : targets) {
+    const auto session = sessions.find(agent);
+    if (session == sessions.end()) continue;
+    const bool busy = std::any_of(job_order.begin(), job_order.end(), [&](const auto& id) {
+      return jobs[id].agent == agent && (jobs[id].state == "dispatched" || starting.count(id));
+    });
+    if (!busy) Dispatch(session->second);
   }
   Log(origin + " queued " + suite.value_or(pattern.value_or("")) + " (" +
       std::to_string(names.size()) + " workloads) on " + std::to_string(targets.size()) +
       " agent(s)");
-  return json{{"jobs", out}};
+  co_return json{{"jobs", out}};
 }
 
 asio::awaitable<void> Coordinator::Impl::ScheduleLoop(Schedule schedule) {
@@ -575,7 +854,8 @@ asio::awaitable<void> Coordinator::Impl::ScheduleLoop(Schedule schedule) {
     json request = {
         {"suite", schedule.suite}, {"agents", schedule.agents}, {"options", schedule.options}};
     if (!schedule.workload.empty()) request["workload"] = schedule.workload;
-    auto submitted = SubmitJobs(request, "schedule " + schedule.at);
+    const std::string origin = "schedule " + schedule.at;
+    auto submitted = co_await SubmitJobs(request, origin);
     if (!submitted.ok()) Log("schedule " + schedule.at + ": " + submitted.status().message());
   }
 }

@@ -38,6 +38,10 @@ struct CoordinatorOptions {
   std::chrono::milliseconds heartbeat{5'000};
   int heartbeat_misses = 3;  // silent this many heartbeats: the agent is gone
   fleet::ChannelLimits limits;
+  // Until a peer's hello is verified: the largest frame it may send, and how
+  // many such connections may be open at once (more are closed at accept).
+  size_t preauth_max_frame = 64 * 1024;
+  size_t max_preauth = 64;
   size_t max_in_flight = 16'384;  // records per agent received and not yet committed
   std::chrono::milliseconds drain_timeout{10'000};
   std::vector<Schedule> schedules;

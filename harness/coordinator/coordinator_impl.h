@@ -5,10 +5,13 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,12 +39,32 @@ struct Session {
   std::unique_ptr<asio::steady_timer> resume;  // wakes a reader paused by in_flight
 };
 
+// Lets lines of one kind (a peer refused, an accept failing) through at most
+// `burst` per `window`; the rest are counted, and the count goes with the next
+// line let through. A flood of hostile peers cannot fill the disk with logs.
+class LogLimiter {
+ public:
+  explicit LogLimiter(size_t burst = 10, std::chrono::seconds window = std::chrono::seconds(10))
+      : burst_(burst), window_(window) {}
+  // Whether a line may be written now; if so, `suppressed` is how many were
+  // held back since the last one.
+  bool Allow(std::chrono::steady_clock::time_point now, uint64_t& suppressed);
+
+ private:
+  size_t burst_;
+  std::chrono::seconds window_;
+  std::chrono::steady_clock::time_point window_start_{};
+  size_t in_window_ = 0;
+  uint64_t held_back_ = 0;
+};
+
 // Prometheus metrics; counters only grow.
 struct Metrics {
   // Upper bounds of the ingest latency histogram, seconds.
   static constexpr std::array<double, 10> kBuckets = {0.001, 0.002, 0.005, 0.01, 0.02,
                                                       0.05,  0.1,   0.25,  0.5,  1.0};
   uint64_t connections = 0, auth_failures = 0, protocol_errors = 0;
+  uint64_t connections_shed = 0;  // closed at accept: too many pre-auth, or no descriptors
   uint64_t results_received = 0, results_acked = 0, frames_received = 0;
   uint64_t http_requests = 0;
   std::array<uint64_t, kBuckets.size()> latency_counts{};
@@ -52,6 +75,7 @@ struct Metrics {
 
 struct Coordinator::Impl {
   Impl(CoordinatorOptions o, std::ostream& l);
+  ~Impl();
 
   // coordinator.cc: the agents.
   // Accepts connections on `acceptor` until stopping, handing each to `serve`.
@@ -63,14 +87,41 @@ struct Coordinator::Impl {
   asio::awaitable<bool> OnResult(const std::shared_ptr<Session>& session,
                                  fleet::ResultBatch& batch);
   bool OnJobDone(const std::shared_ptr<Session>& session, const nlohmann::json& message);
+  // A result batch for a job this coordinator does not know (its database
+  // lost it: restored from a backup, say): re-creates the job and its run
+  // from the records' own run, machine and revision fields, durably, so that
+  // nothing the agent measured is lost or refused forever. False, with the
+  // channel failed, when the records cannot say (or are another machine's).
+  asio::awaitable<bool> AdoptUnknownJob(const std::shared_ptr<Session>& session,
+                                        const fleet::ResultBatch& batch);
   asio::awaitable<void> ScheduleLoop(Schedule schedule);
+  // Sends the agent its next job. A queued job's run is stored first, and the
+  // job is sent only once that commit succeeded; a failed commit is retried
+  // (with back-off) until it succeeds or the agent goes.
   void Dispatch(const std::shared_ptr<Session>& session);
+  void RetryDispatchLater(const std::string& agent);
   // Queues `request` (suite, workload, agents, revision, options) on every
-  // matching agent; the jobs as JSON, or what was wrong with the request.
-  Result<nlohmann::json> SubmitJobs(const nlohmann::json& request, const std::string& origin);
+  // matching agent, durably: the jobs are committed before this returns (and
+  // before any is dispatched). The jobs as JSON, or what was wrong.
+  asio::awaitable<Result<nlohmann::json>> SubmitJobs(const nlohmann::json& request,
+                                                     const std::string& origin);
+  // Runs `op` on the writer thread and waits for its outcome. Callers pass a
+  // named operation: GCC 12 destroys temporaries in a co_await operand twice.
+  asio::awaitable<Status> Write(const IngestWriter::Operation& op);
+  // The outcome of a database write: logs a change of the database's health
+  // (failing, or working again) once, not once per frame; /healthz says it.
+  void NoteWrite(const Status& outcome);
+  // While writes fail: probes the database every few seconds, so that health
+  // returns when the fault clears even if no agent sends anything.
+  asio::awaitable<void> ProbeWhileFaulty();
   void Shutdown();
   asio::awaitable<void> FinishShutdown();
   void Log(const std::string& line);
+  // Log(line) unless `limiter` holds it back.
+  void LogLimited(LogLimiter& limiter, const std::string& line);
+  // At the descriptor limit: accepts one pending connection on `acceptor`
+  // with the reserve descriptor and closes it at once.
+  void ShedOne(tcp::acceptor& acceptor);
   Status WriteReadyFile() const;
 
   // http_api.cc: the HTTP API.
@@ -93,7 +144,13 @@ struct Coordinator::Impl {
   std::map<std::string, AgentFacts> facts;                   // what selectors match, by name
   std::map<std::string, store::JobRow> jobs;                 // by id
   std::vector<std::string> job_order;                        // ids, oldest first
+  std::set<std::string> starting;                            // jobs whose run is being stored
+  std::map<std::string, int> dispatch_failures;  // by agent: consecutive failed run writes
+  std::optional<std::string> write_fault;        // the last database write failed: why
   Metrics metrics;
+  size_t preauth = 0;   // connections not yet authenticated
+  LogLimiter peer_log;  // lines about unauthenticated peers
+  int reserve_fd = -1;  // /dev/null, given up to shed a connection at EMFILE
   bool stopping = false;
   Status exit_status = Status::Ok();
 };

@@ -217,6 +217,10 @@ std::string Coordinator::Impl::MetricsText() const {
   metric("effbench_agents_known", "gauge", "Agents that ever connected.", agents.size());
   metric("effbench_connections_total", "counter", "Agent connections accepted.",
          metrics.connections);
+  metric("effbench_connections_shed_total", "counter",
+         "Connections closed at accept: too many waiting to authenticate, or no descriptors.",
+         metrics.connections_shed);
+  metric("effbench_connections_preauth", "gauge", "Connections not yet authenticated.", preauth);
   metric("effbench_auth_failures_total", "counter", "Agents refused for a wrong token.",
          metrics.auth_failures);
   metric("effbench_protocol_errors_total", "counter",
@@ -291,10 +295,17 @@ asio::awaitable<void> Coordinator::Impl::ServeHttp(tcp::socket socket) {
         res = ErrorReply(req, http::status::method_not_allowed,
                          std::string(req.method_string()) + " is not allowed on " + path);
       } else if (path == "/healthz") {
-        res = JsonReply(req, stopping ? http::status::service_unavailable : http::status::ok,
-                        json{{"status", stopping ? "stopping" : "ok"},
-                             {"agents_connected", sessions.size()},
-                             {"ingest_queue", writer->queued_records()}});
+        // Unhealthy while stopping, or while database writes fail (nothing
+        // is acknowledged then); healthy again once a write succeeds.
+        const bool healthy = !stopping && !write_fault;
+        json health = {{"status", stopping      ? "stopping"
+                                  : write_fault ? "database writes fail"
+                                                : "ok"},
+                       {"agents_connected", sessions.size()},
+                       {"ingest_queue", writer->queued_records()}};
+        if (write_fault) health["reason"] = options.db_path + ": " + *write_fault;
+        res =
+            JsonReply(req, healthy ? http::status::ok : http::status::service_unavailable, health);
       } else if (path == "/metrics") {
         res = Reply(req, http::status::ok, MetricsText(), "text/plain; version=0.0.4");
       } else if (path == "/api/agents") {
@@ -317,16 +328,17 @@ asio::awaitable<void> Coordinator::Impl::ServeHttp(tcp::socket socket) {
           res = ErrorReply(req, http::status::service_unavailable, "the coordinator is stopping");
         } else {
           json body = json::parse(req.body(), nullptr, false);
-          auto submitted = body.is_discarded()
-                               ? Result<json>(Status::InvalidArgument("the body is not JSON"))
-                               : SubmitJobs(body, "POST /api/jobs");
+          Result<json> submitted = Status::InvalidArgument("the body is not JSON");
+          const std::string origin = "POST /api/jobs";  // named: see Write
+          if (!body.is_discarded()) submitted = co_await SubmitJobs(body, origin);
           if (submitted.ok()) {
             res = JsonReply(req, http::status::created, *submitted);
           } else {
+            const Status::Code code = submitted.status().code();
             res = ErrorReply(req,
-                             submitted.status().code() == Status::Code::kNotFound
-                                 ? http::status::conflict
-                                 : http::status::bad_request,
+                             code == Status::Code::kNotFound  ? http::status::conflict
+                             : code == Status::Code::kIoError ? http::status::service_unavailable
+                                                              : http::status::bad_request,
                              submitted.status().message());
           }
         }

@@ -89,6 +89,9 @@ asio::awaitable<ReadOutcome> Channel::Read(std::chrono::milliseconds idle_timeou
   for (;;) {
     if (closed_ || failing_) co_return Closed("closed");
     if (auto payload = decoder_.Next()) {
+      // The next frame's first bytes may have come with this one.
+      frame_started_.reset();
+      if (decoder_.MidFrame()) frame_started_ = std::chrono::steady_clock::now();
       ReadOutcome out;
       if (decoding_ == Decoding::kRaw) {
         out.raw = std::string(*payload);
@@ -100,7 +103,15 @@ asio::awaitable<ReadOutcome> Channel::Read(std::chrono::milliseconds idle_timeou
       co_return out;
     }
     const bool mid_frame = decoder_.MidFrame();
-    Arm(read_deadline_, mid_frame ? limits_.frame_timeout : idle_timeout);
+    std::chrono::milliseconds wait = idle_timeout;
+    if (mid_frame) {
+      // What is left of the frame's deadline, counted from its first byte.
+      const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() -
+          frame_started_.value_or(std::chrono::steady_clock::now()));
+      wait = std::max(std::chrono::milliseconds(1), limits_.frame_timeout - spent);
+    }
+    Arm(read_deadline_, wait);
     error_code ec;
     size_t n = 0;
     if (auto* ssl = std::get_if<SslStream>(&stream_)) {
@@ -114,7 +125,8 @@ asio::awaitable<ReadOutcome> Channel::Read(std::chrono::milliseconds idle_timeou
     if (read_deadline_.fired) {
       co_return Failed(ErrorCode::kTimeout,
                        mid_frame ? "frame not completed within " +
-                                       std::to_string(limits_.frame_timeout.count()) + " ms"
+                                       std::to_string(limits_.frame_timeout.count()) +
+                                       " ms of its first byte"
                                  : "nothing received for " + std::to_string(idle_timeout.count()) +
                                        " ms (heartbeat timeout)");
     }
@@ -128,6 +140,7 @@ asio::awaitable<ReadOutcome> Channel::Read(std::chrono::milliseconds idle_timeou
       const bool too_large = s.message().find("exceeds") != std::string::npos;
       co_return Failed(too_large ? ErrorCode::kTooLarge : ErrorCode::kMalformed, s.message());
     }
+    if (!frame_started_ && decoder_.MidFrame()) frame_started_ = std::chrono::steady_clock::now();
   }
 }
 

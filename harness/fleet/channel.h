@@ -24,7 +24,8 @@ using SslStream = asio::ssl::stream<tcp::socket>;
 
 struct ChannelLimits {
   size_t max_frame = kDefaultMaxFrame;
-  // Once a frame has begun, all of it must arrive within this.
+  // Once a frame's first byte has arrived, all of it must arrive within this
+  // (a peer trickling a byte a second does not extend it).
   std::chrono::milliseconds frame_timeout{10'000};
   // A write must complete within this, or the peer is not reading.
   std::chrono::milliseconds write_timeout{30'000};
@@ -61,6 +62,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
   size_t send_queue_depth() const { return queue_.size(); }
 
   void SetDecoding(Decoding decoding) { decoding_ = decoding; }
+  // The largest frame accepted from now on (see FrameDecoder::set_max_frame).
+  void SetMaxFrame(size_t max_frame) { decoder_.set_max_frame(max_frame); }
 
   // The TLS handshake (nothing for plain TCP). Returns an error message on failure.
   asio::awaitable<std::optional<std::string>> Handshake(asio::ssl::stream_base::handshake_type type,
@@ -108,6 +111,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
   bool closed_ = false;
   bool failing_ = false;  // an error frame is on its way; then Close
   Decoding decoding_ = Decoding::kJson;
+  // When the first byte of the frame now being read arrived.
+  std::optional<std::chrono::steady_clock::time_point> frame_started_;
   asio::steady_timer wake_writer_;
   Deadline read_deadline_;
   Deadline write_deadline_;

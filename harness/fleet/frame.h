@@ -29,6 +29,9 @@ class FrameDecoder {
   Status Feed(std::string_view bytes);
   // The next whole frame's payload, or nullopt until one is complete.
   std::optional<std::string> Next();
+  // Changes the largest frame accepted from the next header on: a peer gets a
+  // small limit until it has authenticated.
+  void set_max_frame(size_t max_frame) { max_frame_ = max_frame; }
   // True while part of a frame (header or payload) has arrived.
   bool MidFrame() const { return buffer_.size() > consumed_; }
 

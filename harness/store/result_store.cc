@@ -216,6 +216,17 @@ Result<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path,
 
 int ResultStore::SchemaVersion() const { return impl_->schema_version; }
 
+Status ResultStore::ProbeWrite() {
+  try {
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    impl_->db.exec("PRAGMA application_id=" + std::to_string(kApplicationId));
+    tx.commit();
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(std::string("write probe: ") + e.what());
+  }
+}
+
 Status ResultStore::UpsertMachine(const MachineRow& m) {
   try {
     SQLite::Statement s(impl_->db,
@@ -443,6 +454,28 @@ Result<int64_t> ResultStore::ResultCount() {
   }
 }
 
+Result<int64_t> ResultStore::ResultCountOfRun(const std::string& run_id) {
+  try {
+    SQLite::Statement s(impl_->db, "SELECT count(*) FROM results WHERE run_id = ?");
+    s.bind(1, run_id);
+    s.executeStep();
+    return s.getColumn(0).getInt64();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError("count results of run " + run_id + ": " + e.what());
+  }
+}
+
+Status ResultStore::RemoveAgent(const std::string& name) {
+  try {
+    SQLite::Statement s(impl_->db, "DELETE FROM agents WHERE name = ?");
+    s.bind(1, name);
+    if (s.exec() != 1) return Status::NotFound("no agent " + name);
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError("remove agent " + name + ": " + e.what());
+  }
+}
+
 Status ResultStore::UpsertAgent(const AgentRow& a) {
   try {
     SQLite::Statement s(
@@ -499,6 +532,17 @@ Status ResultStore::InsertJob(const JobRow& j) {
     return Status::Ok();
   } catch (const SQLite::Exception& e) {
     return Status::IoError("store job " + j.id + ": " + e.what());
+  }
+}
+
+Status ResultStore::InsertJobs(const std::vector<JobRow>& jobs) {
+  try {
+    SQLite::Transaction tx(impl_->db);
+    for (const JobRow& j : jobs) EFFBENCH_RETURN_IF_ERROR(InsertJob(j));
+    tx.commit();
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(std::string("store jobs: ") + e.what());
   }
 }
 

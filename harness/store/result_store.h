@@ -65,7 +65,7 @@ struct JobRow {
   std::string run_id;
   std::string suite;
   std::string spec_json;  // JSON: workloads, revision, options
-  std::string state;      // queued, dispatched, done, failed
+  std::string state;      // queued, dispatched, done, failed, cancelled
   std::string created_at;
   std::string updated_at;
   std::optional<std::string> error;
@@ -121,6 +121,10 @@ class ResultStore {
                                                    Durability durability = Durability::kNormal);
   ~ResultStore();
 
+  // Whether the database takes a write now: rewrites its header's
+  // application_id in a transaction (a few pages through the WAL).
+  Status ProbeWrite();
+
   // The schema version after migration.
   int SchemaVersion() const;
 
@@ -147,8 +151,9 @@ class ResultStore {
   Result<size_t> InsertResults(const std::vector<result::RecordRow>& rows);
   // The records of `run_id` (all runs when empty), validated on the way out.
   Result<std::vector<result::ResultRecord>> Results(const std::string& run_id);
-  // How many results are stored, all runs together.
+  // How many results are stored, all runs together, or of `run_id`.
   Result<int64_t> ResultCount();
+  Result<int64_t> ResultCountOfRun(const std::string& run_id);
 
   // Series and regressions.
   // The series with results in `run_id` (every series when empty).
@@ -172,7 +177,11 @@ class ResultStore {
   // Inserts the agent, or updates everything but first_seen.
   Status UpsertAgent(const AgentRow& agent);
   Result<std::vector<AgentRow>> Agents();
+  // Forgets an agent (its jobs and results stay). NotFound when unknown.
+  Status RemoveAgent(const std::string& name);
   Status InsertJob(const JobRow& job);
+  // Every job, or none, in one transaction.
+  Status InsertJobs(const std::vector<JobRow>& jobs);
   // Moves a job to `state`. NotFound when there is no such job.
   Status SetJobState(const std::string& job_id, const std::string& state,
                      const std::string& updated_at, const std::optional<std::string>& error);
