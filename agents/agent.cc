@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -78,6 +79,11 @@ struct Agent::Impl {
                                    std::chrono::milliseconds every);
   asio::awaitable<void> Stop();
   void AcceptJob(const json& job);
+  void CancelJob(const std::string& job_id, const std::string& reason);
+  // Appends to the spool; while that fails (the spool's disk is full), pauses
+  // the job, says so in the heartbeats, and retries until it works or the
+  // agent stops. Nothing measured is dropped.
+  Status AppendOrPause(const std::string& id, const json& message);
   void WorkerLoop();
   void RunJob(json state);
   json Heartbeat() const;
@@ -107,6 +113,9 @@ struct Agent::Impl {
   std::atomic<bool> stop_work{false};
   std::atomic<bool> worker_done{false};
   std::string current_job;  // guarded by mu
+  std::string paused_for;   // guarded by mu: why the current job waits, empty when it does not
+  std::set<std::string> cancelled;  // guarded by mu: job id → stop it (effbench jobs cancel)
+  std::map<std::string, std::string> cancel_reasons;  // guarded by mu
   std::atomic<int64_t> done{0}, total{0};
   std::thread worker;
 };
@@ -167,7 +176,8 @@ Agent::~Agent() = default;
 json Agent::Impl::Heartbeat() const {
   json hb = fleet::NewMessage("heartbeat");
   std::lock_guard lock(mu);
-  hb["state"] = current_job.empty() ? "idle" : "running";
+  hb["state"] = current_job.empty() ? "idle" : paused_for.empty() ? "running" : "paused";
+  if (!paused_for.empty()) hb["problem"] = paused_for.substr(0, 1000);
   if (!current_job.empty()) {
     hb["job"] = current_job;
     hb["done"] = done.load();
@@ -195,6 +205,47 @@ void Agent::Impl::AcceptJob(const json& job) {
     queue.push_back(std::move(state));
   }
   work_ready.notify_one();
+}
+
+Status Agent::Impl::AppendOrPause(const std::string& id, const json& message) {
+  Status s = spool->Append(id, message);
+  if (s.ok()) return s;
+  Log("spool " + options.spool_dir + ": " + s.message() +
+      "; pausing the job until it can be written (nothing is dropped)");
+  {
+    std::lock_guard lock(mu);
+    paused_for = "spool " + options.spool_dir + ": " + s.message();
+  }
+  asio::post(io, [this] {
+    if (channel) channel->Send(Heartbeat());
+  });
+  int attempts = 1;
+  while (!s.ok() && !stop_work) {
+    std::unique_lock lock(mu);
+    work_ready.wait_for(lock, std::chrono::seconds(1), [this] { return stop_work.load(); });
+    lock.unlock();
+    if (stop_work) break;
+    s = spool->Append(id, message);
+    ++attempts;
+  }
+  {
+    std::lock_guard lock(mu);
+    paused_for.clear();
+  }
+  if (s.ok()) {
+    Log("spool " + options.spool_dir + " writable again after " + std::to_string(attempts) +
+        " attempts; the job resumes");
+  }
+  return s;
+}
+
+void Agent::Impl::CancelJob(const std::string& job_id, const std::string& reason) {
+  std::lock_guard lock(mu);
+  if (!known.count(job_id)) return;  // never accepted, or finished long ago: nothing to stop
+  cancelled.insert(job_id);
+  cancel_reasons[job_id] = reason;
+  Log("job " + job_id + ": cancelled by the coordinator (" + reason + ")");
+  work_ready.notify_all();
 }
 
 void Agent::Impl::WorkerLoop() {
@@ -240,6 +291,10 @@ void Agent::Impl::RunJob(json state) {
       unknown.push_back(name);
     }
   }
+  {
+    std::lock_guard lock(mu);
+    if (cancelled.count(job_id)) specs.clear();  // cancelled while queued: measure nothing
+  }
   total = static_cast<int64_t>(job["workloads"].size());
   done = static_cast<int64_t>(measured.size());
   if (!measured.empty()) {
@@ -263,7 +318,7 @@ void Agent::Impl::RunJob(json state) {
         json frame = fleet::NewMessage("result");
         frame["job_id"] = job_id;
         frame["records"] = json::array({result::ToJson(record)});
-        EFFBENCH_RETURN_IF_ERROR(spool->Append(record.id, frame));
+        EFFBENCH_RETURN_IF_ERROR(AppendOrPause(record.id, frame));
         state["done"].push_back(record.name);
         if (Status s = spool->SaveJob(job_id, state); !s.ok()) {
           Log("warning: job progress not saved: " + s.message());
@@ -275,6 +330,8 @@ void Agent::Impl::RunJob(json state) {
           if (wake_sender) wake_sender->cancel();
         });
         if (stop_work) return Status::FailedPrecondition("stopping");
+        std::lock_guard lock(mu);
+        if (cancelled.count(job_id)) return Status::FailedPrecondition("cancelled");
         return Status::Ok();
       });
   if (stop_work) {
@@ -286,17 +343,26 @@ void Agent::Impl::RunJob(json state) {
   finished["job_id"] = job_id;
   finished["run_id"] = run_id;
   std::string error;
-  if (!run.ok()) error = "spool: " + run.message();
+  bool was_cancelled = false;
+  {
+    std::lock_guard lock(mu);
+    if (cancelled.count(job_id)) {
+      was_cancelled = true;
+      error = "cancelled: " + cancel_reasons[job_id];
+    }
+  }
+  if (!run.ok() && !was_cancelled) error = "spool: " + run.message();
   if (!unknown.empty()) {
     error += std::string(error.empty() ? "" : "; ") + std::to_string(unknown.size()) +
              " workload(s) unknown to " + kAgentVersion + ", e.g. " + unknown.front();
   }
-  finished["ok"] = run.ok() && (specs.size() > 0 || unknown.empty());
+  finished["ok"] = run.ok() && !was_cancelled && (specs.size() > 0 || unknown.empty());
   finished["results"] = done.load();
   finished["failed"] = failed;
   if (!error.empty()) finished["error"] = error;
-  if (Status s = spool->Append(job_id, finished); !s.ok()) {
-    Log("job " + job_id + ": cannot spool its end: " + s.message());
+  if (Status s = AppendOrPause(job_id, finished); !s.ok()) {
+    Log("job " + job_id +
+        ": stopped before its end was spooled; it resumes when the agent restarts");
     return;
   }
   if (Status s = spool->RemoveJob(job_id); !s.ok()) Log("warning: " + s.message());
@@ -463,6 +529,8 @@ asio::awaitable<Ending> Agent::Impl::Session() {
       }
     } else if (type == "job") {
       AcceptJob(in.message);
+    } else if (type == "cancel") {
+      CancelJob(in.message["job_id"], in.message["reason"]);
     } else if (type == "bye") {
       ending.why = "the coordinator said bye: " + in.message["reason"].get<std::string>();
       ch->Close();

@@ -86,6 +86,9 @@ int main(int argc, char** argv) {
   if (token_file.empty()) return Usage("--token-file is required");
   auto token = effbench::fleet::ReadTokenFile(token_file);
   if (!token.ok()) return Usage(token.status().message());
+  if (auto exposed = effbench::fleet::TokenFileExposure(token_file)) {
+    std::cerr << "effbench-agent: " << *exposed << "\n";
+  }
   if (token->rfind(effbench::fleet::kStoredKeyPrefix, 0) == 0) {
     return Usage("--token-file " + token_file +
                  " holds a stored key (for the coordinator); the agent needs the token itself");

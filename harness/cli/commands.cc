@@ -33,13 +33,18 @@ commands:
   report     print the results of a run --db FILE [--run ID] [--format console|markdown|csv|json]
              [--wide]  (--wide adds the implementation each backend chose)
   serve      the fleet coordinator --db FILE --listen HOST:PORT --token-file F [--http HOST:PORT]
-             [--tls-cert C --tls-key K] [--config FILE] [--schedule HH:MM --schedule-suite S]
-             [--heartbeat S] [--max-frame BYTES] [--frame-timeout S] [--drain-timeout S]
-  submit     queue a run on the fleet --coordinator http://HOST:PORT --suite NAME
+             [--tls-cert C --tls-key K] [--http-tls-cert C --http-tls-key K] [--http-read-token]
+             [--config FILE] [--schedule HH:MM --schedule-suite S] [--heartbeat S]
+             [--max-frame BYTES] [--frame-timeout S] [--drain-timeout S] [--max-preauth N]
+             [--job-lease S] [--agent-ttl HOURS]
+  submit     queue a run on the fleet --coordinator http(s)://HOST:PORT --suite NAME
              [--workload GLOB] [--agents SELECTOR] [--repo/--commit/--branch/--commit-time]
-             [--token-file F]
+             [--token-file F] [--ca FILE] [--insecure]
              [--repetitions N] [--min-time S] [--threads N] [--seed N]
-  token      new: print a fresh fleet token; hash --token-file F: print its stored key
+  jobs       the coordinator's jobs: [list] | cancel ID  --coordinator URL [--token-file F]
+  agents     the coordinator's agents: [list] | forget NAME  --coordinator URL [--token-file F]
+  token      new [--out FILE]: a fresh fleet token (FILE created 0600);
+             hash --token-file F: print its stored key
   compare    two runs or commits, series by series --db FILE --baseline RUN|COMMIT
              --candidate RUN|COMMIT [--threshold 0.02] [--alpha 0.05]
              [--format console|markdown|csv|json]; exit 3 on a confirmed regression
@@ -303,6 +308,8 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (command == "serve") return ServeCommand(rest, out, err);
   if (command == "submit") return SubmitCommand(rest, out, err);
   if (command == "token") return TokenCommand(rest, out, err);
+  if (command == "jobs") return JobsCommand(rest, out, err);
+  if (command == "agents") return AgentsCommand(rest, out, err);
   if (command == "changepoints") return ChangepointsCommand(rest, out, err);
   if (command == "compare") return CompareCommand(rest, out, err);
   if (command == "import") return ImportCommand(rest, out, err);

@@ -29,6 +29,8 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
 int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int CompareCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int JobsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int AgentsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int TokenCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // Dispatches `effbench <command> ...`; prints usage for none or an unknown one.

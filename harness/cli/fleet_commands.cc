@@ -1,19 +1,26 @@
 // effbench serve | submit | token: the coordinator and its clients.
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "harness/cli/commands.h"
+#include "harness/cli/coordinator_client.h"
 #include "harness/cli/flags.h"
 #include "harness/coordinator/coordinator.h"
 #include "harness/fleet/auth.h"
+#include "harness/result/record.h"
 
 namespace effbench::cli {
 namespace {
@@ -33,6 +40,22 @@ Result<json> ReadConfig(const std::string& path) {
   json j = json::parse(ss.str(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     return Status::InvalidArgument("config file " + path + " is not a JSON object");
+  }
+  // A misspelt key must not be ignored in silence: the setting it meant
+  // would quietly keep its default.
+  static const std::vector<std::string> kKeys = {"db",           "listen",     "http",
+                                                 "tls_cert",     "tls_key",    "http_tls_cert",
+                                                 "http_tls_key", "token_file", "schedule"};
+  for (const auto& [key, value] : j.items()) {
+    if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+      std::string known;
+      for (const auto& k : kKeys) known += (known.empty() ? "" : ", ") + k;
+      return Status::InvalidArgument("config file " + path + ": unknown key \"" + key +
+                                     "\" (known: " + known + ")");
+    }
+    if (key != "schedule" && !value.is_string()) {
+      return Status::InvalidArgument("config file " + path + ": \"" + key + "\" must be a string");
+    }
   }
   return j;
 }
@@ -70,9 +93,12 @@ Result<std::vector<coordinator::Schedule>> SchedulesOf(const json& config) {
 
 int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, std::ostream& err) {
   auto flags =
-      Flags::Parse(args, {"db", "listen", "http", "tls-cert", "tls-key", "token-file", "config",
-                          "schedule", "schedule-suite", "schedule-agents", "heartbeat", "max-frame",
-                          "frame-timeout", "drain-timeout", "ready-file"});
+      Flags::Parse(args, {"db",         "listen",        "http",           "tls-cert",
+                          "tls-key",    "http-tls-cert", "http-tls-key",   "token-file",
+                          "config",     "schedule",      "schedule-suite", "schedule-agents",
+                          "heartbeat",  "max-frame",     "frame-timeout",  "drain-timeout",
+                          "ready-file", "max-preauth",   "job-lease",      "agent-ttl"},
+                   {"http-read-token"});
   if (!flags.ok()) {
     err << "effbench serve: " << flags.status().message() << "\n";
     return kExitUsage;
@@ -100,6 +126,9 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
   if (auto v = setting("http", ""); !v.empty()) o.http = v;
   if (auto v = setting("tls-cert", ""); !v.empty()) o.tls_cert = v;
   if (auto v = setting("tls-key", ""); !v.empty()) o.tls_key = v;
+  if (auto v = setting("http-tls-cert", ""); !v.empty()) o.http_tls_cert = v;
+  if (auto v = setting("http-tls-key", ""); !v.empty()) o.http_tls_key = v;
+  o.http_read_token = flags->Has("http-read-token");
   if (auto v = flags->Get("ready-file")) o.ready_file = *v;
   const std::string token_file = setting("token-file", "");
   if (token_file.empty()) {
@@ -115,12 +144,17 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
     return kExitUsage;
   }
   o.stored_key = *key;
+  if (auto exposed = fleet::TokenFileExposure(token_file))
+    err << "effbench serve: " << *exposed << "\n";
   const auto heartbeat = flags->GetDouble("heartbeat", 5, 0.05, 3600);
   const auto max_frame = flags->GetInt("max-frame", fleet::kDefaultMaxFrame, 1024, 1L << 30);
   const auto frame_timeout = flags->GetDouble("frame-timeout", 10, 0.01, 3600);
   const auto drain = flags->GetDouble("drain-timeout", 10, 0, 3600);
-  for (const Status& s :
-       {heartbeat.status(), max_frame.status(), frame_timeout.status(), drain.status()}) {
+  const auto max_preauth = flags->GetInt("max-preauth", 64, 1, 100000);
+  const auto lease = flags->GetDouble("job-lease", 600, 1, 30 * 86400);
+  const auto ttl = flags->GetDouble("agent-ttl", 24, 0.001, 24 * 3650);
+  for (const Status& s : {heartbeat.status(), max_frame.status(), frame_timeout.status(),
+                          drain.status(), max_preauth.status(), lease.status(), ttl.status()}) {
     if (!s.ok()) {
       err << "effbench serve: " << s.message() << "\n";
       return kExitUsage;
@@ -130,6 +164,9 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
   o.limits.max_frame = static_cast<size_t>(*max_frame);
   o.limits.frame_timeout = std::chrono::milliseconds(static_cast<int64_t>(*frame_timeout * 1000));
   o.drain_timeout = std::chrono::milliseconds(static_cast<int64_t>(*drain * 1000));
+  o.max_preauth = static_cast<size_t>(*max_preauth);
+  o.job_lease = std::chrono::milliseconds(static_cast<int64_t>(*lease * 1000));
+  o.agent_ttl = std::chrono::milliseconds(static_cast<int64_t>(*ttl * 3600'000));
   auto schedules = SchedulesOf(config);
   if (!schedules.ok()) {
     err << "effbench serve: " << schedules.status().message() << "\n";
@@ -163,35 +200,57 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
   return kExitOk;
 }
 
+namespace {
+
+// The --coordinator, --token-file, --ca and --insecure of a client command.
+struct Client {
+  CoordinatorUrl url;
+  ClientOptions options;
+};
+
+Result<Client> ClientOf(const Flags& flags, bool with_token) {
+  auto url = ParseCoordinatorUrl(flags.GetOr("coordinator", ""));
+  if (!url.ok()) return url.status();
+  Client c{*url, {}};
+  if (with_token) {
+    const std::string file = flags.GetOr("token-file", "fleet.token");
+    auto token = fleet::ReadTokenFile(file);
+    if (!token.ok()) return token.status().WithContext("--token-file");
+    c.options.token = *token;
+  }
+  if (auto ca = flags.Get("ca")) c.options.ca_file = *ca;
+  c.options.insecure = flags.Has("insecure");
+  return c;
+}
+
+// The exit code of a refusal: 2 when the request was wrong (bad request), 1
+// otherwise (a wrong token, a conflict, a coordinator that cannot write).
+int RefusalExit(int status) { return status == 400 ? kExitUsage : kExitError; }
+
+}  // namespace
+
 int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto flags = Flags::Parse(
-      args, {"coordinator", "suite", "workload", "agents", "repo", "commit", "branch",
-             "commit-time", "token-file", "repetitions", "min-time", "threads", "seed", "format"});
+      args,
+      {"coordinator", "suite", "workload", "agents", "repo", "commit", "branch", "commit-time",
+       "token-file", "repetitions", "min-time", "threads", "seed", "format", "ca"},
+      {"insecure"});
   if (!flags.ok()) {
     err << "effbench submit: " << flags.status().message() << "\n";
-    return kExitUsage;
-  }
-  const std::string url = flags->GetOr("coordinator", "");
-  const std::string scheme = "http://";
-  if (url.substr(0, scheme.size()) != scheme) {
-    err << "effbench submit: --coordinator must be the coordinator's HTTP API, "
-           "http://HOST:PORT (effbench serve --http)\n";
-    return kExitUsage;
-  }
-  std::string hostport = url.substr(scheme.size());
-  if (!hostport.empty() && hostport.back() == '/') hostport.pop_back();
-  const size_t colon = hostport.rfind(':');
-  if (colon == std::string::npos) {
-    err << "effbench submit: --coordinator " << url << " has no port\n";
     return kExitUsage;
   }
   if (!flags->Has("suite") && !flags->Has("workload")) {
     err << "effbench submit: give --suite NAME or --workload GLOB\n";
     return kExitUsage;
   }
-  auto token = fleet::ReadTokenFile(flags->GetOr("token-file", "fleet.token"));
-  if (!token.ok()) {
-    err << "effbench submit: " << token.status().message() << " (--token-file)\n";
+  const std::string format = flags->GetOr("format", "console");
+  if (format != "console" && format != "json") {
+    err << "effbench submit: --format must be console or json, got '" << format << "'\n";
+    return kExitUsage;
+  }
+  auto client = ClientOf(*flags, /*with_token=*/true);
+  if (!client.ok()) {
+    err << "effbench submit: " << client.status().message() << "\n";
     return kExitUsage;
   }
   json request = json::object();
@@ -202,7 +261,13 @@ int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::
   for (const char* key : {"repo", "commit", "branch"}) {
     if (auto v = flags->Get(key)) revision[key] = *v;
   }
-  if (auto v = flags->Get("commit-time")) revision["time"] = *v;
+  if (auto v = flags->Get("commit-time")) {
+    if (auto t = result::ParseIso8601(*v); !t.ok()) {
+      err << "effbench submit: --commit-time: " << t.status().message() << "\n";
+      return kExitUsage;
+    }
+    revision["time"] = *v;
+  }
   request["revision"] = revision;
   json options = json::object();
   const auto reps = flags->GetInt("repetitions", 5, 1, 1000);
@@ -221,57 +286,167 @@ int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::
   if (*seed >= 0) options["seed"] = *seed;
   request["options"] = options;
 
-  try {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(30));
-    stream.connect(resolver.resolve(hostport.substr(0, colon), hostport.substr(colon + 1)));
-    http::request<http::string_body> req{http::verb::post, "/api/jobs", 11};
-    req.set(http::field::host, hostport);
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::authorization, "Bearer " + *token);
-    req.body() = request.dump();
-    req.prepare_payload();
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(stream, buffer, res);
-    const json body = json::parse(res.body(), nullptr, false);
-    if (res.result() != http::status::created) {
-      err << "effbench submit: the coordinator refused (" << res.result_int() << "): "
-          << (body.is_object() && body.contains("error") ? body["error"].get<std::string>()
-                                                         : res.body())
-          << "\n";
-      return res.result() == http::status::unauthorized || res.result() == http::status::bad_request
-                 ? kExitUsage
-                 : kExitError;
-    }
-    if (flags->GetOr("format", "console") == "json") {
-      out << body.dump(2) << "\n";
-    } else {
-      for (const json& job : body["jobs"]) {
-        out << "queued job " << job["id"].get<std::string>() << " on "
-            << job["agent"].get<std::string>() << ": run " << job["run_id"].get<std::string>()
-            << ", " << job["workloads"] << " workloads\n";
-      }
-    }
-    return kExitOk;
-  } catch (const std::exception& e) {
-    err << "effbench submit: cannot reach the coordinator at " << url << ": " << e.what() << "\n";
-    return kExitError;
+  auto reply = CallCoordinator(client->url, "POST", "/api/jobs", request.dump(), client->options);
+  if (!reply.ok()) {
+    err << "effbench submit: " << reply.status().message() << "\n";
+    return reply.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
   }
+  if (reply->status != 201) {
+    err << "effbench submit: the coordinator refused (" << reply->status
+        << "): " << RefusalText(*reply) << "\n";
+    return RefusalExit(reply->status);
+  }
+  if (format == "json") {
+    out << reply->body.dump(2) << "\n";
+  } else {
+    for (const json& job : reply->body["jobs"]) {
+      out << "queued job " << job["id"].get<std::string>() << " on "
+          << job["agent"].get<std::string>() << ": run " << job["run_id"].get<std::string>() << ", "
+          << job["workloads"] << " workloads\n";
+    }
+  }
+  return kExitOk;
+}
+
+int JobsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto flags =
+      Flags::Parse(args, {"coordinator", "token-file", "format", "ca", "state"}, {"insecure"});
+  if (!flags.ok()) {
+    err << "effbench jobs: " << flags.status().message() << "\n";
+    return kExitUsage;
+  }
+  const auto& words = flags->positional();
+  const std::string action = words.empty() ? "list" : words[0];
+  if (!(action == "list" && words.size() <= 1) && !(action == "cancel" && words.size() == 2)) {
+    err << "usage: effbench jobs [list] --coordinator URL [--state S] [--format console|json]\n"
+           "       effbench jobs cancel ID --coordinator URL [--token-file F]\n";
+    return kExitUsage;
+  }
+  const std::string format = flags->GetOr("format", "console");
+  if (format != "console" && format != "json") {
+    err << "effbench jobs: --format must be console or json, got '" << format << "'\n";
+    return kExitUsage;
+  }
+  // A list needs the token only when the coordinator asks for it
+  // (--http-read-token); it is sent when the token file is there.
+  const bool cancel = action == "cancel";
+  auto client = ClientOf(*flags, cancel || flags->Has("token-file"));
+  if (!client.ok()) {
+    err << "effbench jobs: " << client.status().message() << "\n";
+    return kExitUsage;
+  }
+  const std::string target = cancel ? "/api/jobs/" + words[1] + "/cancel" : "/api/jobs";
+  auto reply = CallCoordinator(client->url, cancel ? "POST" : "GET", target, "", client->options);
+  if (!reply.ok()) {
+    err << "effbench jobs: " << reply.status().message() << "\n";
+    return reply.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
+  }
+  if (reply->status != 200) {
+    err << "effbench jobs: the coordinator refused (" << reply->status
+        << "): " << RefusalText(*reply) << "\n";
+    return RefusalExit(reply->status);
+  }
+  if (cancel) {
+    const json& job = reply->body["job"];
+    out << "job " << job["id"].get<std::string>() << " on " << job["agent"].get<std::string>()
+        << ": " << job["state"].get<std::string>() << "\n";
+    return kExitOk;
+  }
+  json jobs = json::array();
+  for (const json& job : reply->body["jobs"]) {
+    if (!flags->Has("state") || job["state"] == flags->GetOr("state", "")) jobs.push_back(job);
+  }
+  if (format == "json") {
+    out << json{{"jobs", jobs}}.dump(2) << "\n";
+    return kExitOk;
+  }
+  if (jobs.empty()) out << "no jobs\n";
+  for (const json& job : jobs) {
+    out << job["id"].get<std::string>() << "  " << job["state"].get<std::string>() << "  "
+        << job["agent"].get<std::string>() << "  " << job["suite"].get<std::string>() << "  "
+        << job.value("workloads", 0) << " workloads  " << job["updated_at"].get<std::string>();
+    if (job.contains("error")) out << "  (" << job["error"].get<std::string>() << ")";
+    out << "\n";
+  }
+  return kExitOk;
+}
+
+int AgentsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto flags = Flags::Parse(args, {"coordinator", "token-file", "format", "ca"}, {"insecure"});
+  if (!flags.ok()) {
+    err << "effbench agents: " << flags.status().message() << "\n";
+    return kExitUsage;
+  }
+  const auto& words = flags->positional();
+  const std::string action = words.empty() ? "list" : words[0];
+  if (!(action == "list" && words.size() <= 1) && !(action == "forget" && words.size() == 2)) {
+    err << "usage: effbench agents [list] --coordinator URL [--format console|json]\n"
+           "       effbench agents forget NAME --coordinator URL [--token-file F]\n";
+    return kExitUsage;
+  }
+  const bool forget = action == "forget";
+  auto client = ClientOf(*flags, forget || flags->Has("token-file"));
+  if (!client.ok()) {
+    err << "effbench agents: " << client.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto reply =
+      CallCoordinator(client->url, forget ? "DELETE" : "GET",
+                      forget ? "/api/agents/" + words[1] : "/api/agents", "", client->options);
+  if (!reply.ok()) {
+    err << "effbench agents: " << reply.status().message() << "\n";
+    return reply.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
+  }
+  if (reply->status != 200) {
+    err << "effbench agents: the coordinator refused (" << reply->status
+        << "): " << RefusalText(*reply) << "\n";
+    return RefusalExit(reply->status);
+  }
+  if (forget) {
+    out << "agent " << words[1] << " forgotten\n";
+    return kExitOk;
+  }
+  if (flags->GetOr("format", "console") == "json") {
+    out << reply->body.dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const json& a : reply->body["agents"]) {
+    out << a["name"].get<std::string>() << "  " << a["state"].get<std::string>() << "  last seen "
+        << a["last_seen"].get<std::string>() << "  " << a.value("queued_jobs", 0)
+        << " queued job(s)\n";
+  }
+  return kExitOk;
 }
 
 int TokenCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(args, {"token-file"});
+  auto flags = Flags::Parse(args, {"token-file", "out"});
   if (!flags.ok() || flags->positional().size() != 1) {
-    err << "usage: effbench token new | effbench token hash --token-file F\n";
+    err << "usage: effbench token new [--out FILE] | effbench token hash --token-file F\n";
     return kExitUsage;
   }
   const std::string& what = flags->positional()[0];
   if (what == "new") {
-    out << fleet::NewNonceHex() << "\n";
+    const std::string token = fleet::NewNonceHex();
+    if (auto path = flags->Get("out")) {
+      // Created 0600 and never replaced: a token is a secret, and another
+      // file of that name may be someone's.
+      const int fd = ::open(path->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0) {
+        err << "effbench token: cannot create " << *path << ": " << std::strerror(errno)
+            << (errno == EEXIST ? " (it exists; a token file is never overwritten)" : "") << "\n";
+        return kExitError;
+      }
+      const std::string line = token + "\n";
+      const bool written =
+          ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+      if (::close(fd) != 0 || !written) {
+        err << "effbench token: cannot write " << *path << "\n";
+        return kExitError;
+      }
+      err << "effbench token: wrote a new fleet token to " << *path << " (mode 0600)\n";
+      return kExitOk;
+    }
+    out << token << "\n";
     return kExitOk;
   }
   if (what == "hash") {

@@ -328,6 +328,7 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
   }
   sessions[name] = session;
   facts[name] = session->facts;
+  gone_since.erase(name);
   const std::string now = session->connected_at;
   store::AgentRow row{name, fingerprint, session->version, session->labels.dump(), now, now};
   if (auto known = agents.find(name); known != agents.end())
@@ -367,6 +368,12 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
 
   if (auto it = sessions.find(name); it != sessions.end() && it->second == session) {
     sessions.erase(it);
+    gone_since[name] = std::chrono::steady_clock::now();
+    if (auto known = agents.find(name); known != agents.end()) {
+      known->second.last_seen = result::UtcNowIso8601();
+      writer->Execute([row = known->second](store::ResultStore& db) { return db.UpsertAgent(row); },
+                      [this](Status s) { NoteWrite(s); });
+    }
     Log("agent " + name + " disconnected");
   }
   session->resume->cancel();
@@ -393,7 +400,10 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
     }
     const std::string type = in.message["type"];
     if (type == "heartbeat") {
+      const std::string previous = session->state;
       session->state = in.message["state"];
+      session->job = in.message.value("job", "");
+      NotePause(*session, previous, in.message.value("problem", ""));
       session->job = in.message.value("job", "");
       session->done = in.message.value("done", int64_t{0});
       session->total = in.message.value("total", int64_t{0});
@@ -650,6 +660,7 @@ void Coordinator::Impl::Dispatch(const std::shared_ptr<Session>& session) {
     if (job.state == "dispatched") {
       // Again, after a reconnect or a lost frame: the agent ignores a job it knows.
       session->channel->Send(JobMessage(job));
+      sent_at[id] = std::chrono::steady_clock::now();
       return;
     }
     if (starting.count(id)) return;  // its run is being stored; Dispatch runs again then
@@ -704,6 +715,7 @@ void Coordinator::Impl::Dispatch(const std::shared_ptr<Session>& session) {
             " workloads) dispatched to " + agent);
         if (const auto live = sessions.find(agent); live != sessions.end()) {
           live->second->channel->Send(JobMessage(job->second));
+          sent_at[job_id] = std::chrono::steady_clock::now();
         }
       });
 }
@@ -716,6 +728,139 @@ void Coordinator::Impl::RetryDispatchLater(const std::string& agent) {
     if (ec || stopping) return;
     if (const auto live = sessions.find(agent); live != sessions.end()) Dispatch(live->second);
   });
+}
+
+void Coordinator::Impl::NotePause(Session& session, const std::string& previous,
+                                  const std::string& problem) {
+  const std::string job_id = session.job;
+  const auto job = jobs.find(job_id);
+  if (session.state == "paused" && previous != "paused") {
+    Log("agent " + session.name + " paused job " + job_id + ": " + problem);
+    if (job == jobs.end()) return;
+    job->second.error = "paused: " + problem;
+  } else if (previous == "paused" && session.state != "paused") {
+    Log("agent " + session.name + " resumed job " + job_id);
+    if (job == jobs.end() || !job->second.error) return;
+    job->second.error.reset();
+  } else {
+    return;
+  }
+  const store::JobRow row = job->second;
+  writer->Execute(
+      [row](store::ResultStore& db) {
+        return db.SetJobState(row.id, row.state, result::UtcNowIso8601(), row.error);
+      },
+      [this](Status s) { NoteWrite(s); });
+}
+
+asio::awaitable<Status> Coordinator::Impl::EndJob(const std::string& job_id,
+                                                  const std::string& state,
+                                                  const std::string& reason) {
+  const auto job = jobs.find(job_id);
+  if (job == jobs.end()) co_return Status::NotFound("no job " + job_id);
+  if (IsFinal(job->second.state)) {
+    co_return Status::FailedPrecondition("job " + job_id + " is already " + job->second.state);
+  }
+  const std::string now = result::UtcNowIso8601();
+  const IngestWriter::Operation end = [job_id, state, now, reason](store::ResultStore& db) {
+    return db.SetJobState(job_id, state, now, reason);
+  };
+  const Status stored = co_await Write(end);
+  if (!stored.ok()) co_return stored;
+  store::JobRow& row = jobs[job_id];
+  if (IsFinal(row.state)) co_return Status::Ok();  // ended meanwhile (job_done won the race)
+  const bool was_dispatched = row.state == "dispatched";
+  row.state = state;
+  row.updated_at = now;
+  row.error = reason;
+  sent_at.erase(job_id);
+  Log("job " + job_id + " on " + row.agent + " " + state + ": " + reason);
+  const auto session = sessions.find(row.agent);
+  if (session != sessions.end()) {
+    if (was_dispatched && state == "cancelled") {
+      json cancel = fleet::NewMessage("cancel");
+      cancel["job_id"] = job_id;
+      cancel["reason"] = reason.substr(0, 1000);
+      session->second->channel->Send(cancel);
+    } else {
+      Dispatch(session->second);
+    }
+  }
+  co_return Status::Ok();
+}
+
+asio::awaitable<Status> Coordinator::Impl::ForgetAgent(const std::string& name) {
+  if (!agents.count(name)) co_return Status::NotFound("no agent " + name);
+  if (sessions.count(name)) {
+    co_return Status::FailedPrecondition("agent " + name +
+                                         " is connected; stop it before forgetting it");
+  }
+  const IngestWriter::Operation remove = [name](store::ResultStore& db) {
+    return db.RemoveAgent(name);
+  };
+  const Status removed = co_await Write(remove);
+  if (!removed.ok()) co_return removed;
+  agents.erase(name);
+  facts.erase(name);
+  gone_since.erase(name);
+  const std::string reason = "agent " + name + " was forgotten";
+  std::vector<std::string> open;
+  for (const std::string& id : job_order) {
+    if (jobs[id].agent == name && !IsFinal(jobs[id].state)) open.push_back(id);
+  }
+  for (const std::string& id : open) {
+    const std::string cancelled = "cancelled";
+    const Status ended = co_await EndJob(id, cancelled, reason);
+    if (!ended.ok()) Log("job " + id + ": " + ended.message());
+  }
+  Log("agent " + name + " forgotten; " + std::to_string(open.size()) +
+      " unfinished job(s) cancelled");
+  co_return Status::Ok();
+}
+
+asio::awaitable<void> Coordinator::Impl::LeaseLoop() {
+  asio::steady_timer tick(io);
+  while (!stopping) {
+    tick.expires_after(std::min<std::chrono::milliseconds>(1s, options.job_lease / 4 + 1ms));
+    error_code ec;
+    co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping) break;
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<std::pair<std::string, std::string>> expired;  // job, reason
+    for (const std::string& id : job_order) {
+      const store::JobRow& job = jobs[id];
+      if (job.state != "dispatched") continue;
+      const auto session = sessions.find(job.agent);
+      if (session == sessions.end()) {
+        const auto gone = gone_since.find(job.agent);
+        if (gone != gone_since.end() && now - gone->second > options.job_lease) {
+          expired.emplace_back(id, "lease expired: agent " + job.agent +
+                                       " stayed gone for more than " +
+                                       std::to_string(options.job_lease.count() / 1000) +
+                                       " s; the results it sent are kept");
+        }
+        continue;
+      }
+      // Connected and idle, yet this job is dispatched to it: the job frame
+      // was lost, or the agent lost the job. Send it again (the agent ignores
+      // a job it knows), at most once per three heartbeats.
+      const Session& s = *session->second;
+      const auto sent = sent_at.find(id);
+      if (s.state == "idle" && s.job.empty() &&
+          (sent == sent_at.end() || now - sent->second > 3 * options.heartbeat)) {
+        LogLimited(peer_log, "agent " + job.agent + " is idle but job " + id +
+                                 " is dispatched to it; sending the job again");
+        Dispatch(session->second);
+      }
+    }
+    for (const auto& [id, reason] : expired) {
+      const std::string failed = "failed";
+      const Status ended = co_await EndJob(id, failed, reason);
+      if (!ended.ok() && ended.code() != Status::Code::kFailedPrecondition) {
+        LogLimited(peer_log, "job " + id + ": lease expired, but " + ended.message());
+      }
+    }
+  }
 }
 
 asio::awaitable<Status> Coordinator::Impl::Write(const IngestWriter::Operation& op) {
@@ -796,15 +941,34 @@ asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
   for (const auto* spec : *selected) names.push_back(spec->id);
   json spec = {{"workloads", names}, {"revision", *revision}, {"options", *options_json}};
   if (pattern) spec["workload"] = *pattern;
-  std::vector<std::string> targets;
+  // A selector matches agents connected now or seen within the TTL; an exact
+  // name matches its agent whenever it was last seen.
+  std::vector<std::string> targets, stale;
+  const auto wall_now = std::chrono::system_clock::now();
   for (const auto& [name, f] : facts) {
-    if (MatchesSelector(selector, f)) targets.push_back(name);
+    if (!MatchesSelector(selector, f)) continue;
+    bool recent = sessions.count(name) > 0 || selector == name;
+    if (!recent) {
+      const auto known = agents.find(name);
+      if (known != agents.end()) {
+        const auto seen = result::ParseIso8601(known->second.last_seen);
+        recent = seen.ok() && wall_now - *seen <= options.agent_ttl;
+      }
+    }
+    (recent ? targets : stale).push_back(name);
   }
   if (targets.empty()) {
     std::string known;
     for (const auto& [name, f] : facts) known += (known.empty() ? "" : ", ") + name;
-    co_return Status::NotFound("no agent matches \"" + selector +
-                               "\" (known agents: " + (known.empty() ? "none yet" : known) + ")");
+    std::string message = "no agent matches \"" + selector + "\" (known agents: ";
+    message += known.empty() ? "none yet" : known;
+    message += ")";
+    if (!stale.empty()) {
+      message += "; " + std::to_string(stale.size()) + " match(es) not seen for more than " +
+                 std::to_string(options.agent_ttl.count() / 3600'000) +
+                 " h (--agent-ttl); name one exactly to queue on it anyway";
+    }
+    co_return Status::NotFound(message);
   }
   const std::string now = result::UtcNowIso8601();
   std::vector<store::JobRow> rows;
@@ -942,20 +1106,29 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
   }
   c.writer = std::make_unique<IngestWriter>(std::move(*db), c.io.get_executor());
 
-  if (c.options.tls_cert || c.options.tls_key) {
-    if (!c.options.tls_cert || !c.options.tls_key) {
-      return Status::InvalidArgument("TLS needs both --tls-cert and --tls-key");
+  const auto tls = [](const std::optional<std::string>& cert, const std::optional<std::string>& key,
+                      const std::string& flag,
+                      std::optional<asio::ssl::context>& context) -> Status {
+    if (!cert && !key) return Status::Ok();
+    if (!cert || !key) {
+      return Status::InvalidArgument("TLS needs both " + flag + "-cert and " + flag + "-key");
     }
-    c.ssl.emplace(asio::ssl::context::tls_server);
-    c.ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                       asio::ssl::context::no_tlsv1_1);
+    context.emplace(asio::ssl::context::tls_server);
+    context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                         asio::ssl::context::no_tlsv1_1);
     error_code ec;
-    c.ssl->use_certificate_chain_file(*c.options.tls_cert, ec);
-    if (ec)
-      return Status::InvalidArgument("--tls-cert " + *c.options.tls_cert + ": " + ec.message());
-    c.ssl->use_private_key_file(*c.options.tls_key, asio::ssl::context::pem, ec);
-    if (ec) return Status::InvalidArgument("--tls-key " + *c.options.tls_key + ": " + ec.message());
+    context->use_certificate_chain_file(*cert, ec);
+    if (ec) return Status::InvalidArgument(flag + "-cert " + *cert + ": " + ec.message());
+    context->use_private_key_file(*key, asio::ssl::context::pem, ec);
+    if (ec) return Status::InvalidArgument(flag + "-key " + *key + ": " + ec.message());
+    return Status::Ok();
+  };
+  EFFBENCH_RETURN_IF_ERROR(tls(c.options.tls_cert, c.options.tls_key, "--tls", c.ssl));
+  EFFBENCH_RETURN_IF_ERROR(
+      tls(c.options.http_tls_cert, c.options.http_tls_key, "--http-tls", c.http_ssl));
+  if (c.http_ssl && !c.options.http) {
+    return Status::InvalidArgument("--http-tls-cert needs --http HOST:PORT");
   }
 
   const auto bind = [&](tcp::acceptor& acceptor, const std::string& text,
@@ -997,11 +1170,16 @@ Status Coordinator::Run() {
   for (const Schedule& s : c.options.schedules) {
     asio::co_spawn(c.io, c.ScheduleLoop(s), asio::detached);
   }
+  // Agents not connected yet have their jobs' lease from now on.
+  for (const auto& [name, row] : c.agents) c.gone_since[name] = std::chrono::steady_clock::now();
+  asio::co_spawn(c.io, c.LeaseLoop(), asio::detached);
   size_t pending = 0;
   for (const auto& [id, job] : c.jobs) pending += !IsFinal(job.state);
   c.Log("serving agents on " + c.options.listen + " (port " + std::to_string(agent_port()) +
         (c.ssl ? ", TLS" : ", HMAC auth without TLS") + ")" +
-        (c.http_acceptor.is_open() ? ", HTTP API on port " + std::to_string(http_port()) : "") +
+        (c.http_acceptor.is_open()
+             ? ", HTTP API on port " + std::to_string(http_port()) + (c.http_ssl ? " (HTTPS)" : "")
+             : "") +
         "; database " + c.options.db_path + "; " + std::to_string(c.agents.size()) +
         " known agent(s), " + std::to_string(pending) + " unfinished job(s)");
   EFFBENCH_RETURN_IF_ERROR(c.WriteReadyFile());

@@ -31,10 +31,12 @@ struct Schedule {
 
 struct CoordinatorOptions {
   std::string db_path = "effbench.db";
-  std::string listen = "127.0.0.1:7450";  // agents; port 0 picks one
-  std::optional<std::string> http;        // the HTTP API, e.g. 127.0.0.1:7451
-  std::optional<std::string> tls_cert, tls_key;
-  fleet::Key stored_key{};  // from the token file; the token itself is not kept
+  std::string listen = "127.0.0.1:7450";                   // agents; port 0 picks one
+  std::optional<std::string> http;                         // the HTTP API, e.g. 127.0.0.1:7451
+  std::optional<std::string> tls_cert, tls_key;            // the agents' listener
+  std::optional<std::string> http_tls_cert, http_tls_key;  // the HTTP API
+  bool http_read_token = false;  // GET /api/* needs the token too (/healthz, /metrics do not)
+  fleet::Key stored_key{};       // from the token file; the token itself is not kept
   std::chrono::milliseconds heartbeat{5'000};
   int heartbeat_misses = 3;  // silent this many heartbeats: the agent is gone
   fleet::ChannelLimits limits;
@@ -42,6 +44,13 @@ struct CoordinatorOptions {
   // many such connections may be open at once (more are closed at accept).
   size_t preauth_max_frame = 64 * 1024;
   size_t max_preauth = 64;
+  // A job dispatched to an agent that stays disconnected this long fails,
+  // with the reason (what it measured so far is kept); its agent's later jobs
+  // run when it returns.
+  std::chrono::milliseconds job_lease{600'000};
+  // Selectors ("*", labels, globs) match agents connected now or seen within
+  // this; an exact agent name matches it whenever it was last seen.
+  std::chrono::milliseconds agent_ttl{24 * 3600'000};
   size_t max_in_flight = 16'384;  // records per agent received and not yet committed
   std::chrono::milliseconds drain_timeout{10'000};
   std::vector<Schedule> schedules;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <boost/beast/http.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -100,6 +101,19 @@ struct Coordinator::Impl {
   // (with back-off) until it succeeds or the agent goes.
   void Dispatch(const std::shared_ptr<Session>& session);
   void RetryDispatchLater(const std::string& agent);
+  // Every second: fails jobs whose agent stayed gone past the lease, and
+  // sends a dispatched job again to its agent when the agent says it is idle.
+  asio::awaitable<void> LeaseLoop();
+  // Moves a job to a final state (cancelled, or failed for its lease) after
+  // storing it; tells a connected agent to stop a cancelled job.
+  asio::awaitable<Status> EndJob(const std::string& job_id, const std::string& state,
+                                 const std::string& reason);
+  // DELETE /api/agents/NAME: forgets a disconnected agent; its queued jobs
+  // are cancelled.
+  asio::awaitable<Status> ForgetAgent(const std::string& name);
+  // A heartbeat's state changed to or from paused (the agent's spool is
+  // full): logged once and recorded with the job.
+  void NotePause(Session& session, const std::string& previous_state, const std::string& problem);
   // Queues `request` (suite, workload, agents, revision, options) on every
   // matching agent, durably: the jobs are committed before this returns (and
   // before any is dispatched). The jobs as JSON, or what was wrong.
@@ -126,6 +140,11 @@ struct Coordinator::Impl {
 
   // http_api.cc: the HTTP API.
   asio::awaitable<void> ServeHttp(tcp::socket socket);
+  template <typename Stream>
+  asio::awaitable<void> ServeRequests(Stream& stream);
+  // One request's response (after the request was read whole).
+  asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>> HandleHttp(
+      const boost::beast::http::request<boost::beast::http::string_body>& req);
   nlohmann::json AgentsJson() const;
   nlohmann::json JobJson(const store::JobRow& job) const;
   std::string MetricsText() const;
@@ -133,7 +152,8 @@ struct Coordinator::Impl {
   CoordinatorOptions options;
   std::ostream& log;
   asio::io_context io{1};
-  std::optional<asio::ssl::context> ssl;
+  std::optional<asio::ssl::context> ssl;       // the agents' listener, with --tls-cert
+  std::optional<asio::ssl::context> http_ssl;  // the HTTP API's, with --http-tls-cert
   tcp::acceptor agent_acceptor{io};
   tcp::acceptor http_acceptor{io};
   std::unique_ptr<IngestWriter> writer;
@@ -145,6 +165,8 @@ struct Coordinator::Impl {
   std::map<std::string, store::JobRow> jobs;                 // by id
   std::vector<std::string> job_order;                        // ids, oldest first
   std::set<std::string> starting;                            // jobs whose run is being stored
+  std::map<std::string, std::chrono::steady_clock::time_point> sent_at;     // dispatched jobs
+  std::map<std::string, std::chrono::steady_clock::time_point> gone_since;  // by agent
   std::map<std::string, int> dispatch_failures;  // by agent: consecutive failed run writes
   std::optional<std::string> write_fault;        // the last database write failed: why
   Metrics metrics;

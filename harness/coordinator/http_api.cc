@@ -5,6 +5,7 @@
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <sstream>
 
 #include "harness/coordinator/coordinator_impl.h"
@@ -256,11 +257,149 @@ std::string Coordinator::Impl::MetricsText() const {
   return m.str();
 }
 
-asio::awaitable<void> Coordinator::Impl::ServeHttp(tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
+namespace {
+
+// Whether `req` carries the fleet token as a Bearer token.
+bool HasToken(const Request& req, const fleet::Key& stored_key) {
+  const auto auth = req[http::field::authorization];
+  const std::string_view bearer = "Bearer ";
+  return auth.size() > bearer.size() && auth.substr(0, bearer.size()) == bearer &&
+         fleet::VerifyToken(stored_key, std::string_view(auth.data() + bearer.size(),
+                                                         auth.size() - bearer.size()));
+}
+
+Response Unauthorized(const Request& req, const std::string& what) {
+  Response res = ErrorReply(req, http::status::unauthorized,
+                            what + " needs the fleet token: Authorization: Bearer TOKEN");
+  res.set(http::field::www_authenticate, "Bearer");
+  return res;
+}
+
+// The HTTP status of a refusal, by its Status code.
+http::status StatusOf(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kNotFound:
+      return http::status::not_found;
+    case Status::Code::kFailedPrecondition:
+      return http::status::conflict;
+    case Status::Code::kIoError:
+      return http::status::service_unavailable;
+    case Status::Code::kInvalidArgument:
+      return http::status::bad_request;
+    default:
+      return http::status::internal_server_error;
+  }
+}
+
+// "/api/jobs/ID/cancel" → ID; empty when `path` is not of that form.
+std::string JobToCancel(const std::string& path) {
+  const std::string prefix = "/api/jobs/", suffix = "/cancel";
+  if (path.size() <= prefix.size() + suffix.size() || path.rfind(prefix, 0) != 0 ||
+      path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return "";
+  }
+  return path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+}
+
+}  // namespace
+
+asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
+  ++metrics.http_requests;
+  const std::string_view target(req.target().data(), req.target().size());
+  const std::string path(PathOf(target));
+  const auto query = Query(target);
+  const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+  const bool post = req.method() == http::verb::post;
+  const std::string cancel_id = JobToCancel(path);
+  const std::string agent_prefix = "/api/agents/";
+  const bool agent_path = path.rfind(agent_prefix, 0) == 0 && path.size() > agent_prefix.size();
+  const bool known = path == "/healthz" || path == "/metrics" || path == "/api/agents" ||
+                     path == "/api/runs" || path == "/api/results" || path == "/api/machines" ||
+                     path == "/api/jobs" || !cancel_id.empty() || agent_path;
+  if (!known) co_return ErrorReply(req, http::status::not_found, "no such endpoint: " + path);
+  const bool allowed = (get && cancel_id.empty() && !agent_path) ||
+                       (post && (path == "/api/jobs" || !cancel_id.empty())) ||
+                       (req.method() == http::verb::delete_ && agent_path);
+  if (!allowed) {
+    co_return ErrorReply(req, http::status::method_not_allowed,
+                         std::string(req.method_string()) + " is not allowed on " + path);
+  }
+  if (path == "/healthz") {
+    // Unhealthy while stopping, or while database writes fail (nothing is
+    // acknowledged then); healthy again once a write succeeds.
+    const bool healthy = !stopping && !write_fault;
+    json health = {{"status", stopping      ? "stopping"
+                              : write_fault ? "database writes fail"
+                                            : "ok"},
+                   {"agents_connected", sessions.size()},
+                   {"ingest_queue", writer->queued_records()}};
+    if (write_fault) health["reason"] = options.db_path + ": " + *write_fault;
+    co_return JsonReply(req, healthy ? http::status::ok : http::status::service_unavailable,
+                        health);
+  }
+  if (path == "/metrics") {
+    co_return Reply(req, http::status::ok, MetricsText(), "text/plain; version=0.0.4");
+  }
+  // Reads expose inventories, addresses and results: with --http-read-token
+  // they need the token too. Every write always does.
+  if ((get && options.http_read_token) || !get) {
+    if (!HasToken(req, options.stored_key)) {
+      co_return Unauthorized(req, std::string(req.method_string()) + " " + path);
+    }
+  }
+  if (!get && stopping) {
+    co_return ErrorReply(req, http::status::service_unavailable, "the coordinator is stopping");
+  }
+  if (path == "/api/agents")
+    co_return JsonReply(req, http::status::ok, json{{"agents", AgentsJson()}});
+  if (path == "/api/jobs" && get) {
+    json out = json::array();
+    for (const std::string& id : job_order) out.push_back(JobJson(jobs.at(id)));
+    co_return JsonReply(req, http::status::ok, json{{"jobs", out}});
+  }
+  if (path == "/api/jobs") {
+    const json body = json::parse(req.body(), nullptr, false);
+    if (body.is_discarded())
+      co_return ErrorReply(req, http::status::bad_request, "the body is not JSON");
+    const std::string origin = "POST /api/jobs";  // named: see Write
+    const Result<json> submitted = co_await SubmitJobs(body, origin);
+    if (submitted.ok()) co_return JsonReply(req, http::status::created, *submitted);
+    const Status::Code code = submitted.status().code();
+    co_return ErrorReply(req,
+                         code == Status::Code::kNotFound  ? http::status::conflict
+                         : code == Status::Code::kIoError ? http::status::service_unavailable
+                                                          : http::status::bad_request,
+                         submitted.status().message());
+  }
+  if (!cancel_id.empty()) {
+    const std::string state = "cancelled", reason = "cancelled through the HTTP API";
+    const Status ended = co_await EndJob(cancel_id, state, reason);
+    if (!ended.ok()) co_return ErrorReply(req, StatusOf(ended), ended.message());
+    co_return JsonReply(req, http::status::ok, json{{"job", JobJson(jobs.at(cancel_id))}});
+  }
+  if (agent_path) {
+    const std::string name = path.substr(agent_prefix.size());
+    const Status forgotten = co_await ForgetAgent(name);
+    if (!forgotten.ok()) co_return ErrorReply(req, StatusOf(forgotten), forgotten.message());
+    co_return JsonReply(req, http::status::ok, json{{"forgotten", name}});
+  }
+  // /api/runs, /api/machines, /api/results: the database's views, read (and
+  // serialized) on the reader thread: a large one must not hold up the
+  // agents' acks and heartbeats on this thread.
+  store::ResultStore& db = *reader;
+  auto read = [&req, &path, &query, &db]() -> asio::awaitable<Response> {
+    co_return DatabaseReply(req, path, query, db);
+  };
+  auto on_reader = asio::co_spawn(reads, read, asio::use_awaitable);
+  co_return co_await std::move(on_reader);
+}
+
+// Serves HTTP/1.1 requests on `stream` (plain or TLS) until the peer is done.
+template <typename Stream>
+asio::awaitable<void> Coordinator::Impl::ServeRequests(Stream& stream) {
   beast::flat_buffer buffer;
   for (;;) {
-    stream.expires_after(30s);
+    beast::get_lowest_layer(stream).expires_after(30s);
     http::request_parser<http::string_body> parser;
     parser.body_limit(kMaxBody);
     parser.header_limit(16 * 1024);
@@ -269,7 +408,7 @@ asio::awaitable<void> Coordinator::Impl::ServeHttp(tcp::socket socket) {
                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::eof ||
-        ec == asio::error::connection_reset) {
+        ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated) {
       break;
     }
     Request req = parser.release();
@@ -281,84 +420,43 @@ asio::awaitable<void> Coordinator::Impl::ServeHttp(tcp::socket socket) {
                                                      : http::status::bad_request,
                        "bad HTTP request: " + ec.message());
     } else {
-      ++metrics.http_requests;
-      const std::string_view target(req.target().data(), req.target().size());
-      const std::string path(PathOf(target));
-      const auto query = Query(target);
-      const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
-      const bool known = path == "/healthz" || path == "/metrics" || path == "/api/agents" ||
-                         path == "/api/runs" || path == "/api/results" || path == "/api/machines" ||
-                         path == "/api/jobs";
-      if (!known) {
-        res = ErrorReply(req, http::status::not_found, "no such endpoint: " + path);
-      } else if (!get && !(path == "/api/jobs" && req.method() == http::verb::post)) {
-        res = ErrorReply(req, http::status::method_not_allowed,
-                         std::string(req.method_string()) + " is not allowed on " + path);
-      } else if (path == "/healthz") {
-        // Unhealthy while stopping, or while database writes fail (nothing
-        // is acknowledged then); healthy again once a write succeeds.
-        const bool healthy = !stopping && !write_fault;
-        json health = {{"status", stopping      ? "stopping"
-                                  : write_fault ? "database writes fail"
-                                                : "ok"},
-                       {"agents_connected", sessions.size()},
-                       {"ingest_queue", writer->queued_records()}};
-        if (write_fault) health["reason"] = options.db_path + ": " + *write_fault;
-        res =
-            JsonReply(req, healthy ? http::status::ok : http::status::service_unavailable, health);
-      } else if (path == "/metrics") {
-        res = Reply(req, http::status::ok, MetricsText(), "text/plain; version=0.0.4");
-      } else if (path == "/api/agents") {
-        res = JsonReply(req, http::status::ok, json{{"agents", AgentsJson()}});
-      } else if (path == "/api/jobs" && get) {
-        json out = json::array();
-        for (const std::string& id : job_order) out.push_back(JobJson(jobs.at(id)));
-        res = JsonReply(req, http::status::ok, json{{"jobs", out}});
-      } else if (path == "/api/jobs") {
-        const auto auth = req[http::field::authorization];
-        const std::string_view bearer = "Bearer ";
-        if (auth.size() <= bearer.size() || auth.substr(0, bearer.size()) != bearer ||
-            !fleet::VerifyToken(
-                options.stored_key,
-                std::string_view(auth.data() + bearer.size(), auth.size() - bearer.size()))) {
-          res = ErrorReply(req, http::status::unauthorized,
-                           "POST /api/jobs needs the fleet token: Authorization: Bearer TOKEN");
-          res.set(http::field::www_authenticate, "Bearer");
-        } else if (stopping) {
-          res = ErrorReply(req, http::status::service_unavailable, "the coordinator is stopping");
-        } else {
-          json body = json::parse(req.body(), nullptr, false);
-          Result<json> submitted = Status::InvalidArgument("the body is not JSON");
-          const std::string origin = "POST /api/jobs";  // named: see Write
-          if (!body.is_discarded()) submitted = co_await SubmitJobs(body, origin);
-          if (submitted.ok()) {
-            res = JsonReply(req, http::status::created, *submitted);
-          } else {
-            const Status::Code code = submitted.status().code();
-            res = ErrorReply(req,
-                             code == Status::Code::kNotFound  ? http::status::conflict
-                             : code == Status::Code::kIoError ? http::status::service_unavailable
-                                                              : http::status::bad_request,
-                             submitted.status().message());
-          }
-        }
-      } else {  // /api/runs, /api/machines, /api/results: the database's views
-        // Read (and serialized) on the reader thread: a large one must not
-        // hold up the agents' acks and heartbeats on this thread.
-        store::ResultStore& db = *reader;
-        auto read = [&req, &path, &query, &db]() -> asio::awaitable<Response> {
-          co_return DatabaseReply(req, path, query, db);
-        };
-        auto on_reader = asio::co_spawn(reads, read, asio::use_awaitable);
-        res = co_await std::move(on_reader);
-      }
+      res = co_await HandleHttp(req);
     }
     const bool keep_alive = res.keep_alive();
-    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (req.method() == http::verb::head) {
+      // The GET's headers, its length included, and no body (RFC 9110 9.3.2).
+      http::response<http::empty_body> head{res.result(), res.version()};
+      for (const auto& field : res) head.set(field.name_string(), field.value());
+      head.content_length(res.body().size());
+      head.keep_alive(keep_alive);
+      co_await http::async_write(stream, head, asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (ec || !keep_alive || stopping) break;
   }
-  error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> Coordinator::Impl::ServeHttp(tcp::socket socket) {
+  if (!http_ssl) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await ServeRequests(stream);
+    error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    co_return;
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *http_ssl);
+  beast::get_lowest_layer(stream).expires_after(10s);
+  error_code ec;
+  co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    LogLimited(peer_log, "HTTP: TLS handshake failed: " + ec.message());
+    co_return;
+  }
+  co_await ServeRequests(stream);
+  beast::get_lowest_layer(stream).expires_after(2s);
+  co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
 }
 
 }  // namespace effbench::coordinator

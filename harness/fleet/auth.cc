@@ -4,7 +4,9 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <sys/stat.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -79,6 +81,16 @@ Result<std::string> ReadTokenFile(const std::string& path) {
     return Status::InvalidArgument("token file " + path + " holds more than one line");
   }
   return std::string(token);
+}
+
+std::optional<std::string> TokenFileExposure(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 0044) == 0) return std::nullopt;
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return "warning: token file " + path + " is readable by " +
+         ((st.st_mode & 0004) != 0 ? std::string("everyone") : std::string("its group")) +
+         " (mode " + mode + "); the token is the fleet's secret: chmod 600 " + path;
 }
 
 Result<Key> StoredKeyFromTokenFile(std::string_view content) {

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,9 @@ Key StoredKeyFromToken(std::string_view token);
 // "effbench-stored-key:<64 hex>", which `effbench token hash` prints, so that a
 // coordinator's disk need not hold the token either. Errors name the file.
 Result<std::string> ReadTokenFile(const std::string& path);
+// A warning when the token file at `path` can be read by its group or by
+// everyone (a token is a secret: chmod 600 it); nullopt when it cannot.
+std::optional<std::string> TokenFileExposure(const std::string& path);
 // The stored key of a token file's content (either form).
 Result<Key> StoredKeyFromTokenFile(std::string_view content);
 

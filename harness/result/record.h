@@ -4,6 +4,7 @@
 // JSON is validated against it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -97,5 +98,13 @@ std::string NewUuid();
 
 // The current UTC time as ISO 8601, to the second: "2026-11-23T05:43:38Z".
 std::string UtcNowIso8601();
+// `time` as UTC ISO 8601, to the second.
+std::string Iso8601(std::chrono::system_clock::time_point time);
+
+// Parses an ISO 8601 time: "2026-11-23", "2026-11-23T05:43:38Z",
+// "2026-11-23T05:43:38.25+01:00" (a time without a zone is UTC). Checks every
+// field's range (no month 13, no February 30, no hour 99). InvalidArgument
+// names what is wrong and shows the forms it takes.
+Result<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text);
 
 }  // namespace effbench::result
