@@ -1,12 +1,92 @@
 #include "harness/analysis/regressions.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
+#include <optional>
 
 #include "harness/result/record.h"
 #include "harness/stats/tests.h"
 #include "reports/text_table.h"
 
 namespace effbench::analysis {
+
+namespace {
+
+// The first index k > `at` from which every value to the end (at least
+// `min_points` of them) is nearer `before` than `after`: where a series came
+// back to its old level. nullopt when it has not.
+std::optional<size_t> ReturnedAt(const std::vector<double>& values, size_t at, double before,
+                                 double after, size_t min_points) {
+  std::optional<size_t> since;
+  for (size_t k = values.size(); k-- > at + 1;) {
+    if (std::abs(values[k] - before) >= std::abs(values[k] - after)) break;
+    since = k;
+  }
+  if (!since || values.size() - *since < min_points) return std::nullopt;
+  return since;
+}
+
+// Keeps the stored changes of a series true to its history, without ever
+// deleting one or reusing its id: a regression whose series came back to its
+// old level is fixed, with the commit range of the recovery; a change the
+// history no longer supports is withdrawn, with the reason. Only changes in
+// state new or acknowledged move: what a user marked stays as marked.
+Status ResolveStored(store::ResultStore& db, const store::SeriesKey& series,
+                     const std::vector<store::SeriesPoint>& history,
+                     const std::vector<double>& values,
+                     const std::vector<store::RegressionRow>& found, const DetectionOptions& o,
+                     const std::string& now) {
+  auto stored = db.RegressionsOf(series);
+  if (!stored.ok()) return stored.status();
+  for (const store::RegressionRow& r : *stored) {
+    if (r.state != "new" && r.state != "acknowledged") continue;
+    size_t at = history.size();
+    for (size_t i = 0; i < history.size(); ++i) {
+      if (history[i].commit == r.first_bad_commit) at = i;
+    }
+    if (at == history.size()) {
+      EFFBENCH_RETURN_IF_ERROR(db.ResolveRegression(
+          r.id, "withdrawn",
+          "commit " + r.first_bad_commit + " has no result left in this series' history",
+          std::nullopt, std::nullopt, now));
+      continue;
+    }
+    const bool regression = r.direction == "regression";
+    if (regression) {
+      if (auto back = ReturnedAt(values, at, r.mean_before, r.mean_after, o.min_points_after)) {
+        std::string reason = "back to its old level from commit ";
+        reason += history[*back].commit;
+        reason += " on (";
+        reason += std::to_string(values.size() - *back);
+        reason += " commits)";
+        EFFBENCH_RETURN_IF_ERROR(db.ResolveRegression(
+            r.id, "fixed", reason, history[*back - 1].commit, history[*back].commit, now));
+        continue;
+      }
+    }
+    const bool still_found = std::any_of(found.begin(), found.end(), [&](const auto& f) {
+      return f.first_bad_commit == r.first_bad_commit;
+    });
+    // Its last few commits back at the old level, not yet enough to call it
+    // fixed: the detector no longer sees the change (too few points on each
+    // side), but neither is it gone. Wait for the next commits.
+    const bool recovering =
+        regression && ReturnedAt(values, at, r.mean_before, r.mean_after, 1).has_value();
+    if (!still_found && !recovering) {
+      std::string reason = "not found any more with the history up to commit ";
+      reason += history.back().commit;
+      reason += " (";
+      reason += std::to_string(history.size());
+      reason += " commits)";
+      EFFBENCH_RETURN_IF_ERROR(
+          db.ResolveRegression(r.id, "withdrawn", reason, std::nullopt, std::nullopt, now));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Result<std::vector<store::RegressionRow>> CheckSeries(store::ResultStore& db,
                                                       const store::SeriesKey& series,
@@ -45,9 +125,7 @@ Result<std::vector<store::RegressionRow>> CheckSeries(store::ResultStore& db,
     EFFBENCH_RETURN_IF_ERROR(db.UpsertRegression(r));
     found.push_back(std::move(r));
   }
-  std::vector<std::string> current;
-  for (const auto& r : found) current.push_back(r.first_bad_commit);
-  EFFBENCH_RETURN_IF_ERROR(db.ForgetStaleRegressions(series, current));
+  EFFBENCH_RETURN_IF_ERROR(ResolveStored(db, series, *history, values, found, o, now));
   return found;
 }
 

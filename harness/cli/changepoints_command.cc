@@ -46,11 +46,36 @@ bool ParseNumber(const std::string& text, double* out) {
   return end == text.c_str() + text.size() && std::isfinite(*out);
 }
 
+// Whether a field is written as a number, finite or not ("1e400", "inf",
+// "NaN" are numbers, though not usable ones): such a field is never a header.
+bool LooksNumeric(const std::string& text) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size();
+}
+
+bool IsMissing(const std::string& f) { return f.empty() || f == "NaN" || f == "nan" || f == "NA"; }
+
 // One value per line, or a header and a named (or the only numeric) column;
 // ',' ';' or tab separated; '#' lines are comments.
 Result<Column> ReadColumn(const std::string& path, const std::optional<std::string>& wanted) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot read " + path);
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Status::NotFound("cannot read " + path);
+  std::stringstream whole;
+  whole << file.rdbuf();
+  const std::string text = whole.str();
+  if (text.empty()) return Status::InvalidArgument(path + " is empty: no values");
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0 || (c < 0x20 && c != '\n' && c != '\r' && c != '\t')) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02x", c);
+      return Status::InvalidArgument(path + " is not a text CSV file (byte " + byte +
+                                     " at offset " + std::to_string(i) + ")");
+    }
+  }
+  std::istringstream in(text);
   std::vector<std::pair<size_t, std::string>> lines;
   std::string line;
   for (size_t n = 1; std::getline(in, line); ++n) {
@@ -64,9 +89,9 @@ Result<Column> ReadColumn(const std::string& path, const std::optional<std::stri
                          : first.find('\t') != std::string::npos ? '\t'
                                                                  : ',';
   std::vector<std::string> header = SplitFields(first, delimiter);
-  double probe = 0;
-  const bool has_header = std::any_of(header.begin(), header.end(),
-                                      [&](const auto& f) { return !ParseNumber(f, &probe); });
+  const bool has_header = std::any_of(header.begin(), header.end(), [&](const auto& f) {
+    return !LooksNumeric(f) && !IsMissing(f);
+  });
   Column col;
   size_t index = 0;
   if (has_header) {
@@ -97,9 +122,7 @@ Result<Column> ReadColumn(const std::string& path, const std::optional<std::stri
   for (size_t i = has_header ? 1 : 0; i < lines.size(); ++i) {
     const auto fields = SplitFields(lines[i].second, delimiter);
     double v = 0;
-    const bool missing =
-        index < fields.size() && (fields[index].empty() || fields[index] == "NaN" ||
-                                  fields[index] == "nan" || fields[index] == "NA");
+    const bool missing = index < fields.size() && IsMissing(fields[index]);
     if (missing) {
       col.values.push_back(std::numeric_limits<double>::quiet_NaN());
       col.lines.push_back(lines[i].first);
@@ -110,7 +133,9 @@ Result<Column> ReadColumn(const std::string& path, const std::optional<std::stri
       return Status::InvalidArgument(
           path + ":" + std::to_string(lines[i].first) + ": \"" +
           (index < fields.size() ? fields[index] : std::string("(missing)")) +
-          "\" is not a number" + (col.name.empty() ? "" : " (column " + col.name + ")"));
+          (index < fields.size() && LooksNumeric(fields[index]) ? "\" is not a finite number"
+                                                                : "\" is not a number") +
+          (col.name.empty() ? "" : " (column " + col.name + ")"));
     }
     col.values.push_back(v);
     col.lines.push_back(lines[i].first);
@@ -161,7 +186,9 @@ int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out,
   auto column = ReadColumn(*csv, flags->Get("column"));
   if (!column.ok()) {
     err << "effbench changepoints: " << column.status().message() << "\n";
-    return kExitError;
+    // A file that is not a column of numbers is bad input (2); one that
+    // cannot be read at all is an error (1).
+    return column.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
   }
   stats::ChangePointOptions o;
   o.window = static_cast<size_t>(*window);

@@ -49,9 +49,10 @@ commands:
              --candidate RUN|COMMIT [--threshold 0.02] [--alpha 0.05]
              [--format console|markdown|csv|json]; exit 3 on a confirmed regression
   regressions  changes found in each series' history, grouped by commit range
-             --db FILE [--since DATE] [--state new|acknowledged|fixed|false-positive]
-             [--format console|markdown|json]; exit 3 while a regression is new
-             regressions ack ID | set ID STATE | check   (with --db FILE)
+             --db FILE [--since ISO8601 (when detected)]
+             [--state new|acknowledged|fixed|false-positive|withdrawn]
+             [--format console|markdown|csv|json]; exit 3 while a regression is new
+             regressions ack ID... | set STATE ID... | check   (with --db FILE)
   import     another tool's results as a run: --format gbench FILE --db DB --commit SHA
              [--repo URL] [--branch NAME] [--commit-time ISO8601]
   db check   PRAGMA integrity_check of a database --db FILE: exit 0 sound, 1 damaged

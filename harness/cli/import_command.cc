@@ -30,6 +30,15 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     err << "effbench import: --db FILE and --commit SHA are required\n";
     return kExitUsage;
   }
+  std::optional<std::string> commit_time;
+  if (auto given = flags->Get("commit-time")) {
+    auto t = result::ParseIso8601(*given);
+    if (!t.ok()) {
+      err << "effbench import: --commit-time: " << t.status().message() << "\n";
+      return kExitUsage;
+    }
+    commit_time = result::Iso8601(*t);
+  }
   const std::string path = flags->positional()[0];
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -39,7 +48,7 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::
   std::stringstream text;
   text << in.rdbuf();
   result::Revision revision{flags->GetOr("repo", ""), *flags->Get("commit"),
-                            flags->GetOr("branch", ""), flags->Get("commit-time")};
+                            flags->GetOr("branch", ""), commit_time};
   auto imported = importers::ImportGoogleBenchmark(text.str(), revision, path);
   if (!imported.ok()) {
     err << "effbench import: " << imported.status().message() << "\n";

@@ -1,5 +1,6 @@
 // effbench regressions: the changes found in the history of every series,
 // grouped into alerts by commit range; set their state; re-check.
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -15,7 +16,31 @@ namespace {
 
 using nlohmann::json;
 
-const char* const kStates[] = {"new", "acknowledged", "fixed", "false-positive"};
+std::string Short(const std::string& commit) { return commit.substr(0, 10); }
+
+const char* const kStates[] = {"new", "acknowledged", "fixed", "false-positive", "withdrawn"};
+constexpr char kStateList[] = "new, acknowledged, fixed, false-positive, withdrawn";
+
+// What a fixed or withdrawn change says about itself.
+std::string Note(const store::RegressionRow& r) {
+  std::string note = r.reason.value_or("");
+  if (r.fixed_last_bad_commit && r.fixed_first_good_commit) {
+    note += note.empty() ? "" : "; ";
+    note += "recovered in (" + Short(*r.fixed_last_bad_commit) + ", " +
+            Short(*r.fixed_first_good_commit) + "]";
+  }
+  return note;
+}
+
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
 
 bool KnownState(const std::string& s) {
   for (const char* k : kStates) {
@@ -24,8 +49,6 @@ bool KnownState(const std::string& s) {
   return false;
 }
 
-std::string Short(const std::string& commit) { return commit.substr(0, 10); }
-
 std::string Render(const std::vector<analysis::Alert>& alerts,
                    const std::map<std::string, std::string>& hosts, reports::Format format) {
   if (format == reports::Format::kJson) {
@@ -33,23 +56,28 @@ std::string Render(const std::vector<analysis::Alert>& alerts,
     for (const auto& a : alerts) {
       json changes = json::array();
       for (const auto& r : a.changes) {
-        changes.push_back({{"id", r.id},
-                           {"machine", r.series.machine_fingerprint},
-                           {"host", hosts.count(r.series.machine_fingerprint)
-                                        ? hosts.at(r.series.machine_fingerprint)
-                                        : ""},
-                           {"name", r.series.name},
-                           {"threads", r.series.threads},
-                           {"metric", r.metric},
-                           {"change", r.change},
-                           {"pvalue", r.pvalue},
-                           {"mean_before_ns", r.mean_before},
-                           {"mean_after_ns", r.mean_after},
-                           {"points_before", r.points_before},
-                           {"points_after", r.points_after},
-                           {"first_bad_run", r.first_bad_run},
-                           {"state", r.state},
-                           {"detected_at", r.detected_at}});
+        changes.push_back(
+            {{"id", r.id},
+             {"machine", r.series.machine_fingerprint},
+             {"host", hosts.count(r.series.machine_fingerprint)
+                          ? hosts.at(r.series.machine_fingerprint)
+                          : ""},
+             {"name", r.series.name},
+             {"threads", r.series.threads},
+             {"metric", r.metric},
+             {"change", r.change},
+             {"pvalue", r.pvalue},
+             {"mean_before_ns", r.mean_before},
+             {"mean_after_ns", r.mean_after},
+             {"points_before", r.points_before},
+             {"points_after", r.points_after},
+             {"first_bad_run", r.first_bad_run},
+             {"state", r.state},
+             {"reason", r.reason ? json(*r.reason) : json()},
+             {"recovered_in", r.fixed_last_bad_commit ? json::array({*r.fixed_last_bad_commit,
+                                                                     *r.fixed_first_good_commit})
+                                                      : json()},
+             {"detected_at", r.detected_at}});
       }
       out.push_back({{"last_good_commit", a.last_good_commit},
                      {"first_bad_commit", a.first_bad_commit},
@@ -60,6 +88,21 @@ std::string Render(const std::vector<analysis::Alert>& alerts,
     return out.dump(2) + "\n";
   }
   std::ostringstream text;
+  if (format == reports::Format::kCsv) {
+    text << "id,last_good_commit,first_bad_commit,direction,machine,host,workload,threads,"
+            "mean_before_ns,mean_after_ns,change,pvalue,state,note\n";
+    for (const auto& a : alerts) {
+      for (const auto& r : a.changes) {
+        const auto host = hosts.find(r.series.machine_fingerprint);
+        text << r.id << "," << CsvField(a.last_good_commit) << "," << CsvField(a.first_bad_commit)
+             << "," << a.direction << "," << r.series.machine_fingerprint << ","
+             << CsvField(host != hosts.end() ? host->second : "") << "," << CsvField(r.series.name)
+             << "," << r.series.threads << "," << r.mean_before << "," << r.mean_after << ","
+             << r.change << "," << r.pvalue << "," << r.state << "," << CsvField(Note(r)) << "\n";
+      }
+    }
+    return text.str();
+  }
   if (alerts.empty()) return "no changes found\n";
   for (const auto& a : alerts) {
     text << (format == reports::Format::kMarkdown ? "### " : "") << a.direction << " in ("
@@ -67,7 +110,8 @@ std::string Render(const std::vector<analysis::Alert>& alerts,
          << "]: " << a.changes.size() << " series on " << a.machines.size() << " machine(s)\n\n";
     reports::TextTable t;
     t.left_columns = 3;
-    t.header = {"id", "machine", "workload", "threads", "before", "after", "change", "p", "state"};
+    t.header = {"id",    "machine", "workload", "threads", "before",
+                "after", "change",  "p",        "state",   "note"};
     for (const auto& r : a.changes) {
       const auto host = hosts.find(r.series.machine_fingerprint);
       std::string change = r.change >= 0 ? "+" : "";
@@ -77,7 +121,8 @@ std::string Render(const std::vector<analysis::Alert>& alerts,
           {std::to_string(r.id),
            host != hosts.end() ? host->second : r.series.machine_fingerprint.substr(0, 12),
            r.series.name, std::to_string(r.series.threads), reports::Duration(r.mean_before),
-           reports::Duration(r.mean_after), change, reports::Scientific(r.pvalue), r.state});
+           reports::Duration(r.mean_after), change, reports::Scientific(r.pvalue), r.state,
+           Note(r)});
     }
     text << (format == reports::Format::kMarkdown ? reports::RenderMarkdown(t)
                                                   : reports::RenderConsole(t))
@@ -111,43 +156,90 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
       out << "checked every series: " << found->size() << " change(s) in the history\n";
       return kExitOk;
     }
+    // regressions ack ID... | regressions set STATE ID...  (set ID STATE, the
+    // old order, still works for one id).
     std::string state;
-    if (action == "ack" && words.size() == 2) state = "acknowledged";
-    if (action == "set" && words.size() == 3) state = words[2];
+    std::vector<std::string> id_words;
+    if (action == "ack" && words.size() >= 2) {
+      state = "acknowledged";
+      id_words.assign(words.begin() + 1, words.end());
+    } else if (action == "set" && words.size() == 3 && KnownState(words[2])) {
+      state = words[2];
+      id_words = {words[1]};
+    } else if (action == "set" && words.size() >= 3) {
+      state = words[1];
+      id_words.assign(words.begin() + 2, words.end());
+    }
     if (state.empty()) {
-      err << "effbench regressions: usage: regressions ack ID | regressions set ID STATE | "
+      err << "effbench regressions: usage: regressions ack ID... | regressions set STATE ID... | "
              "regressions check (--db FILE)\n";
       return kExitUsage;
     }
     if (!KnownState(state)) {
-      err << "effbench regressions: unknown state '" << state
-          << "' (new, acknowledged, fixed, false-positive)\n";
+      err << "effbench regressions: unknown state '" << state << "' (" << kStateList << ")\n";
       return kExitUsage;
     }
-    char* end = nullptr;
-    const long long id = std::strtoll(words[1].c_str(), &end, 10);
-    if (*end || id <= 0) {
-      err << "effbench regressions: '" << words[1] << "' is not a regression id\n";
-      return kExitUsage;
+    std::vector<int64_t> ids;
+    for (const std::string& w : id_words) {
+      char* end = nullptr;
+      const long long id = std::strtoll(w.c_str(), &end, 10);
+      if (w.empty() || *end || id <= 0) {
+        err << "effbench regressions: '" << w << "' is not a regression id\n";
+        return kExitUsage;
+      }
+      ids.push_back(id);
     }
-    if (Status s = (*db)->SetRegressionState(id, state, result::UtcNowIso8601()); !s.ok()) {
-      err << "effbench regressions: " << s.message() << "\n";
+    // Every id is checked before any is changed: a typo changes nothing.
+    auto all = (*db)->Regressions("", "");
+    if (!all.ok()) {
+      err << "effbench regressions: " << all.status().message() << "\n";
       return kExitError;
     }
-    out << "regression " << id << ": " << state << "\n";
+    for (int64_t id : ids) {
+      if (std::none_of(all->begin(), all->end(), [&](const auto& r) { return r.id == id; })) {
+        err << "effbench regressions: no regression " << id << "; nothing changed\n";
+        return kExitError;
+      }
+    }
+    for (int64_t id : ids) {
+      if (Status s = (*db)->SetRegressionState(id, state, result::UtcNowIso8601()); !s.ok()) {
+        err << "effbench regressions: " << s.message() << "\n";
+        return kExitError;
+      }
+      out << "regression " << id << ": " << state << "\n";
+    }
     return kExitOk;
   }
   const auto format = reports::ParseFormat(flags->GetOr("format", "console"));
   const std::string state = flags->GetOr("state", "");
   if (!format.ok() || (!state.empty() && !KnownState(state))) {
     err << "effbench regressions: "
-        << (format.ok()
-                ? "unknown --state '" + state + "' (new, acknowledged, fixed, false-positive)"
-                : format.status().message())
+        << (format.ok() ? "unknown --state '" + state + "' (" + kStateList + ")"
+                        : format.status().message())
         << "\n";
     return kExitUsage;
   }
-  auto rows = (*db)->Regressions(flags->GetOr("since", ""), state);
+  // --since filters on when a change was detected, not on commit times.
+  std::string since;
+  if (auto given = flags->Get("since")) {
+    auto t = result::ParseIso8601(*given);
+    if (!t.ok()) {
+      err << "effbench regressions: --since (when a change was detected): " << t.status().message()
+          << "\n";
+      return kExitUsage;
+    }
+    since = result::Iso8601(*t);
+  }
+  auto rows = (*db)->Regressions(since, state);
+  size_t withdrawn = 0;
+  if (rows.ok() && state.empty()) {
+    // Withdrawn changes keep their ids but are not listed unless asked for.
+    withdrawn = static_cast<size_t>(std::count_if(
+        rows->begin(), rows->end(), [](const auto& r) { return r.state == "withdrawn"; }));
+    rows->erase(std::remove_if(rows->begin(), rows->end(),
+                               [](const auto& r) { return r.state == "withdrawn"; }),
+                rows->end());
+  }
   auto machines = (*db)->Machines();
   if (!rows.ok() || !machines.ok()) {
     err << "effbench regressions: " << (rows.ok() ? machines.status() : rows.status()).message()
@@ -157,6 +249,10 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
   std::map<std::string, std::string> hosts;
   for (const auto& m : *machines) hosts[m.fingerprint] = m.hostname;
   out << Render(analysis::GroupAlerts(*rows), hosts, *format);
+  if (withdrawn > 0 &&
+      (*format == reports::Format::kConsole || *format == reports::Format::kMarkdown)) {
+    out << withdrawn << " withdrawn change(s) not shown (--state withdrawn)\n";
+  }
   const bool open_regression = std::any_of(rows->begin(), rows->end(), [](const auto& r) {
     return r.direction == "regression" && r.state == "new";
   });

@@ -41,10 +41,16 @@ result::Revision ResolveRevision(const Flags& flags) {
   rev.repo = flags.GetOr("repo", in_git ? FirstLine("git config --get remote.origin.url") : "");
   rev.branch = flags.GetOr("branch", in_git ? FirstLine("git rev-parse --abbrev-ref HEAD") : "");
   if (auto given = flags.Get("commit-time")) {
-    rev.time = *given;  // an explicit order, e.g. for commits git does not know here
+    rev.time = *given;  // an explicit order (checked by CheckCommitTime), e.g. for commits git does
+                        // not know here
   } else if (in_git && rev.commit != "unknown") {
     const std::string time = FirstLine("git show -s --format=%cI " + rev.commit);
     if (!time.empty()) rev.time = time;
+  }
+  // Stored as UTC: series are ordered by this text, and git writes the
+  // committer's own offset (+01:00 sorts after a later Z time).
+  if (rev.time) {
+    if (auto t = result::ParseIso8601(*rev.time); t.ok()) rev.time = result::Iso8601(*t);
   }
   return rev;
 }
@@ -129,6 +135,12 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
                           format.status()}) {
     if (!s.ok()) {
       err << "effbench run: " << s.message() << "\n";
+      return kExitUsage;
+    }
+  }
+  if (auto given = flags->Get("commit-time")) {
+    if (auto t = result::ParseIso8601(*given); !t.ok()) {
+      err << "effbench run: --commit-time: " << t.status().message() << "\n";
       return kExitUsage;
     }
   }

@@ -654,7 +654,9 @@ Status ResultStore::UpsertRegression(const RegressionRow& r) {
         " pvalue = excluded.pvalue, mean_before = excluded.mean_before,"
         " mean_after = excluded.mean_after, points_before = excluded.points_before,"
         " points_after = excluded.points_after, direction = excluded.direction,"
-        " updated_at = excluded.updated_at");
+        " updated_at = excluded.updated_at,"
+        " state = CASE WHEN state = 'withdrawn' THEN 'new' ELSE state END,"
+        " reason = CASE WHEN state = 'withdrawn' THEN NULL ELSE reason END");
     s.bind(1, r.series.machine_fingerprint);
     s.bind(2, r.series.name);
     s.bind(3, r.series.threads);
@@ -679,31 +681,75 @@ Status ResultStore::UpsertRegression(const RegressionRow& r) {
   }
 }
 
-Status ResultStore::ForgetStaleRegressions(const SeriesKey& series,
-                                           const std::vector<std::string>& current) {
+namespace {
+
+constexpr char kRegressionColumns[] =
+    "id, machine_fingerprint, name, threads, metric, last_good_commit, first_bad_commit,"
+    " first_bad_run, change, pvalue, mean_before, mean_after, points_before, points_after,"
+    " direction, state, detected_at, updated_at, reason, fixed_last_bad_commit,"
+    " fixed_first_good_commit";
+
+RegressionRow RegressionFrom(SQLite::Statement& s) {
+  RegressionRow r;
+  r.id = s.getColumn(0).getInt64();
+  r.series = SeriesKey{Str(s.getColumn(1)), Str(s.getColumn(2)), s.getColumn(3).getInt()};
+  r.metric = Str(s.getColumn(4));
+  r.last_good_commit = Str(s.getColumn(5));
+  r.first_bad_commit = Str(s.getColumn(6));
+  r.first_bad_run = Str(s.getColumn(7));
+  r.change = s.getColumn(8).getDouble();
+  r.pvalue = s.getColumn(9).getDouble();
+  r.mean_before = s.getColumn(10).getDouble();
+  r.mean_after = s.getColumn(11).getDouble();
+  r.points_before = s.getColumn(12).getInt64();
+  r.points_after = s.getColumn(13).getInt64();
+  r.direction = Str(s.getColumn(14));
+  r.state = Str(s.getColumn(15));
+  r.detected_at = Str(s.getColumn(16));
+  r.updated_at = Str(s.getColumn(17));
+  r.reason = OptStr(s.getColumn(18));
+  r.fixed_last_bad_commit = OptStr(s.getColumn(19));
+  r.fixed_first_good_commit = OptStr(s.getColumn(20));
+  return r;
+}
+
+}  // namespace
+
+Result<std::vector<RegressionRow>> ResultStore::RegressionsOf(const SeriesKey& series) {
   try {
-    SQLite::Statement list(
-        impl_->db,
-        "SELECT id, first_bad_commit FROM regressions WHERE machine_fingerprint = ?"
-        " AND name = ? AND threads = ? AND state = 'new'");
-    list.bind(1, series.machine_fingerprint);
-    list.bind(2, series.name);
-    list.bind(3, series.threads);
-    std::vector<int64_t> stale;
-    while (list.executeStep()) {
-      const std::string commit = Str(list.getColumn(1));
-      if (std::find(current.begin(), current.end(), commit) == current.end()) {
-        stale.push_back(list.getColumn(0).getInt64());
-      }
-    }
-    for (int64_t id : stale) {
-      SQLite::Statement del(impl_->db, "DELETE FROM regressions WHERE id = ?");
-      del.bind(1, id);
-      del.exec();
-    }
+    std::vector<RegressionRow> rows;
+    SQLite::Statement s(impl_->db, std::string("SELECT ") + kRegressionColumns +
+                                       " FROM regressions WHERE machine_fingerprint = ?"
+                                       " AND name = ? AND threads = ? ORDER BY id");
+    s.bind(1, series.machine_fingerprint);
+    s.bind(2, series.name);
+    s.bind(3, series.threads);
+    while (s.executeStep()) rows.push_back(RegressionFrom(s));
+    return rows;
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError("read regressions of " + series.name + ": " + e.what());
+  }
+}
+
+Status ResultStore::ResolveRegression(int64_t id, const std::string& state,
+                                      const std::string& reason,
+                                      const std::optional<std::string>& fixed_last_bad,
+                                      const std::optional<std::string>& fixed_first_good,
+                                      const std::string& updated_at) {
+  try {
+    SQLite::Statement s(impl_->db,
+                        "UPDATE regressions SET state = ?, reason = ?, fixed_last_bad_commit = ?,"
+                        " fixed_first_good_commit = ?, updated_at = ? WHERE id = ?");
+    s.bind(1, state);
+    s.bind(2, reason);
+    BindOptional(s, 3, fixed_last_bad);
+    BindOptional(s, 4, fixed_first_good);
+    s.bind(5, updated_at);
+    s.bind(6, id);
+    if (s.exec() != 1) return Status::NotFound("no regression " + std::to_string(id));
     return Status::Ok();
   } catch (const SQLite::Exception& e) {
-    return Status::IoError("forget regressions of " + series.name + ": " + e.what());
+    return Status::IoError("update regression " + std::to_string(id) + ": " + e.what());
   }
 }
 
@@ -711,37 +757,15 @@ Result<std::vector<RegressionRow>> ResultStore::Regressions(const std::string& s
                                                             const std::string& state) {
   try {
     std::vector<RegressionRow> rows;
-    SQLite::Statement s(
-        impl_->db,
-        "SELECT id, machine_fingerprint, name, threads, metric, last_good_commit,"
-        " first_bad_commit, first_bad_run, change, pvalue, mean_before, mean_after,"
-        " points_before, points_after, direction, state, detected_at, updated_at"
-        " FROM regressions WHERE (? = '' OR detected_at >= ?) AND (? = '' OR state = ?)"
-        " ORDER BY detected_at DESC, id DESC");
+    SQLite::Statement s(impl_->db, std::string("SELECT ") + kRegressionColumns +
+                                       " FROM regressions WHERE (? = '' OR detected_at >= ?)"
+                                       " AND (? = '' OR state = ?) ORDER BY detected_at DESC,"
+                                       " id DESC");
     s.bind(1, since);
     s.bind(2, since);
     s.bind(3, state);
     s.bind(4, state);
-    while (s.executeStep()) {
-      RegressionRow r;
-      r.id = s.getColumn(0).getInt64();
-      r.series = SeriesKey{Str(s.getColumn(1)), Str(s.getColumn(2)), s.getColumn(3).getInt()};
-      r.metric = Str(s.getColumn(4));
-      r.last_good_commit = Str(s.getColumn(5));
-      r.first_bad_commit = Str(s.getColumn(6));
-      r.first_bad_run = Str(s.getColumn(7));
-      r.change = s.getColumn(8).getDouble();
-      r.pvalue = s.getColumn(9).getDouble();
-      r.mean_before = s.getColumn(10).getDouble();
-      r.mean_after = s.getColumn(11).getDouble();
-      r.points_before = s.getColumn(12).getInt64();
-      r.points_after = s.getColumn(13).getInt64();
-      r.direction = Str(s.getColumn(14));
-      r.state = Str(s.getColumn(15));
-      r.detected_at = Str(s.getColumn(16));
-      r.updated_at = Str(s.getColumn(17));
-      rows.push_back(std::move(r));
-    }
+    while (s.executeStep()) rows.push_back(RegressionFrom(s));
     return rows;
   } catch (const SQLite::Exception& e) {
     return Status::IoError(std::string("read regressions: ") + e.what());

@@ -97,9 +97,13 @@ struct RegressionRow {
   std::string last_good_commit, first_bad_commit, first_bad_run;
   double change = 0, pvalue = 1, mean_before = 0, mean_after = 0;
   int64_t points_before = 0, points_after = 0;
-  std::string direction;  // regression, improvement
-  std::string state = "new";
+  std::string direction;      // regression, improvement
+  std::string state = "new";  // new, acknowledged, fixed, false-positive, withdrawn
   std::string detected_at, updated_at;
+  std::optional<std::string> reason;  // why withdrawn or fixed
+  // A fixed regression's recovery: the last commit at the changed level and
+  // the first back at the old one.
+  std::optional<std::string> fixed_last_bad_commit, fixed_first_good_commit;
 };
 
 // How hard a commit is made durable. kNormal survives a killed process (WAL,
@@ -161,11 +165,18 @@ class ResultStore {
   // The history of a series, one point per commit, ordered by commit time
   // (where known) and then by the time of the commit's first run.
   Result<std::vector<SeriesPoint>> SeriesHistory(const SeriesKey& series);
-  // Inserts a detected change, or refreshes its numbers (never its state).
+  // Inserts a detected change, or refreshes its numbers. Its state is kept,
+  // except that a withdrawn change found again is new again (same id). Ids
+  // are never reused: an id once shown names its change forever.
   Status UpsertRegression(const RegressionRow& row);
-  // Forgets the changes of `series` still in state new whose first bad commit
-  // is not in `current` (a later check placed them elsewhere, or found none).
-  Status ForgetStaleRegressions(const SeriesKey& series, const std::vector<std::string>& current);
+  // Every change stored for `series`, in any state, oldest first.
+  Result<std::vector<RegressionRow>> RegressionsOf(const SeriesKey& series);
+  // Moves a change to `state` (withdrawn, fixed) with the reason and, for
+  // fixed, the commit range of the recovery. Never deletes it.
+  Status ResolveRegression(int64_t id, const std::string& state, const std::string& reason,
+                           const std::optional<std::string>& fixed_last_bad,
+                           const std::optional<std::string>& fixed_first_good,
+                           const std::string& updated_at);
   // Changes detected at or after `since` (ISO 8601; all when empty), in
   // `state` (any when empty), newest first.
   Result<std::vector<RegressionRow>> Regressions(const std::string& since,

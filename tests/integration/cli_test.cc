@@ -1,8 +1,10 @@
 // Drives the effbench binary as a user would and checks outputs and exit codes.
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -264,16 +266,40 @@ TEST_CASE("changepoints: Conbench's single-run outliers are not change points", 
 
 TEST_CASE("changepoints names what is wrong with a CSV", "[cli]") {
   testing::TempDir dir;
+  // A file that is not a column of numbers is bad input: exit 2, naming it.
   auto many = RunCli(dir, "changepoints --csv " + kTestData + "/otava/sample.csv");
-  CHECK(many.exit_code == 1);
+  CHECK(many.exit_code == 2);
   CHECK_THAT(many.err, Catch::Contains("pick one with --column"));
   CHECK_THAT(many.err, Catch::Contains("metric2"));
   auto missing = RunCli(dir, "changepoints --csv " + kTestData + "/otava/sample.csv --column p99");
   CHECK_THAT(missing.err, Catch::Contains("no column \"p99\""));
   std::ofstream(dir.File("bad.csv")) << "1.0\n2.0\nfast\n3.0\n";
   auto bad = RunCli(dir, "changepoints --csv bad.csv");
-  CHECK(bad.exit_code == 1);
+  CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.err, Catch::Contains("bad.csv:3: \"fast\" is not a number"));
+  // NaN, inf and exponents are values, never a header.
+  std::ofstream(dir.File("nan.csv")) << "NaN\n5\n5.1\n4.9\n5\n";
+  auto nan = RunCli(dir, "changepoints --csv nan.csv --format json");
+  REQUIRE(nan.exit_code == 0);
+  CHECK(nlohmann::json::parse(nan.out)["points"] == 5);
+  std::ofstream(dir.File("huge.csv")) << "1e400\n5\n";
+  auto huge = RunCli(dir, "changepoints --csv huge.csv");
+  CHECK(huge.exit_code == 2);
+  CHECK_THAT(huge.err, Catch::Contains("huge.csv:1: \"1e400\" is not a finite number"));
+  std::ofstream(dir.File("exp.csv")) << "1e3\n1e3\n";
+  CHECK(RunCli(dir, "changepoints --csv exp.csv").exit_code == 0);
+  // A binary file and an empty one are refused, not read as 0 points.
+  std::ofstream(dir.File("binary.csv"), std::ios::binary) << std::string(
+      "\x7f"
+      "ELF\x02\x01\x00\x00",
+      8);
+  auto binary = RunCli(dir, "changepoints --csv binary.csv");
+  CHECK(binary.exit_code == 2);
+  CHECK_THAT(binary.err, Catch::Contains("not a text CSV file"));
+  std::ofstream(dir.File("empty.csv")).flush();
+  auto empty = RunCli(dir, "changepoints --csv empty.csv");
+  CHECK(empty.exit_code == 2);
+  CHECK_THAT(empty.err, Catch::Contains("empty"));
   std::ofstream(dir.File("plain.txt"))
       << "5\n5.1\n4.9\n5\n5.05\n4.95\n6\n6.1\n5.9\n6\n6.05\n5.95\n";
   auto plain = RunCli(dir, "changepoints --csv plain.txt --format json");
@@ -447,6 +473,87 @@ TEST_CASE("regressions lists changes by commit range, exits 3 until acknowledged
         std::string::npos);
   CHECK(RunCli(dir, "regressions set " + std::to_string(id) + " wontfix --db h.db").exit_code == 2);
   CHECK(RunCli(dir, "regressions set 999 fixed --db h.db").exit_code == 1);
+}
+
+}  // namespace
+}  // namespace effbench
+
+namespace effbench {
+namespace {
+
+TEST_CASE("bad input is refused with exit 2 and a message naming it, storing nothing", "[cli]") {
+  testing::TempDir dir;
+  auto time = RunCli(dir,
+                     "run --workload 'gemm.fp32/m35n700k2048*' --db r.db --repetitions 1 "
+                     "--min-time 0.001 --commit-time 2026-13-45T99:00:00Z");
+  CHECK(time.exit_code == 2);
+  CHECK_THAT(time.err, Catch::Contains("--commit-time") && Catch::Contains("ISO 8601"));
+  CHECK_FALSE(std::filesystem::exists(dir.File("r.db")));
+  auto feb = RunCli(dir, "run --db r.db --commit-time 2026-02-30");
+  CHECK(feb.exit_code == 2);
+  CHECK_THAT(feb.err, Catch::Contains("no such date"));
+
+  // A database to query.
+  REQUIRE(RunCli(dir,
+                 "run --workload 'gemm.fp32/m35n700k2048*' --db r.db --repetitions 1 "
+                 "--min-time 0.001 --commit c1 --commit-time 2026-03-01T02:00:00+01:00")
+              .exit_code == 0);
+  auto since = RunCli(dir, "regressions --db r.db --since yesterday");
+  CHECK(since.exit_code == 2);
+  CHECK_THAT(since.err, Catch::Contains("detected") && Catch::Contains("yesterday"));
+  CHECK(RunCli(dir, "regressions --db r.db --since 2026-01-01").exit_code == 0);
+  auto xml = RunCli(dir, "regressions --db r.db --format xml");
+  CHECK(xml.exit_code == 2);
+  CHECK_THAT(xml.err, Catch::Contains("xml"));
+  auto csv = RunCli(dir, "regressions --db r.db --format csv");
+  CHECK(csv.exit_code == 0);
+  CHECK(csv.out.rfind("id,last_good_commit,first_bad_commit", 0) == 0);
+  auto ack = RunCli(dir, "regressions --db r.db ack 1 x");
+  CHECK(ack.exit_code == 2);
+  CHECK_THAT(ack.err, Catch::Contains("'x' is not a regression id"));
+
+  // The commit time is stored in UTC, so series order across zones.
+  auto check = RunCli(dir, "db check --db r.db");
+  CHECK(check.exit_code == 0);
+  CHECK_THAT(check.out, Catch::Contains("ok"));
+
+  // Unknown config keys are refused, not ignored.
+  std::ofstream(dir.File("fleet.token")) << "integration-test-fleet-token-0123456789\n";
+  std::ofstream(dir.File("serve.json")) << R"({"db": "f.db", "listne": "127.0.0.1:0"})";
+  auto config = RunCli(dir, "serve --config serve.json --token-file fleet.token");
+  CHECK(config.exit_code == 2);
+  CHECK_THAT(config.err, Catch::Contains("unknown key \"listne\""));
+}
+
+TEST_CASE("the fleet token stays secret: token files 0600, never sent in clear off this host",
+          "[cli]") {
+  testing::TempDir dir;
+  auto made = RunCli(dir, "token new --out secret.token");
+  REQUIRE(made.exit_code == 0);
+  struct stat st {};
+  REQUIRE(::stat(dir.File("secret.token").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  auto again = RunCli(dir, "token new --out secret.token");
+  CHECK(again.exit_code == 1);
+  CHECK_THAT(again.err, Catch::Contains("never overwritten"));
+  // Over plain HTTP to another host, the token is not sent without --insecure.
+  auto clear = RunCli(dir,
+                      "submit --coordinator http://192.0.2.1:7451 --suite quick "
+                      "--token-file secret.token");
+  CHECK(clear.exit_code == 2);
+  CHECK_THAT(clear.err, Catch::Contains("in clear") && Catch::Contains("--insecure"));
+  // A coordinator that is not there: the cause in words, no source locations.
+  auto closed = RunCli(dir,
+                       "submit --coordinator http://127.0.0.1:1 --suite quick "
+                       "--token-file secret.token");
+  CHECK(closed.exit_code == 1);
+  CHECK_THAT(closed.err, Catch::Contains("Connection refused"));
+  CHECK(closed.err.find(".hpp") == std::string::npos);
+  // A readable token file is worth a warning.
+  ::chmod(dir.File("secret.token").c_str(), 0644);
+  auto serve = RunCli(dir, "serve --db f.db --listen nowhere:1 --token-file secret.token");
+  CHECK(serve.exit_code == 2);
+  CHECK_THAT(serve.err, Catch::Contains("readable by everyone") && Catch::Contains("chmod 600"));
 }
 
 }  // namespace

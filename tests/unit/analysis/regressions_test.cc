@@ -1,6 +1,8 @@
 #include "harness/analysis/regressions.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <random>
 
 #include "tests/test_util.h"
@@ -107,6 +109,120 @@ TEST_CASE("a change with one or two commits after it waits for confirmation", "[
     INFO(r.series.name << " " << r.first_bad_commit << " " << r.change << " p " << r.pvalue);
     CHECK(false);
   }
+}
+
+}  // namespace
+}  // namespace effbench::analysis
+
+namespace effbench::analysis {
+namespace {
+
+// One nightly run of commit `c` (1-based) on machine 'a' with 5 series, each
+// at `level` ns with 1 % noise; re-checks the run as the coordinator does.
+void Night(store::ResultStore& db, int c, double level, std::mt19937& rng) {
+  std::normal_distribution<double> noise(0, 0.01);
+  char commit[8], time[32];
+  std::snprintf(commit, sizeof commit, "c%d", c);
+  std::snprintf(time, sizeof time, "2026-03-%02dT02:00:00Z", c);
+  const std::string run = result::NewUuid();
+  REQUIRE(db.BeginRun({run,
+                       testing::FakeFingerprint('a'),
+                       {"repo", commit, "main", std::string(time)},
+                       "nightly",
+                       time,
+                       std::nullopt,
+                       "{}"})
+              .ok());
+  std::vector<result::ResultRecord> records;
+  for (int s = 0; s < 5; ++s) {
+    result::ResultRecord r = testing::MakeRecord(run, 5);
+    r.name = "gemm.fp32/s" + std::to_string(s) + "@ref";
+    r.machine = testing::FakeFingerprint('a');
+    for (double& x : r.samples_ns) x = level * (1 + noise(rng));
+    r.stats = result::Summarize(r.samples_ns);
+    records.push_back(r);
+  }
+  REQUIRE(db.InsertResults(records).ok());
+  REQUIRE(CheckRun(db, run).ok());
+}
+
+TEST_CASE("regressions keep their identity: a recovery marks them fixed, ids never move",
+          "[analysis]") {
+  testing::TempDir dir;
+  auto db = store::ResultStore::Open(dir.File("h.db"));
+  REQUIRE(db.ok());
+  REQUIRE((*db)
+              ->UpsertMachine({testing::FakeFingerprint('a'), "host-a", "cpu", "x86_64", "{}",
+                               std::nullopt, "t", "t"})
+              .ok());
+  std::mt19937 rng(5);
+  // c1–c6 normal, c7–c11 twice as slow.
+  for (int c = 1; c <= 11; ++c) Night(**db, c, c >= 7 ? 2000 : 1000, rng);
+  auto shown = (*db)->Regressions("", "");
+  REQUIRE(shown.ok());
+  REQUIRE(shown->size() == 5);
+  std::map<int64_t, std::string> identity;  // id → series, as a CI log showed them
+  for (const auto& r : *shown) {
+    CHECK(r.first_bad_commit == "c7");
+    CHECK(r.direction == "regression");
+    CHECK(r.state == "new");
+    identity[r.id] = r.series.name;
+  }
+  // c12–c15 back to normal.
+  for (int c = 12; c <= 15; ++c) Night(**db, c, 1000, rng);
+  auto after = (*db)->Regressions("", "");
+  REQUIRE(after.ok());
+  const int64_t first_max = identity.rbegin()->first;
+  for (const auto& [id, name] : identity) {
+    const auto same =
+        std::find_if(after->begin(), after->end(), [&](const auto& r) { return r.id == id; });
+    REQUIRE(same != after->end());  // never deleted
+    INFO("id " << id);
+    CHECK(same->series.name == name);  // and still names the same change
+    CHECK(same->first_bad_commit == "c7");
+    CHECK(same->state == "fixed");
+    CHECK(same->fixed_last_bad_commit == std::optional<std::string>("c11"));
+    CHECK(same->fixed_first_good_commit == std::optional<std::string>("c12"));
+    REQUIRE(same->reason);
+    CHECK_THAT(*same->reason, Catch::Contains("c12"));
+  }
+  for (const auto& r : *after) {
+    if (!identity.count(r.id)) CHECK(r.id > first_max);  // new changes get new ids
+  }
+  // A user's acknowledgement of several ids at once, and a re-check, keep them.
+  REQUIRE((*db)->SetRegressionState(identity.begin()->first, "acknowledged", "t").ok());
+  REQUIRE(CheckRun(**db, "").ok());
+  auto again = (*db)->Regressions("", "");
+  REQUIRE(again.ok());
+  CHECK(again->size() == after->size());
+}
+
+TEST_CASE("a change the history no longer supports is withdrawn with its reason, not deleted",
+          "[analysis]") {
+  testing::TempDir dir;
+  auto db = store::ResultStore::Open(dir.File("h.db"));
+  REQUIRE(db.ok());
+  store::SeriesKey key{testing::FakeFingerprint('a'), "gemm.fp32/s0@ref", 1};
+  store::RegressionRow stale;
+  stale.series = key;
+  stale.last_good_commit = "c0";
+  stale.first_bad_commit = "gone";
+  stale.first_bad_run = "r";
+  stale.direction = "regression";
+  stale.detected_at = stale.updated_at = "2026-03-01T00:00:00Z";
+  REQUIRE((*db)->UpsertRegression(stale).ok());
+  REQUIRE((*db)
+              ->UpsertMachine({testing::FakeFingerprint('a'), "host-a", "cpu", "x86_64", "{}",
+                               std::nullopt, "t", "t"})
+              .ok());
+  std::mt19937 rng(9);
+  for (int c = 1; c <= 8; ++c) Night(**db, c, 1000, rng);
+  auto rows = (*db)->RegressionsOf(key);
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  CHECK(rows->front().state == "withdrawn");
+  REQUIRE(rows->front().reason);
+  CHECK_THAT(*rows->front().reason, Catch::Contains("gone"));
 }
 
 }  // namespace
