@@ -68,6 +68,7 @@ struct Agent::Impl {
 
   void Log(const std::string& line) {
     std::lock_guard lock(log_mu);
+    log.clear();  // a failed write (disk full) must not silence every later line
     log << result::UtcNowIso8601() << " effbench-agent " << options.name << ": " << line << "\n"
         << std::flush;
   }

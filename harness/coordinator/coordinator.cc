@@ -127,6 +127,9 @@ Coordinator::Impl::~Impl() {
 }
 
 void Coordinator::Impl::Log(const std::string& line) {
+  // A failed write (the log's disk full) sets the stream's badbit, which
+  // would silence every later line, the recovery's included: clear it.
+  log.clear();
   log << result::UtcNowIso8601() << " effbench serve: " << line << "\n" << std::flush;
 }
 

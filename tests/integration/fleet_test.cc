@@ -2,8 +2,11 @@
 // and raw protocol peers. Checks that every result lands exactly once through
 // kills and restarts, and that bad peers are refused while others are served.
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +25,7 @@
 #include "harness/fleet/auth.h"
 #include "harness/fleet/frame.h"
 #include "harness/fleet/messages.h"
+#include "harness/result/record.h"
 #include "harness/store/result_store.h"
 #include "tests/test_util.h"
 
@@ -284,11 +288,17 @@ class RawPeer {
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
   ~RawPeer() { ::close(fd_); }
+  // Whether something (a frame, or the end) can be read within `ms`.
+  bool WaitReadable(int ms) {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, ms) == 1;
+  }
   void Write(const std::string& bytes) {
     REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
             static_cast<ssize_t>(bytes.size()));
   }
   void Send(const json& message) { Write(fleet::Frame(message)); }
+  int fd() const { return fd_; }
   // The next frame, or nullopt at EOF (or after 10 s of silence).
   std::optional<json> Read() {
     for (;;) {
@@ -568,6 +578,310 @@ TEST_CASE("the HTTP API is read-only without the token and names bad requests",
                                 "{\"suite\":\"quick\",\"options\":{\"turbo\":1}}", kToken);
   CHECK(opts.status == 400);
   CHECK_THAT(opts.body["error"].get<std::string>(), Catch::Contains("turbo"));
+}
+
+// The descriptors a process holds open.
+size_t OpenDescriptors(int pid) {
+  size_t n = 0;
+  const std::string path = "/proc/" + std::to_string(pid) + "/fd";
+  if (DIR* d = ::opendir(path.c_str())) {
+    while (::readdir(d) != nullptr) ++n;
+    ::closedir(d);
+  }
+  return n;
+}
+
+size_t CountLines(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
+TEST_CASE(
+    "hostile peers cost little: closed at once, deadlines from the first byte, small "
+    "frames and few slots before hello",
+    "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  Serve serve(dir, 0, 0, {"--frame-timeout", "1", "--max-preauth", "8"});
+  const int port = serve.agent_port;
+  const int pid = serve.process->pid();
+  const size_t baseline = OpenDescriptors(pid);
+
+  // Peers that hang up before hello: their sockets close, none in CLOSE_WAIT.
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::unique_ptr<RawPeer>> quitters;
+    for (int i = 0; i < 6; ++i) {
+      quitters.push_back(std::make_unique<RawPeer>(port));
+      REQUIRE(quitters.back()->Read());  // the challenge
+    }
+  }
+  CHECK(WaitFor([&] { return OpenDescriptors(pid) <= baseline; }, 10));
+
+  // A frame trickled a byte at a time is cut off one frame timeout after its
+  // first byte, though bytes keep coming.
+  {
+    RawPeer slow(port);
+    REQUIRE(slow.Read());
+    const std::string frame = fleet::EncodeFrame(std::string(200, ' '));
+    const auto start = std::chrono::steady_clock::now();
+    bool answered = false;
+    for (size_t i = 0; i < 40 && !answered; ++i) {
+      if (::send(slow.fd(), frame.data() + i, 1, MSG_NOSIGNAL) != 1) break;
+      answered = slow.WaitReadable(200);
+    }
+    REQUIRE(answered);
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(took < 5);  // 1 s deadline; 40 bytes at 0.2 s would take 8 s
+    const auto error = slow.ErrorThenClose();
+    REQUIRE(error);
+    CHECK((*error)["code"] == "timeout");
+  }
+
+  // Before hello, a frame over 64 KiB is refused (the limit after is 16 MiB).
+  CHECK(ErrorCodeAfter(port, [](RawPeer& p) {
+          p.Write(fleet::EncodeFrame(std::string(100 * 1024, ' ')).substr(0, 4));
+        }) == "too_large");
+
+  // Eight connections waiting to authenticate: a ninth is closed at once.
+  {
+    std::vector<std::unique_ptr<RawPeer>> waiting;
+    for (int i = 0; i < 8; ++i) {
+      waiting.push_back(std::make_unique<RawPeer>(port));
+      REQUIRE(waiting.back()->Read());
+    }
+    RawPeer ninth(port);
+    CHECK_FALSE(ninth.Read());  // EOF, no challenge
+    // A real agent still gets in once they are gone.
+  }
+  auto agent = StartAgent(dir, serve, "steady");
+  REQUIRE(WaitFor([&] { return AgentsConnected(serve, 1); }, 60));
+  const std::string metrics =
+      HttpRequest(serve.http_port, "GET", "/metrics").body.get<std::string>();
+  CHECK_THAT(metrics, Catch::Contains("effbench_connections_shed_total 1"));
+  // Bounded logs: not a line per byte or per retry.
+  CHECK(CountLines(serve.process->Log(), "\n") < 60);
+  CHECK(serve.process->running());
+}
+
+TEST_CASE("at the descriptor limit the server sheds new connections, serves on, and recovers",
+          "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  Serve serve(dir);
+  const int pid = serve.process->pid();
+  RawPeer member(serve.agent_port);  // connected before the limit
+  REQUIRE(member.Read());
+  // Room for a few more descriptors only.
+  rlimit before{};
+  REQUIRE(::prlimit(pid, RLIMIT_NOFILE, nullptr, &before) == 0);
+  const rlim_t room = OpenDescriptors(pid) + 2;
+  rlimit tight{room, before.rlim_max};  // the soft limit: a test may raise it again
+  REQUIRE(::prlimit(pid, RLIMIT_NOFILE, &tight, nullptr) == 0);
+  std::vector<std::unique_ptr<RawPeer>> crowd;
+  for (int i = 0; i < 12; ++i) crowd.push_back(std::make_unique<RawPeer>(serve.agent_port));
+  REQUIRE(WaitFor([&] { return serve.process->Log().find("shedding") != std::string::npos; }, 20));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  // One line for the state change, not one per failed accept.
+  CHECK(CountLines(serve.process->Log(), "failed: Too many open files") <= 2);
+  CHECK(serve.process->running());
+  // The connection made before the limit is still served.
+  member.Hello(json{{"nonce", std::string(64, '0')}}, kToken);  // a wrong proof: still answered
+  const auto answer = member.ErrorThenClose();
+  REQUIRE(answer);
+  CHECK((*answer)["code"] == "unauthorized");
+  crowd.clear();
+  REQUIRE(::prlimit(pid, RLIMIT_NOFILE, &before, nullptr) == 0);
+  RawPeer later(serve.agent_port);
+  CHECK(later.Read());  // a challenge again
+  CHECK(WaitFor([&] { return serve.process->Log().find("accepting again") != std::string::npos; },
+                20));
+}
+
+TEST_CASE(
+    "an unwritable database: nothing acknowledged, 503 with the reason, and it resumes "
+    "without a restart",
+    "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  Serve serve(dir);
+  const int pid = serve.process->pid();
+  auto agent = StartAgent(dir, serve, "patient");
+  REQUIRE(WaitFor([&] { return AgentsConnected(serve, 1); }, 60));
+  const json jobs = SubmitJobs(serve, {{"workload", kSlowWorkloads},
+                                       {"options", {{"repetitions", 2}, {"min_time_s", 0.2}}}});
+  const std::string run_id = jobs[0]["run_id"];
+  REQUIRE(WaitFor([&] { return ResultsOfRun(serve, run_id) >= 1; }, 120));
+  // The disk is full: no file of the server may grow.
+  rlimit full{0, RLIM_INFINITY};
+  REQUIRE(::prlimit(pid, RLIMIT_FSIZE, &full, nullptr) == 0);
+  REQUIRE(
+      WaitFor([&] { return HttpRequest(serve.http_port, "GET", "/healthz").status == 503; }, 60));
+  const Http health = HttpRequest(serve.http_port, "GET", "/healthz");
+  CHECK_THAT(health.body["reason"].get<std::string>(), Catch::Contains("fleet.db"));
+  // A job cannot be queued durably, so it is not queued at all.
+  const Http refused = HttpRequest(serve.http_port, "POST", "/api/jobs",
+                                   json{{"workload", kSlowWorkloads}}.dump(), kToken);
+  CHECK(refused.status == 503);
+  CHECK_THAT(refused.body["error"].get<std::string>(), Catch::Contains("no job queued"));
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // Space returns.
+  rlimit room{RLIM_INFINITY, RLIM_INFINITY};
+  REQUIRE(::prlimit(pid, RLIMIT_FSIZE, &room, nullptr) == 0);
+  REQUIRE(
+      WaitFor([&] { return HttpRequest(serve.http_port, "GET", "/healthz").status == 200; }, 30));
+  INFO(serve.process->Log());
+  REQUIRE(WaitFor([&] { return JobsFinished(serve); }, 300));
+  CHECK(StoredNames(dir, run_id) == Expected("", kSlowWorkloads));
+  const std::string log = serve.process->Log();
+  INFO(log);
+  // Once per state change (that line may itself be lost: the log shares the
+  // full disk), then the recovery.
+  CHECK(CountLines(log, "a write failed") <= 1);
+  CHECK(CountLines(log, "writes work again") == 1);
+}
+
+// A result frame of one valid record, as agent "raw" (machine 'e'...) sends it.
+json RawResult(const std::string& job_id, const std::string& run_id, std::string* record_id) {
+  result::ResultRecord r = testing::MakeRecord(run_id, 3);
+  r.machine = std::string(64, 'e');
+  *record_id = r.id;
+  json frame = fleet::NewMessage("result");
+  frame["job_id"] = job_id;
+  frame["records"] = json::array({result::ToJson(r)});
+  return frame;
+}
+
+// The jobs, held: a range-for over HttpRequest(...).body["jobs"] would read
+// from a destroyed temporary.
+json Jobs(const Serve& serve) {
+  return HttpRequest(serve.http_port, "GET", "/api/jobs").body["jobs"];
+}
+
+json JobById(const Serve& serve, const std::string& id) {
+  for (const json& j : Jobs(serve)) {
+    if (j["id"] == id) return j;
+  }
+  return json();
+}
+
+TEST_CASE(
+    "jobs never wedge: an unknown job's results re-create it, leases expire, idle agents "
+    "get their job again, jobs cancel",
+    "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  Serve serve(dir, 0, 0, {"--job-lease", "2"});
+
+  // Results of a job this database never knew (restored from a backup) are
+  // stored under a re-created job, and its end is recorded.
+  {
+    RawPeer raw(serve.agent_port);
+    const auto challenge = raw.Read();
+    REQUIRE(challenge);
+    raw.Hello(*challenge, kToken);
+    REQUIRE(raw.Read());  // welcome
+    const std::string job_id = result::NewUuid(), run_id = result::NewUuid();
+    std::string record_id;
+    raw.Send(RawResult(job_id, run_id, &record_id));
+    std::optional<json> ack;
+    while ((ack = raw.Read()) && (*ack)["type"] != "ack") {
+    }
+    REQUIRE(ack);
+    CHECK((*ack)["ids"] == json::array({record_id}));
+    json done = fleet::NewMessage("job_done");
+    done["job_id"] = job_id;
+    done["run_id"] = run_id;
+    done["ok"] = true;
+    done["results"] = 1;
+    done["failed"] = 0;
+    raw.Send(done);
+    while ((ack = raw.Read()) && (*ack)["type"] != "ack") {
+    }
+    REQUIRE(ack);
+    const json job = JobById(serve, job_id);
+    REQUIRE(job.is_object());
+    CHECK(job["state"] == "done");
+    CHECK(job["suite"] == "recovered");
+    CHECK(ResultsOfRun(serve, run_id) == 1);
+    CHECK_THAT(serve.process->Log(), Catch::Contains("re-created it as run " + run_id));
+  }
+
+  // An agent that says it is idle while its job is dispatched gets the job
+  // again; once it is gone for longer than the lease, the job fails with
+  // the reason.
+  {
+    RawPeer ghost(serve.agent_port);
+    const auto challenge = ghost.Read();
+    REQUIRE(challenge);
+    ghost.Hello(*challenge, kToken, "ghost");
+    REQUIRE(ghost.Read());  // welcome
+    const json jobs = SubmitJobs(serve, {{"workload", kSlowWorkloads}, {"agents", "ghost"}});
+    const std::string job_id = jobs[0]["id"];
+    int sent = 0;
+    for (int i = 0; i < 80 && sent < 2; ++i) {
+      json hb = fleet::NewMessage("heartbeat");
+      hb["state"] = "idle";
+      ghost.Send(hb);
+      if (ghost.WaitReadable(100)) {
+        const auto m = ghost.Read();
+        REQUIRE(m);
+        if ((*m)["type"] == "job") {
+          CHECK((*m)["job_id"] == job_id);
+          ++sent;
+        }
+      }
+    }
+    CHECK(sent == 2);  // dispatched, then sent again
+    CHECK(JobById(serve, job_id)["state"] == "dispatched");
+  }  // the ghost goes
+  REQUIRE(WaitFor(
+      [&] {
+        for (const json& j : Jobs(serve)) {
+          if (j["agent"] == "ghost" && j["state"] == "failed") return true;
+        }
+        return false;
+      },
+      30));
+  bool lease_reason = false;
+  for (const json& j : Jobs(serve)) {
+    if (j["state"] == "failed") {
+      lease_reason |= j["error"].get<std::string>().find("lease expired") != std::string::npos;
+    }
+  }
+  CHECK(lease_reason);
+
+  // Cancel: a running job stops after its current workload, what it measured
+  // is kept, and the agent goes on to its next job.
+  auto agent = StartAgent(dir, serve, "worker");
+  REQUIRE(WaitFor([&] { return AgentsConnected(serve, 1); }, 60));
+  const json first = SubmitJobs(serve, {{"workload", "gemm.fp32/*"},
+                                        {"agents", "worker"},
+                                        {"options", {{"repetitions", 2}, {"min_time_s", 0.3}}}});
+  const json second = SubmitJobs(serve, {{"workload", "gemm.fp32/m35n700k2048@ref"},
+                                         {"agents", "worker"},
+                                         {"options", FastOptions()}});
+  const std::string first_id = first[0]["id"], second_id = second[0]["id"];
+  REQUIRE(WaitFor([&] { return ResultsOfRun(serve, first[0]["run_id"]) >= 1; }, 120));
+  testing::TempDir cli;
+  const std::string command = std::string(EFFBENCH_BINARY) + " jobs cancel " + first_id +
+                              " --coordinator http://127.0.0.1:" + std::to_string(serve.http_port) +
+                              " --token-file " + dir.File("fleet.token") + " > " + cli.File("out") +
+                              " 2>&1";
+  CHECK(std::system(command.c_str()) == 0);
+  CHECK(JobById(serve, first_id)["state"] == "cancelled");
+  INFO(agent->Log());
+  REQUIRE(WaitFor([&] { return JobById(serve, second_id)["state"] == "done"; }, 120));
+  CHECK(JobById(serve, first_id)["state"] == "cancelled");
+  CHECK_THAT(agent->Log(), Catch::Contains("cancelled by the coordinator"));
+  CHECK(ResultsOfRun(serve, first[0]["run_id"]) <
+        static_cast<int64_t>(Expected("", "gemm.fp32/*").size()));
+  // A finished job cannot be cancelled.
+  const Http late =
+      HttpRequest(serve.http_port, "POST", "/api/jobs/" + second_id + "/cancel", "", kToken);
+  CHECK(late.status == 409);
 }
 
 }  // namespace
