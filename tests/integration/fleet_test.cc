@@ -6,17 +6,22 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 #include <ctime>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -882,6 +887,151 @@ TEST_CASE(
   const Http late =
       HttpRequest(serve.http_port, "POST", "/api/jobs/" + second_id + "/cancel", "", kToken);
   CHECK(late.status == 409);
+}
+
+// The torture test of the fleet's promise (a result once acknowledged is
+// never lost and never doubled; no job wedges) against what a fleet meets:
+// readers of every kind on the database while the coordinator writes, the
+// coordinator SIGKILLed at random moments (some right as it answers
+// POST /api/jobs), agents SIGKILLed mid-job. Seeded (EFFBENCH_TORTURE_SEED)
+// and bounded; EFFBENCH_TORTURE_SCALE=N multiplies the kills for the long
+// form (tests/bench/torture.sh).
+TEST_CASE(
+    "torture: readers, coordinator and agent SIGKILLs, raced submits: nothing lost or "
+    "doubled, no job stuck",
+    "[fleet][integration][torture]") {
+  const char* seed_env = std::getenv("EFFBENCH_TORTURE_SEED");
+  const char* scale_env = std::getenv("EFFBENCH_TORTURE_SCALE");
+  const uint32_t seed = seed_env ? static_cast<uint32_t>(std::stoul(seed_env)) : 20261129u;
+  const int scale = scale_env ? std::max(1, std::stoi(scale_env)) : 1;
+#ifdef EFFBENCH_SANITIZED
+  const int coordinator_kills = 6 * scale, agent_kills = 3 * scale;
+#else
+  const int coordinator_kills = 20 * scale, agent_kills = 10 * scale;
+#endif
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  const auto uniform = [&](double lo, double hi) {
+    return std::uniform_real_distribution<double>(lo, hi)(rng);
+  };
+  TempDir dir;
+  WriteToken(dir);
+  auto serve = std::make_unique<Serve>(dir);
+  const int agent_port = serve->agent_port, http_port = serve->http_port;
+  std::map<std::string, std::unique_ptr<Process>> agents;
+  for (const char* name : {"t1", "t2", "t3"}) agents[name] = StartAgent(dir, *serve, name);
+  REQUIRE(WaitFor([&] { return AgentsConnected(*serve, 3); }, 120));
+  const std::string workloads = "gemm.fp32/m35n700k2048*";
+  const json request = {{"workload", workloads},
+                        {"agents", "role=test"},
+                        {"options", {{"repetitions", 1}, {"min_time_s", 0.05}, {"seed", 7}}}};
+  std::set<std::string> acknowledged_jobs;  // answered 201
+  for (const json& job : SubmitJobs(*serve, request)) acknowledged_jobs.insert(job["id"]);
+
+  // Readers, all the while: the CLI's read commands, the HTTP API, and an
+  // outside SQLite connection opened and closed again and again.
+  std::atomic<bool> stop{false};
+  std::atomic<int> reads{0};
+  std::thread readers([&] {
+    const std::string db = dir.File("fleet.db");
+    const std::string quiet = " >/dev/null 2>&1";
+    const std::vector<std::string> commands = {
+        std::string(EFFBENCH_BINARY) + " report --db " + db + quiet,
+        std::string(EFFBENCH_BINARY) + " regressions --db " + db + quiet,
+        std::string(EFFBENCH_BINARY) + " compare --db " + db +
+            " --baseline unknown --candidate unknown" + quiet,
+    };
+    for (size_t i = 0; !stop; ++i) {
+      if (i % 2 == 0) {
+        (void)std::system(commands[(i / 2) % commands.size()].c_str());
+      } else {
+        sqlite3* raw = nullptr;
+        if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+          sqlite3_busy_timeout(raw, 2000);
+          sqlite3_exec(raw, "SELECT count(*) FROM results", nullptr, nullptr, nullptr);
+        }
+        sqlite3_close(raw);
+        try {
+          HttpRequest(http_port, "GET", i % 4 == 1 ? "/api/runs" : "/api/jobs");
+        } catch (const std::exception&) {
+          // the coordinator is down this moment
+        }
+      }
+      ++reads;
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    }
+  });
+
+  int agent_kills_done = 0;
+  for (int kill = 0; kill < coordinator_kills; ++kill) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(uniform(0.2, 1.0)));
+    if (kill % 2 == 1) {
+      // A submit raced with the kill: whatever was answered 201 must survive.
+      std::mutex mu;
+      std::thread submit([&] {
+        try {
+          const Http h = HttpRequest(http_port, "POST", "/api/jobs", request.dump(), kToken);
+          if (h.status == 201) {
+            std::lock_guard lock(mu);
+            for (const json& job : h.body["jobs"]) acknowledged_jobs.insert(job["id"]);
+          }
+        } catch (const std::exception&) {
+          // killed before it answered: not acknowledged, may or may not exist
+        }
+      });
+      std::this_thread::sleep_for(std::chrono::duration<double>(uniform(0.0, 0.008)));
+      serve->process->Signal(SIGKILL);
+      submit.join();
+    } else {
+      serve->process->Signal(SIGKILL);
+    }
+    REQUIRE(serve->process->Wait(30) == std::optional<int>(128 + SIGKILL));
+    if (agent_kills_done < agent_kills && kill % 2 == 0) {
+      std::string name = "t";  // appended: GCC 12 warns falsely on "t" + std::to_string(...)
+      name += std::to_string(1 + rng() % 3);
+      agents[name]->Signal(SIGKILL);
+      agents[name]->Wait(30);
+      ++agent_kills_done;
+    }
+    serve = std::make_unique<Serve>(dir, agent_port, http_port);
+    for (auto& [name, agent] : agents) {
+      if (!agent->running()) agent = StartAgent(dir, *serve, name);
+    }
+  }
+  INFO(serve->process->Log());
+  REQUIRE(WaitFor([&] { return JobsFinished(*serve); }, 600));
+  stop = true;
+  readers.join();
+  CHECK(reads > 10);
+
+  // No job stuck, and every acknowledged one is there and done.
+  const json jobs = Jobs(*serve);
+  std::set<std::string> present;
+  for (const json& job : jobs) {
+    present.insert(job["id"]);
+    INFO(job.dump());
+    CHECK(job["state"] == "done");
+    // Each workload exactly once: none lost, none doubled.
+    CHECK(StoredNames(dir, job["run_id"]) == Expected("", workloads));
+  }
+  for (const std::string& id : acknowledged_jobs) {
+    INFO("job " << id << " was answered 201");
+    CHECK(present.count(id) == 1);
+  }
+  // Everything measured was acknowledged: every agent's spool is empty.
+  for (const auto& [name, agent] : agents) {
+    INFO(name);
+    CHECK(WaitFor([&] { return std::filesystem::is_empty(dir.File("spool-" + name) + "/outbox"); },
+                  60));
+  }
+  CHECK(agent_kills_done == agent_kills);
+  const std::string check =
+      std::string(EFFBENCH_BINARY) + " db check --db " + dir.File("fleet.db") + " >/dev/null 2>&1";
+  CHECK(std::system(check.c_str()) == 0);
+  WARN("torture (seed " << seed << "): " << coordinator_kills << " coordinator kills, "
+                        << agent_kills_done << " agent kills, " << jobs.size() << " jobs ("
+                        << acknowledged_jobs.size() << " answered 201), " << reads
+                        << " reads, every result once");
 }
 
 }  // namespace
