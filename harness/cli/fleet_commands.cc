@@ -227,6 +227,26 @@ Result<Client> ClientOf(const Flags& flags, bool with_token) {
 // otherwise (a wrong token, a conflict, a coordinator that cannot write).
 int RefusalExit(int status) { return status == 400 ? kExitUsage : kExitError; }
 
+// One call of a client command: the reply when the coordinator answered
+// `expected`; else prints why as `effbench COMMAND: ...` and sets `exit`.
+std::optional<HttpReply> Ask(const Client& client, const std::string& method,
+                             const std::string& target, const std::string& body, int expected,
+                             const std::string& command, std::ostream& err, int& exit) {
+  auto reply = CallCoordinator(client.url, method, target, body, client.options);
+  if (!reply.ok()) {
+    err << "effbench " << command << ": " << reply.status().message() << "\n";
+    exit = reply.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
+    return std::nullopt;
+  }
+  if (reply->status != expected) {
+    err << "effbench " << command << ": the coordinator refused (" << reply->status
+        << "): " << RefusalText(*reply) << "\n";
+    exit = RefusalExit(reply->status);
+    return std::nullopt;
+  }
+  return *reply;
+}
+
 }  // namespace
 
 int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -286,16 +306,9 @@ int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::
   if (*seed >= 0) options["seed"] = *seed;
   request["options"] = options;
 
-  auto reply = CallCoordinator(client->url, "POST", "/api/jobs", request.dump(), client->options);
-  if (!reply.ok()) {
-    err << "effbench submit: " << reply.status().message() << "\n";
-    return reply.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
-  }
-  if (reply->status != 201) {
-    err << "effbench submit: the coordinator refused (" << reply->status
-        << "): " << RefusalText(*reply) << "\n";
-    return RefusalExit(reply->status);
-  }
+  int exit = kExitOk;
+  const auto reply = Ask(*client, "POST", "/api/jobs", request.dump(), 201, "submit", err, exit);
+  if (!reply) return exit;
   if (format == "json") {
     out << reply->body.dump(2) << "\n";
   } else {
@@ -336,16 +349,9 @@ int JobsCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     return kExitUsage;
   }
   const std::string target = cancel ? "/api/jobs/" + words[1] + "/cancel" : "/api/jobs";
-  auto reply = CallCoordinator(client->url, cancel ? "POST" : "GET", target, "", client->options);
-  if (!reply.ok()) {
-    err << "effbench jobs: " << reply.status().message() << "\n";
-    return reply.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
-  }
-  if (reply->status != 200) {
-    err << "effbench jobs: the coordinator refused (" << reply->status
-        << "): " << RefusalText(*reply) << "\n";
-    return RefusalExit(reply->status);
-  }
+  int exit = kExitOk;
+  const auto reply = Ask(*client, cancel ? "POST" : "GET", target, "", 200, "jobs", err, exit);
+  if (!reply) return exit;
   if (cancel) {
     const json& job = reply->body["job"];
     out << "job " << job["id"].get<std::string>() << " on " << job["agent"].get<std::string>()
@@ -390,18 +396,11 @@ int AgentsCommand(const std::vector<std::string>& args, std::ostream& out, std::
     err << "effbench agents: " << client.status().message() << "\n";
     return kExitUsage;
   }
-  auto reply =
-      CallCoordinator(client->url, forget ? "DELETE" : "GET",
-                      forget ? "/api/agents/" + words[1] : "/api/agents", "", client->options);
-  if (!reply.ok()) {
-    err << "effbench agents: " << reply.status().message() << "\n";
-    return reply.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
-  }
-  if (reply->status != 200) {
-    err << "effbench agents: the coordinator refused (" << reply->status
-        << "): " << RefusalText(*reply) << "\n";
-    return RefusalExit(reply->status);
-  }
+  int exit = kExitOk;
+  const auto reply =
+      Ask(*client, forget ? "DELETE" : "GET", forget ? "/api/agents/" + words[1] : "/api/agents",
+          "", 200, "agents", err, exit);
+  if (!reply) return exit;
   if (forget) {
     out << "agent " << words[1] << " forgotten\n";
     return kExitOk;

@@ -7,8 +7,15 @@
 // generator spent a record while streaming says where the cores went.
 //
 //   build/tests/bench/effbench_fleet_load [--agents 1,16,64] [--records 20000]
-//       [--batch 64] [--window 1024] [--samples 10] [--idle-seconds 10]
+//       [--batch 64] [--window 1024] [--samples 10] [--idle-seconds 10] [--readers 2]
+//
+// --readers N: N threads read the database all the while, as users do: an
+// outside SQLite connection opened, counted and closed again, and every
+// fifth time `effbench report`. It shows what readers cost the ingest.
+#include <sqlite3.h>
 #include <sys/resource.h>
+
+#include <atomic>
 
 #include <algorithm>
 #include <boost/asio.hpp>
@@ -48,6 +55,7 @@ struct Options {
   int window = 0;       // records in flight per agent; 0: 512 / agents (at least 8)
   int samples = 10;
   double idle_seconds = 10;
+  int readers = 0;
 };
 
 struct SimAgent {
@@ -343,10 +351,35 @@ void RunLoad(const Options& o, int n) {
   const double serve_cpu0 = CpuSeconds(serve.pid()), own_cpu0 = CpuSeconds(getpid());
   const auto threads0 = ThreadCpuSeconds(serve.pid());
   const long written0 = ProcField(serve.pid(), "io", "wchar");
+  std::atomic<bool> stop_reading{false};
+  std::atomic<long> reads{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < o.readers; ++r) {
+    readers.emplace_back([&, r] {
+      const std::string db = dir.File("load.db");
+      const std::string report =
+          std::string(EFFBENCH_BINARY) + " report --db " + db + " >/dev/null 2>&1";
+      for (long k = r; !stop_reading; ++k) {
+        if (k % 5 == 4) {
+          (void)std::system(report.c_str());
+        } else {
+          sqlite3* raw = nullptr;
+          if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+            sqlite3_busy_timeout(raw, 5000);
+            sqlite3_exec(raw, "SELECT count(*) FROM results", nullptr, nullptr, nullptr);
+          }
+          sqlite3_close(raw);
+        }
+        ++reads;
+      }
+    });
+  }
   const auto start = Clock::now();
   for (int i = 0; i < n; ++i)
     asio::co_spawn(io, Stream(agents[i], channels[i], window), asio::detached);
   io.run();
+  stop_reading = true;
+  for (auto& t : readers) t.join();
   const double serve_cpu = CpuSeconds(serve.pid()) - serve_cpu0;
   const auto threads1 = ThreadCpuSeconds(serve.pid());
   const long written = ProcField(serve.pid(), "io", "wchar") - written0;
@@ -393,6 +426,9 @@ void RunLoad(const Options& o, int n) {
       if (!(*db)->InsertResults(part).ok()) break;
     }
     raw_rate = prepared.size() / std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  if (o.readers > 0) {
+    std::printf("(%d readers: %ld reads while streaming)\n", o.readers, reads.load());
   }
   std::printf(
       "%6d  %8zu  %11.0f  %9.2f  %9.2f  %10.1f  %15.0f  %15.2f  %14.2f  %10.0f  %15s  %12.1f\n", n,
@@ -448,9 +484,11 @@ int main(int argc, char** argv) {
       o.samples = std::stoi(value);
     } else if (flag == "--idle-seconds") {
       o.idle_seconds = std::stod(value);
+    } else if (flag == "--readers") {
+      o.readers = std::stoi(value);
     } else {
       std::cerr << "usage: effbench_fleet_load [--agents 1,16,64] [--records N] [--batch N]"
-                   " [--window N] [--samples N] [--idle-seconds S]\n";
+                   " [--window N] [--samples N] [--idle-seconds S] [--readers N]\n";
       return 2;
     }
   }
