@@ -8,6 +8,7 @@
 //
 //   build/tests/bench/effbench_fleet_load [--agents 1,16,64] [--records 20000]
 //       [--batch 64] [--window 1024] [--samples 10] [--idle-seconds 10] [--readers 2]
+//       [--read-interval-ms 100]
 //
 // --readers N: N threads read the database all the while, as users do: an
 // outside SQLite connection opened, counted and closed again, and every
@@ -56,6 +57,7 @@ struct Options {
   int samples = 10;
   double idle_seconds = 10;
   int readers = 0;
+  int read_interval_ms = 100;  // each reader's pause between reads, as a dashboard polls
 };
 
 struct SimAgent {
@@ -371,6 +373,7 @@ void RunLoad(const Options& o, int n) {
           sqlite3_close(raw);
         }
         ++reads;
+        std::this_thread::sleep_for(std::chrono::milliseconds(o.read_interval_ms));
       }
     });
   }
@@ -486,9 +489,12 @@ int main(int argc, char** argv) {
       o.idle_seconds = std::stod(value);
     } else if (flag == "--readers") {
       o.readers = std::stoi(value);
+    } else if (flag == "--read-interval-ms") {
+      o.read_interval_ms = std::stoi(value);
     } else {
       std::cerr << "usage: effbench_fleet_load [--agents 1,16,64] [--records N] [--batch N]"
-                   " [--window N] [--samples N] [--idle-seconds S] [--readers N]\n";
+                   " [--window N] [--samples N] [--idle-seconds S] [--readers N]"
+                   " [--read-interval-ms MS]\n";
       return 2;
     }
   }
