@@ -1,6 +1,7 @@
 // effbench-agent: see agent.h.
 //   effbench-agent --coordinator HOST:PORT --token-file F [--spool DIR]
 //                  [--name NAME] [--labels k=v,...] [--tls [--tls-ca FILE]]
+#include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ int Usage(const std::string& problem) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A write past a file size limit must fail (EFBIG: the spool pauses the
+  // job until it can write) rather than kill the agent.
+  std::signal(SIGXFSZ, SIG_IGN);
   effbench::agent::AgentOptions o;
   std::string coordinator, token_file;
   const std::vector<std::string> args(argv + 1, argv + argc);
