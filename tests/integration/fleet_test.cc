@@ -676,6 +676,14 @@ TEST_CASE(
 
 TEST_CASE("at the descriptor limit the server sheds new connections, serves on, and recovers",
           "[fleet][integration]") {
+#ifdef EFFBENCH_SANITIZED
+  // UBSan's vptr check opens a pipe to test whether memory is readable; with
+  // no descriptor left it reports a false "invalid vptr" and stops the
+  // server. The sanitizer runtime cannot run at the limit: this scenario is
+  // tested in the normal build only.
+  WARN("skipped under sanitizers: their runtime needs descriptors at the descriptor limit");
+  return;
+#endif
   TempDir dir;
   WriteToken(dir);
   Serve serve(dir);
@@ -698,6 +706,7 @@ TEST_CASE("at the descriptor limit the server sheds new connections, serves on, 
   // The connection made before the limit is still served.
   member.Hello(json{{"nonce", std::string(64, '0')}}, kToken);  // a wrong proof: still answered
   const auto answer = member.ErrorThenClose();
+  INFO(serve.process->Log());
   REQUIRE(answer);
   CHECK((*answer)["code"] == "unauthorized");
   crowd.clear();
