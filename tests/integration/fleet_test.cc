@@ -519,16 +519,21 @@ TEST_CASE("an agent with the wrong token gives up with a clear error", "[fleet][
   CHECK(agents.body["agents"].empty());
 }
 
-TEST_CASE("over TLS the agent verifies the coordinator and may send the token itself",
-          "[fleet][integration]") {
-  TempDir dir;
-  WriteToken(dir);
-  const std::string cert = dir.File("cert.pem"), key = dir.File("key.pem");
+// A self-signed certificate for localhost and 127.0.0.1, and its key.
+void MakeCertificate(const std::string& cert, const std::string& key) {
   const std::string make_cert =
       "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
       " -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout '" +
       key + "' -out '" + cert + "' >/dev/null 2>&1";
   REQUIRE(std::system(make_cert.c_str()) == 0);
+}
+
+TEST_CASE("over TLS the agent verifies the coordinator and may send the token itself",
+          "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  const std::string cert = dir.File("cert.pem"), key = dir.File("key.pem");
+  MakeCertificate(cert, key);
   Serve serve(dir, 0, 0, {"--tls-cert", cert, "--tls-key", key});
   auto agent = std::make_unique<Process>(
       std::vector<std::string>{EFFBENCH_AGENT_BINARY, "--coordinator",
@@ -1066,11 +1071,7 @@ TEST_CASE("the HTTP API over TLS: clients verify it, reads can need the token, H
   TempDir dir;
   WriteToken(dir);
   const std::string cert = dir.File("cert.pem"), key = dir.File("key.pem");
-  const std::string make_cert =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
-      " -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout '" +
-      key + "' -out '" + cert + "' >/dev/null 2>&1";
-  REQUIRE(std::system(make_cert.c_str()) == 0);
+  MakeCertificate(cert, key);
   Serve serve(dir, 0, 0, {"--http-tls-cert", cert, "--http-tls-key", key, "--http-read-token"});
   const std::string url = "https://127.0.0.1:" + std::to_string(serve.http_port);
   const std::string token = " --token-file " + dir.File("fleet.token");
