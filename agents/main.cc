@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") {
       std::cout << kUsage;
       return 0;
+    } else if (flag == "--version") {
+      std::cout << "effbench-agent " << EFFBENCH_VERSION << "\n";
+      return 0;
     } else if (flag == "--tls") {
       o.tls = true;
     } else if (flag == "--no-calibrate") {

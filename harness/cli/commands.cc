@@ -1,6 +1,7 @@
 // effbench workloads | machines | report, and the dispatcher.
 #include "harness/cli/commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -288,8 +289,44 @@ int DbCommand(const std::vector<std::string>& args, std::ostream& out, std::ostr
   return kExitError;
 }
 
+// The lines of kUsage about `command`: from its line to the next command's.
+std::string CommandUsage(const std::string& command) {
+  std::istringstream lines(kUsage);
+  std::string line, text;
+  bool in = false;
+  for (std::getline(lines, line); std::getline(lines, line);) {
+    const bool starts_command =
+        line.size() > 2 && line[0] == ' ' && line[1] == ' ' && line[2] != ' ';
+    if (starts_command) {
+      const std::string name = line.substr(2, line.find(' ', 2) - 2);
+      in = name == command;
+    } else if (line.empty() || line.rfind("exit codes", 0) == 0) {
+      in = false;
+    }
+    if (in) text += line + "\n";
+  }
+  return text;
+}
+
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   if (argv.size() < 2) return Usage(err, "no command given");
+  if (argv[1] == "--version" || argv[1] == "version") {
+    out << "effbench " << EFFBENCH_VERSION << "\n";
+    return kExitOk;
+  }
+  // `effbench COMMAND --help`: that command's part of the usage, exit 0.
+  if (argv.size() >= 3 && std::any_of(argv.begin() + 2, argv.end(), [](const std::string& a) {
+        return a == "--help" || a == "-h";
+      })) {
+    const std::string usage = CommandUsage(argv[1]);
+    if (!usage.empty()) {
+      out << "usage: effbench " << argv[1] << " [flags]\n\n"
+          << usage
+          << "\nexit codes: 0 ok, 1 error, 2 usage, 3 a confirmed regression (compare, "
+             "regressions)\n";
+      return kExitOk;
+    }
+  }
   if (const Status& s = workloads::CatalogStatus(); !s.ok()) {
     err << "effbench: the workload specs compiled into this build are invalid: " << s.message()
         << "\n";

@@ -558,3 +558,27 @@ TEST_CASE("the fleet token stays secret: token files 0600, never sent in clear o
 
 }  // namespace
 }  // namespace effbench
+
+namespace effbench {
+namespace {
+
+TEST_CASE("every command answers --help with its usage, exit 0; --version names the version",
+          "[cli]") {
+  testing::TempDir dir;
+  for (const char* command :
+       {"run", "calibrate", "workloads", "machines", "report", "serve", "submit", "jobs", "agents",
+        "token", "compare", "regressions", "import", "db", "changepoints"}) {
+    INFO(command);
+    auto help = RunCli(dir, std::string(command) + " --help");
+    CHECK(help.exit_code == 0);
+    CHECK_THAT(help.out, Catch::StartsWith(std::string("usage: effbench ") + command));
+    CHECK(help.out.find(std::string("\n  ") + command) != std::string::npos);
+  }
+  auto version = RunCli(dir, "--version");
+  CHECK(version.exit_code == 0);
+  CHECK(version.out == std::string("effbench ") + EFFBENCH_VERSION + "\n");
+  CHECK(RunCli(dir, "nosuch --help").exit_code == 2);
+}
+
+}  // namespace
+}  // namespace effbench
