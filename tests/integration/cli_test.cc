@@ -562,7 +562,7 @@ TEST_CASE("the fleet token stays secret: token files 0600, never sent in clear o
 namespace effbench {
 namespace {
 
-TEST_CASE("every command answers --help with its usage, exit 0; --version names the version",
+TEST_CASE("every command answers --help with its usage, exit 0, and --version names the version",
           "[cli]") {
   testing::TempDir dir;
   for (const char* command :
