@@ -47,6 +47,35 @@ double FmaGeneric(int64_t iterations) {
 }
 
 #if defined(__x86_64__)
+// Without FMA (under EFFBENCH_MAX_ISA=sse41 or avx): what SSE code can issue,
+// separate multiplies and adds, six independent chains of each in named
+// registers (the generic kernel's mul-then-add chains wait on their latency).
+__attribute__((target("sse2"))) double FmaSse(int64_t iterations) {
+  __m128 m0 = _mm_set1_ps(1.f), m1 = _mm_set1_ps(1.1f), m2 = _mm_set1_ps(1.2f);
+  __m128 m3 = _mm_set1_ps(1.3f), m4 = _mm_set1_ps(1.4f), m5 = _mm_set1_ps(1.5f);
+  __m128 d0 = _mm_set1_ps(0.f), d1 = d0, d2 = d0, d3 = d0, d4 = d0, d5 = d0;
+  __m128 a = _mm_set1_ps(0.999999f), b = _mm_set1_ps(1e-7f);
+  for (int64_t it = 0; it < iterations; ++it) {
+    __asm__ volatile("" : "+x"(a), "+x"(b));
+    m0 = _mm_mul_ps(m0, a);
+    d0 = _mm_add_ps(d0, b);
+    m1 = _mm_mul_ps(m1, a);
+    d1 = _mm_add_ps(d1, b);
+    m2 = _mm_mul_ps(m2, a);
+    d2 = _mm_add_ps(d2, b);
+    m3 = _mm_mul_ps(m3, a);
+    d3 = _mm_add_ps(d3, b);
+    m4 = _mm_mul_ps(m4, a);
+    d4 = _mm_add_ps(d4, b);
+    m5 = _mm_mul_ps(m5, a);
+    d5 = _mm_add_ps(d5, b);
+  }
+  const __m128 sum = _mm_add_ps(_mm_add_ps(_mm_add_ps(m0, m1), _mm_add_ps(m2, m3)),
+                                _mm_add_ps(_mm_add_ps(m4, m5), _mm_add_ps(d0, d5)));
+  g_sink_f = _mm_cvtss_f32(_mm_add_ps(sum, _mm_add_ps(_mm_add_ps(d1, d2), _mm_add_ps(d3, d4))));
+  return static_cast<double>(iterations) * 12 * 4;  // 12 ops of 4 lanes, 1 flop each
+}
+
 __attribute__((target("avx2,fma"))) double FmaAvx2(int64_t iterations) {
   __m256 acc[12];
   for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(1.f + i);
@@ -121,6 +150,31 @@ __attribute__((target("avx2"))) double Int8DotAvx2(int64_t iterations) {
                                        _mm256_add_epi32(_mm256_add_epi32(c3, c4), c5));
   g_sink_i = _mm256_extract_epi32(sum, 0);
   return static_cast<double>(iterations) * 6 * 32 * 2;  // 32 MACs per sequence
+}
+
+// The same sequence on xmm registers: what oneDNN runs under sse41 (pmaddubsw
+// is SSSE3, which every SSE4.1 CPU has). 16 MACs per sequence.
+__attribute__((target("ssse3"))) double Int8DotSsse3(int64_t iterations) {
+  __m128i c0 = _mm_setzero_si128(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+  __m128i a0 = _mm_set1_epi8(1), a1 = _mm_set1_epi8(2);
+  __m128i b0 = _mm_set1_epi8(-1), b1 = _mm_set1_epi8(-2), b2 = _mm_set1_epi8(-3);
+  const __m128i ones = _mm_set1_epi16(1);
+#define EFFBENCH_INT8_STEP(c, a, b) \
+  c = _mm_add_epi32(c, _mm_madd_epi16(_mm_maddubs_epi16(a, b), ones))
+  for (int64_t it = 0; it < iterations; ++it) {
+    __asm__ volatile("" : "+x"(a0), "+x"(a1), "+x"(b0), "+x"(b1), "+x"(b2));
+    EFFBENCH_INT8_STEP(c0, a0, b0);
+    EFFBENCH_INT8_STEP(c1, a0, b1);
+    EFFBENCH_INT8_STEP(c2, a0, b2);
+    EFFBENCH_INT8_STEP(c3, a1, b0);
+    EFFBENCH_INT8_STEP(c4, a1, b1);
+    EFFBENCH_INT8_STEP(c5, a1, b2);
+  }
+#undef EFFBENCH_INT8_STEP
+  const __m128i sum = _mm_add_epi32(_mm_add_epi32(_mm_add_epi32(c0, c1), c2),
+                                    _mm_add_epi32(_mm_add_epi32(c3, c4), c5));
+  g_sink_i = _mm_cvtsi128_si32(sum);
+  return static_cast<double>(iterations) * 6 * 16 * 2;  // 16 MACs per sequence
 }
 
 // The same sequence on zmm registers (AVX-512BW without VNNI: Skylake-SP).
@@ -511,6 +565,10 @@ Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
   const Ticks ticks_before = CpuTicks();
   cal.fp32_gflops = MeasurePeak(FmaGeneric, "generic 128-bit vector fma x8 chains", o, cal.threads);
 #if defined(__x86_64__)
+  {
+    Peak p = MeasurePeak(FmaSse, "sse mulps+addps xmm 6+6 chains", o, cal.threads);
+    if (p.one_thread > cal.fp32_gflops.one_thread) cal.fp32_gflops = p;
+  }
   if (inv.HasIsa("avx2") && inv.HasIsa("fma")) {
     Peak p = MeasurePeak(FmaAvx2, "avx2 vfmadd231ps ymm x12 chains", o, cal.threads);
     if (p.one_thread > cal.fp32_gflops.one_thread) cal.fp32_gflops = p;
@@ -535,6 +593,9 @@ Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
   } else if (inv.HasIsa("avx2")) {
     cal.int8_gops =
         MeasurePeak(Int8DotAvx2, "avx2 vpmaddubsw+vpmaddwd+vpaddd ymm 2x3", o, cal.threads);
+  } else if (inv.HasIsa("sse4_1") || inv.HasIsa("sse4_2")) {
+    cal.int8_gops =
+        MeasurePeak(Int8DotSsse3, "ssse3 pmaddubsw+pmaddwd+paddd xmm 2x3", o, cal.threads);
   }
 #endif
   cal.llc_bytes = 8 << 20;
