@@ -407,7 +407,6 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
       session->state = in.message["state"];
       session->job = in.message.value("job", "");
       NotePause(*session, previous, in.message.value("problem", ""));
-      session->job = in.message.value("job", "");
       session->done = in.message.value("done", int64_t{0});
       session->total = in.message.value("total", int64_t{0});
       session->spooled = in.message.value("spooled", int64_t{0});
@@ -609,7 +608,7 @@ bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const
         return Status::Ok();
       },
       [this, weak, job_id, state, now, error, message, found](Status s) {
-        if (s.code() != Status::Code::kFailedPrecondition) NoteWrite(s);
+        NoteWrite(s);
         for (const std::string& line : *found)
           Log("run " + message["run_id"].get<std::string>() + ": " + line);
         auto live = weak.lock();
@@ -765,13 +764,14 @@ asio::awaitable<Status> Coordinator::Impl::EndJob(const std::string& job_id,
     co_return Status::FailedPrecondition("job " + job_id + " is already " + job->second.state);
   }
   const std::string now = result::UtcNowIso8601();
+  // Ended in the database only if still unfinished there: a job_done queued
+  // ahead of this write wins, and memory and file agree on it.
   const IngestWriter::Operation end = [job_id, state, now, reason](store::ResultStore& db) {
-    return db.SetJobState(job_id, state, now, reason);
+    return db.EndUnfinishedJob(job_id, state, now, reason);
   };
   const Status stored = co_await Write(end);
   if (!stored.ok()) co_return stored;
   store::JobRow& row = jobs[job_id];
-  if (IsFinal(row.state)) co_return Status::Ok();  // ended meanwhile (job_done won the race)
   const bool was_dispatched = row.state == "dispatched";
   row.state = state;
   row.updated_at = now;
@@ -882,6 +882,9 @@ asio::awaitable<Status> Coordinator::Impl::Write(const IngestWriter::Operation& 
 }
 
 void Coordinator::Impl::NoteWrite(const Status& outcome) {
+  // A refusal (no such job, already ended, not all results stored) is an
+  // answer of a working database; only an I/O error (SQLite's) is a fault.
+  if (!outcome.ok() && outcome.code() != Status::Code::kIoError) return;
   if (outcome.ok()) {
     if (write_fault) {
       Log("database " + options.db_path + ": writes work again; acknowledging results again");

@@ -123,7 +123,8 @@ struct Coordinator::Impl {
   // named operation: GCC 12 destroys temporaries in a co_await operand twice.
   asio::awaitable<Status> Write(const IngestWriter::Operation& op);
   // The outcome of a database write: logs a change of the database's health
-  // (failing, or working again) once, not once per frame; /healthz says it.
+  // (failing with an I/O error, or working again) once, not once per frame;
+  // /healthz says it. Refusals (NotFound, FailedPrecondition) are not faults.
   void NoteWrite(const Status& outcome);
   // While writes fail: probes the database every few seconds, so that health
   // returns when the fault clears even if no agent sends anything.

@@ -563,6 +563,27 @@ Status ResultStore::SetJobState(const std::string& job_id, const std::string& st
   }
 }
 
+Status ResultStore::EndUnfinishedJob(const std::string& job_id, const std::string& state,
+                                     const std::string& updated_at, const std::string& reason) {
+  try {
+    SQLite::Statement s(impl_->db,
+                        "UPDATE jobs SET state = ?, updated_at = ?, error = ? WHERE id = ?"
+                        " AND state IN ('queued', 'dispatched')");
+    s.bind(1, state);
+    s.bind(2, updated_at);
+    s.bind(3, reason);
+    s.bind(4, job_id);
+    if (s.exec() == 1) return Status::Ok();
+    SQLite::Statement known(impl_->db, "SELECT state FROM jobs WHERE id = ?");
+    known.bind(1, job_id);
+    if (!known.executeStep()) return Status::NotFound("no job " + job_id);
+    return Status::FailedPrecondition("job " + job_id + " is already " +
+                                      known.getColumn(0).getString());
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError("end job " + job_id + ": " + e.what());
+  }
+}
+
 Result<std::vector<JobRow>> ResultStore::Jobs() {
   try {
     std::vector<JobRow> rows;

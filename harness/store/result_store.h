@@ -196,6 +196,11 @@ class ResultStore {
   // Moves a job to `state`. NotFound when there is no such job.
   Status SetJobState(const std::string& job_id, const std::string& state,
                      const std::string& updated_at, const std::optional<std::string>& error);
+  // Ends a job that is still queued or dispatched (cancelled, or failed when
+  // its lease runs out); FailedPrecondition, changing nothing, when it has
+  // already ended (a job_done committed first). NotFound when unknown.
+  Status EndUnfinishedJob(const std::string& job_id, const std::string& state,
+                          const std::string& updated_at, const std::string& reason);
   // Every job, oldest first.
   Result<std::vector<JobRow>> Jobs();
 

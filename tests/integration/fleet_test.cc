@@ -905,6 +905,8 @@ TEST_CASE(
   const Http late =
       HttpRequest(serve.http_port, "POST", "/api/jobs/" + second_id + "/cancel", "", kToken);
   CHECK(late.status == 409);
+  // A refusal is not a database fault: health stays ok.
+  CHECK(HttpRequest(serve.http_port, "GET", "/healthz").status == 200);
 }
 
 // The torture test of the fleet's promise (a result once acknowledged is

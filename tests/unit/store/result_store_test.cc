@@ -341,6 +341,29 @@ TEST_CASE("a damaged database is refused at open, and db check names the damage"
   CHECK_FALSE(problems->empty());
 }
 
+TEST_CASE("a job ends only while unfinished: a job_done committed first wins", "[store]") {
+  Fixture f;
+  auto db = f.OpenWithRun();
+  const JobRow job{"j1", "a1", f.run_id, "quick", "{}", "dispatched", "t0", "t0", std::nullopt};
+  REQUIRE(db->InsertJob(job).ok());
+  REQUIRE(db->SetJobState("j1", "done", "t1", std::nullopt).ok());
+  const Status late = db->EndUnfinishedJob("j1", "cancelled", "t2", "cancelled by a user");
+  CHECK(late.code() == Status::Code::kFailedPrecondition);
+  CHECK_THAT(late.message(), Catch::Contains("already done"));
+  auto jobs = db->Jobs();
+  REQUIRE(jobs.ok());
+  CHECK(jobs->front().state == "done");
+  CHECK(db->EndUnfinishedJob("nope", "cancelled", "t2", "x").code() == Status::Code::kNotFound);
+  REQUIRE(db->InsertJob(
+                {"j2", "a1", result::NewUuid(), "quick", "{}", "queued", "t0", "t0", std::nullopt})
+              .ok());
+  REQUIRE(db->EndUnfinishedJob("j2", "cancelled", "t3", "cancelled by a user").ok());
+  jobs = db->Jobs();
+  REQUIRE(jobs.ok());
+  CHECK(jobs->back().state == "cancelled");
+  CHECK(jobs->back().error == std::optional<std::string>("cancelled by a user"));
+}
+
 TEST_CASE("a series' history: one point per commit, in commit-time order, repetitions pooled",
           "[store]") {
   testing::TempDir dir;
