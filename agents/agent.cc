@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "agents/spool.h"
+#include "core/time.h"
 #include "harness/energy/energy_meter.h"
 #include "harness/engine/engine.h"
 #include "harness/fleet/auth.h"
@@ -69,7 +70,7 @@ struct Agent::Impl {
   void Log(const std::string& line) {
     std::lock_guard lock(log_mu);
     log.clear();  // a failed write (disk full) must not silence every later line
-    log << result::UtcNowIso8601() << " effbench-agent " << options.name << ": " << line << "\n"
+    log << effbench::UtcNowIso8601() << " effbench-agent " << options.name << ": " << line << "\n"
         << std::flush;
   }
 

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/status.h"
 #include "harness/result/record.h"
-#include "workloads/common/status.h"
 
 namespace effbench::reports {
 

@@ -150,7 +150,7 @@ Http HttpRequest(int port, const std::string& method, const std::string& target,
 
 std::optional<std::string> UnmetOnednnNeed(const std::string& precision) {
   workloads::WorkloadSpec spec;
-  spec.variant = workloads::Variant{precision, "dense", "onednn", ""};
+  spec.variant = Variant{precision, "dense", "onednn", ""};
   spec.needs = workloads::DeclaredNeeds(spec.variant);
   return workloads::UnmetNeed(spec);
 }

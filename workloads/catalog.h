@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "workloads/common/status.h"
+#include "core/status.h"
 #include "workloads/workload.h"
 
 namespace effbench::workloads {

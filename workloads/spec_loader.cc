@@ -6,10 +6,10 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/json_schema.h"
 #include "schemas/embedded.h"
 #include "workloads/capability.h"
 #include "workloads/common/formula.h"
-#include "workloads/common/json_schema.h"
 
 namespace effbench::workloads {
 namespace {

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 
+#include "core/time.h"
 #include "harness/result/record.h"
 #include "harness/stats/tests.h"
 #include "reports/text_table.h"
@@ -98,7 +99,7 @@ Result<std::vector<store::RegressionRow>> CheckSeries(store::ResultStore& db,
   stats::ChangePointOptions cpd = o.change_points;
   if (values.size() >= 200) cpd.window = std::max<size_t>(cpd.window, 50);
   std::vector<store::RegressionRow> found;
-  const std::string now = result::UtcNowIso8601();
+  const std::string now = effbench::UtcNowIso8601();
   const auto cps = stats::DetectChangePoints(values, cpd);
   for (const stats::ChangePoint& cp : cps) {
     if (values.size() - cp.index < o.min_points_after) continue;

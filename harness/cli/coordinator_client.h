@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "workloads/common/status.h"
+#include "core/status.h"
 
 namespace effbench::cli {
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/status.h"
 #include "harness/store/result_store.h"
-#include "workloads/common/status.h"
 
 namespace effbench::cli {
 

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/time.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/coordinator_client.h"
 #include "harness/cli/flags.h"
@@ -282,7 +283,7 @@ int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::
     if (auto v = flags->Get(key)) revision[key] = *v;
   }
   if (auto v = flags->Get("commit-time")) {
-    if (auto t = result::ParseIso8601(*v); !t.ok()) {
+    if (auto t = effbench::ParseIso8601(*v); !t.ok()) {
       err << "effbench submit: --commit-time: " << t.status().message() << "\n";
       return kExitUsage;
     }

@@ -2,6 +2,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/time.h"
 #include "harness/analysis/regressions.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
@@ -32,12 +33,12 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::
   }
   std::optional<std::string> commit_time;
   if (auto given = flags->Get("commit-time")) {
-    auto t = result::ParseIso8601(*given);
+    auto t = effbench::ParseIso8601(*given);
     if (!t.ok()) {
       err << "effbench import: --commit-time: " << t.status().message() << "\n";
       return kExitUsage;
     }
-    commit_time = result::Iso8601(*t);
+    commit_time = effbench::Iso8601(*t);
   }
   const std::string path = flags->positional()[0];
   std::ifstream in(path, std::ios::binary);

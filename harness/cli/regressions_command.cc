@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/time.h"
 #include "harness/analysis/regressions.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
@@ -202,7 +203,7 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
       }
     }
     for (int64_t id : ids) {
-      if (Status s = (*db)->SetRegressionState(id, state, result::UtcNowIso8601()); !s.ok()) {
+      if (Status s = (*db)->SetRegressionState(id, state, effbench::UtcNowIso8601()); !s.ok()) {
         err << "effbench regressions: " << s.message() << "\n";
         return kExitError;
       }
@@ -222,13 +223,13 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
   // --since filters on when a change was detected, not on commit times.
   std::string since;
   if (auto given = flags->Get("since")) {
-    auto t = result::ParseIso8601(*given);
+    auto t = effbench::ParseIso8601(*given);
     if (!t.ok()) {
       err << "effbench regressions: --since (when a change was detected): " << t.status().message()
           << "\n";
       return kExitUsage;
     }
-    since = result::Iso8601(*t);
+    since = effbench::Iso8601(*t);
   }
   auto rows = (*db)->Regressions(since, state);
   size_t withdrawn = 0;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/time.h"
 #include "harness/analysis/regressions.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
@@ -50,7 +51,7 @@ result::Revision ResolveRevision(const Flags& flags) {
   // Stored as UTC: series are ordered by this text, and git writes the
   // committer's own offset (+01:00 sorts after a later Z time).
   if (rev.time) {
-    if (auto t = result::ParseIso8601(*rev.time); t.ok()) rev.time = result::Iso8601(*t);
+    if (auto t = effbench::ParseIso8601(*rev.time); t.ok()) rev.time = effbench::Iso8601(*t);
   }
   return rev;
 }
@@ -75,7 +76,7 @@ Result<machine::Calibration> Calibration(store::ResultStore& db, const std::stri
     err << "effbench: warning: calibration " << cal.quality << ": " << w
         << " (effbench calibrate --db FILE measures again)\n";
   }
-  const std::string now = result::UtcNowIso8601();
+  const std::string now = effbench::UtcNowIso8601();
   EFFBENCH_RETURN_IF_ERROR(db.UpsertMachine(
       store::MachineRow{fingerprint, inv.hostname, inv.cpu_model, inv.arch,
                         machine::ToJson(inv).dump(), machine::ToJson(cal).dump(), now, now}));
@@ -139,7 +140,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     }
   }
   if (auto given = flags->Get("commit-time")) {
-    if (auto t = result::ParseIso8601(*given); !t.ok()) {
+    if (auto t = effbench::ParseIso8601(*given); !t.ok()) {
       err << "effbench run: --commit-time: " << t.status().message() << "\n";
       return kExitUsage;
     }
@@ -161,7 +162,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
 
   const machine::Inventory inv = machine::Probe();
   const std::string fingerprint = machine::Fingerprint(inv);
-  const std::string now = result::UtcNowIso8601();
+  const std::string now = effbench::UtcNowIso8601();
   if (Status s = (*db)->UpsertMachine(store::MachineRow{fingerprint, inv.hostname, inv.cpu_model,
                                                         inv.arch, machine::ToJson(inv).dump(),
                                                         std::nullopt, now, now});
@@ -215,7 +216,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
       });
   if (tty) err << "\r\033[K" << std::flush;
   if (!engine.warning().empty()) err << "effbench: warning: " << engine.warning() << "\n";
-  if (Status s = (*db)->FinishRun(context.run_id, result::UtcNowIso8601());
+  if (Status s = (*db)->FinishRun(context.run_id, effbench::UtcNowIso8601());
       !s.ok() || !run_status.ok()) {
     err << "effbench run: " << (run_status.ok() ? s : run_status).message() << "\n";
     return kExitError;

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <random>
 
+#include "core/time.h"
 #include "harness/analysis/regressions.h"
 #include "harness/coordinator/coordinator_impl.h"
 #include "harness/engine/workload_selection.h"
@@ -130,7 +131,7 @@ void Coordinator::Impl::Log(const std::string& line) {
   // A failed write (the log's disk full) sets the stream's badbit, which
   // would silence every later line, the recovery's included: clear it.
   log.clear();
-  log << result::UtcNowIso8601() << " effbench serve: " << line << "\n" << std::flush;
+  log << effbench::UtcNowIso8601() << " effbench serve: " << line << "\n" << std::flush;
 }
 
 Status Coordinator::Impl::WriteReadyFile() const {
@@ -320,7 +321,7 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
   session->version = m["version"];
   session->labels = m["labels"];
   session->channel = channel;
-  session->connected_at = session->last_heartbeat = result::UtcNowIso8601();
+  session->connected_at = session->last_heartbeat = effbench::UtcNowIso8601();
   session->resume = std::make_unique<asio::steady_timer>(io);
   session->facts = AgentFacts{name, machine["hostname"], machine["arch"], {}};
   for (const auto& [k, v] : session->labels.items()) session->facts.labels[k] = v;
@@ -373,7 +374,7 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
     sessions.erase(it);
     gone_since[name] = std::chrono::steady_clock::now();
     if (auto known = agents.find(name); known != agents.end()) {
-      known->second.last_seen = result::UtcNowIso8601();
+      known->second.last_seen = effbench::UtcNowIso8601();
       writer->Execute([row = known->second](store::ResultStore& db) { return db.UpsertAgent(row); },
                       [this](Status s) { NoteWrite(s); });
     }
@@ -410,7 +411,7 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
       session->done = in.message.value("done", int64_t{0});
       session->total = in.message.value("total", int64_t{0});
       session->spooled = in.message.value("spooled", int64_t{0});
-      session->last_heartbeat = result::UtcNowIso8601();
+      session->last_heartbeat = effbench::UtcNowIso8601();
     } else if (type == "job_done") {
       if (!OnJobDone(session, in.message)) {
         channel->Fail({ErrorCode::kInvalid, "job_done for job " +
@@ -521,7 +522,7 @@ asio::awaitable<bool> Coordinator::Impl::AdoptUnknownJob(const std::shared_ptr<S
       co_return refuse("result for job " + job_id + ": its run " + run_id + " is job " + id + "'s");
     }
   }
-  const std::string now = result::UtcNowIso8601();
+  const std::string now = effbench::UtcNowIso8601();
   const json spec = {{"workloads", json::array()},
                      {"revision", first["revision"]},
                      {"options", json::object()},
@@ -583,7 +584,7 @@ bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const
   if (cancelled) error = job->second.error;
   const std::string run_id = job->second.run_id;
   const int64_t measured = message["results"].get<int64_t>();
-  const std::string now = result::UtcNowIso8601();
+  const std::string now = effbench::UtcNowIso8601();
   std::weak_ptr<Session> weak = session;
   // The run's series are re-checked for changes once it is complete.
   auto found = std::make_shared<std::vector<std::string>>();
@@ -672,7 +673,7 @@ void Coordinator::Impl::Dispatch(const std::shared_ptr<Session>& session) {
   // The run is stored, and the job marked dispatched, before the agent hears
   // of it: whatever the agent measures then has a run to land in.
   const json spec = ParseOr(next->spec_json, json::object());
-  const std::string now = result::UtcNowIso8601();
+  const std::string now = effbench::UtcNowIso8601();
   json config = spec.value("options", json::object());
   config["agent"] = session->name;
   config["job"] = next->id;
@@ -750,7 +751,7 @@ void Coordinator::Impl::NotePause(Session& session, const std::string& previous,
   const store::JobRow row = job->second;
   writer->Execute(
       [row](store::ResultStore& db) {
-        return db.SetJobState(row.id, row.state, result::UtcNowIso8601(), row.error);
+        return db.SetJobState(row.id, row.state, effbench::UtcNowIso8601(), row.error);
       },
       [this](Status s) { NoteWrite(s); });
 }
@@ -763,7 +764,7 @@ asio::awaitable<Status> Coordinator::Impl::EndJob(const std::string& job_id,
   if (IsFinal(job->second.state)) {
     co_return Status::FailedPrecondition("job " + job_id + " is already " + job->second.state);
   }
-  const std::string now = result::UtcNowIso8601();
+  const std::string now = effbench::UtcNowIso8601();
   // Ended in the database only if still unfinished there: a job_done queued
   // ahead of this write wins, and memory and file agree on it.
   const IngestWriter::Operation end = [job_id, state, now, reason](store::ResultStore& db) {
@@ -957,7 +958,7 @@ asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
     if (!recent) {
       const auto known = agents.find(name);
       if (known != agents.end()) {
-        const auto seen = result::ParseIso8601(known->second.last_seen);
+        const auto seen = effbench::ParseIso8601(known->second.last_seen);
         recent = seen.ok() && wall_now - *seen <= options.agent_ttl;
       }
     }
@@ -976,7 +977,7 @@ asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
     }
     co_return Status::NotFound(message);
   }
-  const std::string now = result::UtcNowIso8601();
+  const std::string now = effbench::UtcNowIso8601();
   std::vector<store::JobRow> rows;
   for (const std::string& agent : targets) {
     rows.push_back(store::JobRow{result::NewUuid(), agent, result::NewUuid(),

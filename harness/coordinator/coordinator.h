@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "core/status.h"
 #include "harness/fleet/auth.h"
 #include "harness/fleet/channel.h"
-#include "workloads/common/status.h"
 
 namespace effbench::coordinator {
 

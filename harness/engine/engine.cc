@@ -5,6 +5,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "core/time.h"
 #include "harness/engine/record_reporter.h"
 #include "workloads/capability.h"
 
@@ -38,7 +39,7 @@ result::ResultRecord Engine::NewRecord(const workloads::WorkloadSpec& spec) cons
   r.threads = spec.uses_threads ? options_.threads : 1;
   r.machine = context_.machine_fingerprint;
   r.revision = context_.revision;
-  r.started_at = result::UtcNowIso8601();
+  r.started_at = effbench::UtcNowIso8601();
   r.seed = options_.seed;
   r.flop = spec.flop;
   r.bytes = spec.bytes;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "workloads/common/status.h"
+#include "core/status.h"
 #include "workloads/workload.h"
 
 namespace effbench::engine {

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "workloads/common/status.h"
+#include "core/status.h"
 
 namespace effbench::fleet {
 

@@ -4,10 +4,10 @@
 
 #include <map>
 
+#include "core/json_schema.h"
+#include "core/json_text.h"
 #include "harness/fleet/frame.h"
 #include "schemas/embedded.h"
-#include "workloads/common/json_schema.h"
-#include "workloads/common/json_text.h"
 
 namespace effbench::fleet {
 namespace {

@@ -3,6 +3,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/time.h"
 #include "harness/machine/inventory.h"
 
 namespace effbench::importers {
@@ -55,7 +56,7 @@ Result<ImportedRun> ImportGoogleBenchmark(const std::string& text, const result:
                       {"mhz_per_cpu", context.value("mhz_per_cpu", 0)},
                       {"caches", context.value("caches", json::array())},
                       {"library_build_type", context.value("library_build_type", "")}};
-  const std::string started = context.value("date", result::UtcNowIso8601());
+  const std::string started = context.value("date", effbench::UtcNowIso8601());
   out.machine = store::MachineRow{machine::Sha256Hex(description.dump()),
                                   context.value("host_name", "unknown"),
                                   "",

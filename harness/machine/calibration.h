@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/status.h"
 #include "harness/machine/inventory.h"
-#include "workloads/common/status.h"
 
 namespace effbench::machine {
 
@@ -81,8 +81,9 @@ std::optional<std::string> RooflineExcess(const Calibration& calibration, double
 // The roofline of `calibration` for a kernel of `precision` (fp32, bf16, int8)
 // run on `threads` threads: min(compute peak, intensity × triad bandwidth), in
 // G(FL)OP/s. Precisions without a measured dot-product peak use the fp32 peak.
-// The bandwidth is the last-level cache's when the `bytes` the kernel moves fit
-// in it (they can stay resident across iterations), else memory's.
+// The bandwidth is the last-level cache's for the `bytes` the kernel moves that
+// can stay in it across iterations (all of them when they fit, llc_bytes of
+// them when not), and memory's for the rest.
 double AttainableGflops(const Calibration& calibration, const std::string& precision, int threads,
                         double flop, double bytes);
 

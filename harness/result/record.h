@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "workloads/common/status.h"
-#include "workloads/workload.h"
+#include "core/measurement.h"
+#include "core/status.h"
 
 namespace simdjson::dom {
 class element;
@@ -52,7 +52,7 @@ struct ResultRecord {
   std::string name;    // gemm.int8/m1024n1024k1024@onednn
   std::string workload;
   std::vector<std::pair<std::string, int64_t>> params;
-  workloads::Variant variant;
+  Variant variant;
   std::string implementation;  // what the backend chose; may be empty
   int threads = 1;
   std::string machine;  // fingerprint
@@ -70,9 +70,9 @@ struct ResultRecord {
   std::optional<double> joules_per_iter;
   std::optional<double> rel_l2, max_abs;
   double tolerance = 0;
-  std::optional<workloads::Compression> compression;
-  std::optional<workloads::Quantization> quantization;
-  std::optional<workloads::Quality> quality;
+  std::optional<Compression> compression;
+  std::optional<Quantization> quantization;
+  std::optional<Quality> quality;
   bool ok = false;
   // Not run: this machine lacks what the variant needs (an ISA feature, a
   // device, a dataset). Never ok; `error` holds the reason.
@@ -95,16 +95,5 @@ Status ValidateSimdjson(const simdjson::dom::element& j);
 // A new uuid, lower-case hex: version 7 (time-ordered, then random), so that
 // ids made later sort later and index well.
 std::string NewUuid();
-
-// The current UTC time as ISO 8601, to the second: "2026-11-23T05:43:38Z".
-std::string UtcNowIso8601();
-// `time` as UTC ISO 8601, to the second.
-std::string Iso8601(std::chrono::system_clock::time_point time);
-
-// Parses an ISO 8601 time: "2026-11-23", "2026-11-23T05:43:38Z",
-// "2026-11-23T05:43:38.25+01:00" (a time without a zone is UTC). Checks every
-// field's range (no month 13, no February 30, no hour 99). InvalidArgument
-// names what is wrong and shows the forms it takes.
-Result<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text);
 
 }  // namespace effbench::result

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "workloads/common/json_text.h"
+#include "core/json_text.h"
 
 namespace effbench::result {
 

@@ -10,8 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "core/status.h"
 #include "harness/result/record.h"
-#include "workloads/common/status.h"
 
 namespace effbench::result {
 

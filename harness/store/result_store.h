@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "core/status.h"
 #include "harness/result/record.h"
 #include "harness/result/record_row.h"
-#include "workloads/common/status.h"
 
 namespace effbench::store {
 

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/time.h"
 #include "harness/result/record.h"
 #include "harness/store/result_store.h"
 #include "tests/test_util.h"
@@ -329,7 +330,7 @@ void FillRuns(const std::string& path,
                             testing::FakeFingerprint(),
                             {"repo", commit, "main", std::nullopt},
                             "quick",
-                            result::UtcNowIso8601(),
+                            effbench::UtcNowIso8601(),
                             std::nullopt,
                             "{}"})
                 .ok());

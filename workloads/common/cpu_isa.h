@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "workloads/common/status.h"
+#include "core/status.h"
 
 namespace effbench::workloads {
 

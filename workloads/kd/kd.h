@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "workloads/common/status.h"
+#include "core/status.h"
 #include "workloads/family.h"
 
 namespace effbench::workloads::kd {

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "core/status.h"
 #include "workloads/common/numeric.h"
-#include "workloads/common/status.h"
 #include "workloads/family.h"
 #include "workloads/workload.h"
 

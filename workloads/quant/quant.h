@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "core/status.h"
 #include "workloads/common/numeric.h"
 #include "workloads/common/prepared_kernel.h"
-#include "workloads/common/status.h"
 #include "workloads/family.h"
 
 namespace effbench::workloads::quant {

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "core/status.h"
 #include "workloads/common/prepared_kernel.h"
-#include "workloads/common/status.h"
 #include "workloads/family.h"
 #include "workloads/workload.h"
 

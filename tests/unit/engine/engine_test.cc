@@ -12,8 +12,8 @@ namespace {
 // A workload whose verification and timed body are given by the test.
 class FakeWorkload final : public workloads::PreparedWorkload {
  public:
-  explicit FakeWorkload(Result<workloads::Fidelity> fidelity) : fidelity_(std::move(fidelity)) {}
-  Result<workloads::Fidelity> Verify() override { return fidelity_; }
+  explicit FakeWorkload(Result<Fidelity> fidelity) : fidelity_(std::move(fidelity)) {}
+  Result<Fidelity> Verify() override { return fidelity_; }
   void RunOnce() override {
     volatile double x = 0;
     for (int i = 0; i < 1000; ++i) x = x + i;
@@ -25,10 +25,10 @@ class FakeWorkload final : public workloads::PreparedWorkload {
   }
 
  private:
-  Result<workloads::Fidelity> fidelity_;
+  Result<Fidelity> fidelity_;
 };
 
-workloads::WorkloadSpec FakeSpec(Result<workloads::Fidelity> fidelity) {
+workloads::WorkloadSpec FakeSpec(Result<Fidelity> fidelity) {
   workloads::WorkloadSpec spec;
   spec.id = "fake.fp32/n1000@ref";
   spec.family = "fake";
@@ -68,7 +68,7 @@ struct Harness {
 
 TEST_CASE("a right workload is timed into a valid record with every repetition", "[engine]") {
   Harness h;
-  const auto record = h.engine.Measure(FakeSpec(workloads::Fidelity{1e-7, 1e-6, 1e-5}));
+  const auto record = h.engine.Measure(FakeSpec(Fidelity{1e-7, 1e-6, 1e-5}));
   INFO(record.error);
   REQUIRE(record.ok);
   CHECK(record.samples_ns.size() == 3);
@@ -87,7 +87,7 @@ TEST_CASE("a roofline fraction above 100 % plus the calibration's spread is flag
   // The fake workload does 2000 flop in well under 10 us: far above a roof
   // of 1e-6 GFLOP/s, far below one of 1e6.
   Harness low(1e-6), high(1e6);
-  const auto over = low.engine.Measure(FakeSpec(workloads::Fidelity{1e-7, 1e-6, 1e-5}));
+  const auto over = low.engine.Measure(FakeSpec(Fidelity{1e-7, 1e-6, 1e-5}));
   REQUIRE(over.ok);
   REQUIRE(over.roofline_fraction);
   CHECK(*over.roofline_fraction > 1.02);
@@ -95,7 +95,7 @@ TEST_CASE("a roofline fraction above 100 % plus the calibration's spread is flag
   CHECK(over.roofline_note->find("spread 2 %") != std::string::npos);
   CHECK(result::Validate(result::ToJson(over)).ok());
   CHECK(result::FromJson(result::ToJson(over))->roofline_note == over.roofline_note);
-  const auto under = high.engine.Measure(FakeSpec(workloads::Fidelity{1e-7, 1e-6, 1e-5}));
+  const auto under = high.engine.Measure(FakeSpec(Fidelity{1e-7, 1e-6, 1e-5}));
   REQUIRE(under.ok);
   CHECK(*under.roofline_fraction < 1);
   CHECK_FALSE(under.roofline_note);
@@ -109,7 +109,7 @@ TEST_CASE("a variant the machine cannot run is skipped with the reason, never pr
           "[engine]") {
   Harness h;
   bool prepared = false;
-  auto spec = FakeSpec(workloads::Fidelity{1e-7, 1e-6, 1e-5});
+  auto spec = FakeSpec(Fidelity{1e-7, 1e-6, 1e-5});
   const auto inner = spec.prepare;
   spec.prepare = [&](const workloads::RunConfig& c) {
     prepared = true;
@@ -129,7 +129,7 @@ TEST_CASE("a variant the machine cannot run is skipped with the reason, never pr
 
 TEST_CASE("device-timed workloads are timed by the device's clock", "[engine]") {
   Harness h;
-  auto spec = FakeSpec(workloads::Fidelity{1e-7, 1e-6, 1e-5});
+  auto spec = FakeSpec(Fidelity{1e-7, 1e-6, 1e-5});
   spec.device_timed = true;
   const auto record = h.engine.Measure(spec);
   INFO(record.error);
@@ -148,7 +148,7 @@ TEST_CASE("a wrong or imprecise workload is a failed record, never timed", "[eng
     CHECK(result::Validate(result::ToJson(r)).ok());
   }
   SECTION("over its precision's tolerance") {
-    const auto r = h.engine.Measure(FakeSpec(workloads::Fidelity{0.3, 2.0, 1e-2}));
+    const auto r = h.engine.Measure(FakeSpec(Fidelity{0.3, 2.0, 1e-2}));
     CHECK_FALSE(r.ok);
     CHECK(r.error.find("tolerance") != std::string::npos);
     CHECK(r.samples_ns.empty());

@@ -2,10 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/json_schema.h"
 #include "harness/fleet/frame.h"
 #include "schemas/embedded.h"
 #include "tests/test_util.h"
-#include "workloads/common/json_schema.h"
 
 namespace effbench::fleet {
 namespace {

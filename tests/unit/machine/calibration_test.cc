@@ -42,9 +42,9 @@ TEST_CASE("calibration measures peaks within physical bounds", "[calibration]") 
   CHECK(cal.bf16_gflops.has_value() == inv.HasIsa("avx512_bf16"));
   // int8 is measured with whatever sequence oneDNN would use on x86:
   // vpdpbusd with VNNI, else (v)pmaddubsw + (v)pmaddwd from SSE4.1 up.
-  CHECK(cal.int8_gops.has_value() ==
-        (inv.HasIsa("avx512_vnni") || inv.HasIsa("avx_vnni") || inv.HasIsa("avx512bw") ||
-         inv.HasIsa("avx2") || inv.HasIsa("sse4_1") || inv.HasIsa("sse4_2")));
+  CHECK(cal.int8_gops.has_value() == (inv.HasIsa("avx512_vnni") || inv.HasIsa("avx_vnni") ||
+                                      inv.HasIsa("avx512bw") || inv.HasIsa("avx2") ||
+                                      inv.HasIsa("sse4_1") || inv.HasIsa("sse4_2")));
   if (cal.int8_gops && !inv.HasIsa("avx512_vnni") && !inv.HasIsa("avx_vnni")) {
     CHECK(cal.int8_gops->kernel.find("pmaddubsw") != std::string::npos);
   }
@@ -78,9 +78,13 @@ TEST_CASE("the roofline is the lower of compute and bandwidth", "[calibration]")
   CHECK(AttainableGflops(cal, "int8", 1, 1e9, 1e7) == Approx(400));
   // bf16 has no measured peak here: the fp32 peak stands in.
   CHECK(AttainableGflops(cal, "bf16", 1, 1e9, 1e7) == Approx(100));
-  // Memory-bound: intensity 0.5 → 0.5 × 20 GB/s.
-  CHECK(AttainableGflops(cal, "fp32", 1, 1e6, 2e6) == Approx(10));
-  CHECK(AttainableGflops(cal, "fp32", 4, 1e6, 2e6) == Approx(25));
+  // Memory-bound, far larger than the cache: intensity 0.5 → 0.5 × 20 GB/s.
+  CHECK(AttainableGflops(cal, "fp32", 1, 1e9, 2e9) == Approx(10).epsilon(0.001));
+  CHECK(AttainableGflops(cal, "fp32", 4, 1e9, 2e9) == Approx(25).epsilon(0.001));
+  // Twice the cache: half of the bytes at most can come from it each
+  // iteration, 2 MiB in 1 MiB / 20 GB/s + 1 MiB / 80 GB/s = 32 GB/s.
+  const double mib = 1 << 20;
+  CHECK(AttainableGflops(cal, "fp32", 1, mib, 2 * mib) == Approx(0.5 * 32));
   // Memory-bound but resident in the last-level cache: 0.5 × 80 GB/s.
   CHECK(AttainableGflops(cal, "fp32", 1, 1e5, 2e5) == Approx(40));
 }

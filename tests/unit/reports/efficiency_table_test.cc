@@ -69,8 +69,8 @@ TEST_CASE("a sparse kernel is compared with the dense kernel on the same weights
   auto dense = testing::MakeRecord(run, 5, "fp32");
   csr.variant = {"fp32", "unstructured90", "csr", ""};
   dense.variant = {"fp32", "unstructured90", "onednn", ""};
-  csr.compression = workloads::Compression{"unstructured", 0.9, 0.9, "csr", 1e6, true};
-  dense.compression = workloads::Compression{"unstructured", 0.9, 0.9, "dense", 4e6, false};
+  csr.compression = Compression{"unstructured", 0.9, 0.9, "csr", 1e6, true};
+  dense.compression = Compression{"unstructured", 0.9, 0.9, "dense", 4e6, false};
   for (double& ns : dense.samples_ns) ns *= 3;  // the dense kernel is three times slower
   dense.stats = result::Summarize(dense.samples_ns);
   const std::string text = RenderEfficiencyTable({csr, dense}, Format::kConsole);

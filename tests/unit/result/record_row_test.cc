@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/json_schema.h"
 #include "tests/test_util.h"
-#include "workloads/common/json_schema.h"
 
 namespace effbench::result {
 namespace {

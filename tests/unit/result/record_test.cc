@@ -43,19 +43,19 @@ TEST_CASE("a valid record validates and round-trips through JSON", "[result]") {
 TEST_CASE("compression, quantization and quality round-trip", "[result]") {
   ResultRecord r = testing::MakeRecord(NewUuid(), 3, "int8");
   r.variant.quantization = "pc_minmax";
-  r.compression = workloads::Compression{"unstructured", 0.9, 0.8999, "csr", 12345, true};
-  r.quantization = workloads::Quantization{"s8 symmetric per-channel",
-                                           "u8 asymmetric per-tensor",
-                                           "minmax",
-                                           32,
-                                           "s32",
-                                           "fp32",
-                                           "pooling",
-                                           7,
-                                           8,
-                                           "7-bit weights: no VNNI"};
+  r.compression = Compression{"unstructured", 0.9, 0.8999, "csr", 12345, true};
+  r.quantization = Quantization{"s8 symmetric per-channel",
+                                "u8 asymmetric per-tensor",
+                                "minmax",
+                                32,
+                                "s32",
+                                "fp32",
+                                "pooling",
+                                7,
+                                8,
+                                "7-bit weights: no VNNI"};
   for (const bool classifier : {true, false}) {
-    workloads::Quality q;
+    Quality q;
     q.inputs = 256;
     q.rel_l2 = 0.25;
     q.sqnr_db = 12.0;

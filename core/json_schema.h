@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "workloads/common/status.h"
+#include "core/status.h"
 
 namespace simdjson::dom {
 class element;

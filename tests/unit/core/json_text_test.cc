@@ -1,4 +1,4 @@
-#include "workloads/common/json_text.h"
+#include "core/json_text.h"
 
 #include <catch2/catch.hpp>
 #include <random>

@@ -1,4 +1,4 @@
-#include "workloads/common/json_schema.h"
+#include "core/json_schema.h"
 
 #include <simdjson.h>
 
