@@ -18,6 +18,7 @@
 #include "harness/engine/engine.h"
 #include "harness/fleet/auth.h"
 #include "harness/fleet/channel.h"
+#include "harness/fleet/spawn.h"
 #include "harness/machine/calibration.h"
 #include "harness/machine/inventory.h"
 #include "harness/result/record.h"
@@ -106,6 +107,12 @@ struct Agent::Impl {
   uint64_t sent_through = 0;
   bool stopping = false;
   int exit_code = 0;
+  // A coroutine the agent needs failed: logs it and stops with exit code 1.
+  void Fail(const std::string& failure) {
+    Log(failure + "; stopping");
+    exit_code = 1;
+    io.stop();
+  }
 
   // Shared with the worker thread.
   mutable std::mutex mu;
@@ -447,7 +454,10 @@ asio::awaitable<Ending> Agent::Impl::Session() {
   } else {
     ch = std::make_shared<fleet::Channel>(std::move(socket), fleet::ChannelLimits{});
   }
-  asio::co_spawn(io, ch->WriteLoop(), asio::detached);
+  fleet::Spawn(io, ch->WriteLoop(), "the connection's writer", [this, ch](const std::string& m) {
+    Log(m);
+    ch->Close();
+  });
   if (auto failed = co_await ch->Handshake(asio::ssl::stream_base::client, 10s)) {
     ch->Close();
     co_return Ending{*failed};
@@ -507,8 +517,12 @@ asio::awaitable<Ending> Agent::Impl::Session() {
   Log("connected to " + options.host + ":" + options.port + (ch->tls() ? " (TLS)" : "") + "; " +
       std::to_string(spool->pending()) + " spooled frame(s) to send");
   channel = ch;
-  co_spawn(io, Sender(ch), asio::detached);
-  co_spawn(io, Heartbeats(ch, every), asio::detached);
+  const auto end_connection = [this, ch](const std::string& m) {
+    Log(m + "; reconnecting");
+    ch->Close();
+  };
+  fleet::Spawn(io, Sender(ch), "the sender", end_connection);
+  fleet::Spawn(io, Heartbeats(ch, every), "the heartbeats", end_connection);
   ch->Send(Heartbeat());
 
   Ending ending{"closed"};
@@ -604,13 +618,14 @@ int Agent::Run() {
     if (ec) return;
     a.Log(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
           "; finishing the current workload, keeping the spool");
-    asio::co_spawn(a.io, a.Stop(), asio::detached);
+    fleet::Spawn(a.io, a.Stop(), "stopping", [&a](const std::string& m) { a.Fail(m); });
   });
   a.worker = std::thread([&a] { a.WorkerLoop(); });
   a.Log(std::string(kAgentVersion) + " on " + a.inventory.cpu_model + " (" +
         a.fingerprint.substr(0, 12) + "), coordinator " + a.options.host + ":" + a.options.port +
         (a.options.tls ? " over TLS" : "") + ", spool " + a.options.spool_dir);
-  asio::co_spawn(a.io, a.ConnectLoop(), asio::detached);
+  fleet::Spawn(a.io, a.ConnectLoop(), "the connection loop",
+               [&a](const std::string& m) { a.Fail(m); });
   a.io.run();
   a.stop_work = true;
   a.work_ready.notify_all();

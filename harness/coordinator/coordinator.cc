@@ -12,6 +12,7 @@
 #include "harness/analysis/regressions.h"
 #include "harness/coordinator/coordinator_impl.h"
 #include "harness/engine/workload_selection.h"
+#include "harness/fleet/spawn.h"
 #include "harness/result/record.h"
 
 namespace effbench::coordinator {
@@ -131,7 +132,8 @@ void Coordinator::Impl::Log(const std::string& line) {
   // A failed write (the log's disk full) sets the stream's badbit, which
   // would silence every later line, the recovery's included: clear it.
   log.clear();
-  log << effbench::UtcNowIso8601() << " effbench serve: " << line << "\n" << std::flush;
+  log << effbench::UtcNowIso8601(*options.clock) << " effbench serve: " << line << "\n"
+      << std::flush;
 }
 
 Status Coordinator::Impl::WriteReadyFile() const {
@@ -167,7 +169,7 @@ bool LogLimiter::Allow(std::chrono::steady_clock::time_point now, uint64_t& supp
 
 void Coordinator::Impl::LogLimited(LogLimiter& limiter, const std::string& line) {
   uint64_t suppressed = 0;
-  if (!limiter.Allow(std::chrono::steady_clock::now(), suppressed)) return;
+  if (!limiter.Allow(options.clock->Steady(), suppressed)) return;
   Log(line + (suppressed > 0 ? " (" + std::to_string(suppressed) + " similar lines not logged)"
                              : std::string()));
 }
@@ -234,11 +236,19 @@ void Coordinator::Impl::OnAgentConnection(tcp::socket socket) {
                                              options.limits)
           : std::make_shared<fleet::Channel>(std::move(socket), options.limits);
   channel->SetMaxFrame(std::min(options.preauth_max_frame, options.limits.max_frame));
-  asio::co_spawn(io, ServeAgent(std::move(channel)), asio::detached);
+  fleet::Spawn(io, ServeAgent(channel), "the session of a connection",
+               [this, channel](const std::string& m) {
+                 Log(m);
+                 channel->Close();
+               });
 }
 
 asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Channel> channel) {
-  asio::co_spawn(io, channel->WriteLoop(), asio::detached);
+  fleet::Spawn(io, channel->WriteLoop(), "a connection's writer",
+               [this, channel](const std::string& m) {
+                 Log(m);
+                 channel->Close();
+               });
   // However this ends (the peer gone, refused, a protocol error), the socket
   // is closed now, not left in CLOSE_WAIT; and it stops counting as a
   // pre-authentication connection once authenticated or gone.
@@ -321,7 +331,7 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
   session->version = m["version"];
   session->labels = m["labels"];
   session->channel = channel;
-  session->connected_at = session->last_heartbeat = effbench::UtcNowIso8601();
+  session->connected_at = session->last_heartbeat = effbench::UtcNowIso8601(*options.clock);
   session->resume = std::make_unique<asio::steady_timer>(io);
   session->facts = AgentFacts{name, machine["hostname"], machine["arch"], {}};
   for (const auto& [k, v] : session->labels.items()) session->facts.labels[k] = v;
@@ -372,9 +382,9 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
 
   if (auto it = sessions.find(name); it != sessions.end() && it->second == session) {
     sessions.erase(it);
-    gone_since[name] = std::chrono::steady_clock::now();
+    gone_since[name] = options.clock->Steady();
     if (auto known = agents.find(name); known != agents.end()) {
-      known->second.last_seen = effbench::UtcNowIso8601();
+      known->second.last_seen = effbench::UtcNowIso8601(*options.clock);
       writer->Execute([row = known->second](store::ResultStore& db) { return db.UpsertAgent(row); },
                       [this](Status s) { NoteWrite(s); });
     }
@@ -411,7 +421,7 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
       session->done = in.message.value("done", int64_t{0});
       session->total = in.message.value("total", int64_t{0});
       session->spooled = in.message.value("spooled", int64_t{0});
-      session->last_heartbeat = effbench::UtcNowIso8601();
+      session->last_heartbeat = effbench::UtcNowIso8601(*options.clock);
     } else if (type == "job_done") {
       if (!OnJobDone(session, in.message)) {
         channel->Fail({ErrorCode::kInvalid, "job_done for job " +
@@ -435,7 +445,7 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
 asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>& session,
                                                   fleet::ResultBatch& batch) {
   const auto channel = session->channel;
-  const auto received = std::chrono::steady_clock::now();
+  const auto received = options.clock->Steady();
   const std::string job_id = batch.job_id;
   auto job = jobs.find(job_id);
   if (job == jobs.end()) {
@@ -485,7 +495,7 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
     }
     metrics.results_acked += n;
     metrics.ObserveLatency(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
+        std::chrono::duration<double>(options.clock->Steady() - received).count());
   });
   while (session->in_flight > options.max_in_flight && !channel->closed()) {
     session->resume->expires_at(asio::steady_timer::time_point::max());
@@ -522,7 +532,7 @@ asio::awaitable<bool> Coordinator::Impl::AdoptUnknownJob(const std::shared_ptr<S
       co_return refuse("result for job " + job_id + ": its run " + run_id + " is job " + id + "'s");
     }
   }
-  const std::string now = effbench::UtcNowIso8601();
+  const std::string now = effbench::UtcNowIso8601(*options.clock);
   const json spec = {{"workloads", json::array()},
                      {"revision", first["revision"]},
                      {"options", json::object()},
@@ -584,7 +594,7 @@ bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const
   if (cancelled) error = job->second.error;
   const std::string run_id = job->second.run_id;
   const int64_t measured = message["results"].get<int64_t>();
-  const std::string now = effbench::UtcNowIso8601();
+  const std::string now = effbench::UtcNowIso8601(*options.clock);
   std::weak_ptr<Session> weak = session;
   // The run's series are re-checked for changes once it is complete.
   auto found = std::make_shared<std::vector<std::string>>();
@@ -663,7 +673,7 @@ void Coordinator::Impl::Dispatch(const std::shared_ptr<Session>& session) {
     if (job.state == "dispatched") {
       // Again, after a reconnect or a lost frame: the agent ignores a job it knows.
       session->channel->Send(JobMessage(job));
-      sent_at[id] = std::chrono::steady_clock::now();
+      sent_at[id] = options.clock->Steady();
       return;
     }
     if (starting.count(id)) return;  // its run is being stored; Dispatch runs again then
@@ -673,7 +683,7 @@ void Coordinator::Impl::Dispatch(const std::shared_ptr<Session>& session) {
   // The run is stored, and the job marked dispatched, before the agent hears
   // of it: whatever the agent measures then has a run to land in.
   const json spec = ParseOr(next->spec_json, json::object());
-  const std::string now = effbench::UtcNowIso8601();
+  const std::string now = effbench::UtcNowIso8601(*options.clock);
   json config = spec.value("options", json::object());
   config["agent"] = session->name;
   config["job"] = next->id;
@@ -718,7 +728,7 @@ void Coordinator::Impl::Dispatch(const std::shared_ptr<Session>& session) {
             " workloads) dispatched to " + agent);
         if (const auto live = sessions.find(agent); live != sessions.end()) {
           live->second->channel->Send(JobMessage(job->second));
-          sent_at[job_id] = std::chrono::steady_clock::now();
+          sent_at[job_id] = options.clock->Steady();
         }
       });
 }
@@ -750,8 +760,8 @@ void Coordinator::Impl::NotePause(Session& session, const std::string& previous,
   }
   const store::JobRow row = job->second;
   writer->Execute(
-      [row](store::ResultStore& db) {
-        return db.SetJobState(row.id, row.state, effbench::UtcNowIso8601(), row.error);
+      [row, clock = options.clock](store::ResultStore& db) {
+        return db.SetJobState(row.id, row.state, effbench::UtcNowIso8601(*clock), row.error);
       },
       [this](Status s) { NoteWrite(s); });
 }
@@ -764,7 +774,7 @@ asio::awaitable<Status> Coordinator::Impl::EndJob(const std::string& job_id,
   if (IsFinal(job->second.state)) {
     co_return Status::FailedPrecondition("job " + job_id + " is already " + job->second.state);
   }
-  const std::string now = effbench::UtcNowIso8601();
+  const std::string now = effbench::UtcNowIso8601(*options.clock);
   // Ended in the database only if still unfinished there: a job_done queued
   // ahead of this write wins, and memory and file agree on it.
   const IngestWriter::Operation end = [job_id, state, now, reason](store::ResultStore& db) {
@@ -829,7 +839,7 @@ asio::awaitable<void> Coordinator::Impl::LeaseLoop() {
     error_code ec;
     co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping) break;
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = options.clock->Steady();
     std::vector<std::pair<std::string, std::string>> expired;  // job, reason
     for (const std::string& id : job_order) {
       const store::JobRow& job = jobs[id];
@@ -898,7 +908,8 @@ void Coordinator::Impl::NoteWrite(const Status& outcome) {
         "; nothing is acknowledged until writes work again (agents keep their results and " +
         "resend them)");
     write_fault = outcome.message();
-    asio::co_spawn(io, ProbeWhileFaulty(), asio::detached);
+    fleet::Spawn(io, ProbeWhileFaulty(), "the database probe",
+                 [this](const std::string& m) { Fatal(m); });
     return;
   }
   write_fault = outcome.message();
@@ -951,7 +962,7 @@ asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
   // A selector matches agents connected now or seen within the TTL; an exact
   // name matches its agent whenever it was last seen.
   std::vector<std::string> targets, stale;
-  const auto wall_now = std::chrono::system_clock::now();
+  const auto wall_now = options.clock->Now();
   for (const auto& [name, f] : facts) {
     if (!MatchesSelector(selector, f)) continue;
     bool recent = sessions.count(name) > 0 || selector == name;
@@ -977,7 +988,7 @@ asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
     }
     co_return Status::NotFound(message);
   }
-  const std::string now = effbench::UtcNowIso8601();
+  const std::string now = effbench::UtcNowIso8601(*options.clock);
   std::vector<store::JobRow> rows;
   for (const std::string& agent : targets) {
     rows.push_back(store::JobRow{result::NewUuid(), agent, result::NewUuid(),
@@ -1016,11 +1027,18 @@ asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
 asio::awaitable<void> Coordinator::Impl::ScheduleLoop(Schedule schedule) {
   auto at = ParseDailyTime(schedule.at);
   if (!at.ok()) co_return;  // checked in Create
-  asio::system_timer timer(io);
+  asio::steady_timer timer(io);
+  const Clock& clock = *options.clock;
   while (!stopping) {
-    timer.expires_at(NextOccurrence(*at, std::chrono::system_clock::now()));
+    // Waits in steps of at most 30 s, reading the wall clock after each: a
+    // clock stepped forward past the time (NTP, a resumed VM) fires the run
+    // once within 30 s, one stepped back waits for the time again.
+    const auto due = NextOccurrence(*at, clock.Now());
     error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    while (!stopping && !ec && clock.Now() < due) {
+      timer.expires_after(std::min<std::chrono::system_clock::duration>(due - clock.Now(), 30s));
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (ec || stopping) break;
     json request = {
         {"suite", schedule.suite}, {"agents", schedule.agents}, {"options", schedule.options}};
@@ -1029,6 +1047,12 @@ asio::awaitable<void> Coordinator::Impl::ScheduleLoop(Schedule schedule) {
     auto submitted = co_await SubmitJobs(request, origin);
     if (!submitted.ok()) Log("schedule " + schedule.at + ": " + submitted.status().message());
   }
+}
+
+void Coordinator::Impl::Fatal(const std::string& failure) {
+  Log(failure + "; the coordinator cannot go on without it");
+  if (exit_status.ok()) exit_status = Status::Internal(failure);
+  Shutdown();
 }
 
 void Coordinator::Impl::Shutdown() {
@@ -1042,7 +1066,11 @@ void Coordinator::Impl::Shutdown() {
   for (auto& [name, session] : sessions) {
     session->channel->Send(fleet::ByeMessage("coordinator shutting down"));
   }
-  asio::co_spawn(io, FinishShutdown(), asio::detached);
+  fleet::Spawn(io, FinishShutdown(), "the shutdown", [this](const std::string& m) {
+    Log(m);
+    if (exit_status.ok()) exit_status = Status::Internal(m);
+    io.stop();
+  });
 }
 
 asio::awaitable<void> Coordinator::Impl::FinishShutdown() {
@@ -1155,6 +1183,10 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
   return std::unique_ptr<Coordinator>(new Coordinator(std::move(impl)));
 }
 
+void Coordinator::Stop() {
+  asio::post(impl_->io, [impl = impl_.get()] { impl->Shutdown(); });
+}
+
 Status Coordinator::Run() {
   Impl& c = *impl_;
   asio::signal_set signals(c.io, SIGTERM, SIGINT);
@@ -1163,23 +1195,25 @@ Status Coordinator::Run() {
     c.Log(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT"));
     c.Shutdown();
   });
-  asio::co_spawn(
+  const auto fatal = [&c](const std::string& m) { c.Fatal(m); };
+  fleet::Spawn(
       c.io, c.Accept(c.agent_acceptor, [&c](tcp::socket s) { c.OnAgentConnection(std::move(s)); }),
-      asio::detached);
+      "accepting agents", fatal);
   if (c.http_acceptor.is_open()) {
-    asio::co_spawn(c.io,
-                   c.Accept(c.http_acceptor,
-                            [&c](tcp::socket s) {
-                              asio::co_spawn(c.io, c.ServeHttp(std::move(s)), asio::detached);
-                            }),
-                   asio::detached);
+    fleet::Spawn(c.io,
+                 c.Accept(c.http_acceptor,
+                          [&c](tcp::socket s) {
+                            fleet::Spawn(c.io, c.ServeHttp(std::move(s)), "an HTTP connection",
+                                         [&c](const std::string& m) { c.Log(m); });
+                          }),
+                 "accepting HTTP connections", fatal);
   }
   for (const Schedule& s : c.options.schedules) {
-    asio::co_spawn(c.io, c.ScheduleLoop(s), asio::detached);
+    fleet::Spawn(c.io, c.ScheduleLoop(s), "the schedule " + s.at, fatal);
   }
   // Agents not connected yet have their jobs' lease from now on.
-  for (const auto& [name, row] : c.agents) c.gone_since[name] = std::chrono::steady_clock::now();
-  asio::co_spawn(c.io, c.LeaseLoop(), asio::detached);
+  for (const auto& [name, row] : c.agents) c.gone_since[name] = c.options.clock->Steady();
+  fleet::Spawn(c.io, c.LeaseLoop(), "the job lease check", fatal);
   size_t pending = 0;
   for (const auto& [id, job] : c.jobs) pending += !IsFinal(job.state);
   c.Log("serving agents on " + c.options.listen + " (port " + std::to_string(agent_port()) +

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/status.h"
 #include "harness/fleet/auth.h"
 #include "harness/fleet/channel.h"
@@ -55,6 +56,9 @@ struct CoordinatorOptions {
   std::chrono::milliseconds drain_timeout{10'000};
   std::vector<Schedule> schedules;
   std::optional<std::string> ready_file;  // JSON {"agents": port, "http": port} once serving
+  // Every time the coordinator reads: schedules, leases, stamps. Tests inject
+  // one; it must outlive the coordinator.
+  const Clock* clock = &Clock::System();
 };
 
 // Parses "HOST:PORT" ("[::1]:PORT" for IPv6). InvalidArgument naming the flag.
@@ -69,6 +73,8 @@ class Coordinator {
   // Serves until SIGTERM or SIGINT: then stops accepting, says bye to the
   // agents, drains the write queue (within drain_timeout) and returns.
   Status Run();
+  // Asks Run to stop as SIGTERM does. Safe from any thread.
+  void Stop();
 
   uint16_t agent_port() const;
   uint16_t http_port() const;  // 0 without an HTTP listener

@@ -130,6 +130,9 @@ struct Coordinator::Impl {
   // returns when the fault clears even if no agent sends anything.
   asio::awaitable<void> ProbeWhileFaulty();
   void Shutdown();
+  // A coroutine the coordinator needs failed: logs `failure`, makes it the
+  // exit status and shuts down.
+  void Fatal(const std::string& failure);
   asio::awaitable<void> FinishShutdown();
   void Log(const std::string& line);
   // Log(line) unless `limiter` holds it back.

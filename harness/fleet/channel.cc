@@ -1,5 +1,7 @@
 #include "harness/fleet/channel.h"
 
+#include "harness/fleet/spawn.h"
+
 namespace effbench::fleet {
 namespace {
 
@@ -201,13 +203,14 @@ asio::awaitable<void> Channel::Flush(std::chrono::milliseconds timeout) {
 void Channel::Fail(const ProtocolError& error) {
   Send(ErrorMessage(error));
   failing_ = true;
-  asio::co_spawn(
+  auto self = shared_from_this();
+  Spawn(
       Socket().get_executor(),
-      [self = shared_from_this()]() -> asio::awaitable<void> {
+      [self]() -> asio::awaitable<void> {
         co_await self->Flush(1000ms);
         self->Close();
       },
-      asio::detached);
+      "closing a failed connection", [self](const std::string&) { self->Close(); });
 }
 
 void Channel::Close() {

@@ -1,0 +1,89 @@
+// The schedule reads time from the injected clock: a test sets the clock a
+// moment before midnight instead of waiting for it.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <ctime>
+#include <sstream>
+#include <thread>
+
+#include "core/clock.h"
+#include "core/time.h"
+#include "harness/coordinator/coordinator.h"
+#include "harness/store/result_store.h"
+#include "tests/test_util.h"
+
+namespace effbench::coordinator {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The machine's clock shifted by a fixed offset: time flows, from elsewhere.
+class ShiftedClock final : public Clock {
+ public:
+  explicit ShiftedClock(std::chrono::system_clock::duration offset) : offset_(offset) {}
+  std::chrono::system_clock::time_point Now() const override {
+    return std::chrono::system_clock::now() + offset_;
+  }
+  std::chrono::steady_clock::time_point Steady() const override {
+    return std::chrono::steady_clock::now();
+  }
+
+ private:
+  std::chrono::system_clock::duration offset_;
+};
+
+// The next local midnight after `t`.
+std::chrono::system_clock::time_point NextLocalMidnight(std::chrono::system_clock::time_point t) {
+  const std::time_t now = std::chrono::system_clock::to_time_t(t);
+  std::tm local{};
+  localtime_r(&now, &local);
+  local.tm_mday += 1;
+  local.tm_hour = local.tm_min = local.tm_sec = 0;
+  local.tm_isdst = -1;
+  return std::chrono::system_clock::from_time_t(std::mktime(&local));
+}
+
+TEST_CASE("a schedule fires at midnight by the injected clock, without waiting for the real one",
+          "[coordinator]") {
+  testing::TempDir dir;
+  const auto midnight = NextLocalMidnight(std::chrono::system_clock::now());
+  ShiftedClock clock(midnight - 1500ms - std::chrono::system_clock::now());
+  const std::string seen = Iso8601(clock.Now());
+  {
+    auto db = store::ResultStore::Open(dir.File("effbench.db"));
+    REQUIRE(db.ok());
+    REQUIRE((*db)->UpsertAgent({"edge-1", "0123abcd", "test", "{}", seen, seen}).ok());
+  }
+  CoordinatorOptions options;
+  options.db_path = dir.File("effbench.db");
+  options.listen = "127.0.0.1:0";
+  options.clock = &clock;
+  options.schedules = {
+      {"00:00", "full", "gemm.fp32/m35n700k2048@ref", "edge-1", nlohmann::json::object()}};
+  std::ostringstream log;
+  auto coordinator = Coordinator::Create(options, log);
+  REQUIRE(coordinator.ok());
+  Status served;
+  std::thread serving([&] { served = (*coordinator)->Run(); });
+
+  const auto jobs = [&]() -> std::vector<store::JobRow> {
+    auto db = store::ResultStore::Open(options.db_path);
+    if (!db.ok()) return {};
+    auto rows = (*db)->Jobs();
+    return rows.ok() ? *rows : std::vector<store::JobRow>{};
+  };
+  const bool queued = testing::WaitFor([&] { return !jobs().empty(); }, 30);
+  (*coordinator)->Stop();
+  serving.join();
+  REQUIRE(queued);
+  CHECK(served.ok());
+  const auto rows = jobs();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].agent == "edge-1");
+  // Stamped by the injected clock: at or after its midnight, not the real time.
+  CHECK(rows[0].created_at >= Iso8601(midnight));
+  CHECK_THAT(log.str(), Catch::Contains("schedule 00:00 queued"));
+}
+
+}  // namespace
+}  // namespace effbench::coordinator
