@@ -33,7 +33,7 @@ std::optional<size_t> ReturnedAt(const std::vector<double>& values, size_t at, d
 // old level is fixed, with the commit range of the recovery; a change the
 // history no longer supports is withdrawn, with the reason. Only changes in
 // state new or acknowledged move: what a user marked stays as marked.
-Status ResolveStored(store::ResultStore& db, const store::SeriesKey& series,
+Status ResolveStored(store::RegressionStore& db, const store::SeriesKey& series,
                      const std::vector<store::SeriesPoint>& history,
                      const std::vector<double>& values,
                      const std::vector<store::RegressionRow>& found, const DetectionOptions& o,
@@ -89,7 +89,7 @@ Status ResolveStored(store::ResultStore& db, const store::SeriesKey& series,
 
 }  // namespace
 
-Result<std::vector<store::RegressionRow>> CheckSeries(store::ResultStore& db,
+Result<std::vector<store::RegressionRow>> CheckSeries(store::HistoryStore& db,
                                                       const store::SeriesKey& series,
                                                       const DetectionOptions& o) {
   auto history = db.SeriesHistory(series);
@@ -130,7 +130,7 @@ Result<std::vector<store::RegressionRow>> CheckSeries(store::ResultStore& db,
   return found;
 }
 
-Result<std::vector<store::RegressionRow>> CheckRun(store::ResultStore& db,
+Result<std::vector<store::RegressionRow>> CheckRun(store::HistoryStore& db,
                                                    const std::string& run_id,
                                                    const DetectionOptions& o) {
   auto keys = db.SeriesOf(run_id);

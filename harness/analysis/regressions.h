@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "harness/stats/change_points.h"
-#include "harness/store/result_store.h"
+#include "harness/store/stores.h"
 
 namespace effbench::analysis {
 
@@ -28,13 +28,13 @@ struct DetectionOptions {
 // The per-commit values of a series (the median of all its repetitions at
 // that commit) and the change points in them, stored as regressions. Stored
 // changes of the series still new that are no longer found are forgotten.
-Result<std::vector<store::RegressionRow>> CheckSeries(store::ResultStore& db,
+Result<std::vector<store::RegressionRow>> CheckSeries(store::HistoryStore& db,
                                                       const store::SeriesKey& series,
                                                       const DetectionOptions& options = {});
 
 // Re-checks every series with results in `run_id` (all series when empty).
 // Returns the changes found (old and new).
-Result<std::vector<store::RegressionRow>> CheckRun(store::ResultStore& db,
+Result<std::vector<store::RegressionRow>> CheckRun(store::HistoryStore& db,
                                                    const std::string& run_id,
                                                    const DetectionOptions& options = {});
 

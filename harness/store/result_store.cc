@@ -9,6 +9,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "harness/store/sqlite_internal.h"
 #include "schemas/embedded.h"
 
 namespace effbench::store {
@@ -104,34 +105,7 @@ Status CheckExisting(const std::string& path) {
   }
 }
 
-std::string Str(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
-std::optional<std::string> OptStr(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getString();
-}
-template <typename T>
-void BindOptional(SQLite::Statement& s, int index, const std::optional<T>& v) {
-  if (v) {
-    s.bind(index, *v);
-  } else {
-    s.bind(index);
-  }
-}
-
 }  // namespace
-
-struct ResultStore::Impl {
-  // One connection per ResultStore, used by one thread at a time: no mutex
-  // on every call (a coordinator's writer makes millions of them).
-  explicit Impl(const std::string& path)
-      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {}
-
-  Status Migrate();
-
-  SQLite::Database db;
-  int schema_version = 0;
-  std::unique_ptr<SQLite::Statement> insert_result;
-};
 
 Status ResultStore::Impl::Migrate() {
   const int app_id = db.execAndGet("PRAGMA application_id").getInt();
@@ -217,18 +191,16 @@ Result<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path,
 int ResultStore::SchemaVersion() const { return impl_->schema_version; }
 
 Status ResultStore::ProbeWrite() {
-  try {
+  return Guarded("write probe", [&]() -> Status {
     SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     impl_->db.exec("PRAGMA application_id=" + std::to_string(kApplicationId));
     tx.commit();
     return Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError(std::string("write probe: ") + e.what());
-  }
+  });
 }
 
 Status ResultStore::UpsertMachine(const MachineRow& m) {
-  try {
+  return Guarded("store machine", [&]() -> Status {
     SQLite::Statement s(impl_->db,
                         "INSERT INTO machines (fingerprint, hostname, cpu_model, arch, inventory,"
                         " calibration, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?)"
@@ -244,24 +216,20 @@ Status ResultStore::UpsertMachine(const MachineRow& m) {
     s.bind(8, m.last_seen);
     s.exec();
     return Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError(std::string("store machine: ") + e.what());
-  }
+  });
 }
 
 Result<std::optional<std::string>> ResultStore::MachineCalibration(const std::string& fingerprint) {
-  try {
+  return Guarded("read calibration", [&]() -> Result<std::optional<std::string>> {
     SQLite::Statement s(impl_->db, "SELECT calibration FROM machines WHERE fingerprint = ?");
     s.bind(1, fingerprint);
     if (!s.executeStep()) return std::optional<std::string>();
     return OptStr(s.getColumn(0));
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError(std::string("read calibration: ") + e.what());
-  }
+  });
 }
 
 Result<std::vector<MachineRow>> ResultStore::Machines() {
-  try {
+  return Guarded("read machines", [&]() -> Result<std::vector<MachineRow>> {
     std::vector<MachineRow> rows;
     SQLite::Statement s(impl_->db,
                         "SELECT fingerprint, hostname, cpu_model, arch, inventory, calibration,"
@@ -272,13 +240,11 @@ Result<std::vector<MachineRow>> ResultStore::Machines() {
                                 Str(s.getColumn(6)), Str(s.getColumn(7))});
     }
     return rows;
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError(std::string("read machines: ") + e.what());
-  }
+  });
 }
 
 Status ResultStore::BeginRun(const RunRow& run) {
-  try {
+  return Guarded("begin run " + run.id, [&]() -> Status {
     SQLite::Transaction tx(impl_->db);
     SQLite::Statement rev(impl_->db,
                           "INSERT INTO revisions (repo, commit_sha, branch, commit_time)"
@@ -313,25 +279,21 @@ Status ResultStore::BeginRun(const RunRow& run) {
     }
     tx.commit();
     return Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError("begin run " + run.id + ": " + e.what());
-  }
+  });
 }
 
 Status ResultStore::FinishRun(const std::string& run_id, const std::string& finished_at) {
-  try {
+  return Guarded("finish run " + run_id, [&]() -> Status {
     SQLite::Statement s(impl_->db, "UPDATE runs SET finished_at = ? WHERE id = ?");
     s.bind(1, finished_at);
     s.bind(2, run_id);
     if (s.exec() != 1) return Status::NotFound("no run " + run_id);
     return Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError("finish run " + run_id + ": " + e.what());
-  }
+  });
 }
 
 Result<std::vector<RunRow>> ResultStore::Runs() {
-  try {
+  return Guarded("read runs", [&]() -> Result<std::vector<RunRow>> {
     std::vector<RunRow> rows;
     SQLite::Statement s(
         impl_->db,
@@ -356,9 +318,7 @@ Result<std::vector<RunRow>> ResultStore::Runs() {
       rows.push_back(std::move(row));
     }
     return rows;
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError(std::string("read runs: ") + e.what());
-  }
+  });
 }
 
 Result<size_t> ResultStore::InsertResults(const std::vector<result::ResultRecord>& records) {
@@ -373,7 +333,7 @@ Result<size_t> ResultStore::InsertResults(const std::vector<result::ResultRecord
 }
 
 Result<size_t> ResultStore::InsertResults(const std::vector<result::RecordRow>& rows) {
-  try {
+  return Guarded("insert results", [&]() -> Result<size_t> {
     size_t inserted = 0;
     SQLite::Transaction tx(impl_->db);
     SQLite::Statement& ins = *impl_->insert_result;
@@ -410,13 +370,11 @@ Result<size_t> ResultStore::InsertResults(const std::vector<result::RecordRow>& 
     }
     tx.commit();
     return inserted;
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError(std::string("insert results: ") + e.what());
-  }
+  });
 }
 
 Result<std::vector<result::ResultRecord>> ResultStore::Results(const std::string& run_id) {
-  try {
+  return Guarded("read results", [&]() -> Result<std::vector<result::ResultRecord>> {
     std::vector<result::ResultRecord> out;
     SQLite::Statement s(impl_->db,
                         "SELECT id, record, samples_ns FROM results WHERE (?1 = '' OR run_id = ?1)"
@@ -441,370 +399,22 @@ Result<std::vector<result::ResultRecord>> ResultStore::Results(const std::string
       out.push_back(std::move(record).value());
     }
     return out;
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError(std::string("read results: ") + e.what());
-  }
+  });
 }
 
 Result<int64_t> ResultStore::ResultCount() {
-  try {
+  return Guarded("count results", [&]() -> Result<int64_t> {
     return impl_->db.execAndGet("SELECT count(*) FROM results").getInt64();
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError(std::string("count results: ") + e.what());
-  }
+  });
 }
 
 Result<int64_t> ResultStore::ResultCountOfRun(const std::string& run_id) {
-  try {
+  return Guarded("count results of run " + run_id, [&]() -> Result<int64_t> {
     SQLite::Statement s(impl_->db, "SELECT count(*) FROM results WHERE run_id = ?");
     s.bind(1, run_id);
     s.executeStep();
     return s.getColumn(0).getInt64();
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError("count results of run " + run_id + ": " + e.what());
-  }
-}
-
-Status ResultStore::RemoveAgent(const std::string& name) {
-  try {
-    SQLite::Statement s(impl_->db, "DELETE FROM agents WHERE name = ?");
-    s.bind(1, name);
-    if (s.exec() != 1) return Status::NotFound("no agent " + name);
-    return Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError("remove agent " + name + ": " + e.what());
-  }
-}
-
-Status ResultStore::UpsertAgent(const AgentRow& a) {
-  try {
-    SQLite::Statement s(
-        impl_->db,
-        "INSERT INTO agents (name, machine_fingerprint, version, labels, first_seen,"
-        " last_seen) VALUES (?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET"
-        " machine_fingerprint = excluded.machine_fingerprint,"
-        " version = excluded.version, labels = excluded.labels,"
-        " last_seen = excluded.last_seen");
-    s.bind(1, a.name);
-    s.bind(2, a.machine_fingerprint);
-    s.bind(3, a.version);
-    s.bind(4, a.labels_json);
-    s.bind(5, a.first_seen);
-    s.bind(6, a.last_seen);
-    s.exec();
-    return Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError("store agent " + a.name + ": " + e.what());
-  }
-}
-
-Result<std::vector<AgentRow>> ResultStore::Agents() {
-  try {
-    std::vector<AgentRow> rows;
-    SQLite::Statement s(impl_->db,
-                        "SELECT name, machine_fingerprint, version, labels, first_seen, last_seen"
-                        " FROM agents ORDER BY name");
-    while (s.executeStep()) {
-      rows.push_back(AgentRow{Str(s.getColumn(0)), Str(s.getColumn(1)), Str(s.getColumn(2)),
-                              Str(s.getColumn(3)), Str(s.getColumn(4)), Str(s.getColumn(5))});
-    }
-    return rows;
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError(std::string("read agents: ") + e.what());
-  }
-}
-
-Status ResultStore::InsertJob(const JobRow& j) {
-  try {
-    SQLite::Statement s(impl_->db,
-                        "INSERT INTO jobs (id, agent, run_id, suite, spec, state, created_at,"
-                        " updated_at, error) VALUES (?,?,?,?,?,?,?,?,?)");
-    s.bind(1, j.id);
-    s.bind(2, j.agent);
-    s.bind(3, j.run_id);
-    s.bind(4, j.suite);
-    s.bind(5, j.spec_json);
-    s.bind(6, j.state);
-    s.bind(7, j.created_at);
-    s.bind(8, j.updated_at);
-    BindOptional(s, 9, j.error);
-    s.exec();
-    return Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError("store job " + j.id + ": " + e.what());
-  }
-}
-
-Status ResultStore::InsertJobs(const std::vector<JobRow>& jobs) {
-  try {
-    SQLite::Transaction tx(impl_->db);
-    for (const JobRow& j : jobs) EFFBENCH_RETURN_IF_ERROR(InsertJob(j));
-    tx.commit();
-    return Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError(std::string("store jobs: ") + e.what());
-  }
-}
-
-Status ResultStore::SetJobState(const std::string& job_id, const std::string& state,
-                                const std::string& updated_at,
-                                const std::optional<std::string>& error) {
-  try {
-    SQLite::Statement s(impl_->db,
-                        "UPDATE jobs SET state = ?, updated_at = ?, error = ? WHERE id = ?");
-    s.bind(1, state);
-    s.bind(2, updated_at);
-    BindOptional(s, 3, error);
-    s.bind(4, job_id);
-    if (s.exec() != 1) return Status::NotFound("no job " + job_id);
-    return Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError("update job " + job_id + ": " + e.what());
-  }
-}
-
-Status ResultStore::EndUnfinishedJob(const std::string& job_id, const std::string& state,
-                                     const std::string& updated_at, const std::string& reason) {
-  try {
-    SQLite::Statement s(impl_->db,
-                        "UPDATE jobs SET state = ?, updated_at = ?, error = ? WHERE id = ?"
-                        " AND state IN ('queued', 'dispatched')");
-    s.bind(1, state);
-    s.bind(2, updated_at);
-    s.bind(3, reason);
-    s.bind(4, job_id);
-    if (s.exec() == 1) return Status::Ok();
-    SQLite::Statement known(impl_->db, "SELECT state FROM jobs WHERE id = ?");
-    known.bind(1, job_id);
-    if (!known.executeStep()) return Status::NotFound("no job " + job_id);
-    return Status::FailedPrecondition("job " + job_id + " is already " +
-                                      known.getColumn(0).getString());
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError("end job " + job_id + ": " + e.what());
-  }
-}
-
-Result<std::vector<JobRow>> ResultStore::Jobs() {
-  try {
-    std::vector<JobRow> rows;
-    SQLite::Statement s(impl_->db,
-                        "SELECT id, agent, run_id, suite, spec, state, created_at, updated_at,"
-                        " error FROM jobs ORDER BY created_at, rowid");
-    while (s.executeStep()) {
-      rows.push_back(JobRow{Str(s.getColumn(0)), Str(s.getColumn(1)), Str(s.getColumn(2)),
-                            Str(s.getColumn(3)), Str(s.getColumn(4)), Str(s.getColumn(5)),
-                            Str(s.getColumn(6)), Str(s.getColumn(7)), OptStr(s.getColumn(8))});
-    }
-    return rows;
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError(std::string("read jobs: ") + e.what());
-  }
-}
-
-Result<std::vector<SeriesKey>> ResultStore::SeriesOf(const std::string& run_id) {
-  try {
-    std::vector<SeriesKey> keys;
-    SQLite::Statement s(impl_->db,
-                        "SELECT DISTINCT m.fingerprint, res.name, res.threads FROM results res"
-                        " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
-                        " WHERE res.status = 'ok' AND (? = '' OR res.run_id = ?)"
-                        " ORDER BY m.fingerprint, res.name, res.threads");
-    s.bind(1, run_id);
-    s.bind(2, run_id);
-    while (s.executeStep()) {
-      keys.push_back(SeriesKey{Str(s.getColumn(0)), Str(s.getColumn(1)), s.getColumn(2).getInt()});
-    }
-    return keys;
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError(std::string("read series: ") + e.what());
-  }
-}
-
-Result<std::vector<SeriesPoint>> ResultStore::SeriesHistory(const SeriesKey& key) {
-  try {
-    SQLite::Statement s(
-        impl_->db,
-        "SELECT v.commit_sha, v.commit_time, r.id, r.started_at, smp.value FROM results res"
-        " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
-        " JOIN revisions v ON v.id = r.revision_id, json_each(res.samples_ns) smp"
-        " WHERE m.fingerprint = ? AND res.name = ? AND res.threads = ? AND res.status = 'ok'"
-        " ORDER BY r.started_at, r.rowid, res.rowid, smp.key");
-    s.bind(1, key.machine_fingerprint);
-    s.bind(2, key.name);
-    s.bind(3, key.threads);
-    std::map<std::string, SeriesPoint> by_commit;
-    std::map<std::string, size_t> first_seen;  // the order runs were stored in breaks ties
-    while (s.executeStep()) {
-      const std::string commit = Str(s.getColumn(0));
-      SeriesPoint& p = by_commit[commit];
-      if (p.commit.empty()) {
-        first_seen[commit] = first_seen.size();
-        p.commit = commit;
-        p.commit_time = OptStr(s.getColumn(1));
-        p.first_run = Str(s.getColumn(2));
-        p.first_run_started_at = Str(s.getColumn(3));
-      }
-      p.samples_ns.push_back(s.getColumn(4).getDouble());
-    }
-    std::vector<SeriesPoint> points(by_commit.size());
-    for (auto& [commit, p] : by_commit) points[first_seen[commit]] = std::move(p);
-    // Commit time orders commits that have one; the first run's time breaks
-    // ties and orders the rest.
-    std::stable_sort(points.begin(), points.end(), [](const SeriesPoint& a, const SeriesPoint& b) {
-      if (a.commit_time && b.commit_time && *a.commit_time != *b.commit_time) {
-        return *a.commit_time < *b.commit_time;
-      }
-      return a.first_run_started_at < b.first_run_started_at;
-    });
-    return points;
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError("read series " + key.name + ": " + e.what());
-  }
-}
-
-Status ResultStore::UpsertRegression(const RegressionRow& r) {
-  try {
-    SQLite::Statement s(
-        impl_->db,
-        "INSERT INTO regressions (machine_fingerprint, name, threads, metric, last_good_commit,"
-        " first_bad_commit, first_bad_run, change, pvalue, mean_before, mean_after, points_before,"
-        " points_after, direction, state, detected_at, updated_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT(machine_fingerprint, name, threads, metric, first_bad_commit) DO UPDATE SET"
-        " last_good_commit = excluded.last_good_commit, change = excluded.change,"
-        " pvalue = excluded.pvalue, mean_before = excluded.mean_before,"
-        " mean_after = excluded.mean_after, points_before = excluded.points_before,"
-        " points_after = excluded.points_after, direction = excluded.direction,"
-        " updated_at = excluded.updated_at,"
-        " state = CASE WHEN state = 'withdrawn' THEN 'new' ELSE state END,"
-        " reason = CASE WHEN state = 'withdrawn' THEN NULL ELSE reason END");
-    s.bind(1, r.series.machine_fingerprint);
-    s.bind(2, r.series.name);
-    s.bind(3, r.series.threads);
-    s.bind(4, r.metric);
-    s.bind(5, r.last_good_commit);
-    s.bind(6, r.first_bad_commit);
-    s.bind(7, r.first_bad_run);
-    s.bind(8, r.change);
-    s.bind(9, r.pvalue);
-    s.bind(10, r.mean_before);
-    s.bind(11, r.mean_after);
-    s.bind(12, r.points_before);
-    s.bind(13, r.points_after);
-    s.bind(14, r.direction);
-    s.bind(15, r.state);
-    s.bind(16, r.detected_at);
-    s.bind(17, r.updated_at);
-    s.exec();
-    return Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError("store regression of " + r.series.name + ": " + e.what());
-  }
-}
-
-namespace {
-
-constexpr char kRegressionColumns[] =
-    "id, machine_fingerprint, name, threads, metric, last_good_commit, first_bad_commit,"
-    " first_bad_run, change, pvalue, mean_before, mean_after, points_before, points_after,"
-    " direction, state, detected_at, updated_at, reason, fixed_last_bad_commit,"
-    " fixed_first_good_commit";
-
-RegressionRow RegressionFrom(SQLite::Statement& s) {
-  RegressionRow r;
-  r.id = s.getColumn(0).getInt64();
-  r.series = SeriesKey{Str(s.getColumn(1)), Str(s.getColumn(2)), s.getColumn(3).getInt()};
-  r.metric = Str(s.getColumn(4));
-  r.last_good_commit = Str(s.getColumn(5));
-  r.first_bad_commit = Str(s.getColumn(6));
-  r.first_bad_run = Str(s.getColumn(7));
-  r.change = s.getColumn(8).getDouble();
-  r.pvalue = s.getColumn(9).getDouble();
-  r.mean_before = s.getColumn(10).getDouble();
-  r.mean_after = s.getColumn(11).getDouble();
-  r.points_before = s.getColumn(12).getInt64();
-  r.points_after = s.getColumn(13).getInt64();
-  r.direction = Str(s.getColumn(14));
-  r.state = Str(s.getColumn(15));
-  r.detected_at = Str(s.getColumn(16));
-  r.updated_at = Str(s.getColumn(17));
-  r.reason = OptStr(s.getColumn(18));
-  r.fixed_last_bad_commit = OptStr(s.getColumn(19));
-  r.fixed_first_good_commit = OptStr(s.getColumn(20));
-  return r;
-}
-
-}  // namespace
-
-Result<std::vector<RegressionRow>> ResultStore::RegressionsOf(const SeriesKey& series) {
-  try {
-    std::vector<RegressionRow> rows;
-    SQLite::Statement s(impl_->db, std::string("SELECT ") + kRegressionColumns +
-                                       " FROM regressions WHERE machine_fingerprint = ?"
-                                       " AND name = ? AND threads = ? ORDER BY id");
-    s.bind(1, series.machine_fingerprint);
-    s.bind(2, series.name);
-    s.bind(3, series.threads);
-    while (s.executeStep()) rows.push_back(RegressionFrom(s));
-    return rows;
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError("read regressions of " + series.name + ": " + e.what());
-  }
-}
-
-Status ResultStore::ResolveRegression(int64_t id, const std::string& state,
-                                      const std::string& reason,
-                                      const std::optional<std::string>& fixed_last_bad,
-                                      const std::optional<std::string>& fixed_first_good,
-                                      const std::string& updated_at) {
-  try {
-    SQLite::Statement s(impl_->db,
-                        "UPDATE regressions SET state = ?, reason = ?, fixed_last_bad_commit = ?,"
-                        " fixed_first_good_commit = ?, updated_at = ? WHERE id = ?");
-    s.bind(1, state);
-    s.bind(2, reason);
-    BindOptional(s, 3, fixed_last_bad);
-    BindOptional(s, 4, fixed_first_good);
-    s.bind(5, updated_at);
-    s.bind(6, id);
-    if (s.exec() != 1) return Status::NotFound("no regression " + std::to_string(id));
-    return Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError("update regression " + std::to_string(id) + ": " + e.what());
-  }
-}
-
-Result<std::vector<RegressionRow>> ResultStore::Regressions(const std::string& since,
-                                                            const std::string& state) {
-  try {
-    std::vector<RegressionRow> rows;
-    SQLite::Statement s(impl_->db, std::string("SELECT ") + kRegressionColumns +
-                                       " FROM regressions WHERE (? = '' OR detected_at >= ?)"
-                                       " AND (? = '' OR state = ?) ORDER BY detected_at DESC,"
-                                       " id DESC");
-    s.bind(1, since);
-    s.bind(2, since);
-    s.bind(3, state);
-    s.bind(4, state);
-    while (s.executeStep()) rows.push_back(RegressionFrom(s));
-    return rows;
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError(std::string("read regressions: ") + e.what());
-  }
-}
-
-Status ResultStore::SetRegressionState(int64_t id, const std::string& state,
-                                       const std::string& updated_at) {
-  try {
-    SQLite::Statement s(impl_->db, "UPDATE regressions SET state = ?, updated_at = ? WHERE id = ?");
-    s.bind(1, state);
-    s.bind(2, updated_at);
-    s.bind(3, id);
-    if (s.exec() != 1) return Status::NotFound("no regression " + std::to_string(id));
-    return Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return Status::IoError("update regression " + std::to_string(id) + ": " + e.what());
-  }
+  });
 }
 
 }  // namespace effbench::store

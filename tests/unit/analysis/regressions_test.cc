@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 
+#include "harness/store/result_store.h"
 #include "tests/test_util.h"
 
 namespace effbench::analysis {

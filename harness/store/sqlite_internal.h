@@ -1,0 +1,58 @@
+// Inside the SQLite store only: the connection every part of ResultStore
+// shares, and the helpers its files use. Not for other modules.
+#pragma once
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+#include "harness/store/result_store.h"
+
+namespace effbench::store {
+
+struct ResultStore::Impl {
+  // One connection per ResultStore, used by one thread at a time: no mutex
+  // on every call (a coordinator's writer makes millions of them).
+  explicit Impl(const std::string& path)
+      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {}
+
+  Status Migrate();
+
+  SQLite::Database db;
+  int schema_version = 0;
+  std::unique_ptr<SQLite::Statement> insert_result;
+};
+
+// Runs `f`; a SQLite exception it throws becomes an IoError that says what was
+// being done: "store job 0193…: database or disk is full". Every method of the
+// store returns through it, so none throws and the coordinator can tell an I/O
+// fault (IoError) from a refusal.
+template <typename F>
+auto Guarded(const std::string& what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const SQLite::Exception& e) {
+    return Status::IoError(what + ": " + e.what());
+  }
+}
+
+inline std::string Str(const SQLite::Column& c) {
+  return c.isNull() ? std::string() : c.getString();
+}
+inline std::optional<std::string> OptStr(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getString();
+}
+template <typename T>
+void BindOptional(SQLite::Statement& s, int index, const std::optional<T>& v) {
+  if (v) {
+    s.bind(index, *v);
+  } else {
+    s.bind(index);
+  }
+}
+
+}  // namespace effbench::store

@@ -1,0 +1,70 @@
+// Series and their history in SQLite (SeriesStore).
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "harness/store/result_store.h"
+#include "harness/store/sqlite_internal.h"
+
+namespace effbench::store {
+
+Result<std::vector<SeriesKey>> ResultStore::SeriesOf(const std::string& run_id) {
+  return Guarded("read series", [&]() -> Result<std::vector<SeriesKey>> {
+    std::vector<SeriesKey> keys;
+    SQLite::Statement s(impl_->db,
+                        "SELECT DISTINCT m.fingerprint, res.name, res.threads FROM results res"
+                        " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
+                        " WHERE res.status = 'ok' AND (? = '' OR res.run_id = ?)"
+                        " ORDER BY m.fingerprint, res.name, res.threads");
+    s.bind(1, run_id);
+    s.bind(2, run_id);
+    while (s.executeStep()) {
+      keys.push_back(SeriesKey{Str(s.getColumn(0)), Str(s.getColumn(1)), s.getColumn(2).getInt()});
+    }
+    return keys;
+  });
+}
+
+Result<std::vector<SeriesPoint>> ResultStore::SeriesHistory(const SeriesKey& key) {
+  return Guarded("read series " + key.name, [&]() -> Result<std::vector<SeriesPoint>> {
+    SQLite::Statement s(
+        impl_->db,
+        "SELECT v.commit_sha, v.commit_time, r.id, r.started_at, smp.value FROM results res"
+        " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
+        " JOIN revisions v ON v.id = r.revision_id, json_each(res.samples_ns) smp"
+        " WHERE m.fingerprint = ? AND res.name = ? AND res.threads = ? AND res.status = 'ok'"
+        " ORDER BY r.started_at, r.rowid, res.rowid, smp.key");
+    s.bind(1, key.machine_fingerprint);
+    s.bind(2, key.name);
+    s.bind(3, key.threads);
+    std::map<std::string, SeriesPoint> by_commit;
+    std::map<std::string, size_t> first_seen;  // the order runs were stored in breaks ties
+    while (s.executeStep()) {
+      const std::string commit = Str(s.getColumn(0));
+      SeriesPoint& p = by_commit[commit];
+      if (p.commit.empty()) {
+        first_seen[commit] = first_seen.size();
+        p.commit = commit;
+        p.commit_time = OptStr(s.getColumn(1));
+        p.first_run = Str(s.getColumn(2));
+        p.first_run_started_at = Str(s.getColumn(3));
+      }
+      p.samples_ns.push_back(s.getColumn(4).getDouble());
+    }
+    std::vector<SeriesPoint> points(by_commit.size());
+    for (auto& [commit, p] : by_commit) points[first_seen[commit]] = std::move(p);
+    // Commit time orders commits that have one; the first run's time breaks
+    // ties and orders the rest.
+    std::stable_sort(points.begin(), points.end(), [](const SeriesPoint& a, const SeriesPoint& b) {
+      if (a.commit_time && b.commit_time && *a.commit_time != *b.commit_time) {
+        return *a.commit_time < *b.commit_time;
+      }
+      return a.first_run_started_at < b.first_run_started_at;
+    });
+    return points;
+  });
+}
+
+}  // namespace effbench::store

@@ -1,0 +1,201 @@
+// The results database as its callers see it: four narrow interfaces, one
+// per concern, each with the rows it reads and writes. The SQLite
+// implementation (result_store.h) implements all four; another backend
+// (PostgreSQL is next) implements them without any caller changing. Callers
+// take the interface they need: the analysis reads series and regressions,
+// the importers write runs, the coordinator keeps its fleet.
+//
+// Thread-safety: an implementation's object is used by one thread at a time
+// (the coordinator gives its writer thread its own, and each reader its own).
+// Every method returns IoError when the database fails, never throws.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "harness/result/record.h"
+#include "harness/result/record_row.h"
+
+namespace effbench::store {
+
+struct MachineRow {
+  std::string fingerprint;
+  std::string hostname;
+  std::string cpu_model;
+  std::string arch;
+  std::string inventory_json;
+  std::optional<std::string> calibration_json;
+  std::string first_seen;
+  std::string last_seen;
+};
+
+struct RunRow {
+  std::string id;
+  std::string machine_fingerprint;
+  result::Revision revision;
+  std::string suite;
+  std::string started_at;
+  std::optional<std::string> finished_at;
+  std::string config_json;
+  int64_t results_ok = 0;      // filled by Runs()
+  int64_t results_failed = 0;  // filled by Runs()
+};
+
+// An agent of the fleet, as its coordinator last saw it.
+struct AgentRow {
+  std::string name;
+  std::string machine_fingerprint;
+  std::string version;
+  std::string labels_json;  // JSON object of strings
+  std::string first_seen;
+  std::string last_seen;
+};
+
+// A job a coordinator queued for one agent: measure a suite as run `run_id`.
+struct JobRow {
+  std::string id;
+  std::string agent;
+  std::string run_id;
+  std::string suite;
+  std::string spec_json;  // JSON: workloads, revision, options
+  std::string state;      // queued, dispatched, done, failed, cancelled
+  std::string created_at;
+  std::string updated_at;
+  std::optional<std::string> error;
+};
+
+// One series' value at one commit: every repetition of every ok result of the
+// series in the runs of that commit, pooled.
+struct SeriesPoint {
+  std::string commit;
+  std::optional<std::string> commit_time;
+  std::string first_run;  // the earliest run of the commit
+  std::string first_run_started_at;
+  std::vector<double> samples_ns;
+};
+
+// A series: a machine, a workload id and a thread count.
+struct SeriesKey {
+  std::string machine_fingerprint;
+  std::string name;
+  int threads = 1;
+  auto operator<=>(const SeriesKey&) const = default;
+};
+
+// A change detected in a series' history.
+struct RegressionRow {
+  int64_t id = 0;  // assigned by the database
+  SeriesKey series;
+  std::string metric = "time";
+  std::string last_good_commit, first_bad_commit, first_bad_run;
+  double change = 0, pvalue = 1, mean_before = 0, mean_after = 0;
+  int64_t points_before = 0, points_after = 0;
+  std::string direction;      // regression, improvement
+  std::string state = "new";  // new, acknowledged, fixed, false-positive, withdrawn
+  std::string detected_at, updated_at;
+  std::optional<std::string> reason;  // why withdrawn or fixed
+  // A fixed regression's recovery: the last commit at the changed level and
+  // the first back at the old one.
+  std::optional<std::string> fixed_last_bad_commit, fixed_first_good_commit;
+};
+
+// Machines, runs and their results.
+class RunStore {
+ public:
+  virtual ~RunStore() = default;
+  // Inserts the machine, or updates its last_seen (and its calibration when
+  // the row carries one).
+  virtual Status UpsertMachine(const MachineRow& machine) = 0;
+  // The stored calibration JSON of a machine, nullopt if none.
+  virtual Result<std::optional<std::string>> MachineCalibration(const std::string& fingerprint) = 0;
+  virtual Result<std::vector<MachineRow>> Machines() = 0;
+
+  // Records the start of a run; nothing happens when the run is already
+  // stored. NotFound when its machine is not.
+  virtual Status BeginRun(const RunRow& run) = 0;
+  virtual Status FinishRun(const std::string& run_id, const std::string& finished_at) = 0;
+  // Runs, newest first.
+  virtual Result<std::vector<RunRow>> Runs() = 0;
+
+  // Validates every record, then inserts them with their samples in one
+  // transaction; a record whose id is already stored is skipped (ingest is
+  // idempotent). Returns how many were new. Nothing is written on error.
+  virtual Result<size_t> InsertResults(const std::vector<result::ResultRecord>& records) = 0;
+  // The same for rows already made (result::ToRow, result::RowFromJson): what
+  // the coordinator's writer thread calls, leaving it nothing but SQLite.
+  virtual Result<size_t> InsertResults(const std::vector<result::RecordRow>& rows) = 0;
+  // The records of `run_id` (all runs when empty), validated on the way out.
+  virtual Result<std::vector<result::ResultRecord>> Results(const std::string& run_id) = 0;
+  // How many results are stored, all runs together, or of `run_id`.
+  virtual Result<int64_t> ResultCount() = 0;
+  virtual Result<int64_t> ResultCountOfRun(const std::string& run_id) = 0;
+};
+
+// Series and their history across commits.
+class SeriesStore {
+ public:
+  virtual ~SeriesStore() = default;
+  // The series with results in `run_id` (every series when empty).
+  virtual Result<std::vector<SeriesKey>> SeriesOf(const std::string& run_id) = 0;
+  // The history of a series, one point per commit, ordered by commit time
+  // (where known) and then by the time of the commit's first run.
+  virtual Result<std::vector<SeriesPoint>> SeriesHistory(const SeriesKey& series) = 0;
+};
+
+// Changes detected in series, and their states.
+class RegressionStore {
+ public:
+  virtual ~RegressionStore() = default;
+  // Inserts a detected change, or refreshes its numbers. Its state is kept,
+  // except that a withdrawn change found again is new again (same id). Ids
+  // are never reused: an id once shown names its change forever.
+  virtual Status UpsertRegression(const RegressionRow& row) = 0;
+  // Every change stored for `series`, in any state, oldest first.
+  virtual Result<std::vector<RegressionRow>> RegressionsOf(const SeriesKey& series) = 0;
+  // Moves a change to `state` (withdrawn, fixed) with the reason and, for
+  // fixed, the commit range of the recovery. Never deletes it.
+  virtual Status ResolveRegression(int64_t id, const std::string& state, const std::string& reason,
+                                   const std::optional<std::string>& fixed_last_bad,
+                                   const std::optional<std::string>& fixed_first_good,
+                                   const std::string& updated_at) = 0;
+  // Changes detected at or after `since` (ISO 8601; all when empty), in
+  // `state` (any when empty), newest first.
+  virtual Result<std::vector<RegressionRow>> Regressions(const std::string& since,
+                                                         const std::string& state) = 0;
+  // NotFound when there is no such regression.
+  virtual Status SetRegressionState(int64_t id, const std::string& state,
+                                    const std::string& updated_at) = 0;
+};
+
+// What the regression analysis reads and writes: series and their changes.
+class HistoryStore : public SeriesStore, public RegressionStore {};
+
+// The fleet's agents and jobs (coordinator only).
+class FleetStore {
+ public:
+  virtual ~FleetStore() = default;
+  // Inserts the agent, or updates everything but first_seen.
+  virtual Status UpsertAgent(const AgentRow& agent) = 0;
+  virtual Result<std::vector<AgentRow>> Agents() = 0;
+  // Forgets an agent (its jobs and results stay). NotFound when unknown.
+  virtual Status RemoveAgent(const std::string& name) = 0;
+  virtual Status InsertJob(const JobRow& job) = 0;
+  // Every job, or none, in one transaction.
+  virtual Status InsertJobs(const std::vector<JobRow>& jobs) = 0;
+  // Moves a job to `state`. NotFound when there is no such job.
+  virtual Status SetJobState(const std::string& job_id, const std::string& state,
+                             const std::string& updated_at,
+                             const std::optional<std::string>& error) = 0;
+  // Ends a job that is still queued or dispatched (cancelled, or failed when
+  // its lease runs out); FailedPrecondition, changing nothing, when it has
+  // already ended (a job_done committed first). NotFound when unknown.
+  virtual Status EndUnfinishedJob(const std::string& job_id, const std::string& state,
+                                  const std::string& updated_at, const std::string& reason) = 0;
+  // Every job, oldest first.
+  virtual Result<std::vector<JobRow>> Jobs() = 0;
+};
+
+}  // namespace effbench::store
