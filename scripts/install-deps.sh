@@ -8,7 +8,7 @@ packages=(
   cmake make g++ pkg-config ccache
   libbenchmark-dev
   libsqlite3-dev libsqlitecpp-dev
-  libboost1.81-dev
+  libboost1.81-dev libboost-url1.81-dev libcli11-dev
   nlohmann-json3-dev libsimdjson-dev
   catch2
   libdnnl-dev ocl-icd-opencl-dev opencl-c-headers  # dnnl-config.cmake asks for OpenCL

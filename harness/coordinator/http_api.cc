@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
 #include <sstream>
 
 #include "harness/coordinator/coordinator_impl.h"
@@ -45,40 +46,24 @@ Response ErrorReply(const Request& req, http::status status, const std::string& 
   return JsonReply(req, status, json{{"error", message}});
 }
 
-// The query parameters of `target` ("/api/results?run=x&workload=y"), decoded.
-std::map<std::string, std::string> Query(std::string_view target) {
-  std::map<std::string, std::string> q;
-  const size_t mark = target.find('?');
-  if (mark == std::string_view::npos) return q;
-  const auto decode = [](std::string_view s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '+') {
-        out += ' ';
-      } else if (s[i] == '%' && i + 2 < s.size() &&
-                 std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-                 std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-        out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-        i += 2;
-      } else {
-        out += s[i];
-      }
-    }
-    return out;
-  };
-  std::string_view rest = target.substr(mark + 1);
-  while (!rest.empty()) {
-    const size_t amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    const size_t eq = pair.find('=');
-    q[decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return q;
-}
+// A request target ("/api/results?run=x&workload=y%2A"), parsed by Boost.URL:
+// the path as sent, and the query parameters decoded ('+' is a space).
+struct Target {
+  std::string path;
+  std::map<std::string, std::string> query;
+};
 
-std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
+Result<Target> ParseTarget(std::string_view text) {
+  const auto url = boost::urls::parse_origin_form(text);
+  if (!url) {
+    return Status::InvalidArgument("malformed request target (" + url.error().message() + ")");
+  }
+  Target target{std::string(url->encoded_path()), {}};
+  for (const auto& param : url->params()) {
+    target.query[std::string(param.key)] = param.has_value ? std::string(param.value) : "";
+  }
+  return target;
+}
 
 // The database's views, read from `db`: /api/runs, /api/machines and
 // /api/results. Runs on the coordinator's reader thread.
@@ -305,9 +290,10 @@ std::string JobToCancel(const std::string& path) {
 
 asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
   ++metrics.http_requests;
-  const std::string_view target(req.target().data(), req.target().size());
-  const std::string path(PathOf(target));
-  const auto query = Query(target);
+  auto target = ParseTarget(std::string_view(req.target().data(), req.target().size()));
+  if (!target.ok()) co_return ErrorReply(req, http::status::bad_request, target.status().message());
+  const std::string path = std::move(target->path);
+  const auto query = std::move(target->query);
   const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
   const bool post = req.method() == http::verb::post;
   const std::string cancel_id = JobToCancel(path);

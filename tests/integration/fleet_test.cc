@@ -1110,6 +1110,20 @@ TEST_CASE("HEAD answers the headers of GET and no body", "[fleet][integration]")
   CHECK(get.status == 200);
 }
 
+TEST_CASE("a malformed request target is answered 400 naming it", "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  Serve serve(dir);
+  const Http bad = HttpRequest(serve.http_port, "GET", "/api/results?run=%zz");
+  CHECK(bad.status == 400);
+  CHECK_THAT(bad.body["error"].get<std::string>(), Catch::Contains("malformed request target"));
+  // Well-formed, with '+' and %2A: answered (no run has the id "no such*run").
+  const Http none = HttpRequest(serve.http_port, "GET", "/api/results?run=no+such%2Arun");
+  CHECK(none.status == 200);
+  CHECK(none.body["results"].empty());
+  CHECK(HttpRequest(serve.http_port, "GET", "/healthz").status == 200);
+}
+
 TEST_CASE("an agent whose spool is full pauses its job, says so, and resumes losing nothing",
           "[fleet][integration]") {
   TempDir dir;
