@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "agents/agent.h"
+#include "core/flags.h"
 #include "harness/fleet/auth.h"
+#include "harness/machine/inventory.h"
 #include "workloads/common/cpu_isa.h"
 
 namespace {
@@ -38,51 +40,43 @@ int main(int argc, char** argv) {
   // A write past a file size limit must fail (EFBIG: the spool pauses the
   // job until it can write) rather than kill the agent.
   std::signal(SIGXFSZ, SIG_IGN);
-  effbench::agent::AgentOptions o;
-  std::string coordinator, token_file;
   const std::vector<std::string> args(argv + 1, argv + argc);
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& flag = args[i];
-    const auto value = [&]() -> const std::string* {
-      if (i + 1 >= args.size()) return nullptr;
-      return &args[++i];
-    };
-    const std::string* v = nullptr;
-    if (flag == "--help" || flag == "-h") {
+  for (const std::string& arg : args) {
+    if (arg == "--") break;
+    if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       return 0;
-    } else if (flag == "--version") {
-      std::cout << "effbench-agent " << EFFBENCH_VERSION << "\n";
+    }
+    if (arg == "--version") {
+      std::cout << "effbench-agent " << EFFBENCH_VERSION << "\n"
+                << "build: " << effbench::machine::BuildDescription() << "\n";
       return 0;
-    } else if (flag == "--tls") {
-      o.tls = true;
-    } else if (flag == "--no-calibrate") {
-      o.calibrate = false;
-    } else if (flag == "--coordinator" || flag == "--token-file" || flag == "--spool" ||
-               flag == "--name" || flag == "--labels" || flag == "--tls-ca" ||
-               flag == "--max-backoff") {
-      if (!(v = value())) return Usage(flag + " needs a value");
-      if (flag == "--coordinator") coordinator = *v;
-      if (flag == "--token-file") token_file = *v;
-      if (flag == "--spool") o.spool_dir = *v;
-      if (flag == "--name") o.name = *v;
-      if (flag == "--tls-ca") o.tls_ca = *v;
-      if (flag == "--labels") {
-        auto labels = effbench::agent::ParseLabels(*v);
-        if (!labels.ok()) return Usage(labels.status().message());
-        o.labels = *labels;
-      }
-      if (flag == "--max-backoff") {
-        char* end = nullptr;
-        const double s = std::strtod(v->c_str(), &end);
-        if (*end || s < 0.01 || s > 86400) return Usage("--max-backoff must be 0.01-86400 seconds");
-        o.backoff_max = std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
-        o.backoff_initial = std::min(o.backoff_initial, o.backoff_max);
-      }
-    } else {
-      return Usage("unknown flag " + flag);
     }
   }
+  auto flags = effbench::Flags::Parse(
+      args, {"coordinator", "token-file", "spool", "name", "labels", "tls-ca", "max-backoff"},
+      {"tls", "no-calibrate"});
+  if (!flags.ok()) return Usage(flags.status().message());
+  if (!flags->positional().empty()) return Usage("unexpected word " + flags->positional().front());
+  effbench::agent::AgentOptions o;
+  o.tls = flags->Has("tls");
+  o.calibrate = !flags->Has("no-calibrate");
+  o.spool_dir = flags->GetOr("spool", o.spool_dir);
+  o.name = flags->GetOr("name", o.name);
+  if (auto ca = flags->Get("tls-ca")) o.tls_ca = *ca;
+  if (auto text = flags->Get("labels")) {
+    auto labels = effbench::agent::ParseLabels(*text);
+    if (!labels.ok()) return Usage(labels.status().message());
+    o.labels = *labels;
+  }
+  if (flags->Has("max-backoff")) {
+    auto seconds = flags->GetDouble("max-backoff", 30, 0.01, 86400);
+    if (!seconds.ok()) return Usage(seconds.status().message());
+    o.backoff_max = std::chrono::milliseconds(static_cast<int64_t>(*seconds * 1000));
+    o.backoff_initial = std::min(o.backoff_initial, o.backoff_max);
+  }
+  const std::string coordinator = flags->GetOr("coordinator", "");
+  const std::string token_file = flags->GetOr("token-file", "");
   const size_t colon = coordinator.rfind(':');
   if (coordinator.empty() || colon == std::string::npos || colon + 1 == coordinator.size()) {
     return Usage("--coordinator HOST:PORT is required");

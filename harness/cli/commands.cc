@@ -311,7 +311,8 @@ std::string CommandUsage(const std::string& command) {
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   if (argv.size() < 2) return Usage(err, "no command given");
   if (argv[1] == "--version" || argv[1] == "version") {
-    out << "effbench " << EFFBENCH_VERSION << "\n";
+    out << "effbench " << EFFBENCH_VERSION << "\n"
+        << "build: " << machine::BuildDescription() << "\n";
     return kExitOk;
   }
   // `effbench COMMAND --help`: that command's part of the usage, exit 0.

@@ -136,6 +136,27 @@ void ParseCpuinfo(std::string_view cpuinfo, Inventory& inv) {
   inv.isa.assign(isa.begin(), isa.end());
 }
 
+std::string BuildDescription() {
+#if defined(__clang__)
+  std::string text = "clang " __clang_version__;
+#elif defined(__GNUC__)
+  std::string text = "gcc " __VERSION__;
+#else
+  std::string text = "an unknown compiler";
+#endif
+  // The flags as the inventory (and so the fingerprint) has them, spaces
+  // collapsed for reading.
+  for (const char c : std::string(" ") + EFFBENCH_CXX_FLAGS) {
+    if (c != ' ' || text.back() != ' ') text += c;
+  }
+  for (const auto& [name, version] : workloads::BackendVersions()) {
+    text += "; " + name + " " + version;
+  }
+  text += std::string("; google-benchmark ") + EFFBENCH_BENCHMARK_VERSION;
+  text += std::string("; CUDA Toolkit ") + EFFBENCH_CUDA_TOOLKIT;
+  return text;
+}
+
 Inventory Probe() {
   Inventory inv;
   char host[256] = {};

@@ -40,6 +40,11 @@ struct Inventory {
 // so a capped machine is a machine of its own, with its own calibration.
 Inventory Probe();
 
+// How this binary was built, for --version: the compiler and its flags, the
+// libraries it measures with, and the CUDA Toolkit it was built beside (or
+// none; GPUs are found through the driver at run time either way).
+std::string BuildDescription();
+
 // The CPU model and ISA flags from /proc/cpuinfo text (x86 "model name" and
 // "flags", or Arm "Features" and "CPU part"). Exposed for tests.
 void ParseCpuinfo(std::string_view cpuinfo, Inventory& inventory);

@@ -577,7 +577,10 @@ TEST_CASE("every command answers --help with its usage, exit 0, and --version na
   }
   auto version = RunCli(dir, "--version");
   CHECK(version.exit_code == 0);
-  CHECK(version.out == std::string("effbench ") + EFFBENCH_VERSION + "\n");
+  // The version, then the build: compiler, libraries, and the CUDA Toolkit or none.
+  CHECK_THAT(version.out,
+             Catch::StartsWith(std::string("effbench ") + EFFBENCH_VERSION + "\nbuild: "));
+  CHECK_THAT(version.out, Catch::Contains("onednn ") && Catch::Contains("; CUDA Toolkit "));
   CHECK(RunCli(dir, "nosuch --help").exit_code == 2);
 }
 
