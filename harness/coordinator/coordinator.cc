@@ -26,10 +26,6 @@ using fleet::ProtocolError;
 
 constexpr char kServerVersion[] = "effbench-serve/" EFFBENCH_VERSION;
 
-bool IsFinal(const std::string& state) {
-  return state == "done" || state == "failed" || state == "cancelled";
-}
-
 json ParseOr(const std::string& text, json fallback) {
   json j = json::parse(text, nullptr, false);
   return j.is_discarded() ? fallback : j;
@@ -447,26 +443,26 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
   const auto channel = session->channel;
   const auto received = options.clock->Steady();
   const std::string job_id = batch.job_id;
-  auto job = jobs.find(job_id);
-  if (job == jobs.end()) {
+  const store::JobRow* job = queue.Find(job_id);
+  if (job == nullptr) {
     if (!co_await AdoptUnknownJob(session, batch)) co_return false;
-    job = jobs.find(job_id);
+    job = queue.Find(job_id);
   }
-  if (job->second.agent != session->name) {
+  if (job->agent != session->name) {
     ++metrics.protocol_errors;
     channel->Fail({ErrorCode::kInvalid, "result for job " + job_id + ", which was given to agent " +
-                                            job->second.agent + ", not to " + session->name});
+                                            job->agent + ", not to " + session->name});
     co_return false;
   }
   std::vector<result::RecordRow>& records = batch.rows;
   std::vector<std::string> ids;
   ids.reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
-    if (records[i].run_id != job->second.run_id) {
+    if (records[i].run_id != job->run_id) {
       ++metrics.protocol_errors;
       channel->Fail({ErrorCode::kInvalid, "result record " + std::to_string(i) + ": run_id " +
                                               records[i].run_id + " is not job " + job_id +
-                                              "'s run " + job->second.run_id});
+                                              "'s run " + job->run_id});
       co_return false;
     }
     ids.push_back(records[i].id);
@@ -527,10 +523,13 @@ asio::awaitable<bool> Coordinator::Impl::AdoptUnknownJob(const std::shared_ptr<S
     if (row.run_id != run_id)
       co_return refuse("result for job " + job_id + ": records of two runs");
   }
-  for (const auto& [id, j] : jobs) {
-    if (j.run_id == run_id) {
-      co_return refuse("result for job " + job_id + ": its run " + run_id + " is job " + id + "'s");
-    }
+  std::string owner;  // the job whose run this is already
+  queue.ForEach([&](const store::JobRow& j) {
+    if (owner.empty() && j.run_id == run_id) owner = j.id;
+  });
+  if (!owner.empty()) {
+    co_return refuse("result for job " + job_id + ": its run " + run_id + " is job " + owner +
+                     "'s");
   }
   const std::string now = effbench::UtcNowIso8601(*options.clock);
   const json spec = {{"workloads", json::array()},
@@ -558,10 +557,7 @@ asio::awaitable<bool> Coordinator::Impl::AdoptUnknownJob(const std::shared_ptr<S
     session->channel->Close();  // nothing acknowledged: the agent sends it again later
     co_return false;
   }
-  if (jobs.find(job_id) == jobs.end()) {
-    jobs[job_id] = job;
-    job_order.push_back(job_id);
-  }
+  queue.Add(job);
   Log("agent " + session->name + " sent results of job " + job_id +
       ", which this database did not know (restored from a backup?): re-created it as run " +
       run_id + " from the results' own run, machine and revision fields");
@@ -570,8 +566,8 @@ asio::awaitable<bool> Coordinator::Impl::AdoptUnknownJob(const std::shared_ptr<S
 
 bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const json& message) {
   const std::string job_id = message["job_id"];
-  const auto job = jobs.find(job_id);
-  if (job == jobs.end()) {
+  const store::JobRow* job = queue.Find(job_id);
+  if (job == nullptr) {
     // A job this database never knew, and with no result (else the results
     // would have re-created it): nothing to record. Acknowledged, so that the
     // agent forgets it instead of sending it forever.
@@ -582,17 +578,16 @@ bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const
     session->channel->Send(ack);
     return true;
   }
-  if (job->second.agent != session->name ||
-      job->second.run_id != message["run_id"].get<std::string>()) {
+  if (job->agent != session->name || job->run_id != message["run_id"].get<std::string>()) {
     return false;
   }
   const bool ok = message["ok"];
-  const bool cancelled = job->second.state == "cancelled";
+  const bool cancelled = job->state == "cancelled";
   const std::string state = cancelled ? "cancelled" : ok ? "done" : "failed";
   std::optional<std::string> error;
   if (message.contains("error")) error = message["error"].get<std::string>();
-  if (cancelled) error = job->second.error;
-  const std::string run_id = job->second.run_id;
+  if (cancelled) error = job->error;
+  const std::string run_id = job->run_id;
   const int64_t measured = message["results"].get<int64_t>();
   const std::string now = effbench::UtcNowIso8601(*options.clock);
   std::weak_ptr<Session> weak = session;
@@ -628,13 +623,11 @@ bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const
           if (live) live->channel->Close();  // not acked: the agent sends it again
           return;
         }
-        auto& row = jobs[job_id];
-        const bool first = row.state != state;
-        row.state = state;
-        row.updated_at = now;
-        row.error = error;
+        const store::JobRow* row = queue.Find(job_id);
+        const bool first = row != nullptr && row->state != state;
+        if (row != nullptr) queue.Update(job_id, state, now, error);
         if (first) {
-          Log("job " + job_id + " on " + row.agent + " " + state + ": " +
+          Log("job " + job_id + " on " + row->agent + " " + state + ": " +
               std::to_string(message["results"].get<int64_t>()) + " results, " +
               std::to_string(message["failed"].get<int64_t>()) + " failed" +
               (error ? " (" + *error + ")" : ""));
@@ -666,17 +659,16 @@ json JobMessage(const store::JobRow& row) {
 
 void Coordinator::Impl::Dispatch(const std::shared_ptr<Session>& session) {
   if (stopping || session->channel->closed()) return;
-  store::JobRow* next = nullptr;
-  for (const std::string& id : job_order) {
-    store::JobRow& job = jobs[id];
-    if (job.agent != session->name) continue;
+  const store::JobRow* next = nullptr;
+  for (const std::string& id : queue.Unfinished(session->name)) {
+    const store::JobRow& job = *queue.Find(id);
     if (job.state == "dispatched") {
       // Again, after a reconnect or a lost frame: the agent ignores a job it knows.
       session->channel->Send(JobMessage(job));
-      sent_at[id] = options.clock->Steady();
+      queue.NoteSent(id, options.clock->Steady());
       return;
     }
-    if (starting.count(id)) return;  // its run is being stored; Dispatch runs again then
+    if (queue.Starting(id)) return;  // its run is being stored; Dispatch runs again then
     if (job.state == "queued" && !next) next = &job;
   }
   if (!next) return;
@@ -697,7 +689,7 @@ void Coordinator::Impl::Dispatch(const std::shared_ptr<Session>& session) {
                     config.dump()};
   const std::string job_id = next->id, agent = session->name;
   const size_t workloads = spec.value("workloads", json::array()).size();
-  starting.insert(job_id);
+  queue.SetStarting(job_id, true);
   writer->Execute(
       [run, job_id, now](store::ResultStore& db) {
         EFFBENCH_RETURN_IF_ERROR(db.BeginRun(run));
@@ -705,9 +697,9 @@ void Coordinator::Impl::Dispatch(const std::shared_ptr<Session>& session) {
       },
       [this, job_id, agent, now, workloads](Status s) {
         NoteWrite(s);
-        starting.erase(job_id);
-        const auto job = jobs.find(job_id);
-        if (job == jobs.end() || job->second.state != "queued") return;  // cancelled meanwhile
+        queue.SetStarting(job_id, false);
+        const store::JobRow* job = queue.Find(job_id);
+        if (job == nullptr || job->state != "queued") return;  // cancelled meanwhile
         if (!s.ok()) {
           if (++dispatch_failures[agent] == 1) {
             Log("job " + job_id + ": cannot store its run: " + s.message() +
@@ -721,14 +713,12 @@ void Coordinator::Impl::Dispatch(const std::shared_ptr<Session>& session) {
               " failed attempt(s)");
           dispatch_failures.erase(failed);
         }
-        job->second.state = "dispatched";
-        job->second.updated_at = now;
-        job->second.error.reset();
-        Log("job " + job_id + " (" + job->second.suite + ", " + std::to_string(workloads) +
+        queue.Update(job_id, "dispatched", now, std::nullopt);
+        Log("job " + job_id + " (" + job->suite + ", " + std::to_string(workloads) +
             " workloads) dispatched to " + agent);
         if (const auto live = sessions.find(agent); live != sessions.end()) {
-          live->second->channel->Send(JobMessage(job->second));
-          sent_at[job_id] = options.clock->Steady();
+          live->second->channel->Send(JobMessage(*job));
+          queue.NoteSent(job_id, options.clock->Steady());
         }
       });
 }
@@ -746,19 +736,19 @@ void Coordinator::Impl::RetryDispatchLater(const std::string& agent) {
 void Coordinator::Impl::NotePause(Session& session, const std::string& previous,
                                   const std::string& problem) {
   const std::string job_id = session.job;
-  const auto job = jobs.find(job_id);
+  store::JobRow* job = queue.Find(job_id);
   if (session.state == "paused" && previous != "paused") {
     Log("agent " + session.name + " paused job " + job_id + ": " + problem);
-    if (job == jobs.end()) return;
-    job->second.error = "paused: " + problem;
+    if (job == nullptr) return;
+    job->error = "paused: " + problem;
   } else if (previous == "paused" && session.state != "paused") {
     Log("agent " + session.name + " resumed job " + job_id);
-    if (job == jobs.end() || !job->second.error) return;
-    job->second.error.reset();
+    if (job == nullptr || !job->error) return;
+    job->error.reset();
   } else {
     return;
   }
-  const store::JobRow row = job->second;
+  const store::JobRow row = *job;
   writer->Execute(
       [row, clock = options.clock](store::ResultStore& db) {
         return db.SetJobState(row.id, row.state, effbench::UtcNowIso8601(*clock), row.error);
@@ -769,10 +759,10 @@ void Coordinator::Impl::NotePause(Session& session, const std::string& previous,
 asio::awaitable<Status> Coordinator::Impl::EndJob(const std::string& job_id,
                                                   const std::string& state,
                                                   const std::string& reason) {
-  const auto job = jobs.find(job_id);
-  if (job == jobs.end()) co_return Status::NotFound("no job " + job_id);
-  if (IsFinal(job->second.state)) {
-    co_return Status::FailedPrecondition("job " + job_id + " is already " + job->second.state);
+  const store::JobRow* job = queue.Find(job_id);
+  if (job == nullptr) co_return Status::NotFound("no job " + job_id);
+  if (IsFinal(job->state)) {
+    co_return Status::FailedPrecondition("job " + job_id + " is already " + job->state);
   }
   const std::string now = effbench::UtcNowIso8601(*options.clock);
   // Ended in the database only if still unfinished there: a job_done queued
@@ -782,12 +772,9 @@ asio::awaitable<Status> Coordinator::Impl::EndJob(const std::string& job_id,
   };
   const Status stored = co_await Write(end);
   if (!stored.ok()) co_return stored;
-  store::JobRow& row = jobs[job_id];
+  const store::JobRow& row = *queue.Find(job_id);
   const bool was_dispatched = row.state == "dispatched";
-  row.state = state;
-  row.updated_at = now;
-  row.error = reason;
-  sent_at.erase(job_id);
+  queue.Update(job_id, state, now, reason);
   Log("job " + job_id + " on " + row.agent + " " + state + ": " + reason);
   const auto session = sessions.find(row.agent);
   if (session != sessions.end()) {
@@ -818,10 +805,7 @@ asio::awaitable<Status> Coordinator::Impl::ForgetAgent(const std::string& name) 
   facts.erase(name);
   gone_since.erase(name);
   const std::string reason = "agent " + name + " was forgotten";
-  std::vector<std::string> open;
-  for (const std::string& id : job_order) {
-    if (jobs[id].agent == name && !IsFinal(jobs[id].state)) open.push_back(id);
-  }
+  const std::vector<std::string> open = queue.Unfinished(name);
   for (const std::string& id : open) {
     const std::string cancelled = "cancelled";
     const Status ended = co_await EndJob(id, cancelled, reason);
@@ -841,9 +825,8 @@ asio::awaitable<void> Coordinator::Impl::LeaseLoop() {
     if (stopping) break;
     const auto now = options.clock->Steady();
     std::vector<std::pair<std::string, std::string>> expired;  // job, reason
-    for (const std::string& id : job_order) {
-      const store::JobRow& job = jobs[id];
-      if (job.state != "dispatched") continue;
+    for (const std::string& id : queue.Dispatched()) {
+      const store::JobRow& job = *queue.Find(id);
       const auto session = sessions.find(job.agent);
       if (session == sessions.end()) {
         const auto gone = gone_since.find(job.agent);
@@ -859,9 +842,8 @@ asio::awaitable<void> Coordinator::Impl::LeaseLoop() {
       // was lost, or the agent lost the job. Send it again (the agent ignores
       // a job it knows), at most once per three heartbeats.
       const Session& s = *session->second;
-      const auto sent = sent_at.find(id);
-      if (s.state == "idle" && s.job.empty() &&
-          (sent == sent_at.end() || now - sent->second > 3 * options.heartbeat)) {
+      const auto sent = queue.SentAt(id);
+      if (s.state == "idle" && s.job.empty() && (!sent || now - *sent > 3 * options.heartbeat)) {
         LogLimited(peer_log, "agent " + job.agent + " is idle but job " + id +
                                  " is dispatched to it; sending the job again");
         Dispatch(session->second);
@@ -1006,17 +988,13 @@ asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
   }
   json out = json::array();
   for (const store::JobRow& job : rows) {
-    jobs[job.id] = job;
-    job_order.push_back(job.id);
+    queue.Add(job);
     out.push_back(JobJson(job));
   }
   for (const std::string& agent : targets) {
     const auto session = sessions.find(agent);
     if (session == sessions.end()) continue;
-    const bool busy = std::any_of(job_order.begin(), job_order.end(), [&](const auto& id) {
-      return jobs[id].agent == agent && (jobs[id].state == "dispatched" || starting.count(id));
-    });
-    if (!busy) Dispatch(session->second);
+    if (!queue.Busy(agent)) Dispatch(session->second);
   }
   Log(origin + " queued " + suite.value_or(pattern.value_or("")) + " (" +
       std::to_string(names.size()) + " workloads) on " + std::to_string(targets.size()) +
@@ -1135,10 +1113,7 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
   }
   auto jobs = (*db)->Jobs();
   if (!jobs.ok()) return jobs.status();
-  for (const store::JobRow& j : *jobs) {
-    c.jobs[j.id] = j;
-    c.job_order.push_back(j.id);
-  }
+  for (const store::JobRow& j : *jobs) c.queue.Add(j);
   c.writer = std::make_unique<IngestWriter>(std::move(*db), c.io.get_executor());
 
   const auto tls = [](const std::optional<std::string>& cert, const std::optional<std::string>& key,
@@ -1215,7 +1190,7 @@ Status Coordinator::Run() {
   for (const auto& [name, row] : c.agents) c.gone_since[name] = c.options.clock->Steady();
   fleet::Spawn(c.io, c.LeaseLoop(), "the job lease check", fatal);
   size_t pending = 0;
-  for (const auto& [id, job] : c.jobs) pending += !IsFinal(job.state);
+  c.queue.ForEach([&](const store::JobRow& job) { pending += !IsFinal(job.state); });
   c.Log("serving agents on " + c.options.listen + " (port " + std::to_string(agent_port()) +
         (c.ssl ? ", TLS" : ", HMAC auth without TLS") + ")" +
         (c.http_acceptor.is_open()

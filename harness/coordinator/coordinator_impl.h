@@ -18,6 +18,7 @@
 
 #include "harness/coordinator/coordinator.h"
 #include "harness/coordinator/ingest_writer.h"
+#include "harness/coordinator/job_queue.h"
 #include "harness/coordinator/selection.h"
 #include "harness/store/result_store.h"
 
@@ -166,10 +167,7 @@ struct Coordinator::Impl {
   std::map<std::string, std::shared_ptr<Session>> sessions;  // connected, by agent name
   std::map<std::string, store::AgentRow> agents;             // every agent ever seen
   std::map<std::string, AgentFacts> facts;                   // what selectors match, by name
-  std::map<std::string, store::JobRow> jobs;                 // by id
-  std::vector<std::string> job_order;                        // ids, oldest first
-  std::set<std::string> starting;                            // jobs whose run is being stored
-  std::map<std::string, std::chrono::steady_clock::time_point> sent_at;     // dispatched jobs
+  JobQueue queue;                                            // every job, and the open ones
   std::map<std::string, std::chrono::steady_clock::time_point> gone_since;  // by agent
   std::map<std::string, int> dispatch_failures;  // by agent: consecutive failed run writes
   std::optional<std::string> write_fault;        // the last database write failed: why

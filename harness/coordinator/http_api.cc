@@ -180,7 +180,8 @@ json Coordinator::Impl::AgentsJson() const {
       a["connected"] = false;
     }
     size_t queued = 0;
-    for (const auto& [id, job] : jobs) queued += job.agent == name && job.state == "queued";
+    for (const std::string& id : queue.Unfinished(name))
+      queued += queue.Find(id)->state == "queued";
     a["queued_jobs"] = queued;
     out.push_back(std::move(a));
   }
@@ -197,7 +198,7 @@ std::string Coordinator::Impl::MetricsText() const {
   for (const auto& [name, s] : sessions) send_queue += s->channel->send_queue_depth();
   std::map<std::string, size_t> job_states = {
       {"queued", 0}, {"dispatched", 0}, {"done", 0}, {"failed", 0}};
-  for (const auto& [id, job] : jobs) ++job_states[job.state];
+  queue.ForEach([&](const store::JobRow& job) { ++job_states[job.state]; });
   metric("effbench_agents_connected", "gauge", "Agents connected and authenticated.",
          sessions.size());
   metric("effbench_agents_known", "gauge", "Agents that ever connected.", agents.size());
@@ -340,7 +341,7 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
     co_return JsonReply(req, http::status::ok, json{{"agents", AgentsJson()}});
   if (path == "/api/jobs" && get) {
     json out = json::array();
-    for (const std::string& id : job_order) out.push_back(JobJson(jobs.at(id)));
+    queue.ForEach([&](const store::JobRow& job) { out.push_back(JobJson(job)); });
     co_return JsonReply(req, http::status::ok, json{{"jobs", out}});
   }
   if (path == "/api/jobs") {
@@ -361,7 +362,7 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
     const std::string state = "cancelled", reason = "cancelled through the HTTP API";
     const Status ended = co_await EndJob(cancel_id, state, reason);
     if (!ended.ok()) co_return ErrorReply(req, StatusOf(ended), ended.message());
-    co_return JsonReply(req, http::status::ok, json{{"job", JobJson(jobs.at(cancel_id))}});
+    co_return JsonReply(req, http::status::ok, json{{"job", JobJson(*queue.Find(cancel_id))}});
   }
   if (agent_path) {
     const std::string name = path.substr(agent_prefix.size());

@@ -60,7 +60,7 @@ TEST_CASE("a schedule fires at midnight by the injected clock, without waiting f
   options.clock = &clock;
   options.schedules = {
       {"00:00", "full", "gemm.fp32/m35n700k2048@ref", "edge-1", nlohmann::json::object()}};
-  std::ostringstream log;
+  std::ostringstream log;  // written by the coordinator's thread: read only after it ends
   auto coordinator = Coordinator::Create(options, log);
   REQUIRE(coordinator.ok());
   Status served;
@@ -77,12 +77,13 @@ TEST_CASE("a schedule fires at midnight by the injected clock, without waiting f
   serving.join();
   REQUIRE(queued);
   CHECK(served.ok());
+  // (The schedule's log line may be written after the test saw the job
+  // committed and stopped the coordinator, so it is not checked here.)
   const auto rows = jobs();
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].agent == "edge-1");
   // Stamped by the injected clock: at or after its midnight, not the real time.
   CHECK(rows[0].created_at >= Iso8601(midnight));
-  CHECK_THAT(log.str(), Catch::Contains("schedule 00:00 queued"));
 }
 
 }  // namespace
