@@ -17,7 +17,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "harness/fleet/auth.h"
-#include "harness/fleet/channel.h"
+#include "harness/fleet/channel_limits.h"
 
 namespace effbench::coordinator {
 
@@ -60,9 +60,6 @@ struct CoordinatorOptions {
   // one; it must outlive the coordinator.
   const Clock* clock = &Clock::System();
 };
-
-// Parses "HOST:PORT" ("[::1]:PORT" for IPv6). InvalidArgument naming the flag.
-Result<fleet::tcp::endpoint> ParseEndpoint(const std::string& text, const std::string& what);
 
 class Coordinator {
  public:

@@ -20,12 +20,16 @@
 #include "harness/coordinator/ingest_writer.h"
 #include "harness/coordinator/job_queue.h"
 #include "harness/coordinator/selection.h"
+#include "harness/fleet/channel.h"
 #include "harness/store/result_store.h"
 
 namespace effbench::coordinator {
 
 namespace asio = fleet::asio;
 using fleet::tcp;
+
+// Parses "HOST:PORT" ("[::1]:PORT" for IPv6). InvalidArgument naming the flag.
+Result<tcp::endpoint> ParseEndpoint(const std::string& text, const std::string& what);
 
 // A connected, authenticated agent.
 struct Session {

@@ -13,6 +13,7 @@
 #include <string>
 #include <variant>
 
+#include "harness/fleet/channel_limits.h"
 #include "harness/fleet/frame.h"
 #include "harness/fleet/messages.h"
 
@@ -21,17 +22,6 @@ namespace effbench::fleet {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using SslStream = asio::ssl::stream<tcp::socket>;
-
-struct ChannelLimits {
-  size_t max_frame = kDefaultMaxFrame;
-  // Once a frame's first byte has arrived, all of it must arrive within this
-  // (a peer trickling a byte a second does not extend it).
-  std::chrono::milliseconds frame_timeout{10'000};
-  // A write must complete within this, or the peer is not reading.
-  std::chrono::milliseconds write_timeout{30'000};
-  // Frames waiting to be written; past this the peer is overloaded.
-  size_t max_send_queue = 4096;
-};
 
 // What a read gave: a validated message, a protocol error to answer with, or
 // the end of the connection.
