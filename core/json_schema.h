@@ -2,10 +2,17 @@
 // schemas use: type, enum, const, properties, required, additionalProperties
 // (boolean or schema), minProperties, maxProperties, items, minItems, maxItems, minimum, maximum,
 // exclusiveMinimum, minLength, maxLength, pattern, and if/then/else.
-// Unknown keywords are ignored, as the specification says. No Debian package
-// offers a C++ validator, hence this one. One compiled schema validates
-// nlohmann::json documents and simdjson DOM elements alike, with the same
-// messages; the coordinator's ingest path uses the latter.
+// Unknown keywords are ignored, as the specification says. One compiled schema
+// validates nlohmann::json documents and simdjson DOM elements alike, with the
+// same messages; the coordinator's ingest path uses the latter.
+//
+// Kept by hand, measured against Debian's valijson 1.0 (libvalijson-dev;
+// tests/bench/schema_validation.cc, one result record): 4.8 us here against
+// valijson's 36 us on nlohmann::json, and 3.9 us on a simdjson DOM, which
+// valijson has no adapter for. The coordinator spends about 20 us of CPU per
+// ingested record in all; valijson would more than double it. Its messages
+// also name less: "<root>[stats][median_ns]: Value type not permitted by 'type'
+// constraint" against "field /stats/median_ns: expected number or null, got string".
 #pragma once
 
 #include <memory>

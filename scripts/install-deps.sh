@@ -9,6 +9,7 @@ packages=(
   libbenchmark-dev
   libsqlite3-dev libsqlitecpp-dev
   libboost1.81-dev libboost-url1.81-dev libcli11-dev
+  libvalijson-dev                                 # tests/bench: our schema validator against it
   nlohmann-json3-dev libsimdjson-dev
   catch2
   libdnnl-dev ocl-icd-opencl-dev opencl-c-headers  # dnnl-config.cmake asks for OpenCL
