@@ -18,6 +18,7 @@
 #include "harness/engine/engine.h"
 #include "harness/fleet/auth.h"
 #include "harness/fleet/channel.h"
+#include "harness/fleet/job_messages.h"
 #include "harness/fleet/spawn.h"
 #include "harness/machine/calibration.h"
 #include "harness/machine/inventory.h"
@@ -183,21 +184,22 @@ Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Agent::~Agent() = default;
 
 json Agent::Impl::Heartbeat() const {
-  json hb = fleet::NewMessage("heartbeat");
+  fleet::Heartbeat hb;
   std::lock_guard lock(mu);
-  hb["state"] = current_job.empty() ? "idle" : paused_for.empty() ? "running" : "paused";
-  if (!paused_for.empty()) hb["problem"] = paused_for.substr(0, 1000);
+  hb.state = current_job.empty() ? "idle" : paused_for.empty() ? "running" : "paused";
+  if (!paused_for.empty()) hb.problem = paused_for;
   if (!current_job.empty()) {
-    hb["job"] = current_job;
-    hb["done"] = done.load();
-    hb["total"] = total.load();
+    hb.job = current_job;
+    hb.done = done.load();
+    hb.total = total.load();
   }
-  hb["spooled"] = spool->pending();
-  return hb;
+  hb.spooled = static_cast<int64_t>(spool->pending());
+  return fleet::ToJson(hb);
 }
 
 void Agent::Impl::AcceptJob(const json& job) {
-  const std::string id = job["job_id"];
+  const auto typed = fleet::As<fleet::Job>(job);
+  const std::string& id = typed.job_id;
   {
     std::lock_guard lock(mu);
     if (known.count(id)) return;  // a resend after a reconnect: running, queued or finished
@@ -207,8 +209,8 @@ void Agent::Impl::AcceptJob(const json& job) {
   if (Status s = spool->SaveJob(id, state); !s.ok()) {
     Log("cannot spool job " + id + ": " + s.message() + "; it runs without resume");
   }
-  Log("job " + id + ": " + std::to_string(job["workloads"].size()) + " workloads of " +
-      job["suite"].get<std::string>() + ", run " + job["run_id"].get<std::string>());
+  Log("job " + id + ": " + std::to_string(typed.workloads.size()) + " workloads of " + typed.suite +
+      ", run " + typed.run_id);
   {
     std::lock_guard lock(mu);
     queue.push_back(std::move(state));
@@ -348,9 +350,9 @@ void Agent::Impl::RunJob(json state) {
         std::to_string(total.load()) + " workloads; it resumes when the agent restarts");
     return;
   }
-  json finished = fleet::NewMessage("job_done");
-  finished["job_id"] = job_id;
-  finished["run_id"] = run_id;
+  fleet::JobDone finished;
+  finished.job_id = job_id;
+  finished.run_id = run_id;
   std::string error;
   bool was_cancelled = false;
   {
@@ -365,11 +367,11 @@ void Agent::Impl::RunJob(json state) {
     error += std::string(error.empty() ? "" : "; ") + std::to_string(unknown.size()) +
              " workload(s) unknown to " + kAgentVersion + ", e.g. " + unknown.front();
   }
-  finished["ok"] = run.ok() && !was_cancelled && (specs.size() > 0 || unknown.empty());
-  finished["results"] = done.load();
-  finished["failed"] = failed;
-  if (!error.empty()) finished["error"] = error;
-  if (Status s = AppendOrPause(job_id, finished); !s.ok()) {
+  finished.ok = run.ok() && !was_cancelled && (specs.size() > 0 || unknown.empty());
+  finished.results = done.load();
+  finished.failed = failed;
+  if (!error.empty()) finished.error = error;
+  if (Status s = AppendOrPause(job_id, fleet::ToJson(finished)); !s.ok()) {
     Log("job " + job_id +
         ": stopped before its end was spooled; it resumes when the agent restarts");
     return;
@@ -539,14 +541,14 @@ asio::awaitable<Ending> Agent::Impl::Session() {
     }
     const std::string type = in.message["type"];
     if (type == "ack") {
-      for (const json& id : in.message["ids"]) {
-        if (Status s = spool->Remove(id.get<std::string>()); !s.ok())
-          Log("warning: " + s.message());
+      for (const std::string& id : fleet::As<fleet::Ack>(in.message).ids) {
+        if (Status s = spool->Remove(id); !s.ok()) Log("warning: " + s.message());
       }
     } else if (type == "job") {
       AcceptJob(in.message);
     } else if (type == "cancel") {
-      CancelJob(in.message["job_id"], in.message["reason"]);
+      const auto cancel = fleet::As<fleet::Cancel>(in.message);
+      CancelJob(cancel.job_id, cancel.reason);
     } else if (type == "bye") {
       ending.why = "the coordinator said bye: " + in.message["reason"].get<std::string>();
       ch->Close();

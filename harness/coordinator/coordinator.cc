@@ -410,18 +410,19 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
     }
     const std::string type = in.message["type"];
     if (type == "heartbeat") {
+      const auto heartbeat = fleet::As<fleet::Heartbeat>(in.message);
       const std::string previous = session->state;
-      session->state = in.message["state"];
-      session->job = in.message.value("job", "");
-      NotePause(*session, previous, in.message.value("problem", ""));
-      session->done = in.message.value("done", int64_t{0});
-      session->total = in.message.value("total", int64_t{0});
-      session->spooled = in.message.value("spooled", int64_t{0});
+      session->state = heartbeat.state;
+      session->job = heartbeat.job;
+      NotePause(*session, previous, heartbeat.problem.value_or(""));
+      session->done = heartbeat.done;
+      session->total = heartbeat.total;
+      session->spooled = heartbeat.spooled;
       session->last_heartbeat = effbench::UtcNowIso8601(*options.clock);
     } else if (type == "job_done") {
-      if (!OnJobDone(session, in.message)) {
-        channel->Fail({ErrorCode::kInvalid, "job_done for job " +
-                                                in.message["job_id"].get<std::string>() +
+      const auto done = fleet::As<fleet::JobDone>(in.message);
+      if (!OnJobDone(session, done)) {
+        channel->Fail({ErrorCode::kInvalid, "job_done for job " + done.job_id +
                                                 ", which was not given to agent " + session->name});
         break;
       }
@@ -483,9 +484,7 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
       live->channel->Fail({ErrorCode::kInternal, "results not stored: " + s.message()});
       return;
     }
-    json ack = fleet::NewMessage("ack");
-    ack["ids"] = ids;
-    if (!live->channel->Send(ack)) {
+    if (!live->channel->Send(fleet::ToJson(fleet::Ack{ids}))) {
       live->channel->Close();  // it does not read: it will resend after reconnecting
       return;
     }
@@ -564,8 +563,9 @@ asio::awaitable<bool> Coordinator::Impl::AdoptUnknownJob(const std::shared_ptr<S
   co_return true;
 }
 
-bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const json& message) {
-  const std::string job_id = message["job_id"];
+bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session,
+                                  const fleet::JobDone& message) {
+  const std::string job_id = message.job_id;
   const store::JobRow* job = queue.Find(job_id);
   if (job == nullptr) {
     // A job this database never knew, and with no result (else the results
@@ -573,22 +573,19 @@ bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const
     // agent forgets it instead of sending it forever.
     Log("agent " + session->name + ": job_done for job " + job_id +
         ", unknown here and without results; acknowledged and forgotten");
-    json ack = fleet::NewMessage("ack");
-    ack["ids"] = json::array({job_id});
-    session->channel->Send(ack);
+    session->channel->Send(fleet::ToJson(fleet::Ack{{job_id}}));
     return true;
   }
-  if (job->agent != session->name || job->run_id != message["run_id"].get<std::string>()) {
+  if (job->agent != session->name || job->run_id != message.run_id) {
     return false;
   }
-  const bool ok = message["ok"];
+  const bool ok = message.ok;
   const bool cancelled = job->state == "cancelled";
   const std::string state = cancelled ? "cancelled" : ok ? "done" : "failed";
-  std::optional<std::string> error;
-  if (message.contains("error")) error = message["error"].get<std::string>();
+  std::optional<std::string> error = message.error;
   if (cancelled) error = job->error;
   const std::string run_id = job->run_id;
-  const int64_t measured = message["results"].get<int64_t>();
+  const int64_t measured = message.results;
   const std::string now = effbench::UtcNowIso8601(*options.clock);
   std::weak_ptr<Session> weak = session;
   // The run's series are re-checked for changes once it is complete.
@@ -615,8 +612,7 @@ bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const
       },
       [this, weak, job_id, state, now, error, message, found](Status s) {
         NoteWrite(s);
-        for (const std::string& line : *found)
-          Log("run " + message["run_id"].get<std::string>() + ": " + line);
+        for (const std::string& line : *found) Log("run " + message.run_id + ": " + line);
         auto live = weak.lock();
         if (!s.ok()) {
           LogLimited(peer_log, "job " + job_id + ": cannot record its end: " + s.message());
@@ -628,14 +624,11 @@ bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session, const
         if (row != nullptr) queue.Update(job_id, state, now, error);
         if (first) {
           Log("job " + job_id + " on " + row->agent + " " + state + ": " +
-              std::to_string(message["results"].get<int64_t>()) + " results, " +
-              std::to_string(message["failed"].get<int64_t>()) + " failed" +
-              (error ? " (" + *error + ")" : ""));
+              std::to_string(message.results) + " results, " + std::to_string(message.failed) +
+              " failed" + (error ? " (" + *error + ")" : ""));
         }
         if (!live) return;
-        json ack = fleet::NewMessage("ack");
-        ack["ids"] = json::array({job_id});
-        live->channel->Send(ack);
+        live->channel->Send(fleet::ToJson(fleet::Ack{{job_id}}));
         Dispatch(live);
       });
   return true;
@@ -645,14 +638,9 @@ namespace {
 
 json JobMessage(const store::JobRow& row) {
   const json spec = ParseOr(row.spec_json, json::object());
-  json job = fleet::NewMessage("job");
-  job["job_id"] = row.id;
-  job["run_id"] = row.run_id;
-  job["suite"] = row.suite;
-  job["workloads"] = spec.value("workloads", json::array());
-  job["revision"] = spec.value("revision", json::object());
-  job["options"] = spec.value("options", json::object());
-  return job;
+  return fleet::ToJson(
+      fleet::Job{row.id, row.run_id, row.suite, spec.value("workloads", json::array()),
+                 spec.value("revision", json::object()), spec.value("options", json::object())});
 }
 
 }  // namespace
@@ -779,10 +767,7 @@ asio::awaitable<Status> Coordinator::Impl::EndJob(const std::string& job_id,
   const auto session = sessions.find(row.agent);
   if (session != sessions.end()) {
     if (was_dispatched && state == "cancelled") {
-      json cancel = fleet::NewMessage("cancel");
-      cancel["job_id"] = job_id;
-      cancel["reason"] = reason.substr(0, 1000);
-      session->second->channel->Send(cancel);
+      session->second->channel->Send(fleet::ToJson(fleet::Cancel{job_id, reason}));
     } else {
       Dispatch(session->second);
     }

@@ -21,6 +21,7 @@
 #include "harness/coordinator/job_queue.h"
 #include "harness/coordinator/selection.h"
 #include "harness/fleet/channel.h"
+#include "harness/fleet/job_messages.h"
 #include "harness/store/result_store.h"
 
 namespace effbench::coordinator {
@@ -92,7 +93,7 @@ struct Coordinator::Impl {
   // Takes the records out of `message`.
   asio::awaitable<bool> OnResult(const std::shared_ptr<Session>& session,
                                  fleet::ResultBatch& batch);
-  bool OnJobDone(const std::shared_ptr<Session>& session, const nlohmann::json& message);
+  bool OnJobDone(const std::shared_ptr<Session>& session, const fleet::JobDone& message);
   // A result batch for a job this coordinator does not know (its database
   // lost it: restored from a backup, say): re-creates the job and its run
   // from the records' own run, machine and revision fields, durably, so that

@@ -1,0 +1,76 @@
+// The messages that move jobs between the coordinator and an agent, typed.
+// Each has one ToJson (the whole message, protocol version and type set) and
+// one FromJson (of a message ParseMessage already validated against its
+// schema in schemas/protocol), and both ends use them, so the two sides cannot
+// drift apart by a misspelt key.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace effbench::fleet {
+
+// Coordinator to agent: these ids (result records, or a job's end) are stored.
+struct Ack {
+  std::vector<std::string> ids;
+};
+
+// Coordinator to agent: stop this job after the current workload.
+struct Cancel {
+  std::string job_id;
+  std::string reason;
+};
+
+// Coordinator to agent: measure these workloads as run `run_id`.
+struct Job {
+  std::string job_id;
+  std::string run_id;
+  std::string suite;
+  nlohmann::json workloads = nlohmann::json::array();  // workload ids
+  nlohmann::json revision = nlohmann::json::object();  // repo, commit, branch, time
+  nlohmann::json options = nlohmann::json::object();   // repetitions, min_time_s, threads, seed
+};
+
+// Agent to coordinator: the job ended; `results` records were measured.
+struct JobDone {
+  std::string job_id;
+  std::string run_id;
+  bool ok = false;
+  int64_t results = 0;
+  int64_t failed = 0;
+  std::optional<std::string> error;
+};
+
+// Agent to coordinator, every few seconds: what it is doing.
+struct Heartbeat {
+  std::string state = "idle";          // idle, running, paused
+  std::optional<std::string> problem;  // why paused
+  std::string job;                     // the job running, empty when idle
+  int64_t done = 0, total = 0;         // workloads of the job
+  int64_t spooled = 0;                 // frames waiting for their ack
+};
+
+nlohmann::json ToJson(const Ack& m);
+nlohmann::json ToJson(const Cancel& m);
+nlohmann::json ToJson(const Job& m);
+nlohmann::json ToJson(const JobDone& m);
+nlohmann::json ToJson(const Heartbeat& m);
+
+void FromJson(const nlohmann::json& j, Ack* m);
+void FromJson(const nlohmann::json& j, Cancel* m);
+void FromJson(const nlohmann::json& j, Job* m);
+void FromJson(const nlohmann::json& j, JobDone* m);
+void FromJson(const nlohmann::json& j, Heartbeat* m);
+
+// The message `j` as T: FromJson into a fresh T.
+template <typename T>
+T As(const nlohmann::json& j) {
+  T m;
+  FromJson(j, &m);
+  return m;
+}
+
+}  // namespace effbench::fleet

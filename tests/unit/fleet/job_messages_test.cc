@@ -1,0 +1,77 @@
+#include "harness/fleet/job_messages.h"
+
+#include <catch2/catch.hpp>
+
+#include "harness/fleet/messages.h"
+
+namespace effbench::fleet {
+namespace {
+
+using nlohmann::json;
+
+const std::string kJob = "01a22b00-0000-7000-8000-000000000001";
+const std::string kRun = "01a22b00-0000-7000-8000-000000000002";
+
+// ToJson's output passes its schema (as the other end checks it on receipt)
+// and reads back the same through FromJson.
+template <typename T>
+T ThroughTheWire(const T& message) {
+  json parsed;
+  const auto error = ParseMessage(ToJson(message).dump(), &parsed);
+  INFO((error ? error->message : std::string("valid")));
+  REQUIRE_FALSE(error);
+  return As<T>(parsed);
+}
+
+TEST_CASE("each job message passes its schema and reads back the same", "[fleet]") {
+  CHECK(ThroughTheWire(Ack{{"a", "b"}}).ids == std::vector<std::string>{"a", "b"});
+
+  const Cancel cancel = ThroughTheWire(Cancel{kJob, std::string(5000, 'x')});
+  CHECK(cancel.job_id == kJob);
+  CHECK(cancel.reason.size() == 1000);  // cut to what the schema takes
+
+  Job job{kJob,
+          kRun,
+          "quick",
+          json::array({"gemm.fp32/m8n8k8@ref"}),
+          json{{"repo", ""}, {"commit", "abc"}, {"branch", "main"}},
+          json{{"repetitions", 3}, {"min_time_s", 0.1}, {"threads", 1}, {"seed", 7}}};
+  const Job back = ThroughTheWire(job);
+  CHECK(back.job_id == kJob);
+  CHECK(back.run_id == kRun);
+  CHECK(back.suite == "quick");
+  CHECK(back.workloads == job.workloads);
+  CHECK(back.revision == job.revision);
+  CHECK(back.options == job.options);
+
+  JobDone done;
+  done.job_id = kJob;
+  done.run_id = kRun;
+  done.ok = false;
+  done.results = 7;
+  done.failed = 2;
+  done.error = "spool: disk full";
+  const JobDone done_back = ThroughTheWire(done);
+  CHECK(done_back.results == 7);
+  CHECK(done_back.failed == 2);
+  CHECK_FALSE(done_back.ok);
+  CHECK(done_back.error == "spool: disk full");
+  done.error.reset();
+  CHECK_FALSE(ThroughTheWire(done).error);
+
+  Heartbeat idle;
+  const Heartbeat idle_back = ThroughTheWire(idle);
+  CHECK(idle_back.state == "idle");
+  CHECK(idle_back.job.empty());
+  Heartbeat paused{"paused", "spool full", kJob, 3, 10, 42};
+  const Heartbeat paused_back = ThroughTheWire(paused);
+  CHECK(paused_back.state == "paused");
+  CHECK(paused_back.problem == "spool full");
+  CHECK(paused_back.job == kJob);
+  CHECK(paused_back.done == 3);
+  CHECK(paused_back.total == 10);
+  CHECK(paused_back.spooled == 42);
+}
+
+}  // namespace
+}  // namespace effbench::fleet
