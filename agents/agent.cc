@@ -18,7 +18,7 @@
 #include "harness/engine/engine.h"
 #include "harness/fleet/auth.h"
 #include "harness/fleet/channel.h"
-#include "harness/fleet/job_messages.h"
+#include "harness/fleet/protocol.h"
 #include "harness/fleet/spawn.h"
 #include "harness/machine/calibration.h"
 #include "harness/machine/inventory.h"
@@ -478,25 +478,24 @@ asio::awaitable<Ending> Agent::Impl::Session() {
     ch->Fail({challenge.error ? challenge.error->code : fleet::ErrorCode::kUnexpected, why});
     co_return Ending{why};
   }
-  json hello = fleet::NewMessage("hello");
-  hello["name"] = options.name;
-  hello["version"] = kAgentVersion;
-  hello["labels"] = options.labels;
-  hello["machine"] = {{"fingerprint", fingerprint},
-                      {"hostname", inventory.hostname},
-                      {"cpu_model", inventory.cpu_model},
-                      {"arch", inventory.arch},
-                      {"inventory", machine::ToJson(inventory)},
-                      {"calibration", calibration_json}};
+  fleet::Hello hello;
+  hello.name = options.name;
+  hello.version = kAgentVersion;
+  hello.labels = options.labels;
+  hello.machine = {{"fingerprint", fingerprint},
+                   {"hostname", inventory.hostname},
+                   {"cpu_model", inventory.cpu_model},
+                   {"arch", inventory.arch},
+                   {"inventory", machine::ToJson(inventory)},
+                   {"calibration", calibration_json}};
   if (ch->tls()) {
-    hello["auth"] = {{"token", options.token}};
+    hello.token = options.token;
   } else {
-    hello["auth"] = {{"proof", fleet::ClientProof(
-                                   options.token,
-                                   fleet::AuthMessage(challenge.message["nonce"].get<std::string>(),
-                                                      options.name, fingerprint))}};
+    const auto nonce = fleet::As<fleet::Challenge>(challenge.message).nonce;
+    hello.proof =
+        fleet::ClientProof(options.token, fleet::AuthMessage(nonce, options.name, fingerprint));
   }
-  ch->Send(hello);
+  ch->Send(fleet::ToJson(hello));
   fleet::ReadOutcome welcome = co_await ch->Read(30s);
   if (welcome.closed) co_return Ending{"connection closed before the welcome"};
   if (welcome.error) {
@@ -515,7 +514,7 @@ asio::awaitable<Ending> Agent::Impl::Session() {
     co_return Ending{why};
   }
   const auto every = std::chrono::milliseconds(
-      static_cast<int64_t>(welcome.message["heartbeat_s"].get<double>() * 1000));
+      static_cast<int64_t>(fleet::As<fleet::Welcome>(welcome.message).heartbeat_s * 1000));
   Log("connected to " + options.host + ":" + options.port + (ch->tls() ? " (TLS)" : "") + "; " +
       std::to_string(spool->pending()) + " spooled frame(s) to send");
   channel = ch;
@@ -550,7 +549,7 @@ asio::awaitable<Ending> Agent::Impl::Session() {
       const auto cancel = fleet::As<fleet::Cancel>(in.message);
       CancelJob(cancel.job_id, cancel.reason);
     } else if (type == "bye") {
-      ending.why = "the coordinator said bye: " + in.message["reason"].get<std::string>();
+      ending.why = "the coordinator said bye: " + fleet::As<fleet::Bye>(in.message).reason;
       ch->Close();
     } else if (type == "error") {
       ending.why = "the coordinator closed: " + in.message["code"].get<std::string>() + ": " +

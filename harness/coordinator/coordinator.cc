@@ -267,11 +267,7 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
     co_return;
   }
   const std::string nonce = fleet::NewNonceHex();
-  json challenge = fleet::NewMessage("challenge");
-  challenge["nonce"] = nonce;
-  challenge["server"] = kServerVersion;
-  challenge["tls"] = channel->tls();
-  channel->Send(challenge);
+  channel->Send(fleet::ToJson(fleet::Challenge{nonce, kServerVersion, channel->tls()}));
 
   fleet::ReadOutcome hello = co_await channel->Read(options.limits.frame_timeout);
   if (hello.closed) co_return;
@@ -288,23 +284,21 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
         {ErrorCode::kUnexpected, "expected hello, got " + type + " before authentication"});
     co_return;
   }
-  const json& m = hello.message;
-  const std::string name = m["name"];
-  const json& machine = m["machine"];
+  const auto m = fleet::As<fleet::Hello>(hello.message);
+  const std::string& name = m.name;
+  const json& machine = m.machine;
   const std::string fingerprint = machine["fingerprint"];
-  const json& auth = m["auth"];
   bool authenticated = false;
   std::string why = "wrong fleet token";
-  if (auth.contains("token")) {
+  if (m.token) {
     if (channel->tls()) {
-      authenticated = fleet::VerifyToken(options.stored_key, auth["token"].get<std::string>());
+      authenticated = fleet::VerifyToken(options.stored_key, *m.token);
     } else {
       why = "the token was sent in clear: without TLS only the HMAC proof is accepted";
     }
   } else {
-    authenticated =
-        fleet::VerifyProof(options.stored_key, fleet::AuthMessage(nonce, name, fingerprint),
-                           auth["proof"].get<std::string>());
+    authenticated = fleet::VerifyProof(
+        options.stored_key, fleet::AuthMessage(nonce, name, fingerprint), m.proof.value_or(""));
   }
   if (!authenticated) {
     ++metrics.auth_failures;
@@ -324,8 +318,8 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
   auto session = std::make_shared<Session>();
   session->name = name;
   session->fingerprint = fingerprint;
-  session->version = m["version"];
-  session->labels = m["labels"];
+  session->version = m.version;
+  session->labels = m.labels;
   session->channel = channel;
   session->connected_at = session->last_heartbeat = effbench::UtcNowIso8601(*options.clock);
   session->resume = std::make_unique<asio::steady_timer>(io);
@@ -365,11 +359,9 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
         if (!s.ok()) Log("agent " + name + ": cannot store its machine: " + s.message());
       });
 
-  json welcome = fleet::NewMessage("welcome");
-  welcome["agent"] = name;
-  welcome["heartbeat_s"] = std::chrono::duration<double>(options.heartbeat).count();
-  welcome["max_frame"] = options.limits.max_frame;
-  channel->Send(welcome);
+  channel->Send(
+      fleet::ToJson(fleet::Welcome{name, std::chrono::duration<double>(options.heartbeat).count(),
+                                   static_cast<int64_t>(options.limits.max_frame)}));
   Log("agent " + name + " connected from " + peer + (channel->tls() ? " (TLS)" : "") + ", " +
       std::string(machine["cpu_model"]) + ", " + session->version);
   Dispatch(session);
@@ -427,7 +419,7 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
         break;
       }
     } else if (type == "bye") {
-      Log("agent " + session->name + " said bye: " + in.message["reason"].get<std::string>());
+      Log("agent " + session->name + " said bye: " + fleet::As<fleet::Bye>(in.message).reason);
       channel->Close();
       break;
     } else {

@@ -21,7 +21,7 @@
 #include "harness/coordinator/job_queue.h"
 #include "harness/coordinator/selection.h"
 #include "harness/fleet/channel.h"
-#include "harness/fleet/job_messages.h"
+#include "harness/fleet/protocol.h"
 #include "harness/store/result_store.h"
 
 namespace effbench::coordinator {

@@ -1,4 +1,4 @@
-#include "harness/fleet/job_messages.h"
+#include "harness/fleet/protocol.h"
 
 #include <catch2/catch.hpp>
 
@@ -21,6 +21,40 @@ T ThroughTheWire(const T& message) {
   INFO((error ? error->message : std::string("valid")));
   REQUIRE_FALSE(error);
   return As<T>(parsed);
+}
+
+TEST_CASE("each handshake message passes its schema and reads back the same", "[fleet]") {
+  const std::string hex64(64, 'a');
+  const Challenge challenge = ThroughTheWire(Challenge{hex64, "effbench-serve/0.1.0", true});
+  CHECK(challenge.nonce == hex64);
+  CHECK(challenge.server == "effbench-serve/0.1.0");
+  CHECK(challenge.tls);
+
+  Hello hello;
+  hello.name = "edge-1";
+  hello.version = "effbench-agent/0.1.0";
+  hello.labels = {{"site", "lab2"}};
+  hello.machine = {{"fingerprint", hex64},
+                   {"hostname", "h"},
+                   {"cpu_model", "c"},
+                   {"arch", "x86_64"},
+                   {"inventory", json::object()}};
+  hello.proof = hex64;
+  const Hello hello_back = ThroughTheWire(hello);
+  CHECK(hello_back.name == "edge-1");
+  CHECK(hello_back.labels == hello.labels);
+  CHECK(hello_back.machine == hello.machine);
+  CHECK(hello_back.proof == hex64);
+  CHECK_FALSE(hello_back.token);
+  hello.proof.reset();
+  hello.token = "the-token";
+  CHECK(ThroughTheWire(hello).token == "the-token");
+
+  const Welcome welcome = ThroughTheWire(Welcome{"edge-1", 2.5, 1 << 20});
+  CHECK(welcome.agent == "edge-1");
+  CHECK(welcome.heartbeat_s == 2.5);
+  CHECK(welcome.max_frame == 1 << 20);
+  CHECK(ThroughTheWire(Bye{"shutting down"}).reason == "shutting down");
 }
 
 TEST_CASE("each job message passes its schema and reads back the same", "[fleet]") {

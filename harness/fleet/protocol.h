@@ -1,8 +1,7 @@
-// The messages that move jobs between the coordinator and an agent, typed.
-// Each has one ToJson (the whole message, protocol version and type set) and
-// one FromJson (of a message ParseMessage already validated against its
-// schema in schemas/protocol), and both ends use them, so the two sides cannot
-// drift apart by a misspelt key.
+// The fleet protocol's messages, typed (messages.h has the wire format: the
+// framing, validation and error frames). Each has one ToJson (the whole message, protocol version
+// and type set) and one FromJson (of a message ParseMessage already validated against its schema in
+// schemas/protocol), and both ends use them, so the two sides cannot drift apart by a misspelt key.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +11,35 @@
 #include <vector>
 
 namespace effbench::fleet {
+
+// Coordinator to agent, first: prove you hold the fleet token.
+struct Challenge {
+  std::string nonce;   // hex, fresh per connection
+  std::string server;  // the coordinator's version
+  bool tls = false;    // whether the connection is TLS (then the token itself is sent)
+};
+
+// Agent to coordinator: who it is, its machine, and its proof.
+struct Hello {
+  std::string name;
+  std::string version;
+  nlohmann::json labels = nlohmann::json::object();
+  nlohmann::json machine = nlohmann::json::object();  // fingerprint, hostname, cpu_model, ...
+  std::optional<std::string> token;                   // over TLS
+  std::optional<std::string> proof;  // without TLS: HMAC over the nonce, name and machine
+};
+
+// Coordinator to agent: accepted.
+struct Welcome {
+  std::string agent;
+  double heartbeat_s = 5;
+  int64_t max_frame = 0;
+};
+
+// Either side, before closing: why.
+struct Bye {
+  std::string reason;
+};
 
 // Coordinator to agent: these ids (result records, or a job's end) are stored.
 struct Ack {
@@ -53,12 +81,20 @@ struct Heartbeat {
   int64_t spooled = 0;                 // frames waiting for their ack
 };
 
+nlohmann::json ToJson(const Challenge& m);
+nlohmann::json ToJson(const Hello& m);
+nlohmann::json ToJson(const Welcome& m);
+nlohmann::json ToJson(const Bye& m);
 nlohmann::json ToJson(const Ack& m);
 nlohmann::json ToJson(const Cancel& m);
 nlohmann::json ToJson(const Job& m);
 nlohmann::json ToJson(const JobDone& m);
 nlohmann::json ToJson(const Heartbeat& m);
 
+void FromJson(const nlohmann::json& j, Challenge* m);
+void FromJson(const nlohmann::json& j, Hello* m);
+void FromJson(const nlohmann::json& j, Welcome* m);
+void FromJson(const nlohmann::json& j, Bye* m);
 void FromJson(const nlohmann::json& j, Ack* m);
 void FromJson(const nlohmann::json& j, Cancel* m);
 void FromJson(const nlohmann::json& j, Job* m);

@@ -1,10 +1,40 @@
-#include "harness/fleet/job_messages.h"
+#include "harness/fleet/protocol.h"
 
 #include "harness/fleet/messages.h"
 
 namespace effbench::fleet {
 
 using nlohmann::json;
+
+json ToJson(const Challenge& m) {
+  json j = NewMessage("challenge");
+  j["nonce"] = m.nonce;
+  j["server"] = m.server;
+  j["tls"] = m.tls;
+  return j;
+}
+
+json ToJson(const Hello& m) {
+  json j = NewMessage("hello");
+  j["name"] = m.name;
+  j["version"] = m.version;
+  j["labels"] = m.labels;
+  j["machine"] = m.machine;
+  j["auth"] = json::object();
+  if (m.token) j["auth"]["token"] = *m.token;
+  if (m.proof) j["auth"]["proof"] = *m.proof;
+  return j;
+}
+
+json ToJson(const Welcome& m) {
+  json j = NewMessage("welcome");
+  j["agent"] = m.agent;
+  j["heartbeat_s"] = m.heartbeat_s;
+  j["max_frame"] = m.max_frame;
+  return j;
+}
+
+json ToJson(const Bye& m) { return ByeMessage(m.reason); }
 
 json ToJson(const Ack& m) {
   json j = NewMessage("ack");
@@ -53,6 +83,30 @@ json ToJson(const Heartbeat& m) {
   j["spooled"] = m.spooled;
   return j;
 }
+
+void FromJson(const json& j, Challenge* m) {
+  m->nonce = j.at("nonce");
+  m->server = j.at("server");
+  m->tls = j.at("tls");
+}
+
+void FromJson(const json& j, Hello* m) {
+  m->name = j.at("name");
+  m->version = j.at("version");
+  m->labels = j.at("labels");
+  m->machine = j.at("machine");
+  const json& auth = j.at("auth");
+  if (auth.contains("token")) m->token = auth["token"].get<std::string>();
+  if (auth.contains("proof")) m->proof = auth["proof"].get<std::string>();
+}
+
+void FromJson(const json& j, Welcome* m) {
+  m->agent = j.at("agent");
+  m->heartbeat_s = j.at("heartbeat_s");
+  m->max_frame = j.at("max_frame");
+}
+
+void FromJson(const json& j, Bye* m) { m->reason = j.at("reason"); }
 
 void FromJson(const json& j, Ack* m) { m->ids = j.at("ids").get<std::vector<std::string>>(); }
 
