@@ -11,6 +11,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <variant>
 
 #include "agents/spool.h"
 #include "core/time.h"
@@ -78,6 +79,8 @@ struct Agent::Impl {
 
   asio::awaitable<void> ConnectLoop();
   asio::awaitable<Ending> Session();
+  asio::awaitable<std::variant<std::chrono::milliseconds, Ending>> Introduce(
+      const std::shared_ptr<fleet::Channel>& ch);
   asio::awaitable<void> Sender(std::shared_ptr<fleet::Channel> channel);
   asio::awaitable<void> Heartbeats(std::shared_ptr<fleet::Channel> channel,
                                    std::chrono::milliseconds every);
@@ -419,51 +422,11 @@ asio::awaitable<void> Agent::Impl::Heartbeats(std::shared_ptr<fleet::Channel> ch
   }
 }
 
-asio::awaitable<Ending> Agent::Impl::Session() {
-  tcp::resolver resolver(io);
-  error_code ec;
-  auto endpoints = co_await resolver.async_resolve(options.host, options.port,
-                                                   asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return Ending{"cannot resolve " + options.host + ": " + ec.message()};
-  tcp::socket socket(io);
-  asio::steady_timer connect_timer(io);
-  connect_timer.expires_after(10s);
-  connect_timer.async_wait([&socket](error_code e) {
-    if (!e) socket.close();
-  });
-  co_await asio::async_connect(socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
-  connect_timer.cancel();
-  if (ec) {
-    co_return Ending{"cannot connect to " + options.host + ":" + options.port + ": " +
-                     ec.message()};
-  }
-  socket.set_option(tcp::no_delay(true), ec);
-  std::shared_ptr<fleet::Channel> ch;
-  std::optional<asio::ssl::context> ssl;
-  if (options.tls) {
-    ssl.emplace(asio::ssl::context::tls_client);
-    if (options.tls_ca) {
-      ssl->load_verify_file(*options.tls_ca, ec);
-      if (ec) co_return Ending{"--tls-ca " + *options.tls_ca + ": " + ec.message(), true};
-    } else {
-      ssl->set_default_verify_paths(ec);
-    }
-    ssl->set_verify_mode(asio::ssl::verify_peer);
-    fleet::SslStream stream(std::move(socket), *ssl);
-    stream.set_verify_callback(asio::ssl::host_name_verification(options.host));
-    SSL_set_tlsext_host_name(stream.native_handle(), options.host.c_str());
-    ch = std::make_shared<fleet::Channel>(std::move(stream), fleet::ChannelLimits{});
-  } else {
-    ch = std::make_shared<fleet::Channel>(std::move(socket), fleet::ChannelLimits{});
-  }
-  fleet::Spawn(io, ch->WriteLoop(), "the connection's writer", [this, ch](const std::string& m) {
-    Log(m);
-    ch->Close();
-  });
-  if (auto failed = co_await ch->Handshake(asio::ssl::stream_base::client, 10s)) {
-    ch->Close();
-    co_return Ending{*failed};
-  }
+// The handshake after the connection: challenge, hello (with the proof of
+// the fleet token), welcome. The heartbeat interval the coordinator asks for,
+// or how it ended.
+asio::awaitable<std::variant<std::chrono::milliseconds, Ending>> Agent::Impl::Introduce(
+    const std::shared_ptr<fleet::Channel>& ch) {
   // challenge -> hello -> welcome
   fleet::ReadOutcome challenge = co_await ch->Read(10s);
   if (challenge.closed) co_return Ending{"connection closed before the challenge"};
@@ -513,8 +476,58 @@ asio::awaitable<Ending> Agent::Impl::Session() {
     ch->Fail({fleet::ErrorCode::kUnexpected, why});
     co_return Ending{why};
   }
-  const auto every = std::chrono::milliseconds(
+  co_return std::chrono::milliseconds(
       static_cast<int64_t>(fleet::As<fleet::Welcome>(welcome.message).heartbeat_s * 1000));
+}
+
+asio::awaitable<Ending> Agent::Impl::Session() {
+  tcp::resolver resolver(io);
+  error_code ec;
+  auto endpoints = co_await resolver.async_resolve(options.host, options.port,
+                                                   asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return Ending{"cannot resolve " + options.host + ": " + ec.message()};
+  tcp::socket socket(io);
+  asio::steady_timer connect_timer(io);
+  connect_timer.expires_after(10s);
+  connect_timer.async_wait([&socket](error_code e) {
+    if (!e) socket.close();
+  });
+  co_await asio::async_connect(socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
+  connect_timer.cancel();
+  if (ec) {
+    co_return Ending{"cannot connect to " + options.host + ":" + options.port + ": " +
+                     ec.message()};
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  std::shared_ptr<fleet::Channel> ch;
+  std::optional<asio::ssl::context> ssl;
+  if (options.tls) {
+    ssl.emplace(asio::ssl::context::tls_client);
+    if (options.tls_ca) {
+      ssl->load_verify_file(*options.tls_ca, ec);
+      if (ec) co_return Ending{"--tls-ca " + *options.tls_ca + ": " + ec.message(), true};
+    } else {
+      ssl->set_default_verify_paths(ec);
+    }
+    ssl->set_verify_mode(asio::ssl::verify_peer);
+    fleet::SslStream stream(std::move(socket), *ssl);
+    stream.set_verify_callback(asio::ssl::host_name_verification(options.host));
+    SSL_set_tlsext_host_name(stream.native_handle(), options.host.c_str());
+    ch = std::make_shared<fleet::Channel>(std::move(stream), fleet::ChannelLimits{});
+  } else {
+    ch = std::make_shared<fleet::Channel>(std::move(socket), fleet::ChannelLimits{});
+  }
+  fleet::Spawn(io, ch->WriteLoop(), "the connection's writer", [this, ch](const std::string& m) {
+    Log(m);
+    ch->Close();
+  });
+  if (auto failed = co_await ch->Handshake(asio::ssl::stream_base::client, 10s)) {
+    ch->Close();
+    co_return Ending{*failed};
+  }
+  auto introduced = co_await Introduce(ch);
+  if (auto* ended = std::get_if<Ending>(&introduced)) co_return std::move(*ended);
+  const auto every = std::get<std::chrono::milliseconds>(introduced);
   Log("connected to " + options.host + ":" + options.port + (ch->tls() ? " (TLS)" : "") + "; " +
       std::to_string(spool->pending()) + " spooled frame(s) to send");
   channel = ch;

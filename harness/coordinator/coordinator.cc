@@ -239,52 +239,31 @@ void Coordinator::Impl::OnAgentConnection(tcp::socket socket) {
                });
 }
 
-asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Channel> channel) {
-  fleet::Spawn(io, channel->WriteLoop(), "a connection's writer",
-               [this, channel](const std::string& m) {
-                 Log(m);
-                 channel->Close();
-               });
-  // However this ends (the peer gone, refused, a protocol error), the socket
-  // is closed now, not left in CLOSE_WAIT; and it stops counting as a
-  // pre-authentication connection once authenticated or gone.
-  struct Guard {
-    Impl& c;
-    std::shared_ptr<fleet::Channel> channel;
-    bool preauth = true;
-    void Authenticated() {
-      if (std::exchange(preauth, false)) --c.preauth;
-    }
-    ~Guard() {
-      Authenticated();
-      if (!channel->closed()) channel->Close();
-    }
-  } guard{*this, channel};
-  ++preauth;
-  const std::string peer = channel->remote();
+asio::awaitable<std::optional<fleet::Hello>> Coordinator::Impl::Authenticate(
+    const std::shared_ptr<fleet::Channel>& channel, const std::string& peer) {
   if (auto failed = co_await channel->Handshake(asio::ssl::stream_base::server, 10s)) {
     LogLimited(peer_log, peer + ": " + *failed);
-    co_return;
+    co_return std::nullopt;
   }
   const std::string nonce = fleet::NewNonceHex();
   channel->Send(fleet::ToJson(fleet::Challenge{nonce, kServerVersion, channel->tls()}));
 
   fleet::ReadOutcome hello = co_await channel->Read(options.limits.frame_timeout);
-  if (hello.closed) co_return;
+  if (hello.closed) co_return std::nullopt;
   if (hello.error) {
     ++metrics.protocol_errors;
     LogLimited(peer_log, peer + ": refused before authentication: " + hello.error->message);
     channel->Fail(*hello.error);
-    co_return;
+    co_return std::nullopt;
   }
   const std::string type = hello.message["type"];
   if (type != "hello") {
     ++metrics.protocol_errors;
     channel->Fail(
         {ErrorCode::kUnexpected, "expected hello, got " + type + " before authentication"});
-    co_return;
+    co_return std::nullopt;
   }
-  const auto m = fleet::As<fleet::Hello>(hello.message);
+  auto m = fleet::As<fleet::Hello>(hello.message);
   const std::string& name = m.name;
   const json& machine = m.machine;
   const std::string fingerprint = machine["fingerprint"];
@@ -304,16 +283,23 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
     ++metrics.auth_failures;
     LogLimited(peer_log, peer + ": agent \"" + name + "\" refused: " + why);
     channel->Fail({ErrorCode::kUnauthorized, "authentication failed: " + why});
-    co_return;
+    co_return std::nullopt;
   }
   if (stopping) {
     channel->Send(fleet::ByeMessage("coordinator shutting down"));
     co_await channel->Flush(1s);
     channel->Close();
-    co_return;
+    co_return std::nullopt;
   }
+  co_return m;
+}
 
-  guard.Authenticated();
+std::shared_ptr<Session> Coordinator::Impl::Register(const std::shared_ptr<fleet::Channel>& channel,
+                                                     const fleet::Hello& m,
+                                                     const std::string& peer) {
+  const std::string& name = m.name;
+  const json& machine = m.machine;
+  const std::string fingerprint = machine["fingerprint"];
   channel->SetMaxFrame(options.limits.max_frame);
   auto session = std::make_shared<Session>();
   session->name = name;
@@ -364,10 +350,11 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
                                    static_cast<int64_t>(options.limits.max_frame)}));
   Log("agent " + name + " connected from " + peer + (channel->tls() ? " (TLS)" : "") + ", " +
       std::string(machine["cpu_model"]) + ", " + session->version);
-  Dispatch(session);
+  return session;
+}
 
-  co_await Converse(session);
-
+void Coordinator::Impl::Unregister(const std::shared_ptr<Session>& session) {
+  const std::string& name = session->name;
   if (auto it = sessions.find(name); it != sessions.end() && it->second == session) {
     sessions.erase(it);
     gone_since[name] = options.clock->Steady();
@@ -379,6 +366,38 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
     Log("agent " + name + " disconnected");
   }
   session->resume->cancel();
+}
+
+asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Channel> channel) {
+  fleet::Spawn(io, channel->WriteLoop(), "a connection's writer",
+               [this, channel](const std::string& m) {
+                 Log(m);
+                 channel->Close();
+               });
+  // However this ends (the peer gone, refused, a protocol error), the socket
+  // is closed now, not left in CLOSE_WAIT; and it stops counting as a
+  // pre-authentication connection once authenticated or gone.
+  struct Guard {
+    Impl& c;
+    std::shared_ptr<fleet::Channel> channel;
+    bool preauth = true;
+    void Authenticated() {
+      if (std::exchange(preauth, false)) --c.preauth;
+    }
+    ~Guard() {
+      Authenticated();
+      if (!channel->closed()) channel->Close();
+    }
+  } guard{*this, channel};
+  ++preauth;
+  const std::string peer = channel->remote();
+  const std::optional<fleet::Hello> hello = co_await Authenticate(channel, peer);
+  if (!hello) co_return;
+  guard.Authenticated();
+  const std::shared_ptr<Session> session = Register(channel, *hello, peer);
+  Dispatch(session);
+  co_await Converse(session);
+  Unregister(session);
 }
 
 asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> session) {

@@ -89,6 +89,17 @@ struct Coordinator::Impl {
   asio::awaitable<void> Accept(tcp::acceptor& acceptor, std::function<void(tcp::socket)> serve);
   void OnAgentConnection(tcp::socket socket);
   asio::awaitable<void> ServeAgent(std::shared_ptr<fleet::Channel> channel);
+  // The handshake: TLS, the challenge, and the hello with its proof of the
+  // fleet token. The hello when the agent is authenticated; nullopt (the
+  // channel failed or closed, and why logged) otherwise.
+  asio::awaitable<std::optional<fleet::Hello>> Authenticate(
+      const std::shared_ptr<fleet::Channel>& channel, const std::string& peer);
+  // An authenticated agent's session: replaces an older connection of the
+  // same agent, stores the agent and its machine, and welcomes it.
+  std::shared_ptr<Session> Register(const std::shared_ptr<fleet::Channel>& channel,
+                                    const fleet::Hello& hello, const std::string& peer);
+  // The session ended: the agent is gone from now (its jobs' lease runs).
+  void Unregister(const std::shared_ptr<Session>& session);
   asio::awaitable<void> Converse(std::shared_ptr<Session> session);
   // Takes the records out of `message`.
   asio::awaitable<bool> OnResult(const std::shared_ptr<Session>& session,

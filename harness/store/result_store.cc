@@ -68,8 +68,7 @@ Status CheckExisting(const std::string& path) {
     return Status::InvalidArgument(path + " is not a regular file");
   }
   try {
-    SQLite::Database db(path, SQLite::OPEN_READONLY);
-    db.exec("PRAGMA busy_timeout=5000");
+    SQLite::Database db(path, SQLite::OPEN_READONLY, kBusyTimeoutMs);
     int app_id = 0;
     try {
       app_id = db.execAndGet("PRAGMA application_id").getInt();
@@ -130,7 +129,6 @@ Status ResultStore::Impl::Migrate() {
   db.exec("PRAGMA journal_mode=WAL");
   db.exec("PRAGMA synchronous=NORMAL");
   db.exec("PRAGMA foreign_keys=ON");
-  db.exec("PRAGMA busy_timeout=5000");
   // A results database grows by about 1.3 kB a result: keep 16 MiB of its
   // pages in memory rather than SQLite's default 2 MiB.
   db.exec("PRAGMA cache_size=-16384");
@@ -153,8 +151,7 @@ Result<std::vector<std::string>> CheckIntegrity(const std::string& path) {
     return Status::NotFound(path + ": no such database");
   }
   try {
-    SQLite::Database db(path, SQLite::OPEN_READONLY);
-    db.exec("PRAGMA busy_timeout=5000");
+    SQLite::Database db(path, SQLite::OPEN_READONLY, kBusyTimeoutMs);
     return CheckPages(db, /*full=*/true);
   } catch (const SQLite::Exception& e) {
     return Status::IoError(path + ": " + e.what());

@@ -13,11 +13,17 @@
 
 namespace effbench::store {
 
+// How long a connection waits for another's lock before SQLITE_BUSY, from its
+// first statement on: a process that opens the file while another recovers
+// its WAL after a crash, or checkpoints, waits instead of failing to start.
+inline constexpr int kBusyTimeoutMs = 5000;
+
 struct ResultStore::Impl {
   // One connection per ResultStore, used by one thread at a time: no mutex
   // on every call (a coordinator's writer makes millions of them).
   explicit Impl(const std::string& path)
-      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {}
+      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
+           kBusyTimeoutMs) {}
 
   Status Migrate();
 

@@ -77,7 +77,7 @@ struct Serve {
         "--heartbeat",   "1"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     process = std::make_unique<Process>(argv, dir.File("serve.log"));
-    REQUIRE(WaitFor(
+    const bool started = WaitFor(
         [&] {
           std::ifstream in(ready);
           json j = json::parse(in, nullptr, false);
@@ -86,7 +86,8 @@ struct Serve {
           this->http_port = j["http"];
           return true;
         },
-        60));
+        60);
+    if (!started) FAIL("effbench serve wrote no ready file in 60 s; its log:\n" << process->Log());
   }
   std::unique_ptr<Process> process;
   int agent_port = 0, http_port = 0;
