@@ -80,14 +80,6 @@ Result<json> JobRevision(const json& given) {
 
 }  // namespace
 
-void Metrics::ObserveLatency(double seconds) {
-  for (size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) ++latency_counts[i];
-  }
-  ++latency_count;
-  latency_sum += seconds;
-}
-
 Result<tcp::endpoint> ParseEndpoint(const std::string& text, const std::string& what) {
   const size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon + 1 == text.size()) {
@@ -147,20 +139,6 @@ Status Coordinator::Impl::WriteReadyFile() const {
     return Status::IoError("cannot rename " + tmp + " to " + *options.ready_file);
   }
   return Status::Ok();
-}
-
-bool LogLimiter::Allow(std::chrono::steady_clock::time_point now, uint64_t& suppressed) {
-  if (now - window_start_ >= window_) {
-    window_start_ = now;
-    in_window_ = 0;
-  }
-  if (in_window_ >= burst_) {
-    ++held_back_;
-    return false;
-  }
-  ++in_window_;
-  suppressed = std::exchange(held_back_, 0);
-  return true;
 }
 
 void Coordinator::Impl::LogLimited(LogLimiter& limiter, const std::string& line) {

@@ -19,6 +19,8 @@
 #include "harness/coordinator/coordinator.h"
 #include "harness/coordinator/ingest_writer.h"
 #include "harness/coordinator/job_queue.h"
+#include "harness/coordinator/log_limiter.h"
+#include "harness/coordinator/metrics.h"
 #include "harness/coordinator/selection.h"
 #include "harness/fleet/channel.h"
 #include "harness/fleet/protocol.h"
@@ -44,40 +46,6 @@ struct Session {
   std::string connected_at, last_heartbeat;
   size_t in_flight = 0;                        // records received, not yet committed
   std::unique_ptr<asio::steady_timer> resume;  // wakes a reader paused by in_flight
-};
-
-// Lets lines of one kind (a peer refused, an accept failing) through at most
-// `burst` per `window`; the rest are counted, and the count goes with the next
-// line let through. A flood of hostile peers cannot fill the disk with logs.
-class LogLimiter {
- public:
-  explicit LogLimiter(size_t burst = 10, std::chrono::seconds window = std::chrono::seconds(10))
-      : burst_(burst), window_(window) {}
-  // Whether a line may be written now; if so, `suppressed` is how many were
-  // held back since the last one.
-  bool Allow(std::chrono::steady_clock::time_point now, uint64_t& suppressed);
-
- private:
-  size_t burst_;
-  std::chrono::seconds window_;
-  std::chrono::steady_clock::time_point window_start_{};
-  size_t in_window_ = 0;
-  uint64_t held_back_ = 0;
-};
-
-// Prometheus metrics; counters only grow.
-struct Metrics {
-  // Upper bounds of the ingest latency histogram, seconds.
-  static constexpr std::array<double, 10> kBuckets = {0.001, 0.002, 0.005, 0.01, 0.02,
-                                                      0.05,  0.1,   0.25,  0.5,  1.0};
-  uint64_t connections = 0, auth_failures = 0, protocol_errors = 0;
-  uint64_t connections_shed = 0;  // closed at accept: too many pre-auth, or no descriptors
-  uint64_t results_received = 0, results_acked = 0, frames_received = 0;
-  uint64_t http_requests = 0;
-  std::array<uint64_t, kBuckets.size()> latency_counts{};
-  uint64_t latency_count = 0;
-  double latency_sum = 0;
-  void ObserveLatency(double seconds);
 };
 
 struct Coordinator::Impl {

@@ -189,58 +189,17 @@ json Coordinator::Impl::AgentsJson() const {
 }
 
 std::string Coordinator::Impl::MetricsText() const {
-  std::ostringstream m;
-  const auto metric = [&m](const char* name, const char* type, const char* help, auto value) {
-    m << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n"
-      << name << " " << value << "\n";
-  };
-  size_t send_queue = 0;
-  for (const auto& [name, s] : sessions) send_queue += s->channel->send_queue_depth();
-  std::map<std::string, size_t> job_states = {
-      {"queued", 0}, {"dispatched", 0}, {"done", 0}, {"failed", 0}};
-  queue.ForEach([&](const store::JobRow& job) { ++job_states[job.state]; });
-  metric("effbench_agents_connected", "gauge", "Agents connected and authenticated.",
-         sessions.size());
-  metric("effbench_agents_known", "gauge", "Agents that ever connected.", agents.size());
-  metric("effbench_connections_total", "counter", "Agent connections accepted.",
-         metrics.connections);
-  metric("effbench_connections_shed_total", "counter",
-         "Connections closed at accept: too many waiting to authenticate, or no descriptors.",
-         metrics.connections_shed);
-  metric("effbench_connections_preauth", "gauge", "Connections not yet authenticated.", preauth);
-  metric("effbench_auth_failures_total", "counter", "Agents refused for a wrong token.",
-         metrics.auth_failures);
-  metric("effbench_protocol_errors_total", "counter",
-         "Connections closed for a malformed, oversized, unknown or unexpected frame.",
-         metrics.protocol_errors);
-  metric("effbench_frames_received_total", "counter", "Frames received after authentication.",
-         metrics.frames_received);
-  metric("effbench_results_received_total", "counter", "Result records received.",
-         metrics.results_received);
-  metric("effbench_results_ingested_total", "counter",
-         "Result records committed to the database for the first time.", writer->ingested());
-  metric("effbench_results_acked_total", "counter", "Result records acknowledged after commit.",
-         metrics.results_acked);
-  metric("effbench_ingest_commits_total", "counter", "Transactions of results committed.",
-         writer->commits());
-  metric("effbench_ingest_queue_depth", "gauge", "Result records waiting for the database.",
-         writer->queued_records());
-  metric("effbench_send_queue_depth", "gauge", "Frames waiting to be written to agents.",
-         send_queue);
-  m << "# HELP effbench_jobs Jobs by state.\n# TYPE effbench_jobs gauge\n";
-  for (const auto& [state, n] : job_states)
-    m << "effbench_jobs{state=\"" << state << "\"} " << n << "\n";
-  m << "# HELP effbench_ingest_latency_seconds From a result frame's arrival to its ack.\n"
-    << "# TYPE effbench_ingest_latency_seconds histogram\n";
-  for (size_t i = 0; i < Metrics::kBuckets.size(); ++i) {
-    m << "effbench_ingest_latency_seconds_bucket{le=\"" << Metrics::kBuckets[i] << "\"} "
-      << metrics.latency_counts[i] << "\n";
-  }
-  m << "effbench_ingest_latency_seconds_bucket{le=\"+Inf\"} " << metrics.latency_count << "\n"
-    << "effbench_ingest_latency_seconds_sum " << metrics.latency_sum << "\n"
-    << "effbench_ingest_latency_seconds_count " << metrics.latency_count << "\n";
-  metric("effbench_http_requests_total", "counter", "HTTP API requests.", metrics.http_requests);
-  return m.str();
+  Gauges g;
+  g.agents_connected = sessions.size();
+  g.agents_known = agents.size();
+  g.connections_preauth = preauth;
+  g.results_ingested = writer->ingested();
+  g.ingest_commits = writer->commits();
+  g.ingest_queue_depth = writer->queued_records();
+  for (const auto& [name, s] : sessions) g.send_queue_depth += s->channel->send_queue_depth();
+  g.jobs_by_state = {{"queued", 0}, {"dispatched", 0}, {"done", 0}, {"failed", 0}};
+  queue.ForEach([&](const store::JobRow& job) { ++g.jobs_by_state[job.state]; });
+  return PrometheusText(metrics, g);
 }
 
 namespace {
