@@ -9,7 +9,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST_CASE("a manual clock moves only when told; its wall face may jump back", "[clock]") {
+TEST_CASE("a manual clock moves only when told, and its wall face may jump back", "[clock]") {
   const auto start = ParseIso8601("2026-11-29T23:59:58Z").value();
   ManualClock clock(start);
   const auto steady0 = clock.Steady();
