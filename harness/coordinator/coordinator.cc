@@ -1018,9 +1018,9 @@ void Coordinator::Impl::Shutdown() {
   for (auto& [name, session] : sessions) {
     session->channel->Send(fleet::ByeMessage("coordinator shutting down"));
   }
+  // Failing, it cannot finish itself: Fatal's Shutdown is a no-op by now.
   fleet::Spawn(io, FinishShutdown(), "the shutdown", [this](const std::string& m) {
-    Log(m);
-    if (exit_status.ok()) exit_status = Status::Internal(m);
+    Fatal(m);
     io.stop();
   });
 }
