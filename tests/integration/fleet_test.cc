@@ -542,7 +542,9 @@ TEST_CASE("over TLS the agent verifies the coordinator and may send the token it
   REQUIRE(WaitFor([&] { return AgentsConnected(serve, 1); }, 60));
   const Http agents = HttpRequest(serve.http_port, "GET", "/api/agents");
   CHECK(agents.body["agents"][0]["tls"] == true);
-  CHECK_THAT(agent->Log(), Catch::Contains("(TLS)"));
+  // The coordinator lists the agent as soon as it registers; the agent logs
+  // "connected … (TLS)" only after the welcome arrives, so wait for it.
+  CHECK(WaitFor([&] { return agent->Log().find("(TLS)") != std::string::npos; }, 30));
 
   // A plain-TCP peer speaking frames to the TLS port gets nowhere, and the
   // coordinator goes on.
