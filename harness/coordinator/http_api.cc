@@ -9,7 +9,7 @@
 #include <boost/url/parse.hpp>
 #include <sstream>
 
-#include "harness/coordinator/coordinator_impl.h"
+#include "harness/coordinator/internal/coordinator_impl.h"
 #include "harness/result/record.h"
 #include "harness/store/result_store.h"
 
@@ -193,9 +193,9 @@ std::string Coordinator::Impl::MetricsText() const {
   g.agents_connected = sessions.size();
   g.agents_known = agents.size();
   g.connections_preauth = preauth;
-  g.results_ingested = writer->ingested();
-  g.ingest_commits = writer->commits();
-  g.ingest_queue_depth = writer->queued_records();
+  g.results_ingested = ingest->ingested();
+  g.ingest_commits = ingest->commits();
+  g.ingest_queue_depth = ingest->queued_records();
   for (const auto& [name, s] : sessions) g.send_queue_depth += s->channel->send_queue_depth();
   g.jobs_by_state = {{"queued", 0}, {"dispatched", 0}, {"done", 0}, {"failed", 0}};
   queue.ForEach([&](const store::JobRow& job) { ++g.jobs_by_state[job.state]; });
@@ -273,13 +273,13 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
   if (path == "/healthz") {
     // Unhealthy while stopping, or while database writes fail (nothing is
     // acknowledged then); healthy again once a write succeeds.
-    const bool healthy = !stopping && !write_fault;
-    json health = {{"status", stopping      ? "stopping"
-                              : write_fault ? "database writes fail"
-                                            : "ok"},
+    const bool healthy = !stopping && !ingest->fault();
+    json health = {{"status", stopping          ? "stopping"
+                              : ingest->fault() ? "database writes fail"
+                                                : "ok"},
                    {"agents_connected", sessions.size()},
-                   {"ingest_queue", writer->queued_records()}};
-    if (write_fault) health["reason"] = options.db_path + ": " + *write_fault;
+                   {"ingest_queue", ingest->queued_records()}};
+    if (ingest->fault()) health["reason"] = options.db_path + ": " + *ingest->fault();
     co_return JsonReply(req, healthy ? http::status::ok : http::status::service_unavailable,
                         health);
   }

@@ -1,4 +1,4 @@
-#include "harness/coordinator/ingest_writer.h"
+#include "harness/coordinator/internal/ingest_writer.h"
 
 #include <boost/asio/post.hpp>
 

@@ -6,7 +6,7 @@
 #include <mutex>
 
 #include "core/time.h"
-#include "harness/engine/record_reporter.h"
+#include "harness/engine/internal/record_reporter.h"
 #include "workloads/capability.h"
 
 namespace effbench::engine {

@@ -1,4 +1,4 @@
-#include "harness/engine/record_reporter.h"
+#include "harness/engine/internal/record_reporter.h"
 
 namespace effbench::engine {
 

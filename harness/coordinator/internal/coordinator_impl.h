@@ -1,7 +1,14 @@
-// The coordinator's state, shared by its agent side (coordinator.cc) and its
-// HTTP API (http_api.cc). Everything here but `writer` (its own thread) and
-// `reader` (used on the `reads` thread only) is touched only on the network
-// thread.
+// The coordinator's state and the rooms that share it:
+//   lifecycle.cc  creating, running and stopping the server, accepting, the log;
+//   session.cc    the conversation with one agent (handshake, results, job ends);
+//   jobs.cc       submitting, dispatching, leasing and cancelling jobs, schedules;
+//   http_api.cc   the HTTP API.
+// State with an owner of its own: `queue` (JobQueue), `metrics` (Metrics),
+// `peer_log` (LogLimiter), `ingest` (IngestPipeline: the database writer and
+// the database's health).
+// Thread-safety: everything here is touched only on the network thread (`io`),
+// but for `reader`, used on the `reads` thread only, and the writer thread
+// inside `ingest`.
 #pragma once
 
 #include <array>
@@ -17,7 +24,7 @@
 #include <vector>
 
 #include "harness/coordinator/coordinator.h"
-#include "harness/coordinator/ingest_writer.h"
+#include "harness/coordinator/internal/ingest_pipeline.h"
 #include "harness/coordinator/job_queue.h"
 #include "harness/coordinator/log_limiter.h"
 #include "harness/coordinator/metrics.h"
@@ -30,6 +37,13 @@ namespace effbench::coordinator {
 
 namespace asio = fleet::asio;
 using fleet::tcp;
+
+// jobs.cc: a JSON text parsed, or `fallback` when it is not JSON.
+nlohmann::json ParseOr(const std::string& text, nlohmann::json fallback);
+// The options of a job request with their defaults filled in, or what is wrong.
+Result<nlohmann::json> JobOptions(const nlohmann::json& given);
+// A job request's revision with its defaults filled in, or what is wrong.
+Result<nlohmann::json> JobRevision(const nlohmann::json& given);
 
 // Parses "HOST:PORT" ("[::1]:PORT" for IPv6). InvalidArgument naming the flag.
 Result<tcp::endpoint> ParseEndpoint(const std::string& text, const std::string& what);
@@ -104,16 +118,6 @@ struct Coordinator::Impl {
   // before any is dispatched). The jobs as JSON, or what was wrong.
   asio::awaitable<Result<nlohmann::json>> SubmitJobs(const nlohmann::json& request,
                                                      const std::string& origin);
-  // Runs `op` on the writer thread and waits for its outcome. Callers pass a
-  // named operation: GCC 12 destroys temporaries in a co_await operand twice.
-  asio::awaitable<Status> Write(const IngestWriter::Operation& op);
-  // The outcome of a database write: logs a change of the database's health
-  // (failing with an I/O error, or working again) once, not once per frame;
-  // /healthz says it. Refusals (NotFound, FailedPrecondition) are not faults.
-  void NoteWrite(const Status& outcome);
-  // While writes fail: probes the database every few seconds, so that health
-  // returns when the fault clears even if no agent sends anything.
-  asio::awaitable<void> ProbeWhileFaulty();
   void Shutdown();
   // A coroutine the coordinator needs failed: logs `failure`, makes it the
   // exit status and shuts down.
@@ -145,7 +149,7 @@ struct Coordinator::Impl {
   std::optional<asio::ssl::context> http_ssl;  // the HTTP API's, with --http-tls-cert
   tcp::acceptor agent_acceptor{io};
   tcp::acceptor http_acceptor{io};
-  std::unique_ptr<IngestWriter> writer;
+  std::unique_ptr<IngestPipeline> ingest;      // the database writer and its health
   std::unique_ptr<store::ResultStore> reader;  // the HTTP API's queries, on `reads` only
   asio::thread_pool reads{1};                  // declared after `reader`: joined before it goes
   std::map<std::string, std::shared_ptr<Session>> sessions;  // connected, by agent name
@@ -154,7 +158,6 @@ struct Coordinator::Impl {
   JobQueue queue;                                            // every job, and the open ones
   std::map<std::string, std::chrono::steady_clock::time_point> gone_since;  // by agent
   std::map<std::string, int> dispatch_failures;  // by agent: consecutive failed run writes
-  std::optional<std::string> write_fault;        // the last database write failed: why
   Metrics metrics;
   size_t preauth = 0;   // connections not yet authenticated
   LogLimiter peer_log;  // lines about unauthenticated peers

@@ -1,0 +1,319 @@
+// The coordinator's life: creating it (database, TLS, listeners), running
+// it (accept loops, schedules, leases, signals), logging and shutting down.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "core/time.h"
+#include "harness/coordinator/coordinator.h"
+#include "harness/coordinator/internal/coordinator_impl.h"
+#include "harness/engine/workload_selection.h"
+#include "harness/fleet/spawn.h"
+
+namespace effbench::coordinator {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+using boost::system::error_code;
+using fleet::ErrorCode;
+using fleet::ProtocolError;
+
+}  // namespace
+
+Result<tcp::endpoint> ParseEndpoint(const std::string& text, const std::string& what) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size()) {
+    return Status::InvalidArgument(what + " \"" + text + "\" is not HOST:PORT");
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty() || host == "*") host = "0.0.0.0";
+  if (host == "localhost") host = "127.0.0.1";
+  unsigned long port = 0;
+  try {
+    size_t used = 0;
+    port = std::stoul(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1 || port > 65535) throw std::out_of_range("port");
+  } catch (const std::exception&) {
+    return Status::InvalidArgument(what + " \"" + text + "\": port must be 0-65535");
+  }
+  error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) {
+    return Status::InvalidArgument(what + " \"" + text + "\": \"" + host +
+                                   "\" is not an IP address");
+  }
+  return tcp::endpoint(address, static_cast<uint16_t>(port));
+}
+
+Coordinator::Impl::Impl(CoordinatorOptions o, std::ostream& l) : options(std::move(o)), log(l) {
+  reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+Coordinator::Impl::~Impl() {
+  if (reserve_fd >= 0) ::close(reserve_fd);
+}
+
+void Coordinator::Impl::Log(const std::string& line) {
+  // A failed write (the log's disk full) sets the stream's badbit, which
+  // would silence every later line, the recovery's included: clear it.
+  log.clear();
+  log << effbench::UtcNowIso8601(*options.clock) << " effbench serve: " << line << "\n"
+      << std::flush;
+}
+
+Status Coordinator::Impl::WriteReadyFile() const {
+  if (!options.ready_file) return Status::Ok();
+  const std::string tmp = *options.ready_file + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << json{{"agents", agent_acceptor.local_endpoint().port()},
+                {"http", http_acceptor.is_open() ? http_acceptor.local_endpoint().port() : 0}}
+               .dump()
+        << "\n";
+    if (!out) return Status::IoError("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), options.ready_file->c_str()) != 0) {
+    return Status::IoError("cannot rename " + tmp + " to " + *options.ready_file);
+  }
+  return Status::Ok();
+}
+
+void Coordinator::Impl::LogLimited(LogLimiter& limiter, const std::string& line) {
+  uint64_t suppressed = 0;
+  if (!limiter.Allow(options.clock->Steady(), suppressed)) return;
+  Log(line + (suppressed > 0 ? " (" + std::to_string(suppressed) + " similar lines not logged)"
+                             : std::string()));
+}
+
+void Coordinator::Impl::ShedOne(tcp::acceptor& acceptor) {
+  if (reserve_fd < 0) return;
+  ::close(reserve_fd);
+  const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd >= 0) {
+    ::close(fd);
+    ++metrics.connections_shed;
+  }
+  reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+asio::awaitable<void> Coordinator::Impl::Accept(tcp::acceptor& acceptor,
+                                                std::function<void(tcp::socket)> serve) {
+  // A failing accept (EMFILE at the descriptor limit) fails again at once:
+  // back off, log the state change and not every failure.
+  auto backoff = 10ms;
+  uint64_t failures = 0;
+  asio::steady_timer pause(io);
+  while (!stopping) {
+    error_code ec;
+    tcp::socket socket =
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (stopping || ec == asio::error::operation_aborted) break;
+      if (failures++ == 0) {
+        Log("accept on port " + std::to_string(acceptor.local_endpoint().port()) + " failed: " +
+            ec.message() + "; shedding new connections and backing off until it works again");
+      }
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) ShedOne(acceptor);
+      pause.expires_after(backoff);
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, 1s);
+      continue;
+    }
+    if (failures > 0) {
+      Log("accepting again on port " + std::to_string(acceptor.local_endpoint().port()) +
+          " after " + std::to_string(failures) + " failed accept(s)");
+      failures = 0;
+      backoff = 10ms;
+    }
+    serve(std::move(socket));
+  }
+}
+
+void Coordinator::Impl::Fatal(const std::string& failure) {
+  Log(failure + "; the coordinator cannot go on without it");
+  if (exit_status.ok()) exit_status = Status::Internal(failure);
+  Shutdown();
+}
+
+void Coordinator::Impl::Shutdown() {
+  if (stopping) return;
+  stopping = true;
+  ingest->Stop();
+  Log("stopping: no new connections; telling " + std::to_string(sessions.size()) +
+      " agent(s); draining the write queue");
+  error_code ignored;
+  agent_acceptor.close(ignored);
+  http_acceptor.close(ignored);
+  for (auto& [name, session] : sessions) {
+    session->channel->Send(fleet::ByeMessage("coordinator shutting down"));
+  }
+  // Failing, it cannot finish itself: Fatal's Shutdown is a no-op by now.
+  fleet::Spawn(io, FinishShutdown(), "the shutdown", [this](const std::string& m) {
+    Fatal(m);
+    io.stop();
+  });
+}
+
+asio::awaitable<void> Coordinator::Impl::FinishShutdown() {
+  const auto sessions_now = sessions;
+  for (auto& [name, session] : sessions_now) co_await session->channel->Flush(1s);
+  for (auto& [name, session] : sessions_now) session->channel->Close();
+  if (!ingest->Drain(options.drain_timeout)) {
+    exit_status = Status::Internal("the write queue did not drain within " +
+                                   std::to_string(options.drain_timeout.count()) + " ms; " +
+                                   std::to_string(ingest->queued_records()) +
+                                   " results left unacknowledged (agents will resend them)");
+  }
+  io.stop();
+}
+
+Coordinator::Coordinator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Coordinator::~Coordinator() = default;
+
+uint16_t Coordinator::agent_port() const { return impl_->agent_acceptor.local_endpoint().port(); }
+uint16_t Coordinator::http_port() const {
+  return impl_->http_acceptor.is_open() ? impl_->http_acceptor.local_endpoint().port() : 0;
+}
+
+Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions options,
+                                                         std::ostream& log) {
+  for (const Schedule& s : options.schedules) {
+    auto at = ParseDailyTime(s.at);
+    if (!at.ok()) return at.status();
+    EFFBENCH_RETURN_IF_ERROR(ValidateSelector(s.agents));
+    auto selected = engine::SelectWorkloads(
+        s.suite, s.workload.empty() ? std::nullopt : std::optional<std::string>(s.workload));
+    if (!selected.ok()) return selected.status().WithContext("schedule " + s.at);
+    auto o = JobOptions(s.options);
+    if (!o.ok()) return o.status().WithContext("schedule " + s.at);
+  }
+  auto impl = std::make_unique<Impl>(std::move(options), log);
+  Impl& c = *impl;
+  auto db = store::ResultStore::Open(c.options.db_path, store::Durability::kFull);
+  if (!db.ok()) return db.status();
+  auto reader = store::ResultStore::Open(c.options.db_path);
+  if (!reader.ok()) return reader.status();
+  c.reader = std::move(*reader);
+
+  auto agents = (*db)->Agents();
+  if (!agents.ok()) return agents.status();
+  auto machines = (*db)->Machines();
+  if (!machines.ok()) return machines.status();
+  for (const store::AgentRow& a : *agents) {
+    c.agents[a.name] = a;
+    AgentFacts f{a.name, "", "", {}};
+    for (const auto& m : *machines) {
+      if (m.fingerprint == a.machine_fingerprint) {
+        f.hostname = m.hostname;
+        f.arch = m.arch;
+      }
+    }
+    const json labels = ParseOr(a.labels_json, json::object());
+    for (const auto& [k, v] : labels.items()) {
+      if (v.is_string()) f.labels[k] = v;
+    }
+    c.facts[a.name] = f;
+  }
+  auto jobs = (*db)->Jobs();
+  if (!jobs.ok()) return jobs.status();
+  for (const store::JobRow& j : *jobs) c.queue.Add(j);
+  c.ingest = std::make_unique<IngestPipeline>(
+      c.io, std::move(*db), c.options.db_path,
+      IngestPipeline::Hooks{[&c](const std::string& m) { c.Log(m); },
+                            [&c](const std::string& m) { c.Fatal(m); }});
+
+  const auto tls = [](const std::optional<std::string>& cert, const std::optional<std::string>& key,
+                      const std::string& flag,
+                      std::optional<asio::ssl::context>& context) -> Status {
+    if (!cert && !key) return Status::Ok();
+    if (!cert || !key) {
+      return Status::InvalidArgument("TLS needs both " + flag + "-cert and " + flag + "-key");
+    }
+    context.emplace(asio::ssl::context::tls_server);
+    context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                         asio::ssl::context::no_tlsv1_1);
+    error_code ec;
+    context->use_certificate_chain_file(*cert, ec);
+    if (ec) return Status::InvalidArgument(flag + "-cert " + *cert + ": " + ec.message());
+    context->use_private_key_file(*key, asio::ssl::context::pem, ec);
+    if (ec) return Status::InvalidArgument(flag + "-key " + *key + ": " + ec.message());
+    return Status::Ok();
+  };
+  EFFBENCH_RETURN_IF_ERROR(tls(c.options.tls_cert, c.options.tls_key, "--tls", c.ssl));
+  EFFBENCH_RETURN_IF_ERROR(
+      tls(c.options.http_tls_cert, c.options.http_tls_key, "--http-tls", c.http_ssl));
+  if (c.http_ssl && !c.options.http) {
+    return Status::InvalidArgument("--http-tls-cert needs --http HOST:PORT");
+  }
+
+  const auto bind = [&](tcp::acceptor& acceptor, const std::string& text,
+                        const std::string& what) -> Status {
+    auto endpoint = ParseEndpoint(text, what);
+    if (!endpoint.ok()) return endpoint.status();
+    error_code ec;
+    acceptor.open(endpoint->protocol(), ec);
+    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor.bind(*endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return Status::IoError(what + " " + text + ": " + ec.message());
+    return Status::Ok();
+  };
+  EFFBENCH_RETURN_IF_ERROR(bind(c.agent_acceptor, c.options.listen, "--listen"));
+  if (c.options.http) EFFBENCH_RETURN_IF_ERROR(bind(c.http_acceptor, *c.options.http, "--http"));
+  return std::unique_ptr<Coordinator>(new Coordinator(std::move(impl)));
+}
+
+void Coordinator::Stop() {
+  asio::post(impl_->io, [impl = impl_.get()] { impl->Shutdown(); });
+}
+
+Status Coordinator::Run() {
+  Impl& c = *impl_;
+  asio::signal_set signals(c.io, SIGTERM, SIGINT);
+  signals.async_wait([&c](error_code ec, int signal) {
+    if (ec) return;
+    c.Log(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT"));
+    c.Shutdown();
+  });
+  const auto fatal = [&c](const std::string& m) { c.Fatal(m); };
+  fleet::Spawn(
+      c.io, c.Accept(c.agent_acceptor, [&c](tcp::socket s) { c.OnAgentConnection(std::move(s)); }),
+      "accepting agents", fatal);
+  if (c.http_acceptor.is_open()) {
+    fleet::Spawn(c.io,
+                 c.Accept(c.http_acceptor,
+                          [&c](tcp::socket s) {
+                            fleet::Spawn(c.io, c.ServeHttp(std::move(s)), "an HTTP connection",
+                                         [&c](const std::string& m) { c.Log(m); });
+                          }),
+                 "accepting HTTP connections", fatal);
+  }
+  for (const Schedule& s : c.options.schedules) {
+    fleet::Spawn(c.io, c.ScheduleLoop(s), "the schedule " + s.at, fatal);
+  }
+  // Agents not connected yet have their jobs' lease from now on.
+  for (const auto& [name, row] : c.agents) c.gone_since[name] = c.options.clock->Steady();
+  fleet::Spawn(c.io, c.LeaseLoop(), "the job lease check", fatal);
+  size_t pending = 0;
+  c.queue.ForEach([&](const store::JobRow& job) { pending += !IsFinal(job.state); });
+  c.Log("serving agents on " + c.options.listen + " (port " + std::to_string(agent_port()) +
+        (c.ssl ? ", TLS" : ", HMAC auth without TLS") + ")" +
+        (c.http_acceptor.is_open()
+             ? ", HTTP API on port " + std::to_string(http_port()) + (c.http_ssl ? " (HTTPS)" : "")
+             : "") +
+        "; database " + c.options.db_path + "; " + std::to_string(c.agents.size()) +
+        " known agent(s), " + std::to_string(pending) + " unfinished job(s)");
+  EFFBENCH_RETURN_IF_ERROR(c.WriteReadyFile());
+  c.io.run();
+  c.Log(c.exit_status.ok() ? "stopped cleanly" : "stopped: " + c.exit_status.message());
+  return c.exit_status;
+}
+
+}  // namespace effbench::coordinator
