@@ -91,12 +91,12 @@ Result<bool> ListFormatIsJson(const Flags& flags, const std::string& command) {
 
 }  // namespace
 
-Result<std::unique_ptr<store::ResultStore>> OpenExisting(const Flags& flags) {
+Result<std::unique_ptr<store::Store>> OpenExisting(const Flags& flags) {
   const auto path = flags.Get("db");
   if (!path) return Status::InvalidArgument("--db FILE is required");
   std::error_code ec;  // stat only: no descriptor of a database outside SQLite
   if (!std::filesystem::exists(*path, ec)) return Status::NotFound(*path + ": no such database");
-  return store::ResultStore::Open(*path);
+  return store::OpenStore(*path);
 }
 
 int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

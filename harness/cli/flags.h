@@ -6,12 +6,12 @@
 
 #include "core/flags.h"
 #include "core/status.h"
-#include "harness/store/result_store.h"
+#include "harness/store/stores.h"
 
 namespace effbench::cli {
 
 // Opens the existing database named by --db: a missing file is an error, not
 // a new database.
-Result<std::unique_ptr<store::ResultStore>> OpenExisting(const Flags& flags);
+Result<std::unique_ptr<store::Store>> OpenExisting(const Flags& flags);
 
 }  // namespace effbench::cli

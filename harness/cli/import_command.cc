@@ -55,7 +55,7 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     err << "effbench import: " << imported.status().message() << "\n";
     return kExitError;
   }
-  auto db = store::ResultStore::Open(*flags->Get("db"));
+  auto db = store::OpenStore(*flags->Get("db"));
   if (!db.ok()) {
     err << "effbench import: " << db.status().message() << "\n";
     return kExitError;

@@ -15,7 +15,7 @@
 #include "harness/engine/workload_selection.h"
 #include "harness/machine/calibration.h"
 #include "harness/machine/inventory.h"
-#include "harness/store/result_store.h"
+#include "harness/store/stores.h"
 #include "reports/efficiency_table.h"
 
 namespace effbench::cli {
@@ -57,7 +57,7 @@ result::Revision ResolveRevision(const Flags& flags) {
 }
 
 // The stored calibration of this machine, or a fresh one (then stored).
-Result<machine::Calibration> Calibration(store::ResultStore& db, const std::string& fingerprint,
+Result<machine::Calibration> Calibration(store::Store& db, const std::string& fingerprint,
                                          const machine::Inventory& inv, bool recalibrate,
                                          std::ostream& err) {
   if (!recalibrate) {
@@ -97,7 +97,7 @@ int CalibrateCommand(const std::vector<std::string>& args, std::ostream& out, st
     return kExitUsage;
   }
   const std::string db_path = flags->GetOr("db", "effbench.db");
-  auto db = store::ResultStore::Open(db_path);
+  auto db = store::OpenStore(db_path);
   if (!db.ok()) {
     err << "effbench calibrate: " << db.status().message() << "\n";
     return kExitError;
@@ -154,7 +154,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
 
   const std::string db_path = flags->GetOr("db", "effbench.db");
-  auto db = store::ResultStore::Open(db_path);
+  auto db = store::OpenStore(db_path);
   if (!db.ok()) {
     err << "effbench run: " << db.status().message() << "\n";
     return kExitError;

@@ -11,7 +11,7 @@
 
 #include "harness/coordinator/internal/coordinator_impl.h"
 #include "harness/result/record.h"
-#include "harness/store/result_store.h"
+#include "harness/store/stores.h"
 
 namespace effbench::coordinator {
 namespace {
@@ -68,7 +68,7 @@ Result<Target> ParseTarget(std::string_view text) {
 // The database's views, read from `db`: /api/runs, /api/machines and
 // /api/results. Runs on the coordinator's reader thread.
 Response DatabaseReply(const Request& req, const std::string& path,
-                       const std::map<std::string, std::string>& query, store::ResultStore& db) {
+                       const std::map<std::string, std::string>& query, store::Store& db) {
   const auto failed = [&req](const Status& s) {
     return ErrorReply(req, http::status::internal_server_error, s.message());
   };
@@ -332,7 +332,7 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
   // /api/runs, /api/machines, /api/results: the database's views, read (and
   // serialized) on the reader thread: a large one must not hold up the
   // agents' acks and heartbeats on this thread.
-  store::ResultStore& db = *reader;
+  store::Store& db = *reader;
   auto read = [&req, &path, &query, &db]() -> asio::awaitable<Response> {
     co_return DatabaseReply(req, path, query, db);
   };

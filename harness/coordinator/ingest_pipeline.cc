@@ -11,7 +11,7 @@ namespace effbench::coordinator {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-IngestPipeline::IngestPipeline(asio::io_context& io, std::unique_ptr<store::ResultStore> db,
+IngestPipeline::IngestPipeline(asio::io_context& io, std::unique_ptr<store::Store> db,
                                std::string db_path, Hooks hooks)
     : io_(io),
       db_path_(std::move(db_path)),
@@ -76,7 +76,7 @@ asio::awaitable<void> IngestPipeline::ProbeWhileFaulty() {
     boost::system::error_code ec;
     co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (!fault_ || stopping_) break;
-    const Operation probe = [](store::ResultStore& db) { return db.ProbeWrite(); };
+    const Operation probe = [](store::Store& db) { return db.ProbeWrite(); };
     co_await Write(probe);  // NoteWrite clears the fault
   }
 }

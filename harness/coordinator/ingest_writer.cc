@@ -4,7 +4,7 @@
 
 namespace effbench::coordinator {
 
-IngestWriter::IngestWriter(std::unique_ptr<store::ResultStore> store,
+IngestWriter::IngestWriter(std::unique_ptr<store::Store> store,
                            boost::asio::any_io_executor completions)
     : store_(std::move(store)), completions_(std::move(completions)) {
   thread_ = std::thread([this] { Loop(); });

@@ -111,7 +111,7 @@ void Coordinator::Impl::Dispatch(const std::shared_ptr<Session>& session) {
   const size_t workloads = spec.value("workloads", json::array()).size();
   queue.SetStarting(job_id, true);
   ingest->Execute(
-      [run, job_id, now](store::ResultStore& db) {
+      [run, job_id, now](store::Store& db) {
         EFFBENCH_RETURN_IF_ERROR(db.BeginRun(run));
         return db.SetJobState(job_id, "dispatched", now, std::nullopt);
       },
@@ -163,7 +163,7 @@ asio::awaitable<Status> Coordinator::Impl::EndJob(const std::string& job_id,
   const std::string now = effbench::UtcNowIso8601(*options.clock);
   // Ended in the database only if still unfinished there: a job_done queued
   // ahead of this write wins, and memory and file agree on it.
-  const IngestPipeline::Operation end = [job_id, state, now, reason](store::ResultStore& db) {
+  const IngestPipeline::Operation end = [job_id, state, now, reason](store::Store& db) {
     return db.EndUnfinishedJob(job_id, state, now, reason);
   };
   const Status stored = co_await ingest->Write(end);
@@ -189,7 +189,7 @@ asio::awaitable<Status> Coordinator::Impl::ForgetAgent(const std::string& name) 
     co_return Status::FailedPrecondition("agent " + name +
                                          " is connected; stop it before forgetting it");
   }
-  const IngestPipeline::Operation remove = [name](store::ResultStore& db) {
+  const IngestPipeline::Operation remove = [name](store::Store& db) {
     return db.RemoveAgent(name);
   };
   const Status removed = co_await ingest->Write(remove);
@@ -321,9 +321,7 @@ asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
                                  std::nullopt});
   }
   // Stored before anyone hears of them: a 201 means the jobs survive a crash.
-  const IngestPipeline::Operation insert = [rows](store::ResultStore& db) {
-    return db.InsertJobs(rows);
-  };
+  const IngestPipeline::Operation insert = [rows](store::Store& db) { return db.InsertJobs(rows); };
   const Status stored = co_await ingest->Write(insert);  // named: see AdoptUnknownJob
   if (!stored.ok()) {
     co_return Status::IoError("no job queued: the database did not store them: " +

@@ -195,9 +195,9 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
   }
   auto impl = std::make_unique<Impl>(std::move(options), log);
   Impl& c = *impl;
-  auto db = store::ResultStore::Open(c.options.db_path, store::Durability::kFull);
+  auto db = store::OpenStore(c.options.db_path, store::Durability::kFull);
   if (!db.ok()) return db.status();
-  auto reader = store::ResultStore::Open(c.options.db_path);
+  auto reader = store::OpenStore(c.options.db_path);
   if (!reader.ok()) return reader.status();
   c.reader = std::move(*reader);
 

@@ -143,7 +143,7 @@ std::shared_ptr<Session> Coordinator::Impl::Register(const std::shared_ptr<fleet
                                 now,
                                 now};
   ingest->Execute(
-      [machine_row, row](store::ResultStore& db) {
+      [machine_row, row](store::Store& db) {
         EFFBENCH_RETURN_IF_ERROR(db.UpsertMachine(machine_row));
         return db.UpsertAgent(row);
       },
@@ -166,8 +166,7 @@ void Coordinator::Impl::Unregister(const std::shared_ptr<Session>& session) {
     gone_since[name] = options.clock->Steady();
     if (auto known = agents.find(name); known != agents.end()) {
       known->second.last_seen = effbench::UtcNowIso8601(*options.clock);
-      ingest->Execute(
-          [row = known->second](store::ResultStore& db) { return db.UpsertAgent(row); });
+      ingest->Execute([row = known->second](store::Store& db) { return db.UpsertAgent(row); });
     }
     Log("agent " + name + " disconnected");
   }
@@ -363,7 +362,7 @@ asio::awaitable<bool> Coordinator::Impl::AdoptUnknownJob(const std::shared_ptr<S
                     std::nullopt,
                     json{{"agent", session->name}, {"job", job_id}, {"recovered", true}}.dump()};
   // Named, not a temporary in the co_await: GCC 12 destroys those twice.
-  const IngestPipeline::Operation adopt = [job, run](store::ResultStore& db) {
+  const IngestPipeline::Operation adopt = [job, run](store::Store& db) {
     EFFBENCH_RETURN_IF_ERROR(db.BeginRun(run));
     return db.InsertJob(job);
   };
@@ -407,7 +406,7 @@ bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session,
   // The run's series are re-checked for changes once it is complete.
   auto found = std::make_shared<std::vector<std::string>>();
   ingest->Execute(
-      [=](store::ResultStore& db) {
+      [=](store::Store& db) {
         // Done only once every result the agent measured is stored.
         auto stored = db.ResultCountOfRun(run_id);
         if (!stored.ok()) return stored.status();
@@ -465,7 +464,7 @@ void Coordinator::Impl::NotePause(Session& session, const std::string& previous,
     return;
   }
   const store::JobRow row = *job;
-  ingest->Execute([row, clock = options.clock](store::ResultStore& db) {
+  ingest->Execute([row, clock = options.clock](store::Store& db) {
     return db.SetJobState(row.id, row.state, effbench::UtcNowIso8601(*clock), row.error);
   });
 }

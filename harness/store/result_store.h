@@ -27,17 +27,12 @@ namespace effbench::store {
 
 inline constexpr int32_t kApplicationId = 0x45464642;  // "EFFB"
 
-// How hard a commit is made durable. kNormal survives a killed process (WAL,
-// synchronous=NORMAL); kFull also survives a power cut (fsync every commit),
-// as a coordinator needs before it acknowledges a result.
-enum class Durability { kNormal, kFull };
-
 // PRAGMA integrity_check of the database at `path`, on a read-only
 // connection (a damaged database, which Open refuses, can be checked): the
 // problems found, empty for a sound database.
 Result<std::vector<std::string>> CheckIntegrity(const std::string& path);
 
-class ResultStore final : public RunStore, public HistoryStore, public FleetStore {
+class ResultStore final : public Store {
  public:
   // Opens (creating if absent) the database at `path`, or ":memory:".
   // Refuses, untouched, a file that is not an effbench database or was written
@@ -48,7 +43,7 @@ class ResultStore final : public RunStore, public HistoryStore, public FleetStor
 
   // Whether the database takes a write now: rewrites its header's
   // application_id in a transaction (a few pages through the WAL).
-  Status ProbeWrite();
+  Status ProbeWrite() override;
 
   // The schema version after migration.
   int SchemaVersion() const;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -197,5 +198,24 @@ class FleetStore {
   // Every job, oldest first.
   virtual Result<std::vector<JobRow>> Jobs() = 0;
 };
+
+// How hard a commit is made durable. kNormal survives a killed process;
+// kFull also survives a power cut (every commit reaches the disk), as a
+// coordinator needs before it acknowledges a result.
+enum class Durability { kNormal, kFull };
+
+// One results database, every concern: what `effbench serve` and the CLI
+// hold. Callers name this, never a backend.
+class Store : public RunStore, public HistoryStore, public FleetStore {
+ public:
+  // Whether the database takes a write now (a small write transaction).
+  virtual Status ProbeWrite() = 0;
+};
+
+// Opens the results database at `location`, creating it if absent: a SQLite
+// file path (or ":memory:"). The one place that picks a backend; a
+// "postgresql://" location is refused as not built yet.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& location,
+                                         Durability durability = Durability::kNormal);
 
 }  // namespace effbench::store

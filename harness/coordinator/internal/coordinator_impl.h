@@ -31,7 +31,7 @@
 #include "harness/coordinator/selection.h"
 #include "harness/fleet/channel.h"
 #include "harness/fleet/protocol.h"
-#include "harness/store/result_store.h"
+#include "harness/store/stores.h"
 
 namespace effbench::coordinator {
 
@@ -149,9 +149,9 @@ struct Coordinator::Impl {
   std::optional<asio::ssl::context> http_ssl;  // the HTTP API's, with --http-tls-cert
   tcp::acceptor agent_acceptor{io};
   tcp::acceptor http_acceptor{io};
-  std::unique_ptr<IngestPipeline> ingest;      // the database writer and its health
-  std::unique_ptr<store::ResultStore> reader;  // the HTTP API's queries, on `reads` only
-  asio::thread_pool reads{1};                  // declared after `reader`: joined before it goes
+  std::unique_ptr<IngestPipeline> ingest;  // the database writer and its health
+  std::unique_ptr<store::Store> reader;    // the HTTP API's queries, on `reads` only
+  asio::thread_pool reads{1};              // declared after `reader`: joined before it goes
   std::map<std::string, std::shared_ptr<Session>> sessions;  // connected, by agent name
   std::map<std::string, store::AgentRow> agents;             // every agent ever seen
   std::map<std::string, AgentFacts> facts;                   // what selectors match, by name

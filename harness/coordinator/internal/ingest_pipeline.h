@@ -29,8 +29,8 @@ class IngestPipeline {
     std::function<void(const std::string&)> fatal;  // the probe failed: stop the server
   };
 
-  IngestPipeline(boost::asio::io_context& io, std::unique_ptr<store::ResultStore> db,
-                 std::string db_path, Hooks hooks);
+  IngestPipeline(boost::asio::io_context& io, std::unique_ptr<store::Store> db, std::string db_path,
+                 Hooks hooks);
 
   // Stores `records` (group commit); `done` runs after the commit.
   void Ingest(std::vector<result::RecordRow> records, Done done);

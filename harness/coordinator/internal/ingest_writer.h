@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "harness/result/record.h"
-#include "harness/store/result_store.h"
+#include "harness/store/stores.h"
 
 namespace effbench::coordinator {
 
@@ -25,10 +25,10 @@ class IngestWriter {
   // Called on `completions` (the network thread) after the commit, with OK or
   // the error that kept the records out.
   using IngestDone = std::function<void(Status)>;
-  using Operation = std::function<Status(store::ResultStore&)>;
+  using Operation = std::function<Status(store::Store&)>;
   using OperationDone = std::function<void(Status)>;
 
-  IngestWriter(std::unique_ptr<store::ResultStore> store, boost::asio::any_io_executor completions);
+  IngestWriter(std::unique_ptr<store::Store> store, boost::asio::any_io_executor completions);
   ~IngestWriter();  // finishes what is queued, then joins
 
   void Ingest(std::vector<result::RecordRow> records, IngestDone done);
@@ -55,7 +55,7 @@ class IngestWriter {
   void Loop();
   void CommitBatch(std::vector<Task>& batch);
 
-  std::unique_ptr<store::ResultStore> store_;
+  std::unique_ptr<store::Store> store_;
   boost::asio::any_io_executor completions_;
   mutable std::mutex mu_;
   std::condition_variable wake_, idle_;

@@ -103,6 +103,20 @@ TEST_CASE("a result of an unknown run is refused", "[store]") {
   CHECK_FALSE(inserted.ok());
 }
 
+TEST_CASE("OpenStore picks the backend: a SQLite path works, a PostgreSQL URL is refused by name",
+          "[store]") {
+  auto db = OpenStore(":memory:");
+  REQUIRE(db.ok());
+  RunStore& runs = **db;
+  REQUIRE(runs.ResultCount().ok());
+  CHECK(*runs.ResultCount() == 0);
+  CHECK((*db)->ProbeWrite().ok());
+  auto pg = OpenStore("postgresql://db.example/effbench");
+  REQUIRE_FALSE(pg.ok());
+  CHECK(pg.status().code() == Status::Code::kInvalidArgument);
+  CHECK_THAT(pg.status().message(), Catch::Contains("postgresql://db.example/effbench"));
+}
+
 TEST_CASE("migrations run once: reopening keeps the data", "[store]") {
   Fixture f;
   {
