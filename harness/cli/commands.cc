@@ -31,8 +31,10 @@ commands:
   calibrate  measure this machine's roofline again and store it --db FILE
   workloads  list the workloads and suites [--suite NAME] [--format console|json]
   machines   list the machines of a database --db FILE [--format console|json]
-  report     print the results of a run --db FILE [--run ID] [--format console|markdown|csv|json]
-             [--wide]  (--wide adds the implementation each backend chose)
+  report     one run, or machines side by side --db FILE [--run ID [--wide]]
+             [--machines A,B,...] [--workloads GLOB] [--variants fp32,int8,...]
+             [--latest | --runs ID,ID,...] [--baseline-variant fp32] [--reference MACHINE]
+             [--format console|markdown|csv|json|html] [--out FILE]
   serve      the fleet coordinator --db FILE --listen HOST:PORT --token-file F [--http HOST:PORT]
              [--tls-cert C --tls-key K] [--http-tls-cert C --http-tls-key K] [--http-read-token]
              [--config FILE] [--schedule HH:MM --schedule-suite S] [--heartbeat S]
@@ -222,51 +224,6 @@ void PrintCalibration(const machine::Calibration& cal, std::ostream& out) {
   out << "    calibration quality: " << cal.quality;
   for (const std::string& w : cal.warnings) out << "; " << w;
   out << "\n";
-}
-
-int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(args, {"db", "run", "format"}, {"wide"});
-  if (!flags.ok()) return Usage(err, flags.status().message());
-  auto format = reports::ParseFormat(flags->GetOr("format", "console"));
-  if (!format.ok()) return Usage(err, format.status().message());
-  if (!flags->Has("db")) return Usage(err, "report needs --db FILE");
-  auto db = OpenExisting(*flags);
-  if (!db.ok()) {
-    err << "effbench report: " << db.status().message() << "\n";
-    return kExitError;
-  }
-  std::string run_id = flags->GetOr("run", "");
-  auto runs = (*db)->Runs();
-  if (!runs.ok()) {
-    err << "effbench report: " << runs.status().message() << "\n";
-    return kExitError;
-  }
-  if (run_id.empty()) {
-    if (runs->empty()) {
-      err << "effbench report: the database holds no run yet (effbench run --db ...)\n";
-      return kExitError;
-    }
-    run_id = runs->front().id;
-  } else {
-    bool known = false;
-    for (const auto& r : *runs) known = known || r.id == run_id;
-    if (!known) {
-      err << "effbench report: no run " << run_id << " in the database; latest runs:\n";
-      for (size_t i = 0; i < runs->size() && i < 5; ++i) {
-        err << "  " << (*runs)[i].id << "  " << (*runs)[i].started_at << "  " << (*runs)[i].suite
-            << "\n";
-      }
-      return kExitError;
-    }
-  }
-  auto records = (*db)->Results(run_id);
-  if (!records.ok()) {
-    err << "effbench report: " << records.status().message() << "\n";
-    return kExitError;
-  }
-  if (*format == reports::Format::kConsole) out << "run " << run_id << "\n";
-  out << reports::RenderEfficiencyTable(*records, *format, {.implementation = flags->Has("wide")});
-  return kExitOk;
 }
 
 int DbCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

@@ -131,6 +131,33 @@ RatioInterval BootstrapMedianRatio(std::span<const double> baseline,
   return out;
 }
 
+MedianInterval MedianConfidenceInterval(std::vector<double> samples, double confidence) {
+  std::sort(samples.begin(), samples.end());
+  const size_t n = samples.size();
+  MedianInterval out;
+  out.median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+  // P(x(k) <= median <= x(n+1-k)) = 1 - 2 P(B <= k - 1), B ~ Binomial(n, 1/2).
+  // Computed in logs: n may be in the thousands.
+  const auto log_choose = [](double total, double k) {
+    return std::lgamma(total + 1) - std::lgamma(k + 1) - std::lgamma(total - k + 1);
+  };
+  const double nd = static_cast<double>(n);
+  double below = 0;  // P(B <= k - 1)
+  size_t k = 1;
+  out.coverage = 1 - 2 * std::pow(0.5, nd);
+  for (size_t j = 1; 2 * j <= n + 1; ++j) {
+    below += std::exp(log_choose(nd, static_cast<double>(j - 1)) - nd * std::log(2.0));
+    const double coverage_j = 1 - 2 * below;
+    if (coverage_j < confidence) break;
+    k = j;
+    out.coverage = coverage_j;
+  }
+  if (n == 1) out.coverage = 0;
+  out.low = samples[k - 1];
+  out.high = samples[n - k];
+  return out;
+}
+
 std::vector<double> BenjaminiHochberg(std::span<const double> p) {
   const size_t n = p.size();
   std::vector<size_t> order(n);

@@ -32,6 +32,16 @@ RatioInterval BootstrapMedianRatio(std::span<const double> baseline,
                                    std::span<const double> candidate, double confidence = 0.95,
                                    int resamples = 2000, uint64_t seed = 1);
 
+struct MedianInterval {
+  double median = 0, low = 0, high = 0;
+  double coverage = 0;  // the interval's actual confidence
+};
+// A distribution-free interval of the median: the order statistics x(k) and
+// x(n+1-k) with the largest k whose coverage (binomial, p = 1/2) is at least
+// `confidence`. Too few samples for it (n < 6 at 95 %): min..max, with its
+// lower coverage stated. REQUIRES: samples is not empty.
+MedianInterval MedianConfidenceInterval(std::vector<double> samples, double confidence = 0.95);
+
 // Benjamini–Hochberg adjusted p-values (q-values), in the input's order: a
 // test is a discovery at false discovery rate q when its value is <= q.
 std::vector<double> BenjaminiHochberg(std::span<const double> p);

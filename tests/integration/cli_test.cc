@@ -426,6 +426,118 @@ TEST_CASE("import --format gbench stores a Google Benchmark file as a run, once"
   CHECK_THAT(cmp.out, Catch::Contains("5 vs 1 repetitions can never reach"));
 }
 
+// Machines side by side from a database of four: this CPU as it is, capped at
+// AVX2 and at SSE4.1 (EFFBENCH_MAX_ISA makes each a machine of its own), and
+// a Google Benchmark file from another host.
+TEST_CASE("report compares machines: n/a with reasons, kernels, filters, HTML to a file", "[cli]") {
+  testing::TempDir dir;
+  for (const std::string cap : {"", "avx2", "sse41"}) {
+    auto run = RunCli(dir,
+                      "run --workload 'conv.pw.*@onednn' --repetitions 5 --min-time 0.005 --db fix.db",
+                      "EFFBENCH_MAX_ISA=" + cap);
+    INFO(cap << ": " << run.err);
+    REQUIRE(run.exit_code == 0);
+  }
+  const std::string reps = std::string(EFFBENCH_TEST_DATA) + "/gbench/reps.json";
+  REQUIRE(
+      RunCli(dir, "import --format gbench " + reps + " --db fix.db --commit c0ffee01").exit_code ==
+      0);
+
+  auto json = RunCli(dir, "report --db fix.db --format json");
+  INFO(json.err);
+  REQUIRE(json.exit_code == 0);
+  const auto m = nlohmann::json::parse(json.out);
+  REQUIRE(m["kind"] == "effbench.machine_comparison/1");
+  REQUIRE(m["machines"].size() == 4);
+  std::map<std::string, size_t> column;  // by ISA cap
+  for (size_t i = 0; i < m["machines"].size(); ++i) {
+    const std::string isa = m["machines"][i]["isa"];
+    if (isa.find("capped at avx2") != std::string::npos) column["avx2"] = i;
+    if (isa.find("capped at sse41") != std::string::npos) column["sse41"] = i;
+  }
+  REQUIRE(column.size() == 2);
+  size_t conv_rows = 0;
+  for (const auto& row : m["rows"]) {
+    if (row["workload"] != "conv.pw") continue;
+    ++conv_rows;
+    const auto& avx2 = row["cells"][column["avx2"]];
+    const auto& sse41 = row["cells"][column["sse41"]];
+    INFO(row.dump());
+    if (row["variant"] == "bf16") {  // neither capped machine can: n/a with the reason
+      CHECK(avx2["state"] == "skipped");
+      CHECK(avx2["reason"].get<std::string>().find("needs avx512_core") != std::string::npos);
+      CHECK(sse41["state"] == "skipped");
+      continue;
+    }
+    REQUIRE(avx2["state"] == "ok");
+    REQUIRE(sse41["state"] == "ok");
+    CHECK(avx2["median_ns"]["low"] <= avx2["median_ns"]["value"]);
+    CHECK(avx2["median_ns"]["high"] >= avx2["median_ns"]["value"]);
+    CHECK(sse41["implementation"].get<std::string>().find("sse41") != std::string::npos);
+    CHECK(avx2["implementation"].get<std::string>().find("avx2") != std::string::npos);
+    if (row["variant"] == "int8") {
+      REQUIRE(avx2.contains("speedup"));
+      CHECK(avx2["speedup"]["low"] <= avx2["speedup"]["value"]);
+      CHECK(avx2["speedup"]["high"] >= avx2["speedup"]["value"]);
+    }
+    CHECK(sse41.contains("vs_reference"));
+  }
+  CHECK(conv_rows >= 3);  // fp32, bf16 and int8 of each shape
+  CHECK(conv_rows % 3 == 0);
+  // The Google Benchmark host has its own rows; the conv cells are missing there.
+  size_t sort_rows = 0;
+  for (const auto& row : m["rows"])
+    sort_rows += row["name"].get<std::string>().find("BM_Sort") != std::string::npos;
+  CHECK(sort_rows == 2);
+
+  // The console names the kernels where the machines differ, and the reason of each n/a.
+  auto console = RunCli(dir, "report --db fix.db");
+  REQUIRE(console.exit_code == 0);
+  CHECK_THAT(console.out, Catch::Contains("jit_1x1:sse41"));
+  CHECK_THAT(console.out, Catch::Contains("n/a ["));
+  CHECK_THAT(console.out, Catch::Contains("skipped: needs avx512_core"));
+
+  // Filters: two machines by fingerprint prefix, int8 only, the second as reference.
+  const std::string fp_avx2 =
+      m["machines"][column["avx2"]]["fingerprint"].get<std::string>().substr(0, 8);
+  const std::string fp_sse41 =
+      m["machines"][column["sse41"]]["fingerprint"].get<std::string>().substr(0, 8);
+  auto two = RunCli(dir, "report --db fix.db --format json --machines " + fp_avx2 + "," + fp_sse41 +
+                             " --variants int8 --reference " + fp_sse41);
+  INFO(two.err);
+  REQUIRE(two.exit_code == 0);
+  const auto m2 = nlohmann::json::parse(two.out);
+  CHECK(m2["machines"].size() == 2);
+  CHECK(m2["reference"] == 1);
+  CHECK(m2["rows"].size() == 2 * conv_rows / 3);  // int8 and its fp32 baseline, each shape
+
+  auto html = RunCli(dir, "report --db fix.db --format html --out report.html");
+  INFO(html.err);
+  REQUIRE(html.exit_code == 0);
+  CHECK(html.out.empty());
+  const std::string page = ReadAll(dir.File("report.html"));
+  CHECK(page.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK_THAT(page, Catch::Contains("capped at sse41"));
+
+  // One run, as before.
+  auto one = RunCli(dir, "report --db fix.db --run " +
+                             m["machines"][0]["run_id"].get<std::string>() + " --format json");
+  REQUIRE(one.exit_code == 0);
+  CHECK(nlohmann::json::parse(one.out).is_array());
+
+  auto unknown = RunCli(dir, "report --db fix.db --machines nosuchhost");
+  CHECK(unknown.exit_code == 1);
+  CHECK_THAT(unknown.err, Catch::Contains("\"nosuchhost\""));
+  auto pdf = RunCli(dir, "report --db fix.db --format pdf");
+  CHECK(pdf.exit_code == 2);
+  CHECK_THAT(pdf.err, Catch::Contains("html"));
+  auto both = RunCli(dir, "report --db fix.db --latest --runs abcdef12");
+  CHECK(both.exit_code == 2);
+  auto unwritable = RunCli(dir, "report --db fix.db --out /nonexistent-dir/r.html");
+  CHECK(unwritable.exit_code == 1);
+  CHECK_THAT(unwritable.err, Catch::Contains("/nonexistent-dir/r.html"));
+}
+
 TEST_CASE("import names what is wrong with the file", "[cli]") {
   testing::TempDir dir;
   std::ofstream(dir.File("notjson.json")) << "BM_Sort 1 ns";

@@ -1,0 +1,364 @@
+#include "harness/analysis/machine_comparison.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "harness/analysis/compare.h"
+#include "harness/stats/tests.h"
+#include "reports/text_table.h"
+
+namespace effbench::analysis {
+namespace {
+
+using reports::Cell;
+using result::ResultRecord;
+
+// The shape as the workload id spells it: "m1024n1024k1024".
+std::string Shape(const ResultRecord& r) {
+  const size_t slash = r.name.find('/');
+  const size_t at = r.name.rfind('@');
+  if (slash == std::string::npos || at == std::string::npos || at < slash) return r.name;
+  return r.name.substr(slash + 1, at - slash - 1);
+}
+
+// The precision with what else sets the variant apart: "int8 pc_minmax", "fp32 2:4".
+std::string VariantLabel(const ResultRecord& r) {
+  std::string label = r.variant.precision;
+  if (!r.variant.quantization.empty()) label += " " + r.variant.quantization;
+  if (r.variant.sparsity != "dense") label += " " + r.variant.sparsity;
+  return label;
+}
+
+bool IsDistilledStudent(const std::string& workload) {
+  return workload.find("student_infer") != std::string::npos;
+}
+
+std::string Technique(const ResultRecord& r, const std::string& baseline) {
+  if (IsDistilledStudent(r.workload)) return "distillation";
+  if (r.variant.sparsity != "dense") return "pruning";
+  if (r.variant.precision == "int8") return "quantization";
+  if (r.variant.precision == "bf16" || r.variant.precision == "fp16") return "reduced precision";
+  if (r.variant.precision == baseline) return "baseline";
+  return "other";
+}
+
+// What pairs a result with its baseline on the same machine: the same
+// workload (a distilled student's teacher), shape, backend and threads.
+std::string PairKey(const std::string& workload, const ResultRecord& r) {
+  return workload + "|" + Shape(r) + "|" + r.variant.backend + "|" + std::to_string(r.threads);
+}
+
+std::string BaselineWorkload(const ResultRecord& r) {
+  if (!IsDistilledStudent(r.workload)) return r.workload;
+  std::string w = r.workload;
+  w.replace(w.find("student_infer"), 13, "teacher_infer");
+  return w;
+}
+
+bool IsBaseline(const ResultRecord& r, const std::string& baseline) {
+  return r.ok && r.variant.precision == baseline && r.variant.sparsity == "dense" &&
+         r.variant.quantization.empty() && !IsDistilledStudent(r.workload);
+}
+
+bool KeepVariant(const ResultRecord& r, const MachineComparisonOptions& o) {
+  if (o.variants.empty() || IsBaseline(r, o.baseline_variant)) return true;
+  const std::string label = VariantLabel(r);
+  return std::any_of(o.variants.begin(), o.variants.end(), [&](const std::string& v) {
+    return v == r.variant.precision || v == r.variant.sparsity || v == label ||
+           v == r.variant.quantization;
+  });
+}
+
+bool KeepWorkload(const ResultRecord& r, const MachineComparisonOptions& o) {
+  return o.workloads.empty() || ::fnmatch(o.workloads.c_str(), r.name.c_str(), 0) == 0;
+}
+
+std::optional<std::string> FidelityMiss(const ResultRecord& r) {
+  if (!r.quality || !r.quality->classifier || r.quality->meets_mlperf_99) return std::nullopt;
+  std::string why =
+      "top-1 agreement with fp32 " + reports::Fixed(100 * r.quality->top1_agreement, 1) +
+      " % < 99 % (MLPerf's rule) over " + std::to_string(r.quality->inputs) + " inputs, " +
+      std::to_string(r.quality->reference_classes) + " classes predicted by fp32";
+  return why;
+}
+
+Cell CellOf(const ResultRecord& r, double confidence) {
+  Cell c;
+  c.record_id = r.id;
+  c.implementation = r.implementation;
+  if (r.skipped) {
+    c.state = Cell::State::kSkipped;
+    c.reason = r.error;
+    return c;
+  }
+  if (!r.ok || r.samples_ns.empty()) {
+    c.state = Cell::State::kFailed;
+    c.reason = r.error.empty() ? "no samples" : r.error;
+    return c;
+  }
+  c.state = Cell::State::kOk;
+  c.repetitions = r.samples_ns.size();
+  const auto interval = stats::MedianConfidenceInterval(r.samples_ns, confidence);
+  c.median_ns = {interval.median, interval.low, interval.high};
+  c.coverage = interval.coverage;
+  c.per_second = interval.median > 0 ? 1e9 / interval.median : 0;
+  c.gflops = r.gflops;
+  c.roofline_fraction = r.roofline_fraction;
+  c.roofline_note = r.roofline_note;
+  c.joules_per_run = r.joules_per_iter;
+  if (r.compression) c.model_bytes = r.compression->model_bytes;
+  c.rel_l2 = r.quality ? std::optional<double>(r.quality->rel_l2) : r.rel_l2;
+  if (r.quality && r.quality->classifier) c.top1_agreement = r.quality->top1_agreement;
+  c.fidelity_miss = FidelityMiss(r);
+  return c;
+}
+
+double GeoMeanOf(const std::vector<double>& values) {
+  double sum = 0;
+  for (double v : values) sum += std::log(v);
+  return std::exp(sum / static_cast<double>(values.size()));
+}
+
+bool IsHex(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(c) != 0; });
+}
+
+}  // namespace
+
+reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& machines,
+                                           size_t reference, const MachineComparisonOptions& o) {
+  reports::MachineComparison m;
+  m.baseline_variant = o.baseline_variant;
+  m.confidence = o.confidence;
+  m.reference = reference < machines.size() ? reference : 0;
+  for (const auto& x : machines) m.machines.push_back(x.column);
+
+  // Rows in the order first seen; a cell per machine.
+  std::map<std::string, size_t> row_of;
+  // Per machine: the baseline's samples by PairKey.
+  std::vector<std::map<std::string, const ResultRecord*>> baselines(machines.size());
+  std::vector<std::vector<const ResultRecord*>> record_of_cell;  // [row][machine]
+  for (size_t i = 0; i < machines.size(); ++i) {
+    for (const ResultRecord& r : machines[i].records) {
+      if (!KeepWorkload(r, o)) continue;
+      if (IsBaseline(r, o.baseline_variant)) baselines[i][PairKey(r.workload, r)] = &r;
+      if (!KeepVariant(r, o)) continue;
+      const std::string key = r.name + "|" + std::to_string(r.threads);
+      auto [it, added] = row_of.emplace(key, m.rows.size());
+      if (added) {
+        reports::Row row;
+        row.name = r.name;
+        row.workload = r.workload;
+        row.shape = Shape(r);
+        row.variant = VariantLabel(r);
+        row.backend = r.variant.backend;
+        row.technique = Technique(r, o.baseline_variant);
+        row.network = r.workload + " " + row.shape;
+        row.threads = r.threads;
+        row.cells.resize(machines.size());
+        m.rows.push_back(std::move(row));
+        record_of_cell.emplace_back(machines.size(), nullptr);
+      }
+      m.rows[it->second].cells[i] = CellOf(r, o.confidence);
+      record_of_cell[it->second][i] = &r;
+    }
+  }
+  // Speedups over the baseline variant on the same machine, and against the
+  // reference machine on the same row.
+  for (size_t row = 0; row < m.rows.size(); ++row) {
+    const ResultRecord* ref = record_of_cell[row][m.reference];
+    const bool ref_ok = ref && m.rows[row].cells[m.reference].state == Cell::State::kOk;
+    for (size_t i = 0; i < machines.size(); ++i) {
+      Cell& c = m.rows[row].cells[i];
+      const ResultRecord* r = record_of_cell[row][i];
+      if (c.state != Cell::State::kOk) continue;
+      if (ref_ok) {
+        c.vs_reference = m.rows[row].cells[m.reference].median_ns.value / c.median_ns.value;
+      }
+      if (IsBaseline(*r, o.baseline_variant)) continue;
+      const auto base = baselines[i].find(PairKey(BaselineWorkload(*r), *r));
+      if (base == baselines[i].end() || base->second->samples_ns.empty()) continue;
+      // BootstrapMedianRatio gives this / baseline; a speedup is its inverse.
+      const auto ci = stats::BootstrapMedianRatio(base->second->samples_ns, r->samples_ns,
+                                                  o.confidence, o.resamples);
+      c.speedup = reports::Estimate{1 / ci.ratio, 1 / ci.high, 1 / ci.low};
+    }
+  }
+  // Geometric means: each machine against the reference machine (speed, and
+  // performance per joule where both measured energy), then each technique's
+  // speedups over the baseline variant. A row that misses its fidelity rule
+  // is not counted.
+  for (size_t i = 0; i < machines.size(); ++i) {
+    std::vector<double> speed, per_joule;
+    std::map<std::string, std::vector<double>> by_technique;
+    for (const auto& row : m.rows) {
+      const Cell& c = row.cells[i];
+      const Cell& ref = row.cells[m.reference];
+      if (c.state != Cell::State::kOk || c.fidelity_miss) continue;
+      if (c.vs_reference && !ref.fidelity_miss) speed.push_back(*c.vs_reference);
+      if (c.joules_per_run && ref.joules_per_run && *c.joules_per_run > 0 &&
+          ref.state == Cell::State::kOk) {
+        per_joule.push_back(*ref.joules_per_run / *c.joules_per_run);
+      }
+      if (c.speedup) by_technique[row.technique].push_back(c.speedup->value);
+    }
+    if (i != m.reference && !speed.empty()) {
+      m.summaries.push_back({i, "", "speed", GeoMeanOf(speed), speed.size()});
+    }
+    if (i != m.reference && !per_joule.empty()) {
+      m.summaries.push_back(
+          {i, "", "performance per joule", GeoMeanOf(per_joule), per_joule.size()});
+    }
+    for (const auto& [technique, values] : by_technique) {
+      m.summaries.push_back({i, technique, "speed", GeoMeanOf(values), values.size()});
+    }
+  }
+  return m;
+}
+
+Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
+                                                          const MachineComparisonOptions& o) {
+  auto runs = db.Runs();
+  if (!runs.ok()) return runs.status();
+  auto machine_rows = db.Machines();
+  if (!machine_rows.ok()) return machine_rows.status();
+  auto agents = db.Agents();
+  if (!agents.ok()) return agents.status();
+
+  std::map<std::string, const store::MachineRow*> machine_by_fp;
+  for (const auto& row : *machine_rows) machine_by_fp[row.fingerprint] = &row;
+  std::map<std::string, std::string> agent_of;  // fingerprint → agent name
+  for (const auto& a : *agents) agent_of[a.machine_fingerprint] = a.name;
+
+  // Each selector's machines.
+  const auto matches = [&](const std::string& selector, const std::string& fp) {
+    const auto it = machine_by_fp.find(fp);
+    if (it != machine_by_fp.end() && it->second->hostname == selector) return true;
+    const auto agent = agent_of.find(fp);
+    if (agent != agent_of.end() && agent->second == selector) return true;
+    return selector.size() >= 4 && IsHex(selector) && fp.rfind(selector, 0) == 0;
+  };
+
+  // The run of each machine: the named ones, else the latest (finished first).
+  std::map<std::string, store::RunRow> run_of;  // by fingerprint
+  std::vector<std::string> order;               // fingerprints, as chosen
+  if (!o.runs.empty()) {
+    for (const std::string& selector : o.runs) {
+      auto chosen = ResolveRuns(*runs, selector);
+      if (!chosen.ok()) return chosen.status();
+      for (const auto& run : *chosen) {
+        if (run_of.count(run.machine_fingerprint)) {
+          return Status::InvalidArgument("two runs of machine " +
+                                         run.machine_fingerprint.substr(0, 8) + " (" +
+                                         run_of[run.machine_fingerprint].id + " and " + run.id +
+                                         "): give one run per machine");
+        }
+        run_of[run.machine_fingerprint] = run;
+        order.push_back(run.machine_fingerprint);
+      }
+    }
+  } else {
+    for (const auto& run : *runs) {
+      if (run.results_ok + run.results_failed == 0) continue;
+      auto it = run_of.find(run.machine_fingerprint);
+      const bool finished = run.finished_at.has_value();
+      if (it == run_of.end()) {
+        run_of[run.machine_fingerprint] = run;
+        order.push_back(run.machine_fingerprint);
+        continue;
+      }
+      const bool current_finished = it->second.finished_at.has_value();
+      if ((finished && !current_finished) ||
+          (finished == current_finished && run.started_at > it->second.started_at)) {
+        it->second = run;
+      }
+    }
+    std::sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
+      return run_of[a].started_at < run_of[b].started_at;
+    });
+  }
+  if (!o.machines.empty()) {
+    std::vector<std::string> kept;
+    for (const std::string& selector : o.machines) {
+      size_t found = 0;
+      for (const auto& fp : order) {
+        if (matches(selector, fp) && std::find(kept.begin(), kept.end(), fp) == kept.end()) {
+          kept.push_back(fp);
+          ++found;
+        }
+      }
+      if (found == 0) {
+        return Status::NotFound("--machines: no machine with a run matches \"" + selector +
+                                "\" (a hostname, an agent name or 4+ hex digits of a "
+                                "fingerprint; see effbench machines)");
+      }
+    }
+    order = kept;
+  }
+  if (order.empty()) return Status::NotFound("no run with results in the database");
+
+  std::vector<MachineRecords> machines;
+  size_t reference = 0;
+  bool reference_found = o.reference.empty();
+  for (const auto& fp : order) {
+    const store::RunRow& run = run_of[fp];
+    MachineRecords x;
+    x.column.fingerprint = fp;
+    x.column.run_id = run.id;
+    x.column.commit = run.revision.commit;
+    x.column.started_at = run.started_at;
+    const auto mrow = machine_by_fp.find(fp);
+    std::string name = mrow != machine_by_fp.end() ? mrow->second->hostname : "";
+    if (auto agent = agent_of.find(fp); agent != agent_of.end()) name = agent->second;
+    x.column.label = (name.empty() ? "?" : name) + " " + fp.substr(0, 8);
+    if (mrow != machine_by_fp.end()) {
+      x.column.cpu = mrow->second->cpu_model;
+      const auto inventory =
+          nlohmann::json::parse(mrow->second->inventory_json, nullptr, /*allow_exceptions=*/false);
+      if (inventory.is_object()) {
+        std::string isa;
+        for (const auto& f : inventory.value("isa", nlohmann::json::array())) {
+          if (f.is_string()) isa += (isa.empty() ? "" : " ") + f.get<std::string>();
+        }
+        const std::string cap = inventory.value("isa_cap", "");
+        if (!cap.empty()) isa += " (capped at " + cap + " by EFFBENCH_MAX_ISA)";
+        x.column.isa = isa;
+      }
+    }
+    auto records = db.Results(run.id);
+    if (!records.ok()) return records.status();
+    x.records = std::move(*records);
+    if (!o.reference.empty() && !reference_found && matches(o.reference, fp)) {
+      reference = machines.size();
+      reference_found = true;
+    }
+    machines.push_back(std::move(x));
+  }
+  if (!reference_found) {
+    return Status::NotFound("--reference: no compared machine matches \"" + o.reference + "\"");
+  }
+  if (o.reference.empty()) {
+    // The machine that ran the most: the one most rows can be normalised to.
+    size_t best = 0;
+    for (size_t i = 0; i < machines.size(); ++i) {
+      const auto ok = [&](size_t k) {
+        return std::count_if(machines[k].records.begin(), machines[k].records.end(),
+                             [&](const ResultRecord& r) { return r.ok && KeepWorkload(r, o); });
+      };
+      if (ok(i) > ok(best)) best = i;
+    }
+    reference = best;
+  }
+  reports::MachineComparison m = CompareMachines(machines, reference, o);
+  if (m.rows.empty()) {
+    return Status::NotFound("no result matches --workloads and --variants in the runs chosen");
+  }
+  return m;
+}
+
+}  // namespace effbench::analysis

@@ -1,0 +1,153 @@
+// effbench report: one run's efficiency table, or machines side by side
+// (rows workload × variant, a column per machine), as console text,
+// Markdown, CSV, JSON or one self-contained HTML page.
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "harness/analysis/machine_comparison.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/flags.h"
+#include "reports/efficiency_table.h"
+
+namespace effbench::cli {
+namespace {
+
+std::vector<std::string> CommaList(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+// Writes `text` to `path` whole or not at all (a temporary file renamed).
+Status WriteFile(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+    file << text;
+    file.flush();
+    if (!file) {
+      std::error_code ignored;
+      std::filesystem::remove(tmp, ignored);
+      return Status::IoError("cannot write " + path);
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::IoError("cannot write " + path + ": " + ec.message());
+  return Status::Ok();
+}
+
+int Usage(std::ostream& err, const std::string& problem) {
+  err << "effbench report: " << problem << "\n(effbench report --help lists its flags)\n";
+  return kExitUsage;
+}
+
+int Fail(std::ostream& err, const Status& s) {
+  err << "effbench report: " << s.message() << "\n";
+  return s.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
+}
+
+// One run's table: the run named by --run, else the latest.
+int RunTable(store::Store& db, const Flags& flags, reports::Format format, std::string& text,
+             std::ostream& err) {
+  std::string run_id = flags.GetOr("run", "");
+  auto runs = db.Runs();
+  if (!runs.ok()) return Fail(err, runs.status());
+  if (run_id.empty()) {
+    if (runs->empty()) {
+      err << "effbench report: the database holds no run yet (effbench run --db ...)\n";
+      return kExitError;
+    }
+    run_id = runs->front().id;
+  } else {
+    bool known = false;
+    for (const auto& r : *runs) known = known || r.id == run_id;
+    if (!known) {
+      err << "effbench report: no run " << run_id << " in the database; latest runs:\n";
+      for (size_t i = 0; i < runs->size() && i < 5; ++i) {
+        err << "  " << (*runs)[i].id << "  " << (*runs)[i].started_at << "  " << (*runs)[i].suite
+            << "\n";
+      }
+      return kExitError;
+    }
+  }
+  auto records = db.Results(run_id);
+  if (!records.ok()) return Fail(err, records.status());
+  if (format == reports::Format::kConsole) text += "run " + run_id + "\n";
+  text += reports::RenderEfficiencyTable(*records, format, {.implementation = flags.Has("wide")});
+  return kExitOk;
+}
+
+}  // namespace
+
+int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto flags = Flags::Parse(args,
+                            {"db", "run", "format", "machines", "workloads", "variants", "runs",
+                             "baseline-variant", "reference", "out"},
+                            {"wide", "latest"});
+  if (!flags.ok()) return Usage(err, flags.status().message());
+  if (!flags->Has("db")) return Usage(err, "report needs --db FILE");
+  const std::string format_name = flags->GetOr("format", "console");
+  auto comparison_format = reports::ParseComparisonFormat(format_name);
+  if (!comparison_format.ok()) return Usage(err, comparison_format.status().message());
+  if (flags->Has("run") && (flags->Has("runs") || flags->Has("latest") || flags->Has("machines"))) {
+    return Usage(err,
+                 "--run shows one run; --runs, --latest and --machines compare "
+                 "machines: give one or the other");
+  }
+  if (flags->Has("runs") && flags->Has("latest")) {
+    return Usage(err, "--latest and --runs both choose the runs: give one");
+  }
+  auto db = OpenExisting(*flags);
+  if (!db.ok()) return Fail(err, db.status());
+
+  // One run's table where that is what was asked, or all there is.
+  bool compare =
+      !flags->Has("run") &&
+      (*comparison_format == reports::ComparisonFormat::kHtml || flags->Has("machines") ||
+       flags->Has("workloads") || flags->Has("variants") || flags->Has("runs") ||
+       flags->Has("latest") || flags->Has("baseline-variant") || flags->Has("reference"));
+  if (!compare && !flags->Has("run")) {
+    auto runs = (*db)->Runs();
+    if (!runs.ok()) return Fail(err, runs.status());
+    std::set<std::string> machines;
+    for (const auto& r : *runs) {
+      if (r.results_ok + r.results_failed > 0) machines.insert(r.machine_fingerprint);
+    }
+    compare = machines.size() > 1;
+  }
+  std::string text;
+  if (!compare) {
+    if (*comparison_format == reports::ComparisonFormat::kHtml) {
+      return Usage(err, "report --run: html shows machines side by side; drop --run");
+    }
+    auto format = reports::ParseFormat(format_name);
+    if (!format.ok()) return Usage(err, format.status().message());
+    if (const int code = RunTable(**db, *flags, *format, text, err); code != kExitOk) return code;
+  } else {
+    analysis::MachineComparisonOptions o;
+    o.machines = CommaList(flags->GetOr("machines", ""));
+    o.workloads = flags->GetOr("workloads", "");
+    o.variants = CommaList(flags->GetOr("variants", ""));
+    o.runs = CommaList(flags->GetOr("runs", ""));
+    o.baseline_variant = flags->GetOr("baseline-variant", "fp32");
+    o.reference = flags->GetOr("reference", "");
+    auto comparison = analysis::BuildMachineComparison(**db, o);
+    if (!comparison.ok()) return Fail(err, comparison.status());
+    text = reports::RenderMachineComparison(*comparison, *comparison_format);
+  }
+  if (const auto path = flags->Get("out")) {
+    if (Status s = WriteFile(*path, text); !s.ok()) return Fail(err, s);
+    err << "effbench report: wrote " << *path << " (" << text.size() << " bytes)\n";
+    return kExitOk;
+  }
+  out << text;
+  return kExitOk;
+}
+
+}  // namespace effbench::cli

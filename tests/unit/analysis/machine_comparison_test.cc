@@ -1,0 +1,323 @@
+#include "harness/analysis/machine_comparison.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <regex>
+#include <sstream>
+
+#include "tests/test_util.h"
+
+namespace effbench::analysis {
+namespace {
+
+using reports::Cell;
+
+// A record of `precision` on `machine` whose samples scatter around `median_ns`.
+result::ResultRecord Record(const std::string& machine, const std::string& precision,
+                            double median_ns, uint64_t seed) {
+  result::ResultRecord r = testing::MakeRecord("run-" + machine, 0, precision);
+  r.machine = machine;
+  r.variant.backend = "onednn";
+  r.name = "gemm." + precision + "/m64n32k16@onednn";
+  r.implementation = machine == "m3" ? "jit:sse41" : "jit:avx2";
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> jitter(0.98, 1.02);
+  for (int i = 0; i < 9; ++i) r.samples_ns.push_back(median_ns * jitter(rng));
+  r.stats = result::Summarize(r.samples_ns);
+  return r;
+}
+
+MachineRecords Machine(const std::string& fp, std::vector<result::ResultRecord> records) {
+  MachineRecords m;
+  m.column.fingerprint = fp;
+  m.column.label = "host-" + fp;
+  m.column.cpu = "CPU " + fp;
+  m.column.run_id = "run-" + fp;
+  m.records = std::move(records);
+  return m;
+}
+
+// Three machines: m1 (the reference), m2 twice as fast, m3 without bf16 (a
+// skipped variant) and with an int8 kernel that failed.
+std::vector<MachineRecords> ThreeMachines() {
+  auto skipped = Record("m3", "bf16", 0, 5);
+  skipped.ok = false;
+  skipped.skipped = true;
+  skipped.samples_ns.clear();
+  skipped.stats.reset();
+  skipped.error = "needs avx512_core (this CPU: sse4_2)";
+  auto failed = Record("m3", "int8", 0, 6);
+  failed.ok = false;
+  failed.samples_ns.clear();
+  failed.stats.reset();
+  failed.error = "wrong result: int8 output C[0,0] = 301668, exact integer product is 285914";
+  return {Machine("m1", {Record("m1", "fp32", 4000, 1), Record("m1", "int8", 1000, 2),
+                         Record("m1", "bf16", 2000, 3)}),
+          Machine("m2", {Record("m2", "fp32", 2000, 4), Record("m2", "int8", 500, 7),
+                         Record("m2", "bf16", 1000, 8)}),
+          Machine("m3", {Record("m3", "fp32", 8000, 9), skipped, failed})};
+}
+
+const Cell& CellOf(const reports::MachineComparison& m, const std::string& precision,
+                   size_t machine) {
+  for (const auto& row : m.rows) {
+    if (row.variant == precision) return row.cells.at(machine);
+  }
+  FAIL("no row " << precision);
+  throw std::logic_error("unreachable");
+}
+
+TEST_CASE("machines side by side: rows are workload x variant, a cell per machine", "[analysis]") {
+  const auto m = CompareMachines(ThreeMachines(), 0, {});
+  REQUIRE(m.machines.size() == 3);
+  REQUIRE(m.rows.size() == 3);  // fp32, int8, bf16 of one shape
+  for (const auto& row : m.rows) CHECK(row.cells.size() == 3);
+
+  const Cell& int8_m1 = CellOf(m, "int8", 0);
+  REQUIRE(int8_m1.state == Cell::State::kOk);
+  CHECK(int8_m1.repetitions == 9);
+  CHECK(int8_m1.median_ns.value == Approx(1000).epsilon(0.03));
+  CHECK(int8_m1.median_ns.low <= int8_m1.median_ns.value);
+  CHECK(int8_m1.median_ns.high >= int8_m1.median_ns.value);
+  CHECK(int8_m1.coverage >= 0.95);
+  CHECK(int8_m1.per_second == Approx(1e9 / int8_m1.median_ns.value));
+  // int8 against fp32 on the same machine: 4x, its interval around it.
+  REQUIRE(int8_m1.speedup);
+  CHECK(int8_m1.speedup->value == Approx(4).epsilon(0.05));
+  CHECK(int8_m1.speedup->low <= int8_m1.speedup->value);
+  CHECK(int8_m1.speedup->high >= int8_m1.speedup->value);
+  CHECK(int8_m1.speedup->high - int8_m1.speedup->low < 0.5);
+  // The baseline has no speedup over itself.
+  CHECK_FALSE(CellOf(m, "fp32", 0).speedup);
+  // m2 against the reference: 2x on every row.
+  REQUIRE(CellOf(m, "fp32", 1).vs_reference);
+  CHECK(*CellOf(m, "fp32", 1).vs_reference == Approx(2).epsilon(0.05));
+  CHECK(*CellOf(m, "fp32", 2).vs_reference == Approx(0.5).epsilon(0.05));
+  // What m3 cannot run is n/a with the reason; what broke is failed with it.
+  CHECK(CellOf(m, "bf16", 2).state == Cell::State::kSkipped);
+  CHECK(CellOf(m, "bf16", 2).reason == "needs avx512_core (this CPU: sse4_2)");
+  CHECK(CellOf(m, "int8", 2).state == Cell::State::kFailed);
+  CHECK_THAT(CellOf(m, "int8", 2).reason, Catch::Contains("wrong result"));
+  CHECK(CellOf(m, "int8", 1).implementation == "jit:avx2");
+}
+
+TEST_CASE("geometric means: each machine against the reference, each technique against fp32",
+          "[analysis]") {
+  const auto m = CompareMachines(ThreeMachines(), 0, {});
+  const auto find = [&](size_t machine, const std::string& technique) -> const reports::GeoMean* {
+    for (const auto& g : m.summaries) {
+      if (g.machine == machine && g.technique == technique && g.metric == "speed") return &g;
+    }
+    return nullptr;
+  };
+  const auto* m2 = find(1, "");
+  REQUIRE(m2);
+  CHECK(m2->rows == 3);
+  CHECK(m2->value == Approx(2).epsilon(0.05));
+  const auto* m3 = find(2, "");
+  REQUIRE(m3);
+  CHECK(m3->rows == 1);  // its skipped and failed rows are not counted
+  CHECK(m3->value == Approx(0.5).epsilon(0.05));
+  CHECK_FALSE(find(0, ""));  // the reference against itself says nothing
+  const auto* quant = find(1, "quantization");
+  REQUIRE(quant);
+  CHECK(quant->value == Approx(4).epsilon(0.05));
+  const auto* bf16 = find(0, "reduced precision");
+  REQUIRE(bf16);
+  CHECK(bf16->value == Approx(2).epsilon(0.05));
+}
+
+TEST_CASE("a variant that misses its fidelity rule is marked and never ranked", "[analysis]") {
+  auto machines = ThreeMachines();
+  for (auto& r : machines[1].records) {
+    if (r.variant.precision != "int8") continue;
+    r.quality = Quality{};
+    r.quality->classifier = true;
+    r.quality->inputs = 256;
+    r.quality->top1_agreement = 0.62;
+    r.quality->reference_classes = 15;
+    r.quality->meets_mlperf_99 = false;
+  }
+  const auto m = CompareMachines(machines, 0, {});
+  const Cell& c = CellOf(m, "int8", 1);
+  REQUIRE(c.fidelity_miss);
+  CHECK_THAT(*c.fidelity_miss, Catch::Contains("62.0 %"));
+  for (const auto& g : m.summaries) {
+    if (g.machine == 1 && g.technique == "quantization") FAIL("a missed rule was ranked");
+    if (g.machine == 1 && g.technique.empty()) CHECK(g.rows == 2);
+  }
+  const std::string console =
+      reports::RenderMachineComparison(m, reports::ComparisonFormat::kConsole);
+  CHECK_THAT(console, Catch::Contains("(!)"));
+  CHECK_THAT(console, Catch::Contains("misses its fidelity rule"));
+}
+
+TEST_CASE("filters: variants, workload glob, reference machine", "[analysis]") {
+  MachineComparisonOptions o;
+  o.variants = {"int8"};
+  auto m = CompareMachines(ThreeMachines(), 1, o);
+  REQUIRE(m.rows.size() == 2);  // int8, and the fp32 baseline it needs
+  CHECK(m.reference == 1);
+  CHECK(*CellOf(m, "fp32", 0).vs_reference == Approx(0.5).epsilon(0.05));
+  o.variants = {};
+  o.workloads = "conv.*";
+  CHECK(CompareMachines(ThreeMachines(), 0, o).rows.empty());
+  o.workloads = "gemm.int8/*@onednn";
+  CHECK(CompareMachines(ThreeMachines(), 0, o).rows.size() == 1);
+}
+
+TEST_CASE("the Pareto front keeps what nothing beats on both latency and error", "[reports]") {
+  reports::MachineComparison m;
+  m.machines = {{"a", "A", "", "", "", "", ""}, {"b", "B", "", "", "", "", ""}};
+  const auto row = [](const std::string& variant, double a_ns, double a_err, double b_ns,
+                      double b_err) {
+    reports::Row r;
+    r.variant = variant;
+    r.network = "net n1";
+    for (auto [ns, err] : {std::pair{a_ns, a_err}, std::pair{b_ns, b_err}}) {
+      Cell c;
+      c.state = Cell::State::kOk;
+      c.median_ns = {ns, ns, ns};
+      c.rel_l2 = err;
+      r.cells.push_back(c);
+    }
+    return r;
+  };
+  m.rows = {row("fp32", 10, 1e-6, 5, 1e-6), row("int8", 4, 1e-2, 6, 1e-2),
+            row("int8 bad", 3, 1e-1, 7, 1e-1)};
+  m.rows[2].cells[0].fidelity_miss = "top-1 12 %";
+  const auto points = reports::ParetoFront(m, "net n1", "rel_l2");
+  REQUIRE(points.size() == 6);
+  std::map<std::pair<size_t, size_t>, bool> front;
+  for (const auto& p : points) front[{p.row, p.machine}] = p.on_front;
+  CHECK(front[{0, 1}]);        // B fp32: fastest exact
+  CHECK(front[{1, 0}]);        // A int8: fastest of all that meet their rule
+  CHECK_FALSE(front[{0, 0}]);  // A fp32: B fp32 beats it on both
+  CHECK_FALSE(front[{1, 1}]);  // B int8: B fp32 beats it on both
+  CHECK_FALSE(front[{2, 0}]);  // faster still, but misses its rule
+  CHECK(reports::ParetoFront(m, "other", "rel_l2").empty());
+}
+
+// The cells of a CSV line (quoted fields with doubled quotes).
+std::vector<std::string> CsvFields(const std::string& line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        out.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        out.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+TEST_CASE("JSON and CSV round trips keep every number", "[reports]") {
+  const auto m = CompareMachines(ThreeMachines(), 0, {});
+  const std::string json = reports::RenderMachineComparison(m, reports::ComparisonFormat::kJson);
+  auto back = reports::MachineComparisonFromJson(json);
+  REQUIRE(back.ok());
+  CHECK(reports::RenderMachineComparison(*back, reports::ComparisonFormat::kJson) == json);
+  CHECK(back->rows.size() == m.rows.size());
+  CHECK(back->rows[1].cells[0].speedup->low == m.rows[1].cells[0].speedup->low);
+  CHECK_FALSE(reports::MachineComparisonFromJson("{\"kind\":\"other\"}").ok());
+  CHECK_FALSE(reports::MachineComparisonFromJson("[1,").ok());
+
+  const std::string csv = reports::RenderMachineComparison(m, reports::ComparisonFormat::kCsv);
+  std::istringstream lines(csv);
+  std::string line;
+  std::getline(lines, line);
+  const auto header = CsvFields(line);
+  const auto column = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  size_t n = 0;
+  while (std::getline(lines, line)) {
+    const auto f = CsvFields(line);
+    REQUIRE(f.size() == header.size());
+    const auto& row = m.rows[n / 3];
+    const Cell& c = row.cells[n % 3];
+    CHECK(f[column("name")] == row.name);
+    CHECK(f[column("state")] == (c.state == Cell::State::kOk        ? "ok"
+                                 : c.state == Cell::State::kSkipped ? "skipped"
+                                 : c.state == Cell::State::kFailed  ? "failed"
+                                                                    : "missing"));
+    if (c.state == Cell::State::kOk) {
+      CHECK(std::stod(f[column("median_ns")]) == c.median_ns.value);
+      CHECK(std::stod(f[column("median_low_ns")]) == c.median_ns.low);
+      if (c.speedup) CHECK(std::stod(f[column("speedup_high")]) == c.speedup->high);
+    } else {
+      CHECK(f[column("reason")] == c.reason);
+    }
+    ++n;
+  }
+  CHECK(n == m.rows.size() * 3);
+}
+
+TEST_CASE("the HTML page is one self-contained file with tables, charts and legends", "[reports]") {
+  auto machines = ThreeMachines();
+  for (auto& x : machines) {
+    for (auto& r : x.records) r.workload = "net.tiny";  // one network: its Pareto charts
+  }
+  const auto m = CompareMachines(machines, 0, {});
+  const std::string html = reports::RenderMachineComparison(m, reports::ComparisonFormat::kHtml);
+  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK_THAT(html, Catch::Contains("<table id=\"efficiency\">"));
+  CHECK_THAT(html, Catch::Contains("<table id=\"summary\">"));
+  CHECK_THAT(html, Catch::Contains("<svg viewBox"));
+  CHECK_THAT(html, Catch::Contains("<figcaption><span class=\"legend\">"));
+  CHECK_THAT(html, Catch::Contains("n/a <sup>"));
+  CHECK_THAT(html, Catch::Contains("needs avx512_core"));
+  // A cell links to its record's row.
+  const std::string id = CellOf(m, "int8", 0).record_id;
+  CHECK_THAT(html, Catch::Contains("href=\"#rec-" + id + "\""));
+  CHECK_THAT(html, Catch::Contains("<tr id=\"rec-" + id + "\">"));
+  // Nothing is fetched: no external URL, script or stylesheet link.
+  CHECK_FALSE(std::regex_search(html, std::regex("(src|href)=\"(https?:)?//")));
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("<link") == std::string::npos);
+  // A hostile label is text, never markup.
+  machines[0].column.label = "<img src=x onerror=alert(1)>";
+  const std::string hostile = reports::RenderMachineComparison(CompareMachines(machines, 0, {}),
+                                                               reports::ComparisonFormat::kHtml);
+  CHECK(hostile.find("<img") == std::string::npos);
+  CHECK_THAT(hostile, Catch::Contains("&lt;img src=x"));
+}
+
+TEST_CASE("Markdown folds a long table under <details>", "[reports]") {
+  auto machines = ThreeMachines();
+  for (int i = 0; i < 10; ++i) {
+    for (auto& x : machines) {
+      for (const auto& r :
+           std::vector<result::ResultRecord>(x.records.begin(), x.records.begin() + 3)) {
+        auto copy = r;
+        copy.name.append("#").append(std::to_string(i));  // appends: GCC 12's false -Wrestrict
+        x.records.push_back(copy);
+      }
+    }
+  }
+  const auto m = CompareMachines(machines, 0, {});
+  REQUIRE(m.rows.size() > 20);
+  const std::string md = reports::RenderMachineComparison(m, reports::ComparisonFormat::kMarkdown);
+  CHECK_THAT(md, Catch::Contains("<details><summary>"));
+  const std::string short_md = reports::RenderMachineComparison(
+      CompareMachines(ThreeMachines(), 0, {}), reports::ComparisonFormat::kMarkdown);
+  CHECK(short_md.find("<details>") == std::string::npos);
+  CHECK_THAT(short_md, Catch::Contains("| host-m2 |"));
+}
+
+}  // namespace
+}  // namespace effbench::analysis
