@@ -166,8 +166,8 @@ std::string Console(const MachineComparison& m) {
     out << machine.label << ": "
         << (machine.cpu.empty() ? std::string("no inventory (imported)")
                                 : machine.cpu + " (" + machine.isa + ")")
-        << ", run "
-        << machine.run_id.substr(0, 13) << ", commit " << machine.commit.substr(0, 12) << "\n";
+        << ", run " << machine.run_id.substr(0, 13) << ", commit " << machine.commit.substr(0, 12)
+        << "\n";
   }
   out << "\n" << RenderConsole(MainTable(m, notes));
   for (size_t i = 0; i < notes.notes().size(); ++i) {
@@ -539,21 +539,52 @@ td.miss{background:repeating-linear-gradient(45deg,#fff,#fff 6px,#f3e3e3 6px,#f3
 code{font-size:.85em}
 .charts{display:flex;flex-wrap:wrap;gap:12px}
 figure.chart{margin:0;flex:1 1 420px;max-width:520px}
-figure.chart svg{width:100%;height:auto}
+figure.chart>svg{width:100%;height:auto}
+.legend svg,#machines svg{width:12px;height:12px;vertical-align:middle}
 .axis{font-size:12px}.tick{font-size:10px;fill:#333}
 .legend span{margin-right:10px;white-space:nowrap}
 ol.notes{font-size:.9em;color:#333}
+form#filters{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:6px 0}
+form#filters input{width:11em}
 @media (max-width:700px){body{font-size:13px}th,td{padding:2px 3px}}
 )";
 
-std::string HtmlPage(const MachineComparison& m) {
+std::string PageHead() {
+  std::string head =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+      "<title>effbench: efficiency across machines</title><style>";
+  head += kCss;
+  head += "</style></head><body>\n";
+  return head;
+}
+
+// A GET form: changing a filter and pressing Show reloads the page with the
+// filters in the URL, so a filtered view is a link one can share.
+std::string FilterForm(const PageFilters& f) {
+  std::ostringstream out;
+  const auto field = [&out](const char* name, const char* label, const std::string& value,
+                            const char* hint) {
+    out << "<label>" << label << " <input name=\"" << name << "\" value=\"" << Html(value)
+        << "\" placeholder=\"" << hint << "\"></label> ";
+  };
+  out << "<form id=\"filters\" method=\"get\" action=\"/\">";
+  field("machines", "machines", f.machines, "host,agent,fingerprint");
+  field("workloads", "workloads", f.workloads, "conv.*@onednn");
+  field("variants", "variants", f.variants, "fp32,int8");
+  field("since", "runs since", f.since, "2026-11-01");
+  field("until", "until", f.until, "2026-11-30");
+  field("baseline", "baseline", f.baseline_variant, "fp32");
+  field("reference", "reference", f.reference, "machine");
+  out << "<button type=\"submit\">Show</button> <a href=\"/\">all</a></form>\n";
+  return out.str();
+}
+
+std::string HtmlPage(const MachineComparison& m, const PageFilters* filters) {
   Notes notes;
   std::ostringstream out;
-  out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-         "<title>effbench: efficiency across machines</title><style>"
-      << kCss << "</style></head><body>\n<h1>Efficiency across " << m.machines.size()
-      << " machine(s)</h1>\n";
+  out << PageHead() << "<h1>Efficiency across " << m.machines.size() << " machine(s)</h1>\n";
+  if (filters) out << FilterForm(*filters);
   out << "<h2>Machines</h2><div class=\"scroll\"><table id=\"machines\"><tr><th>machine</th>"
          "<th>CPU</th><th>ISA</th><th>run</th><th>commit</th><th>started</th></tr>";
   for (size_t i = 0; i < m.machines.size(); ++i) {
@@ -684,9 +715,19 @@ std::string RenderMachineComparison(const MachineComparison& m, ComparisonFormat
     case ComparisonFormat::kJson:
       return ToJson(m).dump(2) + "\n";
     case ComparisonFormat::kHtml:
-      return HtmlPage(m);
+      return HtmlPage(m, nullptr);
   }
   return {};
+}
+
+std::string RenderMachineComparisonPage(const MachineComparison& comparison,
+                                        const PageFilters& filters) {
+  return HtmlPage(comparison, &filters);
+}
+
+std::string RenderEmptyPage(const std::string& problem, const PageFilters& filters) {
+  return PageHead() + "<h1>Efficiency across machines</h1>\n" + FilterForm(filters) +
+         "<p id=\"problem\">" + Html(problem) + "</p>\n</body></html>\n";
 }
 
 Result<MachineComparison> MachineComparisonFromJson(const std::string& text) {

@@ -102,6 +102,17 @@ Result<ComparisonFormat> ParseComparisonFormat(const std::string& name);
 
 std::string RenderMachineComparison(const MachineComparison& comparison, ComparisonFormat format);
 
+// The filters a live page shows as a form (GET, no script needed), with the
+// values the page was made with: what `effbench serve --http` serves at /.
+struct PageFilters {
+  std::string machines, workloads, variants, since, until, baseline_variant, reference;
+};
+// The HTML page with the filter form above it.
+std::string RenderMachineComparisonPage(const MachineComparison& comparison,
+                                        const PageFilters& filters);
+// The page when nothing matched (or a filter was wrong): the form and why.
+std::string RenderEmptyPage(const std::string& problem, const PageFilters& filters);
+
 // The JSON rendering read back (a round trip keeps every number).
 Result<MachineComparison> MachineComparisonFromJson(const std::string& text);
 

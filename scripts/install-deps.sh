@@ -15,6 +15,7 @@ packages=(
   libdnnl-dev ocl-icd-opencl-dev opencl-c-headers  # dnnl-config.cmake asks for OpenCL
   libssl-dev openssl                              # TLS; openssl makes test certificates
   clang libclang-rt-14-dev                        # make fuzz: libFuzzer
+  python3 chromium fonts-dejavu-core              # the HTML report's test in a real browser
 )
 
 missing=()

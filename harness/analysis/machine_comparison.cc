@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 
 #include "harness/analysis/compare.h"
@@ -244,6 +245,22 @@ Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
     return selector.size() >= 4 && IsHex(selector) && fp.rfind(selector, 0) == 0;
   };
 
+  // The date range: ISO 8601 strings compare in time order (UTC, 'Z').
+  for (const std::string* bound : {&o.since, &o.until}) {
+    static const std::regex iso(R"(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?Z?)?)");
+    if (!bound->empty() && !std::regex_match(*bound, iso)) {
+      return Status::InvalidArgument("\"" + *bound +
+                                     "\" is not a date (2026-11-29) or a UTC time "
+                                     "(2026-11-29T08:00:00Z)");
+    }
+  }
+  const auto in_range = [&](const store::RunRow& run) {
+    if (!o.since.empty() && run.started_at < o.since) return false;
+    // A date alone as the upper bound takes its whole day.
+    if (!o.until.empty() && run.started_at.substr(0, o.until.size()) > o.until) return false;
+    return true;
+  };
+
   // The run of each machine: the named ones, else the latest (finished first).
   std::map<std::string, store::RunRow> run_of;  // by fingerprint
   std::vector<std::string> order;               // fingerprints, as chosen
@@ -264,7 +281,7 @@ Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
     }
   } else {
     for (const auto& run : *runs) {
-      if (run.results_ok + run.results_failed == 0) continue;
+      if (run.results_ok + run.results_failed == 0 || !in_range(run)) continue;
       auto it = run_of.find(run.machine_fingerprint);
       const bool finished = run.finished_at.has_value();
       if (it == run_of.end()) {
@@ -300,7 +317,13 @@ Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
     }
     order = kept;
   }
-  if (order.empty()) return Status::NotFound("no run with results in the database");
+  if (order.empty()) {
+    return Status::NotFound(o.since.empty() && o.until.empty()
+                                ? "no run with results in the database"
+                                : "no run with results between " +
+                                      (o.since.empty() ? std::string("the first") : o.since) +
+                                      " and " + (o.until.empty() ? std::string("now") : o.until));
+  }
 
   std::vector<MachineRecords> machines;
   size_t reference = 0;
@@ -323,10 +346,11 @@ Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
       if (inventory.is_object()) {
         std::string isa;
         for (const auto& f : inventory.value("isa", nlohmann::json::array())) {
-          if (f.is_string()) isa += (isa.empty() ? "" : " ") + f.get<std::string>();
+          // Appends: GCC 12 warns falsely on "literal" + string here.
+          if (f.is_string()) isa.append(isa.empty() ? "" : " ").append(f.get<std::string>());
         }
         const std::string cap = inventory.value("isa_cap", "");
-        if (!cap.empty()) isa += " (capped at " + cap + " by EFFBENCH_MAX_ISA)";
+        if (!cap.empty()) isa.append(" (capped at ").append(cap).append(" by EFFBENCH_MAX_ISA)");
         x.column.isa = isa;
       }
     }
@@ -343,16 +367,26 @@ Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
     return Status::NotFound("--reference: no compared machine matches \"" + o.reference + "\"");
   }
   if (o.reference.empty()) {
-    // The machine that ran the most: the one most rows can be normalised to.
-    size_t best = 0;
+    // The machine most rows can be normalised to: the one whose ok results
+    // share the most workload ids with the other machines' (then the most
+    // results, then the first).
+    std::map<std::string, size_t> machines_with;  // workload id -> machines with it ok
+    std::vector<std::set<std::string>> ok_names(machines.size());
     for (size_t i = 0; i < machines.size(); ++i) {
-      const auto ok = [&](size_t k) {
-        return std::count_if(machines[k].records.begin(), machines[k].records.end(),
-                             [&](const ResultRecord& r) { return r.ok && KeepWorkload(r, o); });
-      };
-      if (ok(i) > ok(best)) best = i;
+      for (const ResultRecord& r : machines[i].records) {
+        if (r.ok && KeepWorkload(r, o) && ok_names[i].insert(r.name).second) {
+          ++machines_with[r.name];
+        }
+      }
     }
-    reference = best;
+    const auto score = [&](size_t i) {
+      size_t shared = 0;
+      for (const auto& name : ok_names[i]) shared += machines_with[name] - 1;
+      return std::pair{shared, ok_names[i].size()};
+    };
+    for (size_t i = 1; i < machines.size(); ++i) {
+      if (score(i) > score(reference)) reference = i;
+    }
   }
   reports::MachineComparison m = CompareMachines(machines, reference, o);
   if (m.rows.empty()) {

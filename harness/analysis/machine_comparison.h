@@ -25,6 +25,9 @@ struct MachineComparisonOptions {
   // Runs (ids or unique prefixes), at most one per machine. Empty: the latest
   // run of each machine (a finished one before an interrupted one).
   std::vector<std::string> runs;
+  // Only runs started in [since, until] (ISO 8601 dates or times, UTC; a
+  // date alone covers its whole day). Empty: no bound.
+  std::string since, until;
   std::string baseline_variant = "fp32";
   // The machine the others are normalised to (a selector as above); empty:
   // the machine with the most results.

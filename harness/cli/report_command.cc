@@ -88,7 +88,7 @@ int RunTable(store::Store& db, const Flags& flags, reports::Format format, std::
 int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto flags = Flags::Parse(args,
                             {"db", "run", "format", "machines", "workloads", "variants", "runs",
-                             "baseline-variant", "reference", "out"},
+                             "baseline-variant", "reference", "out", "since", "until"},
                             {"wide", "latest"});
   if (!flags.ok()) return Usage(err, flags.status().message());
   if (!flags->Has("db")) return Usage(err, "report needs --db FILE");
@@ -137,6 +137,8 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     o.runs = CommaList(flags->GetOr("runs", ""));
     o.baseline_variant = flags->GetOr("baseline-variant", "fp32");
     o.reference = flags->GetOr("reference", "");
+    o.since = flags->GetOr("since", "");
+    o.until = flags->GetOr("until", "");
     auto comparison = analysis::BuildMachineComparison(**db, o);
     if (!comparison.ok()) return Fail(err, comparison.status());
     text = reports::RenderMachineComparison(*comparison, *comparison_format);

@@ -9,9 +9,11 @@
 #include <boost/url/parse.hpp>
 #include <sstream>
 
+#include "harness/analysis/machine_comparison.h"
 #include "harness/coordinator/internal/coordinator_impl.h"
 #include "harness/result/record.h"
 #include "harness/store/stores.h"
+#include "reports/machine_comparison.h"
 
 namespace effbench::coordinator {
 namespace {
@@ -65,6 +67,54 @@ Result<Target> ParseTarget(std::string_view text) {
   return target;
 }
 
+std::vector<std::string> CommaList(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+// GET /: the machines side by side as the HTML page, with the filters of the
+// URL (machines, workloads, variants, since, until, baseline, reference) in a
+// form; GET /api/report: the same comparison as JSON.
+Response ReportReply(const Request& req, const std::string& path,
+                     const std::map<std::string, std::string>& query, store::Store& db) {
+  const auto get = [&query](const char* key) {
+    const auto it = query.find(key);
+    return it == query.end() ? std::string() : it->second;
+  };
+  reports::PageFilters filters{get("machines"), get("workloads"), get("variants"), get("since"),
+                               get("until"),    get("baseline"),  get("reference")};
+  analysis::MachineComparisonOptions o;
+  o.machines = CommaList(filters.machines);
+  o.workloads = filters.workloads;
+  o.variants = CommaList(filters.variants);
+  o.since = filters.since;
+  o.until = filters.until;
+  if (!filters.baseline_variant.empty()) o.baseline_variant = filters.baseline_variant;
+  o.reference = filters.reference;
+  auto comparison = analysis::BuildMachineComparison(db, o);
+  const bool html = path == "/";
+  if (!comparison.ok()) {
+    const http::status status = comparison.status().code() == Status::Code::kNotFound
+                                    ? http::status::not_found
+                                : comparison.status().code() == Status::Code::kInvalidArgument
+                                    ? http::status::bad_request
+                                    : http::status::internal_server_error;
+    if (!html) return ErrorReply(req, status, comparison.status().message());
+    return Reply(req, status, reports::RenderEmptyPage(comparison.status().message(), filters),
+                 "text/html; charset=utf-8");
+  }
+  if (!html) {
+    return Reply(req, http::status::ok,
+                 reports::RenderMachineComparison(*comparison, reports::ComparisonFormat::kJson));
+  }
+  return Reply(req, http::status::ok, reports::RenderMachineComparisonPage(*comparison, filters),
+               "text/html; charset=utf-8");
+}
+
 // The database's views, read from `db`: /api/runs, /api/machines and
 // /api/results. Runs on the coordinator's reader thread.
 Response DatabaseReply(const Request& req, const std::string& path,
@@ -72,6 +122,7 @@ Response DatabaseReply(const Request& req, const std::string& path,
   const auto failed = [&req](const Status& s) {
     return ErrorReply(req, http::status::internal_server_error, s.message());
   };
+  if (path == "/" || path == "/api/report") return ReportReply(req, path, query, db);
   if (path == "/api/runs") {
     auto runs = db.Runs();
     if (!runs.ok()) return failed(runs.status());
@@ -259,9 +310,10 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
   const std::string cancel_id = JobToCancel(path);
   const std::string agent_prefix = "/api/agents/";
   const bool agent_path = path.rfind(agent_prefix, 0) == 0 && path.size() > agent_prefix.size();
-  const bool known = path == "/healthz" || path == "/metrics" || path == "/api/agents" ||
-                     path == "/api/runs" || path == "/api/results" || path == "/api/machines" ||
-                     path == "/api/jobs" || !cancel_id.empty() || agent_path;
+  const bool known = path == "/" || path == "/api/report" || path == "/healthz" ||
+                     path == "/metrics" || path == "/api/agents" || path == "/api/runs" ||
+                     path == "/api/results" || path == "/api/machines" || path == "/api/jobs" ||
+                     !cancel_id.empty() || agent_path;
   if (!known) co_return ErrorReply(req, http::status::not_found, "no such endpoint: " + path);
   const bool allowed = (get && cancel_id.empty() && !agent_path) ||
                        (post && (path == "/api/jobs" || !cancel_id.empty())) ||
@@ -329,7 +381,7 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
     if (!forgotten.ok()) co_return ErrorReply(req, StatusOf(forgotten), forgotten.message());
     co_return JsonReply(req, http::status::ok, json{{"forgotten", name}});
   }
-  // /api/runs, /api/machines, /api/results: the database's views, read (and
+  // /, /api/report, /api/runs, /api/machines, /api/results: the database's views, read (and
   // serialized) on the reader thread: a large one must not hold up the
   // agents' acks and heartbeats on this thread.
   store::Store& db = *reader;

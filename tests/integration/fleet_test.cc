@@ -1109,6 +1109,79 @@ TEST_CASE("HEAD answers the headers of GET and no body", "[fleet][integration]")
   CHECK(get.status == 200);
 }
 
+// Two machines' runs in the coordinator's database, written as `run` would.
+void StoreTwoMachines(const std::string& path) {
+  auto db = store::ResultStore::Open(path);
+  REQUIRE(db.ok());
+  for (const char digit : {'a', 'b'}) {
+    const std::string fp = testing::FakeFingerprint(digit);
+    const std::string run_id = result::NewUuid();
+    REQUIRE((*db)
+                ->UpsertMachine(store::MachineRow{fp, std::string("host-") + digit, "cpu", "x86_64",
+                                                  "{\"isa\":[\"avx2\"]}", std::nullopt,
+                                                  "2026-11-20T00:00:00Z", "2026-11-20T00:00:00Z"})
+                .ok());
+    REQUIRE(
+        (*db)
+            ->BeginRun(store::RunRow{run_id,
+                                     fp,
+                                     {"repo", "abc123", "main", std::nullopt},
+                                     "quick",
+                                     digit == 'a' ? "2026-11-20T08:00:00Z" : "2026-11-25T08:00:00Z",
+                                     std::nullopt,
+                                     "{}"})
+            .ok());
+    std::vector<result::ResultRecord> records;
+    for (const char* precision : {"fp32", "int8"}) {
+      auto r = testing::MakeRecord(run_id, 5, precision);
+      r.machine = fp;
+      records.push_back(r);
+    }
+    REQUIRE((*db)->InsertResults(records).ok());
+  }
+}
+
+TEST_CASE("serve --http shows machines side by side at /, filtered by the URL",
+          "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  StoreTwoMachines(dir.File("fleet.db"));
+  Serve serve(dir);
+  const Http page = HttpRequest(serve.http_port, "GET", "/");
+  REQUIRE(page.status == 200);
+  const std::string html = page.body.get<std::string>();
+  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK_THAT(html, Catch::Contains("<form id=\"filters\" method=\"get\""));
+  CHECK_THAT(html, Catch::Contains("host-a"));
+  CHECK_THAT(html, Catch::Contains("host-b"));
+  CHECK_THAT(html, Catch::Contains("<table id=\"efficiency\">"));
+
+  // The filters of the URL choose the machines and runs; the form shows them.
+  const Http one = HttpRequest(serve.http_port, "GET", "/?machines=host-b&variants=int8");
+  REQUIRE(one.status == 200);
+  const std::string filtered = one.body.get<std::string>();
+  CHECK(filtered.find("host-a") == std::string::npos);
+  CHECK_THAT(filtered, Catch::Contains("name=\"machines\" value=\"host-b\""));
+  const Http since = HttpRequest(serve.http_port, "GET", "/api/report?since=2026-11-21");
+  REQUIRE(since.status == 200);
+  REQUIRE(since.body["machines"].size() == 1);
+  CHECK(since.body["machines"][0]["label"].get<std::string>().rfind("host-b", 0) == 0);
+  const Http until = HttpRequest(serve.http_port, "GET", "/api/report?until=2026-11-20");
+  REQUIRE(until.status == 200);
+  CHECK(until.body["machines"].size() == 1);  // the day named is included
+
+  const Http none = HttpRequest(serve.http_port, "GET", "/?machines=nosuchhost");
+  CHECK(none.status == 404);
+  CHECK_THAT(none.body.get<std::string>(), Catch::Contains("nosuchhost"));
+  CHECK_THAT(none.body.get<std::string>(), Catch::Contains("<form id=\"filters\""));
+  const Http bad = HttpRequest(serve.http_port, "GET", "/api/report?since=yesterday");
+  CHECK(bad.status == 400);
+  CHECK_THAT(bad.body["error"].get<std::string>(), Catch::Contains("yesterday"));
+  // A label with markup in the URL comes back as text.
+  const Http hostile = HttpRequest(serve.http_port, "GET", "/?workloads=%3Cscript%3E");
+  CHECK(hostile.body.get<std::string>().find("<script>") == std::string::npos);
+}
+
 TEST_CASE("a malformed request target is answered 400 naming it", "[fleet][integration]") {
   TempDir dir;
   WriteToken(dir);
