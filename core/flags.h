@@ -37,4 +37,8 @@ class Flags {
   std::vector<std::string> positional_;
 };
 
+// "a,b,,c" -> {"a", "b", "c"}: the items of a comma-separated flag value or
+// query parameter, empty ones dropped.
+std::vector<std::string> SplitCommaList(const std::string& text);
+
 }  // namespace effbench

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "reports/html.h"
 #include "reports/text_table.h"
 
 namespace effbench::reports {
@@ -324,39 +325,6 @@ json ToJson(const MachineComparison& m) {
 
 // ---- HTML ----
 
-std::string Html(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-// Okabe & Ito's palette: told apart by readers with any common colour vision
-// deficiency. Machines past eight cycle, with a different marker shape.
-const char* const kPalette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
-                                "#56B4E9", "#D55E00", "#F0E442", "#000000"};
-const char* Colour(size_t i) { return kPalette[i % 8]; }
-
 std::string Marker(size_t machine, double x, double y, bool front, bool hollow,
                    const std::string& title) {
   std::ostringstream out;
@@ -523,68 +491,12 @@ std::string HtmlCell(const Cell& c, const MachineComparison& m, Notes& notes) {
   return out.str();
 }
 
-constexpr char kCss[] = R"(
-body{font:14px/1.4 system-ui,sans-serif;margin:0 auto;padding:8px;max-width:1400px;color:#111}
-h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.5em}
-.scroll{overflow-x:auto}
-table{border-collapse:collapse;margin:4px 0}
-th,td{border:1px solid #ccc;padding:3px 6px;vertical-align:top}
-th{background:#f2f2f2;text-align:left}
-td.num,td.ok{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.na,td.missing{color:#666;text-align:center}
-td.failed{color:#a00;text-align:center;font-weight:bold}
-td.miss{background:repeating-linear-gradient(45deg,#fff,#fff 6px,#f3e3e3 6px,#f3e3e3 12px)}
-.flag{color:#a00;font-weight:bold}
-.sub{color:#444;font-size:.85em}
-code{font-size:.85em}
-.charts{display:flex;flex-wrap:wrap;gap:12px}
-figure.chart{margin:0;flex:1 1 420px;max-width:520px}
-figure.chart>svg{width:100%;height:auto}
-.legend svg,#machines svg{width:12px;height:12px;vertical-align:middle}
-.axis{font-size:12px}.tick{font-size:10px;fill:#333}
-.legend span{margin-right:10px;white-space:nowrap}
-ol.notes{font-size:.9em;color:#333}
-form#filters{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:6px 0}
-form#filters input{width:11em}
-@media (max-width:700px){body{font-size:13px}th,td{padding:2px 3px}}
-)";
-
-std::string PageHead() {
-  std::string head =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-      "<title>effbench: efficiency across machines</title><style>";
-  head += kCss;
-  head += "</style></head><body>\n";
-  return head;
-}
-
-// A GET form: changing a filter and pressing Show reloads the page with the
-// filters in the URL, so a filtered view is a link one can share.
-std::string FilterForm(const PageFilters& f) {
-  std::ostringstream out;
-  const auto field = [&out](const char* name, const char* label, const std::string& value,
-                            const char* hint) {
-    out << "<label>" << label << " <input name=\"" << name << "\" value=\"" << Html(value)
-        << "\" placeholder=\"" << hint << "\"></label> ";
-  };
-  out << "<form id=\"filters\" method=\"get\" action=\"/\">";
-  field("machines", "machines", f.machines, "host,agent,fingerprint");
-  field("workloads", "workloads", f.workloads, "conv.*@onednn");
-  field("variants", "variants", f.variants, "fp32,int8");
-  field("since", "runs since", f.since, "2026-11-01");
-  field("until", "until", f.until, "2026-11-30");
-  field("baseline", "baseline", f.baseline_variant, "fp32");
-  field("reference", "reference", f.reference, "machine");
-  out << "<button type=\"submit\">Show</button> <a href=\"/\">all</a></form>\n";
-  return out.str();
-}
-
 std::string HtmlPage(const MachineComparison& m, const PageFilters* filters) {
   Notes notes;
   std::ostringstream out;
-  out << PageHead() << "<h1>Efficiency across " << m.machines.size() << " machine(s)</h1>\n";
-  if (filters) out << FilterForm(*filters);
+  out << PageHead("effbench: efficiency across machines") << "<h1>Efficiency across "
+      << m.machines.size() << " machine(s)</h1>\n";
+  if (filters) out << FilterForm(*filters, "/");
   out << "<h2>Machines</h2><div class=\"scroll\"><table id=\"machines\"><tr><th>machine</th>"
          "<th>CPU</th><th>ISA</th><th>run</th><th>commit</th><th>started</th></tr>";
   for (size_t i = 0; i < m.machines.size(); ++i) {
@@ -725,9 +637,11 @@ std::string RenderMachineComparisonPage(const MachineComparison& comparison,
   return HtmlPage(comparison, &filters);
 }
 
-std::string RenderEmptyPage(const std::string& problem, const PageFilters& filters) {
-  return PageHead() + "<h1>Efficiency across machines</h1>\n" + FilterForm(filters) +
-         "<p id=\"problem\">" + Html(problem) + "</p>\n</body></html>\n";
+std::string RenderEmptyPage(const std::string& problem, const PageFilters& filters, bool history) {
+  return PageHead("effbench") +
+         (history ? "<h1>History</h1>\n" : "<h1>Efficiency across machines</h1>\n") +
+         FilterForm(filters, history ? "/history" : "/") + "<p id=\"problem\">" + Html(problem) +
+         "</p>\n</body></html>\n";
 }
 
 Result<MachineComparison> MachineComparisonFromJson(const std::string& text) {

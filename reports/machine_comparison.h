@@ -110,8 +110,10 @@ struct PageFilters {
 // The HTML page with the filter form above it.
 std::string RenderMachineComparisonPage(const MachineComparison& comparison,
                                         const PageFilters& filters);
-// The page when nothing matched (or a filter was wrong): the form and why.
-std::string RenderEmptyPage(const std::string& problem, const PageFilters& filters);
+// The page when nothing matched (or a filter was wrong): the form (of the
+// history page when `history`) and why.
+std::string RenderEmptyPage(const std::string& problem, const PageFilters& filters,
+                            bool history = false);
 
 // The JSON rendering read back (a round trip keeps every number).
 Result<MachineComparison> MachineComparisonFromJson(const std::string& text);

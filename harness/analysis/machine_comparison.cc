@@ -222,27 +222,58 @@ reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& ma
   return m;
 }
 
+Result<MachineDirectory> MachineDirectory::Load(store::Store& db) {
+  auto machines = db.Machines();
+  if (!machines.ok()) return machines.status();
+  auto agents = db.Agents();
+  if (!agents.ok()) return agents.status();
+  MachineDirectory d;
+  for (auto& row : *machines) d.machines_[row.fingerprint] = std::move(row);
+  for (const auto& a : *agents) d.agent_of_[a.machine_fingerprint] = a.name;
+  return d;
+}
+
+bool MachineDirectory::Matches(const std::string& selector, const std::string& fp) const {
+  const auto it = machines_.find(fp);
+  if (it != machines_.end() && it->second.hostname == selector) return true;
+  const auto agent = agent_of_.find(fp);
+  if (agent != agent_of_.end() && agent->second == selector) return true;
+  return selector.size() >= 4 && IsHex(selector) && fp.rfind(selector, 0) == 0;
+}
+
+std::string MachineDirectory::Label(const std::string& fp) const {
+  const auto mrow = machines_.find(fp);
+  std::string name = mrow != machines_.end() ? mrow->second.hostname : "";
+  if (auto agent = agent_of_.find(fp); agent != agent_of_.end()) name = agent->second;
+  return (name.empty() ? "?" : name) + " " + fp.substr(0, 8);
+}
+
+void MachineDirectory::Describe(const std::string& fp, reports::MachineColumn& column) const {
+  column.label = Label(fp);
+  const auto mrow = machines_.find(fp);
+  if (mrow == machines_.end()) return;
+  column.cpu = mrow->second.cpu_model;
+  const auto inventory =
+      nlohmann::json::parse(mrow->second.inventory_json, nullptr, /*allow_exceptions=*/false);
+  if (!inventory.is_object()) return;
+  std::string isa;
+  for (const auto& f : inventory.value("isa", nlohmann::json::array())) {
+    // Appends: GCC 12 warns falsely on "literal" + string here.
+    if (f.is_string()) isa.append(isa.empty() ? "" : " ").append(f.get<std::string>());
+  }
+  const std::string cap = inventory.value("isa_cap", "");
+  if (!cap.empty()) isa.append(" (capped at ").append(cap).append(" by EFFBENCH_MAX_ISA)");
+  column.isa = isa;
+}
+
 Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
                                                           const MachineComparisonOptions& o) {
   auto runs = db.Runs();
   if (!runs.ok()) return runs.status();
-  auto machine_rows = db.Machines();
-  if (!machine_rows.ok()) return machine_rows.status();
-  auto agents = db.Agents();
-  if (!agents.ok()) return agents.status();
-
-  std::map<std::string, const store::MachineRow*> machine_by_fp;
-  for (const auto& row : *machine_rows) machine_by_fp[row.fingerprint] = &row;
-  std::map<std::string, std::string> agent_of;  // fingerprint → agent name
-  for (const auto& a : *agents) agent_of[a.machine_fingerprint] = a.name;
-
-  // Each selector's machines.
+  auto directory = MachineDirectory::Load(db);
+  if (!directory.ok()) return directory.status();
   const auto matches = [&](const std::string& selector, const std::string& fp) {
-    const auto it = machine_by_fp.find(fp);
-    if (it != machine_by_fp.end() && it->second->hostname == selector) return true;
-    const auto agent = agent_of.find(fp);
-    if (agent != agent_of.end() && agent->second == selector) return true;
-    return selector.size() >= 4 && IsHex(selector) && fp.rfind(selector, 0) == 0;
+    return directory->Matches(selector, fp);
   };
 
   // The date range: ISO 8601 strings compare in time order (UTC, 'Z').
@@ -335,25 +366,7 @@ Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
     x.column.run_id = run.id;
     x.column.commit = run.revision.commit;
     x.column.started_at = run.started_at;
-    const auto mrow = machine_by_fp.find(fp);
-    std::string name = mrow != machine_by_fp.end() ? mrow->second->hostname : "";
-    if (auto agent = agent_of.find(fp); agent != agent_of.end()) name = agent->second;
-    x.column.label = (name.empty() ? "?" : name) + " " + fp.substr(0, 8);
-    if (mrow != machine_by_fp.end()) {
-      x.column.cpu = mrow->second->cpu_model;
-      const auto inventory =
-          nlohmann::json::parse(mrow->second->inventory_json, nullptr, /*allow_exceptions=*/false);
-      if (inventory.is_object()) {
-        std::string isa;
-        for (const auto& f : inventory.value("isa", nlohmann::json::array())) {
-          // Appends: GCC 12 warns falsely on "literal" + string here.
-          if (f.is_string()) isa.append(isa.empty() ? "" : " ").append(f.get<std::string>());
-        }
-        const std::string cap = inventory.value("isa_cap", "");
-        if (!cap.empty()) isa.append(" (capped at ").append(cap).append(" by EFFBENCH_MAX_ISA)");
-        x.column.isa = isa;
-      }
-    }
+    directory->Describe(fp, x.column);
     auto records = db.Results(run.id);
     if (!records.ok()) return records.status();
     x.records = std::move(*records);

@@ -3,6 +3,7 @@
 // report` does when it compares machines.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,24 @@ struct MachineComparisonOptions {
   std::string reference;
   double confidence = 0.95;
   int resamples = 1000;
+};
+
+// The machines of a database as people name them: hostname, agent name, or
+// a fingerprint prefix.
+class MachineDirectory {
+ public:
+  static Result<MachineDirectory> Load(store::Store& db);
+  // Whether `selector` (a hostname, an agent name or 4+ hex digits of the
+  // fingerprint) names the machine `fingerprint`.
+  bool Matches(const std::string& selector, const std::string& fingerprint) const;
+  // "agent-or-hostname 1b1a009e".
+  std::string Label(const std::string& fingerprint) const;
+  // Fills the label, CPU and ISA (with an EFFBENCH_MAX_ISA cap) of `column`.
+  void Describe(const std::string& fingerprint, reports::MachineColumn& column) const;
+
+ private:
+  std::map<std::string, store::MachineRow> machines_;  // by fingerprint
+  std::map<std::string, std::string> agent_of_;        // fingerprint -> agent name
 };
 
 // One machine's column and the records of its run.

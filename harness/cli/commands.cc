@@ -36,6 +36,9 @@ commands:
              [--latest | --runs ID,ID,...] [--since DATE] [--until DATE]
              [--baseline-variant fp32] [--reference MACHINE]
              [--format console|markdown|csv|json|html] [--out FILE]
+  history    series over commits with their changes --db FILE [--workloads GLOB | --series ID]
+             [--machines A,B,...] [--threads N] [--format console|markdown|csv|json|html]
+             [--out FILE]
   serve      the fleet coordinator --db FILE --listen HOST:PORT --token-file F [--http HOST:PORT]
              [--tls-cert C --tls-key K] [--http-tls-cert C --http-tls-key K] [--http-read-token]
              [--config FILE] [--schedule HH:MM --schedule-suite S] [--heartbeat S]
@@ -302,6 +305,7 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (command == "workloads") return WorkloadsCommand(rest, out, err);
   if (command == "machines") return MachinesCommand(rest, out, err);
   if (command == "report") return ReportCommand(rest, out, err);
+  if (command == "history") return HistoryCommand(rest, out, err);
   if (command == "serve") return ServeCommand(rest, out, err);
   if (command == "submit") return SubmitCommand(rest, out, err);
   if (command == "token") return TokenCommand(rest, out, err);

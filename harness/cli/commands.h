@@ -23,6 +23,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
 int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int HistoryCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int ServeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

@@ -15,6 +15,30 @@
 namespace effbench::cli {
 namespace {
 
+// Where `effbench serve --http` draws the series' history: /history with the
+// series' workload id and machine as filters.
+std::string HistoryLink(const store::SeriesKey& series) {
+  const auto encode = [](const std::string& text) {
+    static const char* kHex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        out += static_cast<char>(c);
+      } else {
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+    return out;
+  };
+  std::string link = "/history?workloads=";
+  link += encode(series.name);
+  link += "&machines=";
+  link += series.machine_fingerprint.substr(0, 12);
+  return link;
+}
+
 using nlohmann::json;
 
 std::string Short(const std::string& commit) { return commit.substr(0, 10); }
@@ -73,6 +97,7 @@ std::string Render(const std::vector<analysis::Alert>& alerts,
              {"points_before", r.points_before},
              {"points_after", r.points_after},
              {"first_bad_run", r.first_bad_run},
+             {"history", HistoryLink(r.series)},
              {"state", r.state},
              {"reason", r.reason ? json(*r.reason) : json()},
              {"recovered_in", r.fixed_last_bad_commit ? json::array({*r.fixed_last_bad_commit,

@@ -1,11 +1,13 @@
 // effbench report: one run's efficiency table, or machines side by side
-// (rows workload × variant, a column per machine), as console text,
-// Markdown, CSV, JSON or one self-contained HTML page.
+// (rows workload × variant, a column per machine); effbench history: series
+// over commits with their changes. As console text, Markdown, CSV, JSON or
+// one self-contained HTML page.
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "harness/analysis/history.h"
 #include "harness/analysis/machine_comparison.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
@@ -13,15 +15,6 @@
 
 namespace effbench::cli {
 namespace {
-
-std::vector<std::string> CommaList(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
 
 // Writes `text` to `path` whole or not at all (a temporary file renamed).
 Status WriteFile(const std::string& path, const std::string& text) {
@@ -42,14 +35,27 @@ Status WriteFile(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
-int Usage(std::ostream& err, const std::string& problem) {
-  err << "effbench report: " << problem << "\n(effbench report --help lists its flags)\n";
+int Usage(std::ostream& err, const std::string& problem, const char* command = "report") {
+  err << "effbench " << command << ": " << problem << "\n(effbench " << command
+      << " --help lists its flags)\n";
   return kExitUsage;
 }
 
-int Fail(std::ostream& err, const Status& s) {
-  err << "effbench report: " << s.message() << "\n";
+int Fail(std::ostream& err, const Status& s, const char* command = "report") {
+  err << "effbench " << command << ": " << s.message() << "\n";
   return s.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
+}
+
+// `text` to --out FILE (whole or not at all), else to `out`.
+int Emit(const Flags& flags, const std::string& text, std::ostream& out, std::ostream& err,
+         const char* command) {
+  if (const auto path = flags.Get("out")) {
+    if (Status s = WriteFile(*path, text); !s.ok()) return Fail(err, s, command);
+    err << "effbench " << command << ": wrote " << *path << " (" << text.size() << " bytes)\n";
+    return kExitOk;
+  }
+  out << text;
+  return kExitOk;
 }
 
 // One run's table: the run named by --run, else the latest.
@@ -131,10 +137,10 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     if (const int code = RunTable(**db, *flags, *format, text, err); code != kExitOk) return code;
   } else {
     analysis::MachineComparisonOptions o;
-    o.machines = CommaList(flags->GetOr("machines", ""));
+    o.machines = SplitCommaList(flags->GetOr("machines", ""));
     o.workloads = flags->GetOr("workloads", "");
-    o.variants = CommaList(flags->GetOr("variants", ""));
-    o.runs = CommaList(flags->GetOr("runs", ""));
+    o.variants = SplitCommaList(flags->GetOr("variants", ""));
+    o.runs = SplitCommaList(flags->GetOr("runs", ""));
     o.baseline_variant = flags->GetOr("baseline-variant", "fp32");
     o.reference = flags->GetOr("reference", "");
     o.since = flags->GetOr("since", "");
@@ -143,13 +149,33 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     if (!comparison.ok()) return Fail(err, comparison.status());
     text = reports::RenderMachineComparison(*comparison, *comparison_format);
   }
-  if (const auto path = flags->Get("out")) {
-    if (Status s = WriteFile(*path, text); !s.ok()) return Fail(err, s);
-    err << "effbench report: wrote " << *path << " (" << text.size() << " bytes)\n";
-    return kExitOk;
+  return Emit(*flags, text, out, err, "report");
+}
+
+int HistoryCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  constexpr char kCommand[] = "history";
+  auto flags =
+      Flags::Parse(args, {"db", "machines", "workloads", "series", "threads", "format", "out"});
+  if (!flags.ok()) return Usage(err, flags.status().message(), kCommand);
+  if (!flags->Has("db")) return Usage(err, "history needs --db FILE", kCommand);
+  auto format = reports::ParseComparisonFormat(flags->GetOr("format", "console"));
+  if (!format.ok()) return Usage(err, format.status().message(), kCommand);
+  if (flags->Has("series") && flags->Has("workloads")) {
+    return Usage(err, "--series names one workload id, --workloads a glob: give one", kCommand);
   }
-  out << text;
-  return kExitOk;
+  analysis::HistoryOptions o;
+  o.machines = SplitCommaList(flags->GetOr("machines", ""));
+  o.workloads = flags->GetOr("series", flags->GetOr("workloads", ""));
+  if (flags->Has("threads")) {
+    auto threads = flags->GetInt("threads", 1, 1, 4096);
+    if (!threads.ok()) return Usage(err, threads.status().message(), kCommand);
+    o.threads = static_cast<int>(*threads);
+  }
+  auto db = OpenExisting(*flags);
+  if (!db.ok()) return Fail(err, db.status(), kCommand);
+  auto history = analysis::BuildHistory(**db, o);
+  if (!history.ok()) return Fail(err, history.status(), kCommand);
+  return Emit(*flags, reports::RenderHistory(*history, *format), out, err, kCommand);
 }
 
 }  // namespace effbench::cli

@@ -9,10 +9,13 @@
 #include <boost/url/parse.hpp>
 #include <sstream>
 
+#include "core/flags.h"
+#include "harness/analysis/history.h"
 #include "harness/analysis/machine_comparison.h"
 #include "harness/coordinator/internal/coordinator_impl.h"
 #include "harness/result/record.h"
 #include "harness/store/stores.h"
+#include "reports/history.h"
 #include "reports/machine_comparison.h"
 
 namespace effbench::coordinator {
@@ -67,18 +70,10 @@ Result<Target> ParseTarget(std::string_view text) {
   return target;
 }
 
-std::vector<std::string> CommaList(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
-
 // GET /: the machines side by side as the HTML page, with the filters of the
 // URL (machines, workloads, variants, since, until, baseline, reference) in a
-// form; GET /api/report: the same comparison as JSON.
+// form; GET /api/report: the same comparison as JSON. GET /history and
+// /api/history: the series matching machines and workloads over commits.
 Response ReportReply(const Request& req, const std::string& path,
                      const std::map<std::string, std::string>& query, store::Store& db) {
   const auto get = [&query](const char* key) {
@@ -87,26 +82,41 @@ Response ReportReply(const Request& req, const std::string& path,
   };
   reports::PageFilters filters{get("machines"), get("workloads"), get("variants"), get("since"),
                                get("until"),    get("baseline"),  get("reference")};
+  const auto failure = [&req](const Status& s, bool html, const reports::PageFilters& f,
+                              bool history) {
+    const http::status status = s.code() == Status::Code::kNotFound ? http::status::not_found
+                                : s.code() == Status::Code::kInvalidArgument
+                                    ? http::status::bad_request
+                                    : http::status::internal_server_error;
+    if (!html) return ErrorReply(req, status, s.message());
+    return Reply(req, status, reports::RenderEmptyPage(s.message(), f, history),
+                 "text/html; charset=utf-8");
+  };
+  if (path == "/history" || path == "/api/history") {
+    analysis::HistoryOptions h;
+    h.machines = SplitCommaList(filters.machines);
+    h.workloads = filters.workloads;
+    auto history = analysis::BuildHistory(db, h);
+    const bool html = path == "/history";
+    if (!history.ok()) return failure(history.status(), html, filters, true);
+    if (!html) {
+      return Reply(req, http::status::ok,
+                   reports::RenderHistory(*history, reports::ComparisonFormat::kJson));
+    }
+    return Reply(req, http::status::ok, reports::RenderHistoryPage(*history, filters),
+                 "text/html; charset=utf-8");
+  }
   analysis::MachineComparisonOptions o;
-  o.machines = CommaList(filters.machines);
+  o.machines = SplitCommaList(filters.machines);
   o.workloads = filters.workloads;
-  o.variants = CommaList(filters.variants);
+  o.variants = SplitCommaList(filters.variants);
   o.since = filters.since;
   o.until = filters.until;
   if (!filters.baseline_variant.empty()) o.baseline_variant = filters.baseline_variant;
   o.reference = filters.reference;
   auto comparison = analysis::BuildMachineComparison(db, o);
   const bool html = path == "/";
-  if (!comparison.ok()) {
-    const http::status status = comparison.status().code() == Status::Code::kNotFound
-                                    ? http::status::not_found
-                                : comparison.status().code() == Status::Code::kInvalidArgument
-                                    ? http::status::bad_request
-                                    : http::status::internal_server_error;
-    if (!html) return ErrorReply(req, status, comparison.status().message());
-    return Reply(req, status, reports::RenderEmptyPage(comparison.status().message(), filters),
-                 "text/html; charset=utf-8");
-  }
+  if (!comparison.ok()) return failure(comparison.status(), html, filters, false);
   if (!html) {
     return Reply(req, http::status::ok,
                  reports::RenderMachineComparison(*comparison, reports::ComparisonFormat::kJson));
@@ -122,7 +132,9 @@ Response DatabaseReply(const Request& req, const std::string& path,
   const auto failed = [&req](const Status& s) {
     return ErrorReply(req, http::status::internal_server_error, s.message());
   };
-  if (path == "/" || path == "/api/report") return ReportReply(req, path, query, db);
+  if (path == "/" || path == "/api/report" || path == "/history" || path == "/api/history") {
+    return ReportReply(req, path, query, db);
+  }
   if (path == "/api/runs") {
     auto runs = db.Runs();
     if (!runs.ok()) return failed(runs.status());
@@ -310,10 +322,11 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
   const std::string cancel_id = JobToCancel(path);
   const std::string agent_prefix = "/api/agents/";
   const bool agent_path = path.rfind(agent_prefix, 0) == 0 && path.size() > agent_prefix.size();
-  const bool known = path == "/" || path == "/api/report" || path == "/healthz" ||
-                     path == "/metrics" || path == "/api/agents" || path == "/api/runs" ||
-                     path == "/api/results" || path == "/api/machines" || path == "/api/jobs" ||
-                     !cancel_id.empty() || agent_path;
+  const bool known = path == "/" || path == "/api/report" || path == "/history" ||
+                     path == "/api/history" || path == "/healthz" || path == "/metrics" ||
+                     path == "/api/agents" || path == "/api/runs" || path == "/api/results" ||
+                     path == "/api/machines" || path == "/api/jobs" || !cancel_id.empty() ||
+                     agent_path;
   if (!known) co_return ErrorReply(req, http::status::not_found, "no such endpoint: " + path);
   const bool allowed = (get && cancel_id.empty() && !agent_path) ||
                        (post && (path == "/api/jobs" || !cancel_id.empty())) ||

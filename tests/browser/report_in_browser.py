@@ -175,6 +175,12 @@ with tempfile.TemporaryDirectory() as tmp:
               "filtered: fewer rows than unfiltered (%r against %r)" %
               (filtered.rows.get("efficiency"), live.rows.get("efficiency")))
         check(not console, "filtered: console messages %r" % console)
+        history, console, external = open_page(origin + "/history", "history", origin)
+        check("filters" in history.forms, "history: the filter form is there")
+        check(history.charts and all(n > 0 for n in history.charts),
+              "history: every series' chart has its points, got %r" % history.charts)
+        check(not console, "history: console messages %r" % console)
+        check(not external, "history: requests leaving the page %r" % external)
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=60)

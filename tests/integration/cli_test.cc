@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -432,9 +433,9 @@ TEST_CASE("import --format gbench stores a Google Benchmark file as a run, once"
 TEST_CASE("report compares machines: n/a with reasons, kernels, filters, HTML to a file", "[cli]") {
   testing::TempDir dir;
   for (const std::string cap : {"", "avx2", "sse41"}) {
-    auto run = RunCli(dir,
-                      "run --workload 'conv.pw.*@onednn' --repetitions 5 --min-time 0.005 --db fix.db",
-                      "EFFBENCH_MAX_ISA=" + cap);
+    auto run = RunCli(
+        dir, "run --workload 'conv.pw.*@onednn' --repetitions 5 --min-time 0.005 --db fix.db",
+        "EFFBENCH_MAX_ISA=" + cap);
     INFO(cap << ": " << run.err);
     REQUIRE(run.exit_code == 0);
   }
@@ -586,6 +587,69 @@ TEST_CASE("regressions lists changes by commit range, exits 3 until acknowledged
         std::string::npos);
   CHECK(RunCli(dir, "regressions set " + std::to_string(id) + " wontfix --db h.db").exit_code == 2);
   CHECK(RunCli(dir, "regressions set 999 fixed --db h.db").exit_code == 1);
+}
+
+TEST_CASE("history shows each commit's median and spread, and marks the change with its id",
+          "[cli]") {
+  testing::TempDir dir;
+  std::vector<std::pair<std::string, std::function<double(int)>>> commits;
+  for (int c = 0; c < 30; ++c) {
+    char name[16];
+    std::snprintf(name, sizeof name, "c%04d", c);
+    commits.emplace_back(name, [c](int s) { return s == 1 && c >= 20 ? 1150.0 : 1000.0; });
+  }
+  FillRuns(dir.File("h.db"), commits, 3, 5, 23);
+  REQUIRE(RunCli(dir, "regressions check --db h.db").exit_code == 0);
+  const auto alerts = nlohmann::json::parse(RunCli(dir, "regressions --db h.db --format json").out);
+  REQUIRE(alerts.size() == 1);
+  const int64_t id = alerts[0]["changes"][0]["id"];
+  const std::string name = alerts[0]["changes"][0]["name"];
+  // The alert links to the series' history on a coordinator's page.
+  CHECK(alerts[0]["changes"][0]["history"].get<std::string>().rfind("/history?workloads=", 0) == 0);
+
+  auto json = RunCli(dir, "history --db h.db --series '" + name + "' --format json");
+  INFO(json.err);
+  REQUIRE(json.exit_code == 0);
+  const auto h = nlohmann::json::parse(json.out);
+  REQUIRE(h["series"].size() == 1);
+  const auto& s = h["series"][0];
+  CHECK(s["name"] == name);
+  REQUIRE(s["points"].size() == 30);
+  CHECK(s["points"][0]["commit"] == "c0000");
+  CHECK(s["points"][29]["commit"] == "c0029");
+  for (const auto& p : s["points"]) {
+    CHECK(p["q1_ns"] <= p["median_ns"]);
+    CHECK(p["median_ns"] <= p["q3_ns"]);
+    CHECK(p["repetitions"] == 5);
+  }
+  CHECK(s["points"][25]["median_ns"].get<double>() >
+        1.1 * s["points"][5]["median_ns"].get<double>());
+  REQUIRE(s["changes"].size() == 1);
+  CHECK(s["changes"][0]["id"] == id);
+  CHECK(s["changes"][0]["first_bad_commit"] == "c0020");
+  CHECK(s["changes"][0]["last_good_commit"] == "c0019");
+
+  auto console = RunCli(dir, "history --db h.db --series '" + name + "'");
+  REQUIRE(console.exit_code == 0);
+  CHECK_THAT(console.out, Catch::Contains("#" + std::to_string(id) + " regression +15.0%"));
+  // Every series with a glob; the HTML links the change to its chart.
+  auto all = RunCli(dir, "history --db h.db --workloads 'gemm.*' --format json");
+  REQUIRE(all.exit_code == 0);
+  CHECK(nlohmann::json::parse(all.out)["series"].size() > 1);
+  auto html = RunCli(dir, "history --db h.db --workloads 'gemm.*' --format html --out h.html");
+  REQUIRE(html.exit_code == 0);
+  const std::string page = ReadAll(dir.File("h.html"));
+  std::smatch link;
+  REQUIRE(std::regex_search(page, link,
+                            std::regex("<tr><td class=\"num\">" + std::to_string(id) +
+                                       "</td><td><a href=\"#(series-[0-9]+)\">")));
+  CHECK_THAT(page,
+             Catch::Contains("<figure class=\"chart history\" id=\"" + link[1].str() + "\">"));
+  CHECK_THAT(page, Catch::Contains("#" + std::to_string(id) + " +15.0%</text>"));
+
+  CHECK(RunCli(dir, "history --db h.db --series nosuch").exit_code == 1);
+  CHECK(RunCli(dir, "history --db h.db --series a --workloads b").exit_code == 2);
+  CHECK(RunCli(dir, "history --db h.db --threads zero").exit_code == 2);
 }
 
 }  // namespace

@@ -1177,6 +1177,16 @@ TEST_CASE("serve --http shows machines side by side at /, filtered by the URL",
   const Http bad = HttpRequest(serve.http_port, "GET", "/api/report?since=yesterday");
   CHECK(bad.status == 400);
   CHECK_THAT(bad.body["error"].get<std::string>(), Catch::Contains("yesterday"));
+  // The history of the series, filtered the same way.
+  const Http history = HttpRequest(serve.http_port, "GET", "/api/history?machines=host-a");
+  REQUIRE(history.status == 200);
+  CHECK(history.body["series"].size() == 2);  // fp32 and int8 on host-a
+  const Http history_page = HttpRequest(serve.http_port, "GET", "/history?workloads=gemm.int8*");
+  REQUIRE(history_page.status == 200);
+  const std::string history_html = history_page.body.get<std::string>();
+  CHECK_THAT(history_html, Catch::Contains("<figure class=\"chart history\""));
+  CHECK_THAT(history_html, Catch::Contains("action=\"/history\""));
+  CHECK(HttpRequest(serve.http_port, "GET", "/history?workloads=nosuch").status == 404);
   // A label with markup in the URL comes back as text.
   const Http hostile = HttpRequest(serve.http_port, "GET", "/?workloads=%3Cscript%3E");
   CHECK(hostile.body.get<std::string>().find("<script>") == std::string::npos);
