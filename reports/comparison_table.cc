@@ -79,6 +79,49 @@ std::string Footer(const Comparison& c) {
   return out.str();
 }
 
+// For a pull-request comment: first what got slower or faster beyond the
+// threshold, each with its interval and q, then the whole table (folded
+// under <details> when long), then how the verdicts were reached.
+std::string MarkdownComment(const Comparison& c) {
+  std::ostringstream out;
+  out << "### effbench: " << c.regressions() << " slower, " << c.improvements() << " faster, of "
+      << c.rows.size() << " series (`" << c.baseline << "` → `" << c.candidate << "`)\n\n";
+  const auto list = [&](const char* verdict, const char* title) {
+    std::vector<const ComparisonRow*> rows;
+    for (const auto& r : c.rows) {
+      if (r.verdict == verdict) rows.push_back(&r);
+    }
+    if (rows.empty()) return;
+    std::stable_sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) {
+      return std::fabs(a->ratio - 1) > std::fabs(b->ratio - 1);
+    });
+    out << "**" << title << "** (beyond " << Fixed(100 * c.threshold, 1) << " %, q <= " << c.alpha
+        << "):\n";
+    for (size_t i = 0; i < rows.size() && i < 10; ++i) {
+      const auto& r = *rows[i];
+      out << "- `" << Escape(r.name, '|') << "` on " << Escape(r.host, '|') << ": "
+          << Percent(r.ratio) << " (" << Fixed(100 * c.confidence, 0) << " % CI "
+          << Percent(r.ratio_low) << " .. " << Percent(r.ratio_high) << ", q "
+          << Significance(r.qvalue) << ")\n";
+    }
+    if (rows.size() > 10) out << "- and " << rows.size() - 10 << " more (in the table)\n";
+    out << "\n";
+  };
+  list("regression", "Slower");
+  list("improvement", "Faster");
+  if (c.regressions() + c.improvements() == 0) {
+    out << "No series changed by " << Fixed(100 * c.threshold, 1)
+        << " % or more with q <= " << c.alpha << ".\n\n";
+  }
+  const TextTable table = Build(c);
+  const bool fold = table.rows.size() > 20;
+  if (fold) out << "<details><summary>All " << table.rows.size() << " series</summary>\n\n";
+  out << RenderMarkdown(table);
+  if (fold) out << "\n</details>\n";
+  out << Footer(c);
+  return out.str();
+}
+
 }  // namespace
 
 size_t Comparison::regressions() const {
@@ -97,8 +140,7 @@ std::string RenderComparison(const Comparison& c, Format format) {
       return std::string("baseline ") + c.baseline + "  vs  candidate " + c.candidate + "\n\n" +
              RenderConsole(Build(c)) + Footer(c);
     case Format::kMarkdown:
-      return std::string("**baseline** `") + c.baseline + "` vs **candidate** `" + c.candidate +
-             "`\n\n" + RenderMarkdown(Build(c)) + Footer(c);
+      return MarkdownComment(c);
     case Format::kCsv: {
       std::ostringstream out;
       out << "machine,host,name,threads,baseline_n,candidate_n,baseline_median_ns,"

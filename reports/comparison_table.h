@@ -33,8 +33,9 @@ struct Comparison {
   size_t improvements() const;
 };
 
-// Console and Markdown: changes first, then the rest; JSON: everything; CSV:
-// one line a row.
+// Console: changes first, then the rest; Markdown, for a pull-request
+// comment: a summary of what got slower or faster with intervals, then the
+// table (under <details> past 20 rows); JSON: everything; CSV: one line a row.
 std::string RenderComparison(const Comparison& comparison, Format format);
 
 }  // namespace effbench::reports

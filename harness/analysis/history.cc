@@ -1,7 +1,5 @@
 #include "harness/analysis/history.h"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <set>
 
@@ -23,25 +21,18 @@ double Quantile(const std::vector<double>& v, double q) {
 Result<reports::History> BuildHistory(store::Store& db, const HistoryOptions& o) {
   auto directory = MachineDirectory::Load(db);
   if (!directory.ok()) return directory.status();
-  auto runs = db.Runs();
-  if (!runs.ok()) return runs.status();
+  auto matching = db.SeriesMatching(o.workloads);
+  if (!matching.ok()) return matching.status();
   std::set<store::SeriesKey> keys;
-  for (const auto& run : *runs) {
+  for (auto& key : *matching) {
     if (!o.machines.empty() &&
         std::none_of(o.machines.begin(), o.machines.end(), [&](const std::string& m) {
-          return directory->Matches(m, run.machine_fingerprint);
+          return directory->Matches(m, key.machine_fingerprint);
         })) {
       continue;
     }
-    auto series = db.SeriesOf(run.id);
-    if (!series.ok()) return series.status();
-    for (auto& key : *series) {
-      if (!o.workloads.empty() && ::fnmatch(o.workloads.c_str(), key.name.c_str(), 0) != 0) {
-        continue;
-      }
-      if (o.threads && key.threads != *o.threads) continue;
-      keys.insert(std::move(key));
-    }
+    if (o.threads && key.threads != *o.threads) continue;
+    keys.insert(std::move(key));
   }
   if (keys.empty()) {
     return Status::NotFound("no series matches" +

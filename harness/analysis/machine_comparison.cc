@@ -3,11 +3,13 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "harness/analysis/compare.h"
 #include "harness/stats/tests.h"
@@ -170,11 +172,13 @@ reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& ma
     }
   }
   // Speedups over the baseline variant on the same machine, and against the
-  // reference machine on the same row.
-  for (size_t row = 0; row < m.rows.size(); ++row) {
-    const ResultRecord* ref = record_of_cell[row][m.reference];
-    const bool ref_ok = ref && m.rows[row].cells[m.reference].state == Cell::State::kOk;
-    for (size_t i = 0; i < machines.size(); ++i) {
+  // reference machine on the same row. The bootstraps are most of the work:
+  // machines are spread over the cores (each cell's resampling is seeded the
+  // same whatever thread runs it, so the result does not depend on them).
+  const auto machine_cells = [&](size_t i) {
+    for (size_t row = 0; row < m.rows.size(); ++row) {
+      const ResultRecord* ref = record_of_cell[row][m.reference];
+      const bool ref_ok = ref && m.rows[row].cells[m.reference].state == Cell::State::kOk;
       Cell& c = m.rows[row].cells[i];
       const ResultRecord* r = record_of_cell[row][i];
       if (c.state != Cell::State::kOk) continue;
@@ -189,7 +193,18 @@ reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& ma
                                                   o.confidence, o.resamples);
       c.speedup = reports::Estimate{1 / ci.ratio, 1 / ci.high, 1 / ci.low};
     }
+  };
+  const size_t workers =
+      std::min<size_t>(machines.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) {
+    pool.emplace_back([&] {
+      for (size_t i; (i = next++) < machines.size();) machine_cells(i);
+    });
   }
+  for (size_t i; (i = next++) < machines.size();) machine_cells(i);
+  for (auto& t : pool) t.join();
   // Geometric means: each machine against the reference machine (speed, and
   // performance per joule where both measured energy), then each technique's
   // speedups over the baseline variant. A row that misses its fidelity rule

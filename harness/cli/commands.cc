@@ -97,12 +97,12 @@ Result<bool> ListFormatIsJson(const Flags& flags, const std::string& command) {
 
 }  // namespace
 
-Result<std::unique_ptr<store::Store>> OpenExisting(const Flags& flags) {
+Result<std::unique_ptr<store::Store>> OpenExisting(const Flags& flags, store::OpenCheck check) {
   const auto path = flags.Get("db");
   if (!path) return Status::InvalidArgument("--db FILE is required");
   std::error_code ec;  // stat only: no descriptor of a database outside SQLite
   if (!std::filesystem::exists(*path, ec)) return Status::NotFound(*path + ": no such database");
-  return store::OpenStore(*path);
+  return store::OpenStore(*path, store::Durability::kNormal, check);
 }
 
 int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

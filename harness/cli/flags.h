@@ -12,6 +12,8 @@ namespace effbench::cli {
 
 // Opens the existing database named by --db: a missing file is an error, not
 // a new database.
-Result<std::unique_ptr<store::Store>> OpenExisting(const Flags& flags);
+// `check`: kNone for commands that only read (report, history).
+Result<std::unique_ptr<store::Store>> OpenExisting(
+    const Flags& flags, store::OpenCheck check = store::OpenCheck::kQuickCheck);
 
 }  // namespace effbench::cli

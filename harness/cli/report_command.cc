@@ -109,7 +109,7 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
   if (flags->Has("runs") && flags->Has("latest")) {
     return Usage(err, "--latest and --runs both choose the runs: give one");
   }
-  auto db = OpenExisting(*flags);
+  auto db = OpenExisting(*flags, store::OpenCheck::kNone);
   if (!db.ok()) return Fail(err, db.status());
 
   // One run's table where that is what was asked, or all there is.
@@ -171,7 +171,7 @@ int HistoryCommand(const std::vector<std::string>& args, std::ostream& out, std:
     if (!threads.ok()) return Usage(err, threads.status().message(), kCommand);
     o.threads = static_cast<int>(*threads);
   }
-  auto db = OpenExisting(*flags);
+  auto db = OpenExisting(*flags, store::OpenCheck::kNone);
   if (!db.ok()) return Fail(err, db.status(), kCommand);
   auto history = analysis::BuildHistory(**db, o);
   if (!history.ok()) return Fail(err, history.status(), kCommand);

@@ -197,7 +197,9 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
   Impl& c = *impl;
   auto db = store::OpenStore(c.options.db_path, store::Durability::kFull);
   if (!db.ok()) return db.status();
-  auto reader = store::OpenStore(c.options.db_path);
+  // The writer above checked every page; the reader need not again.
+  auto reader =
+      store::OpenStore(c.options.db_path, store::Durability::kNormal, store::OpenCheck::kNone);
   if (!reader.ok()) return reader.status();
   c.reader = std::move(*reader);
 

@@ -59,7 +59,7 @@ std::string JoinProblems(const std::vector<std::string>& problems, size_t at_mos
 // under us, and acknowledged results are lost (SQLite, "How To Corrupt An
 // SQLite Database File", 2.2). SQLite shares one descriptor per file among
 // all connections of a process and so never does this.
-Status CheckExisting(const std::string& path) {
+Status CheckExisting(const std::string& path, OpenCheck check) {
   std::error_code ec;
   if (path == ":memory:") return Status::Ok();
   const auto status = std::filesystem::status(path, ec);
@@ -86,7 +86,8 @@ Status CheckExisting(const std::string& path) {
       return Status::InvalidArgument(path + " is an SQLite database but not an effbench one " +
                                      "(application_id " + id + "); refusing to touch it");
     }
-    const auto problems = CheckPages(db, /*full=*/false);
+    const auto problems = check == OpenCheck::kQuickCheck ? CheckPages(db, /*full=*/false)
+                                                          : std::vector<std::string>();
     if (!problems.empty()) {
       return Status::FailedPrecondition(
           path + " is damaged (PRAGMA quick_check: " + JoinProblems(problems, 3) +
@@ -162,13 +163,13 @@ ResultStore::ResultStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ResultStore::~ResultStore() = default;
 
 Result<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path,
-                                                       Durability durability) {
+                                                       Durability durability, OpenCheck check) {
   // SQLite counts every allocation under a global mutex unless told not to,
   // which it can be only before its first use in the process (else this
   // returns SQLITE_MISUSE and changes nothing).
   static std::once_flag no_memstatus;
   std::call_once(no_memstatus, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
-  EFFBENCH_RETURN_IF_ERROR(CheckExisting(path));
+  EFFBENCH_RETURN_IF_ERROR(CheckExisting(path, check));
   try {
     auto impl = std::make_unique<Impl>(path);
     EFFBENCH_RETURN_IF_ERROR(impl->Migrate().WithContext(path));
@@ -373,10 +374,13 @@ Result<size_t> ResultStore::InsertResults(const std::vector<result::RecordRow>& 
 Result<std::vector<result::ResultRecord>> ResultStore::Results(const std::string& run_id) {
   return Guarded("read results", [&]() -> Result<std::vector<result::ResultRecord>> {
     std::vector<result::ResultRecord> out;
-    SQLite::Statement s(impl_->db,
-                        "SELECT id, record, samples_ns FROM results WHERE (?1 = '' OR run_id = ?1)"
-                        " ORDER BY rowid");
-    s.bind(1, run_id);
+    // Two statements, not "(?1 = '' OR run_id = ?1)": SQLite plans a
+    // statement once, and the OR made it scan every result for every run.
+    SQLite::Statement s(impl_->db, run_id.empty()
+                                       ? "SELECT id, record, samples_ns FROM results ORDER BY rowid"
+                                       : "SELECT id, record, samples_ns FROM results"
+                                         " WHERE run_id = ?1 ORDER BY rowid");
+    if (!run_id.empty()) s.bind(1, run_id);
     while (s.executeStep()) {
       const std::string id = Str(s.getColumn(0));
       json doc;
@@ -418,13 +422,14 @@ Result<int64_t> ResultStore::ResultCountOfRun(const std::string& run_id) {
 
 namespace effbench::store {
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& location, Durability durability) {
+Result<std::unique_ptr<Store>> OpenStore(const std::string& location, Durability durability,
+                                         OpenCheck check) {
   if (location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0) {
     return Status::InvalidArgument(location +
                                    ": this effbench is built with the SQLite store only; "
                                    "give a database file path");
   }
-  auto db = ResultStore::Open(location, durability);
+  auto db = ResultStore::Open(location, durability, check);
   if (!db.ok()) return db.status();
   return std::unique_ptr<Store>(std::move(*db));
 }

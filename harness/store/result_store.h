@@ -38,7 +38,8 @@ class ResultStore final : public Store {
   // Refuses, untouched, a file that is not an effbench database or was written
   // by a newer schema.
   static Result<std::unique_ptr<ResultStore>> Open(const std::string& path,
-                                                   Durability durability = Durability::kNormal);
+                                                   Durability durability = Durability::kNormal,
+                                                   OpenCheck check = OpenCheck::kQuickCheck);
   ~ResultStore();
 
   // Whether the database takes a write now: rewrites its header's
@@ -62,6 +63,7 @@ class ResultStore final : public Store {
   Result<int64_t> ResultCountOfRun(const std::string& run_id) override;
   // SeriesStore
   Result<std::vector<SeriesKey>> SeriesOf(const std::string& run_id) override;
+  Result<std::vector<SeriesKey>> SeriesMatching(const std::string& glob) override;
   Result<std::vector<SeriesPoint>> SeriesHistory(const SeriesKey& series) override;
   // RegressionStore
   Status UpsertRegression(const RegressionRow& row) override;

@@ -1,6 +1,7 @@
 // Series and their history in SQLite (SeriesStore).
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -13,16 +14,46 @@ namespace effbench::store {
 Result<std::vector<SeriesKey>> ResultStore::SeriesOf(const std::string& run_id) {
   return Guarded("read series", [&]() -> Result<std::vector<SeriesKey>> {
     std::vector<SeriesKey> keys;
+    // Two statements, not "(? = '' OR run_id = ?)", which scans every result.
+    const std::string select =
+        "SELECT DISTINCT m.fingerprint, res.name, res.threads FROM results res"
+        " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
+        " WHERE res.status = 'ok'";
+    const std::string order = " ORDER BY m.fingerprint, res.name, res.threads";
     SQLite::Statement s(impl_->db,
-                        "SELECT DISTINCT m.fingerprint, res.name, res.threads FROM results res"
-                        " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
-                        " WHERE res.status = 'ok' AND (? = '' OR res.run_id = ?)"
-                        " ORDER BY m.fingerprint, res.name, res.threads");
-    s.bind(1, run_id);
-    s.bind(2, run_id);
+                        run_id.empty() ? select + order : select + " AND res.run_id = ?" + order);
+    if (!run_id.empty()) s.bind(1, run_id);
     while (s.executeStep()) {
       keys.push_back(SeriesKey{Str(s.getColumn(0)), Str(s.getColumn(1)), s.getColumn(2).getInt()});
     }
+    return keys;
+  });
+}
+
+Result<std::vector<SeriesKey>> ResultStore::SeriesMatching(const std::string& glob) {
+  return Guarded("read series matching " + glob, [&]() -> Result<std::vector<SeriesKey>> {
+    std::vector<SeriesKey> keys;
+    // The names first, from the results_name index alone; then each name's
+    // machines and thread counts.
+    SQLite::Statement names(impl_->db,
+                            "SELECT DISTINCT name FROM results WHERE (? = '' OR name GLOB ?)"
+                            " ORDER BY name");
+    names.bind(1, glob);
+    names.bind(2, glob);
+    std::vector<std::string> matching;
+    while (names.executeStep()) matching.push_back(Str(names.getColumn(0)));
+    SQLite::Statement s(impl_->db,
+                        "SELECT DISTINCT m.fingerprint, res.threads FROM results res"
+                        " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
+                        " WHERE res.name = ? AND res.status = 'ok'");
+    for (const std::string& name : matching) {
+      s.reset();
+      s.bind(1, name);
+      while (s.executeStep()) {
+        keys.push_back(SeriesKey{Str(s.getColumn(0)), name, s.getColumn(1).getInt()});
+      }
+    }
+    std::sort(keys.begin(), keys.end());
     return keys;
   });
 }
