@@ -35,14 +35,6 @@ std::string VariantLabel(const ResultRecord& r) {
   return label;
 }
 
-// The shape as the workload id spells it: "m1024n1024k1024".
-std::string Shape(const ResultRecord& r) {
-  const size_t slash = r.name.find('/');
-  const size_t at = r.name.rfind('@');
-  if (slash == std::string::npos || at == std::string::npos || at < slash) return r.name;
-  return r.name.substr(slash + 1, at - slash - 1);
-}
-
 // The key that pairs a sparse kernel's result with the dense kernel's on the
 // same pruned weights: same family, shape, precision, sparsity and threads.
 std::string SparsityKey(const ResultRecord& r) {
@@ -51,24 +43,6 @@ std::string SparsityKey(const ResultRecord& r) {
   for (const auto& [k, v] : r.params) key += "|" + k + "=" + std::to_string(v);
   return key;
 }
-
-// Notes under a table, numbered in order of first use; a text used twice
-// keeps its number.
-class Footnotes {
- public:
-  std::string Mark(const std::string& text) {
-    auto it = std::find(notes_.begin(), notes_.end(), text);
-    if (it == notes_.end()) it = notes_.insert(notes_.end(), text);
-    std::string mark = "[";  // built by appends: GCC 12 warns falsely on "literal" + string
-    mark += std::to_string(it - notes_.begin() + 1);
-    mark += ']';
-    return mark;
-  }
-  const std::vector<std::string>& notes() const { return notes_; }
-
- private:
-  std::vector<std::string> notes_;
-};
 
 struct Table {
   TextTable text;
@@ -107,7 +81,8 @@ Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& o
   };
   for (const auto& r : records) {
     if (!r.ok && !r.skipped) continue;
-    std::vector<std::string> row{r.workload, Shape(r), VariantLabel(r), r.variant.backend};
+    std::vector<std::string> row{r.workload, result::ShapeOf(r), VariantLabel(r),
+                                 r.variant.backend};
     if (options.implementation) {
       row.push_back(r.implementation.empty() ? std::string("-") : r.implementation);
     }

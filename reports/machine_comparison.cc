@@ -48,31 +48,14 @@ std::string Bytes(double b) {
   return Fixed(b, 0) + " B";
 }
 
-// Notes under a table, numbered in order of first use; a text used twice
-// keeps its number.
-class Notes {
- public:
-  std::string Mark(const std::string& text) {
-    auto it = std::find(notes_.begin(), notes_.end(), text);
-    if (it == notes_.end()) it = notes_.insert(notes_.end(), text);
-    std::string mark = "[";  // built by appends: GCC 12 warns falsely on "literal" + string
-    mark += std::to_string(it - notes_.begin() + 1);
-    mark += ']';
-    return mark;
-  }
-  const std::vector<std::string>& notes() const { return notes_; }
-
- private:
-  std::vector<std::string> notes_;
-};
-
 constexpr char kMissNote[] =
     "(!) misses its fidelity rule (a quantized or pruned network: top-1 agreement with fp32 "
     "below 99 %, MLPerf's rule): shown, never ranked or counted in a geometric mean";
 
 // A cell as one line of text: "8.65 ms 2.10x fp32 41% roof", then the kernel
 // the backend chose when it differs along the row (`show_kernel`).
-std::string CellText(const Cell& c, const std::string& baseline, bool show_kernel, Notes& notes) {
+std::string CellText(const Cell& c, const std::string& baseline, bool show_kernel,
+                     Footnotes& notes) {
   switch (c.state) {
     case Cell::State::kMissing:
       return "-";
@@ -119,7 +102,7 @@ bool KernelsDiffer(const Row& row) {
   return false;
 }
 
-TextTable MainTable(const MachineComparison& m, Notes& notes) {
+TextTable MainTable(const MachineComparison& m, Footnotes& notes) {
   TextTable t;
   t.header = {"workload", "shape", "variant", "backend", "threads"};
   t.left_columns = 4;
@@ -161,7 +144,7 @@ std::string Legend(const MachineComparison& m) {
 }
 
 std::string Console(const MachineComparison& m) {
-  Notes notes;
+  Footnotes notes;
   std::ostringstream out;
   for (const auto& machine : m.machines) {
     out << machine.label << ": "
@@ -180,7 +163,7 @@ std::string Console(const MachineComparison& m) {
 }
 
 std::string Markdown(const MachineComparison& m) {
-  Notes notes;
+  Footnotes notes;
   std::ostringstream out;
   out << "| machine | CPU | ISA | run | commit |\n|---|---|---|---|---|\n";
   for (const auto& machine : m.machines) {
@@ -443,7 +426,7 @@ std::string ParetoSvg(const MachineComparison& m, const std::string& network,
   return out.str();
 }
 
-std::string HtmlCell(const Cell& c, const MachineComparison& m, Notes& notes) {
+std::string HtmlCell(const Cell& c, const MachineComparison& m, Footnotes& notes) {
   std::ostringstream out;
   switch (c.state) {
     case Cell::State::kMissing:
@@ -492,7 +475,7 @@ std::string HtmlCell(const Cell& c, const MachineComparison& m, Notes& notes) {
 }
 
 std::string HtmlPage(const MachineComparison& m, const PageFilters* filters) {
-  Notes notes;
+  Footnotes notes;
   std::ostringstream out;
   out << PageHead("effbench: efficiency across machines") << "<h1>Efficiency across "
       << m.machines.size() << " machine(s)</h1>\n";

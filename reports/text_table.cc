@@ -74,4 +74,13 @@ std::string Escape(const std::string& s, char sep) {
   return s;
 }
 
+std::string Footnotes::Mark(const std::string& text) {
+  auto it = std::find(notes_.begin(), notes_.end(), text);
+  if (it == notes_.end()) it = notes_.insert(notes_.end(), text);
+  std::string mark = "[";  // built by appends: GCC 12 warns falsely on "literal" + string
+  mark += std::to_string(it - notes_.begin() + 1);
+  mark += ']';
+  return mark;
+}
+
 }  // namespace effbench::reports

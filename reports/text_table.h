@@ -18,6 +18,18 @@ std::string RenderConsole(const TextTable& table);
 // A GitHub Markdown table ('|' in cells escaped).
 std::string RenderMarkdown(const TextTable& table);
 
+// Notes under a table, numbered in order of first use; a text used twice
+// keeps its number.
+class Footnotes {
+ public:
+  // "[n]" for `text`.
+  std::string Mark(const std::string& text);
+  const std::vector<std::string>& notes() const { return notes_; }
+
+ private:
+  std::vector<std::string> notes_;
+};
+
 std::string Fixed(double v, int digits);
 // A time with a unit chosen for its size: 812 ns, 41.3 us, 2.05 ms, 1.20 s.
 std::string Duration(double ns);

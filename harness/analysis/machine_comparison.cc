@@ -21,14 +21,6 @@ namespace {
 using reports::Cell;
 using result::ResultRecord;
 
-// The shape as the workload id spells it: "m1024n1024k1024".
-std::string Shape(const ResultRecord& r) {
-  const size_t slash = r.name.find('/');
-  const size_t at = r.name.rfind('@');
-  if (slash == std::string::npos || at == std::string::npos || at < slash) return r.name;
-  return r.name.substr(slash + 1, at - slash - 1);
-}
-
 // The precision with what else sets the variant apart: "int8 pc_minmax", "fp32 2:4".
 std::string VariantLabel(const ResultRecord& r) {
   std::string label = r.variant.precision;
@@ -53,7 +45,8 @@ std::string Technique(const ResultRecord& r, const std::string& baseline) {
 // What pairs a result with its baseline on the same machine: the same
 // workload (a distilled student's teacher), shape, backend and threads.
 std::string PairKey(const std::string& workload, const ResultRecord& r) {
-  return workload + "|" + Shape(r) + "|" + r.variant.backend + "|" + std::to_string(r.threads);
+  return workload + "|" + result::ShapeOf(r) + "|" + r.variant.backend + "|" +
+         std::to_string(r.threads);
 }
 
 std::string BaselineWorkload(const ResultRecord& r) {
@@ -157,7 +150,7 @@ reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& ma
         reports::Row row;
         row.name = r.name;
         row.workload = r.workload;
-        row.shape = Shape(r);
+        row.shape = result::ShapeOf(r);
         row.variant = VariantLabel(r);
         row.backend = r.variant.backend;
         row.technique = Technique(r, o.baseline_variant);

@@ -10,12 +10,6 @@
 namespace effbench::coordinator {
 namespace {
 
-using nlohmann::json;
-using namespace std::chrono_literals;
-using boost::system::error_code;
-using fleet::ErrorCode;
-using fleet::ProtocolError;
-
 json JobMessage(const store::JobRow& row) {
   const json spec = ParseOr(row.spec_json, json::object());
   return fleet::ToJson(

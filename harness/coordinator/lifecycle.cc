@@ -13,16 +13,6 @@
 #include "harness/fleet/spawn.h"
 
 namespace effbench::coordinator {
-namespace {
-
-using nlohmann::json;
-using namespace std::chrono_literals;
-using boost::system::error_code;
-using fleet::ErrorCode;
-using fleet::ProtocolError;
-
-}  // namespace
-
 Result<tcp::endpoint> ParseEndpoint(const std::string& text, const std::string& what) {
   const size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon + 1 == text.size()) {

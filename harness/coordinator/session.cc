@@ -10,12 +10,6 @@
 namespace effbench::coordinator {
 namespace {
 
-using nlohmann::json;
-using namespace std::chrono_literals;
-using boost::system::error_code;
-using fleet::ErrorCode;
-using fleet::ProtocolError;
-
 constexpr char kServerVersion[] = "effbench-serve/" EFFBENCH_VERSION;
 
 }  // namespace

@@ -240,6 +240,13 @@ static Result<ResultRecord> FromValidJson(const json& j) {
   return r;
 }
 
+std::string ShapeOf(const ResultRecord& r) {
+  const size_t slash = r.name.find('/');
+  const size_t at = r.name.rfind('@');
+  if (slash == std::string::npos || at == std::string::npos || at < slash) return r.name;
+  return r.name.substr(slash + 1, at - slash - 1);
+}
+
 std::string NewUuid() {
   // UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then randomness. Ids
   // made close in time sort close together, so the database's indexes on them

@@ -81,6 +81,10 @@ struct ResultRecord {
   const char* StatusName() const { return result::StatusName(ok, skipped); }
 };
 
+// The shape as the workload id spells it: "m1024n1024k1024" of
+// "gemm.int8/m1024n1024k1024@onednn" (the whole id when it has no shape).
+std::string ShapeOf(const ResultRecord& record);
+
 // Returns the record as JSON. Does not validate; see Validate().
 nlohmann::json ToJson(const ResultRecord& record);
 

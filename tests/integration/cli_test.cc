@@ -554,15 +554,20 @@ TEST_CASE("import names what is wrong with the file", "[cli]") {
   CHECK(RunCli(dir, "import --format gbench notime.json --db g.db").exit_code == 2);
 }
 
-TEST_CASE("regressions lists changes by commit range, exits 3 until acknowledged", "[cli]") {
-  testing::TempDir dir;
+// 30 commits c0000..c0029; series 1 steps up 15 % at c0020, the others stay.
+std::vector<std::pair<std::string, std::function<double(int)>>> StepAtCommit20() {
   std::vector<std::pair<std::string, std::function<double(int)>>> commits;
   for (int c = 0; c < 30; ++c) {
     char name[16];
     std::snprintf(name, sizeof name, "c%04d", c);
     commits.emplace_back(name, [c](int s) { return s == 1 && c >= 20 ? 1150.0 : 1000.0; });
   }
-  FillRuns(dir.File("h.db"), commits, 3, 5, 23);
+  return commits;
+}
+
+TEST_CASE("regressions lists changes by commit range, exits 3 until acknowledged", "[cli]") {
+  testing::TempDir dir;
+  FillRuns(dir.File("h.db"), StepAtCommit20(), 3, 5, 23);
   auto none = RunCli(dir, "regressions --db h.db");
   CHECK(none.exit_code == 0);
   CHECK_THAT(none.out, Catch::Contains("no changes found"));
@@ -592,13 +597,7 @@ TEST_CASE("regressions lists changes by commit range, exits 3 until acknowledged
 TEST_CASE("history shows each commit's median and spread, and marks the change with its id",
           "[cli]") {
   testing::TempDir dir;
-  std::vector<std::pair<std::string, std::function<double(int)>>> commits;
-  for (int c = 0; c < 30; ++c) {
-    char name[16];
-    std::snprintf(name, sizeof name, "c%04d", c);
-    commits.emplace_back(name, [c](int s) { return s == 1 && c >= 20 ? 1150.0 : 1000.0; });
-  }
-  FillRuns(dir.File("h.db"), commits, 3, 5, 23);
+  FillRuns(dir.File("h.db"), StepAtCommit20(), 3, 5, 23);
   REQUIRE(RunCli(dir, "regressions check --db h.db").exit_code == 0);
   const auto alerts = nlohmann::json::parse(RunCli(dir, "regressions --db h.db --format json").out);
   REQUIRE(alerts.size() == 1);

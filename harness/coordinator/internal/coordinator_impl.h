@@ -37,6 +37,13 @@ namespace effbench::coordinator {
 
 namespace asio = fleet::asio;
 using fleet::tcp;
+// What every room of the coordinator names (an internal header: only the
+// coordinator's own files include it).
+using nlohmann::json;
+using namespace std::chrono_literals;
+using boost::system::error_code;
+using fleet::ErrorCode;
+using fleet::ProtocolError;
 
 // jobs.cc: a JSON text parsed, or `fallback` when it is not JSON.
 nlohmann::json ParseOr(const std::string& text, nlohmann::json fallback);
