@@ -31,7 +31,8 @@ EFFBENCH, CHROMIUM, DATA, OUT = sys.argv[1:5]
 BROWSER_HOSTS = {"clients2.google.com", "update.googleapis.com", "accounts.google.com",
                  "redirector.gvt1.com", "www.google.com", "content-autofill.googleapis.com",
                  "optimizationguide-pa.googleapis.com", "safebrowsingohttpgateway.googleapis.com"}
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
          "--disable-client-side-phishing-detection", "--hide-scrollbars",
          "--disable-features=Translate,OptimizationHints,MediaRouter,SpellCheck",
