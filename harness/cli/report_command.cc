@@ -2,11 +2,9 @@
 // (rows workload × variant, a column per machine); effbench history: series
 // over commits with their changes. As console text, Markdown, CSV, JSON or
 // one self-contained HTML page.
-#include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "core/file.h"
 #include "harness/analysis/history.h"
 #include "harness/analysis/machine_comparison.h"
 #include "harness/cli/commands.h"
@@ -15,25 +13,6 @@
 
 namespace effbench::cli {
 namespace {
-
-// Writes `text` to `path` whole or not at all (a temporary file renamed).
-Status WriteFile(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-    file << text;
-    file.flush();
-    if (!file) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      return Status::IoError("cannot write " + path);
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return Status::IoError("cannot write " + path + ": " + ec.message());
-  return Status::Ok();
-}
 
 int Usage(std::ostream& err, const std::string& problem, const char* command = "report") {
   err << "effbench " << command << ": " << problem << "\n(effbench " << command
@@ -50,7 +29,7 @@ int Fail(std::ostream& err, const Status& s, const char* command = "report") {
 int Emit(const Flags& flags, const std::string& text, std::ostream& out, std::ostream& err,
          const char* command) {
   if (const auto path = flags.Get("out")) {
-    if (Status s = WriteFile(*path, text); !s.ok()) return Fail(err, s, command);
+    if (Status s = WriteFileReplacing(*path, text); !s.ok()) return Fail(err, s, command);
     err << "effbench " << command << ": wrote " << *path << " (" << text.size() << " bytes)\n";
     return kExitOk;
   }

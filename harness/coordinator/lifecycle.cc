@@ -4,8 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <fstream>
-
+#include "core/file.h"
 #include "core/time.h"
 #include "harness/coordinator/coordinator.h"
 #include "harness/coordinator/internal/coordinator_impl.h"
@@ -59,19 +58,12 @@ void Coordinator::Impl::Log(const std::string& line) {
 
 Status Coordinator::Impl::WriteReadyFile() const {
   if (!options.ready_file) return Status::Ok();
-  const std::string tmp = *options.ready_file + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << json{{"agents", agent_acceptor.local_endpoint().port()},
-                {"http", http_acceptor.is_open() ? http_acceptor.local_endpoint().port() : 0}}
-               .dump()
-        << "\n";
-    if (!out) return Status::IoError("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), options.ready_file->c_str()) != 0) {
-    return Status::IoError("cannot rename " + tmp + " to " + *options.ready_file);
-  }
-  return Status::Ok();
+  return WriteFileReplacing(
+      *options.ready_file,
+      json{{"agents", agent_acceptor.local_endpoint().port()},
+           {"http", http_acceptor.is_open() ? http_acceptor.local_endpoint().port() : 0}}
+              .dump() +
+          "\n");
 }
 
 void Coordinator::Impl::LogLimited(LogLimiter& limiter, const std::string& line) {

@@ -1,0 +1,17 @@
+// Writing a file whole or not at all, so that a reader (a CI job picking up a
+// report, a test waiting for a ready file) never sees half of it.
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+
+namespace effbench {
+
+// Writes `text` to `path` through a temporary file beside it, renamed over
+// `path` once written. On failure `path` is untouched, the temporary file is
+// removed, and the error names `path`. Not fsynced: a power cut may lose it
+// (the agent's spool, which must not, syncs its own).
+Status WriteFileReplacing(const std::string& path, const std::string& text);
+
+}  // namespace effbench
