@@ -4,19 +4,9 @@
 #include <set>
 
 #include "harness/analysis/machine_comparison.h"
+#include "harness/stats/tests.h"
 
 namespace effbench::analysis {
-namespace {
-
-// The value at fraction `q` of sorted `v`, interpolated.
-double Quantile(const std::vector<double>& v, double q) {
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const size_t lo = static_cast<size_t>(pos);
-  const size_t hi = std::min(v.size() - 1, lo + 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
-
-}  // namespace
 
 Result<reports::History> BuildHistory(store::Store& db, const HistoryOptions& o) {
   auto directory = MachineDirectory::Load(db);
@@ -58,8 +48,8 @@ Result<reports::History> BuildHistory(store::Store& db, const HistoryOptions& o)
       if (p.samples_ns.empty()) continue;
       std::sort(p.samples_ns.begin(), p.samples_ns.end());
       s.points.push_back({p.commit, p.commit_time.value_or(""), p.first_run, p.samples_ns.size(),
-                          Quantile(p.samples_ns, 0.5), Quantile(p.samples_ns, 0.25),
-                          Quantile(p.samples_ns, 0.75)});
+                          stats::Quantile(p.samples_ns, 0.5), stats::Quantile(p.samples_ns, 0.25),
+                          stats::Quantile(p.samples_ns, 0.75)});
     }
     auto changes = db.RegressionsOf(key);
     if (!changes.ok()) return changes.status();

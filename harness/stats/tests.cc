@@ -24,6 +24,13 @@ double MedianInPlace(std::vector<double>& v) {
 
 double Median(std::vector<double> v) { return MedianInPlace(v); }
 
+double Quantile(std::span<const double> sorted, double q) {
+  const double pos = q * static_cast<double>(sorted.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(sorted.size() - 1, lo + 1);
+  return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
 double MinimumMannWhitneyP(size_t n, size_t m) {
   if (n == 0 || m == 0) return 1;
   double log_c = std::lgamma(static_cast<double>(n + m + 1)) -
@@ -128,14 +135,8 @@ RatioInterval BootstrapMedianRatio(std::span<const double> baseline,
   if (ratios.empty()) return out;
   std::sort(ratios.begin(), ratios.end());
   const double tail = (1 - confidence) / 2;
-  const auto at = [&](double q) {
-    const double pos = q * static_cast<double>(ratios.size() - 1);
-    const size_t lo = static_cast<size_t>(std::floor(pos));
-    const size_t hi = std::min(ratios.size() - 1, lo + 1);
-    return ratios[lo] + (pos - static_cast<double>(lo)) * (ratios[hi] - ratios[lo]);
-  };
-  out.low = at(tail);
-  out.high = at(1 - tail);
+  out.low = Quantile(ratios, tail);
+  out.high = Quantile(ratios, 1 - tail);
   return out;
 }
 
@@ -143,7 +144,7 @@ MedianInterval MedianConfidenceInterval(std::vector<double> samples, double conf
   std::sort(samples.begin(), samples.end());
   const size_t n = samples.size();
   MedianInterval out;
-  out.median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+  out.median = Quantile(samples, 0.5);
   // P(x(k) <= median <= x(n+1-k)) = 1 - 2 P(B <= k - 1), B ~ Binomial(n, 1/2).
   // Computed in logs: n may be in the thousands.
   const auto log_choose = [](double total, double k) {

@@ -10,6 +10,9 @@
 namespace effbench::stats {
 
 double Median(std::vector<double> values);
+// The value at fraction `q` in [0, 1] of `sorted` (ascending, not empty),
+// interpolated linearly between neighbours.
+double Quantile(std::span<const double> sorted, double q);
 
 struct MannWhitney {
   double u = 0;       // U of the first sample: pairs (a, b) with a > b, ties count 1/2

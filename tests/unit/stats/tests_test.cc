@@ -36,8 +36,9 @@ double BruteForceP(const std::vector<double>& a, const std::vector<double>& b) {
   return std::min(1.0, 2.0 * static_cast<double>(as_low) / static_cast<double>(count));
 }
 
-TEST_CASE("the median's distribution-free interval takes the order statistics binomial coverage gives",
-          "[stats]") {
+TEST_CASE(
+    "the median's distribution-free interval takes the order statistics binomial coverage gives",
+    "[stats]") {
   // n = 20 at 95 %: x(6) .. x(15), coverage 1 - 2 P(B <= 5) = 0.9586 (B ~ Bin(20, 1/2)).
   std::vector<double> twenty;
   for (int i = 20; i >= 1; --i) twenty.push_back(i);  // unsorted on purpose
@@ -66,6 +67,15 @@ TEST_CASE("the median's distribution-free interval takes the order statistics bi
   }
   CHECK(static_cast<double>(hits) / trials > 0.97);
   CHECK(MedianConfidenceInterval({42}).coverage == 0);
+}
+
+TEST_CASE("quantiles interpolate between neighbours of the sorted values", "[stats]") {
+  const std::vector<double> v = {1, 2, 3, 4};
+  CHECK(Quantile(v, 0) == 1);
+  CHECK(Quantile(v, 0.25) == Approx(1.75));
+  CHECK(Quantile(v, 0.5) == Approx(2.5));
+  CHECK(Quantile(v, 1) == 4);
+  CHECK(Quantile(std::vector<double>{7}, 0.9) == 7);
 }
 
 TEST_CASE("Mann-Whitney U: exact p-values match enumeration", "[stats]") {
