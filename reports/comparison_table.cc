@@ -10,12 +10,8 @@
 namespace effbench::reports {
 namespace {
 
-std::string Percent(double ratio) {
-  std::string s = ratio >= 1 ? "+" : "";
-  s += Fixed(100 * (ratio - 1), 1);
-  s += "%";
-  return s;
-}
+// A ratio of medians as the change it means: 1.12 -> "+12.0%".
+std::string Percent(double ratio) { return SignedPercent(ratio - 1); }
 
 std::string Significance(double p) { return p < 0.001 ? Scientific(p) : Fixed(p, 3); }
 

@@ -13,15 +13,10 @@ namespace {
 
 using nlohmann::json;
 
-std::string Percent(double fraction) {
-  std::string text = fraction >= 0 ? "+" : "";  // appends: GCC 12's false -Wrestrict
-  return text.append(Fixed(100 * fraction, 1)).append("%");
-}
-
 std::string ChangeText(const HistoryChange& c) {
   std::string text = "#";
   text += std::to_string(c.id);
-  text.append(" ").append(c.direction).append(" ").append(Percent(c.change));
+  text.append(" ").append(c.direction).append(" ").append(SignedPercent(c.change));
   text.append(" (").append(c.state).append(") ").append(c.last_good_commit.substr(0, 10));
   text.append("..").append(c.first_bad_commit.substr(0, 10));
   return text;
@@ -74,18 +69,12 @@ std::string Csv(const History& h) {
   std::ostringstream out;
   out << "machine,machine_label,name,threads,commit,commit_time,run_id,repetitions,median_ns,"
          "q1_ns,q3_ns,changes\n";
-  const auto num = [](double v) {
-    std::ostringstream s;
-    s.precision(17);
-    s << v;
-    return s.str();
-  };
   for (const auto& s : h.series) {
     for (const auto& p : s.points) {
       out << s.fingerprint << ',' << Escape(s.machine_label, ',') << ',' << Escape(s.name, ',')
           << ',' << s.threads << ',' << p.commit << ',' << p.commit_time << ',' << p.run_id << ','
-          << p.repetitions << ',' << num(p.median_ns) << ',' << num(p.q1_ns) << ',' << num(p.q3_ns)
-          << ',' << Escape(ChangesAt(s, p.commit), ',') << "\n";
+          << p.repetitions << ',' << Exact(p.median_ns) << ',' << Exact(p.q1_ns) << ','
+          << Exact(p.q3_ns) << ',' << Escape(ChangesAt(s, p.commit), ',') << "\n";
     }
   }
   return out.str();
@@ -166,8 +155,8 @@ std::string SeriesSvg(const HistorySeries& s) {
         << "</title><line class=\"change\" x1=\"" << Fixed(cx, 1) << "\" x2=\"" << Fixed(cx, 1)
         << "\" y1=\"" << top << "\" y2=\"" << h - bottom << "\" stroke=\"" << colour
         << "\" stroke-dasharray=\"5 3\"/><text x=\"" << Fixed(cx + 3, 1) << "\" y=\"" << top + 12
-        << "\" class=\"tick\" fill=\"" << colour << "\">#" << c.id << " " << Html(Percent(c.change))
-        << "</text></g>";
+        << "\" class=\"tick\" fill=\"" << colour << "\">#" << c.id << " "
+        << Html(SignedPercent(c.change)) << "</text></g>";
   }
   out << "<polyline fill=\"none\" stroke=\"" << Colour(0) << "\" stroke-width=\"1.5\" points=\"";
   for (size_t i = 0; i < n; ++i) {
@@ -207,7 +196,7 @@ std::string HtmlPage(const History& h, const PageFilters* filters) {
     for (const auto& c : s.changes) {
       out << "<tr><td class=\"num\">" << c.id << "</td><td><a href=\"#" << Html(s.anchor) << "\">"
           << Html(SeriesTitle(s)) << "</a></td><td>" << Html(c.direction)
-          << "</td><td class=\"num\">" << Html(Percent(c.change)) << "</td><td class=\"num\">"
+          << "</td><td class=\"num\">" << Html(SignedPercent(c.change)) << "</td><td class=\"num\">"
           << Scientific(c.pvalue) << "</td><td><code>" << Html(c.last_good_commit.substr(0, 10))
           << "..</code><code>" << Html(c.first_bad_commit.substr(0, 10)) << "</code></td><td>"
           << Html(c.state) << "</td></tr>";

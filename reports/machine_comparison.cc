@@ -186,15 +186,7 @@ std::string Markdown(const MachineComparison& m) {
   return out.str();
 }
 
-std::string Opt(const std::optional<double>& v) {
-  if (!v) return "";
-  std::ostringstream s;
-  s.precision(17);
-  s << *v;
-  return s.str();
-}
-
-std::string Num(double v) { return Opt(v); }
+std::string Opt(const std::optional<double>& v) { return v ? Exact(*v) : std::string(); }
 
 const char* kCsvHeader =
     "name,workload,shape,variant,backend,technique,network,threads,machine,machine_label,"
@@ -215,12 +207,12 @@ std::string Csv(const MachineComparison& m) {
           << Escape(r.technique, ',') << ',' << Escape(r.network, ',') << ',' << r.threads << ','
           << m.machines[i].fingerprint << ',' << Escape(m.machines[i].label, ',') << ','
           << StateName(c.state) << ',' << Escape(c.reason, ',') << ',' << c.record_id << ','
-          << c.repetitions << ',' << (ok ? Num(c.median_ns.value) : "") << ','
-          << (ok ? Num(c.median_ns.low) : "") << ',' << (ok ? Num(c.median_ns.high) : "") << ','
-          << (ok ? Num(c.coverage) : "") << ',' << (ok ? Num(c.per_second) : "") << ','
-          << (c.speedup ? Num(c.speedup->value) : "") << ','
-          << (c.speedup ? Num(c.speedup->low) : "") << ','
-          << (c.speedup ? Num(c.speedup->high) : "") << ',' << Opt(c.vs_reference) << ','
+          << c.repetitions << ',' << (ok ? Exact(c.median_ns.value) : "") << ','
+          << (ok ? Exact(c.median_ns.low) : "") << ',' << (ok ? Exact(c.median_ns.high) : "") << ','
+          << (ok ? Exact(c.coverage) : "") << ',' << (ok ? Exact(c.per_second) : "") << ','
+          << (c.speedup ? Exact(c.speedup->value) : "") << ','
+          << (c.speedup ? Exact(c.speedup->low) : "") << ','
+          << (c.speedup ? Exact(c.speedup->high) : "") << ',' << Opt(c.vs_reference) << ','
           << Opt(c.gflops) << ',' << Opt(c.roofline_fraction) << ','
           << Escape(c.roofline_note.value_or(""), ',') << ',' << Escape(c.implementation, ',')
           << ',' << Opt(c.joules_per_run) << ',' << Opt(c.model_bytes) << ',' << Opt(c.rel_l2)

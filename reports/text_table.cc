@@ -74,6 +74,18 @@ std::string Escape(const std::string& s, char sep) {
   return s;
 }
 
+std::string SignedPercent(double fraction) {
+  std::string text = fraction >= 0 ? "+" : "";  // appends: GCC 12's false -Wrestrict
+  return text.append(Fixed(100 * fraction, 1)).append("%");
+}
+
+std::string Exact(double v) {
+  std::ostringstream s;
+  s.precision(17);
+  s << v;
+  return s.str();
+}
+
 std::string Footnotes::Mark(const std::string& text) {
   auto it = std::find(notes_.begin(), notes_.end(), text);
   if (it == notes_.end()) it = notes_.insert(notes_.end(), text);

@@ -31,6 +31,10 @@ class Footnotes {
 };
 
 std::string Fixed(double v, int digits);
+// A change as a signed percentage, one decimal: 0.052 -> "+5.2%", -0.1 -> "-10.0%".
+std::string SignedPercent(double fraction);
+// Every digit a double needs to read back equal (CSV meant for machines).
+std::string Exact(double v);
 // A time with a unit chosen for its size: 812 ns, 41.3 us, 2.05 ms, 1.20 s.
 std::string Duration(double ns);
 std::string Scientific(double v);

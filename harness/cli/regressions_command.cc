@@ -140,15 +140,12 @@ std::string Render(const std::vector<analysis::Alert>& alerts,
                 "after", "change",  "p",        "state",   "note"};
     for (const auto& r : a.changes) {
       const auto host = hosts.find(r.series.machine_fingerprint);
-      std::string change = r.change >= 0 ? "+" : "";
-      change += reports::Fixed(100 * r.change, 1);
-      change += "%";
       t.rows.push_back(
           {std::to_string(r.id),
            host != hosts.end() ? host->second : r.series.machine_fingerprint.substr(0, 12),
            r.series.name, std::to_string(r.series.threads), reports::Duration(r.mean_before),
-           reports::Duration(r.mean_after), change, reports::Scientific(r.pvalue), r.state,
-           Note(r)});
+           reports::Duration(r.mean_after), reports::SignedPercent(r.change),
+           reports::Scientific(r.pvalue), r.state, Note(r)});
     }
     text << (format == reports::Format::kMarkdown ? reports::RenderMarkdown(t)
                                                   : reports::RenderConsole(t))
