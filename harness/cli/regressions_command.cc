@@ -1,6 +1,7 @@
 // effbench regressions: the changes found in the history of every series,
 // grouped into alerts by commit range; set their state; re-check.
 #include <algorithm>
+#include <boost/url/url.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -18,25 +19,11 @@ namespace {
 // Where `effbench serve --http` draws the series' history: /history with the
 // series' workload id and machine as filters.
 std::string HistoryLink(const store::SeriesKey& series) {
-  const auto encode = [](const std::string& text) {
-    static const char* kHex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-        out += static_cast<char>(c);
-      } else {
-        out += '%';
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-      }
-    }
-    return out;
-  };
-  std::string link = "/history?workloads=";
-  link += encode(series.name);
-  link += "&machines=";
-  link += series.machine_fingerprint.substr(0, 12);
-  return link;
+  // Boost.URL encodes the parameters, as the coordinator decodes them.
+  boost::urls::url link("/history");
+  link.params().append({"workloads", series.name});
+  link.params().append({"machines", series.machine_fingerprint.substr(0, 12)});
+  return std::string(link.buffer());
 }
 
 using nlohmann::json;
