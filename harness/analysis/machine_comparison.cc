@@ -278,6 +278,12 @@ Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
                                                           const MachineComparisonOptions& o) {
   auto runs = db.Runs();
   if (!runs.ok()) return runs.status();
+  return BuildMachineComparison(db, *runs, o);
+}
+
+Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
+                                                          const std::vector<store::RunRow>& runs,
+                                                          const MachineComparisonOptions& o) {
   auto directory = MachineDirectory::Load(db);
   if (!directory.ok()) return directory.status();
   const auto matches = [&](const std::string& selector, const std::string& fp) {
@@ -305,7 +311,7 @@ Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
   std::vector<std::string> order;               // fingerprints, as chosen
   if (!o.runs.empty()) {
     for (const std::string& selector : o.runs) {
-      auto chosen = ResolveRuns(*runs, selector);
+      auto chosen = ResolveRuns(runs, selector);
       if (!chosen.ok()) return chosen.status();
       for (const auto& run : *chosen) {
         if (run_of.count(run.machine_fingerprint)) {
@@ -319,7 +325,7 @@ Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
       }
     }
   } else {
-    for (const auto& run : *runs) {
+    for (const auto& run : runs) {
       if (run.results_ok + run.results_failed == 0 || !in_range(run)) continue;
       auto it = run_of.find(run.machine_fingerprint);
       const bool finished = run.finished_at.has_value();

@@ -71,5 +71,9 @@ reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& ma
 // InvalidArgument naming the selector that matched nothing, or too much.
 Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
                                                           const MachineComparisonOptions& options);
+// The same, with the database's runs (store::RunStore::Runs()) already read.
+Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
+                                                          const std::vector<store::RunRow>& runs,
+                                                          const MachineComparisonOptions& options);
 
 }  // namespace effbench::analysis

@@ -38,25 +38,22 @@ int Emit(const Flags& flags, const std::string& text, std::ostream& out, std::os
 }
 
 // One run's table: the run named by --run, else the latest.
-int RunTable(store::Store& db, const Flags& flags, reports::Format format, std::string& text,
-             std::ostream& err) {
+int RunTable(store::Store& db, const std::vector<store::RunRow>& runs, const Flags& flags,
+             reports::Format format, std::string& text, std::ostream& err) {
   std::string run_id = flags.GetOr("run", "");
-  auto runs = db.Runs();
-  if (!runs.ok()) return Fail(err, runs.status());
   if (run_id.empty()) {
-    if (runs->empty()) {
+    if (runs.empty()) {
       err << "effbench report: the database holds no run yet (effbench run --db ...)\n";
       return kExitError;
     }
-    run_id = runs->front().id;
+    run_id = runs.front().id;
   } else {
     bool known = false;
-    for (const auto& r : *runs) known = known || r.id == run_id;
+    for (const auto& r : runs) known = known || r.id == run_id;
     if (!known) {
       err << "effbench report: no run " << run_id << " in the database; latest runs:\n";
-      for (size_t i = 0; i < runs->size() && i < 5; ++i) {
-        err << "  " << (*runs)[i].id << "  " << (*runs)[i].started_at << "  " << (*runs)[i].suite
-            << "\n";
+      for (size_t i = 0; i < runs.size() && i < 5; ++i) {
+        err << "  " << runs[i].id << "  " << runs[i].started_at << "  " << runs[i].suite << "\n";
       }
       return kExitError;
     }
@@ -91,15 +88,17 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
   auto db = OpenExisting(*flags, store::OpenCheck::kNone);
   if (!db.ok()) return Fail(err, db.status());
 
+  // Every path needs the runs: read them once (on a big database, listing
+  // them is a good part of the report's time).
+  auto runs = (*db)->Runs();
+  if (!runs.ok()) return Fail(err, runs.status());
   // One run's table where that is what was asked, or all there is.
-  bool compare =
-      !flags->Has("run") &&
-      (*comparison_format == reports::ComparisonFormat::kHtml || flags->Has("machines") ||
-       flags->Has("workloads") || flags->Has("variants") || flags->Has("runs") ||
-       flags->Has("latest") || flags->Has("baseline-variant") || flags->Has("reference"));
+  bool compare = !flags->Has("run") &&
+                 (*comparison_format == reports::ComparisonFormat::kHtml ||
+                  flags->Has("machines") || flags->Has("workloads") || flags->Has("variants") ||
+                  flags->Has("runs") || flags->Has("latest") || flags->Has("since") ||
+                  flags->Has("until") || flags->Has("baseline-variant") || flags->Has("reference"));
   if (!compare && !flags->Has("run")) {
-    auto runs = (*db)->Runs();
-    if (!runs.ok()) return Fail(err, runs.status());
     std::set<std::string> machines;
     for (const auto& r : *runs) {
       if (r.results_ok + r.results_failed > 0) machines.insert(r.machine_fingerprint);
@@ -113,7 +112,9 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     }
     auto format = reports::ParseFormat(format_name);
     if (!format.ok()) return Usage(err, format.status().message());
-    if (const int code = RunTable(**db, *flags, *format, text, err); code != kExitOk) return code;
+    if (const int code = RunTable(**db, *runs, *flags, *format, text, err); code != kExitOk) {
+      return code;
+    }
   } else {
     analysis::MachineComparisonOptions o;
     o.machines = SplitCommaList(flags->GetOr("machines", ""));
@@ -124,7 +125,7 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     o.reference = flags->GetOr("reference", "");
     o.since = flags->GetOr("since", "");
     o.until = flags->GetOr("until", "");
-    auto comparison = analysis::BuildMachineComparison(**db, o);
+    auto comparison = analysis::BuildMachineComparison(**db, *runs, o);
     if (!comparison.ok()) return Fail(err, comparison.status());
     text = reports::RenderMachineComparison(*comparison, *comparison_format);
   }

@@ -62,6 +62,10 @@ TEST_CASE("EFFBENCH_MAX_ISA caps oneDNN, the inventory and the int8 recipe of a 
   REQUIRE(json.exit_code == 0);
   const auto records = nlohmann::json::parse(json.out);
   REQUIRE(records.size() == 3);
+  // A date range chooses runs even on a database of one machine.
+  auto future = RunCli(dir, "report --db c.db --since 2099-01-01");
+  CHECK(future.exit_code == 1);
+  CHECK_THAT(future.err, Catch::Contains("no run with results between 2099-01-01"));
   for (const auto& doc : records) {
     const std::string precision = doc["variant"]["precision"];
     INFO(precision << ": " << doc.dump());
