@@ -47,7 +47,6 @@ TextTable SeriesTable(const HistorySeries& s) {
                       Duration(p.q1_ns).append(" .. ").append(Duration(p.q3_ns)),
                       ChangesAt(s, p.commit)});
   }
-  t.left_columns = 2;
   return t;
 }
 

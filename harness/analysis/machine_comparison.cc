@@ -286,9 +286,6 @@ Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
                                                           const MachineComparisonOptions& o) {
   auto directory = MachineDirectory::Load(db);
   if (!directory.ok()) return directory.status();
-  const auto matches = [&](const std::string& selector, const std::string& fp) {
-    return directory->Matches(selector, fp);
-  };
 
   // The date range: ISO 8601 strings compare in time order (UTC, 'Z').
   for (const std::string* bound : {&o.since, &o.until}) {
@@ -349,7 +346,8 @@ Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
     for (const std::string& selector : o.machines) {
       size_t found = 0;
       for (const auto& fp : order) {
-        if (matches(selector, fp) && std::find(kept.begin(), kept.end(), fp) == kept.end()) {
+        if (directory->Matches(selector, fp) &&
+            std::find(kept.begin(), kept.end(), fp) == kept.end()) {
           kept.push_back(fp);
           ++found;
         }
@@ -384,7 +382,7 @@ Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
     auto records = db.Results(run.id);
     if (!records.ok()) return records.status();
     x.records = std::move(*records);
-    if (!o.reference.empty() && !reference_found && matches(o.reference, fp)) {
+    if (!o.reference.empty() && !reference_found && directory->Matches(o.reference, fp)) {
       reference = machines.size();
       reference_found = true;
     }
