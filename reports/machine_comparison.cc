@@ -486,13 +486,10 @@ std::string HtmlPage(const MachineComparison& m, const PageFilters* filters) {
   if (!m.summaries.empty()) {
     out << "<h2>Geometric means</h2><div class=\"scroll\"><table id=\"summary\"><tr>"
            "<th>machine</th><th>geometric mean of</th><th>rows</th><th>value</th></tr>";
-    for (const GeoMean& g : m.summaries) {
-      const std::string what = g.technique.empty()
-                                   ? g.metric + " vs " + m.machines[m.reference].label
-                                   : g.technique + ": speedup vs " + m.baseline_variant;
-      out << "<tr><td>" << Html(m.machines[g.machine].label) << "</td><td>" << Html(what)
-          << "</td><td class=\"num\">" << g.rows << "</td><td class=\"num\">" << Times(g.value)
-          << "</td></tr>";
+    // The rows of the console's summary table, so both say the same.
+    for (const auto& row : SummaryTable(m).rows) {
+      out << "<tr><td>" << Html(row[0]) << "</td><td>" << Html(row[1]) << "</td><td class=\"num\">"
+          << Html(row[2]) << "</td><td class=\"num\">" << Html(row[3]) << "</td></tr>";
     }
     out << "</table></div>\n";
   }
