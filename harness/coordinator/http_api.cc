@@ -23,9 +23,6 @@ namespace {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
-using boost::system::error_code;
-using nlohmann::json;
-using namespace std::chrono_literals;
 
 constexpr size_t kMaxBody = 1 << 20;
 
