@@ -212,19 +212,19 @@ json Coordinator::Impl::JobJson(const store::JobRow& job) const {
 
 json Coordinator::Impl::AgentsJson() const {
   json out = json::array();
-  for (const auto& [name, row] : agents) {
+  for (const auto& [name, row] : roster.agents()) {
     json a = {{"name", name},
               {"machine", row.machine_fingerprint},
               {"version", row.version},
               {"labels", json::parse(row.labels_json, nullptr, false)},
               {"first_seen", row.first_seen},
               {"last_seen", row.last_seen}};
-    if (auto f = facts.find(name); f != facts.end()) {
+    if (auto f = roster.facts().find(name); f != roster.facts().end()) {
       a["hostname"] = f->second.hostname;
       a["arch"] = f->second.arch;
     }
-    if (auto s = sessions.find(name); s != sessions.end()) {
-      const Session& session = *s->second;
+    if (const auto live = roster.Live(name)) {
+      const Session& session = *live;
       a["state"] = session.state;
       a["connected"] = true;
       a["remote"] = session.channel->remote();
@@ -250,13 +250,14 @@ json Coordinator::Impl::AgentsJson() const {
 
 std::string Coordinator::Impl::MetricsText() const {
   Gauges g;
-  g.agents_connected = sessions.size();
-  g.agents_known = agents.size();
+  g.agents_connected = roster.sessions().size();
+  g.agents_known = roster.agents().size();
   g.connections_preauth = preauth;
   g.results_ingested = ingest->ingested();
   g.ingest_commits = ingest->commits();
   g.ingest_queue_depth = ingest->queued_records();
-  for (const auto& [name, s] : sessions) g.send_queue_depth += s->channel->send_queue_depth();
+  for (const auto& [name, s] : roster.sessions())
+    g.send_queue_depth += s->channel->send_queue_depth();
   g.jobs_by_state = {{"queued", 0}, {"dispatched", 0}, {"done", 0}, {"failed", 0}};
   queue.ForEach([&](const store::JobRow& job) { ++g.jobs_by_state[job.state]; });
   return PrometheusText(metrics, g);
@@ -339,7 +340,7 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
     json health = {{"status", stopping          ? "stopping"
                               : ingest->fault() ? "database writes fail"
                                                 : "ok"},
-                   {"agents_connected", sessions.size()},
+                   {"agents_connected", roster.sessions().size()},
                    {"ingest_queue", ingest->queued_records()}};
     if (ingest->fault()) health["reason"] = options.db_path + ": " + *ingest->fault();
     co_return JsonReply(req, healthy ? http::status::ok : http::status::service_unavailable,

@@ -129,8 +129,8 @@ void Coordinator::Impl::Dispatch(const std::shared_ptr<Session>& session) {
         queue.Update(job_id, "dispatched", now, std::nullopt);
         Log("job " + job_id + " (" + job->suite + ", " + std::to_string(workloads) +
             " workloads) dispatched to " + agent);
-        if (const auto live = sessions.find(agent); live != sessions.end()) {
-          live->second->channel->Send(JobMessage(*job));
+        if (const auto live = roster.Live(agent)) {
+          live->channel->Send(JobMessage(*job));
           queue.NoteSent(job_id, options.clock->Steady());
         }
       });
@@ -142,7 +142,7 @@ void Coordinator::Impl::RetryDispatchLater(const std::string& agent) {
   timer->expires_after(std::min<std::chrono::milliseconds>(250ms * (1 << failures), 30s));
   timer->async_wait([this, timer, agent](error_code ec) {
     if (ec || stopping) return;
-    if (const auto live = sessions.find(agent); live != sessions.end()) Dispatch(live->second);
+    if (const auto live = roster.Live(agent)) Dispatch(live);
   });
 }
 
@@ -166,20 +166,19 @@ asio::awaitable<Status> Coordinator::Impl::EndJob(const std::string& job_id,
   const bool was_dispatched = row.state == "dispatched";
   queue.Update(job_id, state, now, reason);
   Log("job " + job_id + " on " + row.agent + " " + state + ": " + reason);
-  const auto session = sessions.find(row.agent);
-  if (session != sessions.end()) {
+  if (const auto session = roster.Live(row.agent)) {
     if (was_dispatched && state == "cancelled") {
-      session->second->channel->Send(fleet::ToJson(fleet::Cancel{job_id, reason}));
+      session->channel->Send(fleet::ToJson(fleet::Cancel{job_id, reason}));
     } else {
-      Dispatch(session->second);
+      Dispatch(session);
     }
   }
   co_return Status::Ok();
 }
 
 asio::awaitable<Status> Coordinator::Impl::ForgetAgent(const std::string& name) {
-  if (!agents.count(name)) co_return Status::NotFound("no agent " + name);
-  if (sessions.count(name)) {
+  if (!roster.Known(name)) co_return Status::NotFound("no agent " + name);
+  if (roster.Live(name)) {
     co_return Status::FailedPrecondition("agent " + name +
                                          " is connected; stop it before forgetting it");
   }
@@ -188,9 +187,7 @@ asio::awaitable<Status> Coordinator::Impl::ForgetAgent(const std::string& name) 
   };
   const Status removed = co_await ingest->Write(remove);
   if (!removed.ok()) co_return removed;
-  agents.erase(name);
-  facts.erase(name);
-  gone_since.erase(name);
+  roster.Forget(name);
   const std::string reason = "agent " + name + " was forgotten";
   const std::vector<std::string> open = queue.Unfinished(name);
   for (const std::string& id : open) {
@@ -214,10 +211,10 @@ asio::awaitable<void> Coordinator::Impl::LeaseLoop() {
     std::vector<std::pair<std::string, std::string>> expired;  // job, reason
     for (const std::string& id : queue.Dispatched()) {
       const store::JobRow& job = *queue.Find(id);
-      const auto session = sessions.find(job.agent);
-      if (session == sessions.end()) {
-        const auto gone = gone_since.find(job.agent);
-        if (gone != gone_since.end() && now - gone->second > options.job_lease) {
+      const auto session = roster.Live(job.agent);
+      if (!session) {
+        const auto gone = roster.GoneSince(job.agent);
+        if (gone && now - *gone > options.job_lease) {
           expired.emplace_back(id, "lease expired: agent " + job.agent +
                                        " stayed gone for more than " +
                                        std::to_string(options.job_lease.count() / 1000) +
@@ -228,12 +225,12 @@ asio::awaitable<void> Coordinator::Impl::LeaseLoop() {
       // Connected and idle, yet this job is dispatched to it: the job frame
       // was lost, or the agent lost the job. Send it again (the agent ignores
       // a job it knows), at most once per three heartbeats.
-      const Session& s = *session->second;
+      const Session& s = *session;
       const auto sent = queue.SentAt(id);
       if (s.state == "idle" && s.job.empty() && (!sent || now - *sent > 3 * options.heartbeat)) {
         LogLimited(peer_log, "agent " + job.agent + " is idle but job " + id +
                                  " is dispatched to it; sending the job again");
-        Dispatch(session->second);
+        Dispatch(session);
       }
     }
     for (const auto& [id, reason] : expired) {
@@ -282,13 +279,12 @@ asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
   // name matches its agent whenever it was last seen.
   std::vector<std::string> targets, stale;
   const auto wall_now = options.clock->Now();
-  for (const auto& [name, f] : facts) {
+  for (const auto& [name, f] : roster.facts()) {
     if (!MatchesSelector(selector, f)) continue;
-    bool recent = sessions.count(name) > 0 || selector == name;
+    bool recent = roster.Live(name) != nullptr || selector == name;
     if (!recent) {
-      const auto known = agents.find(name);
-      if (known != agents.end()) {
-        const auto seen = effbench::ParseIso8601(known->second.last_seen);
+      if (const store::AgentRow* known = roster.Row(name)) {
+        const auto seen = effbench::ParseIso8601(known->last_seen);
         recent = seen.ok() && wall_now - *seen <= options.agent_ttl;
       }
     }
@@ -296,7 +292,7 @@ asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
   }
   if (targets.empty()) {
     std::string known;
-    for (const auto& [name, f] : facts) known += (known.empty() ? "" : ", ") + name;
+    for (const auto& [name, f] : roster.facts()) known += (known.empty() ? "" : ", ") + name;
     std::string message = "no agent matches \"" + selector + "\" (known agents: ";
     message += known.empty() ? "none yet" : known;
     message += ")";
@@ -327,9 +323,8 @@ asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
     out.push_back(JobJson(job));
   }
   for (const std::string& agent : targets) {
-    const auto session = sessions.find(agent);
-    if (session == sessions.end()) continue;
-    if (!queue.Busy(agent)) Dispatch(session->second);
+    const auto session = roster.Live(agent);
+    if (session && !queue.Busy(agent)) Dispatch(session);
   }
   Log(origin + " queued " + suite.value_or(pattern.value_or("")) + " (" +
       std::to_string(names.size()) + " workloads) on " + std::to_string(targets.size()) +

@@ -127,12 +127,12 @@ void Coordinator::Impl::Shutdown() {
   if (stopping) return;
   stopping = true;
   ingest->Stop();
-  Log("stopping: no new connections; telling " + std::to_string(sessions.size()) +
+  Log("stopping: no new connections; telling " + std::to_string(roster.sessions().size()) +
       " agent(s); draining the write queue");
   error_code ignored;
   agent_acceptor.close(ignored);
   http_acceptor.close(ignored);
-  for (auto& [name, session] : sessions) {
+  for (const auto& [name, session] : roster.sessions()) {
     session->channel->Send(fleet::ByeMessage("coordinator shutting down"));
   }
   // Failing, it cannot finish itself: Fatal's Shutdown is a no-op by now.
@@ -143,7 +143,7 @@ void Coordinator::Impl::Shutdown() {
 }
 
 asio::awaitable<void> Coordinator::Impl::FinishShutdown() {
-  const auto sessions_now = sessions;
+  const auto sessions_now = roster.sessions();
   for (auto& [name, session] : sessions_now) co_await session->channel->Flush(1s);
   for (auto& [name, session] : sessions_now) session->channel->Close();
   if (!ingest->Drain(options.drain_timeout)) {
@@ -190,7 +190,6 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
   auto machines = (*db)->Machines();
   if (!machines.ok()) return machines.status();
   for (const store::AgentRow& a : *agents) {
-    c.agents[a.name] = a;
     AgentFacts f{a.name, "", "", {}};
     for (const auto& m : *machines) {
       if (m.fingerprint == a.machine_fingerprint) {
@@ -202,7 +201,7 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
     for (const auto& [k, v] : labels.items()) {
       if (v.is_string()) f.labels[k] = v;
     }
-    c.facts[a.name] = f;
+    c.roster.Restore(a, f);
   }
   auto jobs = (*db)->Jobs();
   if (!jobs.ok()) return jobs.status();
@@ -283,7 +282,7 @@ Status Coordinator::Run() {
     fleet::Spawn(c.io, c.ScheduleLoop(s), "the schedule " + s.at, fatal);
   }
   // Agents not connected yet have their jobs' lease from now on.
-  for (const auto& [name, row] : c.agents) c.gone_since[name] = c.options.clock->Steady();
+  c.roster.StartLeases(c.options.clock->Steady());
   fleet::Spawn(c.io, c.LeaseLoop(), "the job lease check", fatal);
   size_t pending = 0;
   c.queue.ForEach([&](const store::JobRow& job) { pending += !IsFinal(job.state); });
@@ -292,7 +291,7 @@ Status Coordinator::Run() {
         (c.http_acceptor.is_open()
              ? ", HTTP API on port " + std::to_string(http_port()) + (c.http_ssl ? " (HTTPS)" : "")
              : "") +
-        "; database " + c.options.db_path + "; " + std::to_string(c.agents.size()) +
+        "; database " + c.options.db_path + "; " + std::to_string(c.roster.agents().size()) +
         " known agent(s), " + std::to_string(pending) + " unfinished job(s)");
   EFFBENCH_RETURN_IF_ERROR(c.WriteReadyFile());
   c.io.run();

@@ -111,19 +111,13 @@ std::shared_ptr<Session> Coordinator::Impl::Register(const std::shared_ptr<fleet
   session->resume = std::make_unique<asio::steady_timer>(io);
   session->facts = AgentFacts{name, machine["hostname"], machine["arch"], {}};
   for (const auto& [k, v] : session->labels.items()) session->facts.labels[k] = v;
-  if (auto old = sessions.find(name); old != sessions.end()) {
-    Log("agent " + name + " reconnected from " + peer + "; closing its older connection");
-    old->second->channel->Send(fleet::ByeMessage("replaced by a newer connection of this agent"));
-    old->second->channel->Close();
-  }
-  sessions[name] = session;
-  facts[name] = session->facts;
-  gone_since.erase(name);
   const std::string now = session->connected_at;
   store::AgentRow row{name, fingerprint, session->version, session->labels.dump(), now, now};
-  if (auto known = agents.find(name); known != agents.end())
-    row.first_seen = known->second.first_seen;
-  agents[name] = row;
+  if (const auto older = roster.Connect(session, row)) {
+    Log("agent " + name + " reconnected from " + peer + "; closing its older connection");
+    older->channel->Send(fleet::ByeMessage("replaced by a newer connection of this agent"));
+    older->channel->Close();
+  }
   std::optional<std::string> calibration;
   if (machine.contains("calibration") && machine["calibration"].is_object()) {
     calibration = machine["calibration"].dump();
@@ -155,13 +149,10 @@ std::shared_ptr<Session> Coordinator::Impl::Register(const std::shared_ptr<fleet
 
 void Coordinator::Impl::Unregister(const std::shared_ptr<Session>& session) {
   const std::string& name = session->name;
-  if (auto it = sessions.find(name); it != sessions.end() && it->second == session) {
-    sessions.erase(it);
-    gone_since[name] = options.clock->Steady();
-    if (auto known = agents.find(name); known != agents.end()) {
-      known->second.last_seen = effbench::UtcNowIso8601(*options.clock);
-      ingest->Execute([row = known->second](store::Store& db) { return db.UpsertAgent(row); });
-    }
+  const auto gone =
+      roster.Disconnect(session, options.clock->Steady(), effbench::UtcNowIso8601(*options.clock));
+  if (gone) {
+    ingest->Execute([row = *gone](store::Store& db) { return db.UpsertAgent(row); });
     Log("agent " + name + " disconnected");
   }
   session->resume->cancel();

@@ -3,7 +3,7 @@
 //   session.cc    the conversation with one agent (handshake, results, job ends);
 //   jobs.cc       submitting, dispatching, leasing and cancelling jobs, schedules;
 //   http_api.cc   the HTTP API.
-// State with an owner of its own: `queue` (JobQueue), `metrics` (Metrics),
+// State with an owner of its own: `roster` (AgentRoster), `queue` (JobQueue), `metrics` (Metrics),
 // `peer_log` (LogLimiter), `ingest` (IngestPipeline: the database writer and
 // the database's health).
 // Thread-safety: everything here is touched only on the network thread (`io`),
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "harness/coordinator/coordinator.h"
+#include "harness/coordinator/internal/agent_roster.h"
 #include "harness/coordinator/internal/ingest_pipeline.h"
 #include "harness/coordinator/job_queue.h"
 #include "harness/coordinator/log_limiter.h"
@@ -54,20 +55,6 @@ Result<nlohmann::json> JobRevision(const nlohmann::json& given);
 
 // Parses "HOST:PORT" ("[::1]:PORT" for IPv6). InvalidArgument naming the flag.
 Result<tcp::endpoint> ParseEndpoint(const std::string& text, const std::string& what);
-
-// A connected, authenticated agent.
-struct Session {
-  std::string name, fingerprint, version;
-  AgentFacts facts;
-  nlohmann::json labels = nlohmann::json::object();
-  std::shared_ptr<fleet::Channel> channel;
-  std::string state = "idle";  // from its heartbeats: idle, running
-  std::string job;
-  int64_t done = 0, total = 0, spooled = 0;
-  std::string connected_at, last_heartbeat;
-  size_t in_flight = 0;                        // records received, not yet committed
-  std::unique_ptr<asio::steady_timer> resume;  // wakes a reader paused by in_flight
-};
 
 struct Coordinator::Impl {
   Impl(CoordinatorOptions o, std::ostream& l);
@@ -156,14 +143,11 @@ struct Coordinator::Impl {
   std::optional<asio::ssl::context> http_ssl;  // the HTTP API's, with --http-tls-cert
   tcp::acceptor agent_acceptor{io};
   tcp::acceptor http_acceptor{io};
-  std::unique_ptr<IngestPipeline> ingest;  // the database writer and its health
-  std::unique_ptr<store::Store> reader;    // the HTTP API's queries, on `reads` only
-  asio::thread_pool reads{1};              // declared after `reader`: joined before it goes
-  std::map<std::string, std::shared_ptr<Session>> sessions;  // connected, by agent name
-  std::map<std::string, store::AgentRow> agents;             // every agent ever seen
-  std::map<std::string, AgentFacts> facts;                   // what selectors match, by name
-  JobQueue queue;                                            // every job, and the open ones
-  std::map<std::string, std::chrono::steady_clock::time_point> gone_since;  // by agent
+  std::unique_ptr<IngestPipeline> ingest;        // the database writer and its health
+  std::unique_ptr<store::Store> reader;          // the HTTP API's queries, on `reads` only
+  asio::thread_pool reads{1};                    // declared after `reader`: joined before it goes
+  AgentRoster roster;                            // the agents: connected, known, gone
+  JobQueue queue;                                // every job, and the open ones
   std::map<std::string, int> dispatch_failures;  // by agent: consecutive failed run writes
   Metrics metrics;
   size_t preauth = 0;   // connections not yet authenticated

@@ -1,0 +1,67 @@
+#include "harness/coordinator/internal/agent_roster.h"
+
+namespace effbench::coordinator {
+
+void AgentRoster::Restore(store::AgentRow row, AgentFacts facts) {
+  const std::string name = row.name;
+  agents_[name] = std::move(row);
+  facts_[name] = std::move(facts);
+}
+
+void AgentRoster::StartLeases(Instant now) {
+  for (const auto& [name, row] : agents_) {
+    if (!sessions_.count(name)) gone_since_[name] = now;
+  }
+}
+
+std::shared_ptr<Session> AgentRoster::Connect(const std::shared_ptr<Session>& session,
+                                              store::AgentRow& row) {
+  const std::string& name = session->name;
+  std::shared_ptr<Session> older;
+  if (const auto old = sessions_.find(name); old != sessions_.end()) older = old->second;
+  sessions_[name] = session;
+  facts_[name] = session->facts;
+  gone_since_.erase(name);
+  if (const auto known = agents_.find(name); known != agents_.end()) {
+    row.first_seen = known->second.first_seen;
+  }
+  agents_[name] = row;
+  return older;
+}
+
+std::optional<store::AgentRow> AgentRoster::Disconnect(const std::shared_ptr<Session>& session,
+                                                       Instant now, const std::string& wall_now) {
+  const std::string& name = session->name;
+  const auto it = sessions_.find(name);
+  if (it == sessions_.end() || it->second != session) return std::nullopt;
+  sessions_.erase(it);
+  gone_since_[name] = now;
+  const auto known = agents_.find(name);
+  if (known == agents_.end()) return std::nullopt;
+  known->second.last_seen = wall_now;
+  return known->second;
+}
+
+void AgentRoster::Forget(const std::string& name) {
+  agents_.erase(name);
+  facts_.erase(name);
+  gone_since_.erase(name);
+}
+
+std::shared_ptr<Session> AgentRoster::Live(const std::string& name) const {
+  const auto it = sessions_.find(name);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+const store::AgentRow* AgentRoster::Row(const std::string& name) const {
+  const auto it = agents_.find(name);
+  return it == agents_.end() ? nullptr : &it->second;
+}
+
+std::optional<AgentRoster::Instant> AgentRoster::GoneSince(const std::string& name) const {
+  const auto it = gone_since_.find(name);
+  if (it == gone_since_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace effbench::coordinator

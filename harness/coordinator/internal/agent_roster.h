@@ -1,0 +1,78 @@
+// The coordinator's agents: the connected ones' sessions, every agent ever
+// seen (its stored row), what job selectors match each by, and since when a
+// disconnected agent has been gone (its jobs' lease runs from then).
+// Thread-safety: none of its own; the coordinator uses it on its network
+// thread (`io`'s) only.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "harness/coordinator/selection.h"
+#include "harness/fleet/channel.h"
+#include "harness/store/stores.h"
+
+namespace effbench::coordinator {
+
+// A connected, authenticated agent.
+struct Session {
+  std::string name, fingerprint, version;
+  AgentFacts facts;
+  nlohmann::json labels = nlohmann::json::object();
+  std::shared_ptr<fleet::Channel> channel;
+  std::string state = "idle";  // from its heartbeats: idle, running
+  std::string job;
+  int64_t done = 0, total = 0, spooled = 0;
+  std::string connected_at, last_heartbeat;
+  size_t in_flight = 0;                               // records received, not yet committed
+  std::unique_ptr<fleet::asio::steady_timer> resume;  // wakes a reader paused by in_flight
+};
+
+class AgentRoster {
+ public:
+  using Instant = std::chrono::steady_clock::time_point;
+  using Sessions = std::map<std::string, std::shared_ptr<Session>>;
+
+  // An agent read from the database at start: known, not connected.
+  void Restore(store::AgentRow row, AgentFacts facts);
+  // Every known agent that is not connected is gone from `now` on.
+  void StartLeases(Instant now);
+
+  // `session` is its agent's connection from now on. `row` is the agent's
+  // row to store; it keeps the first_seen of an agent seen before. Returns the
+  // older connection it replaces, or null.
+  std::shared_ptr<Session> Connect(const std::shared_ptr<Session>& session, store::AgentRow& row);
+  // `session` ended at `now` (`wall_now` as ISO 8601): its agent is gone
+  // from then. The agent's row, with its last_seen, to store; nullopt when a
+  // newer connection of the agent had already replaced `session`.
+  std::optional<store::AgentRow> Disconnect(const std::shared_ptr<Session>& session, Instant now,
+                                            const std::string& wall_now);
+  // Removes a disconnected agent entirely.
+  void Forget(const std::string& name);
+
+  // The agent's session, or null when it is not connected.
+  std::shared_ptr<Session> Live(const std::string& name) const;
+  bool Known(const std::string& name) const { return agents_.count(name) > 0; }
+  // The agent's stored row, or null when it was never seen.
+  const store::AgentRow* Row(const std::string& name) const;
+  // When a known, disconnected agent went; nullopt when connected or unknown.
+  std::optional<Instant> GoneSince(const std::string& name) const;
+
+  const Sessions& sessions() const { return sessions_; }
+  const std::map<std::string, store::AgentRow>& agents() const { return agents_; }
+  const std::map<std::string, AgentFacts>& facts() const { return facts_; }
+
+ private:
+  Sessions sessions_;                              // connected, by agent name
+  std::map<std::string, store::AgentRow> agents_;  // every agent ever seen
+  std::map<std::string, AgentFacts> facts_;        // what selectors match, by name
+  std::map<std::string, Instant> gone_since_;      // disconnected agents, by name
+};
+
+}  // namespace effbench::coordinator
