@@ -5,7 +5,6 @@
 #include <map>
 
 #include "core/json_schema.h"
-#include "core/json_text.h"
 #include "harness/fleet/frame.h"
 #include "schemas/embedded.h"
 
@@ -29,9 +28,10 @@ const std::map<std::string, JsonSchema, std::less<>>& Schemas() {
 
 // A record's row; what the schema let through but the reading code cannot
 // read (a simdjson exception) is an invalid record, never a crash.
-Result<result::RecordRow> ReadRow(const simdjson::dom::element& record, std::string_view text) {
+Result<result::RecordRow> ReadRow(const simdjson::dom::element& record,
+                                  std::span<const result::RawField> fields) {
   try {
-    return result::RowFromJson(record, text);
+    return result::RowFromJson(record, fields);
   } catch (const simdjson::simdjson_error& e) {
     return Status::InvalidArgument(std::string("cannot be read: ") + e.what());
   }
@@ -126,18 +126,18 @@ std::optional<ProtocolError> ParseMessage(std::string_view payload, json* out,
     ResultBatch batch;
     batch.job_id = std::string_view(doc["job_id"]);
     const simdjson::dom::array records(doc["records"]);
-    // Each record's text, for its row to be cut from rather than serialized.
-    const size_t records_at = json_text::FindField(payload, "\"records\"");
-    const std::string_view records_text =
-        records_at == std::string_view::npos ? std::string_view() : payload.substr(records_at);
-    std::vector<std::string_view> texts;
-    texts.reserve(records.size());
-    json_text::ForEachItem(records_text, [&](std::string_view item) { texts.push_back(item); });
-    if (texts.size() != records.size()) texts.assign(records.size(), {});  // serialize instead
+    // Each record's fields as they came, for its row to be cut from rather
+    // than serialized. On-Demand reads SIMDJSON_PADDING bytes past the text.
+    thread_local std::string padded;
+    padded.reserve(payload.size() + simdjson::SIMDJSON_PADDING);
+    padded.assign(payload);
+    std::vector<std::vector<result::RawField>> fields =
+        result::CutRecords(padded, padded.capacity(), "records");
+    if (fields.size() != records.size()) fields.assign(records.size(), {});  // serialize instead
     batch.rows.reserve(records.size());
     size_t i = 0;
     for (const simdjson::dom::element record : records) {
-      Result<result::RecordRow> row = ReadRow(record, texts[i]);
+      Result<result::RecordRow> row = ReadRow(record, fields[i]);
       if (!row.ok()) {
         return ProtocolError{ErrorCode::kInvalid,
                              "result record " + std::to_string(i) + ": " + row.status().message()};

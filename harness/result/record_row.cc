@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "core/json_text.h"
-
 namespace effbench::result {
 
 namespace {
@@ -67,7 +65,65 @@ Result<RecordRow> ToRow(const ResultRecord& record) {
   return row;
 }
 
-Result<RecordRow> RowFromJson(const element& record, std::string_view text) {
+std::vector<std::vector<RawField>> CutRecords(std::string_view text, size_t capacity,
+                                              std::string_view key) {
+  namespace ondemand = simdjson::ondemand;
+  std::vector<std::vector<RawField>> records;
+  thread_local ondemand::parser parser;
+  ondemand::document doc;
+  if (parser.iterate(text.data(), text.size(), capacity).get(doc) != simdjson::SUCCESS) return {};
+  ondemand::array array;
+  if (doc.find_field_unordered(key).get_array().get(array) != simdjson::SUCCESS) return {};
+  for (auto item : array) {
+    ondemand::object object;
+    if (item.get_object().get(object) != simdjson::SUCCESS) return {};
+    std::vector<RawField>& fields = records.emplace_back();
+    fields.reserve(records.size() > 1 ? records[records.size() - 2].size() : 16);
+    for (auto field : object) {
+      ondemand::raw_json_string raw_key;
+      ondemand::value value;
+      if (field.key().get(raw_key) != simdjson::SUCCESS ||
+          field.value().get(value) != simdjson::SUCCESS) {
+        return {};
+      }
+      // raw() is just past the key's opening quote; an escape in the key is
+      // left to the element, which compares keys unescaped.
+      const std::string_view rest(raw_key.raw(), size_t(text.data() + text.size() - raw_key.raw()));
+      const size_t end = rest.find_first_of("\\\"");
+      if (end == std::string_view::npos || rest[end] == '\\') {
+        fields.clear();
+        break;  // the rest of this object is skipped by the array's iterator
+      }
+      const std::string_view quoted_key(raw_key.raw() - 1, end + 2);
+      ondemand::json_type type;
+      if (value.type().get(type) != simdjson::SUCCESS) return {};
+      std::string_view raw;
+      if (type == ondemand::json_type::object) {
+        ondemand::object inner;
+        if (value.get_object().get(inner) != simdjson::SUCCESS ||
+            inner.raw_json().get(raw) != simdjson::SUCCESS) {
+          return {};
+        }
+      } else if (type == ondemand::json_type::array) {
+        ondemand::array inner;
+        if (value.get_array().get(inner) != simdjson::SUCCESS ||
+            inner.raw_json().get(raw) != simdjson::SUCCESS) {
+          return {};
+        }
+      } else {
+        raw = value.raw_json_token();
+        while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
+                                raw.back() == '\t')) {
+          raw.remove_suffix(1);
+        }
+      }
+      fields.push_back({quoted_key, raw});
+    }
+  }
+  return records;
+}
+
+Result<RecordRow> RowFromJson(const element& record, std::span<const RawField> fields) {
   EFFBENCH_RETURN_IF_ERROR(ValidateSimdjson(record));
   // Valid: every field read below is present, once, with the schema's type.
   // One pass over the fields (a lookup by key would scan them each time).
@@ -129,7 +185,8 @@ Result<RecordRow> RowFromJson(const element& record, std::string_view text) {
   }
   // The record's fields but samples_ns, in the order they came: cut from its
   // text where there is one, else serialized from the element. A key with an
-  // escape in it (valid, if odd) is compared unescaped, by the element.
+  // escape in it (valid, if odd) is compared unescaped, by the element
+  // (CutRecords leaves such a record without fields).
   const auto add = [&row](std::string_view quoted_key, std::string_view value) {
     if (quoted_key == "\"samples_ns\"") {
       row.samples_json = value;
@@ -138,15 +195,8 @@ Result<RecordRow> RowFromJson(const element& record, std::string_view text) {
     row.record_json += row.record_json.empty() ? '{' : ',';
     row.record_json.append(quoted_key).append(":").append(value);
   };
-  bool escaped_key = text.empty();
-  if (!text.empty()) {
-    row.record_json.reserve(text.size());
-    json_text::ForEachField(text, [&](std::string_view key, std::string_view value) {
-      escaped_key = escaped_key || key.find('\\') != std::string_view::npos;
-      add(key, value);
-    });
-  }
-  if (escaped_key) {
+  for (const RawField& field : fields) add(field.quoted_key, field.value);
+  if (fields.empty()) {
     row.record_json.clear();
     row.samples_json.clear();
     for (const simdjson::dom::key_value_pair field : object(record)) {

@@ -8,7 +8,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "harness/result/record.h"
@@ -29,10 +32,26 @@ struct RecordRow {
 
 // Validates `record` (naming the failing field) and makes its row.
 Result<RecordRow> ToRow(const ResultRecord& record);
+// One field of a record as its JSON text wrote it: the key with its quotes,
+// and the value's text.
+struct RawField {
+  std::string_view quoted_key, value;
+};
+
+// The fields of each object in the array field `key` of the JSON object
+// `text`, as written, cut by simdjson's On-Demand parser (raw_json: no tree
+// is built, nothing is unescaped). `text` must be valid JSON (checked by a
+// parse before), with SIMDJSON_PADDING readable bytes past its end
+// (`capacity` counts them). An object with an escaped key gets no fields,
+// and so does every object when the text cannot be cut: their rows are then
+// serialized from the element instead.
+std::vector<std::vector<RawField>> CutRecords(std::string_view text, size_t capacity,
+                                              std::string_view key);
+
 // Validates one record of a document parsed by simdjson and makes its row.
-// `text`, when given, is the record's JSON text as it came (the element's
-// span of the parsed document): the row's JSON is cut from it rather than
-// serialized again.
-Result<RecordRow> RowFromJson(const simdjson::dom::element& record, std::string_view text = {});
+// `fields`, when given, are the record's fields as they came (CutRecords):
+// the row's JSON is cut from them rather than serialized again.
+Result<RecordRow> RowFromJson(const simdjson::dom::element& record,
+                              std::span<const RawField> fields = {});
 
 }  // namespace effbench::result

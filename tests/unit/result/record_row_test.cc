@@ -20,6 +20,21 @@ simdjson::dom::element Parse(simdjson::dom::parser& parser, const std::string& t
   return e;
 }
 
+// Records' JSON texts in a document as a result frame holds them, with the
+// padding CutRecords needs.
+struct Frame {
+  explicit Frame(const std::vector<std::string>& records) {
+    text = "{\"records\": [";
+    for (size_t i = 0; i < records.size(); ++i) text += (i ? ", " : "") + records[i];
+    text += "]}";
+    text.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+  }
+  std::vector<std::vector<RawField>> Cut() const {
+    return CutRecords(text, text.capacity(), "records");
+  }
+  std::string text;
+};
+
 void CheckSameRow(const RecordRow& a, const RecordRow& b) {
   CHECK(a.id == b.id);
   CHECK(a.run_id == b.run_id);
@@ -70,7 +85,11 @@ TEST_CASE("a record's row is the same from a ResultRecord, from its text, and fr
     for (const std::string& text : {j.dump(), j.dump(2)}) {  // compact, and with whitespace
       simdjson::dom::parser parser;
       const simdjson::dom::element e = Parse(parser, text);
-      auto cut = RowFromJson(e, text);
+      const Frame frame({text});
+      const auto fields = frame.Cut();
+      REQUIRE(fields.size() == 1);
+      CHECK(fields[0].size() == j.size());
+      auto cut = RowFromJson(e, fields[0]);
       REQUIRE(cut.ok());
       CheckSameRow(*cut, *expected);
       auto serialized = RowFromJson(e);
@@ -86,8 +105,17 @@ TEST_CASE("a record whose keys are escaped is read by their meaning", "[result]"
   const size_t at = text.find("\"samples_ns\"");
   REQUIRE(at != std::string::npos);
   text.replace(at, 12, "\"samples\\u005fns\"");
+  // Between two plain records: the escaped one gets no fields (its row is
+  // serialized), and its neighbours are still cut.
+  const std::string plain = ToJson(testing::MakeRecord(NewUuid(), 2)).dump();
+  const Frame frame({plain, text, plain});
+  const auto fields = frame.Cut();
+  REQUIRE(fields.size() == 3);
+  CHECK(fields[0].size() == json::parse(plain).size());
+  CHECK(fields[1].empty());
+  CHECK(fields[2].size() == json::parse(plain).size());
   simdjson::dom::parser parser;
-  auto row = RowFromJson(Parse(parser, text), text);
+  auto row = RowFromJson(Parse(parser, text), fields[1]);
   REQUIRE(row.ok());
   CHECK(json::parse(row->samples_json) == json(r.samples_ns));
   CHECK_FALSE(json::parse(row->record_json).contains("samples_ns"));
@@ -153,7 +181,10 @@ TEST_CASE("statistics are all numbers or all null, whichever parser reads them",
   CHECK_THAT(from_tree.status().message(), Catch::Contains("all numbers or all null"));
   const std::string text = j.dump();
   simdjson::dom::parser parser;
-  auto row = RowFromJson(Parse(parser, text), text);  // an error, not an exception
+  const Frame frame({text});
+  const auto fields = frame.Cut();
+  REQUIRE(fields.size() == 1);
+  auto row = RowFromJson(Parse(parser, text), fields[0]);  // an error, not an exception
   REQUIRE_FALSE(row.ok());
   CHECK(row.status().message() == from_tree.status().message());
 }
