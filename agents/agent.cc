@@ -436,7 +436,7 @@ asio::awaitable<std::variant<std::chrono::milliseconds, Ending>> Agent::Impl::In
                                                   challenge.message["type"].get<std::string>();
     if (challenge.message.value("type", "") == "error") {
       ch->Close();
-      co_return Ending{"coordinator: " + challenge.message["message"].get<std::string>()};
+      co_return Ending{"coordinator: " + fleet::As<fleet::Error>(challenge.message).message};
     }
     ch->Fail({challenge.error ? challenge.error->code : fleet::ErrorCode::kUnexpected, why});
     co_return Ending{why};
@@ -467,9 +467,9 @@ asio::awaitable<std::variant<std::chrono::milliseconds, Ending>> Agent::Impl::In
   }
   if (welcome.message["type"] == "error") {
     ch->Close();
-    const std::string code = welcome.message["code"];
-    co_return Ending{"the coordinator refused: " + welcome.message["message"].get<std::string>(),
-                     code == "unauthorized" || code == "version"};
+    const auto refused = fleet::As<fleet::Error>(welcome.message);
+    co_return Ending{"the coordinator refused: " + refused.message,
+                     refused.code == "unauthorized" || refused.code == "version"};
   }
   if (welcome.message["type"] != "welcome") {
     const std::string why = "expected welcome, got " + welcome.message["type"].get<std::string>();
@@ -565,8 +565,8 @@ asio::awaitable<Ending> Agent::Impl::Session() {
       ending.why = "the coordinator said bye: " + fleet::As<fleet::Bye>(in.message).reason;
       ch->Close();
     } else if (type == "error") {
-      ending.why = "the coordinator closed: " + in.message["code"].get<std::string>() + ": " +
-                   in.message["message"].get<std::string>();
+      const auto error = fleet::As<fleet::Error>(in.message);
+      ending.why = "the coordinator closed: " + error.code + ": " + error.message;
       ch->Close();
     } else {
       ending.why = type + " is not a message a coordinator sends after welcome";

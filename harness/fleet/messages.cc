@@ -6,6 +6,7 @@
 
 #include "core/json_schema.h"
 #include "harness/fleet/frame.h"
+#include "harness/fleet/protocol.h"
 #include "schemas/embedded.h"
 
 namespace effbench::fleet {
@@ -163,10 +164,7 @@ json NewMessage(std::string_view type) {
 }
 
 json ErrorMessage(const ProtocolError& error) {
-  json m = NewMessage("error");
-  m["code"] = std::string(ErrorCodeName(error.code));
-  m["message"] = error.message.substr(0, 4000);
-  return m;
+  return ToJson(Error{std::string(ErrorCodeName(error.code)), error.message.substr(0, 4000)});
 }
 
 json ByeMessage(std::string_view reason) {

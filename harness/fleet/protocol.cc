@@ -36,6 +36,13 @@ json ToJson(const Welcome& m) {
 
 json ToJson(const Bye& m) { return ByeMessage(m.reason); }
 
+json ToJson(const Error& m) {
+  json j = NewMessage("error");
+  j["code"] = m.code;
+  j["message"] = m.message;
+  return j;
+}
+
 json ToJson(const Ack& m) {
   json j = NewMessage("ack");
   j["ids"] = m.ids;
@@ -107,6 +114,11 @@ void FromJson(const json& j, Welcome* m) {
 }
 
 void FromJson(const json& j, Bye* m) { m->reason = j.at("reason"); }
+
+void FromJson(const json& j, Error* m) {
+  m->code = j.at("code");
+  m->message = j.at("message");
+}
 
 void FromJson(const json& j, Ack* m) { m->ids = j.at("ids").get<std::vector<std::string>>(); }
 

@@ -81,6 +81,12 @@ struct Heartbeat {
   int64_t spooled = 0;                 // frames waiting for their ack
 };
 
+// Either side, last: why it closes the connection. `code` is an ErrorCode's
+// name (messages.h): malformed, too_large, unauthorized, version, ...
+struct Error {
+  std::string code, message;
+};
+
 nlohmann::json ToJson(const Challenge& m);
 nlohmann::json ToJson(const Hello& m);
 nlohmann::json ToJson(const Welcome& m);
@@ -90,6 +96,7 @@ nlohmann::json ToJson(const Cancel& m);
 nlohmann::json ToJson(const Job& m);
 nlohmann::json ToJson(const JobDone& m);
 nlohmann::json ToJson(const Heartbeat& m);
+nlohmann::json ToJson(const Error& m);
 
 void FromJson(const nlohmann::json& j, Challenge* m);
 void FromJson(const nlohmann::json& j, Hello* m);
@@ -100,6 +107,7 @@ void FromJson(const nlohmann::json& j, Cancel* m);
 void FromJson(const nlohmann::json& j, Job* m);
 void FromJson(const nlohmann::json& j, JobDone* m);
 void FromJson(const nlohmann::json& j, Heartbeat* m);
+void FromJson(const nlohmann::json& j, Error* m);
 
 // The message `j` as T: FromJson into a fresh T.
 template <typename T>

@@ -55,6 +55,13 @@ TEST_CASE("each handshake message passes its schema and reads back the same", "[
   CHECK(welcome.heartbeat_s == 2.5);
   CHECK(welcome.max_frame == 1 << 20);
   CHECK(ThroughTheWire(Bye{"shutting down"}).reason == "shutting down");
+  const Error refused = ThroughTheWire(Error{"unauthorized", "the proof does not match"});
+  CHECK(refused.code == "unauthorized");
+  CHECK(refused.message == "the proof does not match");
+  // ErrorMessage writes the same message from a ProtocolError.
+  const Error framed = As<Error>(ErrorMessage({ErrorCode::kTooLarge, "frame of 9 MB"}));
+  CHECK(framed.code == "too_large");
+  CHECK(framed.message == "frame of 9 MB");
 }
 
 TEST_CASE("each job message passes its schema and reads back the same", "[fleet]") {
