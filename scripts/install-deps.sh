@@ -16,6 +16,7 @@ packages=(
   libssl-dev openssl                              # TLS; openssl makes test certificates
   clang libclang-rt-14-dev                        # make fuzz: libFuzzer
   python3 chromium fonts-dejavu-core              # the HTML report's test in a real browser
+  zlib1g-dev dataset-fashion-mnist                # the accuracy suite: IDX files (gzip), real images
 )
 
 missing=()
