@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace effbench {
@@ -34,6 +35,10 @@ struct Compression {
   std::string format;            // csr, dense
   double model_bytes = 0;        // weights as stored, indices included
   bool sparse_kernel = false;    // whether the kernel skips the zeros
+  // Pruning of a trained model: fine-tuned after pruning (the mask kept),
+  // for how many SGD steps.
+  bool fine_tuned = false;
+  int64_t fine_tune_steps = 0;
 };
 
 // How a quantized workload was quantized.
@@ -62,6 +67,38 @@ struct Quality {
   double top1_agreement = 0;
   int64_t reference_classes = 0;  // distinct top-1 classes of the fp32 run
   bool meets_mlperf_99 = false;   // MLPerf's rule: ≥ 99 % of fp32 quality (top-1 here)
+};
+
+// A trained model's accuracy on a real test set, against its baseline on
+// the same images (the fp32 model it was compressed from, or for a distilled
+// student the same student trained on labels alone).
+struct Accuracy {
+  std::string dataset;         // "fashion-mnist"
+  std::string dataset_sha256;  // of its files
+  int64_t test_images = 0;
+  double top1 = 0, top1_fp32 = 0;     // fractions
+  double delta = 0;                   // top1 − top1_fp32
+  double delta_lo = 0, delta_hi = 0;  // 95 % interval (paired bootstrap over test images)
+  bool meets_mlperf_99 = false;       // top1 ≥ 0.99 · top1_fp32
+  std::string baseline;               // what top1_fp32 is the accuracy of
+  double model_bytes = 0;             // the weights as this variant stores them
+};
+
+// How a model was trained (the train.* workloads, and every variant built on
+// the trained model).
+struct Training {
+  std::string model;
+  int64_t epochs = 0, batch = 0, steps = 0;
+  uint64_t seed = 0;
+  double seconds = 0;            // of the training steps (evaluations excluded)
+  double images_per_second = 0;  // over the whole training
+  double top1 = 0;               // test accuracy at the end
+  double target_top1 = 0;        // time-to-accuracy's target
+  std::optional<double> seconds_to_target;
+  std::optional<double> joules;  // of the training, where metered
+  bool cache_hit = false;        // the weights were read from the cache, not trained now
+  std::string cache_key;
+  std::string teacher;  // distillation: the teacher model; empty otherwise
 };
 
 }  // namespace effbench

@@ -5,6 +5,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -153,6 +154,46 @@ std::optional<std::string> UnmetOnednnNeed(const std::string& precision) {
   spec.variant = Variant{precision, "dense", "onednn", ""};
   spec.needs = workloads::DeclaredNeeds(spec.variant);
   return workloads::UnmetNeed(spec);
+}
+
+std::string IdxBytes(const std::vector<uint32_t>& dims, size_t data_bytes, uint8_t type) {
+  std::string out = {0, 0, static_cast<char>(type), static_cast<char>(dims.size())};
+  for (const uint32_t d : dims) {
+    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((d >> shift) & 0xff);
+  }
+  for (size_t i = 0; i < data_bytes; ++i) out += static_cast<char>(i % 10);
+  return out;
+}
+
+void WriteGzip(const std::string& path, const std::string& bytes) {
+  gzFile f = gzopen(path.c_str(), "wb");
+  if (f == nullptr) throw std::runtime_error("cannot write " + path);
+  gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+  if (gzclose(f) != Z_OK) throw std::runtime_error("cannot write " + path);
+}
+
+void WriteFashionMnistFixture(const std::string& dir, int train, int test, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const auto write = [&](const std::string& prefix, int count) {
+    std::string images = IdxBytes({uint32_t(count), 28, 28}, 0);
+    std::string labels = IdxBytes({uint32_t(count)}, 0);
+    for (int n = 0; n < count; ++n) {
+      const int label = static_cast<int>(rng() % 10);
+      labels += static_cast<char>(label);
+      std::string image(784, 0);
+      for (char& p : image) p = static_cast<char>(rng() % 40);
+      const int row = 2 + 2 * label;
+      for (int x = 4; x < 24; ++x) {
+        image[size_t(row * 28 + x)] = static_cast<char>(255);
+        image[size_t((row + 1) * 28 + x)] = static_cast<char>(200);
+      }
+      images += image;
+    }
+    WriteGzip(dir + "/" + prefix + "-images-idx3-ubyte.gz", images);
+    WriteGzip(dir + "/" + prefix + "-labels-idx1-ubyte.gz", labels);
+  };
+  write("train", train);
+  write("t10k", test);
 }
 
 }  // namespace effbench::testing

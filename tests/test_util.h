@@ -70,4 +70,14 @@ std::string FakeFingerprint(char digit = 'a');
 // EFFBENCH_MAX_ISA), as the capability model says; nullopt when it can.
 std::optional<std::string> UnmetOnednnNeed(const std::string& precision);
 
+// An IDX file's bytes: magic (unsigned bytes, or `type`), dimensions, then
+// `data_bytes` bytes of data (i % 10).
+std::string IdxBytes(const std::vector<uint32_t>& dims, size_t data_bytes, uint8_t type = 0x08);
+// Writes `bytes` gzip-compressed to `path`.
+void WriteGzip(const std::string& path, const std::string& bytes);
+// A Fashion-MNIST stand-in in `dir`: the four IDX files, `train` and `test`
+// 28×28 images that a small CNN learns in a few epochs (class k: a bright
+// bar on row 2 + 2k over noise), seeded.
+void WriteFashionMnistFixture(const std::string& dir, int train, int test, uint64_t seed);
+
 }  // namespace effbench::testing

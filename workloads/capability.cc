@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "workloads/common/cpu_isa.h"
+#include "workloads/data/fashion_mnist.h"
 
 namespace effbench::workloads {
 namespace {
@@ -58,13 +59,15 @@ std::vector<std::string> DeclaredNeeds(const Variant& variant) {
   return {};
 }
 
-std::optional<std::string> UnmetNeed(const WorkloadSpec& spec) {
+std::optional<std::string> UnmetNeed(const WorkloadSpec& spec, const RunConfig& config) {
   for (const std::string& need : spec.needs) {
     const size_t colon = need.find(':');
     const std::string kind = need.substr(0, colon);
     const std::string what = colon == std::string::npos ? "" : need.substr(colon + 1);
     if (kind == "isa") {
       if (auto why = UnmetIsa(what, spec.variant)) return why;
+    } else if (kind == "dataset") {
+      if (auto why = data::MissingDataset(what, config.data_dir)) return why;
     } else if (kind == "device") {
       return "needs a " + what + " device (none on this machine)";
     } else {

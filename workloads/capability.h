@@ -25,6 +25,7 @@ std::vector<std::string> DeclaredNeeds(const Variant& variant);
 // Why this machine cannot run `spec` ("needs avx512_core for oneDNN bf16
 // (this CPU: avx2, fma)"), checked against the CPU under the ISA cap and
 // against the ISA oneDNN dispatches to; nullopt when it can.
-std::optional<std::string> UnmetNeed(const WorkloadSpec& spec);
+// A dataset need is checked in `config`'s data directory.
+std::optional<std::string> UnmetNeed(const WorkloadSpec& spec, const RunConfig& config = {});
 
 }  // namespace effbench::workloads

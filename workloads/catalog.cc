@@ -12,6 +12,7 @@
 #include "workloads/quant/quant.h"
 #include "workloads/spec_loader.h"
 #include "workloads/spmm/spmm.h"
+#include "workloads/train/train_families.h"
 
 namespace effbench::workloads {
 namespace {
@@ -22,6 +23,7 @@ std::vector<Family> Families() {
   for (auto& f : nets::MakeFamilies()) families.push_back(std::move(f));
   for (auto& f : quant::MakeFamilies()) families.push_back(std::move(f));
   for (auto& f : kd::MakeFamilies()) families.push_back(std::move(f));
+  for (auto& f : train::MakeFamilies()) families.push_back(std::move(f));
   return families;
 }
 

@@ -159,6 +159,9 @@ Result<std::vector<WorkloadSpec>> ExpandSpec(const json& spec, const Family& fam
         if (!id.ok()) return id.status();
         w.id = *id;
         w.needs = DeclaredNeeds(w.variant);
+        if (spec.contains("needs")) {
+          for (const auto& need : spec["needs"]) w.needs.push_back(need.get<std::string>());
+        }
         for (const auto& [k, meaning] : spec["params"].items()) w.params.emplace_back(k, params[k]);
         std::map<std::string, double> work_vars = vars;
         for (const auto& [k, v] : facts) work_vars[k] = v;

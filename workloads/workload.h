@@ -22,6 +22,10 @@ namespace effbench::workloads {
 struct RunConfig {
   int threads = 1;     // threads the backend may use
   uint64_t seed = 42;  // seeds every random input of this run
+  // Where datasets are (empty: workloads/data's default, $EFFBENCH_DATA_DIR
+  // or /usr/share/datasets/...) and where trained models are cached (empty:
+  // $EFFBENCH_CACHE_DIR, else $XDG_CACHE_HOME/effbench or ~/.cache/effbench).
+  std::string data_dir = "", cache_dir = "";
 };
 
 class PreparedWorkload {
@@ -47,6 +51,10 @@ class PreparedWorkload {
   // Agreement with the fp32 model over many inputs, measured by Verify();
   // nullopt where it does not apply.
   virtual std::optional<Quality> QualityInfo() const { return std::nullopt; }
+  // For workloads on a model trained on real data: its test accuracy against
+  // its baseline, and how it was trained; nullopt otherwise.
+  virtual std::optional<Accuracy> AccuracyInfo() const { return std::nullopt; }
+  virtual std::optional<Training> TrainingInfo() const { return std::nullopt; }
 };
 
 struct WorkloadSpec {

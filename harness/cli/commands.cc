@@ -24,8 +24,9 @@ constexpr char kUsage[] = R"(usage: effbench <command> [flags]
 
 commands:
   run        measure workloads on this machine into a results database
-             [--suite quick|standard|full] [--workload GLOB] [--db FILE] [--repetitions N]
-             [--threads N] [--min-time SECONDS] [--seed N] [--recalibrate]
+             [--suite quick|standard|full|accuracy] [--workload GLOB] [--db FILE]
+             [--repetitions N] [--threads N] [--min-time SECONDS] [--seed N] [--recalibrate]
+             [--data-dir DIR (datasets)] [--cache-dir DIR (trained models)]
              [--repo URL --commit SHA --branch NAME --commit-time ISO8601]
              [--format console|markdown|csv|json] [--wide]
   calibrate  measure this machine's roofline again and store it --db FILE

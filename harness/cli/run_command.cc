@@ -121,7 +121,8 @@ int CalibrateCommand(const std::vector<std::string>& args, std::ostream& out, st
 int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto flags = Flags::Parse(args,
                             {"suite", "workload", "db", "repetitions", "threads", "min-time",
-                             "repo", "commit", "branch", "commit-time", "seed", "format"},
+                             "repo", "commit", "branch", "commit-time", "seed", "format", "data-dir",
+                             "cache-dir"},
                             {"recalibrate", "wide"});
   if (!flags.ok()) {
     err << "effbench run: " << flags.status().message() << "\n";
@@ -181,6 +182,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   options.threads = static_cast<int>(*threads);
   options.min_time_s = *min_time;
   options.seed = *seed >= 0 ? static_cast<uint64_t>(*seed) : std::random_device{}() & 0x7fffffff;
+  options.data_dir = flags->GetOr("data-dir", "");
+  options.cache_dir = flags->GetOr("cache-dir", "");
   engine::RunContext context{result::NewUuid(), fingerprint, ResolveRevision(*flags), *cal};
 
   nlohmann::json config = {{"threads", options.threads},

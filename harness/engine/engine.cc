@@ -55,12 +55,14 @@ result::ResultRecord Engine::Measure(const workloads::WorkloadSpec& spec) {
     return record;
   };
 
-  if (auto why = workloads::UnmetNeed(spec)) {
+  const workloads::RunConfig config{record.threads, options_.seed, options_.data_dir,
+                                    options_.cache_dir};
+  if (auto why = workloads::UnmetNeed(spec, config)) {
     record.skipped = true;
     record.error = *why;
     return record;
   }
-  auto prepared = spec.prepare(workloads::RunConfig{record.threads, options_.seed});
+  auto prepared = spec.prepare(config);
   if (!prepared.ok()) return fail("prepare: " + prepared.status().message());
   auto fidelity = (*prepared)->Verify();
   if (!fidelity.ok()) return fail("wrong result: " + fidelity.status().message());
@@ -71,6 +73,8 @@ result::ResultRecord Engine::Measure(const workloads::WorkloadSpec& spec) {
   record.compression = (*prepared)->CompressionInfo();
   record.quantization = (*prepared)->QuantizationInfo();
   record.quality = (*prepared)->QualityInfo();
+  record.accuracy = (*prepared)->AccuracyInfo();
+  record.training = (*prepared)->TrainingInfo();
   if (!fidelity->within_tolerance()) {
     return fail("fidelity: rel_l2 " + std::to_string(fidelity->rel_l2) + " exceeds the " +
                 spec.variant.precision + " tolerance " + std::to_string(fidelity->tolerance));

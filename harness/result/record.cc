@@ -114,6 +114,40 @@ json ToJson(const ResultRecord& r) {
                           {"format", c.format},
                           {"model_bytes", c.model_bytes},
                           {"sparse_kernel", c.sparse_kernel}};
+    if (c.fine_tuned) {
+      doc["compression"]["fine_tuned"] = true;
+      doc["compression"]["fine_tune_steps"] = c.fine_tune_steps;
+    }
+  }
+  if (r.accuracy) {
+    const Accuracy& a = *r.accuracy;
+    doc["accuracy"] = {{"dataset", a.dataset},
+                       {"dataset_sha256", a.dataset_sha256},
+                       {"test_images", a.test_images},
+                       {"top1", a.top1},
+                       {"top1_fp32", a.top1_fp32},
+                       {"delta", a.delta},
+                       {"delta_ci95", {a.delta_lo, a.delta_hi}},
+                       {"meets_mlperf_99", a.meets_mlperf_99},
+                       {"baseline", a.baseline},
+                       {"model_bytes", a.model_bytes}};
+  }
+  if (r.training) {
+    const Training& t = *r.training;
+    doc["training"] = {{"model", t.model},
+                       {"epochs", t.epochs},
+                       {"batch", t.batch},
+                       {"steps", t.steps},
+                       {"seed", t.seed},
+                       {"seconds", t.seconds},
+                       {"images_per_second", t.images_per_second},
+                       {"top1", t.top1},
+                       {"target_top1", t.target_top1},
+                       {"seconds_to_target", Optional(t.seconds_to_target)},
+                       {"joules", Optional(t.joules)},
+                       {"cache_hit", t.cache_hit},
+                       {"cache_key", t.cache_key}};
+    if (!t.teacher.empty()) doc["training"]["teacher"] = t.teacher;
   }
   if (r.quantization) {
     const Quantization& q = *r.quantization;
@@ -205,6 +239,8 @@ static Result<ResultRecord> FromValidJson(const json& j) {
     const json& c = j["compression"];
     r.compression = Compression{c["pattern"], c["target_sparsity"], c["achieved_sparsity"],
                                 c["format"],  c["model_bytes"],     c["sparse_kernel"]};
+    r.compression->fine_tuned = c.value("fine_tuned", false);
+    r.compression->fine_tune_steps = c.value("fine_tune_steps", int64_t{0});
   }
   if (j.contains("quantization")) {
     const json& q = j["quantization"];
@@ -233,6 +269,41 @@ static Result<ResultRecord> FromValidJson(const json& j) {
       quality.meets_mlperf_99 = q.value("meets_mlperf_99", false);
     }
     r.quality = quality;
+  }
+  if (j.contains("accuracy")) {
+    const json& a = j["accuracy"];
+    Accuracy accuracy;
+    accuracy.dataset = a["dataset"];
+    accuracy.dataset_sha256 = a["dataset_sha256"];
+    accuracy.test_images = a["test_images"];
+    accuracy.top1 = a["top1"];
+    accuracy.top1_fp32 = a["top1_fp32"];
+    accuracy.delta = a["delta"];
+    accuracy.delta_lo = a["delta_ci95"][0];
+    accuracy.delta_hi = a["delta_ci95"][1];
+    accuracy.meets_mlperf_99 = a["meets_mlperf_99"];
+    accuracy.baseline = a["baseline"];
+    accuracy.model_bytes = a["model_bytes"];
+    r.accuracy = accuracy;
+  }
+  if (j.contains("training")) {
+    const json& t = j["training"];
+    Training training;
+    training.model = t["model"];
+    training.epochs = t["epochs"];
+    training.batch = t["batch"];
+    training.steps = t["steps"];
+    training.seed = t["seed"];
+    training.seconds = t["seconds"];
+    training.images_per_second = t["images_per_second"];
+    training.top1 = t["top1"];
+    training.target_top1 = t["target_top1"];
+    training.seconds_to_target = OptionalDouble(t["seconds_to_target"]);
+    training.joules = OptionalDouble(t["joules"]);
+    training.cache_hit = t["cache_hit"];
+    training.cache_key = t["cache_key"];
+    training.teacher = t.value("teacher", "");
+    r.training = training;
   }
   r.ok = j["status"] == "ok";
   r.skipped = j["status"] == "skipped";

@@ -73,6 +73,8 @@ struct ResultRecord {
   std::optional<Compression> compression;
   std::optional<Quantization> quantization;
   std::optional<Quality> quality;
+  std::optional<Accuracy> accuracy;  // a trained model on a real test set
+  std::optional<Training> training;  // how that model was trained
   bool ok = false;
   // Not run: this machine lacks what the variant needs (an ISA feature, a
   // device, a dataset). Never ok; `error` holds the reason.

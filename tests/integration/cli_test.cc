@@ -1,4 +1,5 @@
 // Drives the effbench binary as a user would and checks outputs and exit codes.
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -94,6 +95,120 @@ TEST_CASE("EFFBENCH_MAX_ISA caps oneDNN, the inventory and the int8 recipe of a 
     CHECK(f.find("avx") == std::string::npos);
     CHECK(f != "fma");
   }
+}
+
+// Every record of the database at `path`, as stored.
+std::vector<nlohmann::json> StoredRecords(const std::string& path) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT record FROM results ORDER BY rowid", -1, &stmt, nullptr) ==
+          SQLITE_OK);
+  std::vector<nlohmann::json> out;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    out.push_back(
+        nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+TEST_CASE("accuracy workloads are skipped with the reason where the dataset is missing", "[cli]") {
+  testing::TempDir dir;
+  auto run = RunCli(dir,
+                    "run --workload 'acc.fmnist_cnn.fp32/*' --data-dir nothing-here --db a.db "
+                    "--repetitions 2 --min-time 0.01");
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const auto records = StoredRecords(dir.File("a.db"));
+  REQUIRE(records.size() == 1);
+  CHECK(records[0]["status"] == "skipped");
+  const std::string why = records[0]["error"];
+  CHECK_THAT(why, Catch::Contains("nothing-here/train-images-idx3-ubyte.gz is missing") &&
+                      Catch::Contains("apt-get install dataset-fashion-mnist"));
+}
+
+TEST_CASE("a trained model is cached, compressed and distilled, each record with its accuracy",
+          "[cli][train]") {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "data");
+  testing::WriteFashionMnistFixture(dir.File("data"), 1024, 500, 3);
+  const std::string common =
+      " --data-dir data --cache-dir cache --repetitions 2 --min-time 0.01 --threads 2";
+
+  // Trained, then read from the cache: the same weights, nothing trained again.
+  auto first = RunCli(dir, "run --workload 'acc.fmnist_dws_student.fp32/*' --db a.db" + common);
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK_THAT(first.err, Catch::Contains("train fmnist_dws_student: epoch 20/20"));
+  auto records = StoredRecords(dir.File("a.db"));
+  REQUIRE(records.size() == 1);
+  REQUIRE(records[0]["status"] == "ok");
+  const nlohmann::json accuracy = records[0]["accuracy"];
+  CHECK(accuracy["dataset"] == "fashion-mnist");
+  CHECK(accuracy["test_images"] == 500);
+  CHECK(accuracy["top1"].get<double>() > 0.5);  // chance is 0.1
+  CHECK(accuracy["delta"] == 0);
+  CHECK(records[0]["training"]["cache_hit"] == false);
+  CHECK(records[0]["training"]["epochs"] == 20);
+  const std::string key = records[0]["training"]["cache_key"];
+  const std::string weights = dir.File("cache/models/" + key + ".weights");
+  REQUIRE(std::filesystem::exists(weights));
+
+  auto again = RunCli(dir, "run --workload 'acc.fmnist_dws_student.fp32/*' --db b.db" + common);
+  REQUIRE(again.exit_code == 0);
+  CHECK_THAT(again.err, !Catch::Contains("epoch"));
+  records = StoredRecords(dir.File("b.db"));
+  REQUIRE(records.size() == 1);
+  CHECK(records[0]["training"]["cache_hit"] == true);
+  CHECK(records[0]["training"]["cache_key"] == key);
+  CHECK(records[0]["accuracy"]["top1"] == accuracy["top1"]);
+
+  // A damaged cache file is not trusted: the model is trained again.
+  std::filesystem::resize_file(weights, std::filesystem::file_size(weights) / 2);
+  auto damaged = RunCli(dir, "run --workload 'acc.fmnist_dws_student.fp32/*' --db c.db" + common);
+  REQUIRE(damaged.exit_code == 0);
+  CHECK_THAT(damaged.err, Catch::Contains("cannot be read; training again"));
+  CHECK(StoredRecords(dir.File("c.db"))[0]["training"]["cache_hit"] == false);
+
+  // Distilled from the teacher, against its twin trained on labels alone
+  // (cached above); int8 and a fine-tuned 2:4 of the teacher.
+  for (const char* workload : {"acc.fmnist_dws_student_kd.fp32/*",
+                               "acc.fmnist_dws.int8_pc_minmax/*", "acc.fmnist_dws.fp32_2:4_ft/*"}) {
+    auto run = RunCli(dir, std::string("run --workload '") + workload + "' --db d.db" + common);
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+  }
+  records = StoredRecords(dir.File("d.db"));
+  REQUIRE(records.size() == 3);
+  for (const nlohmann::json& r : records) {
+    INFO(r.dump());
+    REQUIRE(r["status"] == "ok");
+    const nlohmann::json& a = r["accuracy"];
+    CHECK(a["delta_ci95"][0].get<double>() <= a["delta"].get<double>());
+    CHECK(a["delta"].get<double>() <= a["delta_ci95"][1].get<double>());
+    CHECK(a["delta"].get<double>() ==
+          Approx(a["top1"].get<double>() - a["top1_fp32"].get<double>()));
+    CHECK(a["meets_mlperf_99"] == (a["top1"].get<double>() >= 0.99 * a["top1_fp32"].get<double>()));
+  }
+  const nlohmann::json& kd = records[0];
+  CHECK(kd["compression"]["pattern"] == "distillation");
+  CHECK(kd["training"]["teacher"] == "fmnist_dws");
+  CHECK_THAT(kd["accuracy"]["baseline"].get<std::string>(), Catch::Contains("labels alone"));
+  // Its baseline is the twin trained above: the same accuracy as that record.
+  CHECK(kd["accuracy"]["top1_fp32"] == accuracy["top1"]);
+  const nlohmann::json& int8 = records[1];
+  // "s8 symmetric per-channel", with ", 7-bit range ±63" on x86 without VNNI.
+  CHECK_THAT(int8["quantization"]["weights"].get<std::string>(),
+             Catch::StartsWith("s8 symmetric per-channel"));
+  CHECK(int8["training"]["cache_hit"] == true);  // the teacher, trained for the student
+  CHECK(int8["accuracy"]["model_bytes"].get<double>() <
+        0.3 * records[2]["accuracy"]["model_bytes"].get<double>());
+  const nlohmann::json& pruned = records[2];
+  CHECK(pruned["compression"]["pattern"] == "2:4");
+  CHECK(pruned["compression"]["fine_tuned"] == true);
+  CHECK(pruned["compression"]["fine_tune_steps"] == 300);
 }
 
 TEST_CASE("usage errors exit 2 and say what was wrong", "[cli]") {

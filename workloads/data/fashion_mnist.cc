@@ -3,9 +3,12 @@
 #include <openssl/evp.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "workloads/data/idx.h"
 
@@ -23,8 +26,7 @@ Result<LabelledImages> Combine(const IdxArray& images, const std::string& images
   if (images.dims.size() != 3 || images.dims[1] != 28 || images.dims[2] != 28) {
     std::string dims;
     for (const int64_t d : images.dims) dims += (dims.empty() ? "" : "×") + std::to_string(d);
-    return Status::InvalidArgument(images_path + ": images are " + dims +
-                                   ", not N×28×28");
+    return Status::InvalidArgument(images_path + ": images are " + dims + ", not N×28×28");
   }
   if (labels.dims.size() != 1) {
     return Status::InvalidArgument(labels_path + ": labels have " +
@@ -55,8 +57,40 @@ Result<LabelledImages> Combine(const IdxArray& images, const std::string& images
 }  // namespace
 
 std::string DefaultFashionMnistDir() {
-  if (const char* dir = std::getenv("EFFBENCH_DATA_DIR"); dir != nullptr && *dir != '\0') return dir;
+  if (const char* dir = std::getenv("EFFBENCH_DATA_DIR"); dir != nullptr && *dir != '\0')
+    return dir;
   return "/usr/share/datasets/fashion-mnist";
+}
+
+std::string FashionMnistDir(const std::string& dir) {
+  return dir.empty() ? DefaultFashionMnistDir() : dir;
+}
+
+std::optional<std::string> MissingDataset(const std::string& name, const std::string& dir) {
+  if (name != "fashion-mnist") return "needs dataset " + name + ", which this build does not know";
+  const std::string where = FashionMnistDir(dir);
+  for (const char* file : kFashionMnistFiles) {
+    const std::string path = where + "/" + file;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      return "needs dataset fashion-mnist: " + path +
+             " is missing (apt-get install dataset-fashion-mnist, or --data-dir DIR)";
+    }
+  }
+  return std::nullopt;
+}
+
+Result<std::shared_ptr<const ImageDataset>> SharedFashionMnist(const std::string& dir) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const ImageDataset>> loaded;
+  const std::string where = FashionMnistDir(dir);
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = loaded.find(where); it != loaded.end()) return it->second;
+  auto data = LoadFashionMnist(where);
+  if (!data.ok()) return data.status();
+  auto shared = std::make_shared<const ImageDataset>(std::move(*data));
+  loaded.emplace(where, shared);
+  return shared;
 }
 
 Result<ImageDataset> LoadFashionMnist(const std::string& dir) {

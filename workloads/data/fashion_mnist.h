@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,19 @@ inline constexpr const char* kFashionMnistFiles[] = {
 // Where the dataset is unless told otherwise: $EFFBENCH_DATA_DIR, else
 // Debian's /usr/share/datasets/fashion-mnist.
 std::string DefaultFashionMnistDir();
+// `dir`, or the default when it is empty.
+std::string FashionMnistDir(const std::string& dir);
+
+// Why the dataset `name` ("fashion-mnist") cannot be used from `dir` (empty:
+// the default), e.g. "needs dataset fashion-mnist: /usr/share/.../x.gz is
+// missing (apt-get install dataset-fashion-mnist, or --data-dir)"; nullopt
+// when its files are there. Only checks that they exist; loading checks the
+// rest.
+std::optional<std::string> MissingDataset(const std::string& name, const std::string& dir);
+
+// The dataset read from `dir` (empty: the default), once per directory in a
+// process, shared.
+Result<std::shared_ptr<const ImageDataset>> SharedFashionMnist(const std::string& dir);
 
 // Reads the dataset from `dir`. Pixels become (p/255 − 0.2860) / 0.3530, the
 // training set's mean and standard deviation. NotFound (naming the file and

@@ -10,7 +10,9 @@ namespace effbench::workloads::data {
 namespace {
 
 uint32_t BigEndian32(std::string_view bytes, size_t at) {
-  const auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + i])); };
+  const auto b = [&](size_t i) {
+    return static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + i]));
+  };
   return b(0) << 24 | b(1) << 16 | b(2) << 8 | b(3);
 }
 
@@ -21,9 +23,11 @@ Result<IdxArray> ParseIdx(std::string_view bytes, const std::string& what) {
     return Status::InvalidArgument(what + ": not a valid IDX file: " + why);
   };
   if (bytes.size() < 4) {
-    return bad("has " + std::to_string(bytes.size()) + " bytes, fewer than the 4 of the magic number");
+    return bad("has " + std::to_string(bytes.size()) +
+               " bytes, fewer than the 4 of the magic number");
   }
-  if (bytes[0] != 0 || bytes[1] != 0) return bad("the magic number does not start with two zero bytes");
+  if (bytes[0] != 0 || bytes[1] != 0)
+    return bad("the magic number does not start with two zero bytes");
   const auto type = static_cast<uint8_t>(bytes[2]);
   if (type != 0x08) {
     return bad("data type 0x" + std::string(1, "0123456789abcdef"[type >> 4]) +
@@ -34,7 +38,8 @@ Result<IdxArray> ParseIdx(std::string_view bytes, const std::string& what) {
   const size_t header = 4 + 4 * rank;
   if (bytes.size() < header) {
     return bad("ends inside its header (" + std::to_string(rank) + " dimensions need " +
-               std::to_string(header) + " bytes, the file has " + std::to_string(bytes.size()) + ")");
+               std::to_string(header) + " bytes, the file has " + std::to_string(bytes.size()) +
+               ")");
   }
   IdxArray out;
   uint64_t count = 1;
@@ -49,8 +54,9 @@ Result<IdxArray> ParseIdx(std::string_view bytes, const std::string& what) {
   if (have != count) {
     std::string dims;
     for (const int64_t d : out.dims) dims += (dims.empty() ? "" : "×") + std::to_string(d);
-    return bad("its dimensions " + dims + " need " + std::to_string(count) + " bytes of data, it has " +
-               std::to_string(have) + (have < count ? " (truncated)" : " (trailing bytes)"));
+    return bad("its dimensions " + dims + " need " + std::to_string(count) +
+               " bytes of data, it has " + std::to_string(have) +
+               (have < count ? " (truncated)" : " (trailing bytes)"));
   }
   out.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
   return out;

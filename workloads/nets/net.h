@@ -74,8 +74,10 @@ class Network {
 };
 
 // The blocks the networks are made of, each appended to `net` after node `x`;
-// they return their output node.
-int DepthwiseSeparable(Network& net, int x, int64_t cin, int64_t cout, int64_t stride);
+// they return their output node. Without batch_norm, convolutions have a
+// plain bias (a network to train: workloads/train).
+int DepthwiseSeparable(Network& net, int x, int64_t cin, int64_t cout, int64_t stride,
+                       bool batch_norm = true);
 int InvertedResidual(Network& net, int x, int64_t cin, int64_t cout, int64_t t, int64_t stride);
 int MbConv(Network& net, int x, int64_t cin, int64_t cout, int64_t expand, int64_t k,
            int64_t stride);
@@ -150,6 +152,14 @@ struct QuantizedNet {
 // `images` seeded calibration images.
 Result<QuantizedNet> Quantize(const Network& net, const Weights& weights, QuantScheme scheme,
                               Executor& calibration, int64_t batch, int64_t images, uint64_t seed);
+// The same, calibrated on real images ([count][h][w][c]; whole batches of them).
+Result<QuantizedNet> Quantize(const Network& net, const Weights& weights, QuantScheme scheme,
+                              Executor& calibration, int64_t batch,
+                              const std::vector<float>& images);
+
+// How `q` quantized its network, for a record; `fp32_ops` says what stays in
+// fp32. The ISA's recipe (7-bit weights without VNNI) included.
+Quantization DescribeQuantization(const QuantizedNet& q, const std::string& fp32_ops);
 
 // The quantized network run by the reference kernels in precision T.
 template <typename T>

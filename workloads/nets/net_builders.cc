@@ -119,9 +119,10 @@ int64_t Network::Macs() const {
 
 // The blocks the networks are built from; each returns its output node.
 
-int DepthwiseSeparable(Network& net, int x, int64_t cin, int64_t cout, int64_t stride) {
-  x = net.Conv(x, cin, 3, stride, Act::kRelu, /*groups=*/cin);  // depthwise
-  return net.Conv(x, cout, 1, 1, Act::kRelu);                   // pointwise
+int DepthwiseSeparable(Network& net, int x, int64_t cin, int64_t cout, int64_t stride,
+                       bool batch_norm) {
+  x = net.Conv(x, cin, 3, stride, Act::kRelu, /*groups=*/cin, batch_norm);  // depthwise
+  return net.Conv(x, cout, 1, 1, Act::kRelu, 1, batch_norm);                // pointwise
 }
 
 int InvertedResidual(Network& net, int x, int64_t cin, int64_t cout, int64_t t, int64_t stride) {

@@ -168,17 +168,9 @@ class PreparedNet final : public PreparedWorkload {
 
   std::optional<Quantization> QuantizationInfo() const override {
     if (!q_) return std::nullopt;
-    Quantization info;
-    info.weights =
-        std::string("s8 symmetric ") + (q_->scheme.per_channel ? "per-channel" : "per-tensor");
-    info.activations = "u8 asymmetric per-tensor";
-    info.calibration = q_->scheme.percentile ? "percentile 0.01-99.99" : "minmax";
-    info.calibration_inputs = q_->calibration_inputs;
-    info.fp32_ops =
-        "pooling, residual add, squeeze-excite multiply, concat (quantize-dequantize "
-        "around each convolution)";
-    RecordRecipe(NetworkInt8Recipe(), info);
-    return info;
+    return DescribeQuantization(*q_,
+                                "pooling, residual add, squeeze-excite multiply, concat "
+                                "(quantize-dequantize around each convolution)");
   }
   std::optional<Compression> CompressionInfo() const override {
     if (!pruned_) return std::nullopt;

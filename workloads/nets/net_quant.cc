@@ -2,9 +2,11 @@
 // quantization and the reference int8 executor.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "workloads/common/cpu_isa.h"
 #include "workloads/common/random.h"
+#include "workloads/common/tensor_forms.h"
 #include "workloads/conv/conv_ref.h"
 #include "workloads/nets/net.h"
 
@@ -57,8 +59,12 @@ QuantParams ParamsFor(RangeStats& r, bool percentile) {
 
 }  // namespace
 
-Result<QuantizedNet> Quantize(const Network& net, const Weights& weights, QuantScheme scheme,
-                              Executor& calibration, int64_t batch, int64_t images, uint64_t seed) {
+namespace {
+
+// Quantize's work, with the calibration images from `fill(input, done)`.
+Result<QuantizedNet> QuantizeWith(const Network& net, const Weights& weights, QuantScheme scheme,
+                                  Executor& calibration, int64_t batch, int64_t images,
+                                  const std::function<void(std::vector<float>&, int64_t)>& fill) {
   const auto& nodes = net.nodes();
   QuantizedNet q;
   q.scheme = scheme;
@@ -100,7 +106,7 @@ Result<QuantizedNet> Quantize(const Network& net, const Weights& weights, QuantS
   const size_t image = static_cast<size_t>(in.h * in.w * in.c);
   std::vector<float> input(image * static_cast<size_t>(batch));
   for (int64_t done = 0; done < images; done += batch) {
-    FillImages(input, batch, in.h, in.w, in.c, seed + static_cast<uint64_t>(done));
+    fill(input, done);
     calibration.Run(input);
     for (size_t i = 0; i < nodes.size(); ++i) {
       if (!conv_input[i]) continue;
@@ -115,6 +121,47 @@ Result<QuantizedNet> Quantize(const Network& net, const Weights& weights, QuantS
   }
   q.calibration_inputs = (images + batch - 1) / batch * batch;
   return q;
+}
+
+}  // namespace
+
+Result<QuantizedNet> Quantize(const Network& net, const Weights& weights, QuantScheme scheme,
+                              Executor& calibration, int64_t batch, int64_t images, uint64_t seed) {
+  const Node& in = net.nodes()[0];
+  return QuantizeWith(net, weights, scheme, calibration, batch, images,
+                      [&](std::vector<float>& input, int64_t done) {
+                        FillImages(input, batch, in.h, in.w, in.c,
+                                   seed + static_cast<uint64_t>(done));
+                      });
+}
+
+Result<QuantizedNet> Quantize(const Network& net, const Weights& weights, QuantScheme scheme,
+                              Executor& calibration, int64_t batch,
+                              const std::vector<float>& images) {
+  const size_t image = static_cast<size_t>(net.nodes()[0].h * net.nodes()[0].w * net.nodes()[0].c);
+  const auto count = static_cast<int64_t>(images.size() / image);
+  if (count < batch) {
+    return Status::InvalidArgument("calibration needs at least " + std::to_string(batch) +
+                                   " images, has " + std::to_string(count));
+  }
+  return QuantizeWith(
+      net, weights, scheme, calibration, batch, count / batch * batch,
+      [&](std::vector<float>& input, int64_t done) {
+        std::copy_n(images.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(done) * image),
+                    input.size(), input.begin());
+      });
+}
+
+Quantization DescribeQuantization(const QuantizedNet& q, const std::string& fp32_ops) {
+  Quantization info;
+  info.weights =
+      std::string("s8 symmetric ") + (q.scheme.per_channel ? "per-channel" : "per-tensor");
+  info.activations = "u8 asymmetric per-tensor";
+  info.calibration = q.scheme.percentile ? "percentile 0.01-99.99" : "minmax";
+  info.calibration_inputs = q.calibration_inputs;
+  info.fp32_ops = fp32_ops;
+  RecordRecipe(NetworkInt8Recipe(), info);
+  return info;
 }
 
 }  // namespace effbench::workloads::nets

@@ -73,12 +73,12 @@ class OnednnTrainer final : public Trainer {
       const Node& n = nodes[i];
       if (n.kind == Node::Kind::kMul || n.kind == Node::Kind::kConcat) {
         return Status::InvalidArgument("training: node " + std::to_string(i) +
-                                     " is a multiplication or concatenation, which the trainer "
-                                     "does not support");
+                                       " is a multiplication or concatenation, which the trainer "
+                                       "does not support");
       }
       if (n.kind == Node::Kind::kConv && n.batch_norm) {
         return Status::InvalidArgument("training: convolution " + std::to_string(i) +
-                                     " has a folded batch norm; train with a plain bias");
+                                       " has a folded batch norm; train with a plain bias");
       }
       if (consumers_[i] > 1) part_[i] = dnnl::memory(Desc(n), engine_);
       if (n.act != Act::kNone) {
@@ -134,6 +134,18 @@ class OnednnTrainer final : public Trainer {
       if (nodes[i].kind != Node::Kind::kConv) continue;
       Sgd(weights_.w[i], grads_.w[i], velocity_.w[i], learning_rate, sgd_.weight_decay);
       Sgd(weights_.b[i], grads_.b[i], velocity_.b[i], learning_rate, 0.0f);
+      if (!zeros_.empty()) {
+        for (const size_t k : zeros_[i]) weights_.w[i][k] = 0.0f;
+      }
+    }
+  }
+
+  void HoldZeros(const nets::Weights& pruned) override {
+    zeros_.assign(pruned.w.size(), {});
+    for (size_t i = 0; i < pruned.w.size() && i < weights_.w.size(); ++i) {
+      for (size_t k = 0; k < pruned.w[i].size() && k < weights_.w[i].size(); ++k) {
+        if (pruned.w[i][k] == 0.0f) zeros_[i].push_back(k);
+      }
     }
   }
 
@@ -198,9 +210,9 @@ class OnednnTrainer final : public Trainer {
     // Backward steps are reversed at the end: the activation's gradient is
     // pushed last, so it runs before the node's own backward.
     backward_.push_back([this, i, p = dnnl::eltwise_backward(bwd)] {
-      p.execute(stream_, {{DNNL_ARG_SRC, pre_[i]},
-                          {DNNL_ARG_DIFF_DST, dy_[i]},
-                          {DNNL_ARG_DIFF_SRC, dpre_[i]}});
+      p.execute(
+          stream_,
+          {{DNNL_ARG_SRC, pre_[i]}, {DNNL_ARG_DIFF_DST, dy_[i]}, {DNNL_ARG_DIFF_SRC, dpre_[i]}});
     });
   }
 
@@ -228,9 +240,9 @@ class OnednnTrainer final : public Trainer {
     dnnl::memory dbias(bias_md, engine_, grads_.b[i].data());
     const dnnl::memory w_fwd = Packed(w_plain, fwd.weights_desc(), forward_);
     AddForward(dnnl::convolution_forward(fwd), {{DNNL_ARG_SRC, y_[in]},
-                                             {DNNL_ARG_WEIGHTS, w_fwd},
-                                             {DNNL_ARG_BIAS, bias},
-                                             {DNNL_ARG_DST, Out(i)}});
+                                                {DNNL_ARG_WEIGHTS, w_fwd},
+                                                {DNNL_ARG_BIAS, bias},
+                                                {DNNL_ARG_DST, Out(i)}});
 
     // Backward, in reverse order of what is pushed here (see Build).
     const dnnl::convolution_backward_weights::primitive_desc bww(
@@ -246,12 +258,12 @@ class OnednnTrainer final : public Trainer {
       Note(bwd);
       std::vector<std::function<void()>> pack;
       const dnnl::memory w_bwd = Packed(w_plain, bwd.weights_desc(), pack);
-      BackwardInto(in, [this, i, w_bwd, p = dnnl::convolution_backward_data(bwd)](
-                           const dnnl::memory& into) {
-        p.execute(stream_, {{DNNL_ARG_DIFF_DST, DiffOut(i)},
-                            {DNNL_ARG_WEIGHTS, w_bwd},
-                            {DNNL_ARG_DIFF_SRC, into}});
-      });
+      BackwardInto(
+          in, [this, i, w_bwd, p = dnnl::convolution_backward_data(bwd)](const dnnl::memory& into) {
+            p.execute(stream_, {{DNNL_ARG_DIFF_DST, DiffOut(i)},
+                                {DNNL_ARG_WEIGHTS, w_bwd},
+                                {DNNL_ARG_DIFF_SRC, into}});
+          });
       for (auto it = pack.rbegin(); it != pack.rend(); ++it) backward_.push_back(*it);
     }
     dnnl::memory dw = dw_plain;
@@ -290,14 +302,14 @@ class OnednnTrainer final : public Trainer {
     const bool max = n.kind == Node::Kind::kMaxPool;
     const auto alg =
         max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
-    const dnnl::memory::dims strides = max ? dnnl::memory::dims{n.pool_stride, n.pool_stride}
-                                           : dnnl::memory::dims{1, 1};
+    const dnnl::memory::dims strides =
+        max ? dnnl::memory::dims{n.pool_stride, n.pool_stride} : dnnl::memory::dims{1, 1};
     const dnnl::memory::dims kernel =
         max ? dnnl::memory::dims{n.pool_k, n.pool_k} : dnnl::memory::dims{x.h, x.w};
-    const dnnl::memory::dims pad_l = max ? dnnl::memory::dims{n.pool_pad_l, n.pool_pad_l}
-                                         : dnnl::memory::dims{0, 0};
-    const dnnl::memory::dims pad_r = max ? dnnl::memory::dims{n.pool_pad_b, n.pool_pad_r}
-                                         : dnnl::memory::dims{0, 0};
+    const dnnl::memory::dims pad_l =
+        max ? dnnl::memory::dims{n.pool_pad_l, n.pool_pad_l} : dnnl::memory::dims{0, 0};
+    const dnnl::memory::dims pad_r =
+        max ? dnnl::memory::dims{n.pool_pad_b, n.pool_pad_r} : dnnl::memory::dims{0, 0};
     const auto src_md = Desc(x), dst_md = Desc(n);
     const dnnl::pooling_forward::primitive_desc fwd(
         dnnl::pooling_forward::desc(dnnl::prop_kind::forward_training, alg, src_md, dst_md, strides,
@@ -316,13 +328,13 @@ class OnednnTrainer final : public Trainer {
         dnnl::pooling_backward::desc(alg, src_md, dst_md, strides, kernel, pad_l, pad_r), engine_,
         fwd);
     Note(bwd);
-    BackwardInto(in, [this, i, max, workspace, p = dnnl::pooling_backward(bwd)](
-                         const dnnl::memory& into) {
-      std::unordered_map<int, dnnl::memory> a = {{DNNL_ARG_DIFF_DST, DiffOut(i)},
-                                                 {DNNL_ARG_DIFF_SRC, into}};
-      if (max) a[DNNL_ARG_WORKSPACE] = workspace;
-      p.execute(stream_, a);
-    });
+    BackwardInto(
+        in, [this, i, max, workspace, p = dnnl::pooling_backward(bwd)](const dnnl::memory& into) {
+          std::unordered_map<int, dnnl::memory> a = {{DNNL_ARG_DIFF_DST, DiffOut(i)},
+                                                     {DNNL_ARG_DIFF_SRC, into}};
+          if (max) a[DNNL_ARG_WORKSPACE] = workspace;
+          p.execute(stream_, a);
+        });
   }
 
   void AddAdd(size_t i) {
@@ -333,7 +345,7 @@ class OnednnTrainer final : public Trainer {
         dnnl::binary::desc(dnnl::algorithm::binary_add, md, md, md), engine_);
     Note(pd);
     AddForward(dnnl::binary(pd),
-            {{DNNL_ARG_SRC_0, y_[a]}, {DNNL_ARG_SRC_1, y_[b]}, {DNNL_ARG_DST, Out(i)}});
+               {{DNNL_ARG_SRC_0, y_[a]}, {DNNL_ARG_SRC_1, y_[b]}, {DNNL_ARG_DST, Out(i)}});
     // The sum's gradient goes unchanged to both of its inputs.
     for (const size_t in : {a, b}) {
       if (in == 0) continue;
@@ -360,6 +372,7 @@ class OnednnTrainer final : public Trainer {
 
   const nets::Network& net_;
   nets::Weights weights_, grads_, velocity_;
+  std::vector<std::vector<size_t>> zeros_;  // per node: weights HoldZeros keeps at zero
   int64_t batch_;
   int threads_;
   SgdOptions sgd_;

@@ -53,6 +53,9 @@ class Trainer {
   virtual void Backward(const float* dlogits) = 0;
   // After Backward: one SGD step at `learning_rate`.
   virtual void Update(float learning_rate) = 0;
+  // From now on every Update keeps at zero the weights that are zero in
+  // `pruned` (fine-tuning a pruned model keeps its mask).
+  virtual void HoldZeros(const nets::Weights& pruned) = 0;
 
   // One training step on a labelled batch: the mean cross-entropy before it.
   double Step(const float* images, const uint8_t* labels, float learning_rate);

@@ -1,7 +1,3 @@
-#include "workloads/train/trainer.h"
-
-#include <zlib.h>
-
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
@@ -10,6 +6,8 @@
 #include "tests/test_util.h"
 #include "workloads/data/fashion_mnist.h"
 #include "workloads/data/idx.h"
+#include "workloads/train/accuracy.h"
+#include "workloads/train/trainer.h"
 
 namespace effbench::workloads {
 namespace {
@@ -122,7 +120,8 @@ TEST_CASE("training steps lower the loss of a batch it can learn", "[train]") {
   REQUIRE(trainer.ok());
   const double first = (*trainer)->Step(images.data(), labels.data(), 0.05f);
   double last = first;
-  for (int step = 0; step < 150; ++step) last = (*trainer)->Step(images.data(), labels.data(), 0.05f);
+  for (int step = 0; step < 150; ++step)
+    last = (*trainer)->Step(images.data(), labels.data(), 0.05f);
   INFO("loss " << first << " -> " << last);
   CHECK(last < 0.25 * first);
 }
@@ -135,25 +134,38 @@ TEST_CASE("the trainer refuses a network it cannot train, naming the node", "[tr
   CHECK_THAT(trainer.status().message(), Catch::Contains("convolution 1"));
 }
 
-// An IDX file's bytes: magic, dimensions, data.
-std::string Idx(const std::vector<uint32_t>& dims, size_t data_bytes, uint8_t type = 0x08) {
-  std::string out = {0, 0, static_cast<char>(type), static_cast<char>(dims.size())};
-  for (const uint32_t d : dims) {
-    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((d >> shift) & 0xff);
-  }
-  for (size_t i = 0; i < data_bytes; ++i) out += static_cast<char>(i % 10);
-  return out;
+TEST_CASE("the accuracy difference has a paired-bootstrap interval around it", "[train]") {
+  std::vector<uint8_t> fp32(10000, 1), same = fp32;
+  for (size_t i = 0; i < 800; ++i) fp32[i * 12] = same[i * 12] = 0;  // both wrong: 92 %
+  const auto equal = train::CompareAccuracy(same, fp32, 1);
+  CHECK(equal.top1 == Approx(0.92));
+  CHECK(equal.delta == 0);
+  CHECK(equal.lo == 0);
+  CHECK(equal.hi == 0);
+  CHECK(equal.meets_mlperf_99);
+
+  // 150 images lost and 50 gained: −1 point, with a standard error of
+  // sqrt(200)/10000 ≈ 0.14 points.
+  std::vector<uint8_t> variant = same;
+  for (size_t i = 0; i < 150; ++i) variant[i * 12 + 1] = 0;
+  for (size_t i = 0; i < 50; ++i) variant[i * 12] = 1;
+  const auto worse = train::CompareAccuracy(variant, fp32, 1);
+  CHECK(worse.delta == Approx(-0.01));
+  CHECK(worse.lo < -0.01);
+  CHECK(worse.hi > -0.01);
+  CHECK(worse.hi - worse.lo == Approx(2 * 1.96 * std::sqrt(200.0) / 10000).epsilon(0.15));
+  CHECK_FALSE(worse.meets_mlperf_99);  // 91 % < 0.99 × 92 % = 91.08 %
+  for (size_t i = 50; i < 100; ++i) variant[i * 12] = 1;  // 100 gained: −0.5 points
+  const auto closer = train::CompareAccuracy(variant, fp32, 1);
+  CHECK(closer.delta == Approx(-0.005));
+  CHECK(closer.meets_mlperf_99);
 }
 
-void WriteGzip(const std::string& path, const std::string& bytes) {
-  gzFile f = gzopen(path.c_str(), "wb");
-  REQUIRE(f != nullptr);
-  REQUIRE(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())) == int(bytes.size()));
-  REQUIRE(gzclose(f) == Z_OK);
-}
+using testing::IdxBytes;
+using testing::WriteGzip;
 
 TEST_CASE("IDX files are read plain or gzip, and a damaged one is named with its fault", "[data]") {
-  const auto parsed = data::ParseIdx(Idx({2, 3}, 6), "x");
+  const auto parsed = data::ParseIdx(IdxBytes({2, 3}, 6), "x");
   REQUIRE(parsed.ok());
   CHECK(parsed->dims == std::vector<int64_t>{2, 3});
   CHECK(parsed->data.size() == 6);
@@ -162,16 +174,18 @@ TEST_CASE("IDX files are read plain or gzip, and a damaged one is named with its
     REQUIRE_FALSE(r.ok());
     return r.status().message();
   };
-  CHECK_THAT(error(std::string("\1\0\x08\1", 4)), Catch::Contains("f.idx") && Catch::Contains("two zero bytes"));
-  CHECK_THAT(error(Idx({4}, 4, 0x0d)), Catch::Contains("0x0d"));
-  CHECK_THAT(error(Idx({2, 3}, 5)), Catch::Contains("2×3 need 6 bytes") && Catch::Contains("truncated"));
-  CHECK_THAT(error(Idx({2, 3}, 7)), Catch::Contains("trailing"));
-  CHECK_THAT(error(Idx({2, 3}, 0).substr(0, 9)), Catch::Contains("header"));
-  CHECK_THAT(error(Idx({0}, 0)), Catch::Contains("dimension 0 is 0"));
+  CHECK_THAT(error(std::string("\1\0\x08\1", 4)),
+             Catch::Contains("f.idx") && Catch::Contains("two zero bytes"));
+  CHECK_THAT(error(IdxBytes({4}, 4, 0x0d)), Catch::Contains("0x0d"));
+  CHECK_THAT(error(IdxBytes({2, 3}, 5)),
+             Catch::Contains("2×3 need 6 bytes") && Catch::Contains("truncated"));
+  CHECK_THAT(error(IdxBytes({2, 3}, 7)), Catch::Contains("trailing"));
+  CHECK_THAT(error(IdxBytes({2, 3}, 0).substr(0, 9)), Catch::Contains("header"));
+  CHECK_THAT(error(IdxBytes({0}, 0)), Catch::Contains("dimension 0 is 0"));
 
   testing::TempDir dir;
   const std::string gz = dir.File("a.gz");
-  WriteGzip(gz, Idx({5}, 5));
+  WriteGzip(gz, IdxBytes({5}, 5));
   const auto read = data::ReadIdx(gz);
   REQUIRE(read.ok());
   CHECK(read->data.size() == 5);
@@ -195,16 +209,16 @@ TEST_CASE("Fashion-MNIST files are checked against each other", "[data]") {
   const auto write = [&](const char* name, const std::string& bytes) {
     WriteGzip(dir.File(name), bytes);
   };
-  write(data::kFashionMnistFiles[0], Idx({3, 28, 28}, 3 * 784));
-  write(data::kFashionMnistFiles[1], Idx({3}, 3));
-  write(data::kFashionMnistFiles[2], Idx({2, 28, 28}, 2 * 784));
-  write(data::kFashionMnistFiles[3], Idx({3}, 3));  // three labels for two images
+  write(data::kFashionMnistFiles[0], IdxBytes({3, 28, 28}, 3 * 784));
+  write(data::kFashionMnistFiles[1], IdxBytes({3}, 3));
+  write(data::kFashionMnistFiles[2], IdxBytes({2, 28, 28}, 2 * 784));
+  write(data::kFashionMnistFiles[3], IdxBytes({3}, 3));  // three labels for two images
   const auto mismatched = data::LoadFashionMnist(dir.path().string());
   REQUIRE_FALSE(mismatched.ok());
   CHECK_THAT(mismatched.status().message(),
              Catch::Contains("t10k-labels") && Catch::Contains("3 labels for the 2 images"));
 
-  write(data::kFashionMnistFiles[3], Idx({2}, 2));
+  write(data::kFashionMnistFiles[3], IdxBytes({2}, 2));
   const auto ok = data::LoadFashionMnist(dir.path().string());
   REQUIRE(ok.ok());
   CHECK(ok->train.count == 3);
