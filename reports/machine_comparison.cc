@@ -39,6 +39,24 @@ Result<Cell::State> StateFromName(const std::string& s) {
 
 std::string Percent(double fraction) { return Fixed(100 * fraction, 0) + "%"; }
 
+// An accuracy, to the hundredth of a point: 91.44%.
+std::string Accuracy(double fraction) { return Fixed(100 * fraction, 2) + "%"; }
+
+// A cell's accuracy difference from its baseline, in points, with its
+// interval: "Δ -0.31 pt [-0.52, -0.10]".
+std::string PointsDelta(const Cell& c) {
+  std::string text = "Δ ";
+  text.append(Fixed(100 * *c.top1_delta, 2)).append(" pt");
+  if (c.top1_delta_low && c.top1_delta_high) {
+    text.append(" [")
+        .append(Fixed(100 * *c.top1_delta_low, 2))
+        .append(", ")
+        .append(Fixed(100 * *c.top1_delta_high, 2))
+        .append("]");
+  }
+  return text;
+}
+
 std::string Times(double ratio) { return Fixed(ratio, 2) + "x"; }
 
 std::string Bytes(double b) {
@@ -85,6 +103,10 @@ std::string CellText(const Cell& c, const std::string& baseline, bool show_kerne
   if (c.roofline_fraction) {
     text.append(" ").append(Percent(*c.roofline_fraction)).append(" roof");
     if (c.roofline_note) text += notes.Mark(*c.roofline_note);
+  }
+  if (c.top1) {
+    text.append(" top-1 ").append(Accuracy(*c.top1));
+    if (c.top1_delta) text.append(" ").append(PointsDelta(c));
   }
   if (show_kernel && !c.implementation.empty()) text.append(" ").append(c.implementation);
   return text;
@@ -193,7 +215,7 @@ const char* kCsvHeader =
     "state,reason,record_id,repetitions,median_ns,median_low_ns,median_high_ns,coverage,"
     "per_second,speedup,speedup_low,speedup_high,vs_reference,gflops,roofline_fraction,"
     "roofline_note,implementation,joules_per_run,model_bytes,rel_l2,top1_agreement,"
-    "fidelity_miss\n";
+    "fidelity_miss,top1,top1_delta,top1_delta_low,top1_delta_high\n";
 
 std::string Csv(const MachineComparison& m) {
   std::ostringstream out;
@@ -217,7 +239,8 @@ std::string Csv(const MachineComparison& m) {
           << Escape(c.roofline_note.value_or(""), ',') << ',' << Escape(c.implementation, ',')
           << ',' << Opt(c.joules_per_run) << ',' << Opt(c.model_bytes) << ',' << Opt(c.rel_l2)
           << ',' << Opt(c.top1_agreement) << ',' << Escape(c.fidelity_miss.value_or(""), ',')
-          << "\n";
+          << ',' << Opt(c.top1) << ',' << Opt(c.top1_delta) << ',' << Opt(c.top1_delta_low) << ','
+          << Opt(c.top1_delta_high) << "\n";
     }
   }
   return out.str();
@@ -265,6 +288,10 @@ json ToJson(const MachineComparison& m) {
         PutOpt(j, "model_bytes", c.model_bytes);
         PutOpt(j, "rel_l2", c.rel_l2);
         PutOpt(j, "top1_agreement", c.top1_agreement);
+        PutOpt(j, "top1", c.top1);
+        PutOpt(j, "top1_delta", c.top1_delta);
+        PutOpt(j, "top1_delta_low", c.top1_delta_low);
+        PutOpt(j, "top1_delta_high", c.top1_delta_high);
         PutOpt(j, "fidelity_miss", c.fidelity_miss);
       } else if (!c.record_id.empty()) {
         j["record_id"] = c.record_id;
@@ -349,8 +376,9 @@ std::string ParetoSvg(const MachineComparison& m, const std::string& network,
   const LogAxis ax = AxisOver(xs), ay = AxisOver(ys);
   const double w = 480, h = 300, left = 70, right = 15, top = 15, bottom = 45;
   std::ostringstream out;
-  const std::string y_name =
-      axis == "rel_l2" ? "relative L2 error vs reference (log)" : "model bytes (log)";
+  const std::string y_name = axis == "rel_l2"       ? "relative L2 error vs reference (log)"
+                             : axis == "top1_error" ? "top-1 error on the test set (log)"
+                                                    : "model bytes (log)";
   out << "<figure class=\"chart\" data-network=\"" << Html(network) << "\" data-axis=\"" << axis
       << "\"><svg viewBox=\"0 0 " << w << " " << h
       << "\" role=\"img\" aria-label=\"Pareto front of " << Html(network) << ": latency against "
@@ -362,7 +390,10 @@ std::string ParetoSvg(const MachineComparison& m, const std::string& network,
   out << "<text transform=\"translate(14," << (top + h - bottom) / 2
       << ") rotate(-90)\" text-anchor=\"middle\" class=\"axis\">" << Html(y_name) << "</text>";
   const auto tick_label = [&](double v, bool x) {
-    return x ? Duration(v) : axis == "rel_l2" ? Scientific(v) : Bytes(v);
+    return x                      ? Duration(v)
+           : axis == "rel_l2"     ? Scientific(v)
+           : axis == "top1_error" ? Accuracy(v)
+                                  : Bytes(v);
   };
   for (int i = 0; i <= 1; ++i) {
     const double vx = i == 0 ? ax.lo * 1.5 : ax.hi / 1.5;
@@ -459,7 +490,12 @@ std::string HtmlCell(const Cell& c, const MachineComparison& m, Footnotes& notes
     if (c.joules_per_run) out << Scientific(*c.joules_per_run) << " J ";
     if (c.model_bytes) out << Bytes(*c.model_bytes) << " ";
     if (c.rel_l2) out << "rel_l2 " << Scientific(*c.rel_l2) << " ";
-    if (c.top1_agreement) out << "top-1 " << Percent(*c.top1_agreement);
+    if (c.top1_agreement) out << "top-1 agreement " << Percent(*c.top1_agreement);
+    out << "</span>";
+  }
+  if (c.top1) {
+    out << "<br><span class=\"sub accuracy\">top-1 " << Accuracy(*c.top1);
+    if (c.top1_delta) out << " " << Html(PointsDelta(c));
     out << "</span>";
   }
   out << "</td>";
@@ -520,7 +556,13 @@ std::string HtmlPage(const MachineComparison& m, const PageFilters* filters) {
   }
   std::ostringstream charts;
   for (const auto& n : networks) {
-    charts << ParetoSvg(m, n, "rel_l2") << ParetoSvg(m, n, "model_bytes");
+    // Against accuracy where the network was judged on a real test set,
+    // else against fidelity.
+    const bool judged = std::any_of(m.rows.begin(), m.rows.end(), [&](const Row& r) {
+      return r.network == n && std::any_of(r.cells.begin(), r.cells.end(),
+                                           [](const Cell& c) { return c.top1.has_value(); });
+    });
+    charts << ParetoSvg(m, n, judged ? "top1_error" : "rel_l2") << ParetoSvg(m, n, "model_bytes");
   }
   if (!charts.str().empty()) {
     out << "<h2>Pareto fronts</h2><div class=\"charts\">" << charts.str() << "</div>\n";
@@ -563,7 +605,10 @@ std::vector<ParetoPoint> ParetoFront(const MachineComparison& m, const std::stri
     for (size_t i = 0; i < row.cells.size(); ++i) {
       const Cell& c = row.cells[i];
       if (c.state != Cell::State::kOk) continue;
-      const std::optional<double> y = axis == "rel_l2" ? c.rel_l2 : c.model_bytes;
+      const std::optional<double> y =
+          axis == "rel_l2"       ? c.rel_l2
+          : axis == "top1_error" ? (c.top1 ? std::optional<double>(1 - *c.top1) : std::nullopt)
+                                 : c.model_bytes;
       if (!y) continue;
       points.push_back({r, i, c.median_ns.value, *y, false, c.fidelity_miss.has_value()});
     }
@@ -661,6 +706,10 @@ Result<MachineComparison> MachineComparisonFromJson(const std::string& text) {
           GetOpt(c, "model_bytes", cell.model_bytes);
           GetOpt(c, "rel_l2", cell.rel_l2);
           GetOpt(c, "top1_agreement", cell.top1_agreement);
+          GetOpt(c, "top1", cell.top1);
+          GetOpt(c, "top1_delta", cell.top1_delta);
+          GetOpt(c, "top1_delta_low", cell.top1_delta_low);
+          GetOpt(c, "top1_delta_high", cell.top1_delta_high);
           GetOpt(c, "fidelity_miss", cell.fidelity_miss);
         }
         row.cells.push_back(std::move(cell));

@@ -47,6 +47,9 @@ struct Cell {
   std::optional<double> model_bytes;
   std::optional<double> rel_l2;          // against the float64 reference
   std::optional<double> top1_agreement;  // networks: against fp32 on the same inputs
+  // A trained model on a real test set: its top-1 accuracy, and the
+  // difference from its baseline's with a 95 % interval (fractions).
+  std::optional<double> top1, top1_delta, top1_delta_low, top1_delta_high;
   // The variant misses its fidelity or accuracy rule: never ranked silently.
   std::optional<std::string> fidelity_miss;
 };
@@ -86,12 +89,12 @@ struct MachineComparison {
 struct ParetoPoint {
   size_t row = 0, machine = 0;
   double latency_ns = 0;
-  double quality = 0;  // the y axis: rel_l2 (lower is better) or model bytes
+  double quality = 0;  // the y axis: rel_l2, top-1 error or model bytes (lower is better)
   bool on_front = false;
   bool misses_rule = false;  // drawn hollow, never on the front
 };
-// The points of `network` against latency and `axis` ("rel_l2" or
-// "model_bytes"), across variants and machines. The non-dominated ones among
+// The points of `network` against latency and `axis` ("rel_l2",
+// "top1_error" (1 − top-1 accuracy on a real test set) or "model_bytes"), across variants and machines. The non-dominated ones among
 // those that meet their fidelity rule (lower latency and lower y both
 // better) are marked on_front.
 std::vector<ParetoPoint> ParetoFront(const MachineComparison& comparison,

@@ -29,8 +29,11 @@ std::string VariantLabel(const ResultRecord& r) {
   return label;
 }
 
+// A distilled student: the synthetic kd.student_infer, or a student trained
+// on real data (acc.MODEL_student_kd, whose teacher is acc.MODEL).
 bool IsDistilledStudent(const std::string& workload) {
-  return workload.find("student_infer") != std::string::npos;
+  return workload.find("student_infer") != std::string::npos ||
+         workload.ends_with("_student_kd");
 }
 
 std::string Technique(const ResultRecord& r, const std::string& baseline) {
@@ -52,6 +55,7 @@ std::string PairKey(const std::string& workload, const ResultRecord& r) {
 std::string BaselineWorkload(const ResultRecord& r) {
   if (!IsDistilledStudent(r.workload)) return r.workload;
   std::string w = r.workload;
+  if (w.ends_with("_student_kd")) return w.substr(0, w.size() - 11);
   w.replace(w.find("student_infer"), 13, "teacher_infer");
   return w;
 }
@@ -75,6 +79,12 @@ bool KeepWorkload(const ResultRecord& r, const MachineComparisonOptions& o) {
 }
 
 std::optional<std::string> FidelityMiss(const ResultRecord& r) {
+  if (r.accuracy) {
+    if (r.accuracy->meets_mlperf_99) return std::nullopt;
+    return "top-1 " + reports::Fixed(100 * r.accuracy->top1, 2) + " % < 99 % of its baseline's " +
+           reports::Fixed(100 * r.accuracy->top1_fp32, 2) + " % (MLPerf's rule) on " +
+           std::to_string(r.accuracy->test_images) + " " + r.accuracy->dataset + " test images";
+  }
   if (!r.quality || !r.quality->classifier || r.quality->meets_mlperf_99) return std::nullopt;
   std::string why =
       "top-1 agreement with fp32 " + reports::Fixed(100 * r.quality->top1_agreement, 1) +
@@ -110,6 +120,13 @@ Cell CellOf(const ResultRecord& r, double confidence) {
   if (r.compression) c.model_bytes = r.compression->model_bytes;
   c.rel_l2 = r.quality ? std::optional<double>(r.quality->rel_l2) : r.rel_l2;
   if (r.quality && r.quality->classifier) c.top1_agreement = r.quality->top1_agreement;
+  if (r.accuracy) {
+    c.top1 = r.accuracy->top1;
+    c.top1_delta = r.accuracy->delta;
+    c.top1_delta_low = r.accuracy->delta_lo;
+    c.top1_delta_high = r.accuracy->delta_hi;
+    c.model_bytes = r.accuracy->model_bytes;
+  }
   c.fidelity_miss = FidelityMiss(r);
   return c;
 }

@@ -162,6 +162,14 @@ Result<std::shared_ptr<const TrainedModel>> Train(const Recipe& r, const RunConf
     };
     auto fit = Fit(*net, InitialWeights(*net, r.seed), **data, o);
     if (!fit.ok()) return fit.status();
+    // A diverged training is a failure to report, not a model to measure.
+    const double chance = 1.0 / double(net->nodes().back().c);
+    const double last = fit->epoch_top1.empty() ? 0 : fit->epoch_top1.back();
+    if (!(last > 2 * chance)) {
+      return Status::Internal("training " + r.model + " did not learn: test top-1 " +
+                              std::to_string(100 * last) + " % after " + std::to_string(r.epochs) +
+                              " epochs at learning rate " + std::to_string(r.learning_rate));
+    }
     Training& t = model->training;
     t.model = r.model;
     t.epochs = r.epochs;
