@@ -322,6 +322,8 @@ void Agent::Impl::RunJob(json state) {
   eo.min_time_s = o["min_time_s"];
   eo.threads = o["threads"];
   eo.seed = o["seed"];
+  eo.data_dir = options.data_dir;
+  eo.cache_dir = options.cache_dir;
   const result::Revision revision = result::RevisionFromJson(job["revision"]);
   auto meter = energy::MakeEnergyMeter();
   engine::Engine engine(eo, engine::RunContext{run_id, fingerprint, revision, calibration}, *meter);

@@ -29,6 +29,8 @@ struct AgentOptions {
   std::chrono::milliseconds backoff_initial{500};
   std::chrono::milliseconds backoff_max{30'000};
   bool calibrate = true;  // measure the roofline at start (cached in the spool)
+  // This machine's datasets and trained-model cache (empty: the defaults).
+  std::string data_dir = "", cache_dir = "";
 };
 
 // Parses "k=v,k=v". InvalidArgument naming the bad pair.

@@ -25,6 +25,9 @@ constexpr char kUsage[] = R"(usage: effbench-agent --coordinator HOST:PORT --tok
   --tls-ca FILE            the CA (or self-signed certificate) to verify the coordinator with
   --no-calibrate           do not measure the roofline at start (no roofline fractions)
   --max-backoff S          the longest wait between reconnects [30]
+  --data-dir DIR           datasets of the accuracy suite [$EFFBENCH_DATA_DIR or
+                           /usr/share/datasets/fashion-mnist]
+  --cache-dir DIR          trained models [$EFFBENCH_CACHE_DIR or ~/.cache/effbench]
 
 exit codes: 0 stopped by SIGTERM/SIGINT, 1 refused by the coordinator or error, 2 usage
 )";
@@ -54,7 +57,9 @@ int main(int argc, char** argv) {
     }
   }
   auto flags = effbench::Flags::Parse(
-      args, {"coordinator", "token-file", "spool", "name", "labels", "tls-ca", "max-backoff"},
+      args,
+      {"coordinator", "token-file", "spool", "name", "labels", "tls-ca", "max-backoff", "data-dir",
+       "cache-dir"},
       {"tls", "no-calibrate"});
   if (!flags.ok()) return Usage(flags.status().message());
   if (!flags->positional().empty()) return Usage("unexpected word " + flags->positional().front());
@@ -63,6 +68,8 @@ int main(int argc, char** argv) {
   o.calibrate = !flags->Has("no-calibrate");
   o.spool_dir = flags->GetOr("spool", o.spool_dir);
   o.name = flags->GetOr("name", o.name);
+  o.data_dir = flags->GetOr("data-dir", "");
+  o.cache_dir = flags->GetOr("cache-dir", "");
   if (auto ca = flags->Get("tls-ca")) o.tls_ca = *ca;
   if (auto text = flags->Get("labels")) {
     auto labels = effbench::agent::ParseLabels(*text);

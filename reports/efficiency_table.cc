@@ -49,12 +49,50 @@ struct Table {
   Footnotes notes;
 };
 
+constexpr char kMissesMlperf[] =
+    "below 99 % of its baseline's top-1 (MLPerf's rule): not a like-for-like replacement";
+
+// A signed number of points with two decimals: +0.12, -1.05.
+std::string SignedFixed(double v) {
+  std::string text = v >= 0 ? "+" : "";
+  return text.append(Fixed(v, 2));
+}
+
+// One line per trained model behind the records: how it was trained. (Built
+// by appends: GCC 12 warns falsely on long chains of string +.)
+std::string TrainingLines(const std::vector<ResultRecord>& records) {
+  std::map<std::string, const Training*> models;  // by cache key
+  for (const auto& r : records) {
+    if (r.training) models.emplace(r.training->cache_key, &*r.training);
+  }
+  std::string out;
+  for (const auto& [key, t] : models) {
+    out.append("  ").append(t->model);
+    if (!t->teacher.empty()) out.append(" (distilled from ").append(t->teacher).append(")");
+    out.append(": ").append(std::to_string(t->epochs)).append(" epochs of batch ");
+    out.append(std::to_string(t->batch)).append(" in ").append(Fixed(t->seconds, 0));
+    out.append(" s (").append(Fixed(t->images_per_second, 0)).append(" images/s), test top-1 ");
+    out.append(Fixed(100 * t->top1, 2)).append("%");
+    const std::string target = Fixed(100 * t->target_top1, 0);
+    if (t->seconds_to_target) {
+      out.append(", ").append(target).append("% after ");
+      out.append(Fixed(*t->seconds_to_target, 0)).append(" s");
+    } else {
+      out.append(", never reached ").append(target).append("%");
+    }
+    out.append(t->cache_hit ? "; read from the cache" : "; trained by this run");
+    out.append(" (").append(key.substr(0, 12)).append(")\n");
+  }
+  if (out.empty()) return out;
+  return std::string("\ntrained models:\n").append(out);
+}
+
 // One row per successful or skipped result (a skipped one is n/a, its reason
 // a footnote). A "vs dense" column appears when some result ran a sparse
 // kernel: its speedup over the dense kernel on the same weights.
 Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& options) {
   std::map<std::string, double> fp32_median, dense_kernel_median;
-  bool any_sparse = false;
+  bool any_sparse = false, any_accuracy = false;
   for (const auto& r : records) {
     if (!r.ok) continue;
     if (r.variant.precision == "fp32" && r.variant.sparsity == "dense") {
@@ -64,6 +102,7 @@ Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& o
       dense_kernel_median[SparsityKey(r)] = r.stats->median_ns;
     }
     any_sparse = any_sparse || (r.compression && r.compression->sparse_kernel);
+    any_accuracy = any_accuracy || r.accuracy.has_value();
   }
   Table table;
   TextTable& t = table.text;
@@ -74,6 +113,9 @@ Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& o
                   {"threads", "median", "cv", "GFLOP/s", "GB/s", "roofline", "vs fp32"});
   if (any_sparse) t.header.push_back("vs dense");
   t.header.insert(t.header.end(), {"rel_l2", "J/iter"});
+  // Trained models judged on a real test set: top-1, its difference from the
+  // baseline's with the 95 % interval, and the weights' bytes.
+  if (any_accuracy) t.header.insert(t.header.end(), {"top-1", "Δ top-1 [95% CI]", "bytes"});
   const auto ratio = [](const std::map<std::string, double>& base, const std::string& key,
                         double median) {
     auto it = base.find(key);
@@ -118,6 +160,22 @@ Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& o
     }
     row.push_back(OrDash(r.rel_l2, Scientific));
     row.push_back(OrDash(r.joules_per_iter, [](double v) { return Scientific(v); }));
+    if (any_accuracy) {
+      if (r.accuracy) {
+        const Accuracy& a = *r.accuracy;
+        std::string top1 = Fixed(100 * a.top1, 2);
+        top1.append("%");
+        if (!a.meets_mlperf_99) top1.append(" ").append(table.notes.Mark(kMissesMlperf));
+        row.push_back(std::move(top1));
+        std::string delta = SignedFixed(100 * a.delta);
+        delta.append(" [").append(SignedFixed(100 * a.delta_lo)).append(", ");
+        delta.append(SignedFixed(100 * a.delta_hi)).append("] pt");
+        row.push_back(std::move(delta));
+        row.push_back(Bytes(a.model_bytes));
+      } else {
+        row.insert(row.end(), 3, "-");
+      }
+    }
     t.rows.push_back(std::move(row));
   }
   return table;
@@ -151,6 +209,7 @@ std::string Console(const std::vector<ResultRecord>& records, const TableOptions
                          "median; "
                        : "")
       << "energy: " << energy << "\n";
+  out << TrainingLines(records);
   return out.str();
 }
 

@@ -59,13 +59,6 @@ std::string PointsDelta(const Cell& c) {
 
 std::string Times(double ratio) { return Fixed(ratio, 2) + "x"; }
 
-std::string Bytes(double b) {
-  if (b >= 1e9) return Fixed(b / 1e9, 2) + " GB";
-  if (b >= 1e6) return Fixed(b / 1e6, 2) + " MB";
-  if (b >= 1e3) return Fixed(b / 1e3, 1) + " kB";
-  return Fixed(b, 0) + " B";
-}
-
 constexpr char kMissNote[] =
     "(!) misses its fidelity rule (a quantized or pruned network: top-1 agreement with fp32 "
     "below 99 %, MLPerf's rule): shown, never ranked or counted in a geometric mean";

@@ -54,6 +54,13 @@ std::string Duration(double ns) {
   return Fixed(ns / 1e9, 2) + " s";
 }
 
+std::string Bytes(double b) {
+  if (b >= 1e9) return Fixed(b / 1e9, 2) + " GB";
+  if (b >= 1e6) return Fixed(b / 1e6, 2) + " MB";
+  if (b >= 1e3) return Fixed(b / 1e3, 1) + " kB";
+  return Fixed(b, 0) + " B";
+}
+
 std::string Scientific(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1e", v);

@@ -38,6 +38,8 @@ std::string Exact(double v);
 // A time with a unit chosen for its size: 812 ns, 41.3 us, 2.05 ms, 1.20 s.
 std::string Duration(double ns);
 std::string Scientific(double v);
+// A size in bytes with a decimal unit: 812 B, 41.3 kB, 2.05 MB.
+std::string Bytes(double b);
 // '|' escaped for Markdown, or the cell quoted for CSV when `sep` is ','.
 std::string Escape(const std::string& s, char sep);
 

@@ -13,7 +13,7 @@ if [ "$(uname -m)" != x86_64 ]; then
   echo "test-isa-levels: not an x86-64 machine; nothing to cap"
   exit 0
 fi
-tags='[calibration],[isa],[cli],[conv],[engine],[gemm],[inventory],[machine],[kd],[nets],[quant],[spmm],[specs]'
+tags='[calibration],[isa],[cli],[conv],[engine],[gemm],[inventory],[machine],[kd],[nets],[quant],[spmm],[specs],[train],[data]'
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for level in "${levels[@]}"; do

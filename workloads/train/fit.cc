@@ -109,7 +109,9 @@ Result<FitResult> Fit(const nets::Network& net, nets::Weights initial,
                       teacher.data() + n * classes);
         }
       }
-      const float lr = options.learning_rate * 0.5f *
+      const float warm =
+          step < options.warmup_steps ? float(step + 1) / float(options.warmup_steps) : 1.0f;
+      const float lr = warm * options.learning_rate * 0.5f *
                        (1.0f + std::cos(float(M_PI) * float(step) / float(total_steps)));
       const auto start = std::chrono::steady_clock::now();
       const float* logits = (*trainer)->Forward(images.data());

@@ -17,7 +17,8 @@ namespace effbench::workloads::train {
 struct FitOptions {
   int epochs = 10;
   int64_t batch = 128;
-  float learning_rate = 0.05f;  // at the start; cosine to 0 over the run
+  float learning_rate = 0.05f;  // the peak: reached linearly over the warm-up, then cosine to 0
+  int64_t warmup_steps = 200;   // without batch norm, a full rate at the start can kill the net
   uint64_t seed = 42;
   int threads = 1;
   bool flip = false;  // random horizontal flips

@@ -49,6 +49,7 @@ std::string KeyText(const Recipe& r, const nets::Network& net, const std::string
                         {"epochs", r.epochs},
                         {"batch", r.batch},
                         {"learning_rate", r.learning_rate},
+                        {"warmup_steps", r.warmup_steps},
                         {"seed", r.seed},
                         {"flip", r.flip},
                         {"data", data_sha256},
@@ -146,6 +147,7 @@ Result<std::shared_ptr<const TrainedModel>> Train(const Recipe& r, const RunConf
     o.epochs = r.epochs;
     o.batch = r.batch;
     o.learning_rate = r.learning_rate;
+    o.warmup_steps = r.warmup_steps;
     o.seed = r.seed;
     o.threads = config.threads;
     o.flip = r.flip;

@@ -20,13 +20,14 @@ namespace effbench::workloads::train {
 
 // Bump when a change of the trainer changes the weights it produces: every
 // cached model is then trained again.
-inline constexpr int kTrainerVersion = 1;
+inline constexpr int kTrainerVersion = 2;
 
 struct Recipe {
   std::string model;  // models.h's name
   int epochs = 20;
   int64_t batch = 128;
   float learning_rate = 0.1f;
+  int64_t warmup_steps = 200;  // the learning rate's linear warm-up
   uint64_t seed = 1;
   bool flip = false;  // random horizontal flips (off: on Fashion-MNIST they cost accuracy here)
   double target_top1 = 0.90;  // for time to accuracy

@@ -153,6 +153,79 @@ TEST_CASE("a variant that misses its fidelity rule is marked and never ranked", 
   CHECK_THAT(console, Catch::Contains("misses its fidelity rule"));
 }
 
+// A record of a trained model judged on a real test set.
+result::ResultRecord Judged(const std::string& machine, const std::string& workload,
+                            const std::string& precision, double median_ns, double top1,
+                            double top1_fp32, uint64_t seed) {
+  result::ResultRecord r = Record(machine, precision, median_ns, seed);
+  r.workload = workload;
+  r.name = workload + "." + precision + "/n500e20@onednn";
+  Accuracy a;
+  a.dataset = "fashion-mnist";
+  a.dataset_sha256 = std::string(64, 'a');
+  a.test_images = 10000;
+  a.top1 = top1;
+  a.top1_fp32 = top1_fp32;
+  a.delta = top1 - top1_fp32;
+  a.delta_lo = a.delta - 0.002;
+  a.delta_hi = a.delta + 0.002;
+  a.meets_mlperf_99 = top1 >= 0.99 * top1_fp32;
+  a.baseline = "fp32";
+  a.model_bytes = precision == "fp32" ? 160000 : 40000;
+  r.accuracy = a;
+  return r;
+}
+
+TEST_CASE("accuracy on a test set: each cell shows it, a miss of MLPerf's rule is marked, "
+          "the Pareto front is against top-1 error and a distilled student is distillation",
+          "[analysis]") {
+  std::vector<MachineRecords> machines = {
+      Machine("m1", {Judged("m1", "acc.fmnist_dws", "fp32", 4000, 0.9144, 0.9144, 1),
+                     Judged("m1", "acc.fmnist_dws", "int8", 2000, 0.9113, 0.9144, 2),
+                     Judged("m1", "acc.fmnist_dws_student_kd", "fp32", 1500, 0.80, 0.8789, 3)}),
+      Machine("m2", {Judged("m2", "acc.fmnist_dws", "fp32", 3000, 0.9144, 0.9144, 4),
+                     Judged("m2", "acc.fmnist_dws", "int8", 1000, 0.9113, 0.9144, 5)})};
+  const auto m = CompareMachines(machines, 0, {});
+  const reports::Row* int8 = nullptr;
+  const reports::Row* student = nullptr;
+  for (const auto& row : m.rows) {
+    if (row.workload == "acc.fmnist_dws" && row.variant == "int8") int8 = &row;
+    if (row.workload == "acc.fmnist_dws_student_kd") student = &row;
+  }
+  REQUIRE(int8 != nullptr);
+  REQUIRE(student != nullptr);
+  const Cell& c = int8->cells[1];
+  CHECK(c.top1 == Approx(0.9113));
+  CHECK(c.top1_delta == Approx(-0.0031));
+  CHECK(c.top1_delta_low == Approx(-0.0051));
+  CHECK(c.model_bytes == 40000);
+  CHECK_FALSE(c.fidelity_miss);
+  // The student misses MLPerf's rule against its twin: marked, not ranked.
+  CHECK(student->technique == "distillation");
+  REQUIRE(student->cells[0].fidelity_miss);
+  CHECK_THAT(*student->cells[0].fidelity_miss, Catch::Contains("80.00 %") &&
+                                                   Catch::Contains("87.89 %"));
+  // Its speed is against its teacher's fp32: 4000 / 1500.
+  REQUIRE(student->cells[0].speedup);
+  CHECK(student->cells[0].speedup->value == Approx(4000.0 / 1500).epsilon(0.05));
+
+  const std::string console =
+      reports::RenderMachineComparison(m, reports::ComparisonFormat::kConsole);
+  CHECK_THAT(console, Catch::Contains("top-1 91.13% Δ -0.31 pt [-0.51, -0.11]"));
+  const auto front = reports::ParetoFront(m, int8->network, "top1_error");
+  CHECK(front.size() == 4);  // fp32 and int8 on both machines
+  const std::string html = reports::RenderMachineComparison(m, reports::ComparisonFormat::kHtml);
+  CHECK_THAT(html, Catch::Contains("data-axis=\"top1_error\""));
+  CHECK_THAT(html, Catch::Contains("top-1 error on the test set"));
+  // Round trips keep the accuracy.
+  const std::string json = reports::RenderMachineComparison(m, reports::ComparisonFormat::kJson);
+  auto back = reports::MachineComparisonFromJson(json);
+  REQUIRE(back.ok());
+  CHECK(reports::RenderMachineComparison(*back, reports::ComparisonFormat::kJson) == json);
+  const std::string csv = reports::RenderMachineComparison(m, reports::ComparisonFormat::kCsv);
+  CHECK_THAT(csv, Catch::Contains("top1,top1_delta,top1_delta_low,top1_delta_high"));
+}
+
 TEST_CASE("filters: variants, workload glob, reference machine", "[analysis]") {
   MachineComparisonOptions o;
   o.variants = {"int8"};

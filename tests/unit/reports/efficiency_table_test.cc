@@ -79,6 +79,45 @@ TEST_CASE("a sparse kernel is compared with the dense kernel on the same weights
   CHECK(RenderEfficiencyTable(Records(), Format::kConsole).find("vs dense") == std::string::npos);
 }
 
+TEST_CASE("trained models show top-1 with its interval, bytes and how they were trained",
+          "[reports]") {
+  auto records = Records();
+  records.pop_back();
+  Training t;
+  t.model = "fmnist_dws";
+  t.epochs = 20;
+  t.batch = 128;
+  t.seconds = 301;
+  t.images_per_second = 3980;
+  t.top1 = 0.9144;
+  t.target_top1 = 0.9;
+  t.seconds_to_target = 182;
+  t.cache_key = std::string(64, 'c');
+  for (auto& r : records) {
+    Accuracy a;
+    a.dataset = "fashion-mnist";
+    a.test_images = 10000;
+    a.top1_fp32 = 0.9144;
+    a.top1 = r.variant.precision == "int8" ? 0.8990 : 0.9144;
+    a.delta = a.top1 - a.top1_fp32;
+    a.delta_lo = a.delta - 0.0021;
+    a.delta_hi = a.delta + 0.0019;
+    a.meets_mlperf_99 = a.top1 >= 0.99 * a.top1_fp32;
+    a.model_bytes = r.variant.precision == "int8" ? 41000 : 160000;
+    r.accuracy = a;
+    r.training = t;
+  }
+  const std::string text = RenderEfficiencyTable(records, Format::kConsole);
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("Δ top-1 [95% CI]"));
+  CHECK_THAT(text, Catch::Contains("91.44%"));
+  CHECK_THAT(text, Catch::Contains("-1.54 [-1.75, -1.35] pt"));
+  CHECK_THAT(text, Catch::Contains("41.0 kB"));
+  CHECK_THAT(text, Catch::Contains("MLPerf's rule"));  // 89.90 % < 99 % of 91.44 %
+  CHECK_THAT(text, Catch::Contains("fmnist_dws: 20 epochs of batch 128 in 301 s (3980 images/s), "
+                                   "test top-1 91.44%, 90% after 182 s; trained by this run"));
+}
+
 TEST_CASE("markdown has a header, an alignment row and one row per ok result", "[reports]") {
   const std::string md = RenderEfficiencyTable(Records(), Format::kMarkdown);
   std::istringstream in(md);
