@@ -56,11 +56,10 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  auto flags = effbench::Flags::Parse(
-      args,
-      {"coordinator", "token-file", "spool", "name", "labels", "tls-ca", "max-backoff", "data-dir",
-       "cache-dir"},
-      {"tls", "no-calibrate"});
+  auto flags = effbench::Flags::Parse(args,
+                                      {"coordinator", "token-file", "spool", "name", "labels",
+                                       "tls-ca", "max-backoff", "data-dir", "cache-dir"},
+                                      {"tls", "no-calibrate"});
   if (!flags.ok()) return Usage(flags.status().message());
   if (!flags->positional().empty()) return Usage("unexpected word " + flags->positional().front());
   effbench::agent::AgentOptions o;

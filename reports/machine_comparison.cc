@@ -231,8 +231,8 @@ std::string Csv(const MachineComparison& m) {
           << Opt(c.gflops) << ',' << Opt(c.roofline_fraction) << ','
           << Escape(c.roofline_note.value_or(""), ',') << ',' << Escape(c.implementation, ',')
           << ',' << Opt(c.joules_per_run) << ',' << Opt(c.model_bytes) << ',' << Opt(c.rel_l2)
-          << ',' << Opt(c.top1_agreement) << ',' << Escape(c.fidelity_miss.value_or(""), ',')
-          << ',' << Opt(c.top1) << ',' << Opt(c.top1_delta) << ',' << Opt(c.top1_delta_low) << ','
+          << ',' << Opt(c.top1_agreement) << ',' << Escape(c.fidelity_miss.value_or(""), ',') << ','
+          << Opt(c.top1) << ',' << Opt(c.top1_delta) << ',' << Opt(c.top1_delta_low) << ','
           << Opt(c.top1_delta_high) << "\n";
     }
   }

@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "core/json_schema.h"
+#include "core/measurement_json.h"
 #include "schemas/embedded.h"
 
 namespace effbench::result {
@@ -132,23 +133,7 @@ json ToJson(const ResultRecord& r) {
                        {"baseline", a.baseline},
                        {"model_bytes", a.model_bytes}};
   }
-  if (r.training) {
-    const Training& t = *r.training;
-    doc["training"] = {{"model", t.model},
-                       {"epochs", t.epochs},
-                       {"batch", t.batch},
-                       {"steps", t.steps},
-                       {"seed", t.seed},
-                       {"seconds", t.seconds},
-                       {"images_per_second", t.images_per_second},
-                       {"top1", t.top1},
-                       {"target_top1", t.target_top1},
-                       {"seconds_to_target", Optional(t.seconds_to_target)},
-                       {"joules", Optional(t.joules)},
-                       {"cache_hit", t.cache_hit},
-                       {"cache_key", t.cache_key}};
-    if (!t.teacher.empty()) doc["training"]["teacher"] = t.teacher;
-  }
+  if (r.training) doc["training"] = ToJson(*r.training);
   if (r.quantization) {
     const Quantization& q = *r.quantization;
     doc["quantization"] = {{"weights", q.weights},
@@ -286,25 +271,7 @@ static Result<ResultRecord> FromValidJson(const json& j) {
     accuracy.model_bytes = a["model_bytes"];
     r.accuracy = accuracy;
   }
-  if (j.contains("training")) {
-    const json& t = j["training"];
-    Training training;
-    training.model = t["model"];
-    training.epochs = t["epochs"];
-    training.batch = t["batch"];
-    training.steps = t["steps"];
-    training.seed = t["seed"];
-    training.seconds = t["seconds"];
-    training.images_per_second = t["images_per_second"];
-    training.top1 = t["top1"];
-    training.target_top1 = t["target_top1"];
-    training.seconds_to_target = OptionalDouble(t["seconds_to_target"]);
-    training.joules = OptionalDouble(t["joules"]);
-    training.cache_hit = t["cache_hit"];
-    training.cache_key = t["cache_key"];
-    training.teacher = t.value("teacher", "");
-    r.training = training;
-  }
+  if (j.contains("training")) r.training = TrainingFromJson(j["training"]);
   r.ok = j["status"] == "ok";
   r.skipped = j["status"] == "skipped";
   if (!j["error"].is_null()) r.error = j["error"];

@@ -115,9 +115,17 @@ Result<FitResult> Fit(const nets::Network& net, nets::Weights initial,
                        (1.0f + std::cos(float(M_PI) * float(step) / float(total_steps)));
       const auto start = std::chrono::steady_clock::now();
       const float* logits = (*trainer)->Forward(images.data());
-      loss_sum += distill ? DistillationLoss(logits, teacher.data(), labels.data(), batch, classes,
-                                             options.temperature, options.alpha, dlogits.data())
-                          : CrossEntropy(logits, labels.data(), batch, classes, dlogits.data());
+      const double loss =
+          distill ? DistillationLoss(logits, teacher.data(), labels.data(), batch, classes,
+                                     options.temperature, options.alpha, dlogits.data())
+                  : CrossEntropy(logits, labels.data(), batch, classes, dlogits.data());
+      if (!std::isfinite(loss)) {
+        return Status::Internal("training diverged at step " + std::to_string(step + 1) +
+                                " of epoch " + std::to_string(epoch + 1) + " (loss " +
+                                std::to_string(loss) + " at learning rate " + std::to_string(lr) +
+                                "); a lower learning rate may train");
+      }
+      loss_sum += loss;
       (*trainer)->Backward(dlogits.data());
       (*trainer)->Update(lr);
       const double seconds = Seconds(std::chrono::steady_clock::now() - start);

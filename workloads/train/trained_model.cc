@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file.h"
+#include "core/measurement_json.h"
 #include "workloads/train/fit.h"
 #include "workloads/train/models.h"
 #include "workloads/train/trainer.h"
@@ -60,37 +61,6 @@ std::string KeyText(const Recipe& r, const nets::Network& net, const std::string
 
 void Append(std::string& out, uint64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); }
 
-nlohmann::json TrainingJson(const Training& t) {
-  return {{"model", t.model},
-          {"epochs", t.epochs},
-          {"batch", t.batch},
-          {"steps", t.steps},
-          {"seed", t.seed},
-          {"seconds", t.seconds},
-          {"images_per_second", t.images_per_second},
-          {"top1", t.top1},
-          {"target_top1", t.target_top1},
-          {"seconds_to_target",
-           t.seconds_to_target ? nlohmann::json(*t.seconds_to_target) : nlohmann::json(nullptr)},
-          {"teacher", t.teacher}};
-}
-
-Training TrainingFrom(const nlohmann::json& j) {
-  Training t;
-  t.model = j.at("model");
-  t.epochs = j.at("epochs");
-  t.batch = j.at("batch");
-  t.steps = j.at("steps");
-  t.seed = j.at("seed");
-  t.seconds = j.at("seconds");
-  t.images_per_second = j.at("images_per_second");
-  t.top1 = j.at("top1");
-  t.target_top1 = j.at("target_top1");
-  if (!j.at("seconds_to_target").is_null()) t.seconds_to_target = j["seconds_to_target"];
-  t.teacher = j.value("teacher", "");
-  return t;
-}
-
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -131,7 +101,7 @@ Result<std::shared_ptr<const TrainedModel>> Train(const Recipe& r, const RunConf
     const auto info = nlohmann::json::parse(ReadAll(info_path), nullptr, false);
     if (weights.ok() && info.is_object()) {
       try {
-        model->training = TrainingFrom(info);
+        model->training = TrainingFromJson(info);
         model->weights = std::move(*weights);
         hit = true;
       } catch (const nlohmann::json::exception&) {
@@ -188,7 +158,7 @@ Result<std::shared_ptr<const TrainedModel>> Train(const Recipe& r, const RunConf
     std::filesystem::create_directories(dir, ec);
     // A cache that cannot be written costs a retraining next time, nothing more.
     Status saved = WriteFileReplacing(weights_path, SerializeWeights(model->weights));
-    if (saved.ok()) saved = WriteFileReplacing(info_path, TrainingJson(t).dump(2) + "\n");
+    if (saved.ok()) saved = WriteFileReplacing(info_path, ToJson(t).dump(2) + "\n");
     if (!saved.ok())
       std::cerr << "train " << r.model << ": not cached: " << saved.message() << "\n";
   }

@@ -176,9 +176,10 @@ result::ResultRecord Judged(const std::string& machine, const std::string& workl
   return r;
 }
 
-TEST_CASE("accuracy on a test set: each cell shows it, a miss of MLPerf's rule is marked, "
-          "the Pareto front is against top-1 error and a distilled student is distillation",
-          "[analysis]") {
+TEST_CASE(
+    "accuracy on a test set: each cell shows it, a miss of MLPerf's rule is marked, "
+    "the Pareto front is against top-1 error and a distilled student is distillation",
+    "[analysis]") {
   std::vector<MachineRecords> machines = {
       Machine("m1", {Judged("m1", "acc.fmnist_dws", "fp32", 4000, 0.9144, 0.9144, 1),
                      Judged("m1", "acc.fmnist_dws", "int8", 2000, 0.9113, 0.9144, 2),
@@ -203,8 +204,8 @@ TEST_CASE("accuracy on a test set: each cell shows it, a miss of MLPerf's rule i
   // The student misses MLPerf's rule against its twin: marked, not ranked.
   CHECK(student->technique == "distillation");
   REQUIRE(student->cells[0].fidelity_miss);
-  CHECK_THAT(*student->cells[0].fidelity_miss, Catch::Contains("80.00 %") &&
-                                                   Catch::Contains("87.89 %"));
+  CHECK_THAT(*student->cells[0].fidelity_miss,
+             Catch::Contains("80.00 %") && Catch::Contains("87.89 %"));
   // Its speed is against its teacher's fp32: 4000 / 1500.
   REQUIRE(student->cells[0].speedup);
   CHECK(student->cells[0].speedup->value == Approx(4000.0 / 1500).epsilon(0.05));

@@ -7,6 +7,7 @@
 #include "workloads/data/fashion_mnist.h"
 #include "workloads/data/idx.h"
 #include "workloads/train/accuracy.h"
+#include "workloads/train/fit.h"
 #include "workloads/train/trainer.h"
 
 namespace effbench::workloads {
@@ -126,6 +127,32 @@ TEST_CASE("training steps lower the loss of a batch it can learn", "[train]") {
   CHECK(last < 0.25 * first);
 }
 
+TEST_CASE("a training that diverges stops at once and says so", "[train]") {
+  data::ImageDataset set;
+  set.name = "random";
+  set.h = 8;
+  set.w = 8;
+  set.c = 2;
+  set.classes = 3;
+  for (data::LabelledImages* part : {&set.train, &set.test}) {
+    part->count = 64;
+    part->images = RandomImages(64, 8 * 8 * 2, 9);
+    for (int i = 0; i < 64; ++i) part->labels.push_back(uint8_t(i % 3));
+  }
+  train::FitOptions o;
+  o.epochs = 50;
+  o.batch = 16;
+  o.learning_rate = 1e12f;
+  o.warmup_steps = 1;
+  int epochs = 0;
+  o.on_epoch = [&](int, double, double, double) { ++epochs; };
+  const nets::Network net = SmallNet();
+  auto fit = train::Fit(net, train::InitialWeights(net, 1), set, o);
+  REQUIRE_FALSE(fit.ok());
+  CHECK_THAT(fit.status().message(), Catch::Contains("diverged at step"));
+  CHECK(epochs < 50);
+}
+
 TEST_CASE("the trainer refuses a network it cannot train, naming the node", "[train]") {
   nets::Network net("bn", 8, 8, 1);
   net.Fc(net.GlobalAvgPool(net.Conv(0, 4, 3, 1, Act::kRelu)), 2);  // batch_norm true by default
@@ -154,7 +181,7 @@ TEST_CASE("the accuracy difference has a paired-bootstrap interval around it", "
   CHECK(worse.lo < -0.01);
   CHECK(worse.hi > -0.01);
   CHECK(worse.hi - worse.lo == Approx(2 * 1.96 * std::sqrt(200.0) / 10000).epsilon(0.15));
-  CHECK_FALSE(worse.meets_mlperf_99);  // 91 % < 0.99 × 92 % = 91.08 %
+  CHECK_FALSE(worse.meets_mlperf_99);                     // 91 % < 0.99 × 92 % = 91.08 %
   for (size_t i = 50; i < 100; ++i) variant[i * 12] = 1;  // 100 gained: −0.5 points
   const auto closer = train::CompareAccuracy(variant, fp32, 1);
   CHECK(closer.delta == Approx(-0.005));
