@@ -190,7 +190,8 @@ std::string SerializeWeights(const nets::Weights& weights) {
   for (size_t i = 0; i < weights.w.size(); ++i) {
     for (const std::vector<float>* v : {&weights.w[i], &weights.b[i]}) {
       Append(out, v->size());
-      out.append(reinterpret_cast<const char*>(v->data()), v->size() * sizeof(float));
+      if (!v->empty())
+        out.append(reinterpret_cast<const char*>(v->data()), v->size() * sizeof(float));
     }
   }
   return out;
@@ -221,7 +222,7 @@ Result<nets::Weights> ParseWeights(const std::string& bytes, const nets::Network
         return Status::InvalidArgument("weights file is truncated");
       }
       v->resize(count);
-      std::memcpy(v->data(), bytes.data() + at, count * sizeof(float));
+      if (count > 0) std::memcpy(v->data(), bytes.data() + at, count * sizeof(float));
       at += count * sizeof(float);
     }
   }
