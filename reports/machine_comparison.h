@@ -94,9 +94,9 @@ struct ParetoPoint {
   bool misses_rule = false;  // drawn hollow, never on the front
 };
 // The points of `network` against latency and `axis` ("rel_l2",
-// "top1_error" (1 − top-1 accuracy on a real test set) or "model_bytes"), across variants and machines. The non-dominated ones among
-// those that meet their fidelity rule (lower latency and lower y both
-// better) are marked on_front.
+// "top1_error" (1 − top-1 accuracy on a real test set) or "model_bytes"), across variants and
+// machines. The non-dominated ones among those that meet their fidelity rule (lower latency and
+// lower y both better) are marked on_front.
 std::vector<ParetoPoint> ParetoFront(const MachineComparison& comparison,
                                      const std::string& network, const std::string& axis);
 

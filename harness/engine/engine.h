@@ -16,10 +16,10 @@
 namespace effbench::engine {
 
 struct EngineOptions {
-  int repetitions = 5;      // Google Benchmark repetitions; each is one sample
-  double min_time_s = 0.1;  // minimum time of each repetition
-  int threads = 1;          // threads a multithreaded backend may use
-  uint64_t seed = 0;        // seeds the inputs of every workload of the run
+  int repetitions = 5;         // Google Benchmark repetitions; each is one sample
+  double min_time_s = 0.1;     // minimum time of each repetition
+  int threads = 1;             // threads a multithreaded backend may use
+  uint64_t seed = 0;           // seeds the inputs of every workload of the run
   std::string data_dir = "";   // datasets (empty: the default); see workloads::RunConfig
   std::string cache_dir = "";  // trained models (empty: the default)
 };

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <random>
 
+#include "workloads/common/numeric.h"
 #include "workloads/nets/net.h"
 #include "workloads/train/accuracy.h"
 #include "workloads/train/fit.h"
@@ -54,6 +55,12 @@ Recipe RecipeFor(const std::string& model, int epochs, bool distilled) {
   return r;
 }
 
+// A pruning variant's pattern ("2:4" of "2:4_ft") and whether it is fine-tuned.
+std::pair<std::string, bool> PruningOf(const std::string& sparsity) {
+  const bool fine_tune = sparsity.size() > 3 && sparsity.ends_with("_ft");
+  return {fine_tune ? sparsity.substr(0, sparsity.size() - 3) : sparsity, fine_tune};
+}
+
 // `count` images and labels of `set` from a seeded offset, as one batch.
 void Batch(const data::LabelledImages& set, int64_t count, uint64_t seed,
            std::vector<float>& images, std::vector<uint8_t>* labels) {
@@ -65,12 +72,9 @@ void Batch(const data::LabelledImages& set, int64_t count, uint64_t seed,
 }
 
 double RelL2(const std::vector<float>& out, const std::vector<double>& ref) {
-  double err = 0, norm = 0;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    err += (out[i] - ref[i]) * (out[i] - ref[i]);
-    norm += ref[i] * ref[i];
-  }
-  return norm > 0 ? std::sqrt(err / norm) : std::sqrt(err);
+  ErrorAccumulator acc;
+  for (size_t i = 0; i < ref.size(); ++i) acc.Add(out[i], ref[i]);
+  return acc.RelL2();
 }
 
 // train.MODEL: one SGD step of the trained model on a batch of training
@@ -116,20 +120,18 @@ class PreparedTrainStep final : public PreparedWorkload {
 // pruned weights held at zero after every step.
 Result<nets::Weights> FineTune(const nets::Network& net, const nets::Weights& weights,
                                const data::ImageDataset& data, int threads, uint64_t seed) {
-  FitOptions o;
-  o.batch = 128;
-  o.threads = threads;
-  auto trainer = Trainer::Create(net, weights, o.batch, threads);
+  constexpr int64_t kBatch = 128;
+  auto trainer = Trainer::Create(net, weights, kBatch, threads);
   if (!trainer.ok()) return trainer.status();
   (*trainer)->HoldZeros(weights);
   std::mt19937_64 rng(seed);
   std::vector<float> images;
   std::vector<uint8_t> labels;
-  std::vector<float> dlogits(static_cast<size_t>(o.batch * (*trainer)->classes()));
+  std::vector<float> dlogits(static_cast<size_t>(kBatch * (*trainer)->classes()));
   for (int64_t step = 0; step < kFineTuneSteps; ++step) {
-    Batch(data.train, o.batch, rng(), images, &labels);
+    Batch(data.train, kBatch, rng(), images, &labels);
     const float* logits = (*trainer)->Forward(images.data());
-    CrossEntropy(logits, labels.data(), o.batch, (*trainer)->classes(), dlogits.data());
+    CrossEntropy(logits, labels.data(), kBatch, (*trainer)->classes(), dlogits.data());
     (*trainer)->Backward(dlogits.data());
     const float lr = kFineTuneLearningRate * 0.5f *
                      (1 + std::cos(float(M_PI) * float(step) / float(kFineTuneSteps)));
@@ -142,10 +144,8 @@ Result<nets::Weights> FineTune(const nets::Network& net, const nets::Weights& we
 // test images, timed; the record carries its accuracy on the whole test set.
 class PreparedAccuracy final : public PreparedWorkload {
  public:
-  PreparedAccuracy(std::string family, Recipe recipe, Variant variant, int64_t batch,
-                   RunConfig config)
-      : family_(std::move(family)),
-        recipe_(std::move(recipe)),
+  PreparedAccuracy(Recipe recipe, Variant variant, int64_t batch, RunConfig config)
+      : recipe_(std::move(recipe)),
         variant_(std::move(variant)),
         batch_(batch),
         config_(std::move(config)) {}
@@ -223,9 +223,7 @@ class PreparedAccuracy final : public PreparedWorkload {
     net_ = model_->net;
     weights_ = model_->weights;
     if (variant_.sparsity != "dense") {
-      std::string pattern = variant_.sparsity;
-      const bool fine_tune = pattern.size() > 3 && pattern.substr(pattern.size() - 3) == "_ft";
-      if (fine_tune) pattern.resize(pattern.size() - 3);
+      const auto [pattern, fine_tune] = PruningOf(variant_.sparsity);
       auto pruned = nets::Prune(net_, weights_, pattern);
       if (!pruned.ok()) return pruned.status();
       pruned_ = std::move(*pruned);
@@ -273,7 +271,6 @@ class PreparedAccuracy final : public PreparedWorkload {
     return bytes;
   }
 
-  std::string family_;
   Recipe recipe_;
   Variant variant_;
   int64_t batch_;
@@ -292,9 +289,7 @@ class PreparedAccuracy final : public PreparedWorkload {
 Result<std::map<std::string, double>> ModelFacts(const std::string& model, const Variant& variant) {
   auto net = ModelByName(model);
   if (!net.ok()) return net.status();
-  std::string pattern = variant.sparsity;
-  if (pattern.size() > 3 && pattern.substr(pattern.size() - 3) == "_ft")
-    pattern.resize(pattern.size() - 3);
+  const std::string pattern = PruningOf(variant.sparsity).first;
   if (pattern.rfind("channel", 0) == 0) {
     nets::Weights none;
     none.w.resize(net->nodes().size());
@@ -324,12 +319,12 @@ Family TrainFamily(const std::string& model) {
 Family AccuracyFamily(const std::string& name, const std::string& model, bool distilled,
                       std::vector<std::string> precisions) {
   Family f{name, std::move(precisions), {"onednn"}, {"onednn"}, {"n", "epochs"}, nullptr, nullptr};
-  f.prepare = [name, model, distilled](
+  f.prepare = [model, distilled](
                   const Params& p, const Variant& variant,
                   const RunConfig& config) -> Result<std::unique_ptr<PreparedWorkload>> {
     const Recipe recipe = RecipeFor(model, static_cast<int>(p.at("epochs")), distilled);
     return std::unique_ptr<PreparedWorkload>(
-        std::make_unique<PreparedAccuracy>(name, recipe, variant, p.at("n"), config));
+        std::make_unique<PreparedAccuracy>(recipe, variant, p.at("n"), config));
   };
   f.facts = [model](const Params&, const Variant& v) { return ModelFacts(model, v); };
   return f;
