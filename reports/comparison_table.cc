@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "harness/result/record.h"
 #include "reports/text_table.h"
 
 namespace effbench::reports {
@@ -16,7 +17,22 @@ std::string Percent(double ratio) { return SignedPercent(ratio - 1); }
 std::string Significance(double p) { return p < 0.001 ? Scientific(p) : Fixed(p, 3); }
 
 int Rank(const ComparisonRow& r) {
-  return r.verdict == "regression" ? 0 : r.verdict == "improvement" ? 1 : 2;
+  if (r.verdict == "regression") return 0;
+  if (r.verdict == "improvement") return 1;
+  if (r.verdict == "changed") return 2;
+  if (r.verdict == "inconclusive") return 3;
+  return 4;
+}
+
+size_t Count(const Comparison& c, const char* verdict) {
+  return static_cast<size_t>(std::count_if(c.rows.begin(), c.rows.end(),
+                                           [&](const auto& r) { return r.verdict == verdict; }));
+}
+
+std::string Series(const ComparisonRow& r) {
+  std::string s = result::DisplayName(r.name);
+  if (r.metric != "time") s.append(" [").append(r.metric).append("]");
+  return s;
 }
 
 TextTable Build(const Comparison& c) {
@@ -27,39 +43,65 @@ TextTable Build(const Comparison& c) {
     return std::fabs(a->ratio - 1) > std::fabs(b->ratio - 1);
   });
   TextTable t;
-  t.left_columns = 3;
-  t.header = {"verdict",  "machine",   "workload", "threads",
-              "baseline", "candidate", "change",   Fixed(100 * c.confidence, 0) + "% CI",
-              "p",        "q",         "reps"};
+  t.left_columns = 4;
+  t.header = {"verdict",   "machine", "workload",
+              "measure",   "threads", "baseline",
+              "candidate", "change",  Fixed(100 * c.confidence, 0) + "% CI",
+              "p",         "q",       "reps"};
   const std::string star = " *";
   for (const auto* r : rows) {
-    t.rows.push_back({r->verdict + (r->warning.empty() ? std::string() : star), r->host, r->name,
-                      std::to_string(r->threads), Duration(r->baseline_median_ns),
-                      Duration(r->candidate_median_ns), Percent(r->ratio),
-                      Percent(r->ratio_low) + " .. " + Percent(r->ratio_high),
+    t.rows.push_back({VerdictWord(*r) + (r->warning.empty() ? std::string() : star), r->host,
+                      result::DisplayName(r->name), r->metric, std::to_string(r->threads),
+                      Quantity(r->baseline_median, r->unit), Quantity(r->candidate_median, r->unit),
+                      Percent(r->ratio), Percent(r->ratio_low) + " .. " + Percent(r->ratio_high),
                       Significance(r->pvalue), Significance(r->qvalue),
                       std::to_string(r->baseline_n) + " vs " + std::to_string(r->candidate_n)});
   }
   return t;
 }
 
+std::string GeomeanLine(const Comparison& c) {
+  if (c.geomeans.empty()) return {};
+  std::string line = "geometric mean of the changes:";
+  for (const auto& g : c.geomeans) {
+    line.append(" ").append(g.metric).append(" ").append(Percent(g.ratio));
+    line.append(" (").append(std::to_string(g.series)).append(" series)");
+    if (&g != &c.geomeans.back()) line += ',';
+  }
+  return line;
+}
+
 std::string Footer(const Comparison& c) {
   std::ostringstream out;
   out << "\n"
-      << c.rows.size() << " series compared: " << c.regressions() << " regression(s), "
-      << c.improvements() << " improvement(s)";
+      << c.rows.size() << " measures compared: " << c.regressions() << " regression(s), "
+      << c.improvements() << " improvement(s), " << Count(c, "inconclusive") << " inconclusive";
+  if (const size_t changed = Count(c, "changed")) out << ", " << changed << " changed";
   if (c.only_in_baseline || c.only_in_candidate) {
-    out << "; " << c.only_in_baseline << " only in the baseline, " << c.only_in_candidate
+    out << "; " << c.only_in_baseline << " series only in the baseline, " << c.only_in_candidate
         << " only in the candidate";
   }
-  out << ".\nA change counts when Benjamini-Hochberg q <= " << c.alpha
+  out << ".\n";
+  if (const std::string g = GeomeanLine(c); !g.empty()) out << g << "\n";
+  if (!c.missing.empty()) {
+    out << "Missing from the candidate (" << c.missing.size() << "):\n";
+    for (size_t i = 0; i < c.missing.size() && i < 20; ++i) {
+      const auto& m = c.missing[i];
+      out << "  " << result::DisplayName(m.name) << " on " << m.host << " (" << m.threads
+          << " thread" << (m.threads == 1 ? "" : "s") << "): " << m.reason << "\n";
+    }
+    if (c.missing.size() > 20) out << "  ... and " << c.missing.size() - 20 << " more\n";
+  }
+  out << "A change counts when Benjamini-Hochberg q <= " << c.alpha
       << " (Mann-Whitney U on the repetitions) and |change| >= " << Fixed(100 * c.threshold, 1)
-      << "%; change = candidate median / baseline median - 1, CI by bootstrap.\n";
+      << "%; unchanged: the CI lies within +-" << Fixed(100 * c.threshold, 1)
+      << "%; inconclusive: it does not, and nothing is confirmed. change = candidate median / "
+         "baseline median - 1, CI by bootstrap.\n";
   std::vector<std::string> warnings;
   for (const auto& r : c.rows) {
     if (!r.warning.empty()) {
       std::string w = "  ";
-      w += r.name;
+      w += Series(r);
       w += " on ";
       w += r.host;
       w += ": ";
@@ -68,7 +110,7 @@ std::string Footer(const Comparison& c) {
     }
   }
   if (!warnings.empty()) {
-    out << "* " << warnings.size() << " series warned:\n";
+    out << "* " << warnings.size() << " measures warned:\n";
     for (size_t i = 0; i < warnings.size() && i < 10; ++i) out << warnings[i] << "\n";
     if (warnings.size() > 10) out << "  ... and " << warnings.size() - 10 << " more\n";
   }
@@ -76,12 +118,16 @@ std::string Footer(const Comparison& c) {
 }
 
 // For a pull-request comment: first what got slower or faster beyond the
-// threshold, each with its interval and q, then the whole table (folded
-// under <details> when long), then how the verdicts were reached.
+// threshold, each with its interval and q, then what went missing, then the
+// whole table (folded under <details> when long), then how the verdicts were
+// reached.
 std::string MarkdownComment(const Comparison& c) {
   std::ostringstream out;
-  out << "### effbench: " << c.regressions() << " slower, " << c.improvements() << " faster, of "
-      << c.rows.size() << " series (`" << c.baseline << "` → `" << c.candidate << "`)\n\n";
+  out << "### effbench: " << c.regressions() << " slower, " << c.improvements() << " faster";
+  if (const size_t open = Count(c, "inconclusive")) out << ", " << open << " inconclusive";
+  if (!c.missing.empty()) out << ", " << c.missing.size() << " missing";
+  out << ", of " << c.rows.size() << " series (`" << c.baseline << "` → `" << c.candidate
+      << "`)\n\n";
   const auto list = [&](const char* verdict, const char* title) {
     std::vector<const ComparisonRow*> rows;
     for (const auto& r : c.rows) {
@@ -95,7 +141,7 @@ std::string MarkdownComment(const Comparison& c) {
         << "):\n";
     for (size_t i = 0; i < rows.size() && i < 10; ++i) {
       const auto& r = *rows[i];
-      out << "- `" << Escape(r.name, '|') << "` on " << Escape(r.host, '|') << ": "
+      out << "- `" << Escape(Series(r), '|') << "` on " << Escape(r.host, '|') << ": "
           << Percent(r.ratio) << " (" << Fixed(100 * c.confidence, 0) << " % CI "
           << Percent(r.ratio_low) << " .. " << Percent(r.ratio_high) << ", q "
           << Significance(r.qvalue) << ")\n";
@@ -105,6 +151,15 @@ std::string MarkdownComment(const Comparison& c) {
   };
   list("regression", "Slower");
   list("improvement", "Faster");
+  if (!c.missing.empty()) {
+    out << "**Missing from the candidate:**\n";
+    for (size_t i = 0; i < c.missing.size() && i < 10; ++i) {
+      out << "- `" << Escape(result::DisplayName(c.missing[i].name), '|') << "` on "
+          << Escape(c.missing[i].host, '|') << ": " << Escape(c.missing[i].reason, '|') << "\n";
+    }
+    if (c.missing.size() > 10) out << "- and " << c.missing.size() - 10 << " more\n";
+    out << "\n";
+  }
   if (c.regressions() + c.improvements() == 0) {
     out << "No series changed by " << Fixed(100 * c.threshold, 1)
         << " % or more with q <= " << c.alpha << ".\n\n";
@@ -120,15 +175,16 @@ std::string MarkdownComment(const Comparison& c) {
 
 }  // namespace
 
-size_t Comparison::regressions() const {
-  return static_cast<size_t>(std::count_if(
-      rows.begin(), rows.end(), [](const auto& r) { return r.verdict == "regression"; }));
+std::string VerdictWord(const ComparisonRow& r) {
+  const bool time = r.unit == "ns";
+  if (r.verdict == "regression") return time ? "slower" : "worse";
+  if (r.verdict == "improvement") return time ? "faster" : "better";
+  return r.verdict;
 }
 
-size_t Comparison::improvements() const {
-  return static_cast<size_t>(std::count_if(
-      rows.begin(), rows.end(), [](const auto& r) { return r.verdict == "improvement"; }));
-}
+size_t Comparison::regressions() const { return Count(*this, "regression"); }
+
+size_t Comparison::improvements() const { return Count(*this, "improvement"); }
 
 std::string RenderComparison(const Comparison& c, Format format) {
   switch (format) {
@@ -139,34 +195,57 @@ std::string RenderComparison(const Comparison& c, Format format) {
       return MarkdownComment(c);
     case Format::kCsv: {
       std::ostringstream out;
-      out << "machine,host,name,threads,baseline_n,candidate_n,baseline_median_ns,"
-             "candidate_median_ns,ratio,ratio_low,ratio_high,pvalue,qvalue,verdict,warning\n";
+      out << "machine,host,name,display_name,threads,metric,unit,better,baseline_n,candidate_n,"
+             "baseline_median,candidate_median,ratio,ratio_low,ratio_high,pvalue,qvalue,verdict,"
+             "warning\n";
       for (const auto& r : c.rows) {
         out << r.machine << ',' << Escape(r.host, ',') << ',' << Escape(r.name, ',') << ','
-            << r.threads << ',' << r.baseline_n << ',' << r.candidate_n << ','
-            << Fixed(r.baseline_median_ns, 1) << ',' << Fixed(r.candidate_median_ns, 1) << ','
-            << Fixed(r.ratio, 6) << ',' << Fixed(r.ratio_low, 6) << ',' << Fixed(r.ratio_high, 6)
-            << ',' << r.pvalue << ',' << r.qvalue << ',' << r.verdict << ','
-            << Escape(r.warning, ',') << "\n";
+            << Escape(result::DisplayName(r.name), ',') << ',' << r.threads << ','
+            << Escape(r.metric, ',') << ',' << Escape(r.unit, ',') << ',' << r.better << ','
+            << r.baseline_n << ',' << r.candidate_n << ',' << Exact(r.baseline_median) << ','
+            << Exact(r.candidate_median) << ',' << Fixed(r.ratio, 6) << ',' << Fixed(r.ratio_low, 6)
+            << ',' << Fixed(r.ratio_high, 6) << ',' << r.pvalue << ',' << r.qvalue << ','
+            << r.verdict << ',' << Escape(r.warning, ',') << "\n";
       }
       return out.str();
     }
     case Format::kJson: {
       nlohmann::json rows = nlohmann::json::array();
       for (const auto& r : c.rows) {
-        rows.push_back(
-            {{"machine", r.machine},
-             {"host", r.host},
-             {"name", r.name},
-             {"threads", r.threads},
-             {"baseline", {{"repetitions", r.baseline_n}, {"median_ns", r.baseline_median_ns}}},
-             {"candidate", {{"repetitions", r.candidate_n}, {"median_ns", r.candidate_median_ns}}},
-             {"ratio", r.ratio},
-             {"ratio_ci", {r.ratio_low, r.ratio_high}},
-             {"pvalue", r.pvalue},
-             {"qvalue", r.qvalue},
-             {"verdict", r.verdict},
-             {"warning", r.warning}});
+        nlohmann::json base = {{"repetitions", r.baseline_n}, {"median", r.baseline_median}};
+        nlohmann::json cand = {{"repetitions", r.candidate_n}, {"median", r.candidate_median}};
+        if (r.unit == "ns") {
+          base["median_ns"] = r.baseline_median;
+          cand["median_ns"] = r.candidate_median;
+        }
+        rows.push_back({{"machine", r.machine},
+                        {"host", r.host},
+                        {"name", r.name},
+                        {"display_name", result::DisplayName(r.name)},
+                        {"threads", r.threads},
+                        {"metric", r.metric},
+                        {"unit", r.unit},
+                        {"better", r.better},
+                        {"baseline", base},
+                        {"candidate", cand},
+                        {"ratio", r.ratio},
+                        {"ratio_ci", {r.ratio_low, r.ratio_high}},
+                        {"pvalue", r.pvalue},
+                        {"qvalue", r.qvalue},
+                        {"verdict", r.verdict},
+                        {"warning", r.warning}});
+      }
+      nlohmann::json missing = nlohmann::json::array();
+      for (const auto& m : c.missing) {
+        missing.push_back({{"host", m.host},
+                           {"name", m.name},
+                           {"display_name", result::DisplayName(m.name)},
+                           {"threads", m.threads},
+                           {"reason", m.reason}});
+      }
+      nlohmann::json geomeans = nlohmann::json::array();
+      for (const auto& g : c.geomeans) {
+        geomeans.push_back({{"metric", g.metric}, {"series", g.series}, {"ratio", g.ratio}});
       }
       return nlohmann::json{{"baseline", c.baseline},
                             {"candidate", c.candidate},
@@ -175,8 +254,11 @@ std::string RenderComparison(const Comparison& c, Format format) {
                             {"confidence", c.confidence},
                             {"regressions", c.regressions()},
                             {"improvements", c.improvements()},
+                            {"inconclusive", Count(c, "inconclusive")},
                             {"only_in_baseline", c.only_in_baseline},
                             {"only_in_candidate", c.only_in_candidate},
+                            {"missing", missing},
+                            {"geomean", geomeans},
                             {"series", rows}}
                  .dump(2) +
              "\n";

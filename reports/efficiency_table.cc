@@ -87,14 +87,29 @@ std::string TrainingLines(const std::vector<ResultRecord>& records) {
   return std::string("\ntrained models:\n").append(out);
 }
 
+// "cpu_time 8.47 us, items_per_second 31.3M items/s": a record's metrics as
+// their medians, "-" when it has none.
+std::string MeasuresCell(const ResultRecord& r) {
+  std::string cell;
+  for (const result::Metric& m : r.metrics) {
+    if (m.values.empty()) continue;
+    std::vector<double> v = m.values;
+    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+    if (!cell.empty()) cell += ", ";
+    cell.append(m.name).append(" ").append(Quantity(v[v.size() / 2], m.unit));
+  }
+  return cell.empty() ? "-" : cell;
+}
+
 // One row per successful or skipped result (a skipped one is n/a, its reason
 // a footnote). A "vs dense" column appears when some result ran a sparse
 // kernel: its speedup over the dense kernel on the same weights.
 Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& options) {
   std::map<std::string, double> fp32_median, dense_kernel_median;
-  bool any_sparse = false, any_accuracy = false;
+  bool any_sparse = false, any_accuracy = false, any_metrics = false;
   for (const auto& r : records) {
     if (!r.ok) continue;
+    any_metrics = any_metrics || !r.metrics.empty();
     if (r.variant.precision == "fp32" && r.variant.sparsity == "dense") {
       fp32_median[BaselineKey(r)] = r.stats->median_ns;
     }
@@ -116,6 +131,8 @@ Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& o
   // Trained models judged on a real test set: top-1, its difference from the
   // baseline's with the 95 % interval, and the weights' bytes.
   if (any_accuracy) t.header.insert(t.header.end(), {"top-1", "Δ top-1 [95% CI]", "bytes"});
+  // An imported benchmark's other measures (cpu_time, counters), as medians.
+  if (any_metrics) t.header.push_back("measures (median)");
   const auto ratio = [](const std::map<std::string, double>& base, const std::string& key,
                         double median) {
     auto it = base.find(key);
@@ -146,8 +163,10 @@ Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& o
       roofline += ' ';
       roofline += table.notes.Mark(*r.roofline_note);
     }
+    std::string median_cell = Duration(median);
+    for (const std::string& w : r.warnings) median_cell.append(" ").append(table.notes.Mark(w));
     row.insert(row.end(), {
-                              Duration(median),
+                              median_cell,
                               Fixed(100 * r.stats->cv, 1) + "%",
                               OrDash(r.gflops, [](double v) { return Fixed(v, 1); }),
                               OrDash(r.gbps, [](double v) { return Fixed(v, 1); }),
@@ -176,6 +195,7 @@ Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& o
         row.insert(row.end(), 3, "-");
       }
     }
+    if (any_metrics) row.push_back(MeasuresCell(r));
     t.rows.push_back(std::move(row));
   }
   return table;

@@ -1,6 +1,7 @@
 #include "reports/text_table.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -48,10 +49,25 @@ std::string Fixed(double v, int digits) {
 }
 
 std::string Duration(double ns) {
+  if (ns < 10) return Fixed(ns, 2) + " ns";  // Google Benchmark's fastest run in 0.6 ns
   if (ns < 1e3) return Fixed(ns, 0) + " ns";
   if (ns < 1e6) return Fixed(ns / 1e3, ns < 1e4 ? 2 : 1) + " us";
   if (ns < 1e9) return Fixed(ns / 1e6, ns < 1e7 ? 2 : 1) + " ms";
   return Fixed(ns / 1e9, 2) + " s";
+}
+
+std::string Quantity(double v, const std::string& unit) {
+  if (unit == "ns") return Duration(v);
+  if (unit == "B") return Bytes(v);
+  if (unit == "B/s") return Bytes(v) + "/s";
+  const double a = std::fabs(v);
+  const char* prefix = a >= 1e9 ? "G" : a >= 1e6 ? "M" : a >= 1e3 ? "k" : "";
+  const double scaled = a >= 1e9 ? v / 1e9 : a >= 1e6 ? v / 1e6 : a >= 1e3 ? v / 1e3 : v;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3g%s", scaled, prefix);
+  std::string out = buf;
+  if (!unit.empty()) out.append(" ").append(unit);
+  return out;
 }
 
 std::string Bytes(double b) {

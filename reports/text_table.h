@@ -40,6 +40,9 @@ std::string Duration(double ns);
 std::string Scientific(double v);
 // A size in bytes with a decimal unit: 812 B, 41.3 kB, 2.05 MB.
 std::string Bytes(double b);
+// A value in its unit, readable: a time as Duration, bytes as Bytes (and
+// B/s), any other with an SI prefix and 3 significant digits: "31.4M items/s".
+std::string Quantity(double v, const std::string& unit);
 // '|' escaped for Markdown, or the cell quoted for CSV when `sep` is ','.
 std::string Escape(const std::string& s, char sep);
 

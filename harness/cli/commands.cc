@@ -54,15 +54,18 @@ commands:
   token      new [--out FILE]: a fresh fleet token (FILE created 0600);
              hash --token-file F: print its stored key
   compare    two runs or commits, series by series --db FILE --baseline RUN|COMMIT
-             --candidate RUN|COMMIT [--threshold 0.02] [--alpha 0.05]
-             [--format console|markdown|csv|json]; exit 3 on a confirmed regression
+             --candidate RUN|COMMIT; or two Google Benchmark files: compare BASE.json NEW.json
+             [--filter GLOB] [--metrics time,cpu_time,...|all] [--threshold 0.02] [--alpha 0.05]
+             [--fail-on-missing] [--format console|markdown|csv|json]; exit 3 on a confirmed
+             regression (or, with --fail-on-missing, a series failed or gone)
   regressions  changes found in each series' history, grouped by commit range
              --db FILE [--since ISO8601 (when detected)]
              [--state new|acknowledged|fixed|false-positive|withdrawn]
              [--format console|markdown|csv|json]; exit 3 while a regression is new
              regressions ack ID... | set STATE ID... | check   (with --db FILE)
-  import     another tool's results as a run: --format gbench FILE --db DB --commit SHA
-             [--repo URL] [--branch NAME] [--commit-time ISO8601]
+  import     another tool's results as a run: --format gbench FILE --db DB [--commit SHA
+             (default: the git checkout's)] [--repo URL] [--branch NAME] [--commit-time ISO8601]
+             [--again (store a file already stored under another commit)]
   db check   PRAGMA integrity_check of a database --db FILE: exit 0 sound, 1 damaged
   changepoints  change points of any series --csv FILE [--column NAME] [--window N]
              [--pvalue P] [--magnitude M] [--log] [--no-outlier-guard] [--format console|json]
@@ -192,6 +195,24 @@ int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std
   }
   for (const auto& m : array) {
     const auto& inv = m["inventory"];
+    if (inv.is_object() && inv.value("source", "") == "google-benchmark") {
+      // What a Google Benchmark file says of its machine: no CPU model, no ISA.
+      out << m["fingerprint"].get<std::string>().substr(0, 12) << "  " << inv.value("hostname", "?")
+          << "  (from a Google Benchmark file)  " << inv.value("threads", 0) << " CPUs at "
+          << inv.value("mhz", 0) << " MHz  last seen " << m["last_seen"].get<std::string>()
+          << "\n    caches:";
+      for (const auto& c : inv.value("caches", nlohmann::json::array())) {
+        out << " L" << c.value("level", 0) << " " << c.value("type", "") << " "
+            << c.value("bytes", int64_t{0}) / 1024 << " KiB";
+      }
+      out << "\n    library build: " << inv.value("library_build_type", "?");
+      if (inv.value("library_build_type", "") == "debug") out << " (timings may be affected)";
+      if (inv.contains("library_version")) {
+        out << ", version " << inv["library_version"].get<std::string>();
+      }
+      out << "\n";
+      continue;
+    }
     out << m["fingerprint"].get<std::string>().substr(0, 12) << "  " << inv.value("hostname", "?")
         << "  " << inv.value("cpu_model", "?") << "  " << inv.value("cores", 0) << " cores / "
         << inv.value("threads", 0) << " threads  "

@@ -1,17 +1,74 @@
-// effbench compare: two runs (or commits) series by series; exit 3 on a
-// confirmed regression, for CI.
+// effbench compare: two runs (or commits) of a database, or two Google
+// Benchmark files, series by series; exit 3 on a confirmed regression (and,
+// with --fail-on-missing, on a series that failed or vanished), for CI.
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "harness/analysis/compare.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
+#include "harness/importers/gbench.h"
 
 namespace effbench::cli {
+namespace {
+
+constexpr char kWhat[] = "effbench compare: ";
+
+// The records of two Google Benchmark files, paired by benchmark name (the
+// files may come from two hosts, as compare.py allows).
+Status ReadFiles(const std::vector<std::string>& paths, std::vector<result::ResultRecord> sides[2],
+                 std::map<std::string, std::string>& hosts) {
+  std::string host[2];
+  for (int side = 0; side < 2; ++side) {
+    std::ifstream in(paths[side], std::ios::binary);
+    if (!in) return Status::IoError("cannot read " + paths[side]);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto imported = importers::ImportGoogleBenchmark(text.str(), result::Revision{}, paths[side]);
+    if (!imported.ok()) return imported.status();
+    host[side] = imported->machine.hostname;
+    for (auto& r : imported->records) r.machine = "files";
+    sides[side] = std::move(imported->records);
+  }
+  hosts["files"] = host[0] == host[1] ? host[0] : host[0] + " vs " + host[1];
+  return Status::Ok();
+}
+
+Status ReadRuns(const Flags& flags, std::vector<result::ResultRecord> sides[2],
+                std::map<std::string, std::string>& hosts, int& exit_code) {
+  exit_code = kExitError;
+  auto db = OpenExisting(flags);
+  if (!db.ok()) return db.status();
+  auto runs = (*db)->Runs();
+  if (!runs.ok()) return runs.status();
+  auto machines = (*db)->Machines();
+  if (!machines.ok()) return machines.status();
+  for (const auto& m : *machines) hosts[m.fingerprint] = m.hostname;
+  const std::string selectors[2] = {*flags.Get("baseline"), *flags.Get("candidate")};
+  for (int side = 0; side < 2; ++side) {
+    auto chosen = analysis::ResolveRuns(*runs, selectors[side]);
+    if (!chosen.ok()) {
+      return Status::NotFound(std::string(side ? "--candidate " : "--baseline ") +
+                              chosen.status().message());
+    }
+    for (const auto& run : *chosen) {
+      auto records = (*db)->Results(run.id);
+      if (!records.ok()) return records.status();
+      sides[side].insert(sides[side].end(), records->begin(), records->end());
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 int CompareCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(args, {"db", "baseline", "candidate", "threshold", "alpha", "format"});
+  auto flags = Flags::Parse(
+      args, {"db", "baseline", "candidate", "threshold", "alpha", "format", "filter", "metrics"},
+      {"fail-on-missing"});
   if (!flags.ok()) {
-    err << "effbench compare: " << flags.status().message() << "\n";
+    err << kWhat << flags.status().message() << "\n";
     return kExitUsage;
   }
   const auto threshold = flags->GetDouble("threshold", 0.02, 0, 10);
@@ -19,60 +76,65 @@ int CompareCommand(const std::vector<std::string>& args, std::ostream& out, std:
   const auto format = reports::ParseFormat(flags->GetOr("format", "console"));
   for (const Status& s : {threshold.status(), alpha.status(), format.status()}) {
     if (!s.ok()) {
-      err << "effbench compare: " << s.message() << "\n";
+      err << kWhat << s.message() << "\n";
       return kExitUsage;
     }
   }
-  const auto baseline = flags->Get("baseline"), candidate = flags->Get("candidate");
-  if (!baseline || !candidate) {
-    err << "effbench compare: --baseline RUN|COMMIT and --candidate RUN|COMMIT are required\n";
+  const auto& files = flags->positional();
+  const bool by_file = !files.empty();
+  if (by_file && (files.size() != 2 || flags->Has("db") || flags->Has("baseline") ||
+                  flags->Has("candidate"))) {
+    err << kWhat
+        << "give two Google Benchmark files (effbench compare BASE.json NEW.json), or a "
+           "database with --db FILE --baseline RUN|COMMIT --candidate RUN|COMMIT, not both\n";
     return kExitUsage;
   }
-  auto db = OpenExisting(*flags);
-  if (!db.ok()) {
-    err << "effbench compare: " << db.status().message() << "\n";
-    return flags->Has("db") ? kExitError : kExitUsage;
-  }
-  auto runs = (*db)->Runs();
-  auto machines = (*db)->Machines();
-  if (!runs.ok() || !machines.ok()) {
-    err << "effbench compare: " << (runs.ok() ? machines.status() : runs.status()).message()
-        << "\n";
-    return kExitError;
-  }
-  std::map<std::string, std::string> hosts;
-  for (const auto& m : *machines) hosts[m.fingerprint] = m.hostname;
-  std::vector<result::ResultRecord> sides[2];
-  const std::string* selectors[2] = {&*baseline, &*candidate};
-  for (int side = 0; side < 2; ++side) {
-    auto chosen = analysis::ResolveRuns(*runs, *selectors[side]);
-    if (!chosen.ok()) {
-      err << "effbench compare: " << (side ? "--candidate " : "--baseline ")
-          << chosen.status().message() << "\n";
-      return kExitError;
-    }
-    for (const auto& run : *chosen) {
-      auto records = (*db)->Results(run.id);
-      if (!records.ok()) {
-        err << "effbench compare: " << records.status().message() << "\n";
-        return kExitError;
-      }
-      sides[side].insert(sides[side].end(), records->begin(), records->end());
-    }
+  if (!by_file && (!flags->Has("baseline") || !flags->Has("candidate"))) {
+    err << kWhat
+        << "--baseline RUN|COMMIT and --candidate RUN|COMMIT are required (or give two "
+           "Google Benchmark files)\n";
+    return kExitUsage;
   }
   analysis::CompareOptions o;
   o.threshold = *threshold;
   o.alpha = *alpha;
+  o.filter = flags->GetOr("filter", "");
+  if (const std::string m = flags->GetOr("metrics", "time,cpu_time"); m == "all") {
+    o.metrics.clear();
+  } else {
+    const auto list = SplitCommaList(m);
+    if (list.empty()) {
+      err << kWhat << "--metrics: give names (time,cpu_time,items_per_second,...) or all\n";
+      return kExitUsage;
+    }
+    o.metrics = {list.begin(), list.end()};
+  }
+  std::vector<result::ResultRecord> sides[2];
+  std::map<std::string, std::string> hosts;
+  int code = kExitError;
+  const Status read =
+      by_file ? ReadFiles(files, sides, hosts) : ReadRuns(*flags, sides, hosts, code);
+  if (!read.ok()) {
+    err << kWhat << read.message() << "\n";
+    return !by_file && !flags->Has("db") ? kExitUsage : code;
+  }
   reports::Comparison c = analysis::CompareRecords(sides[0], sides[1], hosts, o);
-  c.baseline = *baseline;
-  c.candidate = *candidate;
-  if (c.rows.empty()) {
-    err << "effbench compare: the baseline and the candidate share no series (same machine, "
-           "workload and threads)\n";
+  c.baseline = by_file ? files[0] : *flags->Get("baseline");
+  c.candidate = by_file ? files[1] : *flags->Get("candidate");
+  if (c.rows.empty() && c.missing.empty()) {
+    err << kWhat << "the baseline and the candidate share no series (same machine, "
+        << "workload and threads)" << (o.filter.empty() ? "" : " matching --filter " + o.filter)
+        << "\n";
     return kExitError;
   }
   out << reports::RenderComparison(c, *format);
-  return c.regressions() > 0 ? kExitRegression : kExitOk;
+  if (c.regressions() > 0) return kExitRegression;
+  if (flags->Has("fail-on-missing") && !c.missing.empty()) {
+    err << kWhat << c.missing.size()
+        << " series of the baseline failed or are missing in the candidate (--fail-on-missing)\n";
+    return kExitRegression;
+  }
+  return kExitOk;
 }
 
 }  // namespace effbench::cli

@@ -1,13 +1,16 @@
-// Google Benchmark's JSON output (--benchmark_out_format=json, with or
-// without repetitions) as an effbench run, so that any C++ project's
-// benchmarks get history, comparison and regression detection.
+// Google Benchmark's JSON output (--benchmark_out_format=json) as an effbench
+// run, so that any C++ project's benchmarks get history, comparison and
+// regression detection. Reads what the library's JSON reporter writes from
+// version 1.4 to 1.9: repetitions or not, aggregates only, errors, skipped
+// benchmarks (1.8+), complexity rows (_BigO, _RMS), user counters and memory
+// counters, real, CPU and manual time.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "harness/result/record.h"
-#include "harness/store/result_store.h"
+#include "harness/store/stores.h"
 
 namespace effbench::importers {
 
@@ -16,13 +19,26 @@ struct ImportedRun {
   store::RunRow run;
   std::vector<result::ResultRecord> records;
   size_t aggregates_only = 0;  // benchmarks that had only aggregates (one sample: the median)
+  std::string sha256;          // of the file's text: the same file imported again is known
+  std::vector<std::string> warnings;  // about the whole file (debug build, CPU scaling)
 };
 
-// Converts the JSON text of a Google Benchmark output file. Each benchmark
-// (its run_name, threads) is one record whose samples are its repetitions'
-// real time per iteration, in ns; a benchmark that reported an error is a
-// failed record. Ids derive from the file and the revision, so importing the
-// same file twice stores nothing new. Errors name what is wrong in the file.
+// Converts the JSON text of a Google Benchmark output file.
+// - Each benchmark (run_name, threads) is one record named
+//   "gbench/RUN_NAME@native", with RUN_NAME verbatim (result::DisplayName
+//   gives it back). Its samples are its repetitions' real time per iteration
+//   (manual time where the benchmark used it), in ns.
+// - cpu_time and every counter are metrics of the record, one value per
+//   repetition, with their better direction: times and memory lower, rates
+//   higher, a plain user counter "none".
+// - A complexity fit (NAME_BigO, NAME_RMS) is one record "NAME_BigO" whose
+//   sample is the real-time coefficient, with the CPU coefficient and the RMS
+//   error as metrics; the unit names the complexity (ns/NlgN).
+// - A benchmark that reported an error is a failed record with its message; a
+//   skipped one (SkipWithMessage) is skipped with its message.
+// Ids derive from the file and the revision, so importing the same file at
+// the same revision twice stores nothing new. Errors name what is wrong in
+// the file and where.
 Result<ImportedRun> ImportGoogleBenchmark(const std::string& json_text,
                                           const result::Revision& revision,
                                           const std::string& source_name);

@@ -134,6 +134,15 @@ json ToJson(const ResultRecord& r) {
                        {"model_bytes", a.model_bytes}};
   }
   if (r.training) doc["training"] = ToJson(*r.training);
+  if (!r.metrics.empty()) {
+    json metrics = json::array();
+    for (const Metric& m : r.metrics) {
+      metrics.push_back(
+          {{"name", m.name}, {"unit", m.unit}, {"better", m.better}, {"values", m.values}});
+    }
+    doc["metrics"] = std::move(metrics);
+  }
+  if (!r.warnings.empty()) doc["warnings"] = r.warnings;
   if (r.quantization) {
     const Quantization& q = *r.quantization;
     doc["quantization"] = {{"weights", q.weights},
@@ -272,6 +281,11 @@ static Result<ResultRecord> FromValidJson(const json& j) {
     r.accuracy = accuracy;
   }
   if (j.contains("training")) r.training = TrainingFromJson(j["training"]);
+  for (const json& m : j.value("metrics", json::array())) {
+    r.metrics.push_back(
+        Metric{m["name"], m["unit"], m["better"], m["values"].get<std::vector<double>>()});
+  }
+  r.warnings = j.value("warnings", std::vector<std::string>{});
   r.ok = j["status"] == "ok";
   r.skipped = j["status"] == "skipped";
   if (!j["error"].is_null()) r.error = j["error"];
@@ -283,6 +297,22 @@ std::string ShapeOf(const ResultRecord& r) {
   const size_t at = r.name.rfind('@');
   if (slash == std::string::npos || at == std::string::npos || at < slash) return r.name;
   return r.name.substr(slash + 1, at - slash - 1);
+}
+
+std::string DisplayName(const std::string& name) {
+  for (const std::string_view prefix : {"gbench/", "bmf/"}) {
+    if (name.starts_with(prefix) && name.ends_with("@native") && name.size() > prefix.size() + 7) {
+      return name.substr(prefix.size(), name.size() - prefix.size() - 7);
+    }
+  }
+  return name;
+}
+
+const Metric* FindMetric(const ResultRecord& record, const std::string& name) {
+  for (const Metric& m : record.metrics) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
 }
 
 std::string NewUuid() {

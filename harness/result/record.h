@@ -46,6 +46,20 @@ inline const char* StatusName(bool ok, bool skipped) {
   return ok ? "ok" : skipped ? "skipped" : "failed";
 }
 
+// A measure of the result other than its time per iteration: what an
+// imported benchmark reported beside it (Google Benchmark's cpu_time,
+// items_per_second, user counters, complexity coefficients; a Bencher
+// measure). One value per repetition, in the record's repetition order.
+struct Metric {
+  std::string name;  // cpu_time, items_per_second, comparisons, ...
+  std::string unit;  // ns, items/s, B/s, B, ns/NlgN, fraction; may be empty
+  // Which way is better: "lower" (times, memory), "higher" (rates) or
+  // "none" (a count whose meaning the file does not say): compared, never a
+  // regression.
+  std::string better = "none";
+  std::vector<double> values;
+};
+
 struct ResultRecord {
   std::string id;      // uuid
   std::string run_id;  // uuid
@@ -75,6 +89,10 @@ struct ResultRecord {
   std::optional<Quality> quality;
   std::optional<Accuracy> accuracy;  // a trained model on a real test set
   std::optional<Training> training;  // how that model was trained
+  std::vector<Metric> metrics;       // beside the time; see Metric
+  // What makes the numbers less than trustworthy, as the source said it: a
+  // debug build of the benchmark library, CPU frequency scaling left on.
+  std::vector<std::string> warnings;
   bool ok = false;
   // Not run: this machine lacks what the variant needs (an ISA feature, a
   // device, a dataset). Never ok; `error` holds the reason.
@@ -86,6 +104,13 @@ struct ResultRecord {
 // The shape as the workload id spells it: "m1024n1024k1024" of
 // "gemm.int8/m1024n1024k1024@onednn" (the whole id when it has no shape).
 std::string ShapeOf(const ResultRecord& record);
+
+// The name people read: an imported benchmark's own name, verbatim
+// ("BM_Sort/256" of "gbench/BM_Sort/256@native"), else the workload id.
+std::string DisplayName(const std::string& name);
+
+// The metric `name` of `record`, or null.
+const Metric* FindMetric(const ResultRecord& record, const std::string& name);
 
 // Returns the record as JSON. Does not validate; see Validate().
 nlohmann::json ToJson(const ResultRecord& record);

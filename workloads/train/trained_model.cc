@@ -44,7 +44,7 @@ std::string KeyText(const Recipe& r, const nets::Network& net, const std::string
     layers.push_back({static_cast<int>(n.kind), n.inputs, n.cout, n.k, n.stride, n.pad, n.groups,
                       static_cast<int>(n.act), n.pool_k, n.pool_stride, n.h, n.w, n.c});
   }
-  return nlohmann::json{{"trainer", kTrainerVersion},
+  nlohmann::json key = {{"trainer", kTrainerVersion},
                         {"model", r.model},
                         {"layers", layers},
                         {"epochs", r.epochs},
@@ -55,8 +55,11 @@ std::string KeyText(const Recipe& r, const nets::Network& net, const std::string
                         {"flip", r.flip},
                         {"data", data_sha256},
                         {"teacher", teacher_key},
-                        {"temperature", r.teacher ? r.temperature : 0.0f}}
-      .dump();
+                        {"temperature", r.teacher ? r.temperature : 0.0f}};
+  // A distilled model's loss (T·KL since it replaced T²·KL); models trained
+  // on labels keep their keys.
+  if (r.teacher) key["distillation_loss"] = "T*KL";
+  return key.dump();
 }
 
 void Append(std::string& out, uint64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); }

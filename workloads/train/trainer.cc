@@ -445,9 +445,9 @@ double DistillationLoss(const float* student, const float* teacher, const uint8_
     softmax(student + n * classes, q);
     for (int64_t c = 0; c < classes; ++c) {
       const size_t k = size_t(c);
-      if (p[k] > 0) kd += t * t * p[k] * (std::log(p[k]) - std::log(std::max(q[k], 1e-300)));
-      // d/dz of T²·KL = T·(q − p); mean over the batch.
-      dlogits[n * classes + c] = static_cast<float>(alpha * t * (q[k] - p[k]) / double(batch) +
+      if (p[k] > 0) kd += t * p[k] * (std::log(p[k]) - std::log(std::max(q[k], 1e-300)));
+      // d/dz of T·KL = q − p; mean over the batch.
+      dlogits[n * classes + c] = static_cast<float>(alpha * (q[k] - p[k]) / double(batch) +
                                                     (1 - alpha) * ce_grad[size_t(n * classes + c)]);
     }
   }

@@ -11,8 +11,8 @@ ComparisonRow Row(const std::string& name, double ratio, const std::string& verd
   r.host = "epyc";
   r.name = name;
   r.baseline_n = r.candidate_n = 10;
-  r.baseline_median_ns = 1000;
-  r.candidate_median_ns = 1000 * ratio;
+  r.baseline_median = 1000;
+  r.candidate_median = 1000 * ratio;
   r.ratio = ratio;
   r.ratio_low = ratio - 0.01;
   r.ratio_high = ratio + 0.01;

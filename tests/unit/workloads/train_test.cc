@@ -127,6 +127,41 @@ TEST_CASE("training steps lower the loss of a batch it can learn", "[train]") {
   CHECK(last < 0.25 * first);
 }
 
+// The losses' gradients against central differences of the losses themselves,
+// on a confident teacher: the distillation gradient is at the cross-entropy's
+// scale (q - p, not T(q - p)).
+TEST_CASE("the training losses' gradients match finite differences", "[train]") {
+  const int64_t batch = 4, classes = 5;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0, 2);
+  std::vector<float> student(batch * classes), teacher(batch * classes);
+  for (float& z : student) z = normal(rng);
+  for (float& z : teacher) z = 5 * normal(rng);
+  const std::vector<uint8_t> labels = {0, 3, 1, 4};
+  for (const bool distill : {false, true}) {
+    INFO((distill ? "distillation" : "cross-entropy"));
+    const auto loss = [&](const std::vector<float>& z, float* d) {
+      return distill ? train::DistillationLoss(z.data(), teacher.data(), labels.data(), batch,
+                                               classes, 4.0f, 0.9f, d)
+                     : train::CrossEntropy(z.data(), labels.data(), batch, classes, d);
+    };
+    std::vector<float> grad(student.size()), scratch(student.size());
+    loss(student, grad.data());
+    double largest = 0;
+    for (size_t k = 0; k < student.size(); ++k) {
+      std::vector<float> up = student, down = student;
+      const float h = 1e-2f;
+      up[k] += h;
+      down[k] -= h;
+      const double numeric = (loss(up, scratch.data()) - loss(down, scratch.data())) / (2 * h);
+      CHECK(grad[k] == Approx(numeric).margin(2e-4));
+      largest = std::max(largest, std::fabs(double(grad[k])));
+    }
+    // Per image and class, a probability difference over the batch: at most 1 / batch.
+    CHECK(largest <= 1.0 / double(batch) + 1e-6);
+  }
+}
+
 TEST_CASE("a training that diverges stops at once and says so", "[train]") {
   data::ImageDataset set;
   set.name = "random";

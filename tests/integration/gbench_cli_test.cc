@@ -1,0 +1,331 @@
+// Google Benchmark files in and out of effbench as a user brings them:
+// `import` (every feature the library's JSON reporter writes, in the formats
+// of 1.4, 1.7 and 1.8) and `compare A.json B.json` (compare.py's job). The
+// 1.7.1 fixtures were written by the library itself (tests/data/gbench).
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/cli_runner.h"
+
+namespace effbench {
+namespace {
+
+using testing::RunCli;
+
+std::string Data(const std::string& file) {
+  return std::string(EFFBENCH_TEST_DATA) + "/gbench/" + file;
+}
+
+// The records of the database's one run, by name.
+std::map<std::string, nlohmann::json> Records(const testing::TempDir& dir, const std::string& db) {
+  auto report = RunCli(dir, "report --db " + db + " --format json");
+  INFO(report.err);
+  REQUIRE(report.exit_code == 0);
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& r : nlohmann::json::parse(report.out)) by_name[r["name"]] = r;
+  return by_name;
+}
+
+const nlohmann::json* Metric(const nlohmann::json& record, const std::string& name) {
+  if (!record.contains("metrics")) return nullptr;
+  for (const auto& m : record.at("metrics")) {
+    if (m["name"] == name) return &m;
+  }
+  return nullptr;
+}
+
+TEST_CASE("import keeps a Google Benchmark 1.7 file whole: names, CPU time, counters, complexity",
+          "[cli][gbench]") {
+  testing::TempDir dir;
+  auto first = RunCli(dir, "import --format gbench " + Data("v1.7.1_baseline.json") +
+                               " --db g.db --commit c0ffee01");
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK_THAT(first.out, Catch::Contains("imported 10 benchmarks (10 new, 0 failed, 0 skipped)"));
+  CHECK_THAT(first.err, Catch::Contains("warning: the Google Benchmark library was a debug build"));
+
+  auto records = Records(dir, "g.db");
+  REQUIRE(records.size() == 10);
+  // Names verbatim behind a prefix, '/' and ':' and ',' and '<>' included.
+  for (const char* name : {"gbench/BM_Sort/256@native", "gbench/BM_Sort/16384@native",
+                           "gbench/BM_Accumulate<std::int64_t, 2>/1024/real_time@native",
+                           "gbench/BM_Sleep/iterations:200/manual_time@native",
+                           "gbench/BM_Atomic/threads:2@native", "gbench/BM_Sort_BigO@native"}) {
+    INFO(name);
+    REQUIRE(records.count(name));
+    CHECK(records[name]["status"] == "ok");
+  }
+  const auto& sort = records["gbench/BM_Sort/256@native"];
+  CHECK(sort["samples_ns"].size() == 5);
+  CHECK(sort["variant"]["implementation"] == "std::sort");  // the benchmark's label
+  CHECK(sort["warnings"][0].get<std::string>().find("debug build") != std::string::npos);
+  const struct {
+    const char* name;
+    const char* unit;
+    const char* better;
+  } expected[] = {{"cpu_time", "ns", "lower"},
+                  {"items_per_second", "items/s", "higher"},
+                  {"bytes_per_second", "B/s", "higher"},
+                  {"compares_rate", "", "higher"},
+                  {"comparisons", "", "none"}};
+  for (const auto& e : expected) {
+    INFO(e.name);
+    const auto* m = Metric(sort, e.name);
+    REQUIRE(m);
+    CHECK((*m)["unit"] == e.unit);
+    CHECK((*m)["better"] == e.better);
+    CHECK((*m)["values"].size() == 5);  // one per repetition
+  }
+  // items/s x time = the 256 items of one iteration, repetition by repetition.
+  const auto& items = (*Metric(sort, "items_per_second"))["values"];
+  for (size_t i = 0; i < 5; ++i) {
+    const double cpu_ns = (*Metric(sort, "cpu_time"))["values"][i];
+    CHECK(items[i].get<double>() * cpu_ns * 1e-9 == Approx(256).epsilon(1e-6));
+  }
+  // Manual time in microseconds, stored in ns.
+  const auto& sleep = records["gbench/BM_Sleep/iterations:200/manual_time@native"];
+  CHECK(sleep["stats"]["median_ns"].get<double>() > 100e3);
+  CHECK(records["gbench/BM_Atomic/threads:2@native"]["threads"] == 2);
+  // The complexity fit: the real coefficient, the CPU one and the RMS error.
+  const auto& big_o = records["gbench/BM_Sort_BigO@native"];
+  CHECK(big_o["samples_ns"].size() == 1);
+  REQUIRE(Metric(big_o, "cpu_coefficient"));
+  CHECK((*Metric(big_o, "cpu_coefficient"))["unit"] == "ns/NlgN");
+  REQUIRE(Metric(big_o, "rms"));
+  CHECK((*Metric(big_o, "rms"))["better"] == "lower");
+
+  // The table shows the names as written and flags the debug build.
+  auto table = RunCli(dir, "report --db g.db");
+  CHECK_THAT(table.out, Catch::Contains("BM_Accumulate<std::int64_t, 2>/1024/real_time"));
+  CHECK_THAT(table.out, Catch::Contains("the Google Benchmark library was a debug build"));
+  CHECK_THAT(table.out, Catch::Contains("items_per_second"));
+  // The machine as the file's context describes it.
+  auto machines = RunCli(dir, "machines --db g.db");
+  CHECK_THAT(machines.out, Catch::Contains("vm  (from a Google Benchmark file)  2 CPUs at"));
+  CHECK_THAT(machines.out, Catch::Contains("L3 Unified 32768 KiB"));
+  CHECK_THAT(machines.out, Catch::Contains("library build: debug"));
+}
+
+TEST_CASE("import: the same file again is nothing new, under another commit refused",
+          "[cli][gbench]") {
+  testing::TempDir dir;
+  const std::string file = Data("reps.json");
+  REQUIRE(
+      RunCli(dir, "import --format gbench " + file + " --db g.db --commit c0ffee01").exit_code ==
+      0);
+  auto again = RunCli(dir, "import --format gbench " + file + " --db g.db --commit c0ffee01");
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(again.out, Catch::Contains("was already imported as run"));
+  auto other = RunCli(dir, "import --format gbench " + file + " --db g.db --commit beef0002");
+  CHECK(other.exit_code == 1);
+  CHECK_THAT(other.err, Catch::Contains("is already stored, byte for byte, as run"));
+  CHECK_THAT(other.err, Catch::Contains("commit c0ffee01"));
+  auto forced =
+      RunCli(dir, "import --format gbench " + file + " --db g.db --commit beef0002 --again");
+  CHECK(forced.exit_code == 0);
+  CHECK_THAT(forced.err, Catch::Contains("storing it again as commit beef0002"));
+  auto records = Records(dir, "g.db");  // two runs now; report shows the latest
+  CHECK(records.count("gbench/BM_Fails@native"));
+  CHECK(records["gbench/BM_Fails@native"]["error"] == "no device");
+}
+
+// Google Benchmark measures the clock each run: the same host is the same
+// machine whatever the MHz, so its runs compare.
+TEST_CASE("import: a host is one machine from run to run", "[cli][gbench]") {
+  testing::TempDir dir;
+  std::string text = testing::ReadAll(Data("v1.7.1_baseline.json"));
+  const std::string mhz = "\"mhz_per_cpu\": 2445";
+  REQUIRE(text.find(mhz) != std::string::npos);
+  text.replace(text.find(mhz), mhz.size(), "\"mhz_per_cpu\": 2596");
+  std::ofstream(dir.File("later.json")) << text;
+  REQUIRE(RunCli(dir, "import --format gbench " + Data("v1.7.1_baseline.json") +
+                          " --db g.db --commit aaaa0001")
+              .exit_code == 0);
+  REQUIRE(RunCli(dir, "import --format gbench later.json --db g.db --commit aaaa0002").exit_code ==
+          0);
+  auto machines = RunCli(dir, "machines --db g.db --format json");
+  CHECK(nlohmann::json::parse(machines.out).size() == 1);
+  auto cmp =
+      RunCli(dir, "compare --db g.db --baseline aaaa0001 --candidate aaaa0002 --format json");
+  INFO(cmp.err);
+  REQUIRE(cmp.exit_code == 0);  // the same numbers: nothing changed
+  const auto j = nlohmann::json::parse(cmp.out);
+  CHECK(j["series"].size() >= 16);  // time and CPU of 8 benchmarks, and the complexity fit
+  CHECK(j["regressions"] == 0);
+  CHECK(j["missing"].empty());
+}
+
+TEST_CASE("import takes the commit from the git checkout, as run does", "[cli][gbench]") {
+  testing::TempDir dir;
+  const std::string git = "cd '" + dir.path().string() +
+                          "' && git init -q && git -c user.email=t@e -c user.name=t commit -q "
+                          "--allow-empty -m first && git rev-parse HEAD > head.txt";
+  REQUIRE(std::system(git.c_str()) == 0);
+  std::string head = testing::ReadAll(dir.File("head.txt"));
+  head.resize(40);
+  auto imported = RunCli(dir, "import --format gbench " + Data("reps.json") + " --db g.db");
+  INFO(imported.err);
+  REQUIRE(imported.exit_code == 0);
+  CHECK_THAT(imported.out, Catch::Contains("commit " + head));
+  auto records = Records(dir, "g.db");
+  REQUIRE(!records.empty());
+  CHECK(records.begin()->second["revision"]["commit"] == head);
+}
+
+TEST_CASE("import reads the 1.4 format (no run_type) and the 1.8 one (skipped, memory)",
+          "[cli][gbench]") {
+  testing::TempDir dir;
+  auto old = RunCli(
+      dir, "import --format gbench " + Data("v1.4_style.json") + " --db old.db --commit 1111aaaa");
+  INFO(old.err);
+  REQUIRE(old.exit_code == 0);
+  CHECK_THAT(old.out, Catch::Contains("imported 5 benchmarks (5 new, 1 failed, 0 skipped)"));
+  CHECK_THAT(old.err, Catch::Contains("CPU frequency scaling was enabled"));
+  auto records = Records(dir, "old.db");
+  REQUIRE(records.size() == 5);
+  // Three iterations; the _mean/_median/_stddev rows are aggregates, not benchmarks.
+  const auto& copy8 = records["gbench/BM_StringCopy/8@native"];
+  CHECK(copy8["samples_ns"].size() == 3);
+  CHECK(copy8["stats"]["median_ns"] == Approx(12.7));
+  CHECK((*Metric(copy8, "bytes_per_second"))["values"].size() == 3);
+  CHECK(records["gbench/BM_StringCopy/64@native"]["stats"]["median_ns"] == Approx(1550));
+  const auto& big_o = records["gbench/BM_StringCopy_BigO@native"];
+  CHECK(big_o["samples_ns"][0] == Approx(2.0));
+  CHECK((*Metric(big_o, "cpu_coefficient"))["unit"] == "ns/N");
+  CHECK((*Metric(big_o, "rms"))["values"][0] == Approx(0.04));
+  CHECK(records["gbench/BM_Hash/threads:4@native"]["threads"] == 4);
+  CHECK(records["gbench/BM_NoNetwork@native"]["error"] == "socket: permission denied");
+  // A local date without a zone reads as UTC.
+  CHECK(copy8["started_at"] == "2019-03-11T14:02:51Z");
+
+  auto newer = RunCli(dir, "import --format gbench " + Data("v1.8_style_skipped.json") +
+                               " --db new.db --commit 2222bbbb");
+  INFO(newer.err);
+  REQUIRE(newer.exit_code == 0);
+  CHECK_THAT(newer.out, Catch::Contains("(2 new, 0 failed, 1 skipped)"));
+  records = Records(dir, "new.db");
+  CHECK(records["gbench/BM_DotSve/1024@native"]["status"] == "skipped");
+  CHECK(records["gbench/BM_DotSve/1024@native"]["error"] == "needs SVE");
+  const auto& dot = records["gbench/BM_Dot/1024@native"];
+  CHECK(dot["stats"]["median_ns"] == Approx(760));
+  REQUIRE(Metric(dot, "max_bytes_used"));
+  CHECK((*Metric(dot, "max_bytes_used"))["better"] == "lower");
+  CHECK((*Metric(dot, "max_bytes_used"))["unit"] == "B");
+  CHECK(dot["started_at"] == "2024-08-02T07:15:40Z");  // +02:00 to UTC
+}
+
+TEST_CASE("import names what is wrong with the file", "[cli][gbench]") {
+  testing::TempDir dir;
+  std::ofstream(dir.File("notjson.json")) << "BM_Sort 1 ns";
+  std::ofstream(dir.File("nobench.json")) << "{\"context\": {}}";
+  std::ofstream(dir.File("notime.json")) << "{\"benchmarks\": [{\"name\": \"BM_X\"}]}";
+  std::ofstream(dir.File("badunit.json"))
+      << R"({"benchmarks": [{"name": "BM_X", "real_time": 1, "time_unit": "fortnights"}]})";
+  std::ofstream(dir.File("badtype.json"))
+      << R"({"benchmarks": [{"name": "BM_X", "run_type": "warmup", "real_time": 1}]})";
+  std::ofstream(dir.File("nobigo.json"))
+      << R"({"benchmarks": [{"name": "BM_X_BigO", "run_name": "BM_X", "run_type": "aggregate",
+             "aggregate_name": "BigO", "big_o": "N"}]})";
+  const auto err = [&](const std::string& file) {
+    return RunCli(dir, "import --format gbench " + file + " --db g.db --commit a").err;
+  };
+  CHECK_THAT(err("notjson.json"), Catch::Contains("is not JSON"));
+  CHECK_THAT(err("nobench.json"), Catch::Contains("no \"benchmarks\" array"));
+  CHECK_THAT(err("notime.json"), Catch::Contains("benchmarks[0] (BM_X) has no real_time"));
+  CHECK_THAT(err("badunit.json"), Catch::Contains("unknown time_unit \"fortnights\""));
+  CHECK_THAT(err("badtype.json"), Catch::Contains("unknown run_type \"warmup\""));
+  CHECK_THAT(err("nobigo.json"), Catch::Contains("(BM_X_BigO) has no real_coefficient"));
+  CHECK(RunCli(dir, "import --format perf notime.json --db g.db --commit a").exit_code == 2);
+  // Outside a git checkout the commit must be given.
+  auto no_commit = RunCli(dir, "import --format gbench notime.json --db g.db");
+  CHECK(no_commit.exit_code == 2);
+  CHECK_THAT(no_commit.err, Catch::Contains("--commit SHA"));
+  // Nothing was stored by any of them.
+  CHECK(RunCli(dir, "report --db g.db --format json").out.find("BM_X") == std::string::npos);
+}
+
+TEST_CASE("compare A.json B.json: compare.py's job with effbench's statistics", "[cli][gbench]") {
+  testing::TempDir dir;
+  const std::string pair = Data("v1.7.1_baseline.json") + " " + Data("v1.7.1_candidate.json");
+  auto r = RunCli(dir, "compare " + pair + " --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 3);  // BM_Sort/1024 is 25 % slower in all five repetitions
+  const auto j = nlohmann::json::parse(r.out);
+  std::map<std::pair<std::string, std::string>, nlohmann::json> rows;
+  for (const auto& s : j["series"]) rows[{s["display_name"], s["metric"]}] = s;
+  // Time and CPU, each compared.
+  REQUIRE(rows.count({"BM_Sort/1024", "time"}));
+  REQUIRE(rows.count({"BM_Sort/1024", "cpu_time"}));
+  CHECK(rows[{"BM_Sort/1024", "time"}]["verdict"] == "regression");
+  CHECK(rows[{"BM_Sort/1024", "time"}]["ratio"].get<double>() ==
+        Approx(46204.48 / 37121.17).epsilon(1e-4));
+  CHECK(rows[{"BM_Sort/1024", "cpu_time"}]["verdict"] == "regression");
+  // Every verdict follows from its interval: unchanged inside the threshold,
+  // inconclusive across it, a change only when confirmed.
+  size_t inconclusive = 0;
+  for (const auto& [key, s] : rows) {
+    INFO(key.first << " " << key.second);
+    const double lo = s["ratio_ci"][0], hi = s["ratio_ci"][1];
+    const bool confirmed =
+        s["qvalue"].get<double>() <= 0.05 && std::fabs(s["ratio"].get<double>() - 1) >= 0.02;
+    const std::string verdict = s["verdict"];
+    if (confirmed) {
+      CHECK(verdict == (s["ratio"].get<double>() > 1 ? "regression" : "improvement"));
+    } else if (lo >= 0.98 && hi <= 1.02) {
+      CHECK(verdict == "unchanged");
+    } else {
+      CHECK(verdict == "inconclusive");
+      ++inconclusive;
+    }
+  }
+  CHECK(inconclusive > 0);  // BM_Atomic/threads:2: +10 % with a CI from -9 % to +26 %
+  // What failed or vanished is named, with the reason.
+  std::map<std::string, std::string> missing;
+  for (const auto& m : j["missing"]) missing[m["display_name"]] = m["reason"];
+  CHECK(missing["BM_Flaky"] == "failed: device lost");
+  CHECK(missing["BM_Vanishes"] == "absent");
+  // The overall geometric mean, per measure.
+  REQUIRE(j["geomean"].size() == 2);
+  CHECK(j["geomean"][0]["metric"] == "time");
+  CHECK(j["geomean"][0]["ratio"].get<double>() > 1);
+
+  // The console table: the names as written, slower first, the missing named.
+  auto console = RunCli(dir, "compare " + pair);
+  CHECK_THAT(console.out, Catch::Contains("BM_Accumulate<std::int64_t, 2>/1024/real_time"));
+  CHECK(console.out.find("slower") < console.out.find("inconclusive"));
+  CHECK_THAT(console.out, Catch::Contains("BM_Flaky on vm (1 thread): failed: device lost"));
+  CHECK_THAT(console.out, Catch::Contains("geometric mean of the changes: time +"));
+
+  // A filter; the missing fail the comparison only when asked.
+  auto flaky = RunCli(dir, "compare " + pair + " --filter 'BM_Flaky*'");
+  CHECK(flaky.exit_code == 0);
+  CHECK_THAT(flaky.out, Catch::Contains("BM_Flaky"));
+  CHECK(flaky.out.find("BM_Sort") == std::string::npos);
+  auto strict = RunCli(dir, "compare " + pair + " --filter 'BM_Flaky*' --fail-on-missing");
+  CHECK(strict.exit_code == 3);
+  CHECK_THAT(strict.err, Catch::Contains("1 series of the baseline failed or are missing"));
+  // All measures: counters with their direction (a lower rate is worse).
+  auto all =
+      RunCli(dir, "compare " + pair + " --filter 'BM_Sort/1024' --metrics all --format json");
+  const auto everything = nlohmann::json::parse(all.out);
+  bool items = false;
+  for (const auto& s : everything["series"]) {
+    if (s["metric"] != "items_per_second") continue;
+    items = true;
+    CHECK(s["better"] == "higher");
+    CHECK(s["verdict"] == "regression");  // fewer items per second
+  }
+  CHECK(items);
+  // Usage: one file, or files and a database at once.
+  CHECK(RunCli(dir, "compare " + Data("reps.json")).exit_code == 2);
+  CHECK(RunCli(dir, "compare " + pair + " --db x.db").exit_code == 2);
+  auto unreadable = RunCli(dir, "compare " + Data("reps.json") + " nowhere.json");
+  CHECK(unreadable.exit_code == 1);
+  CHECK_THAT(unreadable.err, Catch::Contains("cannot read nowhere.json"));
+}
+
+}  // namespace
+}  // namespace effbench
