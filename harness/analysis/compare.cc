@@ -164,45 +164,4 @@ reports::Comparison CompareRecords(const std::vector<result::ResultRecord>& base
   return c;
 }
 
-Result<std::vector<store::RunRow>> ResolveRuns(const std::vector<store::RunRow>& runs,
-                                               const std::string& selector) {
-  if (selector.empty()) return Status::InvalidArgument("an empty run or commit");
-  std::vector<store::RunRow> by_id;
-  for (const auto& r : runs) {
-    if (r.id == selector || (selector.size() >= 8 && r.id.rfind(selector, 0) == 0)) {
-      by_id.push_back(r);
-    }
-  }
-  if (by_id.size() == 1) return by_id;
-  if (by_id.size() > 1) {
-    return Status::InvalidArgument("\"" + selector + "\" is the start of " +
-                                   std::to_string(by_id.size()) + " run ids; give more of it");
-  }
-  std::vector<store::RunRow> by_commit;
-  std::set<std::string> commits;
-  if (selector.size() >= 4) {
-    for (const auto& r : runs) {
-      if (r.revision.commit.rfind(selector, 0) == 0) {
-        by_commit.push_back(r);
-        commits.insert(r.revision.commit);
-      }
-    }
-  }
-  if (commits.size() > 1) {
-    std::string list;
-    for (const auto& c : commits) list += (list.empty() ? "" : ", ") + c;
-    return Status::InvalidArgument("\"" + selector + "\" is the start of several commits: " + list);
-  }
-  if (by_commit.empty()) {
-    std::string recent;
-    for (size_t i = 0; i < runs.size() && i < 3; ++i) {
-      recent += (recent.empty() ? "" : ", ") + runs[i].id.substr(0, 8) + " (commit " +
-                runs[i].revision.commit.substr(0, 10) + ")";
-    }
-    return Status::NotFound("no run or commit \"" + selector + "\" in the database" +
-                            (recent.empty() ? "" : "; latest runs: " + recent));
-  }
-  return by_commit;
-}
-
 }  // namespace effbench::analysis

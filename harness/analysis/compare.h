@@ -37,11 +37,4 @@ reports::Comparison CompareRecords(const std::vector<result::ResultRecord>& base
                                    const std::map<std::string, std::string>& hosts,
                                    const CompareOptions& options = {});
 
-// The runs a user means by `selector`: a run id (or a unique prefix of one,
-// 8 characters at least), else every run of the commit it names (a prefix of
-// 4 or more hex digits). NotFound or InvalidArgument (ambiguous) otherwise,
-// naming candidates.
-Result<std::vector<store::RunRow>> ResolveRuns(const std::vector<store::RunRow>& runs,
-                                               const std::string& selector);
-
 }  // namespace effbench::analysis

@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "harness/analysis/compare.h"
+#include "harness/analysis/run_selection.h"
 #include "harness/stats/tests.h"
 #include "reports/text_table.h"
 

@@ -29,6 +29,9 @@ commands:
              [--data-dir DIR (datasets)] [--cache-dir DIR (trained models)]
              [--repo URL --commit SHA --branch NAME --commit-time ISO8601]
              [--format console|markdown|csv|json] [--wide]
+  runs       the runs of a database, newest first --db FILE [--machine HOST|FINGERPRINT]
+             [--commit PREFIX] [--limit 20] [--format console|json];
+             runs delete ID --db FILE --yes: remove a run (an id prefix) and its results
   calibrate  measure this machine's roofline again and store it --db FILE
   workloads  list the workloads and suites [--suite NAME] [--format console|json]
   machines   list the machines of a database --db FILE [--format console|json]
@@ -336,6 +339,7 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (command == "changepoints") return ChangepointsCommand(rest, out, err);
   if (command == "compare") return CompareCommand(rest, out, err);
   if (command == "import") return ImportCommand(rest, out, err);
+  if (command == "runs") return RunsCommand(rest, out, err);
   if (command == "regressions") return RegressionsCommand(rest, out, err);
   if (command == "db") return DbCommand(rest, out, err);
   if (command == "help" || command == "--help" || command == "-h") {

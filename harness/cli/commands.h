@@ -32,6 +32,7 @@ int CompareCommand(const std::vector<std::string>& args, std::ostream& out, std:
 int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int JobsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int AgentsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RunsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int TokenCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // Dispatches `effbench <command> ...`; prints usage for none or an unknown one.

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "harness/analysis/compare.h"
+#include "harness/analysis/run_selection.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
 #include "harness/importers/gbench.h"

@@ -7,6 +7,7 @@
 #include "core/file.h"
 #include "harness/analysis/history.h"
 #include "harness/analysis/machine_comparison.h"
+#include "harness/analysis/run_selection.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
 #include "reports/efficiency_table.h"
@@ -40,27 +41,29 @@ int Emit(const Flags& flags, const std::string& text, std::ostream& out, std::os
 // One run's table: the run named by --run, else the latest.
 int RunTable(store::Store& db, const std::vector<store::RunRow>& runs, const Flags& flags,
              reports::Format format, std::string& text, std::ostream& err) {
-  std::string run_id = flags.GetOr("run", "");
-  if (run_id.empty()) {
+  const store::RunRow* run = nullptr;
+  if (!flags.Has("run")) {
     if (runs.empty()) {
       err << "effbench report: the database holds no run yet (effbench run --db ...)\n";
       return kExitError;
     }
-    run_id = runs.front().id;
+    run = &runs.front();
   } else {
-    bool known = false;
-    for (const auto& r : runs) known = known || r.id == run_id;
-    if (!known) {
-      err << "effbench report: no run " << run_id << " in the database; latest runs:\n";
-      for (size_t i = 0; i < runs.size() && i < 5; ++i) {
-        err << "  " << runs[i].id << "  " << runs[i].started_at << "  " << runs[i].suite << "\n";
-      }
-      return kExitError;
-    }
+    auto chosen = analysis::ResolveRunId(runs, *flags.Get("run"));
+    if (!chosen.ok()) return Fail(err, chosen.status());
+    for (const auto& r : runs) run = r.id == chosen->id ? &r : run;
+  }
+  const std::string run_id = run->id;
+  if (!run->finished_at) {
+    err << "effbench report: run " << run_id
+        << " is incomplete: it never finished (interrupted, or still running); its table shows "
+           "what it stored\n";
   }
   auto records = db.Results(run_id);
   if (!records.ok()) return Fail(err, records.status());
-  if (format == reports::Format::kConsole) text += "run " + run_id + "\n";
+  if (format == reports::Format::kConsole) {
+    text += "run " + run_id + (run->finished_at ? "" : " (incomplete)") + "\n";
+  }
   text += reports::RenderEfficiencyTable(*records, format, {.implementation = flags.Has("wide")});
   return kExitOk;
 }

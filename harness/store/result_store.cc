@@ -290,6 +290,20 @@ Status ResultStore::FinishRun(const std::string& run_id, const std::string& fini
   });
 }
 
+Status ResultStore::DeleteRun(const std::string& run_id) {
+  return Guarded("delete run " + run_id, [&]() -> Status {
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement results(impl_->db, "DELETE FROM results WHERE run_id = ?");
+    results.bind(1, run_id);
+    results.exec();
+    SQLite::Statement run(impl_->db, "DELETE FROM runs WHERE id = ?");
+    run.bind(1, run_id);
+    if (run.exec() != 1) return Status::NotFound("no run " + run_id);
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
 Result<std::vector<RunRow>> ResultStore::Runs() {
   return Guarded("read runs", [&]() -> Result<std::vector<RunRow>> {
     std::vector<RunRow> rows;
@@ -298,7 +312,8 @@ Result<std::vector<RunRow>> ResultStore::Runs() {
         "SELECT r.id, m.fingerprint, v.repo, v.commit_sha, v.branch, v.commit_time, r.suite,"
         " r.started_at, r.finished_at, r.config,"
         " (SELECT count(*) FROM results WHERE run_id = r.id AND status = 'ok'),"
-        " (SELECT count(*) FROM results WHERE run_id = r.id AND status = 'failed')"
+        " (SELECT count(*) FROM results WHERE run_id = r.id AND status = 'failed'),"
+        " (SELECT count(*) FROM results WHERE run_id = r.id AND status = 'skipped')"
         " FROM runs r JOIN machines m ON m.id = r.machine_id"
         " JOIN revisions v ON v.id = r.revision_id ORDER BY r.started_at DESC, r.rowid DESC");
     while (s.executeStep()) {
@@ -313,6 +328,7 @@ Result<std::vector<RunRow>> ResultStore::Runs() {
       row.config_json = Str(s.getColumn(9));
       row.results_ok = s.getColumn(10).getInt64();
       row.results_failed = s.getColumn(11).getInt64();
+      row.results_skipped = s.getColumn(12).getInt64();
       rows.push_back(std::move(row));
     }
     return rows;

@@ -56,6 +56,7 @@ class ResultStore final : public Store {
   Status BeginRun(const RunRow& run) override;
   Status FinishRun(const std::string& run_id, const std::string& finished_at) override;
   Result<std::vector<RunRow>> Runs() override;
+  Status DeleteRun(const std::string& run_id) override;
   Result<size_t> InsertResults(const std::vector<result::ResultRecord>& records) override;
   Result<size_t> InsertResults(const std::vector<result::RecordRow>& rows) override;
   Result<std::vector<result::ResultRecord>> Results(const std::string& run_id) override;

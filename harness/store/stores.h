@@ -43,6 +43,7 @@ struct RunRow {
   std::string config_json;
   int64_t results_ok = 0;      // filled by Runs()
   int64_t results_failed = 0;  // filled by Runs()
+  int64_t results_skipped = 0;  // filled by Runs()
 };
 
 // An agent of the fleet, as its coordinator last saw it.
@@ -120,6 +121,9 @@ class RunStore {
   virtual Status FinishRun(const std::string& run_id, const std::string& finished_at) = 0;
   // Runs, newest first.
   virtual Result<std::vector<RunRow>> Runs() = 0;
+  // Removes the run and its results in one transaction; NotFound when there
+  // is no such run. The caller re-checks the series it touched.
+  virtual Status DeleteRun(const std::string& run_id) = 0;
 
   // Validates every record, then inserts them with their samples in one
   // transaction; a record whose id is already stored is skipped (ingest is

@@ -1,0 +1,155 @@
+// effbench runs: the runs of a database, newest first, and `runs delete ID`.
+#include <nlohmann/json.hpp>
+
+#include "core/time.h"
+#include "harness/analysis/regressions.h"
+#include "harness/analysis/run_selection.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/flags.h"
+#include "reports/text_table.h"
+
+namespace effbench::cli {
+namespace {
+
+constexpr char kWhat[] = "effbench runs: ";
+
+int Usage(std::ostream& err, const std::string& problem) {
+  err << kWhat << problem << "\n(effbench runs --help lists its flags)\n";
+  return kExitUsage;
+}
+
+int Fail(std::ostream& err, const Status& s) {
+  err << kWhat << s.message() << "\n";
+  return s.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
+}
+
+// Seconds from start to finish, or a negative number when either is unknown.
+double Seconds(const store::RunRow& run) {
+  if (!run.finished_at) return -1;
+  const auto start = ParseIso8601(run.started_at), end = ParseIso8601(*run.finished_at);
+  if (!start.ok() || !end.ok()) return -1;
+  return std::chrono::duration<double>(*end - *start).count();
+}
+
+std::string Elapsed(double seconds) {
+  if (seconds < 0) return "-";
+  const auto s = static_cast<long>(seconds + 0.5);
+  if (s < 60) return std::to_string(s) + " s";
+  if (s < 3600) return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
+  return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
+}
+
+int Delete(store::Store& db, const std::vector<store::RunRow>& runs, const Flags& flags,
+           std::ostream& out, std::ostream& err) {
+  if (flags.positional().size() != 2) return Usage(err, "runs delete takes one run ID (a prefix)");
+  auto run = analysis::ResolveRunId(runs, flags.positional()[1]);
+  if (!run.ok()) return Fail(err, run.status());
+  const auto prefixes = analysis::UniquePrefixes(runs);
+  const std::string described = analysis::DescribeRun(*run, prefixes.at(run->id));
+  const int64_t results = run->results_ok + run->results_failed + run->results_skipped;
+  if (!flags.Has("yes")) {
+    err << kWhat << "would delete run " << described << " and its " << results
+        << " results; give --yes to delete it\n";
+    return kExitUsage;
+  }
+  auto series = db.SeriesOf(run->id);
+  if (!series.ok()) return Fail(err, series.status());
+  if (Status s = db.DeleteRun(run->id); !s.ok()) return Fail(err, s);
+  out << "deleted run " << described << " and its " << results << " results\n";
+  // Its commits' points changed or went: their changes are found again.
+  size_t checked = 0;
+  for (const auto& key : *series) {
+    if (auto changes = analysis::CheckSeries(db, key); !changes.ok()) {
+      err << kWhat << "warning: re-checking " << key.name << ": " << changes.status().message()
+          << "\n";
+    } else {
+      ++checked;
+    }
+  }
+  if (!series->empty()) out << "re-checked the regressions of " << checked << " series\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto flags = Flags::Parse(args, {"db", "machine", "commit", "limit", "format"}, {"yes"});
+  if (!flags.ok()) return Usage(err, flags.status().message());
+  const auto& words = flags->positional();
+  const std::string action = words.empty() ? "list" : words[0];
+  if (action != "list" && action != "delete") {
+    return Usage(err, "unknown action \"" + action + "\" (list, or delete ID)");
+  }
+  if (!flags->Has("db")) return Usage(err, "--db FILE is required");
+  const auto limit = flags->GetInt("limit", 20, 1, 1000000);
+  if (!limit.ok()) return Usage(err, limit.status().message());
+  const std::string format = flags->GetOr("format", "console");
+  if (format != "console" && format != "json") {
+    return Usage(err, "--format " + format + ": console or json");
+  }
+  auto db = OpenExisting(*flags, action == "list" ? store::OpenCheck::kNone
+                                                  : store::OpenCheck::kQuickCheck);
+  if (!db.ok()) return Fail(err, db.status());
+  auto runs = (*db)->Runs();
+  if (!runs.ok()) return Fail(err, runs.status());
+  if (action == "delete") return Delete(**db, *runs, *flags, out, err);
+
+  auto machines = (*db)->Machines();
+  if (!machines.ok()) return Fail(err, machines.status());
+  std::map<std::string, std::string> hosts;
+  for (const auto& m : *machines) hosts[m.fingerprint] = m.hostname;
+  const std::string machine = flags->GetOr("machine", ""), commit = flags->GetOr("commit", "");
+  const auto prefixes = analysis::UniquePrefixes(*runs);
+  std::vector<const store::RunRow*> shown;
+  size_t matching = 0;
+  for (const auto& r : *runs) {
+    const std::string& host = hosts[r.machine_fingerprint];
+    if (!machine.empty() && host != machine && !r.machine_fingerprint.starts_with(machine)) continue;
+    if (!commit.empty() && !r.revision.commit.starts_with(commit)) continue;
+    ++matching;
+    if (shown.size() < static_cast<size_t>(*limit)) shown.push_back(&r);
+  }
+  if (format == "json") {
+    nlohmann::json array = nlohmann::json::array();
+    for (const auto* r : shown) {
+      const double seconds = Seconds(*r);
+      array.push_back({{"id", r->id},
+                       {"short_id", prefixes.at(r->id)},
+                       {"status", r->finished_at ? "complete" : "incomplete"},
+                       {"commit", r->revision.commit},
+                       {"branch", r->revision.branch},
+                       {"repo", r->revision.repo},
+                       {"machine", r->machine_fingerprint},
+                       {"host", hosts[r->machine_fingerprint]},
+                       {"suite", r->suite},
+                       {"started_at", r->started_at},
+                       {"finished_at", r->finished_at ? nlohmann::json(*r->finished_at) : nullptr},
+                       {"seconds", seconds < 0 ? nlohmann::json(nullptr) : nlohmann::json(seconds)},
+                       {"results", {{"ok", r->results_ok},
+                                    {"failed", r->results_failed},
+                                    {"skipped", r->results_skipped}}}});
+    }
+    out << array.dump(2) << "\n";
+    return kExitOk;
+  }
+  reports::TextTable t;
+  t.left_columns = 8;
+  t.header = {"run", "status", "started", "commit", "branch", "machine", "suite", "took",
+              "ok", "failed", "skipped"};
+  for (const auto* r : shown) {
+    t.rows.push_back({prefixes.at(r->id), r->finished_at ? "complete" : "incomplete",
+                      r->started_at, r->revision.commit.substr(0, 10),
+                      r->revision.branch.empty() ? "-" : r->revision.branch,
+                      hosts[r->machine_fingerprint] + " " + r->machine_fingerprint.substr(0, 8),
+                      r->suite, Elapsed(Seconds(*r)), std::to_string(r->results_ok),
+                      std::to_string(r->results_failed), std::to_string(r->results_skipped)});
+  }
+  out << reports::RenderConsole(t);
+  out << shown.size() << " of " << matching << " run(s)"
+      << (matching > shown.size() ? " (--limit N shows more)" : "")
+      << "; incomplete: never finished (interrupted, or still running); `effbench report --run "
+         "ID` shows one, `effbench runs delete ID --yes` removes one\n";
+  return kExitOk;
+}
+
+}  // namespace effbench::cli
