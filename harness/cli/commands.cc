@@ -29,6 +29,7 @@ commands:
              [--data-dir DIR (datasets)] [--cache-dir DIR (trained models)]
              [--repo URL --commit SHA --branch NAME --commit-time ISO8601]
              [--format console|markdown|csv|json] [--wide]
+             [--progress auto|tty|lines|none] [--progress-every SECONDS (lines: 10)]
   runs       the runs of a database, newest first --db FILE [--machine HOST|FINGERPRINT]
              [--commit PREFIX] [--limit 20] [--format console|json];
              runs delete ID --db FILE --yes: remove a run (an id prefix) and its results

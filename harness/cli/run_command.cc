@@ -11,6 +11,7 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
 #include "harness/cli/git_revision.h"
+#include "harness/cli/progress.h"
 #include "harness/energy/energy_meter.h"
 #include "harness/engine/engine.h"
 #include "harness/engine/workload_selection.h"
@@ -88,7 +89,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   auto flags = Flags::Parse(args,
                             {"suite", "workload", "db", "repetitions", "threads", "min-time",
                              "repo", "commit", "branch", "commit-time", "seed", "format", "data-dir",
-                             "cache-dir"},
+                             "cache-dir", "progress", "progress-every"},
                             {"recalibrate", "wide"});
   if (!flags.ok()) {
     err << "effbench run: " << flags.status().message() << "\n";
@@ -167,23 +168,29 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
 
   auto meter = energy::MakeEnergyMeter();
   engine::Engine engine(options, context, *meter);
-  const bool tty = isatty(STDERR_FILENO) && &err == &std::cerr;
+  auto progress_mode = ParseProgressMode(flags->GetOr("progress", "auto"),
+                                         isatty(STDERR_FILENO) && &err == &std::cerr);
+  auto every = flags->GetDouble("progress-every", 10, 0, 86400);
+  if (!progress_mode.ok() || !every.ok()) {
+    err << "effbench run: " << (progress_mode.ok() ? every.status() : progress_mode.status()).message()
+        << "\n";
+    return kExitUsage;
+  }
   err << "effbench: run " << context.run_id << ": " << selected->size() << " workloads of suite "
       << suite_name << ", " << options.threads << " thread(s), " << options.repetitions
       << " repetitions, seed " << options.seed << ", into " << db_path << "\n";
   size_t failed = 0, skipped = 0;
+  Progress progress(*progress_mode, err, *every);
   const Status run_status = engine.Run(
       *selected,
-      [&](size_t i, size_t total, const std::string& id) {
-        if (tty) err << "\r\033[K[" << i + 1 << "/" << total << "] " << id << std::flush;
-      },
+      [&](size_t i, size_t total, const std::string& id) { progress.Step(i, total, id); },
       [&](const result::ResultRecord& record) -> Status {
         failed += !record.ok && !record.skipped;
         skipped += record.skipped;
         auto inserted = (*db)->InsertResults({record});
         return inserted.ok() ? Status::Ok() : inserted.status();
       });
-  if (tty) err << "\r\033[K" << std::flush;
+  progress.Done();
   if (!engine.warning().empty()) err << "effbench: warning: " << engine.warning() << "\n";
   if (Status s = (*db)->FinishRun(context.run_id, effbench::UtcNowIso8601());
       !s.ok() || !run_status.ok()) {

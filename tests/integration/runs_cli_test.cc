@@ -112,5 +112,34 @@ TEST_CASE("runs delete removes a run and its results, only with --yes", "[cli][r
   CHECK(RunCli(dir, "runs frobnicate --db r.db").exit_code == 2);
 }
 
+// Without a terminal (a CI log) progress is a line every N seconds, with the
+// time elapsed and an estimate of the time left, even inside one long workload.
+TEST_CASE("run's progress without a terminal is lines with elapsed time and ETA", "[cli][runs]") {
+  testing::TempDir dir;
+  const std::string run = "run --workload 'gemm.fp32/m3*@ref' --repetitions 2 --min-time 0.01 ";
+  auto each = RunCli(dir, run + "--db p.db --progress lines --progress-every 0");
+  INFO(each.err);
+  REQUIRE(each.exit_code == 0);
+  CHECK_THAT(each.err, Catch::Contains("effbench: [1/3] 0 s elapsed, ETA unknown: gemm.fp32/m3"));
+  CHECK_THAT(each.err, Catch::Contains("effbench: [3/3] "));
+  CHECK_THAT(each.err, Catch::Contains(" elapsed, ETA "));
+  // The ticker: a line every 50 ms while the 3072x1500x1024 GEMM runs.
+  auto ticking = RunCli(dir, "run --workload 'gemm.fp32/m3072n1500k1024@ref' --repetitions 3 "
+                             "--min-time 0.01 --db p.db --progress lines --progress-every 0.05");
+  REQUIRE(ticking.exit_code == 0);
+  size_t lines = 0;
+  for (size_t at = ticking.err.find("[1/1]"); at != std::string::npos;
+       at = ticking.err.find("[1/1]", at + 1)) {
+    ++lines;
+  }
+  CHECK(lines >= 2);
+  auto quiet = RunCli(dir, run + "--db p.db --progress none");
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.err.find("[1/3]") == std::string::npos);
+  auto bad = RunCli(dir, run + "--db p.db --progress sometimes");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("--progress sometimes: auto, tty, lines or none"));
+}
+
 }  // namespace
 }  // namespace effbench
