@@ -70,7 +70,8 @@ Result<store::RunRow> ResolveRunId(const std::vector<store::RunRow>& runs,
                                    std::to_string(matching.size()) +
                                    " run ids: " + Candidates(runs, matching));
   }
-  std::vector<store::RunRow> latest(runs.begin(), runs.begin() + std::min<long>(3, long(runs.size())));
+  std::vector<store::RunRow> latest(runs.begin(),
+                                    runs.begin() + std::min<long>(3, long(runs.size())));
   return Status::NotFound("no run \"" + prefix + "\" in the database" +
                           (latest.empty() ? "" : "; latest runs: " + Candidates(runs, latest)));
 }

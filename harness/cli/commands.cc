@@ -40,7 +40,7 @@ commands:
              [--machines A,B,...] [--workloads GLOB] [--variants fp32,int8,...]
              [--latest | --runs ID,ID,...] [--since DATE] [--until DATE]
              [--baseline-variant fp32] [--reference MACHINE]
-             [--format console|markdown|csv|json|html] [--out FILE]
+             [--format console|markdown|csv|json|html|bmf (one run, for Bencher)] [--out FILE]
   history    series over commits with their changes --db FILE [--workloads GLOB | --series ID]
              [--machines A,B,...] [--threads N] [--format console|markdown|csv|json|html]
              [--out FILE]
@@ -67,9 +67,13 @@ commands:
              [--state new|acknowledged|fixed|false-positive|withdrawn]
              [--format console|markdown|csv|json]; exit 3 while a regression is new
              regressions ack ID... | set STATE ID... | check   (with --db FILE)
-  import     another tool's results as a run: --format gbench FILE --db DB [--commit SHA
-             (default: the git checkout's)] [--repo URL] [--branch NAME] [--commit-time ISO8601]
+  import     another tool's results as a run: FILE --db DB [--format gbench|bmf]
+             [--commit SHA (default: the git checkout's)] [--repo URL] [--branch NAME]
+             [--commit-time ISO8601] [--time-measure latency (bmf)]
              [--again (store a file already stored under another commit)]
+  exec       run a benchmark binary and import its results, as `bencher run` does:
+             --db DB [--format gbench|bmf] [import's flags] -- ./my_bench [args]
+             (gbench: adds --benchmark_out=FILE --benchmark_out_format=json; bmf: reads stdout)
   db check   PRAGMA integrity_check of a database --db FILE: exit 0 sound, 1 damaged
   changepoints  change points of any series --csv FILE [--column NAME] [--window N]
              [--pvalue P] [--magnitude M] [--log] [--no-outlier-guard] [--format console|json]
@@ -340,6 +344,7 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (command == "changepoints") return ChangepointsCommand(rest, out, err);
   if (command == "compare") return CompareCommand(rest, out, err);
   if (command == "import") return ImportCommand(rest, out, err);
+  if (command == "exec") return ExecCommand(rest, out, err);
   if (command == "runs") return RunsCommand(rest, out, err);
   if (command == "regressions") return RegressionsCommand(rest, out, err);
   if (command == "db") return DbCommand(rest, out, err);

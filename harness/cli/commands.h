@@ -27,6 +27,7 @@ int HistoryCommand(const std::vector<std::string>& args, std::ostream& out, std:
 int ServeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int ExecCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int CompareCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

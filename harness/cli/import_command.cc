@@ -1,4 +1,12 @@
-// effbench import --format gbench FILE: another tool's results as a run.
+// effbench import --format gbench|bmf FILE: another tool's results as a run;
+// effbench exec -- ./bench [args]: run a benchmark binary and import its results.
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -8,59 +16,80 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
 #include "harness/cli/git_revision.h"
+#include "harness/importers/bmf.h"
 #include "harness/importers/gbench.h"
 
 namespace effbench::cli {
 
-int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags =
-      Flags::Parse(args, {"format", "db", "commit", "repo", "branch", "commit-time"}, {"again"});
-  if (!flags.ok()) {
-    err << "effbench import: " << flags.status().message() << "\n";
+namespace {
+
+// Runs `argv` (its stdin, stderr and, unless `stdout_fd` says otherwise,
+// stdout are ours) and waits: its exit status, 128 + N when signal N ended it.
+Result<int> RunChild(const std::vector<std::string>& argv, int stdout_fd) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (stdout_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
+  pid_t pid = 0;
+  const int failed = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (failed != 0) return Status::IoError("cannot run " + argv[0] + ": " + std::strerror(failed));
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return Status::IoError(std::string("waitpid: ") + std::strerror(errno));
+  }
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+constexpr char kFormats[] =
+    "gbench: Google Benchmark's --benchmark_out_format=json; bmf: the Bencher Metric Format";
+
+// The flags import and exec share: the format, --db, the revision (from git
+// unless given). Returns an exit code other than kExitOk on a usage error.
+int CheckFlags(const Flags& flags, const std::string& what, std::string& format,
+               result::Revision& revision, std::ostream& err) {
+  format = flags.GetOr("format", "gbench");
+  if (format != "gbench" && format != "bmf") {
+    err << what << "--format " << format << " is not known (" << kFormats << ")\n";
     return kExitUsage;
   }
-  const std::string format = flags->GetOr("format", "gbench");
-  if (format != "gbench") {
-    err << "effbench import: --format " << format << " is not known (gbench: Google Benchmark's "
-        << "--benchmark_out_format=json)\n";
+  if (!flags.Has("db")) {
+    err << what << "--db FILE is required\n";
     return kExitUsage;
   }
-  if (flags->positional().size() != 1) {
-    err << "effbench import: give one FILE (effbench import --format gbench FILE --db DB)\n";
-    return kExitUsage;
-  }
-  if (!flags->Has("db")) {
-    err << "effbench import: --db FILE is required\n";
-    return kExitUsage;
-  }
-  if (auto given = flags->Get("commit-time")) {
+  if (auto given = flags.Get("commit-time")) {
     if (auto t = effbench::ParseIso8601(*given); !t.ok()) {
-      err << "effbench import: --commit-time: " << t.status().message() << "\n";
+      err << what << "--commit-time: " << t.status().message() << "\n";
       return kExitUsage;
     }
   }
-  const result::Revision revision = ResolveRevision(*flags);
+  revision = ResolveRevision(flags);
   if (revision.commit == "unknown") {
-    err << "effbench import: not in a git checkout: give the revision the file measured with "
-           "--commit SHA\n";
+    err << what << "not in a git checkout: give the revision the results measured with "
+        << "--commit SHA\n";
     return kExitUsage;
   }
-  const std::string path = flags->positional()[0];
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    err << "effbench import: cannot read " << path << "\n";
-    return kExitError;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  auto imported = importers::ImportGoogleBenchmark(text.str(), revision, path);
+  return kExitOk;
+}
+
+// Stores `text` (the results of `path`, in `format`) as a run in --db.
+int ImportText(const Flags& flags, const std::string& what, const std::string& format,
+               const result::Revision& revision, const std::string& text, const std::string& path,
+               std::ostream& out, std::ostream& err) {
+  auto imported = format == "bmf"
+                      ? importers::ImportBencherMetricFormat(text, revision, path,
+                                                             flags.GetOr("time-measure", "latency"))
+                      : importers::ImportGoogleBenchmark(text, revision, path);
   if (!imported.ok()) {
-    err << "effbench import: " << imported.status().message() << "\n";
+    err << what << imported.status().message() << "\n";
     return kExitError;
   }
-  auto db = store::OpenStore(*flags->Get("db"));
+  auto db = store::OpenStore(*flags.Get("db"));
   if (!db.ok()) {
-    err << "effbench import: " << db.status().message() << "\n";
+    err << what << db.status().message() << "\n";
     return kExitError;
   }
   // The same bytes already stored: at this revision the ids are the same and
@@ -68,7 +97,7 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::
   // of an earlier build, so it is refused unless --again says otherwise.
   auto runs = (*db)->Runs();
   if (!runs.ok()) {
-    err << "effbench import: " << runs.status().message() << "\n";
+    err << what << runs.status().message() << "\n";
     return kExitError;
   }
   for (const auto& run : *runs) {
@@ -79,24 +108,24 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::
           << "): nothing new to store\n";
       return kExitOk;
     }
-    if (!flags->Has("again")) {
-      err << "effbench import: " << path << " is already stored, byte for byte, as run " << run.id
-          << " (commit " << run.revision.commit << ", imported from "
-          << config.value("imported_from", "?") << "); importing it again as commit "
-          << revision.commit << " would record the same numbers twice. Give --again if that "
+    if (!flags.Has("again")) {
+      err << what << path << " is already stored, byte for byte, as run " << run.id << " (commit "
+          << run.revision.commit << ", imported from " << config.value("imported_from", "?")
+          << "); importing it again as commit " << revision.commit
+          << " would record the same numbers twice. Give --again if that "
           << "is what you mean\n";
       return kExitError;
     }
-    err << "effbench import: note: the same file is stored as run " << run.id << " (commit "
+    err << what << "note: the same file is stored as run " << run.id << " (commit "
         << run.revision.commit << "); storing it again as commit " << revision.commit << "\n";
   }
-  for (const std::string& w : imported->warnings) err << "effbench import: warning: " << w << "\n";
+  for (const std::string& w : imported->warnings) err << what << "warning: " << w << "\n";
   Status s = (*db)->UpsertMachine(imported->machine);
   if (s.ok()) s = (*db)->BeginRun(imported->run);
   Result<size_t> inserted = s.ok() ? (*db)->InsertResults(imported->records) : Result<size_t>(s);
   if (inserted.ok()) s = (*db)->FinishRun(imported->run.id, imported->run.started_at);
   if (!inserted.ok() || !s.ok()) {
-    err << "effbench import: " << (inserted.ok() ? s : inserted.status()).message() << "\n";
+    err << what << (inserted.ok() ? s : inserted.status()).message() << "\n";
     return kExitError;
   }
   size_t failed = 0, skipped = 0;
@@ -109,20 +138,97 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::
       << imported->run.id << ", commit " << revision.commit << ", machine "
       << imported->machine.hostname << " (" << imported->machine.fingerprint.substr(0, 12) << ")\n";
   if (auto changes = analysis::CheckRun(**db, imported->run.id); !changes.ok()) {
-    err << "effbench import: warning: regression check failed: " << changes.status().message()
-        << "\n";
+    err << what << "warning: regression check failed: " << changes.status().message() << "\n";
   } else {
     for (const std::string& line : analysis::DescribeNewChanges(*changes, imported->run.id)) {
-      err << "effbench import: " << line << "; `effbench regressions` lists it\n";
+      err << what << line << "; `effbench regressions` lists it\n";
     }
   }
   if (imported->aggregates_only) {
-    err << "effbench import: warning: " << imported->aggregates_only
+    err << what << "warning: " << imported->aggregates_only
         << " benchmark(s) had only aggregates, kept as one sample each; run them with "
            "--benchmark_repetitions=N and without --benchmark_report_aggregates_only to "
            "compare them with statistics\n";
   }
   return kExitOk;
+}
+
+}  // namespace
+
+int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const std::string what = "effbench import: ";
+  auto flags = Flags::Parse(
+      args, {"format", "db", "commit", "repo", "branch", "commit-time", "time-measure"}, {"again"});
+  if (!flags.ok()) {
+    err << what << flags.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::string format;
+  result::Revision revision;
+  if (const int code = CheckFlags(*flags, what, format, revision, err); code != kExitOk) {
+    return code;
+  }
+  if (flags->positional().size() != 1) {
+    err << what << "give one FILE (effbench import --format gbench FILE --db DB)\n";
+    return kExitUsage;
+  }
+  const std::string path = flags->positional()[0];
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    err << what << "cannot read " << path << "\n";
+    return kExitError;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return ImportText(*flags, what, format, revision, text.str(), path, out, err);
+}
+
+int ExecCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const std::string what = "effbench exec: ";
+  auto flags = Flags::Parse(
+      args, {"format", "db", "commit", "repo", "branch", "commit-time", "time-measure"}, {"again"});
+  if (!flags.ok()) {
+    err << what << flags.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::string format;
+  result::Revision revision;
+  if (const int code = CheckFlags(*flags, what, format, revision, err); code != kExitOk) {
+    return code;
+  }
+  if (flags->positional().empty()) {
+    err << what << "give the benchmark to run after --: effbench exec --db DB -- ./my_bench "
+        << "[args]\n";
+    return kExitUsage;
+  }
+  // Google Benchmark writes its JSON to a file we name; a BMF benchmark
+  // prints it on stdout, as `bencher run` expects.
+  char path[] = "/tmp/effbench-exec-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) {
+    err << what << "cannot make a temporary file: " << std::strerror(errno) << "\n";
+    return kExitError;
+  }
+  std::vector<std::string> argv = flags->positional();
+  if (format == "gbench") {
+    argv.push_back(std::string("--benchmark_out=") + path);
+    argv.push_back("--benchmark_out_format=json");
+  }
+  auto status = RunChild(argv, format == "bmf" ? fd : -1);
+  close(fd);
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::remove(path);
+  if (!status.ok()) {
+    err << what << status.status().message() << "\n";
+    return kExitError;
+  }
+  if (*status != 0) {
+    err << what << argv[0] << " exited with status " << *status << "; nothing imported\n";
+    return kExitError;
+  }
+  return ImportText(*flags, what, format, revision, text.str(), argv[0], out, err);
 }
 
 }  // namespace effbench::cli

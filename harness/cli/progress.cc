@@ -66,7 +66,8 @@ void Progress::Step(size_t index, size_t total, const std::string& id) {
 void Progress::Tick() {
   std::unique_lock lock(mu_);
   while (!done_) {
-    const auto due = last_line_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(every_);
+    const auto due =
+        last_line_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(every_);
     if (wake_.wait_until(lock, due, [&] { return done_; })) break;
     if (total_ > 0 && std::chrono::steady_clock::now() >= last_line_ + every_) {
       err_ << "effbench: " << LineLocked() << "\n" << std::flush;

@@ -10,6 +10,7 @@
 #include "harness/analysis/run_selection.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
+#include "reports/bmf.h"
 #include "reports/efficiency_table.h"
 
 namespace effbench::cli {
@@ -39,8 +40,9 @@ int Emit(const Flags& flags, const std::string& text, std::ostream& out, std::os
 }
 
 // One run's table: the run named by --run, else the latest.
+// `format` none: the Bencher Metric Format.
 int RunTable(store::Store& db, const std::vector<store::RunRow>& runs, const Flags& flags,
-             reports::Format format, std::string& text, std::ostream& err) {
+             std::optional<reports::Format> format, std::string& text, std::ostream& err) {
   const store::RunRow* run = nullptr;
   if (!flags.Has("run")) {
     if (runs.empty()) {
@@ -61,10 +63,14 @@ int RunTable(store::Store& db, const std::vector<store::RunRow>& runs, const Fla
   }
   auto records = db.Results(run_id);
   if (!records.ok()) return Fail(err, records.status());
+  if (!format) {
+    text = reports::RenderBmf(*records);
+    return kExitOk;
+  }
   if (format == reports::Format::kConsole) {
     text += "run " + run_id + (run->finished_at ? "" : " (incomplete)") + "\n";
   }
-  text += reports::RenderEfficiencyTable(*records, format, {.implementation = flags.Has("wide")});
+  text += reports::RenderEfficiencyTable(*records, *format, {.implementation = flags.Has("wide")});
   return kExitOk;
 }
 
@@ -78,7 +84,8 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
   if (!flags.ok()) return Usage(err, flags.status().message());
   if (!flags->Has("db")) return Usage(err, "report needs --db FILE");
   const std::string format_name = flags->GetOr("format", "console");
-  auto comparison_format = reports::ParseComparisonFormat(format_name);
+  const bool bmf = format_name == "bmf";  // one run, for Bencher
+  auto comparison_format = reports::ParseComparisonFormat(bmf ? "json" : format_name);
   if (!comparison_format.ok()) return Usage(err, comparison_format.status().message());
   if (flags->Has("run") && (flags->Has("runs") || flags->Has("latest") || flags->Has("machines"))) {
     return Usage(err,
@@ -95,6 +102,16 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
   // them is a good part of the report's time).
   auto runs = (*db)->Runs();
   if (!runs.ok()) return Fail(err, runs.status());
+  if (bmf) {
+    if (flags->Has("runs") || flags->Has("latest") || flags->Has("machines")) {
+      return Usage(err, "--format bmf writes one run (--run ID, else the latest)");
+    }
+    std::string text;
+    if (const int code = RunTable(**db, *runs, *flags, std::nullopt, text, err); code != kExitOk) {
+      return code;
+    }
+    return Emit(*flags, text, out, err, "report");
+  }
   // One run's table where that is what was asked, or all there is.
   bool compare = !flags->Has("run") &&
                  (*comparison_format == reports::ComparisonFormat::kHtml ||

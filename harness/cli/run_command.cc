@@ -86,11 +86,11 @@ int CalibrateCommand(const std::vector<std::string>& args, std::ostream& out, st
 }
 
 int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(args,
-                            {"suite", "workload", "db", "repetitions", "threads", "min-time",
-                             "repo", "commit", "branch", "commit-time", "seed", "format", "data-dir",
-                             "cache-dir", "progress", "progress-every"},
-                            {"recalibrate", "wide"});
+  auto flags = Flags::Parse(
+      args,
+      {"suite", "workload", "db", "repetitions", "threads", "min-time", "repo", "commit", "branch",
+       "commit-time", "seed", "format", "data-dir", "cache-dir", "progress", "progress-every"},
+      {"recalibrate", "wide"});
   if (!flags.ok()) {
     err << "effbench run: " << flags.status().message() << "\n";
     return kExitUsage;
@@ -172,8 +172,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
                                          isatty(STDERR_FILENO) && &err == &std::cerr);
   auto every = flags->GetDouble("progress-every", 10, 0, 86400);
   if (!progress_mode.ok() || !every.ok()) {
-    err << "effbench run: " << (progress_mode.ok() ? every.status() : progress_mode.status()).message()
-        << "\n";
+    err << "effbench run: "
+        << (progress_mode.ok() ? every.status() : progress_mode.status()).message() << "\n";
     return kExitUsage;
   }
   err << "effbench: run " << context.run_id << ": " << selected->size() << " workloads of suite "

@@ -87,8 +87,8 @@ int RunsCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   if (format != "console" && format != "json") {
     return Usage(err, "--format " + format + ": console or json");
   }
-  auto db = OpenExisting(*flags, action == "list" ? store::OpenCheck::kNone
-                                                  : store::OpenCheck::kQuickCheck);
+  auto db = OpenExisting(
+      *flags, action == "list" ? store::OpenCheck::kNone : store::OpenCheck::kQuickCheck);
   if (!db.ok()) return Fail(err, db.status());
   auto runs = (*db)->Runs();
   if (!runs.ok()) return Fail(err, runs.status());
@@ -104,7 +104,8 @@ int RunsCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   size_t matching = 0;
   for (const auto& r : *runs) {
     const std::string& host = hosts[r.machine_fingerprint];
-    if (!machine.empty() && host != machine && !r.machine_fingerprint.starts_with(machine)) continue;
+    if (!machine.empty() && host != machine && !r.machine_fingerprint.starts_with(machine))
+      continue;
     if (!commit.empty() && !r.revision.commit.starts_with(commit)) continue;
     ++matching;
     if (shown.size() < static_cast<size_t>(*limit)) shown.push_back(&r);
@@ -125,20 +126,21 @@ int RunsCommand(const std::vector<std::string>& args, std::ostream& out, std::os
                        {"started_at", r->started_at},
                        {"finished_at", r->finished_at ? nlohmann::json(*r->finished_at) : nullptr},
                        {"seconds", seconds < 0 ? nlohmann::json(nullptr) : nlohmann::json(seconds)},
-                       {"results", {{"ok", r->results_ok},
-                                    {"failed", r->results_failed},
-                                    {"skipped", r->results_skipped}}}});
+                       {"results",
+                        {{"ok", r->results_ok},
+                         {"failed", r->results_failed},
+                         {"skipped", r->results_skipped}}}});
     }
     out << array.dump(2) << "\n";
     return kExitOk;
   }
   reports::TextTable t;
   t.left_columns = 8;
-  t.header = {"run", "status", "started", "commit", "branch", "machine", "suite", "took",
-              "ok", "failed", "skipped"};
+  t.header = {"run",   "status", "started", "commit", "branch", "machine",
+              "suite", "took",   "ok",      "failed", "skipped"};
   for (const auto* r : shown) {
-    t.rows.push_back({prefixes.at(r->id), r->finished_at ? "complete" : "incomplete",
-                      r->started_at, r->revision.commit.substr(0, 10),
+    t.rows.push_back({prefixes.at(r->id), r->finished_at ? "complete" : "incomplete", r->started_at,
+                      r->revision.commit.substr(0, 10),
                       r->revision.branch.empty() ? "-" : r->revision.branch,
                       hosts[r->machine_fingerprint] + " " + r->machine_fingerprint.substr(0, 8),
                       r->suite, Elapsed(Seconds(*r)), std::to_string(r->results_ok),

@@ -5,21 +5,13 @@
 #include <set>
 
 #include "core/time.h"
+#include "harness/importers/derived_uuid.h"
 #include "harness/machine/inventory.h"
 
 namespace effbench::importers {
 namespace {
 
 using nlohmann::json;
-
-// A uuid (version 8: custom) from a hash: the same inputs, the same id.
-std::string DerivedUuid(const std::string& seed) {
-  std::string h = machine::Sha256Hex(seed).substr(0, 32);
-  h[12] = '8';
-  h[16] = "89ab"[std::stoi(h.substr(16, 1), nullptr, 16) & 3];
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20, 12);
-}
 
 // Nanoseconds per `unit`, or 0 for a unit Google Benchmark does not write.
 double NsPer(const std::string& unit) {
@@ -240,6 +232,14 @@ store::MachineRow MachineOf(const json& context, const std::string& started) {
 }
 
 }  // namespace
+
+std::string DerivedUuid(const std::string& seed) {
+  std::string h = machine::Sha256Hex(seed).substr(0, 32);
+  h[12] = '8';
+  h[16] = "89ab"[std::stoi(h.substr(16, 1), nullptr, 16) & 3];
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20, 12);
+}
 
 Result<ImportedRun> ImportGoogleBenchmark(const std::string& text, const result::Revision& revision,
                                           const std::string& source_name) {

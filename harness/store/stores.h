@@ -41,8 +41,8 @@ struct RunRow {
   std::string started_at;
   std::optional<std::string> finished_at;
   std::string config_json;
-  int64_t results_ok = 0;      // filled by Runs()
-  int64_t results_failed = 0;  // filled by Runs()
+  int64_t results_ok = 0;       // filled by Runs()
+  int64_t results_failed = 0;   // filled by Runs()
   int64_t results_skipped = 0;  // filled by Runs()
 };
 

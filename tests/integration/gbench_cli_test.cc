@@ -327,5 +327,90 @@ TEST_CASE("compare A.json B.json: compare.py's job with effbench's statistics", 
   CHECK_THAT(unreadable.err, Catch::Contains("cannot read nowhere.json"));
 }
 
+// Bencher's format both ways: an export imports back to the same file.
+TEST_CASE("report --format bmf and import --format bmf round-trip", "[cli][gbench]") {
+  testing::TempDir dir;
+  REQUIRE(RunCli(dir, "import --format gbench " + Data("v1.7.1_baseline.json") +
+                          " --db g.db --commit c0ffee01")
+              .exit_code == 0);
+  auto exported = RunCli(dir, "report --db g.db --format bmf --out first.json");
+  INFO(exported.err);
+  REQUIRE(exported.exit_code == 0);
+  const auto first = nlohmann::json::parse(testing::ReadAll(dir.File("first.json")));
+  // Several measures per benchmark, each with its bounds.
+  const auto& sort = first.at("BM_Sort/256");
+  CHECK(sort.at("latency").at("value").get<double>() > 0);
+  CHECK(sort.at("latency").at("lower_value") <= sort.at("latency").at("value"));
+  CHECK(sort.at("latency").at("upper_value") >= sort.at("latency").at("value"));
+  CHECK(sort.contains("cpu_time"));
+  CHECK(sort.contains("items_per_second"));
+  CHECK(first.contains("BM_Accumulate<std::int64_t, 2>/1024/real_time"));
+  CHECK(first.size() == 10);
+
+  auto imported = RunCli(dir, "import --format bmf first.json --db b.db --commit c0ffee01");
+  INFO(imported.err);
+  REQUIRE(imported.exit_code == 0);
+  CHECK_THAT(imported.out, Catch::Contains("imported 10 benchmarks"));
+  REQUIRE(RunCli(dir, "report --db b.db --format bmf --out second.json").exit_code == 0);
+  CHECK(nlohmann::json::parse(testing::ReadAll(dir.File("second.json"))) == first);
+  // A record's measures have their directions: throughput higher, latency the time.
+  std::ofstream(dir.File("mine.json")) << R"({"parse": {"latency": {"value": 1500},
+      "throughput": {"value": 2e6, "lower_value": 1.9e6, "upper_value": 2.1e6}}})";
+  REQUIRE(RunCli(dir, "import --format bmf mine.json --db m.db --commit c0ffee01").exit_code == 0);
+  auto records = Records(dir, "m.db");
+  const auto& parse = records.at("bmf/parse@native");
+  CHECK(parse["stats"]["median_ns"] == 1500.0);
+  CHECK((*Metric(parse, "throughput"))["better"] == "higher");
+  // Bad BMF is named.
+  std::ofstream(dir.File("notime.json")) << R"({"parse": {"throughput": {"value": 1}}})";
+  std::ofstream(dir.File("novalue.json")) << R"({"parse": {"latency": {"lower_value": 1}}})";
+  std::ofstream(dir.File("array.json")) << "[1, 2]";
+  const auto err = [&](const std::string& file) {
+    return RunCli(dir, "import --format bmf " + file + " --db x.db --commit a").err;
+  };
+  CHECK_THAT(err("notime.json"), Catch::Contains("benchmark \"parse\" has no \"latency\" measure"));
+  CHECK_THAT(err("novalue.json"), Catch::Contains("measure \"latency\" has no value"));
+  CHECK_THAT(err("array.json"), Catch::Contains("is not a JSON object"));
+  // Another measure as the time.
+  CHECK(RunCli(dir,
+               "import --format bmf notime.json --db t.db --commit a --time-measure "
+               "throughput")
+            .exit_code == 0);
+}
+
+// `bencher run`'s habit: run the benchmark and import what it wrote, at the
+// checkout's commit, in one step.
+TEST_CASE("exec runs a Google Benchmark binary and imports its results", "[cli][gbench]") {
+  testing::TempDir dir;
+  auto exec =
+      RunCli(dir, std::string("exec --db e.db --commit c0ffee09 -- ") + EFFBENCH_FIXTURE_BENCH +
+                      " --benchmark_filter=BM_Sort/256 --benchmark_repetitions=3 "
+                      "--benchmark_min_time=0.01");
+  INFO(exec.err);
+  REQUIRE(exec.exit_code == 0);
+  CHECK_THAT(exec.out, Catch::Contains("BM_Sort/256"));  // the benchmark's own console output
+  CHECK_THAT(exec.out, Catch::Contains("imported 2 benchmarks (2 new"));
+  auto records = Records(dir, "e.db");
+  REQUIRE(records.count("gbench/BM_Sort/256@native"));
+  CHECK(records["gbench/BM_Sort/256@native"]["samples_ns"].size() == 3);
+  CHECK(records["gbench/BM_Sort/256@native"]["revision"]["commit"] == "c0ffee09");
+  CHECK(records.count("gbench/BM_Sort_BigO@native"));
+  // A BMF benchmark prints its results on stdout.
+  auto bmf = RunCli(dir,
+                    "exec --format bmf --db e.db --commit c0ffee10 -- sh -c "
+                    "'echo {\\\"parse\\\": {\\\"latency\\\": {\\\"value\\\": 42}}}'");
+  INFO(bmf.err);
+  CHECK(bmf.exit_code == 0);
+  CHECK_THAT(bmf.out, Catch::Contains("imported 1 benchmarks"));
+  // A benchmark that fails imports nothing; one that is not there is named.
+  auto failing = RunCli(dir, "exec --db e.db --commit c0ffee11 -- sh -c 'exit 4'");
+  CHECK(failing.exit_code == 1);
+  CHECK_THAT(failing.err, Catch::Contains("sh exited with status 4; nothing imported"));
+  auto missing = RunCli(dir, "exec --db e.db --commit c0ffee11 -- ./no-such-bench");
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Catch::Contains("cannot run ./no-such-bench"));
+  CHECK(RunCli(dir, "exec --db e.db --commit c0ffee11").exit_code == 2);
+}
+
 }  // namespace
 }  // namespace effbench

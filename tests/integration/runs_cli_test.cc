@@ -43,7 +43,8 @@ void TwinRuns(const std::string& path) {
   }
 }
 
-TEST_CASE("runs lists runs with status and counts, and a unique prefix names a run", "[cli][runs]") {
+TEST_CASE("runs lists runs with status and counts, and a unique prefix names a run",
+          "[cli][runs]") {
   testing::TempDir dir;
   TwinRuns(dir.File("r.db"));
   auto listed = RunCli(dir, "runs --db r.db");
@@ -83,8 +84,9 @@ TEST_CASE("runs lists runs with status and counts, and a unique prefix names a r
   CHECK(none.exit_code == 1);
   CHECK_THAT(none.err, Catch::Contains("no run \"ffff0000\""));
   // compare takes the same prefixes.
-  auto cmp = RunCli(dir, "compare --db r.db --baseline 01a2272e-0000-7000-8000-00000000a "
-                         "--candidate 01a2272e-0000-7000-8000-00000000b");
+  auto cmp = RunCli(dir,
+                    "compare --db r.db --baseline 01a2272e-0000-7000-8000-00000000a "
+                    "--candidate 01a2272e-0000-7000-8000-00000000b");
   CHECK(cmp.exit_code != 2);
 }
 
@@ -124,8 +126,9 @@ TEST_CASE("run's progress without a terminal is lines with elapsed time and ETA"
   CHECK_THAT(each.err, Catch::Contains("effbench: [3/3] "));
   CHECK_THAT(each.err, Catch::Contains(" elapsed, ETA "));
   // The ticker: a line every 50 ms while the 3072x1500x1024 GEMM runs.
-  auto ticking = RunCli(dir, "run --workload 'gemm.fp32/m3072n1500k1024@ref' --repetitions 3 "
-                             "--min-time 0.01 --db p.db --progress lines --progress-every 0.05");
+  auto ticking = RunCli(dir,
+                        "run --workload 'gemm.fp32/m3072n1500k1024@ref' --repetitions 3 "
+                        "--min-time 0.01 --db p.db --progress lines --progress-every 0.05");
   REQUIRE(ticking.exit_code == 0);
   size_t lines = 0;
   for (size_t at = ticking.err.find("[1/1]"); at != std::string::npos;
