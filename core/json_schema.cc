@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
+#include <stdexcept>
 #include <vector>
 
 namespace effbench {
@@ -274,6 +276,19 @@ std::unique_ptr<Node> Compile(const json& s) {
     return n;
   }
   if (!s.is_object()) return n;  // allows anything
+  // A keyword this validator does not implement would be ignored, and the
+  // schema would allow what its author meant to refuse: refuse the schema.
+  static const std::set<std::string> kKeywords = {
+      "type", "const", "enum", "minimum", "maximum", "exclusiveMinimum", "minLength",
+      "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "pattern", "items",
+      "required", "properties", "additionalProperties", "if", "then", "else",
+      // annotations
+      "$schema", "$id", "$comment", "title", "description", "default", "examples"};
+  for (const auto& [key, value] : s.items()) {
+    if (!kKeywords.count(key)) {
+      throw std::invalid_argument("keyword \"" + key + "\" is not implemented by this validator");
+    }
+  }
   if (auto it = s.find("type"); it != s.end()) {
     for (const json& t : it->is_array() ? *it : json::array({*it})) {
       n->types.push_back(t.get<std::string>());
