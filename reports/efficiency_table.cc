@@ -105,13 +105,14 @@ std::string MeasuresCell(const ResultRecord& r) {
 // a footnote). A "vs dense" column appears when some result ran a sparse
 // kernel: its speedup over the dense kernel on the same weights.
 Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& options) {
-  std::map<std::string, double> fp32_median, dense_kernel_median;
+  std::map<std::string, double> fp32_median, dense_kernel_median, fp32_bytes;
   bool any_sparse = false, any_accuracy = false, any_metrics = false;
   for (const auto& r : records) {
     if (!r.ok) continue;
     any_metrics = any_metrics || !r.metrics.empty();
     if (r.variant.precision == "fp32" && r.variant.sparsity == "dense") {
       fp32_median[BaselineKey(r)] = r.stats->median_ns;
+      if (r.accuracy) fp32_bytes[BaselineKey(r)] = r.accuracy->model_bytes;
     }
     if (r.compression && !r.compression->sparse_kernel) {
       dense_kernel_median[SparsityKey(r)] = r.stats->median_ns;
@@ -130,7 +131,9 @@ Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& o
   t.header.insert(t.header.end(), {"rel_l2", "J/iter"});
   // Trained models judged on a real test set: top-1, its difference from the
   // baseline's with the 95 % interval, and the weights' bytes.
-  if (any_accuracy) t.header.insert(t.header.end(), {"top-1", "Δ top-1 [95% CI]", "bytes"});
+  if (any_accuracy) {
+    t.header.insert(t.header.end(), {"top-1", "Δ top-1 [95% CI]", "bytes", "fp32/bytes"});
+  }
   // An imported benchmark's other measures (cpu_time, counters), as medians.
   if (any_metrics) t.header.push_back("measures (median)");
   const auto ratio = [](const std::map<std::string, double>& base, const std::string& key,
@@ -191,8 +194,13 @@ Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& o
         delta.append(SignedFixed(100 * a.delta_hi)).append("] pt");
         row.push_back(std::move(delta));
         row.push_back(Bytes(a.model_bytes));
+        // How many times smaller than the fp32 model of the same workload.
+        const auto base = fp32_bytes.find(BaselineKey(r));
+        row.push_back(base != fp32_bytes.end() && a.model_bytes > 0
+                          ? Fixed(base->second / a.model_bytes, 2) + "x"
+                          : "-");
       } else {
-        row.insert(row.end(), 3, "-");
+        row.insert(row.end(), 4, "-");
       }
     }
     if (any_metrics) row.push_back(MeasuresCell(r));

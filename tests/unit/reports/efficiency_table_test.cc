@@ -113,6 +113,7 @@ TEST_CASE("trained models show top-1 with its interval, bytes and how they were 
   CHECK_THAT(text, Catch::Contains("91.44%"));
   CHECK_THAT(text, Catch::Contains("-1.54 [-1.75, -1.35] pt"));
   CHECK_THAT(text, Catch::Contains("41.0 kB"));
+  CHECK_THAT(text, Catch::Contains("3.90x"));  // 160 kB of fp32 over 41 kB of int8
   CHECK_THAT(text, Catch::Contains("MLPerf's rule"));  // 89.90 % < 99 % of 91.44 %
   CHECK_THAT(text, Catch::Contains("fmnist_dws: 20 epochs of batch 128 in 301 s (3980 images/s), "
                                    "test top-1 91.44%, 90% after 182 s; trained by this run"));
