@@ -1,6 +1,7 @@
 #include "harness/analysis/machine_comparison.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
@@ -126,6 +127,37 @@ TEST_CASE("geometric means: each machine against the reference, each technique a
   const auto* bf16 = find(0, "reduced precision");
   REQUIRE(bf16);
   CHECK(bf16->value == Approx(2).epsilon(0.05));
+}
+
+// Where both machines metered energy, each machine's performance per joule
+// against the reference: the geometric mean of reference joules / its joules,
+// over the rows both measured; rows without energy are not counted.
+TEST_CASE("performance per joule where energy was measured", "[analysis]") {
+  auto machines = ThreeMachines();
+  // fp32 and int8 metered on m1 and m2; m2 spends a quarter and half the energy.
+  machines[0].records[0].joules_per_iter = 8e-3;
+  machines[0].records[1].joules_per_iter = 2e-3;
+  machines[1].records[0].joules_per_iter = 2e-3;
+  machines[1].records[1].joules_per_iter = 1e-3;
+  for (auto* r : {&machines[0].records[0], &machines[0].records[1], &machines[1].records[0],
+                  &machines[1].records[1]}) {
+    r->energy_source = "rapl:package-0";
+  }
+  const auto m = CompareMachines(machines, 0, {});
+  const reports::GeoMean* per_joule = nullptr;
+  for (const auto& g : m.summaries) {
+    if (g.metric == "performance per joule") {
+      CHECK(g.machine == 1);  // m3 metered nothing, the reference is not compared with itself
+      per_joule = &g;
+    }
+  }
+  REQUIRE(per_joule);
+  CHECK(per_joule->rows == 2);
+  CHECK(per_joule->value == Approx(std::sqrt(4.0 * 2.0)));
+  REQUIRE(CellOf(m, "fp32", 1).joules_per_run);
+  CHECK(*CellOf(m, "fp32", 1).joules_per_run == 2e-3);
+  const std::string console = reports::RenderMachineComparison(m, reports::ComparisonFormat::kConsole);
+  CHECK_THAT(console, Catch::Contains("performance per joule"));
 }
 
 TEST_CASE("a variant that misses its fidelity rule is marked and never ranked", "[analysis]") {
