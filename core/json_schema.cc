@@ -279,9 +279,9 @@ std::unique_ptr<Node> Compile(const json& s) {
   // A keyword this validator does not implement would be ignored, and the
   // schema would allow what its author meant to refuse: refuse the schema.
   static const std::set<std::string> kKeywords = {
-      "type", "const", "enum", "minimum", "maximum", "exclusiveMinimum", "minLength",
-      "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "pattern", "items",
-      "required", "properties", "additionalProperties", "if", "then", "else",
+      "type", "const", "enum", "minimum", "maximum", "exclusiveMinimum", "minLength", "maxLength",
+      "minItems", "maxItems", "minProperties", "maxProperties", "pattern", "items", "required",
+      "properties", "additionalProperties", "if", "then", "else",
       // annotations
       "$schema", "$id", "$comment", "title", "description", "default", "examples"};
   for (const auto& [key, value] : s.items()) {

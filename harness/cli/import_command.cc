@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "core/time.h"
@@ -73,6 +74,26 @@ int CheckFlags(const Flags& flags, const std::string& what, std::string& format,
     return kExitUsage;
   }
   return kExitOk;
+}
+
+struct ImportFlags {
+  Flags flags;
+  std::string format;
+  result::Revision revision;
+};
+
+// The flags of import and exec, checked; a usage error is written to `err`.
+std::optional<ImportFlags> ParseImportFlags(const std::vector<std::string>& args,
+                                            const std::string& what, std::ostream& err) {
+  auto parsed = Flags::Parse(
+      args, {"format", "db", "commit", "repo", "branch", "commit-time", "time-measure"}, {"again"});
+  if (!parsed.ok()) {
+    err << what << parsed.status().message() << "\n";
+    return std::nullopt;
+  }
+  ImportFlags f{*parsed, "", {}};
+  if (CheckFlags(f.flags, what, f.format, f.revision, err) != kExitOk) return std::nullopt;
+  return f;
 }
 
 // Stores `text` (the results of `path`, in `format`) as a run in --db.
@@ -157,22 +178,16 @@ int ImportText(const Flags& flags, const std::string& what, const std::string& f
 
 int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string what = "effbench import: ";
-  auto flags = Flags::Parse(
-      args, {"format", "db", "commit", "repo", "branch", "commit-time", "time-measure"}, {"again"});
-  if (!flags.ok()) {
-    err << what << flags.status().message() << "\n";
-    return kExitUsage;
-  }
-  std::string format;
-  result::Revision revision;
-  if (const int code = CheckFlags(*flags, what, format, revision, err); code != kExitOk) {
-    return code;
-  }
-  if (flags->positional().size() != 1) {
+  auto parsed = ParseImportFlags(args, what, err);
+  if (!parsed) return kExitUsage;
+  const Flags& flags = parsed->flags;
+  const std::string& format = parsed->format;
+  const result::Revision& revision = parsed->revision;
+  if (flags.positional().size() != 1) {
     err << what << "give one FILE (effbench import --format gbench FILE --db DB)\n";
     return kExitUsage;
   }
-  const std::string path = flags->positional()[0];
+  const std::string path = flags.positional()[0];
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     err << what << "cannot read " << path << "\n";
@@ -180,23 +195,17 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::
   }
   std::stringstream text;
   text << in.rdbuf();
-  return ImportText(*flags, what, format, revision, text.str(), path, out, err);
+  return ImportText(flags, what, format, revision, text.str(), path, out, err);
 }
 
 int ExecCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string what = "effbench exec: ";
-  auto flags = Flags::Parse(
-      args, {"format", "db", "commit", "repo", "branch", "commit-time", "time-measure"}, {"again"});
-  if (!flags.ok()) {
-    err << what << flags.status().message() << "\n";
-    return kExitUsage;
-  }
-  std::string format;
-  result::Revision revision;
-  if (const int code = CheckFlags(*flags, what, format, revision, err); code != kExitOk) {
-    return code;
-  }
-  if (flags->positional().empty()) {
+  auto parsed = ParseImportFlags(args, what, err);
+  if (!parsed) return kExitUsage;
+  const Flags& flags = parsed->flags;
+  const std::string& format = parsed->format;
+  const result::Revision& revision = parsed->revision;
+  if (flags.positional().empty()) {
     err << what << "give the benchmark to run after --: effbench exec --db DB -- ./my_bench "
         << "[args]\n";
     return kExitUsage;
@@ -209,7 +218,7 @@ int ExecCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     err << what << "cannot make a temporary file: " << std::strerror(errno) << "\n";
     return kExitError;
   }
-  std::vector<std::string> argv = flags->positional();
+  std::vector<std::string> argv = flags.positional();
   if (format == "gbench") {
     argv.push_back(std::string("--benchmark_out=") + path);
     argv.push_back("--benchmark_out_format=json");
@@ -228,7 +237,7 @@ int ExecCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     err << what << argv[0] << " exited with status " << *status << "; nothing imported\n";
     return kExitError;
   }
-  return ImportText(*flags, what, format, revision, text.str(), argv[0], out, err);
+  return ImportText(flags, what, format, revision, text.str(), argv[0], out, err);
 }
 
 }  // namespace effbench::cli

@@ -156,7 +156,8 @@ TEST_CASE("performance per joule where energy was measured", "[analysis]") {
   CHECK(per_joule->value == Approx(std::sqrt(4.0 * 2.0)));
   REQUIRE(CellOf(m, "fp32", 1).joules_per_run);
   CHECK(*CellOf(m, "fp32", 1).joules_per_run == 2e-3);
-  const std::string console = reports::RenderMachineComparison(m, reports::ComparisonFormat::kConsole);
+  const std::string console =
+      reports::RenderMachineComparison(m, reports::ComparisonFormat::kConsole);
   CHECK_THAT(console, Catch::Contains("performance per joule"));
 }
 

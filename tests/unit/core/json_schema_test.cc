@@ -24,8 +24,8 @@ TEST_CASE("a schema with a keyword the validator does not implement is refused",
 }
 
 TEST_CASE("every schema effbench ships compiles", "[core]") {
-  for (const auto text : {schemas::ResultSchemaJson(), schemas::WorkloadSchemaJson(),
-                          schemas::SuiteSchemaJson()}) {
+  for (const auto text :
+       {schemas::ResultSchemaJson(), schemas::WorkloadSchemaJson(), schemas::SuiteSchemaJson()}) {
     const auto schema = JsonSchema::Parse(text);
     INFO(schema.status().message());
     CHECK(schema.ok());
