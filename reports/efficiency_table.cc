@@ -135,7 +135,10 @@ Table BuildTable(const std::vector<ResultRecord>& records, const TableOptions& o
     t.header.insert(t.header.end(), {"top-1", "Δ top-1 [95% CI]", "bytes", "fp32/bytes"});
   }
   // An imported benchmark's other measures (cpu_time, counters), as medians.
-  if (any_metrics) t.header.push_back("measures (median)");
+  if (any_metrics) {
+    t.header.push_back("measures (median)");
+    t.left_trailing = 1;
+  }
   const auto ratio = [](const std::map<std::string, double>& base, const std::string& key,
                         double median) {
     auto it = base.find(key);

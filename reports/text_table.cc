@@ -16,7 +16,7 @@ std::string RenderConsole(const TextTable& t) {
   std::ostringstream out;
   const auto line = [&](const std::vector<std::string>& cells) {
     for (size_t c = 0; c < cells.size(); ++c) {
-      const bool left = c < t.left_columns;
+      const bool left = t.Left(c);
       const std::string pad(width[c] - cells[c].size(), ' ');
       out << (c ? "  " : "") << (left ? cells[c] + pad : pad + cells[c]);
     }
@@ -36,7 +36,7 @@ std::string RenderMarkdown(const TextTable& t) {
   };
   line(t.header);
   out << "|";
-  for (size_t c = 0; c < t.header.size(); ++c) out << (c < t.left_columns ? " --- |" : " ---: |");
+  for (size_t c = 0; c < t.header.size(); ++c) out << (t.Left(c) ? " --- |" : " ---: |");
   out << "\n";
   for (const auto& row : t.rows) line(row);
   return out.str();
