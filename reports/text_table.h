@@ -10,7 +10,7 @@ namespace effbench::reports {
 struct TextTable {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
-  size_t left_columns = 1;  // the text columns, aligned left; numbers align right
+  size_t left_columns = 1;   // the text columns, aligned left; numbers align right
   size_t left_trailing = 0;  // the last columns that are prose, aligned left too
   bool Left(size_t column) const {
     return column < left_columns || column + left_trailing >= header.size();

@@ -105,7 +105,7 @@ Result<std::vector<store::RegressionRow>> CheckSeries(store::HistoryStore& db,
     if (values.size() - cp.index < o.min_points_after) continue;
     store::RegressionRow r;
     r.series = series;
-    r.metric = "time";
+    r.metric = series.metric;
     r.last_good_commit = (*history)[cp.index - 1].commit;
     r.first_bad_commit = (*history)[cp.index].commit;
     r.first_bad_run = (*history)[cp.index].first_run;
@@ -120,7 +120,9 @@ Result<std::vector<store::RegressionRow>> CheckSeries(store::HistoryStore& db,
     }
     r.points_before = static_cast<int64_t>(cp.index - prev);
     r.points_after = static_cast<int64_t>(next - cp.index);
-    r.direction = r.change > 0 ? "regression" : "improvement";  // time: lower is better
+    // Up is worse for a time (and a metric better lower), better for a rate.
+    const bool higher_better = history->back().better == "higher";
+    r.direction = (r.change > 0) != higher_better ? "regression" : "improvement";
     r.state = "new";
     r.detected_at = r.updated_at = now;
     EFFBENCH_RETURN_IF_ERROR(db.UpsertRegression(r));
@@ -153,7 +155,8 @@ std::vector<std::string> DescribeNewChanges(const std::vector<store::RegressionR
     line += r.change >= 0 ? " +" : " ";
     line += reports::Fixed(100 * r.change, 1);
     line += "% in ";
-    line += r.series.name;
+    line += result::DisplayName(r.series.name);
+    if (r.metric != "time") line.append(" [").append(r.metric).append("]");
     line += " since commit ";
     line += r.last_good_commit.substr(0, 10);
     line += " (p ";

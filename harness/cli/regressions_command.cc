@@ -61,6 +61,19 @@ bool KnownState(const std::string& s) {
   return false;
 }
 
+// "BM_Sort/256 [items_per_second]": the series as people read it, with its
+// measure when it is not the time.
+std::string Measured(const store::RegressionRow& r) {
+  std::string name = result::DisplayName(r.series.name);
+  if (r.metric != "time") name.append(" [").append(r.metric).append("]");
+  return name;
+}
+
+// A level of the series: a time, or a metric's value.
+std::string Level(const store::RegressionRow& r, double value) {
+  return r.metric == "time" ? reports::Duration(value) : reports::Quantity(value, "");
+}
+
 std::string Render(const std::vector<analysis::Alert>& alerts,
                    const std::map<std::string, std::string>& hosts, reports::Format format) {
   if (format == reports::Format::kJson) {
@@ -130,9 +143,9 @@ std::string Render(const std::vector<analysis::Alert>& alerts,
       t.rows.push_back(
           {std::to_string(r.id),
            host != hosts.end() ? host->second : r.series.machine_fingerprint.substr(0, 12),
-           r.series.name, std::to_string(r.series.threads), reports::Duration(r.mean_before),
-           reports::Duration(r.mean_after), reports::SignedPercent(r.change),
-           reports::Scientific(r.pvalue), r.state, Note(r)});
+           Measured(r), std::to_string(r.series.threads), Level(r, r.mean_before),
+           Level(r, r.mean_after), reports::SignedPercent(r.change), reports::Scientific(r.pvalue),
+           r.state, Note(r)});
     }
     text << (format == reports::Format::kMarkdown ? reports::RenderMarkdown(t)
                                                   : reports::RenderConsole(t))

@@ -61,6 +61,7 @@ RegressionRow RegressionFrom(SQLite::Statement& s) {
   r.id = s.getColumn(0).getInt64();
   r.series = SeriesKey{Str(s.getColumn(1)), Str(s.getColumn(2)), s.getColumn(3).getInt()};
   r.metric = Str(s.getColumn(4));
+  r.series.metric = r.metric;
   r.last_good_commit = Str(s.getColumn(5));
   r.first_bad_commit = Str(s.getColumn(6));
   r.first_bad_run = Str(s.getColumn(7));
@@ -87,10 +88,12 @@ Result<std::vector<RegressionRow>> ResultStore::RegressionsOf(const SeriesKey& s
     std::vector<RegressionRow> rows;
     SQLite::Statement s(impl_->db, std::string("SELECT ") + kRegressionColumns +
                                        " FROM regressions WHERE machine_fingerprint = ?"
-                                       " AND name = ? AND threads = ? ORDER BY id");
+                                       " AND name = ? AND threads = ? AND metric = ?"
+                                       " ORDER BY id");
     s.bind(1, series.machine_fingerprint);
     s.bind(2, series.name);
     s.bind(3, series.threads);
+    s.bind(4, series.metric);
     while (s.executeStep()) rows.push_back(RegressionFrom(s));
     return rows;
   });

@@ -26,6 +26,21 @@ Result<std::vector<SeriesKey>> ResultStore::SeriesOf(const std::string& run_id) 
     while (s.executeStep()) {
       keys.push_back(SeriesKey{Str(s.getColumn(0)), Str(s.getColumn(1)), s.getColumn(2).getInt()});
     }
+    // The series of metrics with a better direction (what imports carry);
+    // instr() skips the records without any before JSON is parsed.
+    const std::string metrics =
+        "SELECT DISTINCT m.fingerprint, res.name, res.threads, json_extract(met.value, '$.name')"
+        " FROM results res JOIN runs r ON r.id = res.run_id"
+        " JOIN machines m ON m.id = r.machine_id, json_each(res.record, '$.metrics') met"
+        " WHERE res.status = 'ok' AND instr(res.record, '\"metrics\"') > 0"
+        " AND json_extract(met.value, '$.better') IN ('lower', 'higher')";
+    SQLite::Statement ms(impl_->db, run_id.empty() ? metrics : metrics + " AND res.run_id = ?");
+    if (!run_id.empty()) ms.bind(1, run_id);
+    while (ms.executeStep()) {
+      keys.push_back(SeriesKey{Str(ms.getColumn(0)), Str(ms.getColumn(1)), ms.getColumn(2).getInt(),
+                               Str(ms.getColumn(3))});
+    }
+    std::sort(keys.begin(), keys.end());
     return keys;
   });
 }
@@ -60,16 +75,27 @@ Result<std::vector<SeriesKey>> ResultStore::SeriesMatching(const std::string& gl
 
 Result<std::vector<SeriesPoint>> ResultStore::SeriesHistory(const SeriesKey& key) {
   return Guarded("read series " + key.name, [&]() -> Result<std::vector<SeriesPoint>> {
+    const bool time = key.metric == "time";
     SQLite::Statement s(
         impl_->db,
-        "SELECT v.commit_sha, v.commit_time, r.id, r.started_at, smp.value FROM results res"
-        " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
-        " JOIN revisions v ON v.id = r.revision_id, json_each(res.samples_ns) smp"
-        " WHERE m.fingerprint = ? AND res.name = ? AND res.threads = ? AND res.status = 'ok'"
-        " ORDER BY r.started_at, r.rowid, res.rowid, smp.key");
+        time ? "SELECT v.commit_sha, v.commit_time, r.id, r.started_at, smp.value, 'lower'"
+               " FROM results res"
+               " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
+               " JOIN revisions v ON v.id = r.revision_id, json_each(res.samples_ns) smp"
+               " WHERE m.fingerprint = ? AND res.name = ? AND res.threads = ?"
+               " AND res.status = 'ok' ORDER BY r.started_at, r.rowid, res.rowid, smp.key"
+             : "SELECT v.commit_sha, v.commit_time, r.id, r.started_at, val.value,"
+               " json_extract(met.value, '$.better') FROM results res"
+               " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
+               " JOIN revisions v ON v.id = r.revision_id,"
+               " json_each(res.record, '$.metrics') met, json_each(met.value, '$.values') val"
+               " WHERE m.fingerprint = ? AND res.name = ? AND res.threads = ?"
+               " AND res.status = 'ok' AND json_extract(met.value, '$.name') = ?"
+               " AND val.value > 0 ORDER BY r.started_at, r.rowid, res.rowid, val.key");
     s.bind(1, key.machine_fingerprint);
     s.bind(2, key.name);
     s.bind(3, key.threads);
+    if (!time) s.bind(4, key.metric);
     std::map<std::string, SeriesPoint> by_commit;
     std::map<std::string, size_t> first_seen;  // the order runs were stored in breaks ties
     while (s.executeStep()) {
@@ -83,6 +109,7 @@ Result<std::vector<SeriesPoint>> ResultStore::SeriesHistory(const SeriesKey& key
         p.first_run_started_at = Str(s.getColumn(3));
       }
       p.samples_ns.push_back(s.getColumn(4).getDouble());
+      p.better = Str(s.getColumn(5));
     }
     std::vector<SeriesPoint> points(by_commit.size());
     for (auto& [commit, p] : by_commit) points[first_seen[commit]] = std::move(p);

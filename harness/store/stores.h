@@ -76,14 +76,20 @@ struct SeriesPoint {
   std::optional<std::string> commit_time;
   std::string first_run;  // the earliest run of the commit
   std::string first_run_started_at;
+  // The time per iteration of each repetition at the commit, in ns; for a
+  // metric's series, the metric's values.
   std::vector<double> samples_ns;
+  std::string better = "lower";  // the measure's better direction: lower or higher
 };
 
-// A series: a machine, a workload id and a thread count.
+// A series: a machine, a workload id, a thread count and the measure: "time"
+// (per iteration), or a metric of the records with a better direction
+// (an imported benchmark's cpu_time, items_per_second, ...).
 struct SeriesKey {
   std::string machine_fingerprint;
   std::string name;
   int threads = 1;
+  std::string metric = "time";
   auto operator<=>(const SeriesKey&) const = default;
 };
 

@@ -53,6 +53,74 @@ void Fill(store::ResultStore& db, int commits, int step_at, const std::vector<ch
   }
 }
 
+// An imported benchmark whose time holds still while its throughput drops 12 %
+// at commit c0020 and a plain counter doubles: the rate is a regression (its
+// better direction is higher), the time and the counter are not (the
+// counter has no better direction, so it has no series).
+TEST_CASE("a metric's series is searched with its better direction", "[analysis]") {
+  testing::TempDir dir;
+  auto db = store::ResultStore::Open(dir.File("m.db"));
+  REQUIRE(db.ok());
+  REQUIRE((*db)
+              ->UpsertMachine({testing::FakeFingerprint('a'), "host-a", "cpu", "x86_64", "{}",
+                               std::nullopt, "t", "t"})
+              .ok());
+  std::mt19937 rng(5);
+  std::normal_distribution<double> noise(0, 0.01);
+  for (int c = 0; c < 32; ++c) {
+    char commit[16], time[32];
+    std::snprintf(commit, sizeof commit, "c%04d", c);
+    std::snprintf(time, sizeof time, "2026-%02d-%02dT02:00:00Z", 1 + c / 28, 1 + c % 28);
+    const std::string run = result::NewUuid();
+    REQUIRE((*db)
+                ->BeginRun({run,
+                            testing::FakeFingerprint('a'),
+                            {"repo", commit, "main", std::nullopt},
+                            "gbench",
+                            time,
+                            std::nullopt,
+                            "{}"})
+                .ok());
+    result::ResultRecord r = testing::MakeRecord(run, 5);
+    r.name = "gbench/BM_Parse/4096@native";
+    r.machine = testing::FakeFingerprint('a');
+    result::Metric rate{"items_per_second", "items/s", "higher", {}};
+    result::Metric count{"allocations", "", "none", {}};
+    for (double& x : r.samples_ns) {
+      x = 1000 * (1 + noise(rng));
+      rate.values.push_back((c >= 20 ? 0.88e6 : 1e6) * (1 + noise(rng)));
+      count.values.push_back(c >= 20 ? 200 : 100);
+    }
+    r.stats = result::Summarize(r.samples_ns);
+    r.metrics = {rate, count};
+    REQUIRE((*db)->InsertResults(std::vector<result::ResultRecord>{r}).ok());
+  }
+  auto series = (*db)->SeriesOf("");
+  REQUIRE(series.ok());
+  REQUIRE(series->size() == 2);  // the time and the rate
+  CHECK((*series)[0].metric == "items_per_second");
+  CHECK((*series)[1].metric == "time");
+  auto found = CheckRun(**db, "");
+  REQUIRE(found.ok());
+  auto rows = (*db)->Regressions("", "");
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  const auto& r = rows->front();
+  CHECK(r.metric == "items_per_second");
+  CHECK(r.series.metric == "items_per_second");
+  CHECK(r.direction == "regression");  // fewer items per second
+  CHECK(r.change < -0.08);
+  CHECK(r.last_good_commit == "c0019");
+  CHECK(r.first_bad_commit == "c0020");
+  // The time series keeps its own (empty) list.
+  auto of_time = (*db)->RegressionsOf({testing::FakeFingerprint('a'), r.series.name, 1, "time"});
+  REQUIRE(of_time.ok());
+  CHECK(of_time->empty());
+  const auto lines = DescribeNewChanges(*found, r.first_bad_run);
+  REQUIRE(lines.size() == 1);
+  CHECK_THAT(lines[0], Catch::Contains("BM_Parse/4096 [items_per_second]"));
+}
+
 TEST_CASE("a step in a series' history is stored with its commit range and direction",
           "[analysis]") {
   testing::TempDir dir;
