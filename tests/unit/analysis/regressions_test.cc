@@ -53,18 +53,24 @@ void Fill(store::ResultStore& db, int commits, int step_at, const std::vector<ch
   }
 }
 
+// A new database at `path` that knows machine 'a' ("host-a").
+Result<std::unique_ptr<store::ResultStore>> OpenWithMachineA(const std::string& path) {
+  auto db = store::ResultStore::Open(path);
+  REQUIRE(db.ok());
+  REQUIRE((*db)
+              ->UpsertMachine({testing::FakeFingerprint('a'), "host-a", "cpu", "x86_64", "{}",
+                               std::nullopt, "t", "t"})
+              .ok());
+  return db;
+}
+
 // An imported benchmark whose time holds still while its throughput drops 12 %
 // at commit c0020 and a plain counter doubles: the rate is a regression (its
 // better direction is higher), the time and the counter are not (the
 // counter has no better direction, so it has no series).
 TEST_CASE("a metric's series is searched with its better direction", "[analysis]") {
   testing::TempDir dir;
-  auto db = store::ResultStore::Open(dir.File("m.db"));
-  REQUIRE(db.ok());
-  REQUIRE((*db)
-              ->UpsertMachine({testing::FakeFingerprint('a'), "host-a", "cpu", "x86_64", "{}",
-                               std::nullopt, "t", "t"})
-              .ok());
+  auto db = OpenWithMachineA(dir.File("m.db"));
   std::mt19937 rng(5);
   std::normal_distribution<double> noise(0, 0.01);
   for (int c = 0; c < 32; ++c) {
@@ -218,12 +224,7 @@ void Night(store::ResultStore& db, int c, double level, std::mt19937& rng) {
 TEST_CASE("regressions keep their identity: a recovery marks them fixed, ids never move",
           "[analysis]") {
   testing::TempDir dir;
-  auto db = store::ResultStore::Open(dir.File("h.db"));
-  REQUIRE(db.ok());
-  REQUIRE((*db)
-              ->UpsertMachine({testing::FakeFingerprint('a'), "host-a", "cpu", "x86_64", "{}",
-                               std::nullopt, "t", "t"})
-              .ok());
+  auto db = OpenWithMachineA(dir.File("h.db"));
   std::mt19937 rng(5);
   // c1–c6 normal, c7–c11 twice as slow.
   for (int c = 1; c <= 11; ++c) Night(**db, c, c >= 7 ? 2000 : 1000, rng);
