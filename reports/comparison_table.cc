@@ -123,12 +123,15 @@ std::string Footer(const Comparison& c) {
 // reached.
 std::string MarkdownComment(const Comparison& c) {
   std::ostringstream out;
-  out << "### effbench: " << c.regressions() << " slower, " << c.improvements() << " faster";
+  const bool all_times =
+      std::all_of(c.rows.begin(), c.rows.end(), [](const auto& r) { return r.unit == "ns"; });
+  out << "### effbench: " << c.regressions() << (all_times ? " slower, " : " worse, ")
+      << c.improvements() << (all_times ? " faster" : " better");
   if (const size_t open = Count(c, "inconclusive")) out << ", " << open << " inconclusive";
   if (!c.missing.empty()) out << ", " << c.missing.size() << " missing";
   out << ", of " << c.rows.size() << " series (`" << c.baseline << "` → `" << c.candidate
       << "`)\n\n";
-  const auto list = [&](const char* verdict, const char* title) {
+  const auto list = [&](const char* verdict, const char* title, const char* other_title) {
     std::vector<const ComparisonRow*> rows;
     for (const auto& r : c.rows) {
       if (r.verdict == verdict) rows.push_back(&r);
@@ -137,8 +140,11 @@ std::string MarkdownComment(const Comparison& c) {
     std::stable_sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) {
       return std::fabs(a->ratio - 1) > std::fabs(b->ratio - 1);
     });
-    out << "**" << title << "** (beyond " << Fixed(100 * c.threshold, 1) << " %, q <= " << c.alpha
-        << "):\n";
+    // "Slower" of times; "Worse" once a rate or a counter is among them.
+    const bool times =
+        std::all_of(rows.begin(), rows.end(), [](const auto* r) { return r->unit == "ns"; });
+    out << "**" << (times ? title : other_title) << "** (beyond " << Fixed(100 * c.threshold, 1)
+        << " %, q <= " << c.alpha << "):\n";
     for (size_t i = 0; i < rows.size() && i < 10; ++i) {
       const auto& r = *rows[i];
       out << "- `" << Escape(Series(r), '|') << "` on " << Escape(r.host, '|') << ": "
@@ -149,8 +155,8 @@ std::string MarkdownComment(const Comparison& c) {
     if (rows.size() > 10) out << "- and " << rows.size() - 10 << " more (in the table)\n";
     out << "\n";
   };
-  list("regression", "Slower");
-  list("improvement", "Faster");
+  list("regression", "Slower", "Worse");
+  list("improvement", "Faster", "Better");
   if (!c.missing.empty()) {
     out << "**Missing from the candidate:**\n";
     for (size_t i = 0; i < c.missing.size() && i < 10; ++i) {

@@ -53,5 +53,25 @@ TEST_CASE("compare's Markdown is a pull-request comment: the changes first, the 
   CHECK(calm.find("<details>") == std::string::npos);
 }
 
+// A rate that fell is worse, not slower: the words follow the measure.
+TEST_CASE("compare's words follow the measure: slower for times, worse for a rate", "[reports]") {
+  Comparison c;
+  c.baseline = "a.json";
+  c.candidate = "b.json";
+  ComparisonRow rate = Row("gbench/BM_Sort/256@native", 0.8, "regression");
+  rate.metric = "items_per_second";
+  rate.unit = "items/s";
+  rate.better = "higher";
+  c.rows.push_back(rate);
+  CHECK(VerdictWord(c.rows[0]) == "worse");
+  const std::string md = RenderComparison(c, Format::kMarkdown);
+  CHECK(md.rfind("### effbench: 1 worse, 0 better", 0) == 0);
+  CHECK_THAT(md, Catch::Contains("**Worse**"));
+  CHECK_THAT(md, Catch::Contains("`BM_Sort/256 [items_per_second]`"));  // the name as written
+  c.rows[0] = Row("gemm.fp32/m1n1k1@ref", 1.2, "regression");
+  CHECK(VerdictWord(c.rows[0]) == "slower");
+  CHECK_THAT(RenderComparison(c, Format::kMarkdown), Catch::Contains("**Slower**"));
+}
+
 }  // namespace
 }  // namespace effbench::reports
