@@ -109,6 +109,53 @@ TEST_CASE("import keeps a Google Benchmark 1.7 file whole: names, CPU time, coun
   CHECK_THAT(machines.out, Catch::Contains("library build: debug"));
 }
 
+// The same program's output from two library versions, both written by the
+// library: Debian's 1.7.1 and 1.9.1 built from Debian's source tarball
+// (src/make_fixtures.sh says how). 1.9.1 adds SkipWithMessage and
+// library_version.
+TEST_CASE("import and compare read what Google Benchmark 1.7.1 and 1.9.1 write", "[cli][gbench]") {
+  for (const std::string version : {"1.7.1", "1.9.1"}) {
+    INFO("libbenchmark " << version);
+    testing::TempDir dir;
+    const std::string base = Data("v" + version + "_baseline.json");
+    const std::string cand = Data("v" + version + "_candidate.json");
+    auto imported = RunCli(dir, "import --format gbench " + base + " --db g.db --commit c0ffee01");
+    INFO(imported.err);
+    REQUIRE(imported.exit_code == 0);
+    auto records = Records(dir, "g.db");
+    for (const char* name : {"gbench/BM_Sort/1024@native", "gbench/BM_Sort_BigO@native",
+                             "gbench/BM_Atomic/threads:2@native",
+                             "gbench/BM_Sleep/iterations:200/manual_time@native"}) {
+      INFO(name);
+      REQUIRE(records.count(name));
+      CHECK(records[name]["status"] == "ok");
+    }
+    CHECK(records["gbench/BM_Sort/1024@native"]["samples_ns"].size() == 5);
+    REQUIRE(Metric(records["gbench/BM_Sort/1024@native"], "items_per_second"));
+    if (version == "1.9.1") {
+      CHECK_THAT(imported.out, Catch::Contains("(11 new, 0 failed, 1 skipped)"));
+      CHECK(records["gbench/BM_NeedsSve@native"]["status"] == "skipped");
+      CHECK(records["gbench/BM_NeedsSve@native"]["error"] == "needs SVE");
+      CHECK_THAT(RunCli(dir, "machines --db g.db").out, Catch::Contains("version v1.9.1"));
+    }
+    auto cmp = RunCli(dir, "compare " + base + " " + cand + " --format json");
+    REQUIRE(cmp.exit_code == 3);  // BM_Sort is slower in the candidate build
+    const auto j = nlohmann::json::parse(cmp.out);
+    bool sort = false;
+    for (const auto& row : j["series"]) {
+      if (row["display_name"] == "BM_Sort/1024" && row["metric"] == "time") {
+        sort = true;
+        CHECK(row["verdict"] == "regression");
+      }
+    }
+    CHECK(sort);
+    std::map<std::string, std::string> missing;
+    for (const auto& m : j["missing"]) missing[m["display_name"]] = m["reason"];
+    CHECK(missing["BM_Flaky"] == "failed: device lost");
+    CHECK(missing["BM_Vanishes"] == "absent");
+  }
+}
+
 TEST_CASE("import: the same file again is nothing new, under another commit refused",
           "[cli][gbench]") {
   testing::TempDir dir;

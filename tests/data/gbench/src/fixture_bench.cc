@@ -36,8 +36,8 @@ void BM_Sort(benchmark::State& state) {
   state.SetComplexityN(state.range(0));
   state.SetItemsProcessed(state.iterations() * state.range(0));
   state.SetBytesProcessed(state.iterations() * state.range(0) * static_cast<int64_t>(sizeof(int)));
-  state.counters["comparisons"] = benchmark::Counter(
-      static_cast<double>(comparisons), benchmark::Counter::kAvgIterations);
+  state.counters["comparisons"] =
+      benchmark::Counter(static_cast<double>(comparisons), benchmark::Counter::kAvgIterations);
   state.counters["compares_rate"] =
       benchmark::Counter(static_cast<double>(comparisons), benchmark::Counter::kIsRate);
   state.SetLabel("std::sort");
@@ -78,6 +78,14 @@ void BM_Flaky(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(state.iterations());
 }
 BENCHMARK(BM_Flaky);
+
+#ifdef FIXTURE_HAS_SKIP_MESSAGE  // 1.8 and later
+void BM_NeedsSve(benchmark::State& state) {
+  state.SkipWithMessage("needs SVE");
+  for (auto _ : state) benchmark::DoNotOptimize(state.iterations());
+}
+BENCHMARK(BM_NeedsSve);
+#endif
 
 void BM_Vanishes(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(state.iterations());
