@@ -2,8 +2,17 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace effbench {
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 Status WriteFileReplacing(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";

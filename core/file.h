@@ -1,5 +1,6 @@
-// Writing a file whole or not at all, so that a reader (a CI job picking up a
-// report, a test waiting for a ready file) never sees half of it.
+// Reading a file whole; writing one whole or not at all, so that a reader (a
+// CI job picking up a report, a test waiting for a ready file) never sees
+// half of it.
 #pragma once
 
 #include <string>
@@ -7,6 +8,9 @@
 #include "core/status.h"
 
 namespace effbench {
+
+// The bytes of `path`; IoError "cannot read PATH" when it cannot be opened.
+Result<std::string> ReadFile(const std::string& path);
 
 // Writes `text` to `path` through a temporary file beside it, renamed over
 // `path` once written. On failure `path` is untouched, the temporary file is

@@ -1,5 +1,6 @@
 #include "core/time.h"
 
+#include <cstdio>
 #include <ctime>
 
 namespace effbench {
@@ -84,6 +85,19 @@ Result<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text
   }
   if (at != text.size()) return bad("unexpected text after the zone");
   return system_clock::time_point(t);
+}
+
+std::string HumanDuration(double seconds) {
+  const auto s = static_cast<long>(seconds + 0.5);
+  char buf[48];
+  if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%ld h %02ld min", s / 3600, s % 3600 / 60);
+  } else if (s >= 60) {
+    std::snprintf(buf, sizeof buf, "%ld min %02ld s", s / 60, s % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%ld s", s);
+  }
+  return buf;
 }
 
 std::string UtcNowIso8601(const Clock& clock) { return Iso8601(clock.Now()); }

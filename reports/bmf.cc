@@ -1,6 +1,5 @@
 #include "reports/bmf.h"
 
-#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -9,17 +8,13 @@ namespace {
 
 using nlohmann::json;
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-json Measure(const std::vector<double>& values) {
-  json m = {{"value", Median(values)}};
-  if (values.size() > 1) {
-    m["lower_value"] = *std::min_element(values.begin(), values.end());
-    m["upper_value"] = *std::max_element(values.begin(), values.end());
+// A BMF measure from the summary of `n` values: the median, and with more
+// than one value the smallest and largest as its bounds.
+json Measure(const result::Stats& stats, size_t n) {
+  json m = {{"value", stats.median_ns}};
+  if (n > 1) {
+    m["lower_value"] = stats.min_ns;
+    m["upper_value"] = stats.max_ns;
   }
   return m;
 }
@@ -36,7 +31,8 @@ std::string RenderBmf(const std::vector<result::ResultRecord>& records) {
     if (!r.ok || r.samples_ns.empty()) continue;
     std::string name = result::DisplayName(r.name);
     if (uses[name] > 1) name.append(" (").append(std::to_string(r.threads)).append(" threads)");
-    json measures = {{"latency", Measure(r.samples_ns)}};
+    const result::Stats time = r.stats ? *r.stats : result::Summarize(r.samples_ns);
+    json measures = {{"latency", Measure(time, r.samples_ns.size())}};
     for (const result::Metric& m : r.metrics) {
       if (m.values.empty()) continue;
       for (const char* bound : {".lower_value", ".upper_value"}) {
@@ -46,7 +42,7 @@ std::string RenderBmf(const std::vector<result::ResultRecord>& records) {
         }
       }
       if (m.name.ends_with(".lower_value") || m.name.ends_with(".upper_value")) continue;
-      json measure = Measure(m.values);
+      json measure = Measure(result::Summarize(m.values), m.values.size());
       for (const auto& [key, value] : measure.items()) measures[m.name][key] = value;
     }
     if (r.gflops) measures["gflops"] = {{"value", *r.gflops}};

@@ -93,10 +93,8 @@ std::string MeasuresCell(const ResultRecord& r) {
   std::string cell;
   for (const result::Metric& m : r.metrics) {
     if (m.values.empty()) continue;
-    std::vector<double> v = m.values;
-    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
     if (!cell.empty()) cell += ", ";
-    cell.append(m.name).append(" ").append(Quantity(v[v.size() / 2], m.unit));
+    cell.append(m.name).append(" ").append(Quantity(result::Summarize(m.values).median_ns, m.unit));
   }
   return cell.empty() ? "-" : cell;
 }

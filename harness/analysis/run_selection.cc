@@ -22,6 +22,15 @@ std::string Candidates(const std::vector<store::RunRow>& all,
   return list;
 }
 
+// "; latest runs: ..." (the three newest), or nothing in an empty database:
+// what a user who named no run that exists can pick from.
+std::string Latest(const std::vector<store::RunRow>& runs) {
+  if (runs.empty()) return {};
+  const std::vector<store::RunRow> latest(runs.begin(),
+                                          runs.begin() + std::min<long>(3, long(runs.size())));
+  return "; latest runs: " + Candidates(runs, latest);
+}
+
 }  // namespace
 
 std::map<std::string, std::string> UniquePrefixes(const std::vector<store::RunRow>& runs) {
@@ -70,10 +79,7 @@ Result<store::RunRow> ResolveRunId(const std::vector<store::RunRow>& runs,
                                    std::to_string(matching.size()) +
                                    " run ids: " + Candidates(runs, matching));
   }
-  std::vector<store::RunRow> latest(runs.begin(),
-                                    runs.begin() + std::min<long>(3, long(runs.size())));
-  return Status::NotFound("no run \"" + prefix + "\" in the database" +
-                          (latest.empty() ? "" : "; latest runs: " + Candidates(runs, latest)));
+  return Status::NotFound("no run \"" + prefix + "\" in the database" + Latest(runs));
 }
 
 Result<std::vector<store::RunRow>> ResolveRuns(const std::vector<store::RunRow>& runs,
@@ -107,10 +113,7 @@ Result<std::vector<store::RunRow>> ResolveRuns(const std::vector<store::RunRow>&
     return Status::InvalidArgument("\"" + selector + "\" is the start of several commits: " + list);
   }
   if (by_commit.empty()) {
-    std::vector<store::RunRow> latest(runs.begin(),
-                                      runs.begin() + std::min<long>(3, long(runs.size())));
-    return Status::NotFound("no run or commit \"" + selector + "\" in the database" +
-                            (latest.empty() ? "" : "; latest runs: " + Candidates(runs, latest)));
+    return Status::NotFound("no run or commit \"" + selector + "\" in the database" + Latest(runs));
   }
   return by_commit;
 }

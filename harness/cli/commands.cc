@@ -109,6 +109,17 @@ Result<bool> ListFormatIsJson(const Flags& flags, const std::string& command) {
 
 }  // namespace
 
+int UsageError(std::ostream& err, const std::string& problem, const char* command) {
+  err << "effbench " << command << ": " << problem << "\n(effbench " << command
+      << " --help lists its flags)\n";
+  return kExitUsage;
+}
+
+int CommandError(std::ostream& err, const Status& s, const char* command) {
+  err << "effbench " << command << ": " << s.message() << "\n";
+  return s.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
+}
+
 Result<std::unique_ptr<store::Store>> OpenExisting(const Flags& flags, store::OpenCheck check) {
   const auto path = flags.Get("db");
   if (!path) return Status::InvalidArgument("--db FILE is required");

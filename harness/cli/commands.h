@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+namespace effbench {
+class Status;
+}  // namespace effbench
+
 namespace effbench::machine {
 struct Calibration;
 }  // namespace effbench::machine
@@ -35,6 +39,13 @@ int JobsCommand(const std::vector<std::string>& args, std::ostream& out, std::os
 int AgentsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int TokenCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// "effbench COMMAND: PROBLEM" and a pointer to `effbench COMMAND --help`;
+// returns kExitUsage.
+int UsageError(std::ostream& err, const std::string& problem, const char* command);
+// "effbench COMMAND: MESSAGE"; returns kExitUsage for InvalidArgument (a
+// wrong flag value, an ambiguous id), else kExitError.
+int CommandError(std::ostream& err, const Status& s, const char* command);
 
 // Dispatches `effbench <command> ...`; prints usage for none or an unknown one.
 // The peaks of a calibration, their spread and its quality, indented lines.

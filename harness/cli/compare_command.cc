@@ -1,10 +1,9 @@
 // effbench compare: two runs (or commits) of a database, or two Google
 // Benchmark files, series by series; exit 3 on a confirmed regression (and,
 // with --fail-on-missing, on a series that failed or vanished), for CI.
-#include <fstream>
 #include <map>
-#include <sstream>
 
+#include "core/file.h"
 #include "harness/analysis/compare.h"
 #include "harness/analysis/run_selection.h"
 #include "harness/cli/commands.h"
@@ -22,11 +21,9 @@ Status ReadFiles(const std::vector<std::string>& paths, std::vector<result::Resu
                  std::map<std::string, std::string>& hosts) {
   std::string host[2];
   for (int side = 0; side < 2; ++side) {
-    std::ifstream in(paths[side], std::ios::binary);
-    if (!in) return Status::IoError("cannot read " + paths[side]);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto imported = importers::ImportGoogleBenchmark(text.str(), result::Revision{}, paths[side]);
+    auto text = ReadFile(paths[side]);
+    if (!text.ok()) return text.status();
+    auto imported = importers::ImportGoogleBenchmark(*text, result::Revision{}, paths[side]);
     if (!imported.ok()) return imported.status();
     host[side] = imported->machine.hostname;
     for (auto& r : imported->records) r.machine = "files";
@@ -37,8 +34,7 @@ Status ReadFiles(const std::vector<std::string>& paths, std::vector<result::Resu
 }
 
 Status ReadRuns(const Flags& flags, std::vector<result::ResultRecord> sides[2],
-                std::map<std::string, std::string>& hosts, int& exit_code) {
-  exit_code = kExitError;
+                std::map<std::string, std::string>& hosts) {
   auto db = OpenExisting(flags);
   if (!db.ok()) return db.status();
   auto runs = (*db)->Runs();
@@ -112,12 +108,10 @@ int CompareCommand(const std::vector<std::string>& args, std::ostream& out, std:
   }
   std::vector<result::ResultRecord> sides[2];
   std::map<std::string, std::string> hosts;
-  int code = kExitError;
-  const Status read =
-      by_file ? ReadFiles(files, sides, hosts) : ReadRuns(*flags, sides, hosts, code);
+  const Status read = by_file ? ReadFiles(files, sides, hosts) : ReadRuns(*flags, sides, hosts);
   if (!read.ok()) {
     err << kWhat << read.message() << "\n";
-    return !by_file && !flags->Has("db") ? kExitUsage : code;
+    return !by_file && !flags->Has("db") ? kExitUsage : kExitError;
   }
   reports::Comparison c = analysis::CompareRecords(sides[0], sides[1], hosts, o);
   c.baseline = by_file ? files[0] : *flags->Get("baseline");

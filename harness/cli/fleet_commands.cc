@@ -10,11 +10,10 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "core/file.h"
 #include "core/time.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/coordinator_client.h"
@@ -34,11 +33,9 @@ namespace http = beast::http;
 // {"at": "02:00", "suite": "standard", "workload": GLOB, "agents": "*",
 // "options": {...}}.
 Result<json> ReadConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("config file " + path + " cannot be read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, false);
+  const auto text = ReadFile(path);
+  if (!text.ok()) return Status::NotFound("config file " + path + " cannot be read");
+  json j = json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     return Status::InvalidArgument("config file " + path + " is not a JSON object");
   }

@@ -7,11 +7,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 
+#include "core/file.h"
 #include "core/time.h"
 #include "harness/analysis/regressions.h"
 #include "harness/cli/commands.h"
@@ -48,52 +47,44 @@ Result<int> RunChild(const std::vector<std::string>& argv, int stdout_fd) {
 constexpr char kFormats[] =
     "gbench: Google Benchmark's --benchmark_out_format=json; bmf: the Bencher Metric Format";
 
-// The flags import and exec share: the format, --db, the revision (from git
-// unless given). Returns an exit code other than kExitOk on a usage error.
-int CheckFlags(const Flags& flags, const std::string& what, std::string& format,
-               result::Revision& revision, std::ostream& err) {
-  format = flags.GetOr("format", "gbench");
-  if (format != "gbench" && format != "bmf") {
-    err << what << "--format " << format << " is not known (" << kFormats << ")\n";
-    return kExitUsage;
-  }
-  if (!flags.Has("db")) {
-    err << what << "--db FILE is required\n";
-    return kExitUsage;
-  }
-  if (auto given = flags.Get("commit-time")) {
-    if (auto t = effbench::ParseIso8601(*given); !t.ok()) {
-      err << what << "--commit-time: " << t.status().message() << "\n";
-      return kExitUsage;
-    }
-  }
-  revision = ResolveRevision(flags);
-  if (revision.commit == "unknown") {
-    err << what << "not in a git checkout: give the revision the results measured with "
-        << "--commit SHA\n";
-    return kExitUsage;
-  }
-  return kExitOk;
-}
-
 struct ImportFlags {
   Flags flags;
   std::string format;
   result::Revision revision;
 };
 
-// The flags of import and exec, checked; a usage error is written to `err`.
+// The flags import and exec share, checked: the format, --db, the revision
+// (from git unless given). A usage error is written to `err`.
 std::optional<ImportFlags> ParseImportFlags(const std::vector<std::string>& args,
                                             const std::string& what, std::ostream& err) {
-  auto parsed = Flags::Parse(
+  auto flags = Flags::Parse(
       args, {"format", "db", "commit", "repo", "branch", "commit-time", "time-measure"}, {"again"});
-  if (!parsed.ok()) {
-    err << what << parsed.status().message() << "\n";
+  if (!flags.ok()) {
+    err << what << flags.status().message() << "\n";
     return std::nullopt;
   }
-  ImportFlags f{*parsed, "", {}};
-  if (CheckFlags(f.flags, what, f.format, f.revision, err) != kExitOk) return std::nullopt;
-  return f;
+  const std::string format = flags->GetOr("format", "gbench");
+  if (format != "gbench" && format != "bmf") {
+    err << what << "--format " << format << " is not known (" << kFormats << ")\n";
+    return std::nullopt;
+  }
+  if (!flags->Has("db")) {
+    err << what << "--db FILE is required\n";
+    return std::nullopt;
+  }
+  if (auto given = flags->Get("commit-time")) {
+    if (auto t = effbench::ParseIso8601(*given); !t.ok()) {
+      err << what << "--commit-time: " << t.status().message() << "\n";
+      return std::nullopt;
+    }
+  }
+  result::Revision revision = ResolveRevision(*flags);
+  if (revision.commit == "unknown") {
+    err << what << "not in a git checkout: give the revision the results measured with "
+        << "--commit SHA\n";
+    return std::nullopt;
+  }
+  return ImportFlags{*flags, format, revision};
 }
 
 // Stores `text` (the results of `path`, in `format`) as a run in --db.
@@ -188,14 +179,12 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     return kExitUsage;
   }
   const std::string path = flags.positional()[0];
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    err << what << "cannot read " << path << "\n";
+  auto text = ReadFile(path);
+  if (!text.ok()) {
+    err << what << text.status().message() << "\n";
     return kExitError;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return ImportText(flags, what, format, revision, text.str(), path, out, err);
+  return ImportText(flags, what, format, revision, *text, path, out, err);
 }
 
 int ExecCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -225,9 +214,7 @@ int ExecCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   auto status = RunChild(argv, format == "bmf" ? fd : -1);
   close(fd);
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
+  auto text = ReadFile(path);
   std::remove(path);
   if (!status.ok()) {
     err << what << status.status().message() << "\n";
@@ -237,7 +224,11 @@ int ExecCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     err << what << argv[0] << " exited with status " << *status << "; nothing imported\n";
     return kExitError;
   }
-  return ImportText(flags, what, format, revision, text.str(), argv[0], out, err);
+  if (!text.ok()) {
+    err << what << text.status().message() << "\n";
+    return kExitError;
+  }
+  return ImportText(flags, what, format, revision, *text, argv[0], out, err);
 }
 
 }  // namespace effbench::cli

@@ -1,6 +1,6 @@
 #include "harness/cli/progress.h"
 
-#include <cstdio>
+#include "core/time.h"
 
 namespace effbench::cli {
 
@@ -10,19 +10,6 @@ Result<ProgressMode> ParseProgressMode(const std::string& text, bool stderr_is_t
   if (text == "lines") return ProgressMode::kLines;
   if (text == "none") return ProgressMode::kNone;
   return Status::InvalidArgument("--progress " + text + ": auto, tty, lines or none");
-}
-
-std::string HumanSeconds(double seconds) {
-  const auto s = static_cast<long>(seconds + 0.5);
-  char buf[48];
-  if (s >= 3600) {
-    std::snprintf(buf, sizeof buf, "%ld h %02ld min", s / 3600, s % 3600 / 60);
-  } else if (s >= 60) {
-    std::snprintf(buf, sizeof buf, "%ld min %02ld s", s / 60, s % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%ld s", s);
-  }
-  return buf;
 }
 
 Progress::Progress(ProgressMode mode, std::ostream& err, double every_seconds)
@@ -37,12 +24,12 @@ std::string Progress::LineLocked() const {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::string line = "[";
   line.append(std::to_string(index_ + 1)).append("/").append(std::to_string(total_));
-  line.append("] ").append(HumanSeconds(elapsed)).append(" elapsed, ");
+  line.append("] ").append(HumanDuration(elapsed)).append(" elapsed, ");
   // The workloads done so far, at their average, for those left.
   if (index_ == 0) {
     line.append("ETA unknown");
   } else {
-    line.append("ETA ").append(HumanSeconds(elapsed / double(index_) * double(total_ - index_)));
+    line.append("ETA ").append(HumanDuration(elapsed / double(index_) * double(total_ - index_)));
   }
   return line.append(": ").append(id_);
 }

@@ -20,9 +20,6 @@ enum class ProgressMode { kTty, kLines, kNone };
 // "auto" (a terminal: tty, else lines), "tty", "lines" or "none".
 Result<ProgressMode> ParseProgressMode(const std::string& text, bool stderr_is_tty);
 
-// "1 h 02 min", "3 min 05 s", "42 s".
-std::string HumanSeconds(double seconds);
-
 class Progress {
  public:
   Progress(ProgressMode mode, std::ostream& err, double every_seconds);

@@ -16,22 +16,13 @@
 namespace effbench::cli {
 namespace {
 
-int Usage(std::ostream& err, const std::string& problem, const char* command = "report") {
-  err << "effbench " << command << ": " << problem << "\n(effbench " << command
-      << " --help lists its flags)\n";
-  return kExitUsage;
-}
-
-int Fail(std::ostream& err, const Status& s, const char* command = "report") {
-  err << "effbench " << command << ": " << s.message() << "\n";
-  return s.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
-}
+constexpr char kReport[] = "report";
 
 // `text` to --out FILE (whole or not at all), else to `out`.
 int Emit(const Flags& flags, const std::string& text, std::ostream& out, std::ostream& err,
          const char* command) {
   if (const auto path = flags.Get("out")) {
-    if (Status s = WriteFileReplacing(*path, text); !s.ok()) return Fail(err, s, command);
+    if (Status s = WriteFileReplacing(*path, text); !s.ok()) return CommandError(err, s, command);
     err << "effbench " << command << ": wrote " << *path << " (" << text.size() << " bytes)\n";
     return kExitOk;
   }
@@ -52,7 +43,7 @@ int RunTable(store::Store& db, const std::vector<store::RunRow>& runs, const Fla
     run = &runs.front();
   } else {
     auto chosen = analysis::ResolveRunId(runs, *flags.Get("run"));
-    if (!chosen.ok()) return Fail(err, chosen.status());
+    if (!chosen.ok()) return CommandError(err, chosen.status(), kReport);
     for (const auto& r : runs) run = r.id == chosen->id ? &r : run;
   }
   const std::string run_id = run->id;
@@ -62,7 +53,7 @@ int RunTable(store::Store& db, const std::vector<store::RunRow>& runs, const Fla
            "what it stored\n";
   }
   auto records = db.Results(run_id);
-  if (!records.ok()) return Fail(err, records.status());
+  if (!records.ok()) return CommandError(err, records.status(), kReport);
   if (!format) {
     text = reports::RenderBmf(*records);
     return kExitOk;
@@ -81,36 +72,38 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
                             {"db", "run", "format", "machines", "workloads", "variants", "runs",
                              "baseline-variant", "reference", "out", "since", "until"},
                             {"wide", "latest"});
-  if (!flags.ok()) return Usage(err, flags.status().message());
-  if (!flags->Has("db")) return Usage(err, "report needs --db FILE");
+  if (!flags.ok()) return UsageError(err, flags.status().message(), kReport);
+  if (!flags->Has("db")) return UsageError(err, "report needs --db FILE", kReport);
   const std::string format_name = flags->GetOr("format", "console");
   const bool bmf = format_name == "bmf";  // one run, for Bencher
   auto comparison_format = reports::ParseComparisonFormat(bmf ? "json" : format_name);
-  if (!comparison_format.ok()) return Usage(err, comparison_format.status().message());
+  if (!comparison_format.ok())
+    return UsageError(err, comparison_format.status().message(), kReport);
   if (flags->Has("run") && (flags->Has("runs") || flags->Has("latest") || flags->Has("machines"))) {
-    return Usage(err,
-                 "--run shows one run; --runs, --latest and --machines compare "
-                 "machines: give one or the other");
+    return UsageError(err,
+                      "--run shows one run; --runs, --latest and --machines compare "
+                      "machines: give one or the other",
+                      kReport);
   }
   if (flags->Has("runs") && flags->Has("latest")) {
-    return Usage(err, "--latest and --runs both choose the runs: give one");
+    return UsageError(err, "--latest and --runs both choose the runs: give one", kReport);
   }
   auto db = OpenExisting(*flags, store::OpenCheck::kNone);
-  if (!db.ok()) return Fail(err, db.status());
+  if (!db.ok()) return CommandError(err, db.status(), kReport);
 
   // Every path needs the runs: read them once (on a big database, listing
   // them is a good part of the report's time).
   auto runs = (*db)->Runs();
-  if (!runs.ok()) return Fail(err, runs.status());
+  if (!runs.ok()) return CommandError(err, runs.status(), kReport);
   if (bmf) {
     if (flags->Has("runs") || flags->Has("latest") || flags->Has("machines")) {
-      return Usage(err, "--format bmf writes one run (--run ID, else the latest)");
+      return UsageError(err, "--format bmf writes one run (--run ID, else the latest)", kReport);
     }
     std::string text;
     if (const int code = RunTable(**db, *runs, *flags, std::nullopt, text, err); code != kExitOk) {
       return code;
     }
-    return Emit(*flags, text, out, err, "report");
+    return Emit(*flags, text, out, err, kReport);
   }
   // One run's table where that is what was asked, or all there is.
   bool compare = !flags->Has("run") &&
@@ -128,10 +121,10 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
   std::string text;
   if (!compare) {
     if (*comparison_format == reports::ComparisonFormat::kHtml) {
-      return Usage(err, "report --run: html shows machines side by side; drop --run");
+      return UsageError(err, "report --run: html shows machines side by side; drop --run", kReport);
     }
     auto format = reports::ParseFormat(format_name);
-    if (!format.ok()) return Usage(err, format.status().message());
+    if (!format.ok()) return UsageError(err, format.status().message(), kReport);
     if (const int code = RunTable(**db, *runs, *flags, *format, text, err); code != kExitOk) {
       return code;
     }
@@ -146,35 +139,36 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     o.since = flags->GetOr("since", "");
     o.until = flags->GetOr("until", "");
     auto comparison = analysis::BuildMachineComparison(**db, *runs, o);
-    if (!comparison.ok()) return Fail(err, comparison.status());
+    if (!comparison.ok()) return CommandError(err, comparison.status(), kReport);
     text = reports::RenderMachineComparison(*comparison, *comparison_format);
   }
-  return Emit(*flags, text, out, err, "report");
+  return Emit(*flags, text, out, err, kReport);
 }
 
 int HistoryCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr char kCommand[] = "history";
   auto flags =
       Flags::Parse(args, {"db", "machines", "workloads", "series", "threads", "format", "out"});
-  if (!flags.ok()) return Usage(err, flags.status().message(), kCommand);
-  if (!flags->Has("db")) return Usage(err, "history needs --db FILE", kCommand);
+  if (!flags.ok()) return UsageError(err, flags.status().message(), kCommand);
+  if (!flags->Has("db")) return UsageError(err, "history needs --db FILE", kCommand);
   auto format = reports::ParseComparisonFormat(flags->GetOr("format", "console"));
-  if (!format.ok()) return Usage(err, format.status().message(), kCommand);
+  if (!format.ok()) return UsageError(err, format.status().message(), kCommand);
   if (flags->Has("series") && flags->Has("workloads")) {
-    return Usage(err, "--series names one workload id, --workloads a glob: give one", kCommand);
+    return UsageError(err, "--series names one workload id, --workloads a glob: give one",
+                      kCommand);
   }
   analysis::HistoryOptions o;
   o.machines = SplitCommaList(flags->GetOr("machines", ""));
   o.workloads = flags->GetOr("series", flags->GetOr("workloads", ""));
   if (flags->Has("threads")) {
     auto threads = flags->GetInt("threads", 1, 1, 4096);
-    if (!threads.ok()) return Usage(err, threads.status().message(), kCommand);
+    if (!threads.ok()) return UsageError(err, threads.status().message(), kCommand);
     o.threads = static_cast<int>(*threads);
   }
   auto db = OpenExisting(*flags, store::OpenCheck::kNone);
-  if (!db.ok()) return Fail(err, db.status(), kCommand);
+  if (!db.ok()) return CommandError(err, db.status(), kCommand);
   auto history = analysis::BuildHistory(**db, o);
-  if (!history.ok()) return Fail(err, history.status(), kCommand);
+  if (!history.ok()) return CommandError(err, history.status(), kCommand);
   return Emit(*flags, reports::RenderHistory(*history, *format), out, err, kCommand);
 }
 

@@ -11,17 +11,8 @@
 namespace effbench::cli {
 namespace {
 
+constexpr char kRuns[] = "runs";
 constexpr char kWhat[] = "effbench runs: ";
-
-int Usage(std::ostream& err, const std::string& problem) {
-  err << kWhat << problem << "\n(effbench runs --help lists its flags)\n";
-  return kExitUsage;
-}
-
-int Fail(std::ostream& err, const Status& s) {
-  err << kWhat << s.message() << "\n";
-  return s.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
-}
 
 // Seconds from start to finish, or a negative number when either is unknown.
 double Seconds(const store::RunRow& run) {
@@ -31,19 +22,12 @@ double Seconds(const store::RunRow& run) {
   return std::chrono::duration<double>(*end - *start).count();
 }
 
-std::string Elapsed(double seconds) {
-  if (seconds < 0) return "-";
-  const auto s = static_cast<long>(seconds + 0.5);
-  if (s < 60) return std::to_string(s) + " s";
-  if (s < 3600) return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
-  return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
-}
-
 int Delete(store::Store& db, const std::vector<store::RunRow>& runs, const Flags& flags,
            std::ostream& out, std::ostream& err) {
-  if (flags.positional().size() != 2) return Usage(err, "runs delete takes one run ID (a prefix)");
+  if (flags.positional().size() != 2)
+    return UsageError(err, "runs delete takes one run ID (a prefix)", kRuns);
   auto run = analysis::ResolveRunId(runs, flags.positional()[1]);
-  if (!run.ok()) return Fail(err, run.status());
+  if (!run.ok()) return CommandError(err, run.status(), kRuns);
   const auto prefixes = analysis::UniquePrefixes(runs);
   const std::string described = analysis::DescribeRun(*run, prefixes.at(run->id));
   const int64_t results = run->results_ok + run->results_failed + run->results_skipped;
@@ -53,8 +37,8 @@ int Delete(store::Store& db, const std::vector<store::RunRow>& runs, const Flags
     return kExitUsage;
   }
   auto series = db.SeriesOf(run->id);
-  if (!series.ok()) return Fail(err, series.status());
-  if (Status s = db.DeleteRun(run->id); !s.ok()) return Fail(err, s);
+  if (!series.ok()) return CommandError(err, series.status(), kRuns);
+  if (Status s = db.DeleteRun(run->id); !s.ok()) return CommandError(err, s, kRuns);
   out << "deleted run " << described << " and its " << results << " results\n";
   // Its commits' points changed or went: their changes are found again.
   size_t checked = 0;
@@ -74,28 +58,28 @@ int Delete(store::Store& db, const std::vector<store::RunRow>& runs, const Flags
 
 int RunsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto flags = Flags::Parse(args, {"db", "machine", "commit", "limit", "format"}, {"yes"});
-  if (!flags.ok()) return Usage(err, flags.status().message());
+  if (!flags.ok()) return UsageError(err, flags.status().message(), kRuns);
   const auto& words = flags->positional();
   const std::string action = words.empty() ? "list" : words[0];
   if (action != "list" && action != "delete") {
-    return Usage(err, "unknown action \"" + action + "\" (list, or delete ID)");
+    return UsageError(err, "unknown action \"" + action + "\" (list, or delete ID)", kRuns);
   }
-  if (!flags->Has("db")) return Usage(err, "--db FILE is required");
+  if (!flags->Has("db")) return UsageError(err, "--db FILE is required", kRuns);
   const auto limit = flags->GetInt("limit", 20, 1, 1000000);
-  if (!limit.ok()) return Usage(err, limit.status().message());
+  if (!limit.ok()) return UsageError(err, limit.status().message(), kRuns);
   const std::string format = flags->GetOr("format", "console");
   if (format != "console" && format != "json") {
-    return Usage(err, "--format " + format + ": console or json");
+    return UsageError(err, "--format " + format + ": console or json", kRuns);
   }
   auto db = OpenExisting(
       *flags, action == "list" ? store::OpenCheck::kNone : store::OpenCheck::kQuickCheck);
-  if (!db.ok()) return Fail(err, db.status());
+  if (!db.ok()) return CommandError(err, db.status(), kRuns);
   auto runs = (*db)->Runs();
-  if (!runs.ok()) return Fail(err, runs.status());
+  if (!runs.ok()) return CommandError(err, runs.status(), kRuns);
   if (action == "delete") return Delete(**db, *runs, *flags, out, err);
 
   auto machines = (*db)->Machines();
-  if (!machines.ok()) return Fail(err, machines.status());
+  if (!machines.ok()) return CommandError(err, machines.status(), kRuns);
   std::map<std::string, std::string> hosts;
   for (const auto& m : *machines) hosts[m.fingerprint] = m.hostname;
   const std::string machine = flags->GetOr("machine", ""), commit = flags->GetOr("commit", "");
@@ -139,12 +123,12 @@ int RunsCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   t.header = {"run",   "status", "started", "commit", "branch", "machine",
               "suite", "took",   "ok",      "failed", "skipped"};
   for (const auto* r : shown) {
-    t.rows.push_back({prefixes.at(r->id), r->finished_at ? "complete" : "incomplete", r->started_at,
-                      r->revision.commit.substr(0, 10),
-                      r->revision.branch.empty() ? "-" : r->revision.branch,
-                      hosts[r->machine_fingerprint] + " " + r->machine_fingerprint.substr(0, 8),
-                      r->suite, Elapsed(Seconds(*r)), std::to_string(r->results_ok),
-                      std::to_string(r->results_failed), std::to_string(r->results_skipped)});
+    t.rows.push_back(
+        {prefixes.at(r->id), r->finished_at ? "complete" : "incomplete", r->started_at,
+         r->revision.commit.substr(0, 10), r->revision.branch.empty() ? "-" : r->revision.branch,
+         hosts[r->machine_fingerprint] + " " + r->machine_fingerprint.substr(0, 8), r->suite,
+         Seconds(*r) < 0 ? "-" : HumanDuration(Seconds(*r)), std::to_string(r->results_ok),
+         std::to_string(r->results_failed), std::to_string(r->results_skipped)});
   }
   out << reports::RenderConsole(t);
   out << shown.size() << " of " << matching << " run(s)"

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+
+#include "core/file.h"
 
 namespace effbench::fleet {
 namespace {
@@ -70,11 +70,9 @@ std::string Hex(const uint8_t* data, size_t n) {
 Key StoredKeyFromToken(std::string_view token) { return Sha256(ClientKey(token)); }
 
 Result<std::string> ReadTokenFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("token file " + path + " cannot be read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
+  const auto read = ReadFile(path);
+  if (!read.ok()) return Status::NotFound("token file " + path + " cannot be read");
+  const std::string& text = *read;
   const std::string_view token = Trim(text);
   if (token.empty()) return Status::InvalidArgument("token file " + path + " is empty");
   if (token.find('\n') != std::string_view::npos) {

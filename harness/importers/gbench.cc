@@ -233,14 +233,6 @@ store::MachineRow MachineOf(const json& context, const std::string& started) {
 
 }  // namespace
 
-std::string DerivedUuid(const std::string& seed) {
-  std::string h = machine::Sha256Hex(seed).substr(0, 32);
-  h[12] = '8';
-  h[16] = "89ab"[std::stoi(h.substr(16, 1), nullptr, 16) & 3];
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20, 12);
-}
-
 Result<ImportedRun> ImportGoogleBenchmark(const std::string& text, const result::Revision& revision,
                                           const std::string& source_name) {
   const json j = json::parse(text, nullptr, false);

@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
@@ -64,11 +63,6 @@ std::string KeyText(const Recipe& r, const nets::Network& net, const std::string
 
 void Append(std::string& out, uint64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); }
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 // The test set's per-image correctness of `weights`.
 Result<std::vector<uint8_t>> TestCorrect(const nets::Network& net, const nets::Weights& weights,
                                          const data::ImageDataset& data, int threads) {
@@ -100,8 +94,8 @@ Result<std::shared_ptr<const TrainedModel>> Train(const Recipe& r, const RunConf
   std::error_code ec;
   if (std::filesystem::is_regular_file(weights_path, ec) &&
       std::filesystem::is_regular_file(info_path, ec)) {
-    auto weights = ParseWeights(ReadAll(weights_path), *net);
-    const auto info = nlohmann::json::parse(ReadAll(info_path), nullptr, false);
+    auto weights = ParseWeights(ReadFile(weights_path).value_or(""), *net);
+    const auto info = nlohmann::json::parse(ReadFile(info_path).value_or(""), nullptr, false);
     if (weights.ok() && info.is_object()) {
       try {
         model->training = TrainingFromJson(info);
