@@ -126,7 +126,8 @@ TextTable MainTable(const MachineComparison& m, Footnotes& notes) {
     std::vector<std::string> row{r.workload, r.shape, r.variant, r.backend,
                                  std::to_string(r.threads)};
     const bool kernels = KernelsDiffer(r);
-    for (const Cell& c : r.cells) row.push_back(CellText(c, m.baseline_variant, kernels, notes));
+    const std::string& over = r.speedup_over.empty() ? m.baseline_variant : r.speedup_over;
+    for (const Cell& c : r.cells) row.push_back(CellText(c, over, kernels, notes));
     t.rows.push_back(std::move(row));
   }
   return t;
@@ -141,7 +142,8 @@ TextTable SummaryTable(const MachineComparison& m) {
     if (g.technique.empty()) {
       what = g.metric + " vs " + m.machines[m.reference].label;
     } else {
-      what = g.technique + ": speedup vs " + m.baseline_variant;
+      what = g.technique + ": speedup vs " +
+             (g.technique == "architecture" ? "the standard twin" : m.baseline_variant);
     }
     t.rows.push_back({m.machines[g.machine].label, what, std::to_string(g.rows), Times(g.value)});
   }
@@ -204,7 +206,8 @@ std::string Markdown(const MachineComparison& m) {
 std::string Opt(const std::optional<double>& v) { return v ? Exact(*v) : std::string(); }
 
 const char* kCsvHeader =
-    "name,workload,shape,variant,backend,technique,network,threads,machine,machine_label,"
+    "name,workload,shape,variant,backend,technique,speedup_over,network,threads,machine,machine_"
+    "label,"
     "state,reason,record_id,repetitions,median_ns,median_low_ns,median_high_ns,coverage,"
     "per_second,speedup,speedup_low,speedup_high,vs_reference,gflops,roofline_fraction,"
     "roofline_note,implementation,joules_per_run,model_bytes,rel_l2,top1_agreement,"
@@ -219,12 +222,13 @@ std::string Csv(const MachineComparison& m) {
       const bool ok = c.state == Cell::State::kOk;
       out << Escape(r.name, ',') << ',' << Escape(r.workload, ',') << ',' << Escape(r.shape, ',')
           << ',' << Escape(r.variant, ',') << ',' << Escape(r.backend, ',') << ','
-          << Escape(r.technique, ',') << ',' << Escape(r.network, ',') << ',' << r.threads << ','
-          << m.machines[i].fingerprint << ',' << Escape(m.machines[i].label, ',') << ','
-          << StateName(c.state) << ',' << Escape(c.reason, ',') << ',' << c.record_id << ','
-          << c.repetitions << ',' << (ok ? Exact(c.median_ns.value) : "") << ','
-          << (ok ? Exact(c.median_ns.low) : "") << ',' << (ok ? Exact(c.median_ns.high) : "") << ','
-          << (ok ? Exact(c.coverage) : "") << ',' << (ok ? Exact(c.per_second) : "") << ','
+          << Escape(r.technique, ',') << ',' << Escape(r.speedup_over, ',') << ','
+          << Escape(r.network, ',') << ',' << r.threads << ',' << m.machines[i].fingerprint << ','
+          << Escape(m.machines[i].label, ',') << ',' << StateName(c.state) << ','
+          << Escape(c.reason, ',') << ',' << c.record_id << ',' << c.repetitions << ','
+          << (ok ? Exact(c.median_ns.value) : "") << ',' << (ok ? Exact(c.median_ns.low) : "")
+          << ',' << (ok ? Exact(c.median_ns.high) : "") << ',' << (ok ? Exact(c.coverage) : "")
+          << ',' << (ok ? Exact(c.per_second) : "") << ','
           << (c.speedup ? Exact(c.speedup->value) : "") << ','
           << (c.speedup ? Exact(c.speedup->low) : "") << ','
           << (c.speedup ? Exact(c.speedup->high) : "") << ',' << Opt(c.vs_reference) << ','
@@ -297,6 +301,7 @@ json ToJson(const MachineComparison& m) {
                     {"variant", r.variant},
                     {"backend", r.backend},
                     {"technique", r.technique},
+                    {"speedup_over", r.speedup_over},
                     {"network", r.network},
                     {"threads", r.threads},
                     {"cells", std::move(cells)}});
@@ -442,7 +447,7 @@ std::string ParetoSvg(const MachineComparison& m, const std::string& network,
   return out.str();
 }
 
-std::string HtmlCell(const Cell& c, const MachineComparison& m, Footnotes& notes) {
+std::string HtmlCell(const Cell& c, const Row& row, const MachineComparison& m, Footnotes& notes) {
   std::ostringstream out;
   switch (c.state) {
     case Cell::State::kMissing:
@@ -467,7 +472,8 @@ std::string HtmlCell(const Cell& c, const MachineComparison& m, Footnotes& notes
   }
   out << "<br><span class=\"sub\">" << Fixed(c.per_second, 1) << " /s";
   if (c.speedup) {
-    out << " · " << Times(c.speedup->value) << " " << Html(m.baseline_variant) << " ["
+    out << " · " << Times(c.speedup->value) << " "
+        << Html(row.speedup_over.empty() ? m.baseline_variant : row.speedup_over) << " ["
         << Fixed(c.speedup->low, 2) << ", " << Fixed(c.speedup->high, 2) << "]";
   }
   if (c.vs_reference) out << " · " << Times(*c.vs_reference) << " ref";
@@ -532,7 +538,7 @@ std::string HtmlPage(const MachineComparison& m, const PageFilters* filters) {
     out << "<tr><td>" << Html(r.workload) << "</td><td>" << Html(r.shape) << "</td><td>"
         << Html(r.variant) << "</td><td>" << Html(r.backend) << "</td><td class=\"num\">"
         << r.threads << "</td>";
-    for (const Cell& c : r.cells) out << HtmlCell(c, m, notes);
+    for (const Cell& c : r.cells) out << HtmlCell(c, r, m, notes);
     out << "</tr>\n";
   }
   out << "</table></div>\n";
@@ -674,9 +680,16 @@ Result<MachineComparison> MachineComparisonFromJson(const std::string& text) {
           {g.at("machine"), g.at("technique"), g.at("metric"), g.at("value"), g.at("rows")});
     }
     for (const auto& r : j.at("rows")) {
-      Row row{r.at("name"),    r.at("workload"), r.at("shape"),
-              r.at("variant"), r.at("backend"),  r.at("technique"),
-              r.at("network"), r.at("threads"),  {}};
+      Row row{r.at("name"),
+              r.at("workload"),
+              r.at("shape"),
+              r.at("variant"),
+              r.at("backend"),
+              r.at("technique"),
+              r.value("speedup_over", ""),
+              r.at("network"),
+              r.at("threads"),
+              {}};
       for (const auto& c : r.at("cells")) {
         Cell cell;
         auto state = StateFromName(c.at("state").get<std::string>());

@@ -35,10 +35,12 @@ struct Cell {
   std::string reason;  // why skipped or failed
   std::string record_id;
   size_t repetitions = 0;
-  Estimate median_ns;                  // interval: distribution-free, of the median
-  double coverage = 0;                 // the interval's actual confidence (order statistics)
-  double per_second = 0;               // runs per second at the median
-  std::optional<Estimate> speedup;     // baseline variant's median / this, same machine
+  Estimate median_ns;     // interval: distribution-free, of the median
+  double coverage = 0;    // the interval's actual confidence (order statistics)
+  double per_second = 0;  // runs per second at the median
+  // The baseline's median / this, same machine: the baseline variant's, or
+  // the standard twin's for an architecture row (Row::speedup_over).
+  std::optional<Estimate> speedup;
   std::optional<double> vs_reference;  // reference machine's median / this
   std::optional<double> gflops, roofline_fraction;
   std::optional<std::string> roofline_note;
@@ -55,13 +57,17 @@ struct Cell {
 };
 
 struct Row {
-  std::string name;       // the workload id: gemm.int8/m1024n1024k1024@onednn
-  std::string workload;   // gemm
-  std::string shape;      // m1024n1024k1024
-  std::string variant;    // int8, fp32 2:4, int8 pc_minmax
-  std::string backend;    // onednn
-  std::string technique;  // quantization, reduced precision, pruning, distillation, baseline
-  std::string network;    // the Pareto group: workload and shape (net.mobilenet_v2 n8r224)
+  std::string name;      // the workload id: gemm.int8/m1024n1024k1024@onednn
+  std::string workload;  // gemm
+  std::string shape;     // m1024n1024k1024
+  std::string variant;   // int8, fp32 2:4, int8 pc_minmax
+  std::string backend;   // onednn
+  // quantization, reduced precision, pruning, distillation, architecture, baseline
+  std::string technique;
+  // What the cells' speedups are over when not the baseline variant: an
+  // efficient architecture's standard twin on the same input ("conv.std k3").
+  std::string speedup_over;
+  std::string network;  // the Pareto group: workload and shape (net.mobilenet_v2 n8r224)
   int threads = 1;
   std::vector<Cell> cells;  // one per machine, in MachineComparison::machines' order
 };

@@ -174,6 +174,11 @@ Result<std::vector<WorkloadSpec>> ExpandSpec(const json& spec, const Family& fam
         if (!bytes.ok()) return bytes.status().WithContext(w.id + ": bytes");
         w.flop = *flop;
         w.bytes = *bytes;
+        if (spec.contains("weight_bytes")) {
+          auto weights = EvaluateFormula(spec["weight_bytes"].get<std::string>(), work_vars);
+          if (!weights.ok()) return weights.status().WithContext(w.id + ": weight_bytes");
+          w.weight_bytes = *weights;
+        }
         w.uses_threads = Contains(family.threaded_backends, backend);
         w.facts.assign(facts.begin(), facts.end());
         const auto prepare = family.prepare;

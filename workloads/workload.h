@@ -64,6 +64,9 @@ struct WorkloadSpec {
   Variant variant;
   double flop = 0;   // floating-point (or integer) operations per run, 2 per MAC
   double bytes = 0;  // compulsory bytes moved per run (inputs read once, output written once)
+  // The weights as this variant stores them (the spec's weight_bytes
+  // formula); 0 for a workload without weights.
+  double weight_bytes = 0;
   bool uses_threads = false;  // false: runs on one thread whatever RunConfig says
   bool device_timed = false;  // true: timed by RunOnceDeviceSeconds (manual time)
   // What the variant needs from the machine ("isa:avx512_core",

@@ -32,8 +32,49 @@ std::string VariantLabel(const ResultRecord& r) {
 // A distilled student: the synthetic kd.student_infer, or a student trained
 // on real data (acc.MODEL_student_kd, whose teacher is acc.MODEL).
 bool IsDistilledStudent(const std::string& workload) {
-  return workload.find("student_infer") != std::string::npos ||
-         workload.ends_with("_student_kd");
+  return workload.find("student_infer") != std::string::npos || workload.ends_with("_student_kd");
+}
+
+// An efficient architecture and its standard twin on the same input, whose
+// speeds the "architecture" rows compare (the MobileNet paper's comparison):
+// a depthwise-separable block against the standard 3x3 convolution with the
+// same input and output channels, and the depthwise-separable Fashion-MNIST
+// network against the plain CNN, judged on the same number of test images.
+struct ArchitecturePair {
+  const char* efficient;
+  const char* standard;
+  const char* label;  // what the efficient row's speedup is over
+};
+constexpr ArchitecturePair kArchitecturePairs[] = {
+    {"block.dws", "conv.std", "conv.std k3"},
+    {"acc.fmnist_dws", "acc.fmnist_cnn", "fmnist_cnn"},
+};
+
+// Where a result stands in an architecture pair: the pair, whether it is the
+// efficient side, and the key both sides share (the shape without what only
+// one side has: the standard conv's kernel size, the training's epochs).
+struct ArchitectureSlot {
+  const ArchitecturePair* pair = nullptr;
+  bool efficient = false;
+  std::string key;
+};
+std::optional<ArchitectureSlot> ArchitectureOf(const ResultRecord& r) {
+  for (const ArchitecturePair& p : kArchitecturePairs) {
+    const bool efficient = r.workload == p.efficient;
+    if (!efficient && r.workload != p.standard) continue;
+    std::string shape = result::ShapeOf(r);
+    if (r.workload == "conv.std") {
+      // n1h56w56c128o128k3s1 pairs with block.dws's n1h56w56c128o128s1.
+      const size_t k = shape.rfind("k3s");
+      if (k == std::string::npos) return std::nullopt;
+      shape.erase(k, 2);
+    }
+    if (r.workload.starts_with("acc.")) shape = shape.substr(0, shape.find('e'));
+    return ArchitectureSlot{&p, efficient,
+                            std::string(p.efficient) + "|" + shape + "|" + VariantLabel(r) + "|" +
+                                r.variant.backend + "|" + std::to_string(r.threads)};
+  }
+  return std::nullopt;
 }
 
 std::string Technique(const ResultRecord& r, const std::string& baseline) {
@@ -41,7 +82,10 @@ std::string Technique(const ResultRecord& r, const std::string& baseline) {
   if (r.variant.sparsity != "dense") return "pruning";
   if (r.variant.precision == "int8") return "quantization";
   if (r.variant.precision == "bf16" || r.variant.precision == "fp16") return "reduced precision";
-  if (r.variant.precision == baseline) return "baseline";
+  if (r.variant.precision == baseline) {
+    const auto slot = ArchitectureOf(r);
+    return slot && slot->efficient ? "architecture" : "baseline";
+  }
   return "other";
 }
 
@@ -117,6 +161,9 @@ Cell CellOf(const ResultRecord& r, double confidence) {
   c.roofline_fraction = r.roofline_fraction;
   c.roofline_note = r.roofline_note;
   c.joules_per_run = r.joules_per_iter;
+  // The weights as stored: a pruned variant's own count (indices included),
+  // else its precision's size of the dense weights.
+  c.model_bytes = r.weight_bytes;
   if (r.compression) c.model_bytes = r.compression->model_bytes;
   c.rel_l2 = r.quality ? std::optional<double>(r.quality->rel_l2) : r.rel_l2;
   if (r.quality && r.quality->classifier) c.top1_agreement = r.quality->top1_agreement;
@@ -153,11 +200,18 @@ reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& ma
 
   // Rows in the order first seen; a cell per machine.
   std::map<std::string, size_t> row_of;
-  // Per machine: the baseline's samples by PairKey.
+  // Per machine: the baseline's samples by PairKey, and the standard twins
+  // of efficient architectures by their shared key.
   std::vector<std::map<std::string, const ResultRecord*>> baselines(machines.size());
+  std::vector<std::map<std::string, const ResultRecord*>> standard_twins(machines.size());
   std::vector<std::vector<const ResultRecord*>> record_of_cell;  // [row][machine]
   for (size_t i = 0; i < machines.size(); ++i) {
     for (const ResultRecord& r : machines[i].records) {
+      // A standard twin counts even where --workloads leaves its own row out.
+      if (IsBaseline(r, o.baseline_variant)) {
+        const auto slot = ArchitectureOf(r);
+        if (slot && !slot->efficient) standard_twins[i][slot->key] = &r;
+      }
       if (!KeepWorkload(r, o)) continue;
       if (IsBaseline(r, o.baseline_variant)) baselines[i][PairKey(r.workload, r)] = &r;
       if (!KeepVariant(r, o)) continue;
@@ -171,6 +225,7 @@ reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& ma
         row.variant = VariantLabel(r);
         row.backend = r.variant.backend;
         row.technique = Technique(r, o.baseline_variant);
+        if (row.technique == "architecture") row.speedup_over = ArchitectureOf(r)->pair->label;
         row.network = r.workload + " " + row.shape;
         row.threads = r.threads;
         row.cells.resize(machines.size());
@@ -195,12 +250,20 @@ reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& ma
       if (ref_ok) {
         c.vs_reference = m.rows[row].cells[m.reference].median_ns.value / c.median_ns.value;
       }
-      if (IsBaseline(*r, o.baseline_variant)) continue;
-      const auto base = baselines[i].find(PairKey(BaselineWorkload(*r), *r));
-      if (base == baselines[i].end() || base->second->samples_ns.empty()) continue;
+      // The baseline: the standard twin of an efficient architecture, else
+      // the baseline variant (which has no speedup over itself).
+      const ResultRecord* base = nullptr;
+      if (!m.rows[row].speedup_over.empty()) {
+        const auto twin = standard_twins[i].find(ArchitectureOf(*r)->key);
+        if (twin != standard_twins[i].end()) base = twin->second;
+      } else if (!IsBaseline(*r, o.baseline_variant)) {
+        const auto found = baselines[i].find(PairKey(BaselineWorkload(*r), *r));
+        if (found != baselines[i].end()) base = found->second;
+      }
+      if (base == nullptr || base->samples_ns.empty()) continue;
       // BootstrapMedianRatio gives this / baseline; a speedup is its inverse.
-      const auto ci = stats::BootstrapMedianRatio(base->second->samples_ns, r->samples_ns,
-                                                  o.confidence, o.resamples);
+      const auto ci =
+          stats::BootstrapMedianRatio(base->samples_ns, r->samples_ns, o.confidence, o.resamples);
       c.speedup = reports::Estimate{1 / ci.ratio, 1 / ci.high, 1 / ci.low};
     }
   };

@@ -158,6 +158,7 @@ int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, st
                          {"backend", spec->variant.backend}}},
                        {"flop", spec->flop},
                        {"bytes", spec->bytes},
+                       {"weight_bytes", spec->weight_bytes},
                        {"facts", Facts(*spec)},
                        {"suites", suites_of(spec)}});
     }

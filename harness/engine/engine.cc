@@ -43,6 +43,7 @@ result::ResultRecord Engine::NewRecord(const workloads::WorkloadSpec& spec) cons
   r.seed = options_.seed;
   r.flop = spec.flop;
   r.bytes = spec.bytes;
+  if (spec.weight_bytes > 0) r.weight_bytes = spec.weight_bytes;
   r.energy_source = meter_.source();
   return r;
 }

@@ -107,6 +107,7 @@ json ToJson(const ResultRecord& r) {
       {"error", r.ok ? json(nullptr) : json(r.error)},
   };
   if (r.roofline_note) doc["efficiency"]["roofline_note"] = *r.roofline_note;
+  if (r.weight_bytes) doc["work"]["weight_bytes"] = *r.weight_bytes;
   if (r.compression) {
     const Compression& c = *r.compression;
     doc["compression"] = {{"pattern", c.pattern},
@@ -219,6 +220,7 @@ static Result<ResultRecord> FromValidJson(const json& j) {
   }
   r.flop = j["work"]["flop"];
   r.bytes = j["work"]["bytes"];
+  if (j["work"].contains("weight_bytes")) r.weight_bytes = j["work"]["weight_bytes"];
   const json& e = j["efficiency"];
   r.gflops = OptionalDouble(e["gflops"]);
   r.gbps = OptionalDouble(e["gbps"]);

@@ -76,6 +76,9 @@ struct ResultRecord {
   std::vector<double> samples_ns;  // time per iteration, one per repetition
   std::optional<Stats> stats;
   double flop = 0, bytes = 0;
+  // The weights as the variant stores them (WorkloadSpec::weight_bytes);
+  // absent for a workload without weights and for imported results.
+  std::optional<double> weight_bytes;
   std::optional<double> gflops, gbps, roofline_fraction;
   // Set when roofline_fraction exceeds 100 % by more than the calibration's
   // spread: the roof, not the kernel, is then suspect.

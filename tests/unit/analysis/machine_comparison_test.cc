@@ -209,6 +209,73 @@ result::ResultRecord Judged(const std::string& machine, const std::string& workl
   return r;
 }
 
+// A record of workload `workload` with shape `shape`, fp32 on one machine.
+result::ResultRecord Shaped(const std::string& machine, const std::string& workload,
+                            const std::string& shape, const std::string& precision,
+                            double median_ns, uint64_t seed) {
+  result::ResultRecord r = Record(machine, precision, median_ns, seed);
+  r.workload = workload;
+  r.name = workload + "." + precision + "/" + shape + "@onednn";
+  return r;
+}
+
+TEST_CASE(
+    "architecture rows: a depthwise-separable block against the standard 3x3 convolution "
+    "with the same input and output, in the geometric means as architecture",
+    "[analysis]") {
+  auto dws = Shaped("m1", "block.dws", "n1h56w56c128o128s1", "fp32", 1000, 1);
+  dws.weight_bytes = 4.0 * (9 * 128 + 128 * 128);
+  auto dws_int8 = Shaped("m1", "block.dws", "n1h56w56c128o128s1", "int8", 500, 2);
+  dws_int8.weight_bytes = 1.0 * (9 * 128 + 128 * 128);
+  const auto standard = Shaped("m1", "conv.std", "n1h56w56c128o128k3s1", "fp32", 8000, 3);
+  const auto other_shape = Shaped("m1", "conv.std", "n1h28w28c128o128k3s1", "fp32", 2000, 4);
+  const auto five_by_five = Shaped("m1", "conv.std", "n1h56w56c128o128k5s1", "fp32", 20000, 5);
+  std::vector<MachineRecords> machines = {
+      Machine("m1", {dws, dws_int8, standard, other_shape, five_by_five})};
+  const auto m = CompareMachines(machines, 0, {});
+  const reports::Row* efficient = nullptr;
+  const reports::Row* quantized = nullptr;
+  for (const auto& row : m.rows) {
+    if (row.workload == "block.dws") (row.variant == "fp32" ? efficient : quantized) = &row;
+    if (row.workload == "conv.std") CHECK(row.technique == "baseline");
+  }
+  REQUIRE(efficient != nullptr);
+  REQUIRE(quantized != nullptr);
+  CHECK(efficient->technique == "architecture");
+  CHECK(efficient->speedup_over == "conv.std k3");
+  REQUIRE(efficient->cells[0].speedup);
+  CHECK(efficient->cells[0].speedup->value == Approx(8).epsilon(0.05));  // 8000 / 1000
+  CHECK(efficient->cells[0].model_bytes == 4.0 * (9 * 128 + 128 * 128));
+  // The block's int8 is quantization against the block's own fp32.
+  CHECK(quantized->technique == "quantization");
+  REQUIRE(quantized->cells[0].speedup);
+  CHECK(quantized->cells[0].speedup->value == Approx(2).epsilon(0.05));
+  CHECK(quantized->cells[0].model_bytes == 1.0 * (9 * 128 + 128 * 128));
+  bool summarised = false;
+  for (const auto& g : m.summaries) {
+    if (g.technique != "architecture") continue;
+    summarised = true;
+    CHECK(g.rows == 1);
+    CHECK(g.value == Approx(8).epsilon(0.05));
+  }
+  CHECK(summarised);
+  const std::string console =
+      reports::RenderMachineComparison(m, reports::ComparisonFormat::kConsole);
+  CHECK_THAT(console, Catch::Contains("conv.std k3") &&
+                          Catch::Contains("architecture: speedup vs the standard twin"));
+  const std::string json = reports::RenderMachineComparison(m, reports::ComparisonFormat::kJson);
+  auto back = reports::MachineComparisonFromJson(json);
+  REQUIRE(back.ok());
+  CHECK(reports::RenderMachineComparison(*back, reports::ComparisonFormat::kJson) == json);
+
+  // --workloads 'block.*' still measures the block against its twin.
+  MachineComparisonOptions only_blocks;
+  only_blocks.workloads = "block.*";
+  const auto filtered = CompareMachines(machines, 0, only_blocks);
+  REQUIRE(filtered.rows.size() == 2);
+  for (const auto& row : filtered.rows) CHECK(row.cells[0].speedup);
+}
+
 TEST_CASE(
     "accuracy on a test set: each cell shows it, a miss of MLPerf's rule is marked, "
     "the Pareto front is against top-1 error and a distilled student is distillation",

@@ -1,5 +1,6 @@
 #include "harness/stats/tests.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <random>
 
@@ -129,6 +130,43 @@ TEST_CASE("bootstrap interval of the ratio of medians", "[stats]") {
   CHECK(s.high > 1);
   const RatioInterval again = BootstrapMedianRatio(base, slower);
   CHECK(again.low == r.low);  // seeded: reproducible
+}
+
+// For n odd and distinct values x(1) < ... < x(n), the bootstrap median is at
+// most x(k) exactly when at least (n+1)/2 of n draws fall at or below it:
+// P = P(Binomial(n, k/n) >= (n+1)/2). With a baseline that never varies, the
+// ratio's percentile interval must land on the order statistics where that
+// distribution crosses the tails. For n = 11 the CDF is 0.0072 at x(2), 0.051
+// at x(3), 0.95 at x(8) and 0.993 at x(9): the 95 % interval is [x(3), x(9)];
+// at 50 %, [x(5), x(7)] (0.17, 0.38 and 0.62, 0.83 around the 25 and 75 %).
+TEST_CASE("the bootstrap's interval matches the exact bootstrap distribution of the median",
+          "[stats]") {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> spread(0, 1);
+  std::vector<double> x(11);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = 100 + 10 * static_cast<double>(i) + spread(rng);
+  std::shuffle(x.begin(), x.end(), rng);  // the order given must not matter
+  std::vector<double> sorted = x;
+  std::sort(sorted.begin(), sorted.end());
+  const std::vector<double> ones(11, 1.0);
+  for (uint64_t seed : {1, 2, 3, 99}) {
+    const RatioInterval wide = BootstrapMedianRatio(ones, x, 0.95, 2000, seed);
+    CHECK(wide.ratio == Approx(sorted[5]));
+    CHECK(wide.low == Approx(sorted[2]));
+    CHECK(wide.high == Approx(sorted[8]));
+    const RatioInterval narrow = BootstrapMedianRatio(ones, x, 0.50, 2000, seed);
+    CHECK(narrow.low == Approx(sorted[4]));
+    CHECK(narrow.high == Approx(sorted[6]));
+  }
+  // Even n: the median averages the two middle values of each resample, so
+  // every end of the interval is such an average or a value itself.
+  const std::vector<double> even = {3, 1, 4, 1.5, 9, 2.6};
+  const RatioInterval e = BootstrapMedianRatio(std::vector<double>(6, 2.0), even, 0.9);
+  CHECK(e.ratio == Approx((2.6 + 3) / 2 / 2));
+  CHECK(e.low >= 1.0 / 2);
+  CHECK(e.high <= 9.0 / 2);
+  CHECK(e.low < e.ratio);
+  CHECK(e.high > e.ratio);
 }
 
 TEST_CASE("Benjamini-Hochberg adjusted p-values", "[stats]") {

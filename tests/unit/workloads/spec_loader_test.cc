@@ -1,6 +1,8 @@
 #include "workloads/spec_loader.h"
 
 #include <catch2/catch.hpp>
+#include <map>
+#include <string>
 
 #include "workloads/catalog.h"
 #include "workloads/common/formula.h"
@@ -34,7 +36,8 @@ constexpr char kSpec[] = R"([{
   "precisions": ["fp32", "int8"],
   "backends": ["ref", "onednn"],
   "flop": "2*oh*oh*c*9",
-  "bytes": "in_bytes*h*h*c + out_bytes*oh*oh*c"
+  "bytes": "in_bytes*h*h*c + out_bytes*oh*oh*c",
+  "weight_bytes": "in_bytes*9*c"
 }])";
 
 TEST_CASE("formulas evaluate with precedence, functions and variables", "[specs]") {
@@ -66,11 +69,13 @@ TEST_CASE("a spec expands to shape x precision x backend with its work", "[specs
   CHECK(first.id == "conv.fake.fp32/h56c64s1@ref");
   CHECK(first.flop == 2.0 * 56 * 56 * 64 * 9);
   CHECK(first.bytes == 4.0 * 56 * 56 * 64 + 4.0 * 56 * 56 * 64);
+  CHECK(first.weight_bytes == 4.0 * 9 * 64);
   CHECK_FALSE(first.uses_threads);
   const WorkloadSpec& strided = specs->back();
   CHECK(strided.id == "conv.fake.int8/h56c64s2@onednn");
   CHECK(strided.flop == 2.0 * 28 * 28 * 64 * 9);
   CHECK(strided.bytes == 1.0 * 56 * 56 * 64 + 4.0 * 28 * 28 * 64);
+  CHECK(strided.weight_bytes == 1.0 * 9 * 64);  // int8: a byte a weight
   CHECK(strided.uses_threads);
 }
 
@@ -101,6 +106,7 @@ TEST_CASE("malformed specs are rejected with what is wrong", "[specs]") {
   expect_error(with("{\"h\": 56, \"c\": 64}", "{\"h\": 56}"), "param 'c' missing");
   expect_error(with("\"2*oh*oh*c*9\"", "\"2*oh*ow\""), "unknown variable 'ow'");
   expect_error(with("[\"pad\", \"1\"]", "[\"pad\", \"0.5\"]"), "not an integer");
+  expect_error(with("\"in_bytes*9*c\"", "\"in_bytes*9*q\""), "weight_bytes");
 }
 
 TEST_CASE("suites choose workloads by glob, minus exclusions", "[specs]") {
@@ -123,6 +129,51 @@ TEST_CASE("the specs compiled into this build load", "[specs]") {
   CHECK(Catalog().size() >= 30);
   CHECK(SuiteNames().front() == "quick");
   for (const auto& name : SuiteNames()) CHECK_FALSE(Suite(name)->empty());
+}
+
+// Every workload with weights says how many bytes they take, at its
+// precision: an int8 variant's weights are a quarter of its fp32 twin's
+// (bf16 half), and a network's are its parameters at that size.
+TEST_CASE("the catalog's workloads state their weights' bytes", "[specs]") {
+  REQUIRE(CatalogStatus().ok());
+  std::map<std::string, double> fp32_weights;  // by id with the precision removed
+  const auto twin = [](const WorkloadSpec& w) {
+    std::string id = w.id;
+    id.replace(id.find('.' + w.variant.precision), w.variant.precision.size() + 1, ".P");
+    return id;
+  };
+  size_t with_weights = 0, checked = 0;
+  for (const WorkloadSpec& w : Catalog()) {
+    INFO(w.id);
+    if (w.family.starts_with("quant.")) {
+      CHECK(w.weight_bytes == 0);  // a quantize or dequantize op has no weights
+      continue;
+    }
+    CHECK(w.weight_bytes > 0);
+    ++with_weights;
+    for (const auto& [fact, value] : w.facts) {
+      if (fact == "parameters" && w.family != "kd") {
+        const double size = w.variant.precision == "int8"   ? 1
+                            : w.variant.precision == "fp32" ? 4
+                                                            : 2;
+        CHECK(w.weight_bytes == size * value);
+      }
+    }
+    if (w.variant.sparsity == "dense" && w.variant.quantization.empty() &&
+        w.variant.precision == "fp32") {
+      fp32_weights[twin(w)] = w.weight_bytes;
+    }
+  }
+  for (const WorkloadSpec& w : Catalog()) {
+    if (w.variant.precision == "fp32" || w.variant.sparsity != "dense") continue;
+    const auto base = fp32_weights.find(twin(w));
+    if (base == fp32_weights.end()) continue;
+    INFO(w.id);
+    CHECK(w.weight_bytes == base->second / (w.variant.precision == "int8" ? 4 : 2));
+    ++checked;
+  }
+  CHECK(with_weights >= 30);
+  CHECK(checked >= 10);
 }
 
 }  // namespace
