@@ -209,7 +209,7 @@ const char* kCsvHeader =
     "name,workload,shape,variant,backend,technique,speedup_over,network,threads,machine,machine_"
     "label,"
     "state,reason,record_id,repetitions,median_ns,median_low_ns,median_high_ns,coverage,"
-    "per_second,speedup,speedup_low,speedup_high,vs_reference,gflops,roofline_fraction,"
+    "per_second,samples_per_second,speedup,speedup_low,speedup_high,vs_reference,gflops,roofline_fraction,"
     "roofline_note,implementation,joules_per_run,model_bytes,rel_l2,top1_agreement,"
     "fidelity_miss,top1,top1_delta,top1_delta_low,top1_delta_high\n";
 
@@ -228,7 +228,7 @@ std::string Csv(const MachineComparison& m) {
           << Escape(c.reason, ',') << ',' << c.record_id << ',' << c.repetitions << ','
           << (ok ? Exact(c.median_ns.value) : "") << ',' << (ok ? Exact(c.median_ns.low) : "")
           << ',' << (ok ? Exact(c.median_ns.high) : "") << ',' << (ok ? Exact(c.coverage) : "")
-          << ',' << (ok ? Exact(c.per_second) : "") << ','
+          << ',' << (ok ? Exact(c.per_second) : "") << ',' << Opt(c.samples_per_second) << ','
           << (c.speedup ? Exact(c.speedup->value) : "") << ','
           << (c.speedup ? Exact(c.speedup->low) : "") << ','
           << (c.speedup ? Exact(c.speedup->high) : "") << ',' << Opt(c.vs_reference) << ','
@@ -275,6 +275,7 @@ json ToJson(const MachineComparison& m) {
         j["median_ns"] = EstimateJson(c.median_ns);
         j["coverage"] = c.coverage;
         j["per_second"] = c.per_second;
+        PutOpt(j, "samples_per_second", c.samples_per_second);
         if (c.speedup) j["speedup"] = EstimateJson(*c.speedup);
         PutOpt(j, "vs_reference", c.vs_reference);
         PutOpt(j, "gflops", c.gflops);
@@ -470,7 +471,13 @@ std::string HtmlCell(const Cell& c, const Row& row, const MachineComparison& m, 
     out << " <span class=\"flag\" title=\"" << Html(*c.fidelity_miss) << "\">(!)<sup>"
         << Html(notes.Mark(kMissNote)) << "</sup></span>";
   }
-  out << "<br><span class=\"sub\">" << Fixed(c.per_second, 1) << " /s";
+  out << "<br><span class=\"sub\">";
+  if (c.samples_per_second) {
+    out << Fixed(*c.samples_per_second, 1) << " samples/s (" << Fixed(c.per_second, 1)
+        << " runs/s)";
+  } else {
+    out << Fixed(c.per_second, 1) << " runs/s";
+  }
   if (c.speedup) {
     out << " · " << Times(c.speedup->value) << " "
         << Html(row.speedup_over.empty() ? m.baseline_variant : row.speedup_over) << " ["
@@ -702,6 +709,7 @@ Result<MachineComparison> MachineComparisonFromJson(const std::string& text) {
           cell.median_ns = EstimateFrom(c.at("median_ns"));
           cell.coverage = c.at("coverage");
           cell.per_second = c.at("per_second");
+          GetOpt(c, "samples_per_second", cell.samples_per_second);
           if (c.contains("speedup")) cell.speedup = EstimateFrom(c.at("speedup"));
           GetOpt(c, "vs_reference", cell.vs_reference);
           GetOpt(c, "gflops", cell.gflops);

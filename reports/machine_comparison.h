@@ -38,6 +38,9 @@ struct Cell {
   Estimate median_ns;     // interval: distribution-free, of the median
   double coverage = 0;    // the interval's actual confidence (order statistics)
   double per_second = 0;  // runs per second at the median
+  // Samples (images, batch rows) per second at the median, for a workload
+  // with a batch: its `n` or `batch` times runs per second.
+  std::optional<double> samples_per_second;
   // The baseline's median / this, same machine: the baseline variant's, or
   // the standard twin's for an architecture row (Row::speedup_over).
   std::optional<Estimate> speedup;

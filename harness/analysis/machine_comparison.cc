@@ -157,6 +157,11 @@ Cell CellOf(const ResultRecord& r, double confidence) {
   c.median_ns = {interval.median, interval.low, interval.high};
   c.coverage = interval.coverage;
   c.per_second = interval.median > 0 ? 1e9 / interval.median : 0;
+  for (const auto& [name, value] : r.params) {
+    if ((name == "n" || name == "batch") && value > 0 && c.per_second > 0) {
+      c.samples_per_second = static_cast<double>(value) * c.per_second;
+    }
+  }
   c.gflops = r.gflops;
   c.roofline_fraction = r.roofline_fraction;
   c.roofline_note = r.roofline_note;

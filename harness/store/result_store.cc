@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -296,6 +297,9 @@ Status ResultStore::DeleteRun(const std::string& run_id) {
     SQLite::Statement results(impl_->db, "DELETE FROM results WHERE run_id = ?");
     results.bind(1, run_id);
     results.exec();
+    SQLite::Statement counts(impl_->db, "DELETE FROM run_counts WHERE run_id = ?");
+    counts.bind(1, run_id);
+    counts.exec();
     SQLite::Statement run(impl_->db, "DELETE FROM runs WHERE id = ?");
     run.bind(1, run_id);
     if (run.exec() != 1) return Status::NotFound("no run " + run_id);
@@ -311,11 +315,11 @@ Result<std::vector<RunRow>> ResultStore::Runs() {
         impl_->db,
         "SELECT r.id, m.fingerprint, v.repo, v.commit_sha, v.branch, v.commit_time, r.suite,"
         " r.started_at, r.finished_at, r.config,"
-        " (SELECT count(*) FROM results WHERE run_id = r.id AND status = 'ok'),"
-        " (SELECT count(*) FROM results WHERE run_id = r.id AND status = 'failed'),"
-        " (SELECT count(*) FROM results WHERE run_id = r.id AND status = 'skipped')"
+        // Counted by InsertResults as results come (migration 9).
+        " coalesce(c.ok, 0), coalesce(c.failed, 0), coalesce(c.skipped, 0)"
         " FROM runs r JOIN machines m ON m.id = r.machine_id"
-        " JOIN revisions v ON v.id = r.revision_id ORDER BY r.started_at DESC, r.rowid DESC");
+        " JOIN revisions v ON v.id = r.revision_id LEFT JOIN run_counts c ON c.run_id = r.id ORDER "
+        "BY r.started_at DESC, r.rowid DESC");
     while (s.executeStep()) {
       RunRow row;
       row.id = Str(s.getColumn(0));
@@ -351,6 +355,8 @@ Result<size_t> ResultStore::InsertResults(const std::vector<result::RecordRow>& 
     size_t inserted = 0;
     SQLite::Transaction tx(impl_->db);
     SQLite::Statement& ins = *impl_->insert_result;
+    // What this transaction adds to each run's counts (ok, failed, skipped).
+    std::map<std::string, std::array<int64_t, 3>> added;
     for (const result::RecordRow& r : rows) {
       ins.reset();
       ins.clearBindings();
@@ -380,7 +386,20 @@ Result<size_t> ResultStore::InsertResults(const std::vector<result::RecordRow>& 
       BindOptional(ins, 21, r.rel_l2);
       ins.bindNoCopy(22, r.record_json);
       ins.bindNoCopy(23, r.samples_json);
-      if (ins.exec() > 0) ++inserted;  // 0: already stored, ingest is idempotent by id
+      if (ins.exec() == 0) continue;  // already stored: ingest is idempotent by id
+      ++inserted;
+      ++added[r.run_id][r.skipped ? 2 : r.ok ? 0 : 1];
+    }
+    SQLite::Statement count(
+        impl_->db,
+        "INSERT INTO run_counts (run_id, ok, failed, skipped) VALUES (?,?,?,?)"
+        " ON CONFLICT (run_id) DO UPDATE SET ok = ok + excluded.ok,"
+        " failed = failed + excluded.failed, skipped = skipped + excluded.skipped");
+    for (const auto& [run_id, n] : added) {
+      count.reset();
+      count.bindNoCopy(1, run_id);
+      for (int i = 0; i < 3; ++i) count.bind(i + 2, n[static_cast<size_t>(i)]);
+      count.exec();
     }
     tx.commit();
     return inserted;

@@ -225,6 +225,7 @@ TEST_CASE(
     "[analysis]") {
   auto dws = Shaped("m1", "block.dws", "n1h56w56c128o128s1", "fp32", 1000, 1);
   dws.weight_bytes = 4.0 * (9 * 128 + 128 * 128);
+  dws.params = {{"n", 8}, {"h", 56}};  // a batch of 8: samples/s is 8 runs/s
   auto dws_int8 = Shaped("m1", "block.dws", "n1h56w56c128o128s1", "int8", 500, 2);
   dws_int8.weight_bytes = 1.0 * (9 * 128 + 128 * 128);
   const auto standard = Shaped("m1", "conv.std", "n1h56w56c128o128k3s1", "fp32", 8000, 3);
@@ -246,6 +247,8 @@ TEST_CASE(
   REQUIRE(efficient->cells[0].speedup);
   CHECK(efficient->cells[0].speedup->value == Approx(8).epsilon(0.05));  // 8000 / 1000
   CHECK(efficient->cells[0].model_bytes == 4.0 * (9 * 128 + 128 * 128));
+  REQUIRE(efficient->cells[0].samples_per_second);
+  CHECK(*efficient->cells[0].samples_per_second == Approx(8 * efficient->cells[0].per_second));
   // The block's int8 is quantization against the block's own fp32.
   CHECK(quantized->technique == "quantization");
   REQUIRE(quantized->cells[0].speedup);

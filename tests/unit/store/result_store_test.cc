@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -144,6 +145,86 @@ void Exec(const std::string& path, const std::string& sql) {
   sqlite3_close(db);
   INFO(message);
   REQUIRE(rc == SQLITE_OK);
+}
+
+// A run's counts of ok, failed and skipped results, as Runs() lists them.
+std::array<int64_t, 3> Counts(ResultStore& db, const std::string& run_id) {
+  auto runs = db.Runs();
+  REQUIRE(runs.ok());
+  for (const RunRow& r : *runs) {
+    if (r.id == run_id) return {r.results_ok, r.results_failed, r.results_skipped};
+  }
+  FAIL("no run " << run_id);
+  return {};
+}
+
+TEST_CASE(
+    "a run's result counts follow its inserts, a duplicate is not counted twice, a deleted "
+    "run takes its counts along, and a version 8 database gets its counts at migration",
+    "[store]") {
+  Fixture f;
+  auto db = f.OpenWithRun();
+  auto ok = testing::MakeRecord(f.run_id, 5);
+  auto failed = testing::MakeRecord(f.run_id, 5, "int8");
+  failed.ok = false;
+  failed.error = "wrong result";
+  auto skipped = testing::MakeRecord(f.run_id, 0, "bf16");
+  skipped.ok = false;
+  skipped.skipped = true;
+  skipped.samples_ns.clear();
+  skipped.stats.reset();
+  skipped.error = "needs avx512_core";
+  REQUIRE(db->InsertResults({ok, failed, skipped}).ok());
+  CHECK(Counts(*db, f.run_id) == std::array<int64_t, 3>{1, 1, 1});
+  // The same records again (an agent resending after a lost ack): ignored.
+  REQUIRE(db->InsertResults({ok, failed}).ok());
+  CHECK(Counts(*db, f.run_id) == std::array<int64_t, 3>{1, 1, 1});
+  REQUIRE(db->InsertResults({testing::MakeRecord(f.run_id, 5)}).ok());
+  CHECK(Counts(*db, f.run_id) == std::array<int64_t, 3>{2, 1, 1});
+  // A second run counts apart; deleting the first leaves the second's counts.
+  const std::string second = result::NewUuid();
+  REQUIRE(db->BeginRun(RunRow{second,
+                              testing::FakeFingerprint(),
+                              {"repo", "def456", "main", std::nullopt},
+                              "quick",
+                              "t1",
+                              std::nullopt,
+                              "{}"})
+              .ok());
+  CHECK(Counts(*db, second) == std::array<int64_t, 3>{0, 0, 0});
+  REQUIRE(db->InsertResults({testing::MakeRecord(second, 5), testing::MakeRecord(second, 5)}).ok());
+  CHECK(Counts(*db, second) == std::array<int64_t, 3>{2, 0, 0});
+  REQUIRE(db->DeleteRun(f.run_id).ok());
+  CHECK(Counts(*db, second) == std::array<int64_t, 3>{2, 0, 0});
+  CHECK(db->Runs()->size() == 1);
+
+  // A database at version 8 with results: migration 9 counts them.
+  testing::TempDir dir;
+  const std::string path = dir.File("v8.db");
+  std::string v8 = "PRAGMA journal_mode=WAL;BEGIN;";
+  for (const schemas::Migration& m : schemas::Migrations()) {
+    if (m.version <= 8) v8 += std::string(m.sql);
+  }
+  v8 += "PRAGMA application_id=" + std::to_string(kApplicationId) + ";PRAGMA user_version=8;";
+  v8 += "INSERT INTO machines VALUES (1,'fp','h','c','x86_64','{}',NULL,'t','t');";
+  v8 += "INSERT INTO revisions VALUES (1,'repo','abc','main',NULL);";
+  v8 += "INSERT INTO runs VALUES ('run-a',1,1,'quick','t',NULL,'{}');";
+  v8 += "INSERT INTO runs VALUES ('run-b',1,1,'quick','t',NULL,'{}');";
+  int n = 0;
+  for (const auto& [run, status] : std::vector<std::pair<std::string, std::string>>{
+           {"run-a", "ok"}, {"run-a", "ok"}, {"run-a", "skipped"}, {"run-b", "failed"}}) {
+    v8 +=
+        "INSERT INTO results (id, run_id, name, workload, precision, sparsity, backend, threads,"
+        " status, record) VALUES ('r" +
+        std::to_string(n++) + "','" + run + "','gemm.fp32/m1n1k1@ref','gemm','fp32','dense'," +
+        "'ref',1,'" + status + "','{}');";
+  }
+  v8 += "COMMIT;";
+  Exec(path, v8);
+  auto migrated = ResultStore::Open(path);
+  REQUIRE(migrated.ok());
+  CHECK(Counts(**migrated, "run-a") == std::array<int64_t, 3>{2, 0, 1});
+  CHECK(Counts(**migrated, "run-b") == std::array<int64_t, 3>{0, 1, 0});
 }
 
 TEST_CASE("migration 4 moves a version 3 database's samples into their results, in order",
