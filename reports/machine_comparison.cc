@@ -209,7 +209,8 @@ const char* kCsvHeader =
     "name,workload,shape,variant,backend,technique,speedup_over,network,threads,machine,machine_"
     "label,"
     "state,reason,record_id,repetitions,median_ns,median_low_ns,median_high_ns,coverage,"
-    "per_second,samples_per_second,speedup,speedup_low,speedup_high,vs_reference,gflops,roofline_fraction,"
+    "per_second,samples_per_second,speedup,speedup_low,speedup_high,vs_reference,gflops,roofline_"
+    "fraction,"
     "roofline_note,implementation,joules_per_run,model_bytes,rel_l2,top1_agreement,"
     "fidelity_miss,top1,top1_delta,top1_delta_low,top1_delta_high\n";
 
@@ -473,10 +474,10 @@ std::string HtmlCell(const Cell& c, const Row& row, const MachineComparison& m, 
   }
   out << "<br><span class=\"sub\">";
   if (c.samples_per_second) {
-    out << Fixed(*c.samples_per_second, 1) << " samples/s (" << Fixed(c.per_second, 1)
-        << " runs/s)";
+    out << Quantity(*c.samples_per_second, "samples/s") << " ("
+        << Quantity(c.per_second, "runs/s") << ")";
   } else {
-    out << Fixed(c.per_second, 1) << " runs/s";
+    out << Quantity(c.per_second, "runs/s");
   }
   if (c.speedup) {
     out << " · " << Times(c.speedup->value) << " "
