@@ -474,8 +474,8 @@ std::string HtmlCell(const Cell& c, const Row& row, const MachineComparison& m, 
   }
   out << "<br><span class=\"sub\">";
   if (c.samples_per_second) {
-    out << Quantity(*c.samples_per_second, "samples/s") << " ("
-        << Quantity(c.per_second, "runs/s") << ")";
+    out << Quantity(*c.samples_per_second, "samples/s") << " (" << Quantity(c.per_second, "runs/s")
+        << ")";
   } else {
     out << Quantity(c.per_second, "runs/s");
   }
