@@ -8,17 +8,21 @@
 //
 //   build/tests/bench/effbench_fleet_load [--agents 1,16,64] [--records 20000]
 //       [--batch 64] [--window 1024] [--samples 10] [--idle-seconds 10] [--readers 2]
-//       [--read-interval-ms 100]
+//       [--read-interval-ms 100] [--db FILE] [--page PATH]
 //
 // --readers N: N threads read the database all the while, as users do: an
 // outside SQLite connection opened, counted and closed again, and every
 // fifth time `effbench report`. It shows what readers cost the ingest.
+// --db FILE: the coordinator serves (and the agents add to) this database
+// instead of a fresh one, e.g. a copy of effbench_report_bench's 1,000,000
+// results. --page PATH: one more reader asks the coordinator for PATH (e.g.
+// "/?workloads=gemm.int8*&machines=host1") every --read-interval-ms while the
+// agents stream, and the page's latency is printed: a dashboard under ingest.
 #include <sqlite3.h>
 #include <sys/resource.h>
 
-#include <atomic>
-
 #include <algorithm>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -58,6 +62,8 @@ struct Options {
   double idle_seconds = 10;
   int readers = 0;
   int read_interval_ms = 100;  // each reader's pause between reads, as a dashboard polls
+  std::string db;              // empty: a fresh database per agent count
+  std::string page;            // empty: no page reader
 };
 
 struct SimAgent {
@@ -276,11 +282,11 @@ Ready WaitReady(const std::string& path) {
 void RunLoad(const Options& o, int n) {
   testing::TempDir dir;
   std::ofstream(dir.File("fleet.token")) << kToken << "\n";
-  testing::Process serve(
-      {EFFBENCH_BINARY, "serve", "--db", dir.File("load.db"), "--listen", "127.0.0.1:0", "--http",
-       "127.0.0.1:0", "--token-file", dir.File("fleet.token"), "--ready-file",
-       dir.File("ready.json"), "--heartbeat", "30"},
-      dir.File("serve.log"));
+  const std::string db_path = o.db.empty() ? dir.File("load.db") : o.db;
+  testing::Process serve({EFFBENCH_BINARY, "serve", "--db", db_path, "--listen", "127.0.0.1:0",
+                          "--http", "127.0.0.1:0", "--token-file", dir.File("fleet.token"),
+                          "--ready-file", dir.File("ready.json"), "--heartbeat", "30"},
+                         dir.File("serve.log"));
   const Ready ready = WaitReady(dir.File("ready.json"));
 
   std::vector<SimAgent> agents(static_cast<size_t>(n));
@@ -358,7 +364,7 @@ void RunLoad(const Options& o, int n) {
   std::vector<std::thread> readers;
   for (int r = 0; r < o.readers; ++r) {
     readers.emplace_back([&, r] {
-      const std::string db = dir.File("load.db");
+      const std::string& db = db_path;
       const std::string report =
           std::string(EFFBENCH_BINARY) + " report --db " + db + " >/dev/null 2>&1";
       for (long k = r; !stop_reading; ++k) {
@@ -377,12 +383,31 @@ void RunLoad(const Options& o, int n) {
       }
     });
   }
+  std::vector<double> page_ms;
+  std::string page_error;
+  if (!o.page.empty()) {
+    readers.emplace_back([&] {
+      while (!stop_reading) {
+        const auto t0 = Clock::now();
+        const testing::Http page = testing::HttpRequest(ready.http, "GET", o.page);
+        if (page.status != 200) {
+          page_error = "GET " + o.page + " answered " + std::to_string(page.status);
+          return;
+        }
+        if (stop_reading) return;  // finished after the agents: not under ingest
+        page_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        std::this_thread::sleep_for(std::chrono::milliseconds(o.read_interval_ms));
+      }
+    });
+  }
   const auto start = Clock::now();
   for (int i = 0; i < n; ++i)
     asio::co_spawn(io, Stream(agents[i], channels[i], window), asio::detached);
   io.run();
   stop_reading = true;
   for (auto& t : readers) t.join();
+  if (!page_error.empty()) std::cerr << "fleet_load: " << page_error << "\n";
+
   const double serve_cpu = CpuSeconds(serve.pid()) - serve_cpu0;
   const auto threads1 = ThreadCpuSeconds(serve.pid());
   const long written = ProcField(serve.pid(), "io", "wchar") - written0;
@@ -440,6 +465,13 @@ void RunLoad(const Options& o, int n) {
       1e6 * own_cpu / static_cast<double>(acked), acked / commits,
       BusiestThreads(threads0, threads1, seconds).c_str(),
       static_cast<double>(written) / 1024.0 / static_cast<double>(acked));
+  if (!page_ms.empty()) {
+    std::printf(
+        "  GET %s while %d agents streamed: median %.1f ms, p90 %.1f ms, max %.1f ms"
+        " over %zu requests\n",
+        o.page.c_str(), n, Percentile(page_ms, 0.5), Percentile(page_ms, 0.9),
+        *std::max_element(page_ms.begin(), page_ms.end()), page_ms.size());
+  }
   std::fflush(stdout);
 }
 
@@ -491,10 +523,14 @@ int main(int argc, char** argv) {
       o.readers = std::stoi(value);
     } else if (flag == "--read-interval-ms") {
       o.read_interval_ms = std::stoi(value);
+    } else if (flag == "--db") {
+      o.db = value;
+    } else if (flag == "--page") {
+      o.page = value;
     } else {
       std::cerr << "usage: effbench_fleet_load [--agents 1,16,64] [--records N] [--batch N]"
                    " [--window N] [--samples N] [--idle-seconds S] [--readers N]"
-                   " [--read-interval-ms MS]\n";
+                   " [--read-interval-ms MS] [--db FILE] [--page PATH]\n";
       return 2;
     }
   }
