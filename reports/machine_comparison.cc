@@ -157,6 +157,15 @@ std::string Legend(const MachineComparison& m) {
          "measured roofline; then, where the machines ran different kernels, the kernel each "
          "backend chose. Reference machine: "
       << m.machines[m.reference].label << ".";
+  // Architecture rows name their standard twin in the cell.
+  std::set<std::string> twins;
+  for (const Row& r : m.rows) {
+    if (!r.speedup_over.empty()) twins.insert(r.speedup_over);
+  }
+  for (const std::string& twin : twins) {
+    out << " Nx " << twin << " = the standard architecture " << twin
+        << "'s median on the same machine and input / this median.";
+  }
   return out.str();
 }
 

@@ -265,7 +265,8 @@ TEST_CASE(
   const std::string console =
       reports::RenderMachineComparison(m, reports::ComparisonFormat::kConsole);
   CHECK_THAT(console, Catch::Contains("conv.std k3") &&
-                          Catch::Contains("architecture: speedup vs the standard twin"));
+                          Catch::Contains("architecture: speedup vs the standard twin") &&
+                          Catch::Contains("Nx conv.std k3 = the standard architecture"));
   const std::string json = reports::RenderMachineComparison(m, reports::ComparisonFormat::kJson);
   auto back = reports::MachineComparisonFromJson(json);
   REQUIRE(back.ok());
