@@ -272,6 +272,23 @@ TEST_CASE(
   REQUIRE(back.ok());
   CHECK(reports::RenderMachineComparison(*back, reports::ComparisonFormat::kJson) == json);
 
+  // The depthwise-separable Fashion-MNIST network against the plain CNN on
+  // the same 500 test images, though each trained for its own epochs.
+  std::vector<MachineRecords> nets = {
+      Machine("m1", {Shaped("m1", "acc.fmnist_dws", "n500e20", "fp32", 2000, 6),
+                     Shaped("m1", "acc.fmnist_cnn", "n500e10", "fp32", 5000, 7),
+                     Shaped("m1", "acc.fmnist_cnn", "n100e10", "fp32", 1000, 8)})};
+  const auto by_net = CompareMachines(nets, 0, {});
+  const reports::Row* dws_net = nullptr;
+  for (const auto& row : by_net.rows) {
+    if (row.workload == "acc.fmnist_dws") dws_net = &row;
+  }
+  REQUIRE(dws_net != nullptr);
+  CHECK(dws_net->technique == "architecture");
+  CHECK(dws_net->speedup_over == "fmnist_cnn");
+  REQUIRE(dws_net->cells[0].speedup);
+  CHECK(dws_net->cells[0].speedup->value == Approx(2.5).epsilon(0.05));  // 5000 / 2000
+
   // --workloads 'block.*' still measures the block against its twin.
   MachineComparisonOptions only_blocks;
   only_blocks.workloads = "block.*";
