@@ -117,6 +117,11 @@ bool KernelsDiffer(const Row& row) {
   return false;
 }
 
+// What a row's speedups are over: its standard twin, else the baseline variant.
+const std::string& SpeedupOver(const Row& r, const MachineComparison& m) {
+  return r.speedup_over.empty() ? m.baseline_variant : r.speedup_over;
+}
+
 TextTable MainTable(const MachineComparison& m, Footnotes& notes) {
   TextTable t;
   t.header = {"workload", "shape", "variant", "backend", "threads"};
@@ -126,8 +131,7 @@ TextTable MainTable(const MachineComparison& m, Footnotes& notes) {
     std::vector<std::string> row{r.workload, r.shape, r.variant, r.backend,
                                  std::to_string(r.threads)};
     const bool kernels = KernelsDiffer(r);
-    const std::string& over = r.speedup_over.empty() ? m.baseline_variant : r.speedup_over;
-    for (const Cell& c : r.cells) row.push_back(CellText(c, over, kernels, notes));
+    for (const Cell& c : r.cells) row.push_back(CellText(c, SpeedupOver(r, m), kernels, notes));
     t.rows.push_back(std::move(row));
   }
   return t;
@@ -215,12 +219,11 @@ std::string Markdown(const MachineComparison& m) {
 std::string Opt(const std::optional<double>& v) { return v ? Exact(*v) : std::string(); }
 
 const char* kCsvHeader =
-    "name,workload,shape,variant,backend,technique,speedup_over,network,threads,machine,machine_"
-    "label,"
-    "state,reason,record_id,repetitions,median_ns,median_low_ns,median_high_ns,coverage,"
-    "per_second,samples_per_second,speedup,speedup_low,speedup_high,vs_reference,gflops,roofline_"
-    "fraction,"
-    "roofline_note,implementation,joules_per_run,model_bytes,rel_l2,top1_agreement,"
+    "name,workload,shape,variant,backend,technique,speedup_over,network,threads,machine,"
+    "machine_label,state,reason,record_id,repetitions,median_ns,median_low_ns,median_high_ns,"
+    "coverage,per_second,samples_per_second,speedup,speedup_low,speedup_high,vs_reference,"
+    "gflops,roofline_fraction,roofline_note,implementation,joules_per_run,model_bytes,rel_l2,top1_"
+    "agreement,"
     "fidelity_miss,top1,top1_delta,top1_delta_low,top1_delta_high\n";
 
 std::string Csv(const MachineComparison& m) {
@@ -489,8 +492,7 @@ std::string HtmlCell(const Cell& c, const Row& row, const MachineComparison& m, 
     out << Quantity(c.per_second, "runs/s");
   }
   if (c.speedup) {
-    out << " · " << Times(c.speedup->value) << " "
-        << Html(row.speedup_over.empty() ? m.baseline_variant : row.speedup_over) << " ["
+    out << " · " << Times(c.speedup->value) << " " << Html(SpeedupOver(row, m)) << " ["
         << Fixed(c.speedup->low, 2) << ", " << Fixed(c.speedup->high, 2) << "]";
   }
   if (c.vs_reference) out << " · " << Times(*c.vs_reference) << " ref";

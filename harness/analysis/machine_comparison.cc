@@ -212,13 +212,14 @@ reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& ma
   std::vector<std::vector<const ResultRecord*>> record_of_cell;  // [row][machine]
   for (size_t i = 0; i < machines.size(); ++i) {
     for (const ResultRecord& r : machines[i].records) {
+      const bool baseline = IsBaseline(r, o.baseline_variant);
       // A standard twin counts even where --workloads leaves its own row out.
-      if (IsBaseline(r, o.baseline_variant)) {
+      if (baseline) {
         const auto slot = ArchitectureOf(r);
         if (slot && !slot->efficient) standard_twins[i][slot->key] = &r;
       }
       if (!KeepWorkload(r, o)) continue;
-      if (IsBaseline(r, o.baseline_variant)) baselines[i][PairKey(r.workload, r)] = &r;
+      if (baseline) baselines[i][PairKey(r.workload, r)] = &r;
       if (!KeepVariant(r, o)) continue;
       const std::string key = r.name + "|" + std::to_string(r.threads);
       auto [it, added] = row_of.emplace(key, m.rows.size());

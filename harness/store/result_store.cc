@@ -181,6 +181,11 @@ Result<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path,
         " threads, status, error, median_ns, mean_ns, stddev_ns, cv, min_ns, max_ns, gflops,"
         " gbps, roofline_fraction, joules_per_iter, rel_l2, record, samples_ns)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    impl->count_results = std::make_unique<SQLite::Statement>(
+        impl->db,
+        "INSERT INTO run_counts (run_id, ok, failed, skipped) VALUES (?,?,?,?)"
+        " ON CONFLICT (run_id) DO UPDATE SET ok = ok + excluded.ok,"
+        " failed = failed + excluded.failed, skipped = skipped + excluded.skipped");
     return std::unique_ptr<ResultStore>(new ResultStore(std::move(impl)));
   } catch (const SQLite::Exception& e) {
     return Status::IoError(path + ": " + e.what());
@@ -318,8 +323,9 @@ Result<std::vector<RunRow>> ResultStore::Runs() {
         // Counted by InsertResults as results come (migration 9).
         " coalesce(c.ok, 0), coalesce(c.failed, 0), coalesce(c.skipped, 0)"
         " FROM runs r JOIN machines m ON m.id = r.machine_id"
-        " JOIN revisions v ON v.id = r.revision_id LEFT JOIN run_counts c ON c.run_id = r.id ORDER "
-        "BY r.started_at DESC, r.rowid DESC");
+        " JOIN revisions v ON v.id = r.revision_id"
+        " LEFT JOIN run_counts c ON c.run_id = r.id"
+        " ORDER BY r.started_at DESC, r.rowid DESC");
     while (s.executeStep()) {
       RunRow row;
       row.id = Str(s.getColumn(0));
@@ -390,11 +396,7 @@ Result<size_t> ResultStore::InsertResults(const std::vector<result::RecordRow>& 
       ++inserted;
       ++added[r.run_id][r.skipped ? 2 : r.ok ? 0 : 1];
     }
-    SQLite::Statement count(
-        impl_->db,
-        "INSERT INTO run_counts (run_id, ok, failed, skipped) VALUES (?,?,?,?)"
-        " ON CONFLICT (run_id) DO UPDATE SET ok = ok + excluded.ok,"
-        " failed = failed + excluded.failed, skipped = skipped + excluded.skipped");
+    SQLite::Statement& count = *impl_->count_results;
     for (const auto& [run_id, n] : added) {
       count.reset();
       count.bindNoCopy(1, run_id);

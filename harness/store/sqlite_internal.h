@@ -30,6 +30,8 @@ struct ResultStore::Impl {
   SQLite::Database db;
   int schema_version = 0;
   std::unique_ptr<SQLite::Statement> insert_result;
+  // Adds to a run's counts of ok, failed and skipped results (migration 9).
+  std::unique_ptr<SQLite::Statement> count_results;
 };
 
 // Runs `f`; a SQLite exception it throws becomes an IoError that says what was

@@ -364,15 +364,14 @@ void RunLoad(const Options& o, int n) {
   std::vector<std::thread> readers;
   for (int r = 0; r < o.readers; ++r) {
     readers.emplace_back([&, r] {
-      const std::string& db = db_path;
       const std::string report =
-          std::string(EFFBENCH_BINARY) + " report --db " + db + " >/dev/null 2>&1";
+          std::string(EFFBENCH_BINARY) + " report --db " + db_path + " >/dev/null 2>&1";
       for (long k = r; !stop_reading; ++k) {
         if (k % 5 == 4) {
           (void)std::system(report.c_str());
         } else {
           sqlite3* raw = nullptr;
-          if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+          if (sqlite3_open_v2(db_path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
             sqlite3_busy_timeout(raw, 5000);
             sqlite3_exec(raw, "SELECT count(*) FROM results", nullptr, nullptr, nullptr);
           }
