@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <condition_variable>
 #include <deque>
 #include <iostream>
@@ -29,9 +31,9 @@
 namespace effbench::agent {
 namespace {
 
-namespace asio = fleet::asio;
+namespace asio = boost::asio;
 using boost::system::error_code;
-using fleet::tcp;
+using tcp = asio::ip::tcp;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -430,7 +432,7 @@ asio::awaitable<void> Agent::Impl::Heartbeats(std::shared_ptr<fleet::Channel> ch
 asio::awaitable<std::variant<std::chrono::milliseconds, Ending>> Agent::Impl::Introduce(
     const std::shared_ptr<fleet::Channel>& ch) {
   // challenge -> hello -> welcome
-  fleet::ReadOutcome challenge = co_await ch->Read(10s);
+  fleet::ReadOutcome challenge = co_await ch->Read(10s, asio::use_awaitable);
   if (challenge.closed) co_return Ending{"connection closed before the challenge"};
   if (challenge.error || challenge.message["type"] != "challenge") {
     const std::string why = challenge.error ? challenge.error->message
@@ -461,7 +463,7 @@ asio::awaitable<std::variant<std::chrono::milliseconds, Ending>> Agent::Impl::In
         fleet::ClientProof(options.token, fleet::AuthMessage(nonce, options.name, fingerprint));
   }
   ch->Send(fleet::ToJson(hello));
-  fleet::ReadOutcome welcome = co_await ch->Read(30s);
+  fleet::ReadOutcome welcome = co_await ch->Read(30s, asio::use_awaitable);
   if (welcome.closed) co_return Ending{"connection closed before the welcome"};
   if (welcome.error) {
     ch->Fail(*welcome.error);
@@ -501,7 +503,6 @@ asio::awaitable<Ending> Agent::Impl::Session() {
                      ec.message()};
   }
   socket.set_option(tcp::no_delay(true), ec);
-  std::shared_ptr<fleet::Channel> ch;
   std::optional<asio::ssl::context> ssl;
   if (options.tls) {
     ssl.emplace(asio::ssl::context::tls_client);
@@ -512,18 +513,14 @@ asio::awaitable<Ending> Agent::Impl::Session() {
       ssl->set_default_verify_paths(ec);
     }
     ssl->set_verify_mode(asio::ssl::verify_peer);
-    fleet::SslStream stream(std::move(socket), *ssl);
-    stream.set_verify_callback(asio::ssl::host_name_verification(options.host));
-    SSL_set_tlsext_host_name(stream.native_handle(), options.host.c_str());
-    ch = std::make_shared<fleet::Channel>(std::move(stream), fleet::ChannelLimits{});
-  } else {
-    ch = std::make_shared<fleet::Channel>(std::move(socket), fleet::ChannelLimits{});
   }
-  fleet::Spawn(io, ch->WriteLoop(), "the connection's writer", [this, ch](const std::string& m) {
-    Log(m);
-    ch->Close();
-  });
-  if (auto failed = co_await ch->Handshake(asio::ssl::stream_base::client, 10s)) {
+  auto adopted = fleet::Channel::Adopt(
+      io, socket.release(ec), fleet::ChannelLimits{},
+      {.context = ssl ? &*ssl : nullptr, .client = true, .host = options.host});
+  if (!adopted.ok()) co_return Ending{adopted.status().message()};
+  const std::shared_ptr<fleet::Channel> ch = std::move(adopted).value();
+  ch->Start([this](const std::string& m) { Log(m); });
+  if (auto failed = co_await ch->Handshake(10s, asio::use_awaitable)) {
     ch->Close();
     co_return Ending{*failed};
   }
@@ -543,7 +540,7 @@ asio::awaitable<Ending> Agent::Impl::Session() {
 
   Ending ending{"closed"};
   while (!ch->closed()) {
-    fleet::ReadOutcome in = co_await ch->Read(0ms);
+    fleet::ReadOutcome in = co_await ch->Read(0ms, asio::use_awaitable);
     if (in.closed) {
       ending.why = "connection lost: " + *in.closed;
       break;
@@ -620,7 +617,7 @@ asio::awaitable<void> Agent::Impl::Stop() {
   }
   if (auto ch = channel) {
     ch->Send(fleet::ByeMessage("agent shutting down"));
-    co_await ch->Flush(2s);
+    co_await ch->Flush(2s, asio::use_awaitable);
     ch->Close();
   }
   io.stop();

@@ -1,5 +1,6 @@
 #include "harness/coordinator/internal/ingest_pipeline.h"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>

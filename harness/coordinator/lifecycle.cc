@@ -144,7 +144,8 @@ void Coordinator::Impl::Shutdown() {
 
 asio::awaitable<void> Coordinator::Impl::FinishShutdown() {
   const auto sessions_now = roster.sessions();
-  for (auto& [name, session] : sessions_now) co_await session->channel->Flush(1s);
+  for (auto& [name, session] : sessions_now)
+    co_await session->channel->Flush(1s, asio::use_awaitable);
   for (auto& [name, session] : sessions_now) session->channel->Close();
   if (!ingest->Drain(options.drain_timeout)) {
     exit_status = Status::Internal("the write queue did not drain within " +

@@ -27,10 +27,14 @@ void Coordinator::Impl::OnAgentConnection(tcp::socket socket) {
   }
   socket.set_option(tcp::no_delay(true), ec);
   ++metrics.connections;
-  std::shared_ptr<fleet::Channel> channel =
-      ssl ? std::make_shared<fleet::Channel>(fleet::SslStream(std::move(socket), *ssl),
-                                             options.limits)
-          : std::make_shared<fleet::Channel>(std::move(socket), options.limits);
+  fleet::TlsEnd tls;
+  if (ssl) tls.context = &*ssl;
+  auto adopted = fleet::Channel::Adopt(io, socket.release(ec), options.limits, tls);
+  if (!adopted.ok()) {
+    LogLimited(peer_log, "a peer: " + adopted.status().message());
+    return;
+  }
+  const std::shared_ptr<fleet::Channel> channel = std::move(adopted).value();
   channel->SetMaxFrame(std::min(options.preauth_max_frame, options.limits.max_frame));
   fleet::Spawn(io, ServeAgent(channel), "the session of a connection",
                [this, channel](const std::string& m) {
@@ -41,14 +45,15 @@ void Coordinator::Impl::OnAgentConnection(tcp::socket socket) {
 
 asio::awaitable<std::optional<fleet::Hello>> Coordinator::Impl::Authenticate(
     const std::shared_ptr<fleet::Channel>& channel, const std::string& peer) {
-  if (auto failed = co_await channel->Handshake(asio::ssl::stream_base::server, 10s)) {
+  if (auto failed = co_await channel->Handshake(10s, asio::use_awaitable)) {
     LogLimited(peer_log, peer + ": " + *failed);
     co_return std::nullopt;
   }
   const std::string nonce = fleet::NewNonceHex();
   channel->Send(fleet::ToJson(fleet::Challenge{nonce, kServerVersion, channel->tls()}));
 
-  fleet::ReadOutcome hello = co_await channel->Read(options.limits.frame_timeout);
+  fleet::ReadOutcome hello =
+      co_await channel->Read(options.limits.frame_timeout, asio::use_awaitable);
   if (hello.closed) co_return std::nullopt;
   if (hello.error) {
     ++metrics.protocol_errors;
@@ -87,7 +92,7 @@ asio::awaitable<std::optional<fleet::Hello>> Coordinator::Impl::Authenticate(
   }
   if (stopping) {
     channel->Send(fleet::ByeMessage("coordinator shutting down"));
-    co_await channel->Flush(1s);
+    co_await channel->Flush(1s, asio::use_awaitable);
     channel->Close();
     co_return std::nullopt;
   }
@@ -159,11 +164,7 @@ void Coordinator::Impl::Unregister(const std::shared_ptr<Session>& session) {
 }
 
 asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Channel> channel) {
-  fleet::Spawn(io, channel->WriteLoop(), "a connection's writer",
-               [this, channel](const std::string& m) {
-                 Log(m);
-                 channel->Close();
-               });
+  channel->Start([this](const std::string& m) { Log(m); });
   // However this ends (the peer gone, refused, a protocol error), the socket
   // is closed now, not left in CLOSE_WAIT; and it stops counting as a
   // pre-authentication connection once authenticated or gone.
@@ -195,7 +196,7 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
   const auto idle = options.heartbeat * options.heartbeat_misses;
   channel->SetDecoding(fleet::Decoding::kResultRows);
   while (!channel->closed()) {
-    fleet::ReadOutcome in = co_await channel->Read(idle);
+    fleet::ReadOutcome in = co_await channel->Read(idle, asio::use_awaitable);
     if (in.closed) break;
     if (in.error) {
       ++metrics.protocol_errors;

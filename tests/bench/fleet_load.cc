@@ -46,8 +46,8 @@
 namespace effbench {
 namespace {
 
-namespace asio = fleet::asio;
-using fleet::tcp;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
@@ -96,16 +96,21 @@ double Metric(int port, const std::string& name) {
 }
 
 // Connects, authenticates and waits for its job.
-asio::awaitable<void> Join(SimAgent& a, int port, std::shared_ptr<fleet::Channel>* out) {
-  auto executor = co_await asio::this_coro::executor;
-  tcp::socket socket(executor);
+asio::awaitable<void> Join(SimAgent& a, asio::io_context& io, int port,
+                           std::shared_ptr<fleet::Channel>* out) {
+  tcp::socket socket(io);
   co_await socket.async_connect(
       tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)),
       asio::use_awaitable);
   socket.set_option(tcp::no_delay(true));
-  auto ch = std::make_shared<fleet::Channel>(std::move(socket), fleet::ChannelLimits{});
-  asio::co_spawn(executor, ch->WriteLoop(), asio::detached);
-  auto challenge = co_await ch->Read(std::chrono::seconds(30));
+  auto adopted = fleet::Channel::Adopt(io, socket.release(), fleet::ChannelLimits{});
+  if (!adopted.ok()) {
+    a.error = adopted.status().message();
+    co_return;
+  }
+  auto ch = std::move(adopted).value();
+  ch->Start([&a](const std::string& m) { a.error = m; });
+  auto challenge = co_await ch->Read(std::chrono::seconds(30), asio::use_awaitable);
   if (challenge.closed || challenge.error) {
     a.error = "no challenge";
     co_return;
@@ -122,7 +127,7 @@ asio::awaitable<void> Join(SimAgent& a, int port, std::shared_ptr<fleet::Channel
        fleet::ClientProof(kToken, fleet::AuthMessage(challenge.message["nonce"].get<std::string>(),
                                                      a.name, a.fingerprint))}};
   ch->Send(hello);
-  auto welcome = co_await ch->Read(std::chrono::seconds(30));
+  auto welcome = co_await ch->Read(std::chrono::seconds(30), asio::use_awaitable);
   if (welcome.closed || welcome.error || welcome.message["type"] != "welcome") {
     a.error = "not welcomed";
     co_return;
@@ -132,7 +137,7 @@ asio::awaitable<void> Join(SimAgent& a, int port, std::shared_ptr<fleet::Channel
 
 asio::awaitable<void> AwaitJob(SimAgent& a, std::shared_ptr<fleet::Channel> ch) {
   for (;;) {
-    auto in = co_await ch->Read(std::chrono::seconds(60));
+    auto in = co_await ch->Read(std::chrono::seconds(60), asio::use_awaitable);
     if (in.closed || in.error) {
       a.error = "no job";
       co_return;
@@ -170,7 +175,7 @@ asio::awaitable<void> Stream(SimAgent& a, std::shared_ptr<fleet::Channel> ch, in
       ch->SendFrame(a.frames[next]);
       ++next;
     }
-    auto in = co_await ch->Read(std::chrono::seconds(60));
+    auto in = co_await ch->Read(std::chrono::seconds(60), asio::use_awaitable);
     if (in.closed || in.error) {
       a.error = in.closed ? *in.closed : in.error->message;
       co_return;
@@ -296,7 +301,7 @@ void RunLoad(const Options& o, int n) {
     agents[i].index = i;
     agents[i].name = "load-" + std::to_string(i);
     agents[i].fingerprint = Fingerprint(i);
-    asio::co_spawn(io, Join(agents[i], ready.agents, &channels[i]), asio::detached);
+    asio::co_spawn(io, Join(agents[i], io, ready.agents, &channels[i]), asio::detached);
   }
   const auto all = [&](const std::function<bool(size_t)>& ok) {
     return [&agents, ok] {

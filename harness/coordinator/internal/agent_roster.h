@@ -31,7 +31,7 @@ struct Session {
   int64_t done = 0, total = 0, spooled = 0;
   std::string connected_at, last_heartbeat;
   size_t in_flight = 0;                               // records received, not yet committed
-  std::unique_ptr<fleet::asio::steady_timer> resume;  // wakes a reader paused by in_flight
+  std::unique_ptr<boost::asio::steady_timer> resume;  // wakes a reader paused by in_flight
 };
 
 class AgentRoster {

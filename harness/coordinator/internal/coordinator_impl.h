@@ -12,6 +12,8 @@
 #pragma once
 
 #include <array>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <functional>
@@ -36,8 +38,8 @@
 
 namespace effbench::coordinator {
 
-namespace asio = fleet::asio;
-using fleet::tcp;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
 // What every room of the coordinator names (an internal header: only the
 // coordinator's own files include it).
 using nlohmann::json;
