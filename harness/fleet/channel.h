@@ -56,18 +56,19 @@ struct TlsEnd {
   std::string host;
 };
 
-namespace internal {
+namespace detail {
 // A move-only completion handler (Asio's) made copyable for std::function.
 template <typename Handler>
 auto SharedHandler(Handler handler) {
   return [h = std::make_shared<Handler>(std::move(handler))](auto&&... args) {
-    std::move (*h)(std::forward<decltype(args)>(args)...);
+    Handler& once = *h;  // called once, so as an rvalue, as Asio calls handlers
+    std::move(once)(std::forward<decltype(args)>(args)...);
   };
 }
 // A callback, as opposed to an Asio completion token.
 template <typename Token, typename... Args>
 concept Callback = std::is_convertible_v<Token, std::function<void(std::exception_ptr, Args...)>>;
-}  // namespace internal
+}  // namespace detail
 
 class Channel : public std::enable_shared_from_this<Channel> {
  public:
@@ -110,29 +111,28 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // The same with an Asio completion token. async_initiate is Asio's, found
   // by argument-dependent lookup in the token's namespace.
   template <typename Token>
-  requires(!internal::Callback<Token, std::optional<std::string>>) auto Handshake(
+  requires(!detail::Callback<Token, std::optional<std::string>>) auto Handshake(
       std::chrono::milliseconds timeout, Token&& token) {
     return async_initiate<Token, void(std::exception_ptr, std::optional<std::string>)>(
         [self = shared_from_this(), timeout](auto handler) {
-          self->Handshake(timeout, internal::SharedHandler(std::move(handler)));
+          self->Handshake(timeout, detail::SharedHandler(std::move(handler)));
         },
         token);
   }
   template <typename Token>
-  requires(!internal::Callback<Token, ReadOutcome>) auto Read(
-      std::chrono::milliseconds idle_timeout, Token&& token) {
+  requires(!detail::Callback<Token, ReadOutcome>) auto Read(std::chrono::milliseconds idle_timeout,
+                                                            Token&& token) {
     return async_initiate<Token, void(std::exception_ptr, ReadOutcome)>(
         [self = shared_from_this(), idle_timeout](auto handler) {
-          self->Read(idle_timeout, internal::SharedHandler(std::move(handler)));
+          self->Read(idle_timeout, detail::SharedHandler(std::move(handler)));
         },
         token);
   }
   template <typename Token>
-  requires(!internal::Callback<Token>) auto Flush(std::chrono::milliseconds timeout,
-                                                  Token&& token) {
+  requires(!detail::Callback<Token>) auto Flush(std::chrono::milliseconds timeout, Token&& token) {
     return async_initiate<Token, void(std::exception_ptr)>(
         [self = shared_from_this(), timeout](auto handler) {
-          self->Flush(timeout, internal::SharedHandler(std::move(handler)));
+          self->Flush(timeout, detail::SharedHandler(std::move(handler)));
         },
         token);
   }
