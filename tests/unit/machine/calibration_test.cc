@@ -28,8 +28,13 @@ TEST_CASE("calibration measures peaks within physical bounds", "[calibration]") 
   CHECK(cal.triad_array_bytes >= 32 << 20);
   CHECK(cal.triad_array_bytes >= 4 * cal.llc_bytes);
   // The cache-resident triad is no slower than memory's, and no faster than
-  // any cache of today (a few TB/s per core).
+  // any cache of today (a few TB/s per core). Under sanitizers every load and
+  // store runs a shadow-memory check, so the cache-resident loop is bound by
+  // those instructions (13-17 GB/s here against 13-16 GB/s from memory), and
+  // a busy neighbour decides which is faster: no relation to assert there.
+#ifndef EFFBENCH_SANITIZED
   CHECK(cal.llc_triad_gbps.one_thread > 0.5 * cal.triad_gbps.one_thread);
+#endif
   CHECK(cal.llc_triad_gbps.one_thread < 4000);
   if (cal.bf16_gflops) {  // vdpbf16ps: 32 MACs per 512-bit instruction, two pipes
     CHECK(cal.bf16_gflops->one_thread > 0.5);
