@@ -3,13 +3,19 @@
 // half of it.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "core/status.h"
 
 namespace effbench {
 
-// The bytes of `path`; IoError "cannot read PATH" when it cannot be opened.
+// Spare capacity past the end of what ReadFile returns, so that a JSON parser
+// that reads past the end (simdjson needs 64 bytes) can parse it in place.
+inline constexpr size_t kReadFileSpare = 64;
+
+// The bytes of `path`, with kReadFileSpare bytes of spare capacity; IoError
+// "cannot read PATH" when it cannot be opened.
 Result<std::string> ReadFile(const std::string& path);
 
 // Writes `text` to `path` through a temporary file beside it, renamed over

@@ -3,11 +3,30 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
+
+#include "core/terminal.h"
 
 namespace effbench::reports {
 
-std::string RenderConsole(const TextTable& t) {
+namespace {
+
+// Every cell as a terminal may show it: a name from an imported file that
+// holds ESC or CR is written \x1b, \x0d (core/terminal.h).
+TextTable ForTerminal(const TextTable& t) {
+  TextTable safe = t;
+  for (std::string& cell : safe.header) cell = effbench::ForTerminal(cell);
+  for (auto& row : safe.rows) {
+    for (std::string& cell : row) cell = effbench::ForTerminal(cell);
+  }
+  return safe;
+}
+
+}  // namespace
+
+std::string RenderConsole(const TextTable& table) {
+  const TextTable t = ForTerminal(table);
   std::vector<size_t> width(t.header.size());
   for (size_t c = 0; c < t.header.size(); ++c) {
     width[c] = t.header[c].size();
@@ -27,7 +46,8 @@ std::string RenderConsole(const TextTable& t) {
   return out.str();
 }
 
-std::string RenderMarkdown(const TextTable& t) {
+std::string RenderMarkdown(const TextTable& table) {
+  const TextTable t = ForTerminal(table);
   std::ostringstream out;
   const auto line = [&](const std::vector<std::string>& cells) {
     out << "|";
@@ -83,11 +103,34 @@ std::string Scientific(double v) {
   return buf;
 }
 
+namespace {
+
+// Whether the whole of `s` reads as a number ("-3.5", "+2e9"): a number is
+// data, not a formula, and keeps its sign.
+bool IsNumber(const std::string& s) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size();
+}
+
+}  // namespace
+
 std::string Escape(const std::string& s, char sep) {
-  if (sep == ',' && s.find_first_of(",\"\n") != std::string::npos) {
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
+  if (sep == ',') {
+    // A text cell that starts like a formula (=, +, -, @, a tab or a CR) is
+    // run by a spreadsheet that opens the file: a leading ' makes it text
+    // (OWASP's advice on CSV injection). Control characters are quoted.
+    const bool formula = !s.empty() && std::string("=+-@\t\r").find(s[0]) != std::string::npos &&
+                         !IsNumber(s);
+    const std::string cell = formula ? "'" + s : s;
+    if (formula || cell.find_first_of(",\"\n") != std::string::npos ||
+        effbench::HasControlCharacters(cell)) {
+      std::string q = "\"";
+      for (char c : cell) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+      return q + "\"";
+    }
+    return cell;
   }
   if (sep == '|') {
     std::string q;

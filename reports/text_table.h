@@ -17,7 +17,8 @@ struct TextTable {
   }
 };
 
-// Columns padded to their widest cell, two spaces apart.
+// Columns padded to their widest cell, two spaces apart. Control characters
+// in cells are written visibly (\x1b), as in every console rendering.
 std::string RenderConsole(const TextTable& table);
 // A GitHub Markdown table ('|' in cells escaped).
 std::string RenderMarkdown(const TextTable& table);
@@ -47,7 +48,10 @@ std::string Bytes(double b);
 // A value in its unit, readable: a time as Duration, bytes as Bytes (and
 // B/s), any other with an SI prefix and 3 significant digits: "31.4M items/s".
 std::string Quantity(double v, const std::string& unit);
-// '|' escaped for Markdown, or the cell quoted for CSV when `sep` is ','.
+// '|' escaped for Markdown, or the cell quoted for CSV when `sep` is ',':
+// quoted when it holds a separator, a quote or a control character, and
+// with a leading ' when it starts like a spreadsheet formula (=, +, -, @)
+// and is not a number.
 std::string Escape(const std::string& s, char sep);
 
 }  // namespace effbench::reports

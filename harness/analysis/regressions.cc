@@ -89,11 +89,13 @@ Status ResolveStored(store::RegressionStore& db, const store::SeriesKey& series,
 
 }  // namespace
 
-Result<std::vector<store::RegressionRow>> CheckSeries(store::HistoryStore& db,
-                                                      const store::SeriesKey& series,
-                                                      const DetectionOptions& o) {
-  auto history = db.SeriesHistory(series);
-  if (!history.ok()) return history.status();
+namespace {
+
+// CheckSeries on a history already read.
+Result<std::vector<store::RegressionRow>> CheckHistory(
+    store::RegressionStore& db, const store::SeriesKey& series,
+    const std::vector<store::SeriesPoint>& points, const DetectionOptions& o) {
+  const std::vector<store::SeriesPoint>* history = &points;
   std::vector<double> values;
   for (const auto& p : *history) values.push_back(stats::Median(p.samples_ns));
   stats::ChangePointOptions cpd = o.change_points;
@@ -132,17 +134,39 @@ Result<std::vector<store::RegressionRow>> CheckSeries(store::HistoryStore& db,
   return found;
 }
 
+// How many series' histories are read in one pass: bounds the memory of a
+// check over a machine with a long history of many benchmarks.
+constexpr size_t kSeriesPerPass = 20000;
+
+}  // namespace
+
+Result<std::vector<store::RegressionRow>> CheckSeries(store::HistoryStore& db,
+                                                      const store::SeriesKey& series,
+                                                      const DetectionOptions& o) {
+  auto history = db.SeriesHistory(series);
+  if (!history.ok()) return history.status();
+  return CheckHistory(db, series, *history, o);
+}
+
 Result<std::vector<store::RegressionRow>> CheckRun(store::HistoryStore& db,
                                                    const std::string& run_id,
                                                    const DetectionOptions& o) {
   auto keys = db.SeriesOf(run_id);
   if (!keys.ok()) return keys.status();
   std::vector<store::RegressionRow> all;
-  for (const auto& key : *keys) {
-    auto found = CheckSeries(db, key, o);
-    if (!found.ok()) return found.status();
-    all.insert(all.end(), found->begin(), found->end());
+  for (size_t begin = 0; begin < keys->size(); begin += kSeriesPerPass) {
+    const std::vector<store::SeriesKey> pass(
+        keys->begin() + static_cast<std::ptrdiff_t>(begin),
+        keys->begin() + static_cast<std::ptrdiff_t>(std::min(keys->size(), begin + kSeriesPerPass)));
+    auto histories = db.SeriesHistories(pass);
+    if (!histories.ok()) return histories.status();
+    for (size_t i = 0; i < pass.size(); ++i) {
+      auto found = CheckHistory(db, pass[i], (*histories)[i], o);
+      if (!found.ok()) return found.status();
+      all.insert(all.end(), found->begin(), found->end());
+    }
   }
+  if (!run_id.empty()) EFFBENCH_RETURN_IF_ERROR(db.MarkRunChecked(run_id, effbench::UtcNowIso8601()));
   return all;
 }
 

@@ -32,8 +32,10 @@ Result<std::vector<store::RegressionRow>> CheckSeries(store::HistoryStore& db,
                                                       const store::SeriesKey& series,
                                                       const DetectionOptions& options = {});
 
-// Re-checks every series with results in `run_id` (all series when empty).
-// Returns the changes found (old and new).
+// Re-checks every series with results in `run_id` (all series when empty),
+// reading their histories a pass of many series at a time, and then marks
+// the run checked (RegressionStore::MarkRunChecked). Returns the changes
+// found (old and new).
 Result<std::vector<store::RegressionRow>> CheckRun(store::HistoryStore& db,
                                                    const std::string& run_id,
                                                    const DetectionOptions& options = {});

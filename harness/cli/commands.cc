@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/terminal.h"
 #include "harness/cli/flags.h"
 #include "harness/engine/workload_selection.h"
 #include "harness/machine/calibration.h"
@@ -183,36 +184,9 @@ int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, st
   return kExitOk;
 }
 
-int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(args, {"db", "format"});
-  if (!flags.ok()) return Usage(err, flags.status().message());
-  const auto json_format = ListFormatIsJson(*flags, "machines");
-  if (!json_format.ok()) return Usage(err, json_format.status().message());
-  auto db = OpenExisting(*flags);
-  if (!db.ok()) {
-    err << "effbench machines: " << db.status().message() << "\n";
-    return db.status().code() == Status::Code::kInvalidArgument && !flags->Has("db") ? kExitUsage
-                                                                                     : kExitError;
-  }
-  auto machines = (*db)->Machines();
-  if (!machines.ok()) {
-    err << "effbench machines: " << machines.status().message() << "\n";
-    return kExitError;
-  }
-  nlohmann::json array = nlohmann::json::array();
-  for (const auto& m : *machines) {
-    nlohmann::json entry = {{"fingerprint", m.fingerprint},
-                            {"first_seen", m.first_seen},
-                            {"last_seen", m.last_seen},
-                            {"inventory", nlohmann::json::parse(m.inventory_json, nullptr, false)}};
-    entry["calibration"] =
-        m.calibration_json ? nlohmann::json::parse(*m.calibration_json, nullptr, false) : nullptr;
-    array.push_back(std::move(entry));
-  }
-  if (*json_format) {
-    out << array.dump(2) << "\n";
-    return kExitOk;
-  }
+// The machines of `array` (their JSON entries) as console text.
+std::string MachinesConsole(const nlohmann::json& array) {
+  std::ostringstream out;
   for (const auto& m : array) {
     const auto& inv = m["inventory"];
     if (inv.is_object() && inv.value("source", "") == "google-benchmark") {
@@ -253,6 +227,42 @@ int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std
       out << "    not calibrated\n";
     }
   }
+  return out.str();
+}
+
+int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto flags = Flags::Parse(args, {"db", "format"});
+  if (!flags.ok()) return Usage(err, flags.status().message());
+  const auto json_format = ListFormatIsJson(*flags, "machines");
+  if (!json_format.ok()) return Usage(err, json_format.status().message());
+  auto db = OpenExisting(*flags);
+  if (!db.ok()) {
+    err << "effbench machines: " << db.status().message() << "\n";
+    return db.status().code() == Status::Code::kInvalidArgument && !flags->Has("db") ? kExitUsage
+                                                                                     : kExitError;
+  }
+  auto machines = (*db)->Machines();
+  if (!machines.ok()) {
+    err << "effbench machines: " << machines.status().message() << "\n";
+    return kExitError;
+  }
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& m : *machines) {
+    nlohmann::json entry = {{"fingerprint", m.fingerprint},
+                            {"first_seen", m.first_seen},
+                            {"last_seen", m.last_seen},
+                            {"inventory", nlohmann::json::parse(m.inventory_json, nullptr, false)}};
+    entry["calibration"] =
+        m.calibration_json ? nlohmann::json::parse(*m.calibration_json, nullptr, false) : nullptr;
+    array.push_back(std::move(entry));
+  }
+  if (*json_format) {
+    out << array.dump(2) << "\n";
+    return kExitOk;
+  }
+  // Host names and library versions come from imported files: never raw
+  // on a terminal.
+  out << ForTerminalText(MachinesConsole(array));
   return kExitOk;
 }
 

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "core/file.h"
+#include "core/terminal.h"
 #include "core/time.h"
 #include "harness/analysis/regressions.h"
 #include "harness/cli/commands.h"
@@ -58,7 +59,8 @@ struct ImportFlags {
 std::optional<ImportFlags> ParseImportFlags(const std::vector<std::string>& args,
                                             const std::string& what, std::ostream& err) {
   auto flags = Flags::Parse(
-      args, {"format", "db", "commit", "repo", "branch", "commit-time", "time-measure"}, {"again"});
+      args, {"format", "db", "commit", "repo", "branch", "commit-time", "time-measure"},
+      {"again", "skip-invalid"});
   if (!flags.ok()) {
     err << what << flags.status().message() << "\n";
     return std::nullopt;
@@ -88,17 +90,35 @@ std::optional<ImportFlags> ParseImportFlags(const std::vector<std::string>& args
 }
 
 // Stores `text` (the results of `path`, in `format`) as a run in --db.
+// Checks the series of `run_id` for changes and says what it found.
+void CheckImportedRun(store::Store& db, const std::string& what, const std::string& run_id,
+                      std::ostream& err) {
+  if (auto changes = analysis::CheckRun(db, run_id); !changes.ok()) {
+    err << what << "warning: regression check failed: " << changes.status().message()
+        << " (importing the same file again checks it again)\n";
+  } else {
+    for (const std::string& line : analysis::DescribeNewChanges(*changes, run_id)) {
+      err << what << ForTerminal(line) << "; `effbench regressions` lists it\n";
+    }
+  }
+}
+
 int ImportText(const Flags& flags, const std::string& what, const std::string& format,
-               const result::Revision& revision, const std::string& text, const std::string& path,
+               const result::Revision& revision, std::string text, const std::string& path,
                std::ostream& out, std::ostream& err) {
-  auto imported = format == "bmf"
-                      ? importers::ImportBencherMetricFormat(text, revision, path,
-                                                             flags.GetOr("time-measure", "latency"))
-                      : importers::ImportGoogleBenchmark(text, revision, path);
+  const std::string shown_path = ForTerminal(path);
+  auto imported =
+      format == "bmf"
+          ? importers::ImportBencherMetricFormat(text, revision, path,
+                                                 flags.GetOr("time-measure", "latency"))
+          : importers::ImportGoogleBenchmark(text, revision, path,
+                                             importers::ImportOptions{flags.Has("skip-invalid")});
   if (!imported.ok()) {
-    err << what << imported.status().message() << "\n";
+    err << what << ForTerminal(imported.status().message()) << "\n";
     return kExitError;
   }
+  // What is kept from here on is in the records: the file's text goes.
+  std::string().swap(text);
   auto db = store::OpenStore(*flags.Get("db"));
   if (!db.ok()) {
     err << what << db.status().message() << "\n";
@@ -116,22 +136,36 @@ int ImportText(const Flags& flags, const std::string& what, const std::string& f
     const auto config = nlohmann::json::parse(run.config_json, nullptr, false);
     if (!config.is_object() || config.value("sha256", "") != imported->sha256) continue;
     if (run.id == imported->run.id) {
-      out << path << " was already imported as run " << run.id << " (commit " << run.revision.commit
-          << "): nothing new to store\n";
+      out << shown_path << " was already imported as run " << run.id << " (commit "
+          << ForTerminal(run.revision.commit) << "): nothing new to store\n";
+      // Its check may not have finished (a SIGKILL, a full disk): do it now.
+      auto checked = (*db)->RunChecked(run.id);
+      if (!checked.ok()) {
+        err << what << checked.status().message() << "\n";
+        return kExitError;
+      }
+      if (!*checked) {
+        out << "its regression check had not finished; checking its series now\n";
+        CheckImportedRun(**db, what, run.id, err);
+      }
       return kExitOk;
     }
     if (!flags.Has("again")) {
-      err << what << path << " is already stored, byte for byte, as run " << run.id << " (commit "
-          << run.revision.commit << ", imported from " << config.value("imported_from", "?")
-          << "); importing it again as commit " << revision.commit
+      err << what << shown_path << " is already stored, byte for byte, as run " << run.id
+          << " (commit " << ForTerminal(run.revision.commit) << ", imported from "
+          << ForTerminal(config.value("imported_from", "?")) << "); importing it again as commit "
+          << ForTerminal(revision.commit)
           << " would record the same numbers twice. Give --again if that "
           << "is what you mean\n";
       return kExitError;
     }
     err << what << "note: the same file is stored as run " << run.id << " (commit "
-        << run.revision.commit << "); storing it again as commit " << revision.commit << "\n";
+        << ForTerminal(run.revision.commit) << "); storing it again as commit "
+        << ForTerminal(revision.commit) << "\n";
   }
-  for (const std::string& w : imported->warnings) err << what << "warning: " << w << "\n";
+  for (const std::string& w : imported->warnings) {
+    err << what << "warning: " << ForTerminal(w) << "\n";
+  }
   Status s = (*db)->UpsertMachine(imported->machine);
   if (s.ok()) s = (*db)->BeginRun(imported->run);
   Result<size_t> inserted = s.ok() ? (*db)->InsertResults(imported->records) : Result<size_t>(s);
@@ -146,16 +180,14 @@ int ImportText(const Flags& flags, const std::string& what, const std::string& f
     skipped += r.skipped;
   }
   out << "imported " << imported->records.size() << " benchmarks (" << *inserted << " new, "
-      << failed << " failed, " << skipped << " skipped) from " << path << " as run "
-      << imported->run.id << ", commit " << revision.commit << ", machine "
-      << imported->machine.hostname << " (" << imported->machine.fingerprint.substr(0, 12) << ")\n";
-  if (auto changes = analysis::CheckRun(**db, imported->run.id); !changes.ok()) {
-    err << what << "warning: regression check failed: " << changes.status().message() << "\n";
-  } else {
-    for (const std::string& line : analysis::DescribeNewChanges(*changes, imported->run.id)) {
-      err << what << line << "; `effbench regressions` lists it\n";
-    }
+      << failed << " failed, " << skipped << " skipped";
+  if (imported->invalid_rows > 0) {
+    out << "; " << imported->invalid_rows << " invalid row(s) skipped (--skip-invalid)";
   }
+  out << ") from " << shown_path << " as run " << imported->run.id << ", commit "
+      << ForTerminal(revision.commit) << ", machine " << ForTerminal(imported->machine.hostname)
+      << " (" << imported->machine.fingerprint.substr(0, 12) << ")\n";
+  CheckImportedRun(**db, what, imported->run.id, err);
   if (imported->aggregates_only) {
     err << what << "warning: " << imported->aggregates_only
         << " benchmark(s) had only aggregates, kept as one sample each; run them with "
@@ -184,7 +216,7 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     err << what << text.status().message() << "\n";
     return kExitError;
   }
-  return ImportText(flags, what, format, revision, *text, path, out, err);
+  return ImportText(flags, what, format, revision, std::move(*text), path, out, err);
 }
 
 int ExecCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -228,7 +260,7 @@ int ExecCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     err << what << text.status().message() << "\n";
     return kExitError;
   }
-  return ImportText(flags, what, format, revision, *text, argv[0], out, err);
+  return ImportText(flags, what, format, revision, std::move(*text), argv[0], out, err);
 }
 
 }  // namespace effbench::cli

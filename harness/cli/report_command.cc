@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/file.h"
+#include "core/terminal.h"
 #include "harness/analysis/history.h"
 #include "harness/analysis/machine_comparison.h"
 #include "harness/analysis/run_selection.h"
@@ -26,7 +27,11 @@ int Emit(const Flags& flags, const std::string& text, std::ostream& out, std::os
     err << "effbench " << command << ": wrote " << *path << " (" << text.size() << " bytes)\n";
     return kExitOk;
   }
-  out << text;
+  // On a terminal, names from imported files cannot move the cursor or
+  // clear the screen: console and Markdown text shows control characters
+  // as \x1b (CSV quotes them; JSON and HTML escape them).
+  const std::string format = flags.GetOr("format", "console");
+  out << (format == "console" || format == "markdown" ? ForTerminalText(text) : text);
   return kExitOk;
 }
 

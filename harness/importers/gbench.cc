@@ -1,8 +1,12 @@
 #include "harness/importers/gbench.h"
 
+#include <simdjson.h>
+
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "core/time.h"
 #include "harness/importers/derived_uuid.h"
@@ -81,28 +85,43 @@ std::pair<std::string, std::string> CounterMeaning(const std::string& name) {
 // in the statistic.
 const char* const kLegacyAggregates[] = {"_mean", "_median", "_stddev", "_cv", "_BigO", "_RMS"};
 
+namespace ondemand = simdjson::ondemand;
+
+// A thread count above this is not one Google Benchmark wrote.
+constexpr double kMaxThreads = 65536;
+
+// One row of "benchmarks", as the file gives it; what a key holds that is not
+// of its type is kept as "present but wrong" (the optional set, the value NaN
+// or the flag `bad_*`), so that the row is refused with a reason.
+struct RowFields {
+  size_t offset = 0;  // of the row's '{' in the file
+  std::optional<std::string> name, run_name, run_type, aggregate_name, big_o, time_unit, label,
+      error_message, skip_message;
+  bool run_type_not_string = false;
+  bool error_occurred = false, skipped = false, has_rms = false;
+  std::optional<double> threads, real_time, cpu_time, rms, real_coefficient, cpu_coefficient;
+  std::vector<std::pair<std::string, double>> counters;  // every other number, in file order
+};
+
 struct Row {
   std::string run_name, type, aggregate;
 };
 
-Result<Row> Classify(const json& b, const std::string& where) {
+Result<Row> Classify(const RowFields& b, const std::string& where) {
   Row row;
-  const std::string name = b["name"].get<std::string>();
-  if (b.contains("run_type")) {
-    if (!b["run_type"].is_string())
-      return Status::InvalidArgument(where + ": run_type is not a string");
-    row.type = b["run_type"].get<std::string>();
+  const std::string& name = *b.name;
+  if (b.run_type || b.run_type_not_string) {
+    if (b.run_type_not_string) return Status::InvalidArgument(where + ": run_type is not a string");
+    row.type = *b.run_type;
     if (row.type != "iteration" && row.type != "aggregate") {
       return Status::InvalidArgument(where + " (" + name + "): unknown run_type \"" + row.type +
                                      "\" (want iteration or aggregate)");
     }
-    row.run_name = b.contains("run_name") && b["run_name"].is_string()
-                       ? b["run_name"].get<std::string>()
-                       : name;
+    row.run_name = b.run_name.value_or(name);
     if (row.type == "aggregate") {
-      row.aggregate = b.value("aggregate_name", "");
-      if (row.aggregate.empty() && b.contains("big_o")) row.aggregate = "BigO";
-      if (row.aggregate.empty() && b.contains("rms")) row.aggregate = "RMS";
+      row.aggregate = b.aggregate_name.value_or("");
+      if (row.aggregate.empty() && b.big_o) row.aggregate = "BigO";
+      if (row.aggregate.empty() && b.has_rms) row.aggregate = "RMS";
     }
     return row;
   }
@@ -116,9 +135,9 @@ Result<Row> Classify(const json& b, const std::string& where) {
       row.run_name = name.substr(0, name.size() - s.size());
     }
   }
-  if (row.type == "iteration" && (b.contains("big_o") || b.contains("rms"))) {
+  if (row.type == "iteration" && (b.big_o || b.has_rms)) {
     row.type = "aggregate";
-    row.aggregate = b.contains("big_o") ? "BigO" : "RMS";
+    row.aggregate = b.big_o ? "BigO" : "RMS";
   }
   return row;
 }
@@ -133,9 +152,11 @@ struct Bench {
   std::map<std::string, result::Metric> metrics;  // by name, in first-seen order below
   std::vector<std::string> metric_order;
   // A run of aggregates only: the median row (else the mean), as one sample.
-  std::optional<json> median_row, mean_row;
+  std::optional<RowFields> median_row, mean_row;
   std::string error, skip;
   std::string label;
+  std::string invalid;  // why its first refused row was refused (--skip-invalid)
+  size_t invalid_rows = 0;
 };
 
 void AddMetric(Bench& bench, const std::string& name, const std::string& unit,
@@ -145,54 +166,200 @@ void AddMetric(Bench& bench, const std::string& name, const std::string& unit,
   it->second.values.push_back(value);
 }
 
+std::string Number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
 // The time and the counters of one measured row (an iteration, or the median
-// aggregate of a file without iterations).
-Status TakeMeasurement(Bench& bench, const json& b, const std::string& where) {
-  if (!b.contains("real_time") || !b["real_time"].is_number()) {
+// aggregate of a file without iterations). A time that is not a positive
+// number refuses the row: it is no measurement, and dropping it silently
+// would store fewer repetitions than the file holds.
+Status TakeMeasurement(Bench& bench, const RowFields& b, const std::string& where) {
+  if (!b.real_time || std::isnan(*b.real_time)) {
     return Status::InvalidArgument(where + " (" + bench.run_name + ") has no real_time");
   }
-  const std::string unit = b.value("time_unit", "ns");
+  const std::string unit = b.time_unit.value_or("ns");
   const double per = NsPer(unit);
   if (per == 0) {
     return Status::InvalidArgument(where + " (" + bench.run_name + "): unknown time_unit \"" +
                                    unit + "\" (want ns, us, ms or s)");
   }
-  const double real_ns = b["real_time"].get<double>() * per;
-  if (!(real_ns > 0)) return Status::Ok();  // a zero-time row measures nothing
-  bench.samples.push_back(real_ns);
-  if (b.contains("cpu_time") && b["cpu_time"].is_number()) {
-    AddMetric(bench, "cpu_time", "ns", "lower", b["cpu_time"].get<double>() * per);
+  if (!(*b.real_time > 0) || !std::isfinite(*b.real_time)) {
+    return Status::InvalidArgument(where + " (" + bench.run_name + "): real_time " +
+                                   Number(*b.real_time) + " is not a time (want > 0)");
   }
-  for (const auto& [key, value] : b.items()) {
-    if (ReporterKeys().count(key) || !value.is_number()) continue;
+  if (b.cpu_time && (!(*b.cpu_time >= 0) || !std::isfinite(*b.cpu_time))) {
+    return Status::InvalidArgument(where + " (" + bench.run_name + "): cpu_time " +
+                                   Number(*b.cpu_time) + " is not a time (want >= 0)");
+  }
+  bench.samples.push_back(*b.real_time * per);
+  if (b.cpu_time) AddMetric(bench, "cpu_time", "ns", "lower", *b.cpu_time * per);
+  for (const auto& [key, value] : b.counters) {
     const auto [counter_unit, better] = CounterMeaning(key);
-    AddMetric(bench, key, counter_unit, better, value.get<double>());
+    AddMetric(bench, key, counter_unit, better, value);
   }
   return Status::Ok();
 }
 
-Status TakeComplexity(Bench& bench, const json& b, const std::string& aggregate,
+Status TakeComplexity(Bench& bench, const RowFields& b, const std::string& aggregate,
                       const std::string& where) {
   if (aggregate == "RMS") {
-    if (!b.contains("rms") || !b["rms"].is_number()) {
+    if (!b.rms || std::isnan(*b.rms)) {
       return Status::InvalidArgument(where + " (" + bench.run_name + "_RMS) has no rms");
     }
-    AddMetric(bench, "rms", "fraction", "lower", b["rms"].get<double>());
+    AddMetric(bench, "rms", "fraction", "lower", *b.rms);
     return Status::Ok();
   }
-  for (const char* key : {"real_coefficient", "cpu_coefficient"}) {
-    if (!b.contains(key) || !b[key].is_number()) {
+  for (const auto& [key, value] :
+       {std::pair{"real_coefficient", b.real_coefficient}, {"cpu_coefficient", b.cpu_coefficient}}) {
+    if (!value || std::isnan(*value)) {
       return Status::InvalidArgument(where + " (" + bench.run_name + "_BigO) has no " + key);
     }
   }
-  const double per = NsPer(b.value("time_unit", "ns"));
+  const double per = NsPer(b.time_unit.value_or("ns"));
   if (per == 0) return Status::InvalidArgument(where + ": unknown time_unit");
-  const std::string unit = "ns/" + b.value("big_o", std::string("f(N)"));
-  const double real = b["real_coefficient"].get<double>() * per;
+  const std::string unit = "ns/" + b.big_o.value_or("f(N)");
+  const double real = *b.real_coefficient * per;
   if (real > 0) bench.samples.push_back(real);
   AddMetric(bench, "real_coefficient", unit, "lower", real);
-  AddMetric(bench, "cpu_coefficient", unit, "lower", b["cpu_coefficient"].get<double>() * per);
+  AddMetric(bench, "cpu_coefficient", unit, "lower", *b.cpu_coefficient * per);
   return Status::Ok();
+}
+
+// Where the parser stands in `text`, for an error: "byte N".
+std::string ByteOf(ondemand::document& doc, std::string_view text) {
+  const char* at = nullptr;
+  if (doc.current_location().get(at) != simdjson::SUCCESS || at == nullptr) {
+    return "byte " + std::to_string(text.size()) + " (the end)";
+  }
+  return "byte " + std::to_string(static_cast<size_t>(at - text.data()));
+}
+
+Status NotValidJson(const std::string& source, ondemand::document& doc, std::string_view text,
+                    simdjson::error_code e) {
+  return Status::InvalidArgument(source + " is not valid JSON at " + ByteOf(doc, text) + ": " +
+                                 simdjson::error_message(e));
+}
+
+// Reads one row's fields. A key of the wrong type is kept as present but
+// unusable (NaN, or a flag), never as absent.
+simdjson::error_code ReadRow(ondemand::object& object, RowFields& row) {
+  for (auto item : object) {
+    ondemand::field field;
+    if (auto e = std::move(item).get(field)) return e;
+    std::string_view key_view;
+    if (auto e = field.unescaped_key().get(key_view)) return e;
+    const std::string key(key_view);
+    ondemand::value value = field.value();
+    ondemand::json_type type;
+    if (auto e = value.type().get(type)) return e;
+    const auto text = [&](std::optional<std::string>& into) -> simdjson::error_code {
+      if (type != ondemand::json_type::string) return simdjson::SUCCESS;
+      std::string_view v;
+      if (auto e = value.get_string().get(v)) return e;
+      into = std::string(v);
+      return simdjson::SUCCESS;
+    };
+    const auto number = [&](std::optional<double>& into) -> simdjson::error_code {
+      if (type != ondemand::json_type::number) {
+        into = std::nan("");
+        return simdjson::SUCCESS;
+      }
+      double v = 0;
+      if (auto e = value.get_double().get(v)) return e;
+      into = v;
+      return simdjson::SUCCESS;
+    };
+    const auto flag = [&](bool& into) -> simdjson::error_code {
+      if (type != ondemand::json_type::boolean) return simdjson::SUCCESS;
+      return value.get_bool().get(into);
+    };
+    simdjson::error_code e = simdjson::SUCCESS;
+    if (key == "name") {
+      e = text(row.name);
+    } else if (key == "run_name") {
+      e = text(row.run_name);
+    } else if (key == "run_type") {
+      row.run_type_not_string = type != ondemand::json_type::string;
+      e = text(row.run_type);
+    } else if (key == "aggregate_name") {
+      e = text(row.aggregate_name);
+    } else if (key == "big_o") {
+      if (type != ondemand::json_type::string) row.big_o = "f(N)";
+      e = text(row.big_o);
+    } else if (key == "time_unit") {
+      e = text(row.time_unit);
+    } else if (key == "label") {
+      e = text(row.label);
+    } else if (key == "error_message") {
+      e = text(row.error_message);
+    } else if (key == "skip_message") {
+      e = text(row.skip_message);
+    } else if (key == "error_occurred") {
+      e = flag(row.error_occurred);
+    } else if (key == "skipped") {
+      e = flag(row.skipped);
+    } else if (key == "threads") {
+      e = number(row.threads);
+    } else if (key == "real_time") {
+      e = number(row.real_time);
+    } else if (key == "cpu_time") {
+      e = number(row.cpu_time);
+    } else if (key == "rms") {
+      row.has_rms = true;
+      e = number(row.rms);
+    } else if (key == "real_coefficient") {
+      e = number(row.real_coefficient);
+    } else if (key == "cpu_coefficient") {
+      e = number(row.cpu_coefficient);
+    } else if (!ReporterKeys().count(key) && type == ondemand::json_type::number) {
+      double v = 0;
+      e = value.get_double().get(v);
+      if (!e) row.counters.emplace_back(key, v);
+    }
+    if (e) return e;
+  }
+  return simdjson::SUCCESS;
+}
+
+// The context's keys that effbench reads, each kept only with the type the
+// library writes: a hostile or broken file cannot make a later reader (the
+// `machines` listing) meet a string where it expects a number.
+json TypedContext(const json& given) {
+  json context = json::object();
+  const auto keep = [&](const char* key, bool (json::*is)() const noexcept) {
+    if (given.contains(key) && (given[key].*is)()) context[key] = given[key];
+  };
+  for (const char* key : {"host_name", "date", "executable", "library_build_type",
+                          "library_version", "mhz_per_cpu_unit"}) {
+    keep(key, &json::is_string);
+  }
+  keep("num_cpus", &json::is_number);
+  keep("mhz_per_cpu", &json::is_number);
+  keep("cpu_scaling_enabled", &json::is_boolean);
+  if (given.contains("load_avg") && given["load_avg"].is_array()) {
+    json loads = json::array();
+    for (const json& l : given["load_avg"]) {
+      if (l.is_number()) loads.push_back(l);
+    }
+    context["load_avg"] = loads;
+  }
+  if (given.contains("caches") && given["caches"].is_array()) {
+    json caches = json::array();
+    for (const json& c : given["caches"]) {
+      if (!c.is_object()) continue;
+      json cache = json::object();
+      for (const char* key : {"level", "size", "num_sharing"}) {
+        if (c.contains(key) && c[key].is_number()) cache[key] = c[key];
+      }
+      if (c.contains("type") && c["type"].is_string()) cache["type"] = c["type"];
+      caches.push_back(cache);
+    }
+    context["caches"] = caches;
+  }
+  return context;
 }
 
 store::MachineRow MachineOf(const json& context, const std::string& started) {
@@ -234,19 +401,157 @@ store::MachineRow MachineOf(const json& context, const std::string& started) {
 }  // namespace
 
 Result<ImportedRun> ImportGoogleBenchmark(const std::string& text, const result::Revision& revision,
-                                          const std::string& source_name) {
-  const json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
+                                          const std::string& source_name,
+                                          const ImportOptions& options) {
+  // On-Demand: the file is read as it is walked, never held as a tree (a
+  // 200 MB file cost 1.75 GB as one). It parses `text` in place when its
+  // capacity leaves simdjson its padding (ReadFile's does).
+  simdjson::padded_string copy;
+  simdjson::padded_string_view view;
+  if (text.capacity() >= text.size() + simdjson::SIMDJSON_PADDING) {
+    view = simdjson::padded_string_view(text.data(), text.size(), text.capacity());
+  } else {
+    copy = simdjson::padded_string(text);
+    view = copy;
+  }
+  const std::string_view base(view.data(), view.size());
+  const auto offset_of = [&](const char* at) { return static_cast<size_t>(at - view.data()); };
+  ondemand::parser parser;
+  ondemand::document doc;
+  if (auto e = parser.iterate(view).get(doc)) {
+    return Status::InvalidArgument(source_name + " is not JSON (want --benchmark_out_format=json): " +
+                                   simdjson::error_message(e));
+  }
+  ondemand::json_type top_type;
+  if (doc.type().get(top_type) != simdjson::SUCCESS) {
     return Status::InvalidArgument(source_name + " is not JSON (want --benchmark_out_format=json)");
   }
-  if (!j.contains("benchmarks") || !j["benchmarks"].is_array()) {
+  if (top_type != ondemand::json_type::object) {
+    const char* kind = top_type == ondemand::json_type::array    ? "an array"
+                       : top_type == ondemand::json_type::string ? "a string"
+                       : top_type == ondemand::json_type::number ? "a number"
+                                                                 : "a literal";
+    return Status::InvalidArgument(source_name + " is JSON but " + kind +
+                                   ", not an object: not Google Benchmark's "
+                                   "--benchmark_out_format=json output");
+  }
+  ImportedRun out;
+  out.sha256 = machine::Sha256Hex(text);
+  json context = json::object();
+  bool have_benchmarks = false;
+  std::map<std::tuple<std::string, int, bool>, Bench> benches;
+  std::vector<std::tuple<std::string, int, bool>> order;
+  std::vector<std::string> invalid;  // the first few refused rows, each with its reason
+  const auto refuse = [&](Bench* bench, const std::string& reason) {
+    ++out.invalid_rows;
+    if (invalid.size() < 5) invalid.push_back(reason);
+    if (bench && bench->invalid_rows++ == 0) bench->invalid = reason;
+  };
+
+  ondemand::object top;
+  if (auto e = doc.get_object().get(top)) return NotValidJson(source_name, doc, base, e);
+  for (auto item : top) {
+    ondemand::field field;
+    if (auto e = std::move(item).get(field)) return NotValidJson(source_name, doc, base, e);
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return NotValidJson(source_name, doc, base, e);
+    if (key == "context") {
+      ondemand::json_type type;
+      if (auto e = field.value().type().get(type)) return NotValidJson(source_name, doc, base, e);
+      if (type != ondemand::json_type::object) continue;
+      ondemand::object object;
+      std::string_view raw;
+      if (auto e = field.value().get_object().get(object)) {
+        return NotValidJson(source_name, doc, base, e);
+      }
+      if (auto e = object.raw_json().get(raw)) return NotValidJson(source_name, doc, base, e);
+      const json given = json::parse(raw, nullptr, false);
+      context = given.is_object() ? TypedContext(given) : json::object();
+      continue;
+    }
+    if (key != "benchmarks") continue;
+    ondemand::array rows;
+    if (field.value().get_array().get(rows) != simdjson::SUCCESS) break;  // said below
+    have_benchmarks = true;
+    size_t i = 0;
+    for (auto element : rows) {
+      ondemand::value value;
+      if (auto e = std::move(element).get(value)) return NotValidJson(source_name, doc, base, e);
+      RowFields b;
+      const char* at = nullptr;
+      if (value.current_location().get(at) == simdjson::SUCCESS) b.offset = offset_of(at);
+      const std::string where = source_name + ", byte " + std::to_string(b.offset) +
+                                ": benchmarks[" + std::to_string(i++) + "]";
+      ondemand::object object;
+      if (value.get_object().get(object) != simdjson::SUCCESS) {
+        ondemand::json_type type;
+        if (auto e = value.type().get(type)) return NotValidJson(source_name, doc, base, e);
+        refuse(nullptr, where + " is not an object");
+        continue;
+      }
+      if (auto e = ReadRow(object, b)) return NotValidJson(source_name, doc, base, e);
+      if (!b.name || b.name->empty()) {
+        refuse(nullptr, where + " has no name");
+        continue;
+      }
+      auto row = Classify(b, where);
+      if (!row.ok()) {
+        refuse(nullptr, row.status().message());
+        continue;
+      }
+      int threads = 1;
+      if (b.threads) {
+        const double t = *b.threads;
+        if (!(t >= 1 && t <= kMaxThreads && t == std::floor(t))) {
+          refuse(nullptr, where + " (" + *b.name + "): threads " + Number(t) +
+                              " is not a thread count (want an integer from 1 to " +
+                              Number(kMaxThreads) + ")");
+          continue;
+        }
+        threads = static_cast<int>(t);
+      }
+      const bool complexity = row->aggregate == "BigO" || row->aggregate == "RMS";
+      const auto bench_key = std::make_tuple(row->run_name, threads, complexity);
+      if (!benches.count(bench_key)) order.push_back(bench_key);
+      Bench& bench = benches[bench_key];
+      bench.run_name = row->run_name;
+      bench.threads = threads;
+      bench.complexity = complexity;
+      bench.display = complexity ? row->run_name + "_BigO" : row->run_name;
+      if (b.label) bench.label = *b.label;
+      if (b.error_occurred) {
+        bench.error = b.error_message.value_or("the benchmark reported an error");
+        continue;
+      }
+      if (b.skipped) {
+        bench.skip = b.skip_message.value_or("the benchmark skipped itself");
+        continue;
+      }
+      Status s;
+      if (complexity) {
+        s = TakeComplexity(bench, b, row->aggregate, where);
+      } else if (row->type == "iteration") {
+        s = TakeMeasurement(bench, b, where);
+      } else if (row->aggregate == "median") {
+        bench.median_row = std::move(b);
+      } else if (row->aggregate == "mean") {
+        bench.mean_row = std::move(b);
+      }  // stddev, cv and user statistics follow from the iterations
+      if (!s.ok()) refuse(&bench, s.message());
+    }
+  }
+  // Past the top-level object the document ends; current_location says
+  // where it does not.
+  if (const char* trailing = nullptr;
+      doc.current_location().get(trailing) == simdjson::SUCCESS && trailing != nullptr) {
+    return Status::InvalidArgument(source_name + " is not valid JSON at " + ByteOf(doc, base) +
+                                   ": trailing content after the top-level object");
+  }
+  if (!have_benchmarks) {
     return Status::InvalidArgument(source_name +
                                    " has no \"benchmarks\" array: not a Google Benchmark output");
   }
-  const json context =
-      j.contains("context") && j["context"].is_object() ? j["context"] : json::object();
-  ImportedRun out;
-  out.sha256 = machine::Sha256Hex(text);
+
   // The file's date, in UTC; 1.4's local "2019-05-07 11:22:33" has no zone
   // and reads as UTC; a date that does not parse falls back to now.
   std::string started = effbench::UtcNowIso8601();
@@ -264,7 +569,10 @@ Result<ImportedRun> ImportGoogleBenchmark(const std::string& text, const result:
       context["cpu_scaling_enabled"].get<bool>()) {
     out.warnings.push_back("CPU frequency scaling was enabled: timings are noisier");
   }
-  const std::string executable = context.value("executable", source_name);
+  const std::string executable =
+      context.contains("executable") && context["executable"].is_string()
+          ? context["executable"].get<std::string>()
+          : source_name;
   out.run.id = DerivedUuid("run|" + out.sha256 + "|" + revision.repo + "|" + revision.commit + "|" +
                            revision.branch);
   out.run.machine_fingerprint = out.machine.fingerprint;
@@ -278,61 +586,29 @@ Result<ImportedRun> ImportGoogleBenchmark(const std::string& text, const result:
   if (context.contains("library_version")) config["library_version"] = context["library_version"];
   out.run.config_json = config.dump();
 
-  std::map<std::tuple<std::string, int, bool>, Bench> benches;
-  std::vector<std::tuple<std::string, int, bool>> order;
-  for (size_t i = 0; i < j["benchmarks"].size(); ++i) {
-    const json& b = j["benchmarks"][i];
-    const std::string where = source_name + ": benchmarks[" + std::to_string(i) + "]";
-    if (!b.is_object() || !b.contains("name") || !b["name"].is_string() ||
-        b["name"].get<std::string>().empty()) {
-      return Status::InvalidArgument(where + " has no name");
-    }
-    auto row = Classify(b, where);
-    if (!row.ok()) return row.status();
-    const int threads = b.contains("threads") && b["threads"].is_number_integer()
-                            ? std::max(1, b["threads"].get<int>())
-                            : 1;
-    const bool complexity = row->aggregate == "BigO" || row->aggregate == "RMS";
-    const auto key = std::make_tuple(row->run_name, threads, complexity);
-    if (!benches.count(key)) order.push_back(key);
-    Bench& bench = benches[key];
-    bench.run_name = row->run_name;
-    bench.threads = threads;
-    bench.complexity = complexity;
-    bench.display = complexity ? row->run_name + "_BigO" : row->run_name;
-    if (b.contains("label") && b["label"].is_string()) bench.label = b["label"];
-    if (b.value("error_occurred", false)) {
-      bench.error = b.contains("error_message") && b["error_message"].is_string()
-                        ? b["error_message"].get<std::string>()
-                        : "the benchmark reported an error";
-      continue;
-    }
-    if (b.value("skipped", false)) {
-      bench.skip = b.contains("skip_message") && b["skip_message"].is_string()
-                       ? b["skip_message"].get<std::string>()
-                       : "the benchmark skipped itself";
-      continue;
-    }
-    Status s;
-    if (complexity) {
-      s = TakeComplexity(bench, b, row->aggregate, where);
-    } else if (row->type == "iteration") {
-      s = TakeMeasurement(bench, b, where);
-    } else if (row->aggregate == "median") {
-      bench.median_row = b;
-    } else if (row->aggregate == "mean") {
-      bench.mean_row = b;
-    }  // stddev, cv and user statistics follow from the iterations
-    if (!s.ok()) return s;
-  }
   for (const auto& key : order) {
     Bench& b = benches[key];
     if (b.samples.empty() && !b.complexity && (b.median_row || b.mean_row)) {
-      const std::string where = source_name + ": " + b.run_name + "'s aggregate";
-      EFFBENCH_RETURN_IF_ERROR(
-          TakeMeasurement(b, b.median_row ? *b.median_row : *b.mean_row, where));
-      if (!b.samples.empty()) ++out.aggregates_only;
+      const RowFields& aggregate = b.median_row ? *b.median_row : *b.mean_row;
+      const std::string where = source_name + ", byte " + std::to_string(aggregate.offset) + ": " +
+                                b.run_name + "'s aggregate";
+      if (Status s = TakeMeasurement(b, aggregate, where); !s.ok()) {
+        refuse(&b, s.message());
+      } else {
+        ++out.aggregates_only;
+      }
     }
+  }
+  if (out.invalid_rows > 0 && !options.skip_invalid) {
+    std::string message = source_name + ": " + std::to_string(out.invalid_rows) +
+                          " row(s) hold values that are no measurement, so nothing was stored "
+                          "(--skip-invalid stores the rest and counts what it skipped): ";
+    for (size_t k = 0; k < invalid.size(); ++k) message += (k ? "; " : "") + invalid[k];
+    if (out.invalid_rows > invalid.size()) message += "; ...";
+    return Status::InvalidArgument(message);
+  }
+  for (const auto& key : order) {
+    Bench& b = benches[key];
     result::ResultRecord r;
     r.run_id = out.run.id;
     r.id = DerivedUuid("result|" + out.run.id + "|" + b.display + "|" + std::to_string(b.threads));
@@ -345,22 +621,35 @@ Result<ImportedRun> ImportGoogleBenchmark(const std::string& text, const result:
     r.revision = revision;
     r.started_at = started;
     r.warnings = out.warnings;
+    if (b.invalid_rows > 0) {
+      r.warnings.push_back(std::to_string(b.invalid_rows) +
+                           " row(s) skipped for invalid values (--skip-invalid); the first: " +
+                           b.invalid);
+    }
     if (!b.error.empty()) {
       r.error = b.error;
     } else if (!b.skip.empty()) {
       r.skipped = true;
       r.error = b.skip;
     } else if (b.samples.empty()) {
-      r.error = "no timing in the file";
+      r.error = b.invalid_rows > 0 ? "every row held invalid values and was skipped; the first: " +
+                                         b.invalid
+                                   : "no timing in the file";
     } else {
       r.ok = true;
-      r.samples_ns = b.samples;
+      r.samples_ns = std::move(b.samples);
       r.stats = result::Summarize(r.samples_ns);
-      for (const std::string& name : b.metric_order) r.metrics.push_back(b.metrics[name]);
+      for (const std::string& name : b.metric_order) r.metrics.push_back(std::move(b.metrics[name]));
     }
     out.records.push_back(std::move(r));
   }
-  if (out.records.empty()) return Status::InvalidArgument(source_name + " holds no benchmarks");
+  if (out.records.empty()) {
+    if (out.invalid_rows > 0) {
+      return Status::InvalidArgument(source_name + ": every row held invalid values; the first: " +
+                                     invalid.front());
+    }
+    return Status::InvalidArgument(source_name + " holds no benchmarks");
+  }
   return out;
 }
 

@@ -21,6 +21,15 @@ struct ImportedRun {
   size_t aggregates_only = 0;  // benchmarks that had only aggregates (one sample: the median)
   std::string sha256;          // of the file's text: the same file imported again is known
   std::vector<std::string> warnings;  // about the whole file (debug build, CPU scaling)
+  size_t invalid_rows = 0;  // rows refused for their values and skipped (--skip-invalid)
+};
+
+struct ImportOptions {
+  // A row whose values are no measurement (a negative or missing time, a
+  // thread count that is no count, an unknown unit) refuses the whole file
+  // unless this is set; then it is skipped, counted in invalid_rows and
+  // named in its benchmark's warnings.
+  bool skip_invalid = false;
 };
 
 // Converts the JSON text of a Google Benchmark output file.
@@ -38,9 +47,12 @@ struct ImportedRun {
 //   skipped one (SkipWithMessage) is skipped with its message.
 // Ids derive from the file and the revision, so importing the same file at
 // the same revision twice stores nothing new. Errors name what is wrong in
-// the file and where.
+// the file and where (the byte offset of the row, or of the parse error).
+// The file is read with simdjson On-Demand, in place where `json_text` has
+// simdjson's padding as spare capacity (ReadFile's text does).
 Result<ImportedRun> ImportGoogleBenchmark(const std::string& json_text,
                                           const result::Revision& revision,
-                                          const std::string& source_name);
+                                          const std::string& source_name,
+                                          const ImportOptions& options = {});
 
 }  // namespace effbench::importers

@@ -305,6 +305,9 @@ Status ResultStore::DeleteRun(const std::string& run_id) {
     SQLite::Statement counts(impl_->db, "DELETE FROM run_counts WHERE run_id = ?");
     counts.bind(1, run_id);
     counts.exec();
+    SQLite::Statement checks(impl_->db, "DELETE FROM run_checks WHERE run_id = ?");
+    checks.bind(1, run_id);
+    checks.exec();
     SQLite::Statement run(impl_->db, "DELETE FROM runs WHERE id = ?");
     run.bind(1, run_id);
     if (run.exec() != 1) return Status::NotFound("no run " + run_id);

@@ -66,6 +66,8 @@ class ResultStore final : public Store {
   Result<std::vector<SeriesKey>> SeriesOf(const std::string& run_id) override;
   Result<std::vector<SeriesKey>> SeriesMatching(const std::string& glob) override;
   Result<std::vector<SeriesPoint>> SeriesHistory(const SeriesKey& series) override;
+  Result<std::vector<std::vector<SeriesPoint>>> SeriesHistories(
+      const std::vector<SeriesKey>& series) override;
   // RegressionStore
   Status UpsertRegression(const RegressionRow& row) override;
   Result<std::vector<RegressionRow>> RegressionsOf(const SeriesKey& series) override;
@@ -77,6 +79,8 @@ class ResultStore final : public Store {
                                                  const std::string& state) override;
   Status SetRegressionState(int64_t id, const std::string& state,
                             const std::string& updated_at) override;
+  Status MarkRunChecked(const std::string& run_id, const std::string& checked_at) override;
+  Result<bool> RunChecked(const std::string& run_id) override;
   // FleetStore
   Status UpsertAgent(const AgentRow& agent) override;
   Result<std::vector<AgentRow>> Agents() override;

@@ -148,4 +148,24 @@ Status ResultStore::SetRegressionState(int64_t id, const std::string& state,
   });
 }
 
+Status ResultStore::MarkRunChecked(const std::string& run_id, const std::string& checked_at) {
+  return Guarded("mark run " + run_id + " checked", [&]() -> Status {
+    SQLite::Statement s(impl_->db,
+                        "INSERT INTO run_checks (run_id, checked_at) VALUES (?, ?)"
+                        " ON CONFLICT (run_id) DO UPDATE SET checked_at = excluded.checked_at");
+    s.bind(1, run_id);
+    s.bind(2, checked_at);
+    s.exec();
+    return Status::Ok();
+  });
+}
+
+Result<bool> ResultStore::RunChecked(const std::string& run_id) {
+  return Guarded("read whether run " + run_id + " was checked", [&]() -> Result<bool> {
+    SQLite::Statement s(impl_->db, "SELECT 1 FROM run_checks WHERE run_id = ?");
+    s.bind(1, run_id);
+    return s.executeStep();
+  });
+}
+
 }  // namespace effbench::store

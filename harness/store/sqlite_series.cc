@@ -2,6 +2,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -73,48 +75,30 @@ Result<std::vector<SeriesKey>> ResultStore::SeriesMatching(const std::string& gl
   });
 }
 
-Result<std::vector<SeriesPoint>> ResultStore::SeriesHistory(const SeriesKey& key) {
-  return Guarded("read series " + key.name, [&]() -> Result<std::vector<SeriesPoint>> {
-    const bool time = key.metric == "time";
-    SQLite::Statement s(
-        impl_->db,
-        time ? "SELECT v.commit_sha, v.commit_time, r.id, r.started_at, smp.value, 'lower'"
-               " FROM results res"
-               " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
-               " JOIN revisions v ON v.id = r.revision_id, json_each(res.samples_ns) smp"
-               " WHERE m.fingerprint = ? AND res.name = ? AND res.threads = ?"
-               " AND res.status = 'ok' ORDER BY r.started_at, r.rowid, res.rowid, smp.key"
-             : "SELECT v.commit_sha, v.commit_time, r.id, r.started_at, val.value,"
-               " json_extract(met.value, '$.better') FROM results res"
-               " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
-               " JOIN revisions v ON v.id = r.revision_id,"
-               " json_each(res.record, '$.metrics') met, json_each(met.value, '$.values') val"
-               " WHERE m.fingerprint = ? AND res.name = ? AND res.threads = ?"
-               " AND res.status = 'ok' AND json_extract(met.value, '$.name') = ?"
-               " AND val.value > 0 ORDER BY r.started_at, r.rowid, res.rowid, val.key");
-    s.bind(1, key.machine_fingerprint);
-    s.bind(2, key.name);
-    s.bind(3, key.threads);
-    if (!time) s.bind(4, key.metric);
-    std::map<std::string, SeriesPoint> by_commit;
-    std::map<std::string, size_t> first_seen;  // the order runs were stored in breaks ties
-    while (s.executeStep()) {
-      const std::string commit = Str(s.getColumn(0));
-      SeriesPoint& p = by_commit[commit];
-      if (p.commit.empty()) {
-        first_seen[commit] = first_seen.size();
-        p.commit = commit;
-        p.commit_time = OptStr(s.getColumn(1));
-        p.first_run = Str(s.getColumn(2));
-        p.first_run_started_at = Str(s.getColumn(3));
-      }
-      p.samples_ns.push_back(s.getColumn(4).getDouble());
-      p.better = Str(s.getColumn(5));
+namespace {
+
+// One series' points as its machine's results arrive, pooled by commit.
+struct HistoryBuilder {
+  std::map<std::string, SeriesPoint> by_commit;
+  std::map<std::string, size_t> first_seen;  // the order runs were stored in breaks ties
+
+  SeriesPoint& At(const std::string& commit, const SQLite::Statement& s) {
+    SeriesPoint& p = by_commit[commit];
+    if (p.commit.empty()) {
+      first_seen[commit] = first_seen.size();
+      p.commit = commit;
+      p.commit_time = OptStr(s.getColumn(3));
+      p.first_run = Str(s.getColumn(4));
+      p.first_run_started_at = Str(s.getColumn(5));
     }
+    return p;
+  }
+
+  // Commit time orders commits that have one; the first run's time breaks
+  // ties and orders the rest.
+  std::vector<SeriesPoint> Take() {
     std::vector<SeriesPoint> points(by_commit.size());
     for (auto& [commit, p] : by_commit) points[first_seen[commit]] = std::move(p);
-    // Commit time orders commits that have one; the first run's time breaks
-    // ties and orders the rest.
     std::stable_sort(points.begin(), points.end(), [](const SeriesPoint& a, const SeriesPoint& b) {
       if (a.commit_time && b.commit_time && *a.commit_time != *b.commit_time) {
         return *a.commit_time < *b.commit_time;
@@ -122,6 +106,94 @@ Result<std::vector<SeriesPoint>> ResultStore::SeriesHistory(const SeriesKey& key
       return a.first_run_started_at < b.first_run_started_at;
     });
     return points;
+  }
+};
+
+}  // namespace
+
+Result<std::vector<SeriesPoint>> ResultStore::SeriesHistory(const SeriesKey& key) {
+  auto histories = SeriesHistories({key});
+  if (!histories.ok()) return histories.status();
+  return std::move(histories->front());
+}
+
+Result<std::vector<std::vector<SeriesPoint>>> ResultStore::SeriesHistories(
+    const std::vector<SeriesKey>& keys) {
+  const std::string what =
+      keys.size() == 1 ? "read series " + keys.front().name
+                       : "read the histories of " + std::to_string(keys.size()) + " series";
+  return Guarded(what, [&]() -> Result<std::vector<std::vector<SeriesPoint>>> {
+    // By machine, then by (name, threads): the indexes into `keys` of the
+    // series each result feeds.
+    std::map<std::string, std::map<std::pair<std::string, int>, std::vector<size_t>>> wanted;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      wanted[keys[i].machine_fingerprint][{keys[i].name, keys[i].threads}].push_back(i);
+    }
+    std::vector<HistoryBuilder> builders(keys.size());
+    for (const auto& [machine, series] : wanted) {
+      bool metrics = false;
+      for (const auto& [name_threads, indexes] : series) {
+        for (size_t i : indexes) metrics |= keys[i].metric != "time";
+      }
+      // One pass over the machine's ok results (runs_machine, then
+      // results_run_status), in the order they were stored; a single name
+      // narrows it in SQL.
+      const bool one_name = series.size() == 1;
+      SQLite::Statement s(
+          impl_->db,
+          std::string("SELECT res.name, res.threads, v.commit_sha, v.commit_time, r.id,"
+                      " r.started_at, res.samples_ns, ") +
+              (metrics ? "CASE WHEN instr(res.record, '\"metrics\"') > 0"
+                         " THEN json_extract(res.record, '$.metrics') END"
+                       : "NULL") +
+              " FROM machines m JOIN runs r ON r.machine_id = m.id"
+              " JOIN revisions v ON v.id = r.revision_id JOIN results res ON res.run_id = r.id"
+              " WHERE m.fingerprint = ? AND res.status = 'ok'" +
+              (one_name ? " AND res.name = ?" : "") +
+              " ORDER BY r.started_at, r.rowid, res.rowid");
+      s.bind(1, machine);
+      if (one_name) s.bind(2, series.begin()->first.first);
+      while (s.executeStep()) {
+        const auto it = series.find({s.getColumn(0).getString(), s.getColumn(1).getInt()});
+        if (it == series.end()) continue;
+        const std::string commit = Str(s.getColumn(2));
+        std::optional<nlohmann::json> samples, metric_list;
+        for (size_t i : it->second) {
+          const SeriesKey& key = keys[i];
+          SeriesPoint& p = builders[i].At(commit, s);
+          if (key.metric == "time") {
+            if (!samples) samples = nlohmann::json::parse(Str(s.getColumn(6)), nullptr, false);
+            if (samples->is_array()) {
+              for (const auto& v : *samples) {
+                if (v.is_number()) p.samples_ns.push_back(v.get<double>());
+              }
+            }
+            p.better = "lower";
+            continue;
+          }
+          if (!metric_list) metric_list = nlohmann::json::parse(Str(s.getColumn(7)), nullptr, false);
+          if (!metric_list->is_array()) continue;
+          for (const auto& m : *metric_list) {
+            if (!m.is_object() || m.value("name", "") != key.metric) continue;
+            const std::string better = m.value("better", "");
+            if (better != "lower" && better != "higher") continue;
+            p.better = better;
+            for (const auto& v : m.value("values", nlohmann::json::array())) {
+              if (v.is_number() && v.get<double>() > 0) p.samples_ns.push_back(v.get<double>());
+            }
+          }
+        }
+      }
+    }
+    std::vector<std::vector<SeriesPoint>> out;
+    out.reserve(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      std::vector<SeriesPoint> points = builders[i].Take();
+      // A commit whose results hold none of a metric's values is no point.
+      std::erase_if(points, [](const SeriesPoint& p) { return p.samples_ns.empty(); });
+      out.push_back(std::move(points));
+    }
+    return out;
   });
 }
 

@@ -158,6 +158,11 @@ class SeriesStore {
   // The history of a series, one point per commit, ordered by commit time
   // (where known) and then by the time of the commit's first run.
   virtual Result<std::vector<SeriesPoint>> SeriesHistory(const SeriesKey& series) = 0;
+  // The histories of many series, in the order of `series`: one pass over
+  // each machine's results instead of one per series, so that checking a run
+  // of 100,000 benchmarks reads its machine's results once, not 100,000 times.
+  virtual Result<std::vector<std::vector<SeriesPoint>>> SeriesHistories(
+      const std::vector<SeriesKey>& series) = 0;
 };
 
 // Changes detected in series, and their states.
@@ -183,6 +188,11 @@ class RegressionStore {
   // NotFound when there is no such regression.
   virtual Status SetRegressionState(int64_t id, const std::string& state,
                                     const std::string& updated_at) = 0;
+  // Records that every series of `run_id` was checked for changes. A run
+  // stored but not marked (its check interrupted, or it failed) is checked
+  // again when it is met again: `effbench import` of the same file, say.
+  virtual Status MarkRunChecked(const std::string& run_id, const std::string& checked_at) = 0;
+  virtual Result<bool> RunChecked(const std::string& run_id) = 0;
 };
 
 // What the regression analysis reads and writes: series and their changes.

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include "tests/integration/cli_runner.h"
 
@@ -457,6 +458,172 @@ TEST_CASE("exec runs a Google Benchmark binary and imports its results", "[cli][
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.err, Catch::Contains("cannot run ./no-such-bench"));
   CHECK(RunCli(dir, "exec --db e.db --commit c0ffee11").exit_code == 2);
+}
+
+// True when `text` holds a byte a terminal would obey: ESC, BEL, CR, NUL,
+// or a UTF-8 C1 control.
+bool HasRawControl(const std::string& text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) return true;
+    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The tester's repro: a benchmark named with ESC[31m or ESC[2J, and a host
+// name with an OSC title sequence, reached the terminal raw.
+TEST_CASE("names from an imported file reach no terminal raw, and no spreadsheet as formulas",
+          "[cli][gbench]") {
+  testing::TempDir dir;
+  const auto row = [](const std::string& name, const std::string& extra) {
+    return R"({"name": ")" + name + R"(", "run_type": "iteration", "iterations": 10, )" +
+           R"("real_time": 12.5, "cpu_time": 12.0, "time_unit": "ns", "threads": 1)" + extra + "}";
+  };
+  std::ofstream(dir.File("evil.json"))
+      << R"({"context": {"date": "2026-01-02T03:04:05+00:00", "num_cpus": 2,
+                         "host_name": "lab\u001b]0;pwned\u0007box\r"},
+            "benchmarks": [)"
+      << row(R"(BM_\u001b[31mRed)", "") << ","
+      << row(R"(BM_\u001b[2JClear\u0000\u009b)", "") << ","
+      << row("BM_Labelled", R"x(, "label": "=HYPERLINK(\"http://x\")")x") << ","
+      << R"({"name": "BM_Broken", "run_type": "iteration", "iterations": 0, "real_time": 0,
+             "cpu_time": 0, "time_unit": "ns", "error_occurred": true,
+             "error_message": "@SUM(1+1)\u001b[0m"})"
+      << "]}";
+  auto imported = RunCli(dir, "import evil.json --db e.db --commit c0ffee01");
+  INFO(imported.err);
+  REQUIRE(imported.exit_code == 0);
+  CHECK_FALSE(HasRawControl(imported.out + imported.err));
+  CHECK_THAT(imported.out, Catch::Contains("lab\\x1b]0;pwned\\x07box\\x0d"));
+  for (const std::string format : {"console", "markdown"}) {
+    auto report = RunCli(dir, "report --db e.db --format " + format);
+    INFO(format << ": " << report.err);
+    REQUIRE(report.exit_code == 0);
+    CHECK_FALSE(HasRawControl(report.out + report.err));
+    CHECK_THAT(report.out, Catch::Contains("BM_\\x1b[31mRed"));
+    CHECK_THAT(report.out, Catch::Contains("BM_\\x1b[2JClear\\x00\\u009b"));
+  }
+  auto machines = RunCli(dir, "machines --db e.db");
+  REQUIRE(machines.exit_code == 0);
+  CHECK_FALSE(HasRawControl(machines.out));
+  CHECK_THAT(machines.out, Catch::Contains("lab\\x1b]0;pwned\\x07box\\x0d"));
+  // CSV keeps the bytes, quoted; a cell that starts like a formula is text.
+  auto csv = RunCli(dir, "report --db e.db --format csv");
+  REQUIRE(csv.exit_code == 0);
+  CHECK_THAT(csv.out, Catch::Contains("\"gbench/BM_\x1b[31mRed@native\""));
+  CHECK_THAT(csv.out, Catch::Contains(R"x("'=HYPERLINK(""http://x"")")x"));
+  CHECK_THAT(csv.out, Catch::Contains("\"'@SUM(1+1)\x1b[0m\""));
+  CHECK(csv.out.find(",=HYPERLINK") == std::string::npos);
+  CHECK(csv.out.find(",@SUM") == std::string::npos);
+}
+
+// 3 good repetitions and 2 with a negative time were stored as ok with 3
+// samples, silently; threads 1e12 was stored as 1; [1,2,3] was "not JSON".
+TEST_CASE("import refuses a file with values that are no measurement, unless told to skip them",
+          "[cli][gbench]") {
+  testing::TempDir dir;
+  const auto rep = [](double real, const std::string& extra = "") {
+    return R"({"name": "BM_Neg", "run_name": "BM_Neg", "run_type": "iteration", "iterations": 10,
+               "real_time": )" +
+           std::to_string(real) + R"(, "cpu_time": 1.0, "time_unit": "ns", "threads": 1)" + extra +
+           "}";
+  };
+  std::ofstream(dir.File("negative.json"))
+      << R"({"benchmarks": [)" << rep(10) << "," << rep(-5) << "," << rep(11) << "," << rep(-6)
+      << "," << rep(12) << "]}";
+  auto refused = RunCli(dir, "import negative.json --db v.db --commit a1");
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.err, Catch::Contains("2 row(s) hold values that are no measurement"));
+  CHECK_THAT(refused.err, Catch::Contains("benchmarks[1] (BM_Neg): real_time -5 is not a time"));
+  CHECK_THAT(refused.err, Catch::Contains("byte "));
+  CHECK_THAT(refused.err, Catch::Contains("--skip-invalid"));
+  CHECK(RunCli(dir, "report --db v.db --format json").out.find("BM_Neg") == std::string::npos);
+
+  auto skipped = RunCli(dir, "import negative.json --db v.db --commit a1 --skip-invalid");
+  INFO(skipped.err);
+  REQUIRE(skipped.exit_code == 0);
+  CHECK_THAT(skipped.out, Catch::Contains("2 invalid row(s) skipped"));
+  auto records = Records(dir, "v.db");
+  REQUIRE(records.count("gbench/BM_Neg@native"));
+  const auto& neg = records["gbench/BM_Neg@native"];
+  CHECK(neg["status"] == "ok");
+  CHECK(neg["samples_ns"].size() == 3);
+  CHECK_THAT(neg["warnings"].dump(), Catch::Contains("2 row(s) skipped for invalid values"));
+
+  // Only negative times: refused; skipped, it is failed with the reason, not
+  // "no timing in the file".
+  std::ofstream(dir.File("allneg.json"))
+      << R"({"benchmarks": [)" << rep(-1) << "," << rep(-2) << "]}";
+  CHECK(RunCli(dir, "import allneg.json --db w.db --commit a1").exit_code == 1);
+  REQUIRE(RunCli(dir, "import allneg.json --db w.db --commit a1 --skip-invalid").exit_code == 0);
+  auto all = Records(dir, "w.db");
+  REQUIRE(all.count("gbench/BM_Neg@native"));
+  CHECK(all["gbench/BM_Neg@native"]["status"] == "failed");
+  CHECK_THAT(all["gbench/BM_Neg@native"]["error"].get<std::string>(),
+             Catch::Contains("every row held invalid values"));
+
+  std::ofstream(dir.File("threads.json"))
+      << R"({"benchmarks": [)" << rep(10, R"(, "threads": 1e12)") << "]}";
+  auto threads = RunCli(dir, "import threads.json --db t.db --commit a1");
+  CHECK(threads.exit_code == 1);
+  CHECK_THAT(threads.err, Catch::Contains("threads 1e+12 is not a thread count"));
+  std::ofstream(dir.File("cpu.json"))
+      << R"({"benchmarks": [)" << rep(10, R"(, "cpu_time": -3)") << "]}";
+  auto cpu = RunCli(dir, "import cpu.json --db t.db --commit a1");
+  CHECK(cpu.exit_code == 1);
+  CHECK_THAT(cpu.err, Catch::Contains("cpu_time -3 is not a time"));
+  std::ofstream(dir.File("array.json")) << "[1,2,3]";
+  auto array = RunCli(dir, "import array.json --db t.db --commit a1");
+  CHECK(array.exit_code == 1);
+  CHECK_THAT(array.err, Catch::Contains("is JSON but an array, not an object"));
+  // A file cut short names the byte where it broke.
+  const std::string whole = testing::ReadAll(Data("reps.json"));
+  std::ofstream(dir.File("cut.json")) << whole.substr(0, whole.size() / 2);
+  auto cut = RunCli(dir, "import cut.json --db t.db --commit a1");
+  CHECK(cut.exit_code == 1);
+  CHECK_THAT(cut.err, Catch::Contains("cut.json is not"));
+  CHECK_THAT(cut.err, Catch::Contains("byte"));
+  CHECK(RunCli(dir, "report --db t.db --format json").out.find("BM_") == std::string::npos);
+}
+
+// The import of a large file was killed during its regression check; the same
+// file again said "nothing new to store" and its changes were never looked for.
+TEST_CASE("import checks again a run whose regression check did not finish", "[cli][gbench]") {
+  testing::TempDir dir;
+  const std::string file = Data("reps.json");
+  REQUIRE(RunCli(dir, "import " + file + " --db g.db --commit c0ffee01").exit_code == 0);
+  const auto checks = [&] {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(dir.File("g.db").c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*) FROM run_checks", -1, &s, nullptr) ==
+            SQLITE_OK);
+    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+    const int n = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+  };
+  CHECK(checks() == 1);
+  auto again = RunCli(dir, "import " + file + " --db g.db --commit c0ffee01");
+  CHECK(again.out.find("had not finished") == std::string::npos);
+  // As a SIGKILL between the commit of the results and the end of the check
+  // leaves it.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(dir.File("g.db").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "DELETE FROM run_checks", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  CHECK(checks() == 0);
+  auto resumed = RunCli(dir, "import " + file + " --db g.db --commit c0ffee01");
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK_THAT(resumed.out, Catch::Contains("nothing new to store"));
+  CHECK_THAT(resumed.out, Catch::Contains("its regression check had not finished"));
+  CHECK(checks() == 1);
 }
 
 }  // namespace

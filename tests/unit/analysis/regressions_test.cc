@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 #include <random>
+#include <set>
 
 #include "harness/store/result_store.h"
 #include "tests/test_util.h"
@@ -293,6 +294,130 @@ TEST_CASE("a change the history no longer supports is withdrawn with its reason,
   CHECK(rows->front().state == "withdrawn");
   REQUIRE(rows->front().reason);
   CHECK_THAT(*rows->front().reason, Catch::Contains("gone"));
+}
+
+// Counts how a check reads histories; everything else goes to the real store.
+class CountingHistory : public store::HistoryStore {
+ public:
+  explicit CountingHistory(store::ResultStore& db) : db_(db) {}
+  int single = 0, passes = 0;
+  size_t most_in_a_pass = 0;
+
+  Result<std::vector<store::SeriesKey>> SeriesOf(const std::string& run) override {
+    return db_.SeriesOf(run);
+  }
+  Result<std::vector<store::SeriesKey>> SeriesMatching(const std::string& glob) override {
+    return db_.SeriesMatching(glob);
+  }
+  Result<std::vector<store::SeriesPoint>> SeriesHistory(const store::SeriesKey& key) override {
+    ++single;
+    return db_.SeriesHistory(key);
+  }
+  Result<std::vector<std::vector<store::SeriesPoint>>> SeriesHistories(
+      const std::vector<store::SeriesKey>& keys) override {
+    ++passes;
+    most_in_a_pass = std::max(most_in_a_pass, keys.size());
+    return db_.SeriesHistories(keys);
+  }
+  Status UpsertRegression(const store::RegressionRow& row) override {
+    return db_.UpsertRegression(row);
+  }
+  Result<std::vector<store::RegressionRow>> RegressionsOf(const store::SeriesKey& s) override {
+    return db_.RegressionsOf(s);
+  }
+  Status ResolveRegression(int64_t id, const std::string& state, const std::string& reason,
+                           const std::optional<std::string>& last_bad,
+                           const std::optional<std::string>& first_good,
+                           const std::string& at) override {
+    return db_.ResolveRegression(id, state, reason, last_bad, first_good, at);
+  }
+  Result<std::vector<store::RegressionRow>> Regressions(const std::string& since,
+                                                        const std::string& state) override {
+    return db_.Regressions(since, state);
+  }
+  Status SetRegressionState(int64_t id, const std::string& state, const std::string& at) override {
+    return db_.SetRegressionState(id, state, at);
+  }
+  Status MarkRunChecked(const std::string& run, const std::string& at) override {
+    return db_.MarkRunChecked(run, at);
+  }
+  Result<bool> RunChecked(const std::string& run) override { return db_.RunChecked(run); }
+
+ private:
+  store::ResultStore& db_;
+};
+
+// The import of 123,722 benchmarks never finished: the check read one
+// history per series, and each read scanned the machine's results.
+TEST_CASE("a check reads the histories of its series in one pass, not one read per series",
+          "[analysis]") {
+  testing::TempDir dir;
+  auto db = store::ResultStore::Open(dir.File("h.db"));
+  REQUIRE(db.ok());
+  Fill(**db, 12, 6, {'a', 'b', 'c'});
+  CountingHistory counting(**db);
+  auto found = CheckRun(counting, "");
+  REQUIRE(found.ok());
+  CHECK(counting.single == 0);
+  CHECK(counting.passes == 1);
+  CHECK(counting.most_in_a_pass == 9);  // 3 machines x 3 workloads
+  // The same changes as series by series: "slow" on every machine, "fast" on 'a'.
+  std::set<std::pair<std::string, std::string>> batched, one_by_one;
+  for (const auto& r : *found) batched.insert({r.series.machine_fingerprint + r.series.name, r.first_bad_commit});
+  auto keys = (*db)->SeriesOf("");
+  REQUIRE(keys.ok());
+  for (const auto& key : *keys) {
+    auto one = CheckSeries(**db, key);
+    REQUIRE(one.ok());
+    for (const auto& r : *one) one_by_one.insert({r.series.machine_fingerprint + r.series.name, r.first_bad_commit});
+  }
+  CHECK(batched == one_by_one);
+  CHECK(batched.size() == 4);
+  // Each series' history from the pass is the one read alone.
+  auto histories = (*db)->SeriesHistories(*keys);
+  REQUIRE(histories.ok());
+  REQUIRE(histories->size() == keys->size());
+  for (size_t i = 0; i < keys->size(); ++i) {
+    auto alone = (*db)->SeriesHistory((*keys)[i]);
+    REQUIRE(alone.ok());
+    REQUIRE(alone->size() == 12);
+    REQUIRE((*histories)[i].size() == alone->size());
+    for (size_t p = 0; p < alone->size(); ++p) {
+      CHECK((*histories)[i][p].commit == (*alone)[p].commit);
+      CHECK((*histories)[i][p].samples_ns == (*alone)[p].samples_ns);
+      CHECK((*alone)[p].samples_ns.size() == 5);
+    }
+  }
+}
+
+TEST_CASE("a run is marked checked once its check finished, and only then", "[analysis]") {
+  testing::TempDir dir;
+  auto db = OpenWithMachineA(dir.File("h.db"));
+  std::mt19937 rng(3);
+  Night(**db, 1, 1000, rng);  // checks its run
+  auto runs = (*db)->Runs();
+  REQUIRE(runs.ok());
+  REQUIRE(runs->size() == 1);
+  auto checked = (*db)->RunChecked(runs->front().id);
+  REQUIRE(checked.ok());
+  CHECK(*checked);
+  const std::string unchecked = result::NewUuid();
+  REQUIRE((*db)
+              ->BeginRun({unchecked,
+                          testing::FakeFingerprint('a'),
+                          {"repo", "c2", "main", std::nullopt},
+                          "nightly",
+                          "2026-03-02T02:00:00Z",
+                          std::nullopt,
+                          "{}"})
+              .ok());
+  checked = (*db)->RunChecked(unchecked);
+  REQUIRE(checked.ok());
+  CHECK_FALSE(*checked);
+  REQUIRE((*db)->DeleteRun(runs->front().id).ok());
+  checked = (*db)->RunChecked(runs->front().id);
+  REQUIRE(checked.ok());
+  CHECK_FALSE(*checked);
 }
 
 }  // namespace
