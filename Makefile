@@ -2,6 +2,8 @@
 #   make run   install what is missing, build (Release), run the quick suite
 #              into ./effbench.db and print the efficiency table
 #   make test  install what is missing, build, run every test with ctest
+#   make test-fast  the unit tests only (ctest -L unit): under 2 minutes on two
+#              cores; labels: unit, integration, slow, browser, isa
 #   make test-isa  the workload, engine and CLI tests and the quick suite
 #              under EFFBENCH_MAX_ISA=avx2 and sse41 (x86-64 only)
 #   make sanitize  the tests under ASan+UBSan (build-asan/)
@@ -16,7 +18,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 EFFBENCH_DB ?= effbench.db
 
-.PHONY: all deps build run test test-isa sanitize fuzz clean
+.PHONY: all deps build run test test-fast test-isa sanitize fuzz clean
 
 all: build
 
@@ -32,6 +34,9 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+test-fast: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
 
 test-isa: build
 	./scripts/test-isa-levels.sh $(BUILD_DIR)

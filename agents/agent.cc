@@ -13,6 +13,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <utility>
 #include <variant>
 
 #include "agents/spool.h"
@@ -111,6 +112,9 @@ struct Agent::Impl {
   std::shared_ptr<fleet::Channel> channel;  // while connected and welcomed
   std::unique_ptr<asio::steady_timer> wake_sender;
   uint64_t sent_through = 0;
+  // The coordinator said hold (it cannot store now): nothing is sent until
+  // it says resume; results stay in the spool.
+  bool held = false;
   bool stopping = false;
   int exit_code = 0;
   // A coroutine the agent needs failed: logs it and stops with exit code 1.
@@ -395,7 +399,7 @@ asio::awaitable<void> Agent::Impl::Sender(std::shared_ptr<fleet::Channel> ch) {
   sent_through = 0;  // a new connection: everything pending goes again
   asio::steady_timer pause(io);
   while (!ch->closed()) {
-    auto batch = spool->PendingAfter(sent_through, 256);
+    auto batch = held ? std::vector<Spool::Entry>{} : spool->PendingAfter(sent_through, 256);
     if (batch.empty()) {
       wake_sender->expires_at(asio::steady_timer::time_point::max());
       error_code ignored;
@@ -408,6 +412,7 @@ asio::awaitable<void> Agent::Impl::Sender(std::shared_ptr<fleet::Channel> ch) {
         error_code ignored;
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
       }
+      if (held) break;
       if (ch->closed() || !ch->Send(e.message)) co_return;
       sent_through = e.seq;
     }
@@ -530,6 +535,7 @@ asio::awaitable<Ending> Agent::Impl::Session() {
   Log("connected to " + options.host + ":" + options.port + (ch->tls() ? " (TLS)" : "") + "; " +
       std::to_string(spool->pending()) + " spooled frame(s) to send");
   channel = ch;
+  held = false;  // a new connection: the coordinator says hold again if it must
   const auto end_connection = [this, ch](const std::string& m) {
     Log(m + "; reconnecting");
     ch->Close();
@@ -554,6 +560,19 @@ asio::awaitable<Ending> Agent::Impl::Session() {
     if (type == "ack") {
       for (const std::string& id : fleet::As<fleet::Ack>(in.message).ids) {
         if (Status s = spool->Remove(id); !s.ok()) Log("warning: " + s.message());
+      }
+    } else if (type == "hold") {
+      if (!std::exchange(held, true)) {
+        Log("the coordinator cannot store results now (" +
+            fleet::As<fleet::Hold>(in.message).reason + "); holding " +
+            std::to_string(spool->pending()) + " spooled frame(s) until it can, staying connected");
+      }
+    } else if (type == "resume") {
+      if (std::exchange(held, false)) {
+        sent_through = 0;  // what was sent and not acknowledged goes again
+        Log("the coordinator stores results again; sending the " +
+            std::to_string(spool->pending()) + " spooled frame(s)");
+        if (wake_sender) wake_sender->cancel();
       }
     } else if (type == "job") {
       AcceptJob(in.message);

@@ -121,8 +121,8 @@ std::string Escape(const std::string& s, char sep) {
     // A text cell that starts like a formula (=, +, -, @, a tab or a CR) is
     // run by a spreadsheet that opens the file: a leading ' makes it text
     // (OWASP's advice on CSV injection). Control characters are quoted.
-    const bool formula = !s.empty() && std::string("=+-@\t\r").find(s[0]) != std::string::npos &&
-                         !IsNumber(s);
+    const bool formula =
+        !s.empty() && std::string("=+-@\t\r").find(s[0]) != std::string::npos && !IsNumber(s);
     const std::string cell = formula ? "'" + s : s;
     if (formula || cell.find_first_of(",\"\n") != std::string::npos ||
         effbench::HasControlCharacters(cell)) {

@@ -23,6 +23,11 @@ extern char** environ;
 
 namespace effbench::testing {
 
+uint64_t TestSeed() {
+  if (const char* given = std::getenv("EFFBENCH_TEST_SEED")) return std::stoull(given);
+  return (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+}
+
 TempDir::TempDir() {
   std::random_device rd;
   path_ = std::filesystem::temp_directory_path() /

@@ -54,6 +54,11 @@ class Process {
 // Waits up to `timeout_s` for `ready` to become true, polling every 50 ms.
 bool WaitFor(const std::function<bool()>& ready, double timeout_s);
 
+// A seed for a test that checks kernels on fresh random data: a new one each
+// run, or EFFBENCH_TEST_SEED's to replay a failure. The test prints it with
+// INFO, so that a failure names the seed that made it.
+uint64_t TestSeed();
+
 // A valid machine fingerprint.
 // An HTTP/1.1 exchange with 127.0.0.1:`port`; the body is JSON when it
 // parses, else the text. `token`, when given, goes as a Bearer token.

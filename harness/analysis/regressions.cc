@@ -157,7 +157,8 @@ Result<std::vector<store::RegressionRow>> CheckRun(store::HistoryStore& db,
   for (size_t begin = 0; begin < keys->size(); begin += kSeriesPerPass) {
     const std::vector<store::SeriesKey> pass(
         keys->begin() + static_cast<std::ptrdiff_t>(begin),
-        keys->begin() + static_cast<std::ptrdiff_t>(std::min(keys->size(), begin + kSeriesPerPass)));
+        keys->begin() +
+            static_cast<std::ptrdiff_t>(std::min(keys->size(), begin + kSeriesPerPass)));
     auto histories = db.SeriesHistories(pass);
     if (!histories.ok()) return histories.status();
     for (size_t i = 0; i < pass.size(); ++i) {
@@ -166,7 +167,8 @@ Result<std::vector<store::RegressionRow>> CheckRun(store::HistoryStore& db,
       all.insert(all.end(), found->begin(), found->end());
     }
   }
-  if (!run_id.empty()) EFFBENCH_RETURN_IF_ERROR(db.MarkRunChecked(run_id, effbench::UtcNowIso8601()));
+  if (!run_id.empty())
+    EFFBENCH_RETURN_IF_ERROR(db.MarkRunChecked(run_id, effbench::UtcNowIso8601()));
   return all;
 }
 

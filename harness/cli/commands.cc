@@ -49,7 +49,8 @@ commands:
              [--tls-cert C --tls-key K] [--http-tls-cert C --http-tls-key K] [--http-read-token]
              [--config FILE] [--schedule HH:MM --schedule-suite S] [--heartbeat S]
              [--max-frame BYTES] [--frame-timeout S] [--drain-timeout S] [--max-preauth N]
-             [--job-lease S] [--agent-ttl HOURS]
+             [--job-lease S] [--agent-ttl HOURS] [--http-max-connections N]
+             [--http-request-timeout S]
   submit     queue a run on the fleet --coordinator http(s)://HOST:PORT --suite NAME
              [--workload GLOB] [--agents SELECTOR] [--repo/--commit/--branch/--commit-time]
              [--token-file F] [--ca FILE] [--insecure]
@@ -72,6 +73,8 @@ commands:
              [--commit SHA (default: the git checkout's)] [--repo URL] [--branch NAME]
              [--commit-time ISO8601] [--time-measure latency (bmf)]
              [--again (store a file already stored under another commit)]
+             [--skip-invalid (store a file whose rows are not all measurements, counting
+             those skipped; without it such a file is refused)]
   exec       run a benchmark binary and import its results, as `bencher run` does:
              --db DB [--format gbench|bmf] [import's flags] -- ./my_bench [args]
              (gbench: adds --benchmark_out=FILE --benchmark_out_format=json; bmf: reads stdout)

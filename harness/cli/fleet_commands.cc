@@ -90,13 +90,30 @@ Result<std::vector<coordinator::Schedule>> SchedulesOf(const json& config) {
 }  // namespace
 
 int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, std::ostream& err) {
-  auto flags =
-      Flags::Parse(args, {"db",         "listen",        "http",           "tls-cert",
-                          "tls-key",    "http-tls-cert", "http-tls-key",   "token-file",
-                          "config",     "schedule",      "schedule-suite", "schedule-agents",
-                          "heartbeat",  "max-frame",     "frame-timeout",  "drain-timeout",
-                          "ready-file", "max-preauth",   "job-lease",      "agent-ttl"},
-                   {"http-read-token"});
+  auto flags = Flags::Parse(args,
+                            {"db",
+                             "listen",
+                             "http",
+                             "tls-cert",
+                             "tls-key",
+                             "http-tls-cert",
+                             "http-tls-key",
+                             "token-file",
+                             "config",
+                             "schedule",
+                             "schedule-suite",
+                             "schedule-agents",
+                             "heartbeat",
+                             "max-frame",
+                             "frame-timeout",
+                             "drain-timeout",
+                             "ready-file",
+                             "max-preauth",
+                             "job-lease",
+                             "agent-ttl",
+                             "http-max-connections",
+                             "http-request-timeout"},
+                            {"http-read-token"});
   if (!flags.ok()) {
     err << "effbench serve: " << flags.status().message() << "\n";
     return kExitUsage;
@@ -151,8 +168,11 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
   const auto max_preauth = flags->GetInt("max-preauth", 64, 1, 100000);
   const auto lease = flags->GetDouble("job-lease", 600, 1, 30 * 86400);
   const auto ttl = flags->GetDouble("agent-ttl", 24, 0.001, 24 * 3650);
+  const auto http_max = flags->GetInt("http-max-connections", 256, 1, 100000);
+  const auto http_timeout = flags->GetDouble("http-request-timeout", 30, 0.1, 3600);
   for (const Status& s : {heartbeat.status(), max_frame.status(), frame_timeout.status(),
-                          drain.status(), max_preauth.status(), lease.status(), ttl.status()}) {
+                          drain.status(), max_preauth.status(), lease.status(), ttl.status(),
+                          http_max.status(), http_timeout.status()}) {
     if (!s.ok()) {
       err << "effbench serve: " << s.message() << "\n";
       return kExitUsage;
@@ -163,6 +183,8 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
   o.limits.frame_timeout = std::chrono::milliseconds(static_cast<int64_t>(*frame_timeout * 1000));
   o.drain_timeout = std::chrono::milliseconds(static_cast<int64_t>(*drain * 1000));
   o.max_preauth = static_cast<size_t>(*max_preauth);
+  o.http_max_connections = static_cast<size_t>(*http_max);
+  o.http_request_timeout = std::chrono::milliseconds(static_cast<int64_t>(*http_timeout * 1000));
   o.job_lease = std::chrono::milliseconds(static_cast<int64_t>(*lease * 1000));
   o.agent_ttl = std::chrono::milliseconds(static_cast<int64_t>(*ttl * 3600'000));
   auto schedules = SchedulesOf(config);

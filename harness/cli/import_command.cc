@@ -107,18 +107,19 @@ int ImportText(const Flags& flags, const std::string& what, const std::string& f
                const result::Revision& revision, std::string text, const std::string& path,
                std::ostream& out, std::ostream& err) {
   const std::string shown_path = ForTerminal(path);
+  // The importer takes the text and frees it once read: from here on what is
+  // kept is in the records.
   auto imported =
       format == "bmf"
           ? importers::ImportBencherMetricFormat(text, revision, path,
                                                  flags.GetOr("time-measure", "latency"))
-          : importers::ImportGoogleBenchmark(text, revision, path,
+          : importers::ImportGoogleBenchmark(std::move(text), revision, path,
                                              importers::ImportOptions{flags.Has("skip-invalid")});
+  std::string().swap(text);
   if (!imported.ok()) {
     err << what << ForTerminal(imported.status().message()) << "\n";
     return kExitError;
   }
-  // What is kept from here on is in the records: the file's text goes.
-  std::string().swap(text);
   auto db = store::OpenStore(*flags.Get("db"));
   if (!db.ok()) {
     err << what << db.status().message() << "\n";
@@ -179,8 +180,10 @@ int ImportText(const Flags& flags, const std::string& what, const std::string& f
     failed += !r.ok && !r.skipped;
     skipped += r.skipped;
   }
-  out << "imported " << imported->records.size() << " benchmarks (" << *inserted << " new, "
-      << failed << " failed, " << skipped << " skipped";
+  const size_t benchmarks = imported->records.size();
+  std::vector<result::ResultRecord>().swap(imported->records);  // stored: the check reads the store
+  out << "imported " << benchmarks << " benchmarks (" << *inserted << " new, " << failed
+      << " failed, " << skipped << " skipped";
   if (imported->invalid_rows > 0) {
     out << "; " << imported->invalid_rows << " invalid row(s) skipped (--skip-invalid)";
   }

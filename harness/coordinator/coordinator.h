@@ -45,6 +45,12 @@ struct CoordinatorOptions {
   // many such connections may be open at once (more are closed at accept).
   size_t preauth_max_frame = 64 * 1024;
   size_t max_preauth = 64;
+  // The HTTP port's open connections at most (fewer under a low descriptor
+  // limit: HttpConnectionCap); at the cap a new connection takes the place of
+  // the one waiting longest for its request. A request must arrive whole
+  // within http_request_timeout.
+  size_t http_max_connections = 256;
+  std::chrono::milliseconds http_request_timeout{30'000};
   // A job dispatched to an agent that stays disconnected this long fails,
   // with the reason (what it measured so far is kept); its agent's later jobs
   // run when it returns.

@@ -2,6 +2,7 @@
 // fleet and the results, Prometheus metrics, and POST /api/jobs with the
 // fleet token.
 #include <fnmatch.h>
+#include <sys/socket.h>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -405,10 +406,13 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
 
 // Serves HTTP/1.1 requests on `stream` (plain or TLS) until the peer is done.
 template <typename Stream>
-asio::awaitable<void> Coordinator::Impl::ServeRequests(Stream& stream) {
+asio::awaitable<void> Coordinator::Impl::ServeRequests(Stream& stream, uint64_t connection) {
   beast::flat_buffer buffer;
   for (;;) {
-    beast::get_lowest_layer(stream).expires_after(30s);
+    // The whole request (and the wait for it on a kept-alive connection)
+    // within the deadline: a peer trickling a byte a second is cut off.
+    http_connections.Waiting(connection, options.clock->Steady());
+    beast::get_lowest_layer(stream).expires_after(options.http_request_timeout);
     http::request_parser<http::string_body> parser;
     parser.body_limit(kMaxBody);
     parser.header_limit(16 * 1024);
@@ -420,6 +424,7 @@ asio::awaitable<void> Coordinator::Impl::ServeRequests(Stream& stream) {
         ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated) {
       break;
     }
+    http_connections.Answering(connection);
     Request req = parser.release();
     Response res;
     if (ec) {
@@ -447,9 +452,31 @@ asio::awaitable<void> Coordinator::Impl::ServeRequests(Stream& stream) {
 }
 
 asio::awaitable<void> Coordinator::Impl::ServeHttp(tcp::socket socket) {
+  // Evicting a connection shuts its socket down: its pending read ends, and
+  // so does this coroutine, which releases its place.
+  const int fd = socket.native_handle();
+  const auto connection =
+      http_connections.Admit(options.clock->Steady(), [fd] { ::shutdown(fd, SHUT_RDWR); });
+  if (!connection) {
+    LogLimited(peer_log, "HTTP: a connection closed at once: all " +
+                             std::to_string(http_connections.max()) +
+                             " (--http-max-connections) are answering requests");
+    co_return;
+  }
+  if (http_connections.evicted() > evictions_logged) {
+    evictions_logged = http_connections.evicted();
+    LogLimited(peer_log, "HTTP: " + std::to_string(http_connections.max()) +
+                             " connections open (--http-max-connections): the one waiting "
+                             "longest for its request was closed to make room");
+  }
+  struct Release {
+    HttpConnections& connections;
+    uint64_t id;
+    ~Release() { connections.Release(id); }
+  } release{http_connections, *connection};
   if (!http_ssl) {
     beast::tcp_stream stream(std::move(socket));
-    co_await ServeRequests(stream);
+    co_await ServeRequests(stream, *connection);
     error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     co_return;
@@ -463,7 +490,7 @@ asio::awaitable<void> Coordinator::Impl::ServeHttp(tcp::socket socket) {
     LogLimited(peer_log, "HTTP: TLS handshake failed: " + ec.message());
     co_return;
   }
-  co_await ServeRequests(stream);
+  co_await ServeRequests(stream, *connection);
   beast::get_lowest_layer(stream).expires_after(2s);
   co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
 }

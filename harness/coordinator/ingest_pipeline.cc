@@ -13,11 +13,13 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 IngestPipeline::IngestPipeline(asio::io_context& io, std::unique_ptr<store::Store> db,
-                               std::string db_path, Hooks hooks)
+                               std::string db_path, Hooks hooks, const Status& writable)
     : io_(io),
       db_path_(std::move(db_path)),
       hooks_(std::move(hooks)),
-      writer_(std::make_unique<IngestWriter>(std::move(db), io.get_executor())) {}
+      writer_(std::make_unique<IngestWriter>(std::move(db), io.get_executor())) {
+  NoteWrite(writable);
+}
 
 IngestPipeline::Done IngestPipeline::Noting(Done done) {
   return [this, done = std::move(done)](Status s) {
@@ -56,15 +58,17 @@ void IngestPipeline::NoteWrite(const Status& outcome) {
     if (fault_) {
       hooks_.log("database " + db_path_ + ": writes work again; acknowledging results again");
       fault_.reset();
+      if (hooks_.health) hooks_.health(std::nullopt);
     }
     return;
   }
   if (!fault_) {
     hooks_.log("database " + db_path_ + ": a write failed: " + outcome.message() +
-               "; nothing is acknowledged until writes work again (agents keep their results " +
-               "and resend them)");
+               "; nothing is acknowledged until writes work again (agents are told to hold " +
+               "their results, and resend them then)");
     fault_ = outcome.message();
     fleet::Spawn(io_, ProbeWhileFaulty(), "the database probe", hooks_.fatal);
+    if (hooks_.health) hooks_.health(fault_);
     return;
   }
   fault_ = outcome.message();

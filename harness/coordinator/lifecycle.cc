@@ -1,6 +1,7 @@
 // The coordinator's life: creating it (database, TLS, listeners), running
 // it (accept loops, schedules, leases, signals), logging and shutting down.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -178,6 +179,18 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
   }
   auto impl = std::make_unique<Impl>(std::move(options), log);
   Impl& c = *impl;
+  // The HTTP port may hold a quarter of the descriptors left after a reserve:
+  // at `ulimit -n 256`, 48 half-sent requests, and the agents keep the rest.
+  rlimit nofile{};
+  const size_t limit = ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY
+                           ? static_cast<size_t>(nofile.rlim_cur)
+                           : SIZE_MAX;
+  c.http_connections = HttpConnections(HttpConnectionCap(c.options.http_max_connections, limit));
+  if (c.options.http && c.http_connections.max() < c.options.http_max_connections) {
+    c.Log("HTTP: at most " + std::to_string(c.http_connections.max()) +
+          " connections (--http-max-connections " + std::to_string(c.options.http_max_connections) +
+          ", descriptor limit " + std::to_string(limit) + ")");
+  }
   auto db = store::OpenStore(c.options.db_path, store::Durability::kFull);
   if (!db.ok()) return db.status();
   // The writer above checked every page; the reader need not again.
@@ -207,10 +220,16 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
   auto jobs = (*db)->Jobs();
   if (!jobs.ok()) return jobs.status();
   for (const store::JobRow& j : *jobs) c.queue.Add(j);
+  // A write before either port opens: a coordinator restarted on a full
+  // disk is unhealthy from its first /healthz on, not "ok" until the first
+  // agent's write fails.
+  const Status writable = (*db)->ProbeWrite();
   c.ingest = std::make_unique<IngestPipeline>(
       c.io, std::move(*db), c.options.db_path,
-      IngestPipeline::Hooks{[&c](const std::string& m) { c.Log(m); },
-                            [&c](const std::string& m) { c.Fatal(m); }});
+      IngestPipeline::Hooks{
+          [&c](const std::string& m) { c.Log(m); }, [&c](const std::string& m) { c.Fatal(m); },
+          [&c](const std::optional<std::string>& fault) { c.OnStoreHealth(fault); }},
+      writable);
 
   const auto tls = [](const std::optional<std::string>& cert, const std::optional<std::string>& key,
                       const std::string& flag,

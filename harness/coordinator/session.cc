@@ -127,29 +127,51 @@ std::shared_ptr<Session> Coordinator::Impl::Register(const std::shared_ptr<fleet
   if (machine.contains("calibration") && machine["calibration"].is_object()) {
     calibration = machine["calibration"].dump();
   }
-  store::MachineRow machine_row{fingerprint,
-                                machine["hostname"],
-                                machine["cpu_model"],
-                                machine["arch"],
-                                machine["inventory"].dump(),
-                                calibration,
-                                now,
-                                now};
-  ingest->Execute(
-      [machine_row, row](store::Store& db) {
-        EFFBENCH_RETURN_IF_ERROR(db.UpsertMachine(machine_row));
-        return db.UpsertAgent(row);
-      },
-      [this, name](Status s) {
-        if (!s.ok()) Log("agent " + name + ": cannot store its machine: " + s.message());
-      });
+  session->machine_row = store::MachineRow{fingerprint,
+                                           machine["hostname"],
+                                           machine["cpu_model"],
+                                           machine["arch"],
+                                           machine["inventory"].dump(),
+                                           calibration,
+                                           now,
+                                           now};
+  session->agent_row = row;
+  StoreMachine(session);
 
   channel->Send(
       fleet::ToJson(fleet::Welcome{name, std::chrono::duration<double>(options.heartbeat).count(),
                                    static_cast<int64_t>(options.limits.max_frame)}));
   Log("agent " + name + " connected from " + peer + (channel->tls() ? " (TLS)" : "") + ", " +
       std::string(machine["cpu_model"]) + ", " + session->version);
+  if (ingest->fault()) channel->Send(fleet::ToJson(fleet::Hold{*ingest->fault()}));
   return session;
+}
+
+void Coordinator::Impl::StoreMachine(const std::shared_ptr<Session>& session) {
+  ingest->Execute(
+      [machine_row = session->machine_row, row = session->agent_row](store::Store& db) {
+        EFFBENCH_RETURN_IF_ERROR(db.UpsertMachine(machine_row));
+        return db.UpsertAgent(row);
+      },
+      [this, name = session->name](Status s) {
+        // A database fault is logged once by the pipeline, and the machine
+        // stored again when it clears (OnStoreHealth).
+        if (!s.ok() && !ingest->fault()) {
+          Log("agent " + name + ": cannot store its machine: " + s.message());
+        }
+      });
+}
+
+void Coordinator::Impl::OnStoreHealth(const std::optional<std::string>& fault) {
+  if (!ingest) return;  // the probe at start: no agent yet
+  for (const auto& [name, session] : roster.sessions()) {
+    if (fault) {
+      session->channel->Send(fleet::ToJson(fleet::Hold{*fault}));
+      continue;
+    }
+    StoreMachine(session);
+    session->channel->Send(fleet::ToJson(fleet::Resume{}));
+  }
 }
 
 void Coordinator::Impl::Unregister(const std::shared_ptr<Session>& session) {
@@ -280,9 +302,13 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
     live->in_flight -= n;
     if (live->in_flight <= options.max_in_flight / 2) live->resume->cancel();
     if (!s.ok()) {
-      // Not acknowledged: the agent keeps them and sends them again after
-      // reconnecting. NoteWrite logged the fault once.
-      live->channel->Fail({ErrorCode::kInternal, "results not stored: " + s.message()});
+      // Not acknowledged: the agent keeps them. A database fault (logged
+      // once by the pipeline, which told every agent to hold) keeps the
+      // connection: they come again after resume. Anything else closes it,
+      // and they come again after the reconnect.
+      if (s.code() != Status::Code::kIoError) {
+        live->channel->Fail({ErrorCode::kInternal, "results not stored: " + s.message()});
+      }
       return;
     }
     if (!live->channel->Send(fleet::ToJson(fleet::Ack{ids}))) {
@@ -415,8 +441,14 @@ bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session,
         for (const std::string& line : *found) Log("run " + message.run_id + ": " + line);
         auto live = weak.lock();
         if (!s.ok()) {
+          // Not acknowledged: the agent sends it again, after resume when the
+          // database failed (logged once by the pipeline), else after a
+          // reconnect.
+          // (While the database fails, the results it needs were not stored
+          // either: "not done until all are" is the fault too.)
+          if (ingest->fault()) return;
           LogLimited(peer_log, "job " + job_id + ": cannot record its end: " + s.message());
-          if (live) live->channel->Close();  // not acked: the agent sends it again
+          if (live) live->channel->Close();
           return;
         }
         const store::JobRow* row = queue.Find(job_id);

@@ -49,6 +49,14 @@ json ToJson(const Ack& m) {
   return j;
 }
 
+json ToJson(const Hold& m) {
+  json j = NewMessage("hold");
+  j["reason"] = m.reason.substr(0, 1000);
+  return j;
+}
+
+json ToJson(const Resume&) { return NewMessage("resume"); }
+
 json ToJson(const Cancel& m) {
   json j = NewMessage("cancel");
   j["job_id"] = m.job_id;
@@ -114,6 +122,8 @@ void FromJson(const json& j, Welcome* m) {
 }
 
 void FromJson(const json& j, Bye* m) { m->reason = j.at("reason"); }
+void FromJson(const json& j, Hold* m) { m->reason = j.at("reason"); }
+void FromJson(const json&, Resume*) {}
 
 void FromJson(const json& j, Error* m) {
   m->code = j.at("code");

@@ -41,6 +41,15 @@ struct Bye {
   std::string reason;
 };
 
+// Coordinator to agent: results cannot be stored now; keep them and wait for
+// Resume, staying connected.
+struct Hold {
+  std::string reason;
+};
+
+// Coordinator to agent: results are stored again; send what is unacknowledged.
+struct Resume {};
+
 // Coordinator to agent: these ids (result records, or a job's end) are stored.
 struct Ack {
   std::vector<std::string> ids;
@@ -92,6 +101,8 @@ nlohmann::json ToJson(const Hello& m);
 nlohmann::json ToJson(const Welcome& m);
 nlohmann::json ToJson(const Bye& m);
 nlohmann::json ToJson(const Ack& m);
+nlohmann::json ToJson(const Hold& m);
+nlohmann::json ToJson(const Resume& m);
 nlohmann::json ToJson(const Cancel& m);
 nlohmann::json ToJson(const Job& m);
 nlohmann::json ToJson(const JobDone& m);
@@ -103,6 +114,8 @@ void FromJson(const nlohmann::json& j, Hello* m);
 void FromJson(const nlohmann::json& j, Welcome* m);
 void FromJson(const nlohmann::json& j, Bye* m);
 void FromJson(const nlohmann::json& j, Ack* m);
+void FromJson(const nlohmann::json& j, Hold* m);
+void FromJson(const nlohmann::json& j, Resume* m);
 void FromJson(const nlohmann::json& j, Cancel* m);
 void FromJson(const nlohmann::json& j, Job* m);
 void FromJson(const nlohmann::json& j, JobDone* m);

@@ -49,8 +49,9 @@ struct ImportOptions {
 // the same revision twice stores nothing new. Errors name what is wrong in
 // the file and where (the byte offset of the row, or of the parse error).
 // The file is read with simdjson On-Demand, in place where `json_text` has
-// simdjson's padding as spare capacity (ReadFile's text does).
-Result<ImportedRun> ImportGoogleBenchmark(const std::string& json_text,
+// simdjson's padding as spare capacity (ReadFile's text does), and freed
+// once read: move a large file's text in.
+Result<ImportedRun> ImportGoogleBenchmark(std::string json_text,
                                           const result::Revision& revision,
                                           const std::string& source_name,
                                           const ImportOptions& options = {});

@@ -205,11 +205,12 @@ Status ResultStore::ProbeWrite() {
 
 Status ResultStore::UpsertMachine(const MachineRow& m) {
   return Guarded("store machine", [&]() -> Status {
-    SQLite::Statement s(impl_->db,
-                        "INSERT INTO machines (fingerprint, hostname, cpu_model, arch, inventory,"
-                        " calibration, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?)"
-                        " ON CONFLICT(fingerprint) DO UPDATE SET last_seen = excluded.last_seen,"
-                        " calibration = coalesce(excluded.calibration, calibration)");
+    auto s_prepared = impl_->Prepare(
+        "INSERT INTO machines (fingerprint, hostname, cpu_model, arch, inventory,"
+        " calibration, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?)"
+        " ON CONFLICT(fingerprint) DO UPDATE SET last_seen = excluded.last_seen,"
+        " calibration = coalesce(excluded.calibration, calibration)");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, m.fingerprint);
     s.bind(2, m.hostname);
     s.bind(3, m.cpu_model);
@@ -225,7 +226,8 @@ Status ResultStore::UpsertMachine(const MachineRow& m) {
 
 Result<std::optional<std::string>> ResultStore::MachineCalibration(const std::string& fingerprint) {
   return Guarded("read calibration", [&]() -> Result<std::optional<std::string>> {
-    SQLite::Statement s(impl_->db, "SELECT calibration FROM machines WHERE fingerprint = ?");
+    auto s_prepared = impl_->Prepare("SELECT calibration FROM machines WHERE fingerprint = ?");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, fingerprint);
     if (!s.executeStep()) return std::optional<std::string>();
     return OptStr(s.getColumn(0));
@@ -235,9 +237,10 @@ Result<std::optional<std::string>> ResultStore::MachineCalibration(const std::st
 Result<std::vector<MachineRow>> ResultStore::Machines() {
   return Guarded("read machines", [&]() -> Result<std::vector<MachineRow>> {
     std::vector<MachineRow> rows;
-    SQLite::Statement s(impl_->db,
-                        "SELECT fingerprint, hostname, cpu_model, arch, inventory, calibration,"
-                        " first_seen, last_seen FROM machines ORDER BY last_seen DESC");
+    auto s_prepared = impl_->Prepare(
+        "SELECT fingerprint, hostname, cpu_model, arch, inventory, calibration,"
+        " first_seen, last_seen FROM machines ORDER BY last_seen DESC");
+    SQLite::Statement& s = *s_prepared;
     while (s.executeStep()) {
       rows.push_back(MachineRow{Str(s.getColumn(0)), Str(s.getColumn(1)), Str(s.getColumn(2)),
                                 Str(s.getColumn(3)), Str(s.getColumn(4)), OptStr(s.getColumn(5)),
@@ -250,11 +253,12 @@ Result<std::vector<MachineRow>> ResultStore::Machines() {
 Status ResultStore::BeginRun(const RunRow& run) {
   return Guarded("begin run " + run.id, [&]() -> Status {
     SQLite::Transaction tx(impl_->db);
-    SQLite::Statement rev(impl_->db,
-                          "INSERT INTO revisions (repo, commit_sha, branch, commit_time)"
-                          " VALUES (?,?,?,?) ON CONFLICT(repo, commit_sha, branch)"
-                          " DO UPDATE SET commit_time = coalesce(excluded.commit_time, commit_time)"
-                          " RETURNING id");
+    auto rev_prepared = impl_->Prepare(
+        "INSERT INTO revisions (repo, commit_sha, branch, commit_time)"
+        " VALUES (?,?,?,?) ON CONFLICT(repo, commit_sha, branch)"
+        " DO UPDATE SET commit_time = coalesce(excluded.commit_time, commit_time)"
+        " RETURNING id");
+    SQLite::Statement& rev = *rev_prepared;
     rev.bind(1, run.revision.repo);
     rev.bind(2, run.revision.commit);
     rev.bind(3, run.revision.branch);
@@ -263,10 +267,11 @@ Status ResultStore::BeginRun(const RunRow& run) {
     const int64_t revision_id = rev.getColumn(0).getInt64();
     rev.reset();
 
-    SQLite::Statement s(impl_->db,
-                        "INSERT OR IGNORE INTO runs (id, machine_id, revision_id, suite,"
-                        " started_at, config) SELECT ?, id, ?, ?, ?, ? FROM machines"
-                        " WHERE fingerprint = ?");
+    auto s_prepared = impl_->Prepare(
+        "INSERT OR IGNORE INTO runs (id, machine_id, revision_id, suite,"
+        " started_at, config) SELECT ?, id, ?, ?, ?, ? FROM machines"
+        " WHERE fingerprint = ?");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, run.id);
     s.bind(2, revision_id);
     s.bind(3, run.suite);
@@ -274,7 +279,8 @@ Status ResultStore::BeginRun(const RunRow& run) {
     s.bind(5, run.config_json);
     s.bind(6, run.machine_fingerprint);
     if (s.exec() != 1) {
-      SQLite::Statement exists(impl_->db, "SELECT 1 FROM runs WHERE id = ?");
+      auto exists_prepared = impl_->Prepare("SELECT 1 FROM runs WHERE id = ?");
+      SQLite::Statement& exists = *exists_prepared;
       exists.bind(1, run.id);
       if (!exists.executeStep()) {
         return Status::NotFound("run " + run.id + ": machine " + run.machine_fingerprint +
@@ -288,7 +294,8 @@ Status ResultStore::BeginRun(const RunRow& run) {
 
 Status ResultStore::FinishRun(const std::string& run_id, const std::string& finished_at) {
   return Guarded("finish run " + run_id, [&]() -> Status {
-    SQLite::Statement s(impl_->db, "UPDATE runs SET finished_at = ? WHERE id = ?");
+    auto s_prepared = impl_->Prepare("UPDATE runs SET finished_at = ? WHERE id = ?");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, finished_at);
     s.bind(2, run_id);
     if (s.exec() != 1) return Status::NotFound("no run " + run_id);
@@ -299,16 +306,20 @@ Status ResultStore::FinishRun(const std::string& run_id, const std::string& fini
 Status ResultStore::DeleteRun(const std::string& run_id) {
   return Guarded("delete run " + run_id, [&]() -> Status {
     SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement results(impl_->db, "DELETE FROM results WHERE run_id = ?");
+    auto results_prepared = impl_->Prepare("DELETE FROM results WHERE run_id = ?");
+    SQLite::Statement& results = *results_prepared;
     results.bind(1, run_id);
     results.exec();
-    SQLite::Statement counts(impl_->db, "DELETE FROM run_counts WHERE run_id = ?");
+    auto counts_prepared = impl_->Prepare("DELETE FROM run_counts WHERE run_id = ?");
+    SQLite::Statement& counts = *counts_prepared;
     counts.bind(1, run_id);
     counts.exec();
-    SQLite::Statement checks(impl_->db, "DELETE FROM run_checks WHERE run_id = ?");
+    auto checks_prepared = impl_->Prepare("DELETE FROM run_checks WHERE run_id = ?");
+    SQLite::Statement& checks = *checks_prepared;
     checks.bind(1, run_id);
     checks.exec();
-    SQLite::Statement run(impl_->db, "DELETE FROM runs WHERE id = ?");
+    auto run_prepared = impl_->Prepare("DELETE FROM runs WHERE id = ?");
+    SQLite::Statement& run = *run_prepared;
     run.bind(1, run_id);
     if (run.exec() != 1) return Status::NotFound("no run " + run_id);
     tx.commit();
@@ -319,8 +330,7 @@ Status ResultStore::DeleteRun(const std::string& run_id) {
 Result<std::vector<RunRow>> ResultStore::Runs() {
   return Guarded("read runs", [&]() -> Result<std::vector<RunRow>> {
     std::vector<RunRow> rows;
-    SQLite::Statement s(
-        impl_->db,
+    auto s_prepared = impl_->Prepare(
         "SELECT r.id, m.fingerprint, v.repo, v.commit_sha, v.branch, v.commit_time, r.suite,"
         " r.started_at, r.finished_at, r.config,"
         // Counted by InsertResults as results come (migration 9).
@@ -329,6 +339,7 @@ Result<std::vector<RunRow>> ResultStore::Runs() {
         " JOIN revisions v ON v.id = r.revision_id"
         " LEFT JOIN run_counts c ON c.run_id = r.id"
         " ORDER BY r.started_at DESC, r.rowid DESC");
+    SQLite::Statement& s = *s_prepared;
     while (s.executeStep()) {
       RunRow row;
       row.id = Str(s.getColumn(0));
@@ -349,66 +360,87 @@ Result<std::vector<RunRow>> ResultStore::Runs() {
 }
 
 Result<size_t> ResultStore::InsertResults(const std::vector<result::ResultRecord>& records) {
-  std::vector<result::RecordRow> rows;
-  rows.reserve(records.size());
-  for (const auto& r : records) {
-    auto row = result::ToRow(r);
-    if (!row.ok()) return row.status();
-    rows.push_back(std::move(*row));
-  }
-  return InsertResults(rows);
+  // One transaction, rows made a slice at a time: an import of 100,000
+  // records never holds all their rows (their JSON) at once.
+  constexpr size_t kSlice = 1024;
+  return Guarded("insert results", [&]() -> Result<size_t> {
+    size_t inserted = 0;
+    SQLite::Transaction tx(impl_->db);
+    RunCounts added;
+    std::vector<result::RecordRow> rows;
+    for (size_t begin = 0; begin < records.size(); begin += kSlice) {
+      rows.clear();
+      for (size_t i = begin; i < std::min(records.size(), begin + kSlice); ++i) {
+        auto row = result::ToRow(records[i]);
+        if (!row.ok()) return row.status();
+        rows.push_back(std::move(*row));
+      }
+      inserted += InsertRows(rows, added);
+    }
+    AddRunCounts(added);
+    tx.commit();
+    return inserted;
+  });
 }
 
 Result<size_t> ResultStore::InsertResults(const std::vector<result::RecordRow>& rows) {
   return Guarded("insert results", [&]() -> Result<size_t> {
-    size_t inserted = 0;
     SQLite::Transaction tx(impl_->db);
-    SQLite::Statement& ins = *impl_->insert_result;
-    // What this transaction adds to each run's counts (ok, failed, skipped).
-    std::map<std::string, std::array<int64_t, 3>> added;
-    for (const result::RecordRow& r : rows) {
-      ins.reset();
-      ins.clearBindings();
-      // The strings outlive the statement's step: bind without copying.
-      ins.bindNoCopy(1, r.id);
-      ins.bindNoCopy(2, r.run_id);
-      ins.bindNoCopy(3, r.name);
-      ins.bindNoCopy(4, r.workload);
-      ins.bindNoCopy(5, r.precision);
-      ins.bindNoCopy(6, r.sparsity);
-      ins.bindNoCopy(7, r.backend);
-      ins.bind(8, r.threads);
-      ins.bindNoCopy(9, result::StatusName(r.ok, r.skipped));
-      if (r.error) ins.bindNoCopy(10, *r.error);
-      if (r.stats) {
-        ins.bind(11, r.stats->median_ns);
-        ins.bind(12, r.stats->mean_ns);
-        ins.bind(13, r.stats->stddev_ns);
-        ins.bind(14, r.stats->cv);
-        ins.bind(15, r.stats->min_ns);
-        ins.bind(16, r.stats->max_ns);
-      }
-      BindOptional(ins, 17, r.gflops);
-      BindOptional(ins, 18, r.gbps);
-      BindOptional(ins, 19, r.roofline_fraction);
-      BindOptional(ins, 20, r.joules_per_iter);
-      BindOptional(ins, 21, r.rel_l2);
-      ins.bindNoCopy(22, r.record_json);
-      ins.bindNoCopy(23, r.samples_json);
-      if (ins.exec() == 0) continue;  // already stored: ingest is idempotent by id
-      ++inserted;
-      ++added[r.run_id][r.skipped ? 2 : r.ok ? 0 : 1];
-    }
-    SQLite::Statement& count = *impl_->count_results;
-    for (const auto& [run_id, n] : added) {
-      count.reset();
-      count.bindNoCopy(1, run_id);
-      for (int i = 0; i < 3; ++i) count.bind(i + 2, n[static_cast<size_t>(i)]);
-      count.exec();
-    }
+    RunCounts added;
+    const size_t inserted = InsertRows(rows, added);
+    AddRunCounts(added);
     tx.commit();
     return inserted;
   });
+}
+
+size_t ResultStore::InsertRows(const std::vector<result::RecordRow>& rows, RunCounts& added) {
+  size_t inserted = 0;
+  SQLite::Statement& ins = *impl_->insert_result;
+  for (const result::RecordRow& r : rows) {
+    ins.reset();
+    ins.clearBindings();
+    // The strings outlive the statement's step: bind without copying.
+    ins.bindNoCopy(1, r.id);
+    ins.bindNoCopy(2, r.run_id);
+    ins.bindNoCopy(3, r.name);
+    ins.bindNoCopy(4, r.workload);
+    ins.bindNoCopy(5, r.precision);
+    ins.bindNoCopy(6, r.sparsity);
+    ins.bindNoCopy(7, r.backend);
+    ins.bind(8, r.threads);
+    ins.bindNoCopy(9, result::StatusName(r.ok, r.skipped));
+    if (r.error) ins.bindNoCopy(10, *r.error);
+    if (r.stats) {
+      ins.bind(11, r.stats->median_ns);
+      ins.bind(12, r.stats->mean_ns);
+      ins.bind(13, r.stats->stddev_ns);
+      ins.bind(14, r.stats->cv);
+      ins.bind(15, r.stats->min_ns);
+      ins.bind(16, r.stats->max_ns);
+    }
+    BindOptional(ins, 17, r.gflops);
+    BindOptional(ins, 18, r.gbps);
+    BindOptional(ins, 19, r.roofline_fraction);
+    BindOptional(ins, 20, r.joules_per_iter);
+    BindOptional(ins, 21, r.rel_l2);
+    ins.bindNoCopy(22, r.record_json);
+    ins.bindNoCopy(23, r.samples_json);
+    if (ins.exec() == 0) continue;  // already stored: ingest is idempotent by id
+    ++inserted;
+    ++added[r.run_id][r.skipped ? 2 : r.ok ? 0 : 1];
+  }
+  return inserted;
+}
+
+void ResultStore::AddRunCounts(const RunCounts& added) {
+  SQLite::Statement& count = *impl_->count_results;
+  for (const auto& [run_id, n] : added) {
+    count.reset();
+    count.bindNoCopy(1, run_id);
+    for (int i = 0; i < 3; ++i) count.bind(i + 2, n[static_cast<size_t>(i)]);
+    count.exec();
+  }
 }
 
 Result<std::vector<result::ResultRecord>> ResultStore::Results(const std::string& run_id) {
@@ -416,10 +448,11 @@ Result<std::vector<result::ResultRecord>> ResultStore::Results(const std::string
     std::vector<result::ResultRecord> out;
     // Two statements, not "(?1 = '' OR run_id = ?1)": SQLite plans a
     // statement once, and the OR made it scan every result for every run.
-    SQLite::Statement s(impl_->db, run_id.empty()
-                                       ? "SELECT id, record, samples_ns FROM results ORDER BY rowid"
-                                       : "SELECT id, record, samples_ns FROM results"
-                                         " WHERE run_id = ?1 ORDER BY rowid");
+    auto s_prepared =
+        impl_->Prepare(run_id.empty() ? "SELECT id, record, samples_ns FROM results ORDER BY rowid"
+                                      : "SELECT id, record, samples_ns FROM results"
+                                        " WHERE run_id = ?1 ORDER BY rowid");
+    SQLite::Statement& s = *s_prepared;
     if (!run_id.empty()) s.bind(1, run_id);
     while (s.executeStep()) {
       const std::string id = Str(s.getColumn(0));
@@ -451,7 +484,8 @@ Result<int64_t> ResultStore::ResultCount() {
 
 Result<int64_t> ResultStore::ResultCountOfRun(const std::string& run_id) {
   return Guarded("count results of run " + run_id, [&]() -> Result<int64_t> {
-    SQLite::Statement s(impl_->db, "SELECT count(*) FROM results WHERE run_id = ?");
+    auto s_prepared = impl_->Prepare("SELECT count(*) FROM results WHERE run_id = ?");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, run_id);
     s.executeStep();
     return s.getColumn(0).getInt64();

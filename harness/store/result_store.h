@@ -11,7 +11,9 @@
 // transactions that roll back unless committed. Not thread-safe: one ResultStore per thread.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -96,7 +98,13 @@ class ResultStore final : public Store {
 
  private:
   struct Impl;
+  // What a transaction adds to each run's counts (ok, failed, skipped).
+  using RunCounts = std::map<std::string, std::array<int64_t, 3>>;
   explicit ResultStore(std::unique_ptr<Impl> impl);
+  // Inserts `rows` in the open transaction, adding to `added`; throws
+  // SQLite::Exception (the callers are Guarded).
+  size_t InsertRows(const std::vector<result::RecordRow>& rows, RunCounts& added);
+  void AddRunCounts(const RunCounts& added);
   std::unique_ptr<Impl> impl_;
 };
 

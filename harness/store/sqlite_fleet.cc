@@ -12,7 +12,8 @@ namespace effbench::store {
 
 Status ResultStore::RemoveAgent(const std::string& name) {
   return Guarded("remove agent " + name, [&]() -> Status {
-    SQLite::Statement s(impl_->db, "DELETE FROM agents WHERE name = ?");
+    auto s_prepared = impl_->Prepare("DELETE FROM agents WHERE name = ?");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, name);
     if (s.exec() != 1) return Status::NotFound("no agent " + name);
     return Status::Ok();
@@ -21,13 +22,13 @@ Status ResultStore::RemoveAgent(const std::string& name) {
 
 Status ResultStore::UpsertAgent(const AgentRow& a) {
   return Guarded("store agent " + a.name, [&]() -> Status {
-    SQLite::Statement s(
-        impl_->db,
+    auto s_prepared = impl_->Prepare(
         "INSERT INTO agents (name, machine_fingerprint, version, labels, first_seen,"
         " last_seen) VALUES (?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET"
         " machine_fingerprint = excluded.machine_fingerprint,"
         " version = excluded.version, labels = excluded.labels,"
         " last_seen = excluded.last_seen");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, a.name);
     s.bind(2, a.machine_fingerprint);
     s.bind(3, a.version);
@@ -42,9 +43,10 @@ Status ResultStore::UpsertAgent(const AgentRow& a) {
 Result<std::vector<AgentRow>> ResultStore::Agents() {
   return Guarded("read agents", [&]() -> Result<std::vector<AgentRow>> {
     std::vector<AgentRow> rows;
-    SQLite::Statement s(impl_->db,
-                        "SELECT name, machine_fingerprint, version, labels, first_seen, last_seen"
-                        " FROM agents ORDER BY name");
+    auto s_prepared = impl_->Prepare(
+        "SELECT name, machine_fingerprint, version, labels, first_seen, last_seen"
+        " FROM agents ORDER BY name");
+    SQLite::Statement& s = *s_prepared;
     while (s.executeStep()) {
       rows.push_back(AgentRow{Str(s.getColumn(0)), Str(s.getColumn(1)), Str(s.getColumn(2)),
                               Str(s.getColumn(3)), Str(s.getColumn(4)), Str(s.getColumn(5))});
@@ -55,9 +57,10 @@ Result<std::vector<AgentRow>> ResultStore::Agents() {
 
 Status ResultStore::InsertJob(const JobRow& j) {
   return Guarded("store job " + j.id, [&]() -> Status {
-    SQLite::Statement s(impl_->db,
-                        "INSERT INTO jobs (id, agent, run_id, suite, spec, state, created_at,"
-                        " updated_at, error) VALUES (?,?,?,?,?,?,?,?,?)");
+    auto s_prepared = impl_->Prepare(
+        "INSERT INTO jobs (id, agent, run_id, suite, spec, state, created_at,"
+        " updated_at, error) VALUES (?,?,?,?,?,?,?,?,?)");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, j.id);
     s.bind(2, j.agent);
     s.bind(3, j.run_id);
@@ -85,8 +88,9 @@ Status ResultStore::SetJobState(const std::string& job_id, const std::string& st
                                 const std::string& updated_at,
                                 const std::optional<std::string>& error) {
   return Guarded("update job " + job_id, [&]() -> Status {
-    SQLite::Statement s(impl_->db,
-                        "UPDATE jobs SET state = ?, updated_at = ?, error = ? WHERE id = ?");
+    auto s_prepared =
+        impl_->Prepare("UPDATE jobs SET state = ?, updated_at = ?, error = ? WHERE id = ?");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, state);
     s.bind(2, updated_at);
     BindOptional(s, 3, error);
@@ -99,15 +103,17 @@ Status ResultStore::SetJobState(const std::string& job_id, const std::string& st
 Status ResultStore::EndUnfinishedJob(const std::string& job_id, const std::string& state,
                                      const std::string& updated_at, const std::string& reason) {
   return Guarded("end job " + job_id, [&]() -> Status {
-    SQLite::Statement s(impl_->db,
-                        "UPDATE jobs SET state = ?, updated_at = ?, error = ? WHERE id = ?"
-                        " AND state IN ('queued', 'dispatched')");
+    auto s_prepared = impl_->Prepare(
+        "UPDATE jobs SET state = ?, updated_at = ?, error = ? WHERE id = ?"
+        " AND state IN ('queued', 'dispatched')");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, state);
     s.bind(2, updated_at);
     s.bind(3, reason);
     s.bind(4, job_id);
     if (s.exec() == 1) return Status::Ok();
-    SQLite::Statement known(impl_->db, "SELECT state FROM jobs WHERE id = ?");
+    auto known_prepared = impl_->Prepare("SELECT state FROM jobs WHERE id = ?");
+    SQLite::Statement& known = *known_prepared;
     known.bind(1, job_id);
     if (!known.executeStep()) return Status::NotFound("no job " + job_id);
     return Status::FailedPrecondition("job " + job_id + " is already " +
@@ -118,9 +124,10 @@ Status ResultStore::EndUnfinishedJob(const std::string& job_id, const std::strin
 Result<std::vector<JobRow>> ResultStore::Jobs() {
   return Guarded("read jobs", [&]() -> Result<std::vector<JobRow>> {
     std::vector<JobRow> rows;
-    SQLite::Statement s(impl_->db,
-                        "SELECT id, agent, run_id, suite, spec, state, created_at, updated_at,"
-                        " error FROM jobs ORDER BY created_at, rowid");
+    auto s_prepared = impl_->Prepare(
+        "SELECT id, agent, run_id, suite, spec, state, created_at, updated_at,"
+        " error FROM jobs ORDER BY created_at, rowid");
+    SQLite::Statement& s = *s_prepared;
     while (s.executeStep()) {
       rows.push_back(JobRow{Str(s.getColumn(0)), Str(s.getColumn(1)), Str(s.getColumn(2)),
                             Str(s.getColumn(3)), Str(s.getColumn(4)), Str(s.getColumn(5)),

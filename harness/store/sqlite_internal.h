@@ -4,6 +4,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,11 +28,41 @@ struct ResultStore::Impl {
 
   Status Migrate();
 
+  // A statement prepared once per connection (by its SQL text) and reset,
+  // its read snapshot released and its bindings cleared, when the handle
+  // goes: a check of 100,000 series prepared one per series before, which
+  // was a third of its time.
+  class Prepared {
+   public:
+    explicit Prepared(SQLite::Statement& s) : s_(s) {}
+    Prepared(const Prepared&) = delete;
+    Prepared& operator=(const Prepared&) = delete;
+    ~Prepared() {
+      try {
+        s_.reset();
+      } catch (const SQLite::Exception&) {
+        // reset() reports the last step's error, which its caller saw.
+      }
+      s_.clearBindings();
+    }
+    SQLite::Statement& operator*() { return s_; }
+
+   private:
+    SQLite::Statement& s_;
+  };
+  Prepared Prepare(const std::string& sql) {
+    auto& slot = statements[sql];
+    if (!slot) slot = std::make_unique<SQLite::Statement>(db, sql);
+    return Prepared(*slot);
+  }
+
   SQLite::Database db;
   int schema_version = 0;
   std::unique_ptr<SQLite::Statement> insert_result;
   // Adds to a run's counts of ok, failed and skipped results (migration 9).
   std::unique_ptr<SQLite::Statement> count_results;
+  // Prepare()'s statements; destroyed before `db`, declared above them.
+  std::map<std::string, std::unique_ptr<SQLite::Statement>> statements;
 };
 
 // Runs `f`; a SQLite exception it throws becomes an IoError that says what was

@@ -12,8 +12,7 @@ namespace effbench::store {
 
 Status ResultStore::UpsertRegression(const RegressionRow& r) {
   return Guarded("store regression of " + r.series.name, [&]() -> Status {
-    SQLite::Statement s(
-        impl_->db,
+    auto s_prepared = impl_->Prepare(
         "INSERT INTO regressions (machine_fingerprint, name, threads, metric, last_good_commit,"
         " first_bad_commit, first_bad_run, change, pvalue, mean_before, mean_after, points_before,"
         " points_after, direction, state, detected_at, updated_at)"
@@ -26,6 +25,7 @@ Status ResultStore::UpsertRegression(const RegressionRow& r) {
         " updated_at = excluded.updated_at,"
         " state = CASE WHEN state = 'withdrawn' THEN 'new' ELSE state END,"
         " reason = CASE WHEN state = 'withdrawn' THEN NULL ELSE reason END");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, r.series.machine_fingerprint);
     s.bind(2, r.series.name);
     s.bind(3, r.series.threads);
@@ -86,10 +86,11 @@ RegressionRow RegressionFrom(SQLite::Statement& s) {
 Result<std::vector<RegressionRow>> ResultStore::RegressionsOf(const SeriesKey& series) {
   return Guarded("read regressions of " + series.name, [&]() -> Result<std::vector<RegressionRow>> {
     std::vector<RegressionRow> rows;
-    SQLite::Statement s(impl_->db, std::string("SELECT ") + kRegressionColumns +
-                                       " FROM regressions WHERE machine_fingerprint = ?"
-                                       " AND name = ? AND threads = ? AND metric = ?"
-                                       " ORDER BY id");
+    auto s_prepared = impl_->Prepare(std::string("SELECT ") + kRegressionColumns +
+                                     " FROM regressions WHERE machine_fingerprint = ?"
+                                     " AND name = ? AND threads = ? AND metric = ?"
+                                     " ORDER BY id");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, series.machine_fingerprint);
     s.bind(2, series.name);
     s.bind(3, series.threads);
@@ -105,9 +106,10 @@ Status ResultStore::ResolveRegression(int64_t id, const std::string& state,
                                       const std::optional<std::string>& fixed_first_good,
                                       const std::string& updated_at) {
   return Guarded("update regression " + std::to_string(id), [&]() -> Status {
-    SQLite::Statement s(impl_->db,
-                        "UPDATE regressions SET state = ?, reason = ?, fixed_last_bad_commit = ?,"
-                        " fixed_first_good_commit = ?, updated_at = ? WHERE id = ?");
+    auto s_prepared = impl_->Prepare(
+        "UPDATE regressions SET state = ?, reason = ?, fixed_last_bad_commit = ?,"
+        " fixed_first_good_commit = ?, updated_at = ? WHERE id = ?");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, state);
     s.bind(2, reason);
     BindOptional(s, 3, fixed_last_bad);
@@ -123,10 +125,11 @@ Result<std::vector<RegressionRow>> ResultStore::Regressions(const std::string& s
                                                             const std::string& state) {
   return Guarded("read regressions", [&]() -> Result<std::vector<RegressionRow>> {
     std::vector<RegressionRow> rows;
-    SQLite::Statement s(impl_->db, std::string("SELECT ") + kRegressionColumns +
-                                       " FROM regressions WHERE (? = '' OR detected_at >= ?)"
-                                       " AND (? = '' OR state = ?) ORDER BY detected_at DESC,"
-                                       " id DESC");
+    auto s_prepared = impl_->Prepare(std::string("SELECT ") + kRegressionColumns +
+                                     " FROM regressions WHERE (? = '' OR detected_at >= ?)"
+                                     " AND (? = '' OR state = ?) ORDER BY detected_at DESC,"
+                                     " id DESC");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, since);
     s.bind(2, since);
     s.bind(3, state);
@@ -139,7 +142,9 @@ Result<std::vector<RegressionRow>> ResultStore::Regressions(const std::string& s
 Status ResultStore::SetRegressionState(int64_t id, const std::string& state,
                                        const std::string& updated_at) {
   return Guarded("update regression " + std::to_string(id), [&]() -> Status {
-    SQLite::Statement s(impl_->db, "UPDATE regressions SET state = ?, updated_at = ? WHERE id = ?");
+    auto s_prepared =
+        impl_->Prepare("UPDATE regressions SET state = ?, updated_at = ? WHERE id = ?");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, state);
     s.bind(2, updated_at);
     s.bind(3, id);
@@ -150,9 +155,10 @@ Status ResultStore::SetRegressionState(int64_t id, const std::string& state,
 
 Status ResultStore::MarkRunChecked(const std::string& run_id, const std::string& checked_at) {
   return Guarded("mark run " + run_id + " checked", [&]() -> Status {
-    SQLite::Statement s(impl_->db,
-                        "INSERT INTO run_checks (run_id, checked_at) VALUES (?, ?)"
-                        " ON CONFLICT (run_id) DO UPDATE SET checked_at = excluded.checked_at");
+    auto s_prepared = impl_->Prepare(
+        "INSERT INTO run_checks (run_id, checked_at) VALUES (?, ?)"
+        " ON CONFLICT (run_id) DO UPDATE SET checked_at = excluded.checked_at");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, run_id);
     s.bind(2, checked_at);
     s.exec();
@@ -162,7 +168,8 @@ Status ResultStore::MarkRunChecked(const std::string& run_id, const std::string&
 
 Result<bool> ResultStore::RunChecked(const std::string& run_id) {
   return Guarded("read whether run " + run_id + " was checked", [&]() -> Result<bool> {
-    SQLite::Statement s(impl_->db, "SELECT 1 FROM run_checks WHERE run_id = ?");
+    auto s_prepared = impl_->Prepare("SELECT 1 FROM run_checks WHERE run_id = ?");
+    SQLite::Statement& s = *s_prepared;
     s.bind(1, run_id);
     return s.executeStep();
   });

@@ -1,10 +1,11 @@
 // Series and their history in SQLite (SeriesStore).
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,9 @@ Result<std::vector<SeriesKey>> ResultStore::SeriesOf(const std::string& run_id) 
         " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
         " WHERE res.status = 'ok'";
     const std::string order = " ORDER BY m.fingerprint, res.name, res.threads";
-    SQLite::Statement s(impl_->db,
-                        run_id.empty() ? select + order : select + " AND res.run_id = ?" + order);
+    auto s_prepared =
+        impl_->Prepare(run_id.empty() ? select + order : select + " AND res.run_id = ?" + order);
+    SQLite::Statement& s = *s_prepared;
     if (!run_id.empty()) s.bind(1, run_id);
     while (s.executeStep()) {
       keys.push_back(SeriesKey{Str(s.getColumn(0)), Str(s.getColumn(1)), s.getColumn(2).getInt()});
@@ -36,7 +38,8 @@ Result<std::vector<SeriesKey>> ResultStore::SeriesOf(const std::string& run_id) 
         " JOIN machines m ON m.id = r.machine_id, json_each(res.record, '$.metrics') met"
         " WHERE res.status = 'ok' AND instr(res.record, '\"metrics\"') > 0"
         " AND json_extract(met.value, '$.better') IN ('lower', 'higher')";
-    SQLite::Statement ms(impl_->db, run_id.empty() ? metrics : metrics + " AND res.run_id = ?");
+    auto ms_prepared = impl_->Prepare(run_id.empty() ? metrics : metrics + " AND res.run_id = ?");
+    SQLite::Statement& ms = *ms_prepared;
     if (!run_id.empty()) ms.bind(1, run_id);
     while (ms.executeStep()) {
       keys.push_back(SeriesKey{Str(ms.getColumn(0)), Str(ms.getColumn(1)), ms.getColumn(2).getInt(),
@@ -52,17 +55,19 @@ Result<std::vector<SeriesKey>> ResultStore::SeriesMatching(const std::string& gl
     std::vector<SeriesKey> keys;
     // The names first, from the results_name index alone; then each name's
     // machines and thread counts.
-    SQLite::Statement names(impl_->db,
-                            "SELECT DISTINCT name FROM results WHERE (? = '' OR name GLOB ?)"
-                            " ORDER BY name");
+    auto names_prepared = impl_->Prepare(
+        "SELECT DISTINCT name FROM results WHERE (? = '' OR name GLOB ?)"
+        " ORDER BY name");
+    SQLite::Statement& names = *names_prepared;
     names.bind(1, glob);
     names.bind(2, glob);
     std::vector<std::string> matching;
     while (names.executeStep()) matching.push_back(Str(names.getColumn(0)));
-    SQLite::Statement s(impl_->db,
-                        "SELECT DISTINCT m.fingerprint, res.threads FROM results res"
-                        " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
-                        " WHERE res.name = ? AND res.status = 'ok'");
+    auto s_prepared = impl_->Prepare(
+        "SELECT DISTINCT m.fingerprint, res.threads FROM results res"
+        " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
+        " WHERE res.name = ? AND res.status = 'ok'");
+    SQLite::Statement& s = *s_prepared;
     for (const std::string& name : matching) {
       s.reset();
       s.bind(1, name);
@@ -109,6 +114,79 @@ struct HistoryBuilder {
   }
 };
 
+namespace ondemand = simdjson::ondemand;
+
+// `column`'s text with simdjson's padding after it, in a buffer reused by
+// every row of a pass.
+simdjson::padded_string_view Padded(const SQLite::Column& column) {
+  thread_local std::string buffer;
+  const char* text = column.getText("");
+  const size_t size = static_cast<size_t>(column.getBytes());
+  buffer.reserve(size + simdjson::SIMDJSON_PADDING);
+  buffer.assign(text, size);
+  return simdjson::padded_string_view(buffer.data(), buffer.size(), buffer.capacity());
+}
+
+// The numbers of a JSON array (a result's samples_ns); what is not a number
+// is left out, and a column that is no array gives none.
+std::vector<double> NumbersOf(const SQLite::Column& column) {
+  thread_local ondemand::parser parser;
+  std::vector<double> out;
+  ondemand::document doc;
+  ondemand::array array;
+  if (parser.iterate(Padded(column)).get(doc) || doc.get_array().get(array)) return out;
+  for (auto item : array) {
+    ondemand::value value;
+    if (std::move(item).get(value)) break;  // a broken array ends here
+    double v = 0;
+    if (value.get_double().get(v) == simdjson::SUCCESS) out.push_back(v);
+  }
+  return out;
+}
+
+// A record's metrics as stored: name, better direction, values.
+struct StoredMetric {
+  std::string name, better;
+  std::vector<double> values;
+};
+
+std::vector<StoredMetric> MetricsOf(const SQLite::Column& record) {
+  thread_local ondemand::parser parser;
+  std::vector<StoredMetric> out;
+  ondemand::document doc;
+  ondemand::array metrics;
+  if (parser.iterate(Padded(record)).get(doc) ||
+      doc.find_field_unordered("metrics").get_array().get(metrics)) {
+    return out;
+  }
+  for (auto item : metrics) {
+    ondemand::object object;
+    if (std::move(item).get_object().get(object)) return out;
+    StoredMetric m;
+    for (auto field_result : object) {
+      ondemand::field field;
+      std::string_view key, text;
+      if (std::move(field_result).get(field) || field.unescaped_key().get(key)) return out;
+      if (key == "name" || key == "better") {
+        if (field.value().get_string().get(text) == simdjson::SUCCESS) {
+          (key == "name" ? m.name : m.better) = std::string(text);
+        }
+      } else if (key == "values") {
+        ondemand::array values;
+        if (field.value().get_array().get(values) != simdjson::SUCCESS) continue;
+        for (auto element : values) {
+          ondemand::value value;
+          if (std::move(element).get(value)) return out;
+          double x = 0;
+          if (value.get_double().get(x) == simdjson::SUCCESS) m.values.push_back(x);
+        }
+      }
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<SeriesPoint>> ResultStore::SeriesHistory(const SeriesKey& key) {
@@ -119,9 +197,9 @@ Result<std::vector<SeriesPoint>> ResultStore::SeriesHistory(const SeriesKey& key
 
 Result<std::vector<std::vector<SeriesPoint>>> ResultStore::SeriesHistories(
     const std::vector<SeriesKey>& keys) {
-  const std::string what =
-      keys.size() == 1 ? "read series " + keys.front().name
-                       : "read the histories of " + std::to_string(keys.size()) + " series";
+  const std::string what = keys.size() == 1
+                               ? "read series " + keys.front().name
+                               : "read the histories of " + std::to_string(keys.size()) + " series";
   return Guarded(what, [&]() -> Result<std::vector<std::vector<SeriesPoint>>> {
     // By machine, then by (name, threads): the indexes into `keys` of the
     // series each result feeds.
@@ -131,55 +209,43 @@ Result<std::vector<std::vector<SeriesPoint>>> ResultStore::SeriesHistories(
     }
     std::vector<HistoryBuilder> builders(keys.size());
     for (const auto& [machine, series] : wanted) {
-      bool metrics = false;
-      for (const auto& [name_threads, indexes] : series) {
-        for (size_t i : indexes) metrics |= keys[i].metric != "time";
-      }
       // One pass over the machine's ok results (runs_machine, then
       // results_run_status), in the order they were stored; a single name
       // narrows it in SQL.
       const bool one_name = series.size() == 1;
-      SQLite::Statement s(
-          impl_->db,
+      auto s_prepared = impl_->Prepare(
           std::string("SELECT res.name, res.threads, v.commit_sha, v.commit_time, r.id,"
-                      " r.started_at, res.samples_ns, ") +
-              (metrics ? "CASE WHEN instr(res.record, '\"metrics\"') > 0"
-                         " THEN json_extract(res.record, '$.metrics') END"
-                       : "NULL") +
-              " FROM machines m JOIN runs r ON r.machine_id = m.id"
-              " JOIN revisions v ON v.id = r.revision_id JOIN results res ON res.run_id = r.id"
-              " WHERE m.fingerprint = ? AND res.status = 'ok'" +
-              (one_name ? " AND res.name = ?" : "") +
-              " ORDER BY r.started_at, r.rowid, res.rowid");
+                      " r.started_at, res.samples_ns, res.record") +
+          " FROM machines m JOIN runs r ON r.machine_id = m.id"
+          " JOIN revisions v ON v.id = r.revision_id JOIN results res ON res.run_id = r.id"
+          " WHERE m.fingerprint = ? AND res.status = 'ok'" +
+          (one_name ? " AND res.name = ?" : "") + " ORDER BY r.started_at, r.rowid, res.rowid");
+      SQLite::Statement& s = *s_prepared;
       s.bind(1, machine);
       if (one_name) s.bind(2, series.begin()->first.first);
       while (s.executeStep()) {
         const auto it = series.find({s.getColumn(0).getString(), s.getColumn(1).getInt()});
         if (it == series.end()) continue;
         const std::string commit = Str(s.getColumn(2));
-        std::optional<nlohmann::json> samples, metric_list;
+        std::optional<std::vector<double>> samples;
+        std::optional<std::vector<StoredMetric>> metrics;
         for (size_t i : it->second) {
           const SeriesKey& key = keys[i];
           SeriesPoint& p = builders[i].At(commit, s);
           if (key.metric == "time") {
-            if (!samples) samples = nlohmann::json::parse(Str(s.getColumn(6)), nullptr, false);
-            if (samples->is_array()) {
-              for (const auto& v : *samples) {
-                if (v.is_number()) p.samples_ns.push_back(v.get<double>());
-              }
-            }
+            if (!samples) samples = NumbersOf(s.getColumn(6));
+            p.samples_ns.insert(p.samples_ns.end(), samples->begin(), samples->end());
             p.better = "lower";
             continue;
           }
-          if (!metric_list) metric_list = nlohmann::json::parse(Str(s.getColumn(7)), nullptr, false);
-          if (!metric_list->is_array()) continue;
-          for (const auto& m : *metric_list) {
-            if (!m.is_object() || m.value("name", "") != key.metric) continue;
-            const std::string better = m.value("better", "");
-            if (better != "lower" && better != "higher") continue;
-            p.better = better;
-            for (const auto& v : m.value("values", nlohmann::json::array())) {
-              if (v.is_number() && v.get<double>() > 0) p.samples_ns.push_back(v.get<double>());
+          // The record is read, and parsed, only for a metric's series: a
+          // column not asked for is never loaded.
+          if (!metrics) metrics = MetricsOf(s.getColumn(7));
+          for (const StoredMetric& m : *metrics) {
+            if (m.name != key.metric || (m.better != "lower" && m.better != "higher")) continue;
+            p.better = m.better;
+            for (double v : m.values) {
+              if (v > 0) p.samples_ns.push_back(v);
             }
           }
         }

@@ -9,19 +9,35 @@ descriptors before, during and after, the job times and any agent error.
 
     tests/bench/hostile_peers.py [BUILD_DIR]
 """
-import json, os, socket, struct, subprocess, sys, tempfile, threading, time, urllib.request
+import atexit, json, os, shutil, socket, struct, subprocess, sys, tempfile, threading, time
+import urllib.request
 
 build = sys.argv[1] if len(sys.argv) > 1 else "build"
 effbench = os.path.join(build, "harness/cli/effbench")
 agent_bin = os.path.join(build, "agents/effbench-agent")
 TOKEN = "hostile-bench-fleet-token-0123456789"
-tmp = tempfile.mkdtemp()
+tmp = tempfile.mkdtemp(prefix="effbench-hostile-")
+procs = []
+
+
+# Whatever happens (an exception, Ctrl-C), the processes stop and the
+# temporary directory goes: it held a database, logs and spools.
+@atexit.register
+def cleanup():
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 open(f"{tmp}/t", "w").write(TOKEN + "\n")
 os.chmod(f"{tmp}/t", 0o600)
 serve = subprocess.Popen([effbench, "serve", "--db", f"{tmp}/f.db", "--listen", "127.0.0.1:0",
                           "--http", "127.0.0.1:0", "--token-file", f"{tmp}/t", "--ready-file",
                           f"{tmp}/ready.json", "--heartbeat", "1"],
                          stdout=open(f"{tmp}/serve.log", "w"), stderr=subprocess.STDOUT)
+procs.append(serve)
 while not os.path.exists(f"{tmp}/ready.json"):
     time.sleep(0.05)
 ports = json.load(open(f"{tmp}/ready.json"))
@@ -51,6 +67,7 @@ agents = [subprocess.Popen([agent_bin, "--coordinator", f"127.0.0.1:{ports['agen
                             f"a{i}", "--labels", "role=real", "--no-calibrate", "--max-backoff",
                             "0.5"], stdout=open(f"{tmp}/agent-{i}.log", "w"),
                            stderr=subprocess.STDOUT) for i in range(3)]
+procs.extend(agents)
 while sum(a.get("connected", False) for a in http("GET", "/api/agents")["agents"]) < 3:
     time.sleep(0.1)
 

@@ -27,7 +27,8 @@ namespace {
 using testing::ReadAll;
 using testing::RunCli;
 
-TEST_CASE("EFFBENCH_MAX_ISA caps oneDNN, the inventory and the int8 recipe of a run", "[cli]") {
+TEST_CASE("EFFBENCH_MAX_ISA caps oneDNN, the inventory and the int8 recipe of a run",
+          "[cli][isa][slow]") {
   testing::TempDir dir;
   auto bogus = RunCli(dir, "workloads", "EFFBENCH_MAX_ISA=avx3");
   CHECK(bogus.exit_code == 2);
@@ -96,7 +97,8 @@ std::vector<nlohmann::json> StoredRecords(const std::string& path) {
   return out;
 }
 
-TEST_CASE("accuracy workloads are skipped with the reason where the dataset is missing", "[cli]") {
+TEST_CASE("accuracy workloads are skipped with the reason where the dataset is missing",
+          "[cli][slow]") {
   testing::TempDir dir;
   auto run = RunCli(dir,
                     "run --workload 'acc.fmnist_cnn.fp32/*' --data-dir nothing-here --db a.db "
@@ -112,7 +114,7 @@ TEST_CASE("accuracy workloads are skipped with the reason where the dataset is m
 }
 
 TEST_CASE("a trained model is cached, compressed and distilled, each record with its accuracy",
-          "[cli][train]") {
+          "[cli][train][slow]") {
   testing::TempDir dir;
   std::filesystem::create_directories(dir.path() / "data");
   testing::WriteFashionMnistFixture(dir.File("data"), 1024, 500, 3);
@@ -244,7 +246,7 @@ TEST_CASE("a --db that is not an effbench database is refused untouched", "[cli]
   CHECK_FALSE(std::filesystem::exists(dir.File("missing.db")));
 }
 
-TEST_CASE("run stores results that report prints in every format", "[cli]") {
+TEST_CASE("run stores results that report prints in every format", "[cli][slow]") {
   testing::TempDir dir;
   auto run = RunCli(dir,
                     "run --workload 'gemm.*/m35n700k2048@*' --repetitions 3 --min-time 0.01 "
@@ -502,7 +504,8 @@ TEST_CASE("compare warns when the repetitions cannot reach alpha", "[cli]") {
 // Machines side by side from a database of four: this CPU as it is, capped at
 // AVX2 and at SSE4.1 (EFFBENCH_MAX_ISA makes each a machine of its own), and
 // a Google Benchmark file from another host.
-TEST_CASE("report compares machines: n/a with reasons, kernels, filters, HTML to a file", "[cli]") {
+TEST_CASE("report compares machines: n/a with reasons, kernels, filters, HTML to a file",
+          "[cli][slow]") {
   testing::TempDir dir;
   for (const std::string cap : {"", "avx2", "sse41"}) {
     auto run = RunCli(
@@ -714,7 +717,8 @@ TEST_CASE("history shows each commit's median and spread, and marks the change w
 namespace effbench {
 namespace {
 
-TEST_CASE("bad input is refused with exit 2 and a message naming it, storing nothing", "[cli]") {
+TEST_CASE("bad input is refused with exit 2 and a message naming it, storing nothing",
+          "[cli][slow]") {
   testing::TempDir dir;
   auto time = RunCli(dir,
                      "run --workload 'gemm.fp32/m35n700k2048*' --db r.db --repetitions 1 "

@@ -18,6 +18,7 @@
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -63,18 +64,16 @@ using testing::HttpRequest;
 
 // effbench serve in `dir`, on the given ports (0: any free one).
 struct Serve {
+  // `prefix` runs before the binary (prlimit --fsize=N: a full disk).
   Serve(const TempDir& dir, int agent_port_wanted = 0, int http_port_wanted = 0,
-        const std::vector<std::string>& extra = {}) {
+        const std::vector<std::string>& extra = {}, const std::vector<std::string>& prefix = {}) {
     const std::string ready = dir.File("ready.json");
     std::remove(ready.c_str());
-    std::vector<std::string> argv = {
-        EFFBENCH_BINARY, "serve",
-        "--db",          dir.File("fleet.db"),
-        "--listen",      "127.0.0.1:" + std::to_string(agent_port_wanted),
-        "--http",        "127.0.0.1:" + std::to_string(http_port_wanted),
-        "--token-file",  dir.File("fleet.token"),
-        "--ready-file",  ready,
-        "--heartbeat",   "1"};
+    std::vector<std::string> argv = prefix;
+    argv.insert(argv.end(), {EFFBENCH_BINARY, "serve", "--db", dir.File("fleet.db"), "--listen",
+                             "127.0.0.1:" + std::to_string(agent_port_wanted), "--http",
+                             "127.0.0.1:" + std::to_string(http_port_wanted), "--token-file",
+                             dir.File("fleet.token"), "--ready-file", ready, "--heartbeat", "1"});
     argv.insert(argv.end(), extra.begin(), extra.end());
     process = std::make_unique<Process>(argv, dir.File("serve.log"));
     const bool started = WaitFor(
@@ -176,7 +175,7 @@ std::vector<std::string> Expected(const std::string& suite, const std::string& p
 json FastOptions() { return json{{"repetitions", 1}, {"min_time_s", 0.001}, {"seed", 7}}; }
 
 TEST_CASE("three agents run the quick suite through a coordinator: every result lands once",
-          "[fleet][integration]") {
+          "[fleet][integration][slow]") {
   TempDir dir;
   WriteToken(dir);
   Serve serve(dir);
@@ -747,7 +746,10 @@ TEST_CASE(
                                    json{{"workload", kSlowWorkloads}}.dump(), kToken);
   CHECK(refused.status == 503);
   CHECK_THAT(refused.body["error"].get<std::string>(), Catch::Contains("no job queued"));
+  // The agent is told to hold its results, and stays connected meanwhile.
+  REQUIRE(WaitFor([&] { return agent->Log().find("holding") != std::string::npos; }, 30));
   std::this_thread::sleep_for(std::chrono::seconds(3));
+  CHECK(AgentsConnected(serve, 1));
   // Space returns.
   rlimit room{RLIM_INFINITY, RLIM_INFINITY};
   REQUIRE(::prlimit(pid, RLIMIT_FSIZE, &room, nullptr) == 0);
@@ -762,6 +764,80 @@ TEST_CASE(
   // full disk), then the recovery.
   CHECK(CountLines(log, "a write failed") <= 1);
   CHECK(CountLines(log, "writes work again") == 1);
+  // No churn: the agent held its results on one connection, and sent them
+  // again on resume (the tester saw 151 lines in 20 s: machines not stored,
+  // job ends not recorded, 47 disconnects). The agent's log is on a disk
+  // with room, so it shows what the server's cannot.
+  const std::string agent_log = agent->Log();
+  INFO(agent_log);
+  CHECK(CountLines(agent_log, "connected to 127.0.0.1") == 1);
+  CHECK(CountLines(agent_log, "reconnecting") == 0);
+  CHECK(CountLines(agent_log, "holding") == 1);
+  CHECK(CountLines(agent_log, "stores results again") == 1);
+  CHECK(CountLines(log, "agent patient connected") == 1);
+  CHECK(CountLines(log, "cannot store its machine") == 0);
+  CHECK(CountLines(log, "cannot record its end") == 0);
+}
+
+// The tester's finding: restarted on a full disk, /healthz said ok for about
+// 0.5 s, until the first write failed.
+TEST_CASE("a coordinator restarted on a full disk is unhealthy from its first /healthz on",
+          "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  {
+    // Killed: its write-ahead log stays, with frames no checkpoint moved, and
+    // the restart's first write must append to it.
+    Serve first(dir);
+    first.process->Signal(SIGKILL);
+    first.process->Wait(10);
+  }
+  const auto wal = std::filesystem::file_size(dir.File("fleet.db-wal"));
+  REQUIRE(wal >= 32768);  // the -shm file (32 KiB) must still fit
+  // The disk is full: no file of the server may grow past the log's size.
+  Serve restarted(dir, 0, 0, {}, {"/usr/bin/prlimit", "--fsize=" + std::to_string(wal)});
+  const Http health = HttpRequest(restarted.http_port, "GET", "/healthz");
+  INFO(restarted.process->Log());
+  CHECK(health.status == 503);
+  CHECK(health.body["status"] == "database writes fail");
+  CHECK_THAT(health.body["reason"].get<std::string>(), Catch::Contains("fleet.db"));
+}
+
+// The tester's repro: under `ulimit -n 256`, 400 half-sent HTTP requests
+// stopped /healthz and the agents' handshakes until they went away.
+TEST_CASE("half-sent HTTP requests take neither the HTTP port nor the agents' descriptors",
+          "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  Serve serve(dir, 0, 0, {"--http-request-timeout", "120"}, {"/usr/bin/prlimit", "--nofile=256"});
+  std::vector<int> hanging;
+  for (int i = 0; i < 400; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    hanging.push_back(fd);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(serve.http_port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) continue;
+    const std::string half = "GET /api/agents HTTP/1.1\r\nHost: x\r\n";  // no blank line
+    (void)::send(fd, half.data(), half.size(), MSG_NOSIGNAL);
+  }
+  // Whatever the server has accepted of them by now, it serves /healthz.
+  REQUIRE(WaitFor([&] { return OpenDescriptors(serve.process->pid()) > 48; }, 30));
+  const Http health = HttpRequest(serve.http_port, "GET", "/healthz");
+  INFO(serve.process->Log());
+  CHECK(health.status == 200);
+  // An agent still finds a descriptor and completes its handshake.
+  auto agent = StartAgent(dir, serve, "late");
+  CHECK(WaitFor([&] { return AgentsConnected(serve, 1); }, 60));
+  // The HTTP port never holds more than its cap: 48 at 256 descriptors.
+  CHECK(OpenDescriptors(serve.process->pid()) < 200);
+  const std::string log = serve.process->Log();
+  CHECK_THAT(log, Catch::Contains("HTTP: at most 48 connections"));
+  CHECK_THAT(log, Catch::Contains("the one waiting longest for its request was closed"));
+  CHECK(CountLines(log, "Too many open files") == 0);
+  for (int fd : hanging) ::close(fd);
 }
 
 // A result frame of one valid record, as agent "raw" (machine 'e'...) sends it.
@@ -918,7 +994,7 @@ TEST_CASE(
 TEST_CASE(
     "torture: readers, coordinator and agent SIGKILLs, raced submits: nothing lost or "
     "doubled, no job stuck",
-    "[fleet][integration][torture]") {
+    "[fleet][integration][torture][slow]") {
   const char* seed_env = std::getenv("EFFBENCH_TORTURE_SEED");
   const char* scale_env = std::getenv("EFFBENCH_TORTURE_SCALE");
   const uint32_t seed = seed_env ? static_cast<uint32_t>(std::stoul(seed_env)) : 20261129u;

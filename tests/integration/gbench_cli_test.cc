@@ -2,12 +2,13 @@
 // `import` (every feature the library's JSON reporter writes, in the formats
 // of 1.4, 1.7 and 1.8) and `compare A.json B.json` (compare.py's job). The
 // 1.7.1 fixtures were written by the library itself (tests/data/gbench).
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include "tests/integration/cli_runner.h"
 
@@ -487,8 +488,7 @@ TEST_CASE("names from an imported file reach no terminal raw, and no spreadsheet
       << R"({"context": {"date": "2026-01-02T03:04:05+00:00", "num_cpus": 2,
                          "host_name": "lab\u001b]0;pwned\u0007box\r"},
             "benchmarks": [)"
-      << row(R"(BM_\u001b[31mRed)", "") << ","
-      << row(R"(BM_\u001b[2JClear\u0000\u009b)", "") << ","
+      << row(R"(BM_\u001b[31mRed)", "") << "," << row(R"(BM_\u001b[2JClear\u0000\u009b)", "") << ","
       << row("BM_Labelled", R"x(, "label": "=HYPERLINK(\"http://x\")")x") << ","
       << R"({"name": "BM_Broken", "run_type": "iteration", "iterations": 0, "real_time": 0,
              "cpu_time": 0, "time_unit": "ns", "error_occurred": true,

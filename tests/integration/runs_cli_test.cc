@@ -116,7 +116,8 @@ TEST_CASE("runs delete removes a run and its results, only with --yes", "[cli][r
 
 // Without a terminal (a CI log) progress is a line every N seconds, with the
 // time elapsed and an estimate of the time left, even inside one long workload.
-TEST_CASE("run's progress without a terminal is lines with elapsed time and ETA", "[cli][runs]") {
+TEST_CASE("run's progress without a terminal is lines with elapsed time and ETA",
+          "[cli][runs][slow]") {
   testing::TempDir dir;
   // m35n700k2048 and m3072n1k1024: two small reference GEMMs (quick under ASan too).
   const std::string run =

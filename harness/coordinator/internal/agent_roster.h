@@ -30,7 +30,11 @@ struct Session {
   std::string job;
   int64_t done = 0, total = 0, spooled = 0;
   std::string connected_at, last_heartbeat;
-  size_t in_flight = 0;                               // records received, not yet committed
+  size_t in_flight = 0;  // records received, not yet committed
+  // Its machine and agent rows as the hello gave them: stored at connect,
+  // and again when the database recovers from a fault.
+  store::MachineRow machine_row;
+  store::AgentRow agent_row;
   std::unique_ptr<boost::asio::steady_timer> resume;  // wakes a reader paused by in_flight
 };
 

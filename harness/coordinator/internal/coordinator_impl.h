@@ -5,7 +5,8 @@
 //   http_api.cc   the HTTP API.
 // State with an owner of its own: `roster` (AgentRoster), `queue` (JobQueue), `metrics` (Metrics),
 // `peer_log` (LogLimiter), `ingest` (IngestPipeline: the database writer and
-// the database's health).
+// the database's health), `http_connections` (HttpConnections: the HTTP
+// port's cap).
 // Thread-safety: everything here is touched only on the network thread (`io`),
 // but for `reader`, used on the `reads` thread only, and the writer thread
 // inside `ingest`.
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "harness/coordinator/coordinator.h"
+#include "harness/coordinator/http_connections.h"
 #include "harness/coordinator/internal/agent_roster.h"
 #include "harness/coordinator/internal/ingest_pipeline.h"
 #include "harness/coordinator/job_queue.h"
@@ -76,6 +78,13 @@ struct Coordinator::Impl {
   // same agent, stores the agent and its machine, and welcomes it.
   std::shared_ptr<Session> Register(const std::shared_ptr<fleet::Channel>& channel,
                                     const fleet::Hello& hello, const std::string& peer);
+  // Stores the agent's machine and agent rows (connect, recovery).
+  void StoreMachine(const std::shared_ptr<Session>& session);
+  // The database's writes failed (the reason) or work again (nullopt): each
+  // connected agent is told to hold its results, or to send them again, and
+  // on recovery their machines are stored again. One log line per change
+  // (the pipeline's), however many agents.
+  void OnStoreHealth(const std::optional<std::string>& fault);
   // The session ended: the agent is gone from now (its jobs' lease runs).
   void Unregister(const std::shared_ptr<Session>& session);
   asio::awaitable<void> Converse(std::shared_ptr<Session> session);
@@ -130,7 +139,7 @@ struct Coordinator::Impl {
   // http_api.cc: the HTTP API.
   asio::awaitable<void> ServeHttp(tcp::socket socket);
   template <typename Stream>
-  asio::awaitable<void> ServeRequests(Stream& stream);
+  asio::awaitable<void> ServeRequests(Stream& stream, uint64_t connection);
   // One request's response (after the request was read whole).
   asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>> HandleHttp(
       const boost::beast::http::request<boost::beast::http::string_body>& req);
@@ -152,9 +161,11 @@ struct Coordinator::Impl {
   JobQueue queue;                                // every job, and the open ones
   std::map<std::string, int> dispatch_failures;  // by agent: consecutive failed run writes
   Metrics metrics;
-  size_t preauth = 0;   // connections not yet authenticated
-  LogLimiter peer_log;  // lines about unauthenticated peers
-  int reserve_fd = -1;  // /dev/null, given up to shed a connection at EMFILE
+  size_t preauth = 0;                     // connections not yet authenticated
+  HttpConnections http_connections{256};  // the HTTP port's, capped (set by Create)
+  LogLimiter peer_log;                    // lines about unauthenticated peers
+  int reserve_fd = -1;                    // /dev/null, given up to shed a connection at EMFILE
+  uint64_t evictions_logged = 0;          // http_connections.evicted() when last logged
   bool stopping = false;
   Status exit_status = Status::Ok();
 };

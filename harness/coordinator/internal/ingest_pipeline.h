@@ -27,10 +27,15 @@ class IngestPipeline {
   struct Hooks {
     std::function<void(const std::string&)> log;    // a line for the server log
     std::function<void(const std::string&)> fatal;  // the probe failed: stop the server
+    // Writes started failing (the reason) or work again (nullopt): once per
+    // change, after it was logged.
+    std::function<void(const std::optional<std::string>&)> health;
   };
 
+  // `writable`: the outcome of a write probe made before the ports opened;
+  // an I/O error starts the pipeline faulty (logged, probed until it clears).
   IngestPipeline(boost::asio::io_context& io, std::unique_ptr<store::Store> db, std::string db_path,
-                 Hooks hooks);
+                 Hooks hooks, const Status& writable = Status::Ok());
 
   // Stores `records` (group commit); `done` runs after the commit.
   void Ingest(std::vector<result::RecordRow> records, Done done);

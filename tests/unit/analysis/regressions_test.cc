@@ -363,13 +363,15 @@ TEST_CASE("a check reads the histories of its series in one pass, not one read p
   CHECK(counting.most_in_a_pass == 9);  // 3 machines x 3 workloads
   // The same changes as series by series: "slow" on every machine, "fast" on 'a'.
   std::set<std::pair<std::string, std::string>> batched, one_by_one;
-  for (const auto& r : *found) batched.insert({r.series.machine_fingerprint + r.series.name, r.first_bad_commit});
+  for (const auto& r : *found)
+    batched.insert({r.series.machine_fingerprint + r.series.name, r.first_bad_commit});
   auto keys = (*db)->SeriesOf("");
   REQUIRE(keys.ok());
   for (const auto& key : *keys) {
     auto one = CheckSeries(**db, key);
     REQUIRE(one.ok());
-    for (const auto& r : *one) one_by_one.insert({r.series.machine_fingerprint + r.series.name, r.first_bad_commit});
+    for (const auto& r : *one)
+      one_by_one.insert({r.series.machine_fingerprint + r.series.name, r.first_bad_commit});
   }
   CHECK(batched == one_by_one);
   CHECK(batched.size() == 4);

@@ -15,7 +15,8 @@ TEST_CASE("ForTerminal writes every control character visibly and keeps the rest
   CHECK(ForTerminal("bell\a cr\r del\x7f") == "bell\\x07 cr\\x0d del\\x7f");
   CHECK(ForTerminal("line\nnext\ttab") == "line\\x0anext\\x09tab");
   // C1 controls in UTF-8 (U+009B is CSI), while other UTF-8 stays.
-  CHECK(ForTerminal("csi\xc2\x9b" "2J") == "csi\\u009b2J");
+  CHECK(ForTerminal("csi\xc2\x9b"
+                    "2J") == "csi\\u009b2J");
   CHECK(ForTerminal("12 \xc2\xb5s caf\xc3\xa9") == "12 \xc2\xb5s caf\xc3\xa9");
   CHECK(ForTerminalText("a\x1b[2J\nb\tc\r\n") == "a\\x1b[2J\nb\tc\\x0d\n");
   CHECK(HasControlCharacters("x\x1by"));

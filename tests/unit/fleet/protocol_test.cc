@@ -55,6 +55,8 @@ TEST_CASE("each handshake message passes its schema and reads back the same", "[
   CHECK(welcome.heartbeat_s == 2.5);
   CHECK(welcome.max_frame == 1 << 20);
   CHECK(ThroughTheWire(Bye{"shutting down"}).reason == "shutting down");
+  CHECK(ThroughTheWire(Hold{"database or disk is full"}).reason == "database or disk is full");
+  (void)ThroughTheWire(Resume{});
   const Error refused = ThroughTheWire(Error{"unauthorized", "the proof does not match"});
   CHECK(refused.code == "unauthorized");
   CHECK(refused.message == "the proof does not match");

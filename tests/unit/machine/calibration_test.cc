@@ -10,7 +10,7 @@ namespace {
 constexpr double kMaxGhz = 6.0;
 constexpr double kMaxFp32FlopPerCycle = 2 * 16 * 2;
 
-TEST_CASE("calibration measures peaks within physical bounds", "[calibration]") {
+TEST_CASE("calibration measures peaks within physical bounds", "[calibration][slow]") {
   const Inventory inv = Probe();
   CalibrationOptions options;
   options.seconds_per_kernel = 0.01;

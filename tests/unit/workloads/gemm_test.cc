@@ -32,7 +32,9 @@ TEST_CASE("int8 operands stay in the range the ISA's recipe allows", "[gemm]") {
   CHECK(recipe.activation_bits == (Int8SaturatesOnThisIsa() ? 7 : 8));
   CHECK(recipe.remedy.empty() == !Int8SaturatesOnThisIsa());
   Operands ops;
-  FillOperands(Shape{64, 48, 96}, Precision::kInt8, std::random_device{}(), ops);
+  const uint64_t seed = testing::TestSeed();
+  INFO("seed " << seed << " (EFFBENCH_TEST_SEED replays it)");
+  FillOperands(Shape{64, 48, 96}, Precision::kInt8, seed, ops);
   const int max_u8 = *std::max_element(ops.a.u8.begin(), ops.a.u8.end());
   CHECK(max_u8 == UnsignedMax(recipe.activation_bits));  // the range is used, not only bounded
   for (int8_t w : ops.b.s8) CHECK(std::abs(int{w}) <= 127);
@@ -44,8 +46,8 @@ TEST_CASE("int8 operands stay in the range the ISA's recipe allows", "[gemm]") {
 }
 
 TEST_CASE("both GEMM backends match the float64 reference on random odd shapes", "[gemm]") {
-  const uint64_t seed = std::random_device{}();
-  INFO("seed " << seed);
+  const uint64_t seed = testing::TestSeed();
+  INFO("seed " << seed << " (EFFBENCH_TEST_SEED replays it)");
   for (const Shape s : RandomShapes(seed)) {
     for (const Precision p : kAll) {
       INFO(PrecisionName(p) << " " << s.m << "x" << s.n << "x" << s.k);

@@ -3,12 +3,14 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "tests/test_util.h"
+
 namespace effbench::workloads::quant {
 namespace {
 
 TEST_CASE("quantize and dequantize kernels are exact on fresh data", "[quant]") {
-  const uint64_t seed = std::random_device{}();
-  INFO("seed " << seed);
+  const uint64_t seed = testing::TestSeed();
+  INFO("seed " << seed << " (EFFBENCH_TEST_SEED replays it)");
   for (const Direction d : {Direction::kQuantize, Direction::kDequantize}) {
     for (const int64_t n : {int64_t{1}, int64_t{17}, int64_t{4099}}) {
       Operands ops;
