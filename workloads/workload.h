@@ -19,6 +19,16 @@
 
 namespace effbench::workloads {
 
+// How far a long preparation is (training the model `what` for the cache):
+// `done` of `total` epochs, after `seconds` of training; `detail` says how
+// it goes ("loss 0.41, test top-1 88.2 %").
+struct PreparationProgress {
+  std::string what;
+  int done = 0, total = 0;
+  double seconds = 0;
+  std::string detail;
+};
+
 struct RunConfig {
   int threads = 1;     // threads the backend may use
   uint64_t seed = 42;  // seeds every random input of this run
@@ -26,6 +36,11 @@ struct RunConfig {
   // or /usr/share/datasets/...) and where trained models are cached (empty:
   // $EFFBENCH_CACHE_DIR, else $XDG_CACHE_HOME/effbench or ~/.cache/effbench).
   std::string data_dir = "", cache_dir = "";
+  // Threads a preparation that is not timed may use (training a model for
+  // the cache); 0: `threads`.
+  int prepare_threads = 0;
+  // Told after each step of a long preparation; empty: it says nothing.
+  std::function<void(const PreparationProgress&)> on_prepare = {};
 };
 
 class PreparedWorkload {

@@ -1,5 +1,7 @@
 #include "harness/cli/progress.h"
 
+#include <algorithm>
+
 #include "core/time.h"
 
 namespace effbench::cli {
@@ -12,42 +14,103 @@ Result<ProgressMode> ParseProgressMode(const std::string& text, bool stderr_is_t
   return Status::InvalidArgument("--progress " + text + ": auto, tty, lines or none");
 }
 
-Progress::Progress(ProgressMode mode, std::ostream& err, double every_seconds)
-    : mode_(mode), err_(err), every_(every_seconds) {
+Progress::Progress(ProgressMode mode, std::ostream& err, double every_seconds, const Clock& clock)
+    : mode_(mode), err_(err), every_(every_seconds), clock_(clock), start_(clock.Steady()) {
   if (mode_ == ProgressMode::kLines && every_seconds > 0) ticker_ = std::thread([this] { Tick(); });
 }
 
 Progress::~Progress() { Done(); }
 
+std::optional<double> Progress::SecondsLeftLocked(double in_current) const {
+  const std::optional<double> mean =
+      ended_ > 0 ? std::optional<double>(measured_seconds_ / double(ended_)) : std::nullopt;
+  std::optional<double> current;
+  if (prepared_ > 0 && to_prepare_ > 0) {
+    // Epochs left at this training's own pace, then its measurement.
+    current = double(to_prepare_ - prepared_) * preparation_seconds_ / double(prepared_) +
+              mean.value_or(0);
+  } else if (mean) {
+    current = std::max(0.0, *mean - (in_current - preparation_seconds_));
+  }
+  const size_t after = total_ > index_ + 1 ? total_ - index_ - 1 : 0;
+  if (!current || (after > 0 && !mean)) return std::nullopt;
+  return *current + double(after) * mean.value_or(0);
+}
+
 std::string Progress::LineLocked() const {
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const auto now = clock_.Steady();
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double in_current = std::chrono::duration<double>(now - workload_start_).count();
   std::string line = "[";
   line.append(std::to_string(index_ + 1)).append("/").append(std::to_string(total_));
   line.append("] ").append(HumanDuration(elapsed)).append(" elapsed, ");
-  // The workloads done so far, at their average, for those left.
-  if (index_ == 0) {
-    line.append("ETA unknown");
+  if (const auto left = SecondsLeftLocked(in_current)) {
+    line.append("ETA ").append(HumanDuration(*left));
   } else {
-    line.append("ETA ").append(HumanDuration(elapsed / double(index_) * double(total_ - index_)));
+    line.append("ETA unknown");
   }
-  return line.append(": ").append(id_);
+  line.append(": ").append(id_);
+  if (to_prepare_ > 0) {
+    line.append(" (training ").append(preparing_).append(": epoch ").append(std::to_string(prepared_));
+    line.append("/").append(std::to_string(to_prepare_)).append(")");
+  }
+  return line;
 }
 
-void Progress::Step(size_t index, size_t total, const std::string& id) {
+std::string Progress::Line() {
   std::lock_guard lock(mu_);
-  index_ = index;
-  total_ = total;
-  id_ = id;
+  return LineLocked();
+}
+
+void Progress::Emit(bool force) {
   if (mode_ == ProgressMode::kTty) {
     err_ << "\r\033[K" << LineLocked() << std::flush;
   } else if (mode_ == ProgressMode::kLines) {
-    const auto now = std::chrono::steady_clock::now();
-    if (index == 0 || now - last_line_ >= every_) {
+    const auto now = clock_.Steady();
+    if (force || now - last_line_ >= every_) {
       err_ << "effbench: " << LineLocked() << "\n" << std::flush;
       last_line_ = now;
     }
   }
+}
+
+void Progress::Step(size_t index, size_t total, const std::string& id) {
+  std::lock_guard lock(mu_);
+  const auto now = clock_.Steady();
+  if (started_ && index > index_) {
+    // The workload before ended: its time, its training excluded, is what
+    // the workloads after it are projected at.
+    const double took = std::chrono::duration<double>(now - workload_start_).count();
+    measured_seconds_ += std::max(0.0, took - preparation_seconds_);
+    ended_ += index - index_;
+  }
+  started_ = true;
+  index_ = index;
+  total_ = total;
+  id_ = id;
+  workload_start_ = now;
+  preparing_.clear();
+  prepared_ = to_prepare_ = 0;
+  preparation_seconds_ = 0;
+  Emit(index == 0);
+}
+
+void Progress::Preparing(const std::string& what, int done, int total, double seconds,
+                         const std::string& detail) {
+  std::lock_guard lock(mu_);
+  if (mode_ != ProgressMode::kTty) {
+    err_ << "train " << what << ": epoch " << done << "/" << total
+         << (detail.empty() ? "" : ", " + detail) << ", " << HumanDuration(seconds) << "\n"
+         << std::flush;
+  }
+  preparing_ = what;
+  prepared_ = done;
+  to_prepare_ = total;
+  // The wall time since the workload began (loading the data and judging
+  // each epoch included), or the training's own count if larger.
+  const double wall = std::chrono::duration<double>(clock_.Steady() - workload_start_).count();
+  preparation_seconds_ = std::max(wall, seconds);
+  Emit(false);
 }
 
 void Progress::Tick() {
@@ -56,9 +119,9 @@ void Progress::Tick() {
     const auto due =
         last_line_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(every_);
     if (wake_.wait_until(lock, due, [&] { return done_; })) break;
-    if (total_ > 0 && std::chrono::steady_clock::now() >= last_line_ + every_) {
+    if (total_ > 0 && clock_.Steady() >= last_line_ + every_) {
       err_ << "effbench: " << LineLocked() << "\n" << std::flush;
-      last_line_ = std::chrono::steady_clock::now();
+      last_line_ = clock_.Steady();
     }
   }
 }

@@ -1,10 +1,13 @@
 // effbench run: measure a suite on this machine into a results database.
+#include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "core/time.h"
 #include "harness/analysis/regressions.h"
@@ -22,6 +25,15 @@
 
 namespace effbench::cli {
 namespace {
+
+// The cores this process may run on (its CPU affinity), at least 1.
+int CoresAvailable() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 
 // The stored calibration of this machine, or a fresh one (then stored).
 Result<machine::Calibration> Calibration(store::Store& db, const std::string& fingerprint,
@@ -151,12 +163,17 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   options.seed = *seed >= 0 ? static_cast<uint64_t>(*seed) : std::random_device{}() & 0x7fffffff;
   options.data_dir = flags->GetOr("data-dir", "");
   options.cache_dir = flags->GetOr("cache-dir", "");
+  // Training a model for the cache is not timed: unless --threads was given,
+  // it uses every core this process may run on (a first run of the accuracy
+  // suite kept one of two cores idle for 38 minutes).
+  options.prepare_threads = flags->Has("threads") ? options.threads : CoresAvailable();
   engine::RunContext context{result::NewUuid(), fingerprint, ResolveRevision(*flags), *cal};
 
   nlohmann::json config = {{"threads", options.threads},
                            {"repetitions", options.repetitions},
                            {"min_time_s", options.min_time_s},
                            {"seed", options.seed},
+                           {"prepare_threads", options.prepare_threads},
                            {"workload", flags->GetOr("workload", "*")}};
   const std::string suite_name = suite.value_or("custom");
   if (Status s = (*db)->BeginRun(store::RunRow{context.run_id, fingerprint, context.revision,
@@ -166,8 +183,6 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     return kExitError;
   }
 
-  auto meter = energy::MakeEnergyMeter();
-  engine::Engine engine(options, context, *meter);
   auto progress_mode = ParseProgressMode(flags->GetOr("progress", "auto"),
                                          isatty(STDERR_FILENO) && &err == &std::cerr);
   auto every = flags->GetDouble("progress-every", 10, 0, 86400);
@@ -176,11 +191,16 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
         << (progress_mode.ok() ? every.status() : progress_mode.status()).message() << "\n";
     return kExitUsage;
   }
+  Progress progress(*progress_mode, err, *every);
+  options.on_prepare = [&progress](const workloads::PreparationProgress& p) {
+    progress.Preparing(p.what, p.done, p.total, p.seconds, p.detail);
+  };
+  auto meter = energy::MakeEnergyMeter();
+  engine::Engine engine(options, context, *meter);
   err << "effbench: run " << context.run_id << ": " << selected->size() << " workloads of suite "
       << suite_name << ", " << options.threads << " thread(s), " << options.repetitions
       << " repetitions, seed " << options.seed << ", into " << db_path << "\n";
   size_t failed = 0, skipped = 0;
-  Progress progress(*progress_mode, err, *every);
   const Status run_status = engine.Run(
       *selected,
       [&](size_t i, size_t total, const std::string& id) { progress.Step(i, total, id); },

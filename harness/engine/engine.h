@@ -22,6 +22,9 @@ struct EngineOptions {
   uint64_t seed = 0;           // seeds the inputs of every workload of the run
   std::string data_dir = "";   // datasets (empty: the default); see workloads::RunConfig
   std::string cache_dir = "";  // trained models (empty: the default)
+  int prepare_threads = 0;     // threads for untimed preparations (training); 0: threads
+  // Told of a long preparation's progress (workloads::RunConfig::on_prepare).
+  std::function<void(const workloads::PreparationProgress&)> on_prepare = {};
 };
 
 // What every record of the run shares.

@@ -1,5 +1,6 @@
 #include "workloads/train/trained_model.h"
 
+#include <sstream>
 #include <openssl/evp.h>
 
 #include <cstdlib>
@@ -116,16 +117,25 @@ Result<std::shared_ptr<const TrainedModel>> Train(const Recipe& r, const RunConf
     o.learning_rate = r.learning_rate;
     o.warmup_steps = r.warmup_steps;
     o.seed = r.seed;
-    o.threads = config.threads;
+    // Training for the cache is not timed: it may use the cores the run was
+    // given for preparations (all of them unless --threads said otherwise).
+    const int threads = config.prepare_threads > 0 ? config.prepare_threads : config.threads;
+    o.threads = threads;
     o.flip = r.flip;
     o.target_accuracy = r.target_top1;
     o.temperature = r.temperature;
     if (teacher) {
-      auto logits = Logits(teacher->net, teacher->weights, (*data)->train, config.threads);
+      auto logits = Logits(teacher->net, teacher->weights, (*data)->train, threads);
       if (!logits.ok()) return logits.status();
       o.teacher_logits = std::move(*logits);
     }
     o.on_epoch = [&](int epoch, double loss, double top1, double seconds) {
+      if (config.on_prepare) {
+        std::ostringstream detail;
+        detail << "loss " << loss << ", test top-1 " << top1 * 100 << " %";
+        config.on_prepare({r.model, epoch, r.epochs, seconds, detail.str()});
+        return;
+      }
       std::cerr << "train " << r.model << ": epoch " << epoch << "/" << r.epochs << ", loss "
                 << loss << ", test top-1 " << top1 * 100 << " %, " << seconds << " s\n";
     };
