@@ -40,9 +40,8 @@ using namespace std::chrono_literals;
 
 constexpr char kAgentVersion[] = "effbench-agent/" EFFBENCH_VERSION;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+int64_t NowMs(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch())
       .count();
 }
 
@@ -76,7 +75,8 @@ struct Agent::Impl {
   void Log(const std::string& line) {
     std::lock_guard lock(log_mu);
     log.clear();  // a failed write (disk full) must not silence every later line
-    log << effbench::UtcNowIso8601() << " effbench-agent " << options.name << ": " << line << "\n"
+    log << effbench::UtcNowIso8601(*options.clock) << " effbench-agent " << options.name << ": "
+        << line << "\n"
         << std::flush;
   }
 
@@ -131,6 +131,9 @@ struct Agent::Impl {
   std::set<std::string> known;  // job ids accepted in this process or found in the spool
   std::atomic<bool> stop_work{false};
   std::atomic<bool> worker_done{false};
+  // Cancelled (on the network thread) once the worker has stopped: Stop
+  // waits on it instead of polling worker_done.
+  std::unique_ptr<asio::steady_timer> worker_stopped;
   std::string current_job;  // guarded by mu
   std::string paused_for;   // guarded by mu: why the current job waits, empty when it does not
   std::set<std::string> cancelled;  // guarded by mu: job id → stop it (effbench jobs cancel)
@@ -214,7 +217,7 @@ void Agent::Impl::AcceptJob(const json& job) {
     if (known.count(id)) return;  // a resend after a reconnect: running, queued or finished
     known.insert(id);
   }
-  json state = {{"job", job}, {"done", json::array()}, {"accepted", NowMs()}};
+  json state = {{"job", job}, {"done", json::array()}, {"accepted", NowMs(*options.clock)}};
   if (Status s = spool->SaveJob(id, state); !s.ok()) {
     Log("cannot spool job " + id + ": " + s.message() + "; it runs without resume");
   }
@@ -286,6 +289,7 @@ void Agent::Impl::WorkerLoop() {
   worker_done = true;
   asio::post(io, [this] {
     if (wake_sender) wake_sender->cancel();
+    if (worker_stopped) worker_stopped->cancel();
   });
 }
 
@@ -602,7 +606,7 @@ asio::awaitable<void> Agent::Impl::ConnectLoop() {
   auto backoff = options.backoff_initial;
   asio::steady_timer timer(io);
   while (!stopping) {
-    const auto started = std::chrono::steady_clock::now();
+    const auto started = options.clock->Steady();
     Ending ending = co_await Session();
     if (stopping) break;
     if (ending.fatal) {
@@ -611,7 +615,7 @@ asio::awaitable<void> Agent::Impl::ConnectLoop() {
       co_await Stop();
       co_return;
     }
-    if (std::chrono::steady_clock::now() - started > 60s) backoff = options.backoff_initial;
+    if (options.clock->Steady() - started > 60s) backoff = options.backoff_initial;
     // Full jitter: a fleet that lost its coordinator does not come back in step.
     std::uniform_int_distribution<int64_t> jitter(backoff.count() / 2, backoff.count());
     const auto wait = std::chrono::milliseconds(jitter(rng));
@@ -627,12 +631,14 @@ asio::awaitable<void> Agent::Impl::Stop() {
   stopping = true;
   stop_work = true;
   work_ready.notify_all();
-  asio::steady_timer poll(io);
-  // The worker finishes its current workload (its result is spooled) and stops.
+  // The worker finishes its current workload (its result is spooled) and
+  // stops; it cancels `worker_stopped` on this thread once it has. No
+  // suspension between the check and the wait, so the cancel cannot come
+  // between them.
   while (!worker_done) {
-    poll.expires_after(20ms);
+    worker_stopped->expires_at(asio::steady_timer::time_point::max());
     error_code ec;
-    co_await poll.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await worker_stopped->async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
   if (auto ch = channel) {
     ch->Send(fleet::ByeMessage("agent shutting down"));
@@ -645,6 +651,7 @@ asio::awaitable<void> Agent::Impl::Stop() {
 int Agent::Run() {
   Impl& a = *impl_;
   a.wake_sender = std::make_unique<asio::steady_timer>(a.io);
+  a.worker_stopped = std::make_unique<asio::steady_timer>(a.io);
   asio::signal_set signals(a.io, SIGTERM, SIGINT);
   signals.async_wait([&a](error_code ec, int signal) {
     if (ec) return;

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "core/clock.h"
 #include "core/status.h"
 
 namespace effbench::agent {
@@ -31,6 +32,9 @@ struct AgentOptions {
   bool calibrate = true;  // measure the roofline at start (cached in the spool)
   // This machine's datasets and trained-model cache (empty: the defaults).
   std::string data_dir = "", cache_dir = "";
+  // Every time the agent reads: a job's acceptance, log stamps, back-off.
+  // Tests inject one; it must outlive the agent.
+  const Clock* clock = &Clock::System();
 };
 
 // Parses "k=v,k=v". InvalidArgument naming the bad pair.

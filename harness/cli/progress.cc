@@ -51,7 +51,10 @@ std::string Progress::LineLocked() const {
   }
   line.append(": ").append(id_);
   if (to_prepare_ > 0) {
-    line.append(" (training ").append(preparing_).append(": epoch ").append(std::to_string(prepared_));
+    line.append(" (training ")
+        .append(preparing_)
+        .append(": epoch ")
+        .append(std::to_string(prepared_));
     line.append("/").append(std::to_string(to_prepare_)).append(")");
   }
   return line;

@@ -34,7 +34,6 @@ int CoresAvailable() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-
 // The stored calibration of this machine, or a fresh one (then stored).
 Result<machine::Calibration> Calibration(store::Store& db, const std::string& fingerprint,
                                          const machine::Inventory& inv, bool recalibrate,

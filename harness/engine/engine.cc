@@ -56,8 +56,8 @@ result::ResultRecord Engine::Measure(const workloads::WorkloadSpec& spec) {
     return record;
   };
 
-  const workloads::RunConfig config{record.threads,         options_.seed,
-                                    options_.data_dir,      options_.cache_dir,
+  const workloads::RunConfig config{record.threads,           options_.seed,
+                                    options_.data_dir,        options_.cache_dir,
                                     options_.prepare_threads, options_.on_prepare};
   if (auto why = workloads::UnmetNeed(spec, config)) {
     record.skipped = true;

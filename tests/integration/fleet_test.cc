@@ -221,6 +221,22 @@ TEST_CASE("three agents run the quick suite through a coordinator: every result 
   CHECK(a1->Wait(60) == std::optional<int>(0));
 }
 
+// Stop waits for the worker on an event, not by polling: an idle agent told
+// SIGTERM says bye and exits 0 at once.
+TEST_CASE("an idle agent stops on SIGTERM at once, saying bye", "[fleet][integration][agent]") {
+  TempDir dir;
+  WriteToken(dir);
+  Serve serve(dir);
+  auto agent = StartAgent(dir, serve, "brief");
+  REQUIRE(WaitFor([&] { return AgentsConnected(serve, 1); }, 60));
+  agent->Signal(SIGTERM);
+  CHECK(agent->Wait(10) == std::optional<int>(0));
+  INFO(agent->Log());
+  CHECK_THAT(agent->Log(), Catch::Contains("stopped"));
+  CHECK(WaitFor([&] { return !AgentsConnected(serve, 1); }, 10));
+  CHECK_THAT(serve.process->Log(), Catch::Contains("agent brief disconnected"));
+}
+
 TEST_CASE("a coordinator killed mid-run and restarted ends with every result exactly once",
           "[fleet][integration]") {
   TempDir dir;

@@ -1,6 +1,5 @@
 #include "workloads/train/trained_model.h"
 
-#include <sstream>
 #include <openssl/evp.h>
 
 #include <cstdlib>
@@ -11,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/file.h"
 #include "core/measurement_json.h"
