@@ -19,7 +19,8 @@ for seed in "${seeds[@]}"; do
   log="$logs/seed-$seed.log"
   if EFFBENCH_TORTURE_SEED=$seed EFFBENCH_TORTURE_SCALE=$scale \
       "$build/tests/effbench_tests" "torture*" -s >"$log" 2>&1; then
-    grep -E "torture \(seed" "$log" | sed 's/^ *//' || true
+    # Catch wraps the summary at 80 columns: print it to its blank line.
+    awk '/torture \(seed/ {on = 1} on && /^$/ {exit} on {sub(/^ +/, ""); print}' "$log"
     grep -E "^(All tests passed|test cases:)" "$log" | tail -1
   else
     status=1
