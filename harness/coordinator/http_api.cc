@@ -254,6 +254,9 @@ std::string Coordinator::Impl::MetricsText() const {
   g.agents_connected = roster.sessions().size();
   g.agents_known = roster.agents().size();
   g.connections_preauth = preauth;
+  g.http_connections = http_connections.open();
+  g.http_evicted = http_connections.evicted();
+  g.http_refused = http_connections.refused();
   g.results_ingested = ingest->ingested();
   g.ingest_commits = ingest->commits();
   g.ingest_queue_depth = ingest->queued_records();

@@ -60,6 +60,13 @@ std::string PrometheusText(const Metrics& metrics, const Gauges& gauges) {
     << "effbench_ingest_latency_seconds_sum " << metrics.latency_sum << "\n"
     << "effbench_ingest_latency_seconds_count " << metrics.latency_count << "\n";
   metric("effbench_http_requests_total", "counter", "HTTP API requests.", metrics.http_requests);
+  metric("effbench_http_connections", "gauge", "HTTP connections open.", gauges.http_connections);
+  metric("effbench_http_connections_evicted_total", "counter",
+         "HTTP connections closed at the cap to make room (they waited longest for a request).",
+         gauges.http_evicted);
+  metric("effbench_http_connections_refused_total", "counter",
+         "HTTP connections refused at the cap (every open one was answering).",
+         gauges.http_refused);
   return m.str();
 }
 

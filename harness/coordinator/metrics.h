@@ -31,6 +31,9 @@ struct Gauges {
   size_t agents_connected = 0, agents_known = 0, connections_preauth = 0;
   uint64_t results_ingested = 0, ingest_commits = 0;
   size_t ingest_queue_depth = 0, send_queue_depth = 0;
+  // The HTTP port: connections open, and those evicted or refused at the cap.
+  size_t http_connections = 0;
+  uint64_t http_evicted = 0, http_refused = 0;
   std::map<std::string, size_t> jobs_by_state;
 };
 

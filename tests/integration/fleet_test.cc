@@ -853,6 +853,10 @@ TEST_CASE("half-sent HTTP requests take neither the HTTP port nor the agents' de
   CHECK_THAT(log, Catch::Contains("HTTP: at most 48 connections"));
   CHECK_THAT(log, Catch::Contains("the one waiting longest for its request was closed"));
   CHECK(CountLines(log, "Too many open files") == 0);
+  const Http metrics = HttpRequest(serve.http_port, "GET", "/metrics");
+  const std::string text = metrics.body.is_string() ? metrics.body.get<std::string>() : "";
+  CHECK_THAT(text, Catch::Contains("effbench_http_connections_evicted_total"));
+  CHECK(text.find("effbench_http_connections_evicted_total 0\n") == std::string::npos);
   for (int fd : hanging) ::close(fd);
 }
 
