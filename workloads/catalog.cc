@@ -1,5 +1,7 @@
 #include "workloads/catalog.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -72,6 +74,15 @@ std::vector<SuiteInfo> Suites() {
   std::vector<SuiteInfo> out;
   for (const auto& s : Get().suites) out.push_back({s.name, s.description});
   return out;
+}
+
+std::optional<double> FirstRunEstimate(const std::string& id) {
+  for (const auto& s : Get().suites) {
+    for (const auto& [glob, seconds] : s.estimates) {
+      if (fnmatch(glob.c_str(), id.c_str(), 0) == 0) return seconds;
+    }
+  }
+  return std::nullopt;
 }
 
 std::vector<std::string> SuiteNames() {

@@ -3,6 +3,7 @@
 // (compiled into the binary; edit them and rebuild to add shapes or suites).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,10 @@ std::vector<std::string> SuiteNames();
 
 // The workloads of suite `name`, in catalog order, or NotFound.
 Result<std::vector<const WorkloadSpec*>> Suite(std::string_view name);
+
+// What a first run of workload `id` costs on a two-core machine, preparation
+// (training) included, as a suite estimates it; nullopt where none does.
+std::optional<double> FirstRunEstimate(const std::string& id);
 
 // Backend and library versions compiled in, e.g. {"onednn", "2.6.3"}.
 std::vector<std::pair<std::string, std::string>> BackendVersions();

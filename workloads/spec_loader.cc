@@ -224,6 +224,9 @@ Result<SuiteDef> ParseSuiteFile(const std::string& file, std::string_view text) 
   s.order = doc->value("order", 0);
   s.include = (*doc)["include"].get<std::vector<std::string>>();
   if (doc->contains("exclude")) s.exclude = (*doc)["exclude"].get<std::vector<std::string>>();
+  for (const auto& e : doc->value("estimates", nlohmann::json::array())) {
+    s.estimates.emplace_back(e["workloads"].get<std::string>(), e["seconds"].get<double>());
+  }
   return s;
 }
 

@@ -24,6 +24,9 @@ struct SuiteDef {
   int order = 0;
   std::vector<std::string> include;  // shell globs over workload ids
   std::vector<std::string> exclude;
+  // What a first run of matching workloads costs on a two-core machine,
+  // preparation included: (glob over ids, seconds), the first match applies.
+  std::vector<std::pair<std::string, double>> estimates;
 };
 
 Result<SuiteDef> ParseSuiteFile(const std::string& file, std::string_view text);

@@ -21,20 +21,51 @@ Progress::Progress(ProgressMode mode, std::ostream& err, double every_seconds, c
 
 Progress::~Progress() { Done(); }
 
-std::optional<double> Progress::SecondsLeftLocked(double in_current) const {
+void Progress::SetEstimates(std::vector<std::optional<double>> estimates) {
+  std::lock_guard lock(mu_);
+  estimates_ = std::move(estimates);
+}
+
+std::optional<double> Progress::SecondsLeftLocked(double in_current, bool* lower_bound) const {
   const std::optional<double> mean =
       ended_ > 0 ? std::optional<double>(measured_seconds_ / double(ended_)) : std::nullopt;
-  std::optional<double> current;
+  // Estimated workloads done so far against their estimates (1 before any).
+  const double scale = estimated_done_ > 0 ? estimated_took_ / estimated_done_ : 1.0;
+  const auto estimate = [&](size_t i) -> std::optional<double> {
+    if (i < estimates_.size() && estimates_[i]) return *estimates_[i] * scale;
+    return std::nullopt;
+  };
+  bool unknown = false;
+  double left = 0;
+  const auto own = estimate(index_);
   if (prepared_ > 0 && to_prepare_ > 0) {
     // Epochs left at this training's own pace, then its measurement.
-    current = double(to_prepare_ - prepared_) * preparation_seconds_ / double(prepared_) +
-              mean.value_or(0);
+    left += double(to_prepare_ - prepared_) * preparation_seconds_ / double(prepared_);
+    if (!own) {
+      if (mean)
+        left += *mean;
+      else
+        unknown = true;
+    }
+  } else if (own) {
+    left += std::max(0.0, *own - in_current);
   } else if (mean) {
-    current = std::max(0.0, *mean - (in_current - preparation_seconds_));
+    left += std::max(0.0, *mean - (in_current - preparation_seconds_));
+  } else {
+    unknown = true;
   }
-  const size_t after = total_ > index_ + 1 ? total_ - index_ - 1 : 0;
-  if (!current || (after > 0 && !mean)) return std::nullopt;
-  return *current + double(after) * mean.value_or(0);
+  for (size_t i = index_ + 1; i < total_; ++i) {
+    if (const auto e = estimate(i)) {
+      left += *e;
+    } else if (mean) {
+      left += *mean;
+    } else {
+      unknown = true;
+    }
+  }
+  *lower_bound = unknown;
+  if (unknown && left <= 0) return std::nullopt;
+  return left;
 }
 
 std::string Progress::LineLocked() const {
@@ -44,8 +75,9 @@ std::string Progress::LineLocked() const {
   std::string line = "[";
   line.append(std::to_string(index_ + 1)).append("/").append(std::to_string(total_));
   line.append("] ").append(HumanDuration(elapsed)).append(" elapsed, ");
-  if (const auto left = SecondsLeftLocked(in_current)) {
-    line.append("ETA ").append(HumanDuration(*left));
+  bool lower_bound = false;
+  if (const auto left = SecondsLeftLocked(in_current, &lower_bound)) {
+    line.append(lower_bound ? "ETA > " : "ETA ").append(HumanDuration(*left));
   } else {
     line.append("ETA unknown");
   }
@@ -84,8 +116,13 @@ void Progress::Step(size_t index, size_t total, const std::string& id) {
     // The workload before ended: its time, its training excluded, is what
     // the workloads after it are projected at.
     const double took = std::chrono::duration<double>(now - workload_start_).count();
-    measured_seconds_ += std::max(0.0, took - preparation_seconds_);
-    ended_ += index - index_;
+    if (index_ < estimates_.size() && estimates_[index_]) {
+      estimated_done_ += *estimates_[index_];
+      estimated_took_ += took;
+    } else {
+      measured_seconds_ += std::max(0.0, took - preparation_seconds_);
+      ++ended_;
+    }
   }
   started_ = true;
   index_ = index;

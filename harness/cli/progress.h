@@ -3,12 +3,18 @@
 // in place; otherwise (a CI log) a line at most every `every` seconds, from a
 // ticker thread so that a workload running for minutes still shows.
 //
-// The estimate comes from what is known of each workload: a workload that
-// trains a model says how many epochs are done and left (Preparing), so its
-// own time left is epochs left x seconds per epoch; the workloads after it
-// are projected at the mean time of the workloads done, their training
-// excluded (a first run of the accuracy suite said "ETA 13 h" after ten
-// minutes when it projected one training onto every workload left).
+// The estimate comes from what is known of each workload (a first run of
+// the accuracy suite said "ETA 13 h" after ten minutes when it projected one
+// training onto every workload left):
+// - a workload that trains a model says how many epochs are done and left
+//   (Preparing): its time left is epochs left x its seconds per epoch;
+// - a workload a suite estimates (SetEstimates: a first run's cost, training
+//   included) counts at its estimate, scaled by how the estimated workloads
+//   done so far compared with theirs (a cached model makes a training take
+//   seconds, a slower machine takes longer);
+// - every other workload counts at the mean time of such workloads done,
+//   their training excluded. While none is done the ETA is a lower bound
+//   ("ETA > 9 min 35 s"), or unknown.
 #pragma once
 
 #include <chrono>
@@ -18,6 +24,7 @@
 #include <ostream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/status.h"
@@ -37,6 +44,9 @@ class Progress {
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
+  // The suite's estimate of each workload of the run, by index (nullopt where
+  // it has none).
+  void SetEstimates(std::vector<std::optional<double>> estimates);
   // Workload `index` (from 0) of `total`, `id`, starts (and the one before
   // it, if any, ended).
   void Step(size_t index, size_t total, const std::string& id);
@@ -54,7 +64,8 @@ class Progress {
  private:
   std::string LineLocked() const;
   // The seconds left, or nullopt while nothing says.
-  std::optional<double> SecondsLeftLocked(double in_current) const;
+  // `*lower_bound` when some workload left has nothing to go by yet.
+  std::optional<double> SecondsLeftLocked(double in_current, bool* lower_bound) const;
   void Emit(bool force);  // REQUIRES: mu_ held
   void Tick();
 
@@ -70,9 +81,12 @@ class Progress {
   bool started_ = false;
   std::string id_;
   std::chrono::steady_clock::time_point workload_start_{};
-  // The workloads ended so far, and their time without their preparations.
+  // The workloads without an estimate ended so far, and their time without
+  // their preparations; those with one, their estimates and their times.
   size_t ended_ = 0;
   double measured_seconds_ = 0;
+  double estimated_done_ = 0, estimated_took_ = 0;
+  std::vector<std::optional<double>> estimates_;
   // The current workload's preparation, as last told.
   std::string preparing_;
   int prepared_ = 0, to_prepare_ = 0;

@@ -22,6 +22,7 @@
 #include "harness/machine/inventory.h"
 #include "harness/store/stores.h"
 #include "reports/efficiency_table.h"
+#include "workloads/catalog.h"
 
 namespace effbench::cli {
 namespace {
@@ -191,6 +192,11 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     return kExitUsage;
   }
   Progress progress(*progress_mode, err, *every);
+  std::vector<std::optional<double>> estimates;
+  for (const workloads::WorkloadSpec* spec : *selected) {
+    estimates.push_back(workloads::FirstRunEstimate(spec->id));
+  }
+  progress.SetEstimates(std::move(estimates));
   options.on_prepare = [&progress](const workloads::PreparationProgress& p) {
     progress.Preparing(p.what, p.done, p.total, p.seconds, p.detail);
   };

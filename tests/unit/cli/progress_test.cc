@@ -19,10 +19,10 @@ TEST_CASE("the ETA comes from epochs left and the workloads' own times, not a tr
   p.Step(0, 40, "train.fmnist_cnn.fp32/b128e10@onednn");
   CHECK_THAT(p.Line(), Catch::Contains("ETA unknown"));
   // Epoch 2 of 10 after 2 minutes: 8 epochs left at a minute each; the 39
-  // workloads after it are not known yet.
+  // workloads after it are not known yet, so that is a lower bound.
   clock.Advance(seconds(120));
   p.Preparing("fmnist_cnn", 2, 10, 115, "loss 0.6, test top-1 80 %");
-  CHECK_THAT(p.Line(), Catch::Contains("ETA unknown"));
+  CHECK_THAT(p.Line(), Catch::Contains("ETA > 8 min 00 s"));
   CHECK_THAT(p.Line(), Catch::Contains("(training fmnist_cnn: epoch 2/10)"));
   clock.Advance(seconds(480));
   p.Preparing("fmnist_cnn", 10, 10, 590);
@@ -66,6 +66,26 @@ TEST_CASE("without a training, the ETA is the workloads' mean time for those lef
   // Lines mode with every 0: each step prints its line.
   CHECK_THAT(err.str(), Catch::Contains("effbench: [1/5] 0 s elapsed, ETA unknown: gemm.fp32/a"));
   CHECK_THAT(err.str(), Catch::Contains("effbench: [2/5] 4 s elapsed, ETA 16 s: gemm.fp32/b"));
+}
+
+// The accuracy suite estimates its trainings (a first run on two cores); a
+// second run finds the models cached and its trainings take seconds.
+TEST_CASE("the suite's estimates count, scaled by how the estimated workloads went",
+          "[cli][progress]") {
+  ManualClock clock(std::chrono::system_clock::time_point{});
+  std::ostringstream err;
+  Progress p(ProgressMode::kNone, err, 0, clock);
+  p.SetEstimates({100.0, std::nullopt, std::nullopt, 50.0, std::nullopt});
+  p.Step(0, 5, "train.fmnist_cnn.fp32/b128e10@onednn");
+  // 100 s for itself and 50 s for the distilled student; two workloads with
+  // nothing to go by yet.
+  CHECK_THAT(p.Line(), Catch::Contains("ETA > 2 min 30 s"));
+  clock.Advance(seconds(5));  // the model was cached: 5 s, not 100
+  p.Step(1, 5, "acc.fmnist_cnn.fp32/n500e10@onednn");
+  clock.Advance(seconds(2));
+  p.Step(2, 5, "acc.fmnist_cnn.int8_pc_pct/n500e10@onednn");
+  // This one and the last at the mean (2 s); the student at 50 s x 5/100.
+  CHECK_THAT(p.Line(), Catch::Contains("ETA 7 s"));
 }
 
 }  // namespace
