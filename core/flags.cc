@@ -1,11 +1,58 @@
 #include "core/flags.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <vector>
 
 namespace effbench {
+
+namespace {
+
+// The edit distance between a and b: insertions, deletions, substitutions
+// and swaps of two neighbours (optimal string alignment), so that --wdie is
+// one slip from --wide.
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] =
+          std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// " (did you mean --NAME?)" for the known flag nearest `given` (without its
+// dashes), when one is near enough to be a slip: at most 2 edits, and fewer
+// than a third of the longer name.
+std::string Nearest(const std::string& given, const std::set<std::string>& valued,
+                    const std::set<std::string>& switches) {
+  std::string best;
+  size_t best_distance = SIZE_MAX;
+  for (const auto* names : {&valued, &switches}) {
+    for (const std::string& name : *names) {
+      const size_t d = EditDistance(given, name);
+      if (d < best_distance) {
+        best_distance = d;
+        best = name;
+      }
+    }
+  }
+  const size_t longer = std::max(given.size(), best.size());
+  if (best.empty() || best_distance > 2 || 3 * best_distance >= longer) return "";
+  return " (did you mean --" + best + "?)";
+}
+
+}  // namespace
 
 Result<Flags> Flags::Parse(const std::vector<std::string>& args,
                            const std::set<std::string>& valued,
@@ -42,7 +89,10 @@ Result<Flags> Flags::Parse(const std::vector<std::string>& args,
   for (const std::string& extra : app.remaining()) {
     if (extra == "--") continue;  // the separator itself
     const std::string name = extra.substr(0, extra.find('='));
-    return Status::InvalidArgument("unknown flag " + name);
+    const std::string bare =
+        name.substr(name.find_first_not_of('-') == std::string::npos ? name.size()
+                                                                     : name.find_first_not_of('-'));
+    return Status::InvalidArgument("unknown flag " + name + Nearest(bare, valued, switches));
   }
   for (const auto& [name, given] : values) {
     if (given.empty()) continue;

@@ -33,6 +33,13 @@ TEST_CASE("bad flags are usage errors that name the flag", "[flags]") {
   auto unknown_eq = Flags::Parse({"--turbo=yes"}, kValued, kSwitches);
   REQUIRE_FALSE(unknown_eq.ok());
   CHECK(unknown_eq.status().message() == "unknown flag --turbo");
+  // A slip is answered with the nearest flag; a word far from every flag is not.
+  auto slip = Flags::Parse({"--thread", "2"}, kValued, kSwitches);
+  REQUIRE_FALSE(slip.ok());
+  CHECK(slip.status().message() == "unknown flag --thread (did you mean --threads?)");
+  auto swapped = Flags::Parse({"--wdie"}, kValued, kSwitches);
+  REQUIRE_FALSE(swapped.ok());
+  CHECK(swapped.status().message() == "unknown flag --wdie (did you mean --wide?)");
   auto missing = Flags::Parse({"--threads"}, kValued, kSwitches);
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.status().message() == "--threads needs a value");
