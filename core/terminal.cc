@@ -15,17 +15,6 @@ bool IsC1At(std::string_view text, size_t i) {
          static_cast<unsigned char>(text[i + 1]) <= 0x9f;
 }
 
-}  // namespace
-
-bool HasControlCharacters(std::string_view text) {
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (IsC0(static_cast<unsigned char>(text[i])) || IsC1At(text, i)) return true;
-  }
-  return false;
-}
-
-namespace {
-
 std::string Escaped(std::string_view text, bool keep_lines) {
   std::string out;
   out.reserve(text.size() + 16);
@@ -48,6 +37,13 @@ std::string Escaped(std::string_view text, bool keep_lines) {
 }
 
 }  // namespace
+
+bool HasControlCharacters(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (IsC0(static_cast<unsigned char>(text[i])) || IsC1At(text, i)) return true;
+  }
+  return false;
+}
 
 std::string ForTerminal(std::string_view text) {
   if (!HasControlCharacters(text)) return std::string(text);

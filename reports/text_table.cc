@@ -12,21 +12,31 @@ namespace effbench::reports {
 
 namespace {
 
-// Every cell as a terminal may show it: a name from an imported file that
-// holds ESC or CR is written \x1b, \x0d (core/terminal.h).
-TextTable ForTerminal(const TextTable& t) {
-  TextTable safe = t;
-  for (std::string& cell : safe.header) cell = effbench::ForTerminal(cell);
-  for (auto& row : safe.rows) {
+// `table` with every cell as a terminal may show it: a name from an imported
+// file that holds ESC or CR is written \x1b, \x0d (core/terminal.h). The
+// table itself when no cell needs it (a report of a million results is not
+// copied to find that out); else the escaped copy, kept in `escaped`.
+const TextTable& ForTerminal(const TextTable& table, TextTable& escaped) {
+  const auto clean = [](const std::vector<std::string>& cells) {
+    return std::none_of(cells.begin(), cells.end(),
+                        [](const std::string& c) { return effbench::HasControlCharacters(c); });
+  };
+  if (clean(table.header) && std::all_of(table.rows.begin(), table.rows.end(), clean)) {
+    return table;
+  }
+  escaped = table;
+  for (std::string& cell : escaped.header) cell = effbench::ForTerminal(cell);
+  for (auto& row : escaped.rows) {
     for (std::string& cell : row) cell = effbench::ForTerminal(cell);
   }
-  return safe;
+  return escaped;
 }
 
 }  // namespace
 
 std::string RenderConsole(const TextTable& table) {
-  const TextTable t = ForTerminal(table);
+  TextTable escaped;
+  const TextTable& t = ForTerminal(table, escaped);
   std::vector<size_t> width(t.header.size());
   for (size_t c = 0; c < t.header.size(); ++c) {
     width[c] = t.header[c].size();
@@ -47,7 +57,8 @@ std::string RenderConsole(const TextTable& table) {
 }
 
 std::string RenderMarkdown(const TextTable& table) {
-  const TextTable t = ForTerminal(table);
+  TextTable escaped;
+  const TextTable& t = ForTerminal(table, escaped);
   std::ostringstream out;
   const auto line = [&](const std::vector<std::string>& cells) {
     out << "|";

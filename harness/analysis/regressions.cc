@@ -94,10 +94,9 @@ namespace {
 // CheckSeries on a history already read.
 Result<std::vector<store::RegressionRow>> CheckHistory(
     store::RegressionStore& db, const store::SeriesKey& series,
-    const std::vector<store::SeriesPoint>& points, const DetectionOptions& o) {
-  const std::vector<store::SeriesPoint>* history = &points;
+    const std::vector<store::SeriesPoint>& history, const DetectionOptions& o) {
   std::vector<double> values;
-  for (const auto& p : *history) values.push_back(stats::Median(p.samples_ns));
+  for (const auto& p : history) values.push_back(stats::Median(p.samples_ns));
   stats::ChangePointOptions cpd = o.change_points;
   if (values.size() >= 200) cpd.window = std::max<size_t>(cpd.window, 50);
   std::vector<store::RegressionRow> found;
@@ -108,9 +107,9 @@ Result<std::vector<store::RegressionRow>> CheckHistory(
     store::RegressionRow r;
     r.series = series;
     r.metric = series.metric;
-    r.last_good_commit = (*history)[cp.index - 1].commit;
-    r.first_bad_commit = (*history)[cp.index].commit;
-    r.first_bad_run = (*history)[cp.index].first_run;
+    r.last_good_commit = history[cp.index - 1].commit;
+    r.first_bad_commit = history[cp.index].commit;
+    r.first_bad_run = history[cp.index].first_run;
     r.change = cp.change();
     r.pvalue = cp.pvalue;
     r.mean_before = cp.mean_before;
@@ -123,14 +122,14 @@ Result<std::vector<store::RegressionRow>> CheckHistory(
     r.points_before = static_cast<int64_t>(cp.index - prev);
     r.points_after = static_cast<int64_t>(next - cp.index);
     // Up is worse for a time (and a metric better lower), better for a rate.
-    const bool higher_better = history->back().better == "higher";
+    const bool higher_better = history.back().better == "higher";
     r.direction = (r.change > 0) != higher_better ? "regression" : "improvement";
     r.state = "new";
     r.detected_at = r.updated_at = now;
     EFFBENCH_RETURN_IF_ERROR(db.UpsertRegression(r));
     found.push_back(std::move(r));
   }
-  EFFBENCH_RETURN_IF_ERROR(ResolveStored(db, series, *history, values, found, o, now));
+  EFFBENCH_RETURN_IF_ERROR(ResolveStored(db, series, history, values, found, o, now));
   return found;
 }
 

@@ -92,8 +92,8 @@ namespace ondemand = simdjson::ondemand;
 constexpr double kMaxThreads = 65536;
 
 // One row of "benchmarks", as the file gives it; what a key holds that is not
-// of its type is kept as "present but wrong" (the optional set, the value NaN
-// or the flag `bad_*`), so that the row is refused with a reason.
+// of its type is kept as "present but wrong" (a number as NaN, run_type as
+// run_type_not_string), so that the row is refused with a reason.
 struct RowFields {
   size_t offset = 0;  // of the row's '{' in the file
   std::optional<std::string> name, run_name, run_type, aggregate_name, big_o, time_unit, label,
@@ -578,9 +578,7 @@ Result<ImportedRun> ImportGoogleBenchmark(std::string text, const result::Revisi
       context["cpu_scaling_enabled"].get<bool>()) {
     out.warnings.push_back("CPU frequency scaling was enabled: timings are noisier");
   }
-  const std::string executable = context.contains("executable") && context["executable"].is_string()
-                                     ? context["executable"].get<std::string>()
-                                     : source_name;
+  const std::string executable = context.value("executable", source_name);  // typed: a string
   out.run.id = DerivedUuid("run|" + out.sha256 + "|" + revision.repo + "|" + revision.commit + "|" +
                            revision.branch);
   out.run.machine_fingerprint = out.machine.fingerprint;

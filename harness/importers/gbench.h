@@ -21,7 +21,7 @@ struct ImportedRun {
   size_t aggregates_only = 0;  // benchmarks that had only aggregates (one sample: the median)
   std::string sha256;          // of the file's text: the same file imported again is known
   std::vector<std::string> warnings;  // about the whole file (debug build, CPU scaling)
-  size_t invalid_rows = 0;  // rows refused for their values and skipped (--skip-invalid)
+  size_t invalid_rows = 0;            // rows refused for their values and skipped (--skip-invalid)
 };
 
 struct ImportOptions {
@@ -51,8 +51,7 @@ struct ImportOptions {
 // The file is read with simdjson On-Demand, in place where `json_text` has
 // simdjson's padding as spare capacity (ReadFile's text does), and freed
 // once read: move a large file's text in.
-Result<ImportedRun> ImportGoogleBenchmark(std::string json_text,
-                                          const result::Revision& revision,
+Result<ImportedRun> ImportGoogleBenchmark(std::string json_text, const result::Revision& revision,
                                           const std::string& source_name,
                                           const ImportOptions& options = {});
 

@@ -163,6 +163,22 @@ Result<std::vector<std::string>> CheckIntegrity(const std::string& path) {
 ResultStore::ResultStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ResultStore::~ResultStore() = default;
 
+namespace {
+
+// A result, stored once by its id: ingest is idempotent.
+constexpr char kInsertResult[] =
+    "INSERT OR IGNORE INTO results (id, run_id, name, workload, precision, sparsity, backend,"
+    " threads, status, error, median_ns, mean_ns, stddev_ns, cv, min_ns, max_ns, gflops,"
+    " gbps, roofline_fraction, joules_per_iter, rel_l2, record, samples_ns)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+// Adds to a run's counts of ok, failed and skipped results (migration 9).
+constexpr char kCountResults[] =
+    "INSERT INTO run_counts (run_id, ok, failed, skipped) VALUES (?,?,?,?)"
+    " ON CONFLICT (run_id) DO UPDATE SET ok = ok + excluded.ok,"
+    " failed = failed + excluded.failed, skipped = skipped + excluded.skipped";
+
+}  // namespace
+
 Result<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path,
                                                        Durability durability, OpenCheck check) {
   // SQLite counts every allocation under a global mutex unless told not to,
@@ -175,17 +191,10 @@ Result<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string& path,
     auto impl = std::make_unique<Impl>(path);
     EFFBENCH_RETURN_IF_ERROR(impl->Migrate().WithContext(path));
     if (durability == Durability::kFull) impl->db.exec("PRAGMA synchronous=FULL");
-    impl->insert_result = std::make_unique<SQLite::Statement>(
-        impl->db,
-        "INSERT OR IGNORE INTO results (id, run_id, name, workload, precision, sparsity, backend,"
-        " threads, status, error, median_ns, mean_ns, stddev_ns, cv, min_ns, max_ns, gflops,"
-        " gbps, roofline_fraction, joules_per_iter, rel_l2, record, samples_ns)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    impl->count_results = std::make_unique<SQLite::Statement>(
-        impl->db,
-        "INSERT INTO run_counts (run_id, ok, failed, skipped) VALUES (?,?,?,?)"
-        " ON CONFLICT (run_id) DO UPDATE SET ok = ok + excluded.ok,"
-        " failed = failed + excluded.failed, skipped = skipped + excluded.skipped");
+    // The statements of every ingest, prepared now: a typo in them fails
+    // the open, not the first write.
+    impl->Prepare(kInsertResult);
+    impl->Prepare(kCountResults);
     return std::unique_ptr<ResultStore>(new ResultStore(std::move(impl)));
   } catch (const SQLite::Exception& e) {
     return Status::IoError(path + ": " + e.what());
@@ -396,7 +405,8 @@ Result<size_t> ResultStore::InsertResults(const std::vector<result::RecordRow>& 
 
 size_t ResultStore::InsertRows(const std::vector<result::RecordRow>& rows, RunCounts& added) {
   size_t inserted = 0;
-  SQLite::Statement& ins = *impl_->insert_result;
+  auto ins_prepared = impl_->Prepare(kInsertResult);
+  SQLite::Statement& ins = *ins_prepared;
   for (const result::RecordRow& r : rows) {
     ins.reset();
     ins.clearBindings();
@@ -434,7 +444,8 @@ size_t ResultStore::InsertRows(const std::vector<result::RecordRow>& rows, RunCo
 }
 
 void ResultStore::AddRunCounts(const RunCounts& added) {
-  SQLite::Statement& count = *impl_->count_results;
+  auto count_prepared = impl_->Prepare(kCountResults);
+  SQLite::Statement& count = *count_prepared;
   for (const auto& [run_id, n] : added) {
     count.reset();
     count.bindNoCopy(1, run_id);

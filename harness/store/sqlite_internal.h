@@ -58,9 +58,6 @@ struct ResultStore::Impl {
 
   SQLite::Database db;
   int schema_version = 0;
-  std::unique_ptr<SQLite::Statement> insert_result;
-  // Adds to a run's counts of ok, failed and skipped results (migration 9).
-  std::unique_ptr<SQLite::Statement> count_results;
   // Prepare()'s statements; destroyed before `db`, declared above them.
   std::map<std::string, std::unique_ptr<SQLite::Statement>> statements;
 };
