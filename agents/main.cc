@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "agents/agent.h"
+#include "core/cpu_features.h"
 #include "core/flags.h"
 #include "harness/fleet/auth.h"
 #include "harness/machine/inventory.h"
-#include "workloads/common/cpu_isa.h"
 
 namespace {
 
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
                  " holds a stored key (for the coordinator); the agent needs the token itself");
   }
   o.token = *token;
-  if (auto cap = effbench::workloads::IsaCapFromEnvironment(); !cap.ok()) {
+  if (auto cap = effbench::cpu::IsaCapFromEnvironment(); !cap.ok()) {
     return Usage(cap.status().message());
   }
   auto agent = effbench::agent::Agent::Create(std::move(o), std::cerr);

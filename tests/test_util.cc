@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "workloads/capability.h"
+#include "workloads/catalog/specs.h"
 
 extern char** environ;
 
@@ -157,7 +158,7 @@ Http HttpRequest(int port, const std::string& method, const std::string& target,
 std::optional<std::string> UnmetOnednnNeed(const std::string& precision) {
   workloads::WorkloadSpec spec;
   spec.variant = Variant{precision, "dense", "onednn", ""};
-  spec.needs = workloads::DeclaredNeeds(spec.variant);
+  spec.needs = catalog::DeclaredNeeds(spec.variant);
   return workloads::UnmetNeed(spec);
 }
 

@@ -51,14 +51,6 @@ std::optional<std::string> UnmetIsa(std::string_view level_name, const Variant& 
 
 }  // namespace
 
-std::vector<std::string> DeclaredNeeds(const Variant& variant) {
-  const bool onednn = variant.backend.rfind("onednn", 0) == 0;
-  // oneDNN 2.6 has bf16 kernels from avx512_core up (emulated there, native
-  // with avx512_core_bf16); below it no bf16 primitive can be created.
-  if (onednn && variant.precision == "bf16") return {"isa:avx512_core"};
-  return {};
-}
-
 std::optional<std::string> UnmetNeed(const WorkloadSpec& spec, const RunConfig& config) {
   for (const std::string& need : spec.needs) {
     const size_t colon = need.find(':');

@@ -18,10 +18,6 @@
 
 namespace effbench::workloads {
 
-// The needs of `variant` that every family shares (the backend's ISA for a
-// precision). Families may add their own to WorkloadSpec::needs.
-std::vector<std::string> DeclaredNeeds(const Variant& variant);
-
 // Why this machine cannot run `spec` ("needs avx512_core for oneDNN bf16
 // (this CPU: avx2, fma)"), checked against the CPU under the ISA cap and
 // against the ISA oneDNN dispatches to; nullopt when it can.

@@ -1,12 +1,10 @@
 #include "workloads/catalog.h"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "workloads/catalog/specs.h"
 #include "workloads/conv/conv.h"
-#include "workloads/embedded_specs.h"
 #include "workloads/family.h"
 #include "workloads/gemm/gemm.h"
 #include "workloads/kd/kd.h"
@@ -32,31 +30,13 @@ std::vector<Family> Families() {
 struct Loaded {
   Status status;
   std::vector<WorkloadSpec> catalog;
-  std::vector<SuiteDef> suites;
 };
 
 Loaded Load() {
-  Loaded l;
-  const std::vector<Family> families = Families();
-  for (const auto& file : EmbeddedSpecFiles()) {
-    auto specs = ExpandSpecFile("workloads/specs/" + file.name, file.text, families);
-    if (!specs.ok()) return Loaded{specs.status(), {}, {}};
-    for (auto& w : *specs) l.catalog.push_back(std::move(w));
-  }
-  std::vector<std::string> ids;
-  for (const auto& w : l.catalog) ids.push_back(w.id);
-  std::sort(ids.begin(), ids.end());
-  if (auto dup = std::adjacent_find(ids.begin(), ids.end()); dup != ids.end()) {
-    return Loaded{Status::InvalidArgument("workload id " + *dup + " is defined twice"), {}, {}};
-  }
-  for (const auto& file : EmbeddedSuiteFiles()) {
-    auto suite = ParseSuiteFile("workloads/suites/" + file.name, file.text);
-    if (!suite.ok()) return Loaded{suite.status(), {}, {}};
-    l.suites.push_back(std::move(suite).value());
-  }
-  std::stable_sort(l.suites.begin(), l.suites.end(),
-                   [](const SuiteDef& a, const SuiteDef& b) { return a.order < b.order; });
-  return l;
+  if (!catalog::SpecsStatus().ok()) return Loaded{catalog::SpecsStatus(), {}};
+  auto bound = BindFamilies(catalog::Entries(), Families());
+  if (!bound.ok()) return Loaded{bound.status(), {}};
+  return Loaded{Status::Ok(), std::move(bound).value()};
 }
 
 const Loaded& Get() {
@@ -70,34 +50,15 @@ const Status& CatalogStatus() { return Get().status; }
 
 const std::vector<WorkloadSpec>& Catalog() { return Get().catalog; }
 
-std::vector<SuiteInfo> Suites() {
-  std::vector<SuiteInfo> out;
-  for (const auto& s : Get().suites) out.push_back({s.name, s.description});
+Result<std::vector<const WorkloadSpec*>> Select(const std::optional<std::string>& suite,
+                                                const std::optional<std::string>& pattern) {
+  EFFBENCH_RETURN_IF_ERROR(CatalogStatus());
+  auto selected = catalog::Select(suite, pattern);
+  if (!selected.ok()) return selected.status();
+  // BindFamilies keeps the entries' order: an entry's index is its spec's.
+  std::vector<const WorkloadSpec*> out;
+  for (size_t i : *selected) out.push_back(&Catalog()[i]);
   return out;
-}
-
-std::optional<double> FirstRunEstimate(const std::string& id) {
-  for (const auto& s : Get().suites) {
-    for (const auto& [glob, seconds] : s.estimates) {
-      if (fnmatch(glob.c_str(), id.c_str(), 0) == 0) return seconds;
-    }
-  }
-  return std::nullopt;
-}
-
-std::vector<std::string> SuiteNames() {
-  std::vector<std::string> out;
-  for (const auto& s : Get().suites) out.push_back(s.name);
-  return out;
-}
-
-Result<std::vector<const WorkloadSpec*>> Suite(std::string_view name) {
-  for (const auto& s : Get().suites) {
-    if (s.name == name) return SuiteMembers(s, Get().catalog);
-  }
-  std::string known;
-  for (const auto& s : Get().suites) known += (known.empty() ? "" : ", ") + s.name;
-  return Status::NotFound("unknown suite '" + std::string(name) + "' (known: " + known + ")");
 }
 
 std::vector<std::pair<std::string, std::string>> BackendVersions() {

@@ -1,6 +1,7 @@
-// The catalog of every workload effbench knows, and the suites built from it,
-// expanded from the JSON files of workloads/specs/ and workloads/suites/
-// (compiled into the binary; edit them and rebuild to add shapes or suites).
+// The catalog of every workload effbench can run: the entries of the spec
+// catalog (workloads/catalog/specs.h: ids, suites, relations, no kernels),
+// each bound to the C++ family that prepares it. Edit workloads/specs/ and
+// workloads/suites/ and rebuild to add shapes or suites.
 #pragma once
 
 #include <optional>
@@ -20,21 +21,12 @@ const Status& CatalogStatus();
 // Every workload, in a stable order. Built once; the references stay valid.
 const std::vector<WorkloadSpec>& Catalog();
 
-struct SuiteInfo {
-  std::string name;
-  std::string description;
-};
-
-// The suites, smallest first.
-std::vector<SuiteInfo> Suites();
-std::vector<std::string> SuiteNames();
-
-// The workloads of suite `name`, in catalog order, or NotFound.
-Result<std::vector<const WorkloadSpec*>> Suite(std::string_view name);
-
-// What a first run of workload `id` costs on a two-core machine, preparation
-// (training) included, as a suite estimates it; nullopt where none does.
-std::optional<double> FirstRunEstimate(const std::string& id);
+// The workloads of `suite` (the whole catalog when nullopt) whose ids match
+// the shell glob `pattern` (all when nullopt), in catalog order; the
+// catalog's error, NotFound for an unknown suite, or NotFound naming the
+// closest ids when the pattern matches nothing (catalog::Select).
+Result<std::vector<const WorkloadSpec*>> Select(const std::optional<std::string>& suite,
+                                                const std::optional<std::string>& pattern);
 
 // Backend and library versions compiled in, e.g. {"onednn", "2.6.3"}.
 std::vector<std::pair<std::string, std::string>> BackendVersions();

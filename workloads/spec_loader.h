@@ -1,6 +1,6 @@
-// Reads workload spec files and suite files (JSON, validated against
-// schemas/workload.schema.json and schemas/suite.schema.json) and expands
-// them into the catalog: one WorkloadSpec per shape × precision × backend.
+// Binds the C++ families to the catalog's entries (workloads/catalog/specs.h):
+// each entry becomes a WorkloadSpec with its work per run (the spec's
+// formulas over the shape and the family's facts) and a way to prepare it.
 #pragma once
 
 #include <string>
@@ -8,31 +8,26 @@
 #include <vector>
 
 #include "core/status.h"
+#include "workloads/catalog/specs.h"
 #include "workloads/family.h"
 #include "workloads/workload.h"
 
 namespace effbench::workloads {
 
-// Expands the spec file `file` (its name, for messages) with text `text`.
-// Errors name the file, the spec and the field or formula at fault.
+// The workload of each entry, in order. An entry whose family no C++ family
+// implements, or whose precision, backend or params its family does not
+// take, is an error naming it; so is a formula that does not evaluate.
+Result<std::vector<WorkloadSpec>> BindFamilies(const std::vector<catalog::Entry>& entries,
+                                               const std::vector<Family>& families);
+
+// Expands the spec file `file` (its name, for messages) with text `text`
+// and binds it. Errors name the file, the spec and the field or formula at
+// fault.
 Result<std::vector<WorkloadSpec>> ExpandSpecFile(const std::string& file, std::string_view text,
                                                  const std::vector<Family>& families);
 
-struct SuiteDef {
-  std::string name;
-  std::string description;
-  int order = 0;
-  std::vector<std::string> include;  // shell globs over workload ids
-  std::vector<std::string> exclude;
-  // What a first run of matching workloads costs on a two-core machine,
-  // preparation included: (glob over ids, seconds), the first match applies.
-  std::vector<std::pair<std::string, double>> estimates;
-};
-
-Result<SuiteDef> ParseSuiteFile(const std::string& file, std::string_view text);
-
 // The members of `suite` among `catalog`, in catalog order.
-std::vector<const WorkloadSpec*> SuiteMembers(const SuiteDef& suite,
+std::vector<const WorkloadSpec*> SuiteMembers(const catalog::Suite& suite,
                                               const std::vector<WorkloadSpec>& catalog);
 
 }  // namespace effbench::workloads

@@ -14,6 +14,7 @@
 #include "harness/analysis/run_selection.h"
 #include "harness/stats/tests.h"
 #include "reports/text_table.h"
+#include "workloads/catalog/specs.h"
 
 namespace effbench::analysis {
 namespace {
@@ -29,66 +30,6 @@ std::string VariantLabel(const ResultRecord& r) {
   return label;
 }
 
-// A distilled student: the synthetic kd.student_infer, or a student trained
-// on real data (acc.MODEL_student_kd, whose teacher is acc.MODEL).
-bool IsDistilledStudent(const std::string& workload) {
-  return workload.find("student_infer") != std::string::npos || workload.ends_with("_student_kd");
-}
-
-// An efficient architecture and its standard twin on the same input, whose
-// speeds the "architecture" rows compare (the MobileNet paper's comparison):
-// a depthwise-separable block against the standard 3x3 convolution with the
-// same input and output channels, and the depthwise-separable Fashion-MNIST
-// network against the plain CNN, judged on the same number of test images.
-struct ArchitecturePair {
-  const char* efficient;
-  const char* standard;
-  const char* label;  // what the efficient row's speedup is over
-};
-constexpr ArchitecturePair kArchitecturePairs[] = {
-    {"block.dws", "conv.std", "conv.std k3"},
-    {"acc.fmnist_dws", "acc.fmnist_cnn", "fmnist_cnn"},
-};
-
-// Where a result stands in an architecture pair: the pair, whether it is the
-// efficient side, and the key both sides share (the shape without what only
-// one side has: the standard conv's kernel size, the training's epochs).
-struct ArchitectureSlot {
-  const ArchitecturePair* pair = nullptr;
-  bool efficient = false;
-  std::string key;
-};
-std::optional<ArchitectureSlot> ArchitectureOf(const ResultRecord& r) {
-  for (const ArchitecturePair& p : kArchitecturePairs) {
-    const bool efficient = r.workload == p.efficient;
-    if (!efficient && r.workload != p.standard) continue;
-    std::string shape = result::ShapeOf(r);
-    if (r.workload == "conv.std") {
-      // n1h56w56c128o128k3s1 pairs with block.dws's n1h56w56c128o128s1.
-      const size_t k = shape.rfind("k3s");
-      if (k == std::string::npos) return std::nullopt;
-      shape.erase(k, 2);
-    }
-    if (r.workload.starts_with("acc.")) shape = shape.substr(0, shape.find('e'));
-    return ArchitectureSlot{&p, efficient,
-                            std::string(p.efficient) + "|" + shape + "|" + VariantLabel(r) + "|" +
-                                r.variant.backend + "|" + std::to_string(r.threads)};
-  }
-  return std::nullopt;
-}
-
-std::string Technique(const ResultRecord& r, const std::string& baseline) {
-  if (IsDistilledStudent(r.workload)) return "distillation";
-  if (r.variant.sparsity != "dense") return "pruning";
-  if (r.variant.precision == "int8") return "quantization";
-  if (r.variant.precision == "bf16" || r.variant.precision == "fp16") return "reduced precision";
-  if (r.variant.precision == baseline) {
-    const auto slot = ArchitectureOf(r);
-    return slot && slot->efficient ? "architecture" : "baseline";
-  }
-  return "other";
-}
-
 // What pairs a result with its baseline on the same machine: the same
 // workload (a distilled student's teacher), shape, backend and threads.
 std::string PairKey(const std::string& workload, const ResultRecord& r) {
@@ -96,21 +37,57 @@ std::string PairKey(const std::string& workload, const ResultRecord& r) {
          std::to_string(r.threads);
 }
 
-std::string BaselineWorkload(const ResultRecord& r) {
-  if (!IsDistilledStudent(r.workload)) return r.workload;
-  std::string w = r.workload;
-  if (w.ends_with("_student_kd")) return w.substr(0, w.size() - 11);
-  w.replace(w.find("student_infer"), 13, "teacher_infer");
-  return w;
-}
+// What the catalog's relations say of the results being compared: the
+// analysis knows no workload by name.
+class Relatives {
+ public:
+  explicit Relatives(const catalog::Relations& relations) : relations_(relations) {}
 
-bool IsBaseline(const ResultRecord& r, const std::string& baseline) {
-  return r.ok && r.variant.precision == baseline && r.variant.sparsity == "dense" &&
-         r.variant.quantization.empty() && !IsDistilledStudent(r.workload);
-}
+  bool IsDistilledStudent(const ResultRecord& r) const {
+    return relations_.TeacherOf(r.workload).has_value();
+  }
 
-bool KeepVariant(const ResultRecord& r, const MachineComparisonOptions& o) {
-  if (o.variants.empty() || IsBaseline(r, o.baseline_variant)) return true;
+  // The workload whose result this one's speedup is over: a distilled
+  // student's teacher, else its own.
+  std::string BaselineWorkload(const ResultRecord& r) const {
+    return relations_.TeacherOf(r.workload).value_or(r.workload);
+  }
+
+  // Where a result stands in an efficient architecture and its standard
+  // twin, with the key both sides share on one machine (their common shape,
+  // variant, backend and threads).
+  std::optional<catalog::Relations::ArchitectureSlot> Architecture(const ResultRecord& r) const {
+    auto slot = relations_.Architecture(r.workload, r.params);
+    if (slot) {
+      slot->key.append("|").append(VariantLabel(r)).append("|").append(r.variant.backend);
+      slot->key.append("|").append(std::to_string(r.threads));
+    }
+    return slot;
+  }
+
+  bool IsBaseline(const ResultRecord& r, const std::string& baseline) const {
+    return r.ok && r.variant.precision == baseline && r.variant.sparsity == "dense" &&
+           r.variant.quantization.empty() && !IsDistilledStudent(r);
+  }
+
+  std::string Technique(const ResultRecord& r, const std::string& baseline) const {
+    if (IsDistilledStudent(r)) return "distillation";
+    if (r.variant.sparsity != "dense") return "pruning";
+    if (r.variant.precision == "int8") return "quantization";
+    if (r.variant.precision == "bf16" || r.variant.precision == "fp16") return "reduced precision";
+    if (r.variant.precision == baseline) {
+      const auto slot = Architecture(r);
+      return slot && slot->efficient ? "architecture" : "baseline";
+    }
+    return "other";
+  }
+
+ private:
+  const catalog::Relations& relations_;
+};
+
+bool KeepVariant(const ResultRecord& r, const MachineComparisonOptions& o, const Relatives& rel) {
+  if (o.variants.empty() || rel.IsBaseline(r, o.baseline_variant)) return true;
   const std::string label = VariantLabel(r);
   return std::any_of(o.variants.begin(), o.variants.end(), [&](const std::string& v) {
     return v == r.variant.precision || v == r.variant.sparsity || v == label ||
@@ -197,6 +174,7 @@ bool IsHex(const std::string& s) {
 
 reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& machines,
                                            size_t reference, const MachineComparisonOptions& o) {
+  const Relatives rel(o.relations != nullptr ? *o.relations : catalog::KnownRelations());
   reports::MachineComparison m;
   m.baseline_variant = o.baseline_variant;
   m.confidence = o.confidence;
@@ -212,15 +190,15 @@ reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& ma
   std::vector<std::vector<const ResultRecord*>> record_of_cell;  // [row][machine]
   for (size_t i = 0; i < machines.size(); ++i) {
     for (const ResultRecord& r : machines[i].records) {
-      const bool baseline = IsBaseline(r, o.baseline_variant);
+      const bool baseline = rel.IsBaseline(r, o.baseline_variant);
       // A standard twin counts even where --workloads leaves its own row out.
       if (baseline) {
-        const auto slot = ArchitectureOf(r);
+        const auto slot = rel.Architecture(r);
         if (slot && !slot->efficient) standard_twins[i][slot->key] = &r;
       }
       if (!KeepWorkload(r, o)) continue;
       if (baseline) baselines[i][PairKey(r.workload, r)] = &r;
-      if (!KeepVariant(r, o)) continue;
+      if (!KeepVariant(r, o, rel)) continue;
       const std::string key = r.name + "|" + std::to_string(r.threads);
       auto [it, added] = row_of.emplace(key, m.rows.size());
       if (added) {
@@ -230,8 +208,8 @@ reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& ma
         row.shape = result::ShapeOf(r);
         row.variant = VariantLabel(r);
         row.backend = r.variant.backend;
-        row.technique = Technique(r, o.baseline_variant);
-        if (row.technique == "architecture") row.speedup_over = ArchitectureOf(r)->pair->label;
+        row.technique = rel.Technique(r, o.baseline_variant);
+        if (row.technique == "architecture") row.speedup_over = rel.Architecture(r)->label;
         row.network = r.workload + " " + row.shape;
         row.threads = r.threads;
         row.cells.resize(machines.size());
@@ -260,10 +238,10 @@ reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& ma
       // the baseline variant (which has no speedup over itself).
       const ResultRecord* base = nullptr;
       if (!m.rows[row].speedup_over.empty()) {
-        const auto twin = standard_twins[i].find(ArchitectureOf(*r)->key);
+        const auto twin = standard_twins[i].find(rel.Architecture(*r)->key);
         if (twin != standard_twins[i].end()) base = twin->second;
-      } else if (!IsBaseline(*r, o.baseline_variant)) {
-        const auto found = baselines[i].find(PairKey(BaselineWorkload(*r), *r));
+      } else if (!rel.IsBaseline(*r, o.baseline_variant)) {
+        const auto found = baselines[i].find(PairKey(rel.BaselineWorkload(*r), *r));
         if (found != baselines[i].end()) base = found->second;
       }
       if (base == nullptr || base->samples_ns.empty()) continue;

@@ -11,6 +11,7 @@
 #include "harness/result/record.h"
 #include "harness/store/stores.h"
 #include "reports/machine_comparison.h"
+#include "workloads/catalog/relations.h"
 
 namespace effbench::analysis {
 
@@ -35,6 +36,8 @@ struct MachineComparisonOptions {
   std::string reference;
   double confidence = 0.95;
   int resamples = 1000;
+  // How families relate (standard twins, teachers); nullptr: the catalog's.
+  const catalog::Relations* relations = nullptr;
 };
 
 // The machines of a database as people name them: hostname, agent name, or

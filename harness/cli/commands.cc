@@ -9,14 +9,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/cpu_features.h"
 #include "core/terminal.h"
 #include "harness/cli/flags.h"
-#include "harness/engine/workload_selection.h"
 #include "harness/machine/calibration.h"
 #include "harness/store/result_store.h"
 #include "reports/efficiency_table.h"
 #include "workloads/catalog.h"
-#include "workloads/common/cpu_isa.h"
+#include "workloads/catalog/specs.h"
 
 namespace effbench::cli {
 namespace {
@@ -137,17 +137,17 @@ int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, st
   if (!flags.ok()) return Usage(err, flags.status().message());
   const auto json_format = ListFormatIsJson(*flags, "workloads");
   if (!json_format.ok()) return Usage(err, json_format.status().message());
-  auto selected = engine::SelectWorkloads(flags->Get("suite"), std::nullopt);
+  auto selected = workloads::Select(flags->Get("suite"), std::nullopt);
   if (!selected.ok()) return Usage(err, selected.status().message());
 
   // Which suites hold each workload, computed once.
-  std::map<const workloads::WorkloadSpec*, std::vector<std::string>> memberships;
-  for (const auto& suite : workloads::SuiteNames()) {
-    const auto members = workloads::Suite(suite);
-    if (!members.ok()) continue;
-    for (const auto* member : *members) memberships[member].push_back(suite);
-  }
-  const auto suites_of = [&](const workloads::WorkloadSpec* spec) { return memberships[spec]; };
+  const auto suites_of = [](const workloads::WorkloadSpec* spec) {
+    std::vector<std::string> names;
+    for (const catalog::Suite& suite : catalog::Suites()) {
+      if (suite.Has(spec->id)) names.push_back(suite.name);
+    }
+    return names;
+  };
   if (*json_format) {
     nlohmann::json array = nlohmann::json::array();
     for (const auto* spec : *selected) {
@@ -349,7 +349,7 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
         << "\n";
     return kExitError;
   }
-  if (auto cap = workloads::IsaCapFromEnvironment(); !cap.ok()) {
+  if (auto cap = cpu::IsaCapFromEnvironment(); !cap.ok()) {
     err << "effbench: " << cap.status().message() << "\n";
     return kExitUsage;
   }

@@ -17,12 +17,12 @@
 #include "harness/cli/progress.h"
 #include "harness/energy/energy_meter.h"
 #include "harness/engine/engine.h"
-#include "harness/engine/workload_selection.h"
 #include "harness/machine/calibration.h"
 #include "harness/machine/inventory.h"
 #include "harness/store/stores.h"
 #include "reports/efficiency_table.h"
 #include "workloads/catalog.h"
+#include "workloads/catalog/specs.h"
 
 namespace effbench::cli {
 namespace {
@@ -127,7 +127,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
   std::optional<std::string> suite = flags->Get("suite");
   if (!suite && !flags->Has("workload")) suite = "quick";
-  auto selected = engine::SelectWorkloads(suite, flags->Get("workload"));
+  auto selected = workloads::Select(suite, flags->Get("workload"));
   if (!selected.ok()) {
     err << "effbench run: " << selected.status().message() << "\n";
     return kExitUsage;
@@ -194,7 +194,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   Progress progress(*progress_mode, err, *every);
   std::vector<std::optional<double>> estimates;
   for (const workloads::WorkloadSpec* spec : *selected) {
-    estimates.push_back(workloads::FirstRunEstimate(spec->id));
+    estimates.push_back(catalog::FirstRunEstimate(spec->id));
   }
   progress.SetEstimates(std::move(estimates));
   options.on_prepare = [&progress](const workloads::PreparationProgress& p) {

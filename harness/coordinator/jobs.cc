@@ -4,8 +4,8 @@
 
 #include "core/time.h"
 #include "harness/coordinator/internal/coordinator_impl.h"
-#include "harness/engine/workload_selection.h"
 #include "harness/fleet/spawn.h"
+#include "workloads/catalog/specs.h"
 
 namespace effbench::coordinator {
 namespace {
@@ -262,7 +262,7 @@ asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
   std::optional<std::string> suite, pattern;
   if (request.contains("suite")) suite = request["suite"].get<std::string>();
   if (request.contains("workload")) pattern = request["workload"].get<std::string>();
-  auto selected = engine::SelectWorkloads(suite, pattern);
+  auto selected = catalog::Select(suite, pattern);
   if (!selected.ok()) co_return Status::InvalidArgument(selected.status().message());
   const std::string selector = request.value("agents", "*");
   if (Status s = ValidateSelector(selector); !s.ok()) co_return s;
@@ -272,7 +272,7 @@ asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
   if (!revision.ok()) co_return revision.status();
 
   json names = json::array();
-  for (const auto* spec : *selected) names.push_back(spec->id);
+  for (size_t i : *selected) names.push_back(catalog::Entries()[i].id);
   json spec = {{"workloads", names}, {"revision", *revision}, {"options", *options_json}};
   if (pattern) spec["workload"] = *pattern;
   // A selector matches agents connected now or seen within the TTL; an exact

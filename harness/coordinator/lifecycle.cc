@@ -9,8 +9,8 @@
 #include "core/time.h"
 #include "harness/coordinator/coordinator.h"
 #include "harness/coordinator/internal/coordinator_impl.h"
-#include "harness/engine/workload_selection.h"
 #include "harness/fleet/spawn.h"
+#include "workloads/catalog/specs.h"
 
 namespace effbench::coordinator {
 Result<tcp::endpoint> ParseEndpoint(const std::string& text, const std::string& what) {
@@ -171,7 +171,7 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
     auto at = ParseDailyTime(s.at);
     if (!at.ok()) return at.status();
     EFFBENCH_RETURN_IF_ERROR(ValidateSelector(s.agents));
-    auto selected = engine::SelectWorkloads(
+    auto selected = catalog::Select(
         s.suite, s.workload.empty() ? std::nullopt : std::optional<std::string>(s.workload));
     if (!selected.ok()) return selected.status().WithContext("schedule " + s.at);
     auto o = JobOptions(s.options);

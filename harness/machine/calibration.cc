@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "workloads/common/cpu_isa.h"
+#include "core/cpu_features.h"
 
 namespace effbench::machine {
 namespace {
@@ -440,8 +440,8 @@ __attribute__((target("avx512f"))) double SumSliceAvx512(const double* b, size_t
 double SumSlice(const double* b, size_t lo, size_t hi) {
 #if defined(__x86_64__)
   static const auto pick = [] {
-    if (workloads::CpuHas("avx512f")) return SumSliceAvx512;
-    if (workloads::CpuHas("avx2")) return SumSliceAvx2;
+    if (cpu::CpuHas("avx512f")) return SumSliceAvx512;
+    if (cpu::CpuHas("avx2")) return SumSliceAvx2;
     return SumSliceSse2;  // x86-64 always has SSE2
   }();
   return pick(b, lo, hi);

@@ -12,9 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "core/cpu_features.h"
 #include "harness/machine/gpu_inventory.h"
-#include "workloads/catalog.h"
-#include "workloads/common/cpu_isa.h"
 
 #ifndef EFFBENCH_CXX_FLAGS
 #define EFFBENCH_CXX_FLAGS ""
@@ -149,9 +148,7 @@ std::string BuildDescription() {
   for (const char c : std::string(" ") + EFFBENCH_CXX_FLAGS) {
     if (c != ' ' || text.back() != ' ') text += c;
   }
-  for (const auto& [name, version] : workloads::BackendVersions()) {
-    text += "; " + name + " " + version;
-  }
+  text += std::string("; onednn ") + EFFBENCH_ONEDNN_VERSION;
   text += std::string("; google-benchmark ") + EFFBENCH_BENCHMARK_VERSION;
   text += std::string("; CUDA Toolkit ") + EFFBENCH_CUDA_TOOLKIT;
   return text;
@@ -167,9 +164,9 @@ Inventory Probe() {
     inv.kernel = u.release;
   }
   ParseCpuinfo(ReadFile("/proc/cpuinfo"), inv);
-  std::erase_if(inv.isa, [](const std::string& flag) { return !workloads::IsaAllows(flag); });
-  if (const workloads::IsaLevel cap = workloads::ApplyIsaCap(); cap != workloads::IsaLevel::kAll) {
-    inv.isa_cap = workloads::IsaLevelName(cap);
+  std::erase_if(inv.isa, [](const std::string& flag) { return !cpu::IsaAllows(flag); });
+  if (const cpu::IsaLevel cap = cpu::IsaCap(); cap != cpu::IsaLevel::kAll) {
+    inv.isa_cap = cpu::IsaLevelName(cap);
   }
   if (inv.cpu_model.empty()) inv.cpu_model = "unknown " + inv.arch + " CPU";
   inv.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -185,7 +182,7 @@ Inventory Probe() {
   inv.compiler = "gcc " __VERSION__;
 #endif
   inv.compiler += std::string(" ") + EFFBENCH_CXX_FLAGS;
-  inv.libraries = workloads::BackendVersions();
+  inv.libraries = {{"onednn", EFFBENCH_ONEDNN_VERSION}};
   inv.libraries.emplace_back("google-benchmark", EFFBENCH_BENCHMARK_VERSION);
   inv.gpus = ProbeGpus();
   return inv;

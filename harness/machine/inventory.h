@@ -36,7 +36,7 @@ struct Inventory {
 };
 
 // Probes this machine. Never fails: what cannot be read is left empty. The
-// ISA flags are those EFFBENCH_MAX_ISA allows (workloads/common/cpu_isa.h),
+// ISA flags are those EFFBENCH_MAX_ISA allows (core/cpu_features.h),
 // so a capped machine is a machine of its own, with its own calibration.
 Inventory Probe();
 

@@ -28,13 +28,13 @@
 #include <sstream>
 #include <thread>
 
-#include "harness/engine/workload_selection.h"
 #include "harness/fleet/auth.h"
 #include "harness/fleet/frame.h"
 #include "harness/fleet/messages.h"
 #include "harness/result/record.h"
 #include "harness/store/result_store.h"
 #include "tests/test_util.h"
+#include "workloads/catalog.h"
 
 namespace effbench {
 namespace {
@@ -163,8 +163,8 @@ std::vector<std::string> StoredNames(const TempDir& dir, const std::string& run_
 
 std::vector<std::string> Expected(const std::string& suite, const std::string& pattern) {
   auto selected =
-      engine::SelectWorkloads(suite.empty() ? std::nullopt : std::optional<std::string>(suite),
-                              pattern.empty() ? std::nullopt : std::optional<std::string>(pattern));
+      workloads::Select(suite.empty() ? std::nullopt : std::optional<std::string>(suite),
+                        pattern.empty() ? std::nullopt : std::optional<std::string>(pattern));
   REQUIRE(selected.ok());
   std::vector<std::string> names;
   for (const auto* s : *selected) names.push_back(s->id);

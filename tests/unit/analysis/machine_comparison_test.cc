@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "tests/test_util.h"
+#include "workloads/catalog/specs.h"
 
 namespace effbench::analysis {
 namespace {
@@ -209,28 +210,41 @@ result::ResultRecord Judged(const std::string& machine, const std::string& workl
   return r;
 }
 
-// A record of workload `workload` with shape `shape`, fp32 on one machine.
+// A record of workload `workload` at shape `shape` (its params, as the
+// spec names them), on one machine.
 result::ResultRecord Shaped(const std::string& machine, const std::string& workload,
-                            const std::string& shape, const std::string& precision,
+                            const catalog::Shape& shape, const std::string& precision,
                             double median_ns, uint64_t seed) {
   result::ResultRecord r = Record(machine, precision, median_ns, seed);
   r.workload = workload;
-  r.name = workload + "." + precision + "/" + shape + "@onednn";
+  r.params = shape;
+  std::string text;
+  for (const auto& [name, value] : shape) text += name + std::to_string(value);
+  r.name = workload + "." + precision + "/" + text + "@onednn";
   return r;
+}
+
+// The shapes of a depthwise-separable block and of a standard convolution
+// on the same input: batch 8, 128 channels in and out, at `hw`².
+catalog::Shape Block(int64_t hw) {
+  return {{"n", 8}, {"h", hw}, {"w", hw}, {"cin", 128}, {"cout", 128}, {"stride", 1}};
+}
+catalog::Shape Conv(int64_t hw, int64_t k) {
+  return {{"n", 8}, {"h", hw}, {"w", hw}, {"cin", 128}, {"cout", 128}, {"k", k}, {"stride", 1}};
 }
 
 TEST_CASE(
     "architecture rows: a depthwise-separable block against the standard 3x3 convolution "
     "with the same input and output, in the geometric means as architecture",
     "[analysis]") {
-  auto dws = Shaped("m1", "block.dws", "n1h56w56c128o128s1", "fp32", 1000, 1);
+  auto dws =
+      Shaped("m1", "block.dws", Block(56), "fp32", 1000, 1);  // a batch of 8: samples/s is 8 runs/s
   dws.weight_bytes = 4.0 * (9 * 128 + 128 * 128);
-  dws.params = {{"n", 8}, {"h", 56}};  // a batch of 8: samples/s is 8 runs/s
-  auto dws_int8 = Shaped("m1", "block.dws", "n1h56w56c128o128s1", "int8", 500, 2);
+  auto dws_int8 = Shaped("m1", "block.dws", Block(56), "int8", 500, 2);
   dws_int8.weight_bytes = 1.0 * (9 * 128 + 128 * 128);
-  const auto standard = Shaped("m1", "conv.std", "n1h56w56c128o128k3s1", "fp32", 8000, 3);
-  const auto other_shape = Shaped("m1", "conv.std", "n1h28w28c128o128k3s1", "fp32", 2000, 4);
-  const auto five_by_five = Shaped("m1", "conv.std", "n1h56w56c128o128k5s1", "fp32", 20000, 5);
+  const auto standard = Shaped("m1", "conv.std", Conv(56, 3), "fp32", 8000, 3);
+  const auto other_shape = Shaped("m1", "conv.std", Conv(28, 3), "fp32", 2000, 4);
+  const auto five_by_five = Shaped("m1", "conv.std", Conv(56, 5), "fp32", 20000, 5);
   std::vector<MachineRecords> machines = {
       Machine("m1", {dws, dws_int8, standard, other_shape, five_by_five})};
   const auto m = CompareMachines(machines, 0, {});
@@ -274,10 +288,10 @@ TEST_CASE(
 
   // The depthwise-separable Fashion-MNIST network against the plain CNN on
   // the same 500 test images, though each trained for its own epochs.
-  std::vector<MachineRecords> nets = {
-      Machine("m1", {Shaped("m1", "acc.fmnist_dws", "n500e20", "fp32", 2000, 6),
-                     Shaped("m1", "acc.fmnist_cnn", "n500e10", "fp32", 5000, 7),
-                     Shaped("m1", "acc.fmnist_cnn", "n100e10", "fp32", 1000, 8)})};
+  std::vector<MachineRecords> nets = {Machine(
+      "m1", {Shaped("m1", "acc.fmnist_dws", {{"n", 500}, {"epochs", 20}}, "fp32", 2000, 6),
+             Shaped("m1", "acc.fmnist_cnn", {{"n", 500}, {"epochs", 10}}, "fp32", 5000, 7),
+             Shaped("m1", "acc.fmnist_cnn", {{"n", 100}, {"epochs", 10}}, "fp32", 1000, 8)})};
   const auto by_net = CompareMachines(nets, 0, {});
   const reports::Row* dws_net = nullptr;
   for (const auto& row : by_net.rows) {
@@ -346,6 +360,91 @@ TEST_CASE(
   CHECK(reports::RenderMachineComparison(*back, reports::ComparisonFormat::kJson) == json);
   const std::string csv = reports::RenderMachineComparison(m, reports::ComparisonFormat::kCsv);
   CHECK_THAT(csv, Catch::Contains("top1,top1_delta,top1_delta_low,top1_delta_high"));
+}
+
+// A family the project has never heard of: a grouped convolution block whose
+// standard twin is a dense 5x5 convolution, and a pruned student distilled
+// from it. Its spec alone tells the analysis how they relate.
+constexpr char kNewFamilies[] = R"([
+  {"family": "block.grouped", "description": "a grouped 5x5 block",
+   "id": "block.grouped.{precision}/n{n}h{h}c{c}g{groups}@{backend}",
+   "params": {"n": "batch", "h": "size", "c": "channels", "groups": "groups"},
+   "shapes": [{"n": 1, "h": 32, "c": 64, "groups": 8}],
+   "precisions": ["fp32"], "backends": ["onednn"], "flop": "n*h*h*c", "bytes": "n*h*h*c",
+   "relations": {"standard_twin": {"family": "conv.dense5", "with": {"k": 5}, "except": ["groups"],
+                                   "label": "dense 5x5"}}},
+  {"family": "conv.dense5", "description": "a dense convolution",
+   "id": "conv.dense5.{precision}/n{n}h{h}c{c}k{k}@{backend}",
+   "params": {"n": "batch", "h": "size", "c": "channels", "k": "kernel"},
+   "shapes": [{"n": 1, "h": 32, "c": 64, "k": 5}, {"n": 1, "h": 32, "c": 64, "k": 3}],
+   "precisions": ["fp32"], "backends": ["onednn"], "flop": "n*h*h*c*k*k", "bytes": "n*h*h*c"},
+  {"family": "block.grouped_small", "description": "a student of the grouped block",
+   "id": "block.grouped_small.{precision}/n{n}h{h}c{c}g{groups}@{backend}",
+   "params": {"n": "batch", "h": "size", "c": "channels", "groups": "groups"},
+   "shapes": [{"n": 1, "h": 32, "c": 64, "groups": 8}],
+   "precisions": ["fp32"], "backends": ["onednn"], "flop": "n*h*h*c", "bytes": "n*h*h*c",
+   "relations": {"teacher": {"family": "block.grouped"}}}
+])";
+
+TEST_CASE("a new family reaches the architecture and distillation rows through its spec alone",
+          "[analysis]") {
+  catalog::Relations relations;
+  auto entries = catalog::ExpandSpecFile("new.json", kNewFamilies, &relations);
+  INFO((entries.ok() ? "" : entries.status().message()));
+  REQUIRE(entries.ok());
+  REQUIRE(entries->size() == 4);
+  // The records as a run of these entries stores them.
+  const auto record = [](const catalog::Entry& e, double median_ns, uint64_t seed) {
+    auto r = Shaped("m1", e.family, e.shape, e.variant.precision, median_ns, seed);
+    r.name = e.id;
+    return r;
+  };
+  std::vector<result::ResultRecord> records;
+  const double medians[] = {2000, 9000, 4000, 1000};  // grouped, dense k5, dense k3, student
+  for (size_t i = 0; i < entries->size(); ++i) {
+    records.push_back(record((*entries)[i], medians[i], 20 + i));
+  }
+  MachineComparisonOptions o;
+  o.relations = &relations;
+  const auto m = CompareMachines({Machine("m1", records)}, 0, o);
+  const reports::Row* grouped = nullptr;
+  const reports::Row* student = nullptr;
+  for (const auto& row : m.rows) {
+    if (row.workload == "block.grouped") grouped = &row;
+    if (row.workload == "block.grouped_small") student = &row;
+    if (row.workload == "conv.dense5") CHECK(row.technique == "baseline");
+  }
+  REQUIRE(grouped != nullptr);
+  CHECK(grouped->technique == "architecture");
+  CHECK(grouped->speedup_over == "dense 5x5");
+  REQUIRE(grouped->cells[0].speedup);
+  // Against the 5x5 twin (9000 ns), not the 3x3 one (4000 ns).
+  CHECK(grouped->cells[0].speedup->value == Approx(4.5).epsilon(0.05));
+  REQUIRE(student != nullptr);
+  CHECK(student->technique == "distillation");
+  REQUIRE(student->cells[0].speedup);
+  CHECK(student->cells[0].speedup->value == Approx(2).epsilon(0.05));  // 2000 / 1000
+
+  // Without the relations, the same records are plain baselines.
+  MachineComparisonOptions none;
+  const catalog::Relations empty;
+  none.relations = &empty;
+  for (const auto& row : CompareMachines({Machine("m1", records)}, 0, none).rows) {
+    CHECK(row.technique == "baseline");
+    CHECK_FALSE(row.cells[0].speedup);
+  }
+}
+
+// A spec's relations are checked when it is read: a family that names itself.
+TEST_CASE("a family cannot be its own twin or teacher", "[analysis]") {
+  std::string text = kNewFamilies;
+  const std::string twin = R"("family": "conv.dense5", "with")";
+  text.replace(text.find(twin), twin.size(), R"("family": "block.grouped", "with")");
+  catalog::Relations relations;
+  auto entries = catalog::ExpandSpecFile("self.json", text, &relations);
+  REQUIRE_FALSE(entries.ok());
+  CHECK_THAT(entries.status().message(),
+             Catch::Contains("self.json") && Catch::Contains("its own standard twin"));
 }
 
 TEST_CASE("filters: variants, workload glob, reference machine", "[analysis]") {

@@ -131,10 +131,10 @@ TEST_CASE("the catalog names every GEMM variant once, with its work", "[gemm]") 
   CHECK(ids.count("gemm.int8/m1024n1024k1024@onednn"));
   CHECK(ids.count("gemm.fp32/m5124n700k2048@ref"));
   CHECK(ids.count("gemm.bf16/m3072n1k1024@onednn"));
-  auto quick = Suite("quick");
+  auto quick = Select("quick", std::nullopt);
   REQUIRE(quick.ok());
   CHECK(quick->size() < catalog.size());
-  CHECK_FALSE(Suite("nightly").ok());
+  CHECK_FALSE(Select("nightly", std::nullopt).ok());
 }
 
 }  // namespace

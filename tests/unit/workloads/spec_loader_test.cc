@@ -5,7 +5,7 @@
 #include <string>
 
 #include "workloads/catalog.h"
-#include "workloads/common/formula.h"
+#include "workloads/catalog/formula.h"
 
 namespace effbench::workloads {
 namespace {
@@ -112,13 +112,14 @@ TEST_CASE("malformed specs are rejected with what is wrong", "[specs]") {
 TEST_CASE("suites choose workloads by glob, minus exclusions", "[specs]") {
   auto specs = ExpandSpecFile("fake.json", kSpec, FakeFamilies());
   REQUIRE(specs.ok());
-  auto suite = ParseSuiteFile("s.json", R"({"name": "int8-only", "description": "d",
+  auto suite = catalog::ParseSuiteFile("s.json", R"({"name": "int8-only", "description": "d",
       "include": ["*.int8/*"], "exclude": ["*@ref"]})");
   REQUIRE(suite.ok());
   const auto members = SuiteMembers(*suite, *specs);
   REQUIRE(members.size() == 2);
   for (const auto* m : members) CHECK(m->id.find(".int8/") != std::string::npos);
-  auto bad = ParseSuiteFile("s.json", R"({"name": "Bad Name", "description": "d", "include": []})");
+  auto bad = catalog::ParseSuiteFile("s.json",
+                                     R"({"name": "Bad Name", "description": "d", "include": []})");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().message().find("/include") != std::string::npos);
 }
@@ -127,8 +128,15 @@ TEST_CASE("the specs compiled into this build load", "[specs]") {
   INFO(CatalogStatus().message());
   REQUIRE(CatalogStatus().ok());
   CHECK(Catalog().size() >= 30);
-  CHECK(SuiteNames().front() == "quick");
-  for (const auto& name : SuiteNames()) CHECK_FALSE(Suite(name)->empty());
+  REQUIRE_FALSE(catalog::Suites().empty());
+  CHECK(catalog::Suites().front().name == "quick");
+  for (const auto& suite : catalog::Suites()) {
+    INFO(suite.name);
+    CHECK_FALSE(Select(suite.name, std::nullopt)->empty());
+  }
+  // The kernels bind every entry of the spec catalog, in its order.
+  REQUIRE(Catalog().size() == catalog::Entries().size());
+  for (size_t i = 0; i < Catalog().size(); ++i) CHECK(Catalog()[i].id == catalog::Entries()[i].id);
 }
 
 // Every workload with weights says how many bytes they take, at its

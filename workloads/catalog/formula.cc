@@ -1,4 +1,4 @@
-#include "workloads/common/formula.h"
+#include "workloads/catalog/formula.h"
 
 #include <algorithm>
 #include <cctype>

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace effbench::workloads {
+namespace effbench::catalog {
 
 struct EmbeddedFile {
   std::string name;       // file name, e.g. gemm.json
@@ -16,4 +16,4 @@ struct EmbeddedFile {
 const std::vector<EmbeddedFile>& EmbeddedSpecFiles();
 const std::vector<EmbeddedFile>& EmbeddedSuiteFiles();
 
-}  // namespace effbench::workloads
+}  // namespace effbench::catalog
