@@ -1,8 +1,9 @@
-// effbench-agent: see agent.h.
-//   effbench-agent --coordinator HOST:PORT --token-file F [--spool DIR]
-//                  [--name NAME] [--labels k=v,...] [--tls [--tls-ca FILE]]
+// effbench-agent: see agent.h; its flags are declared in kAgent below.
+//   effbench-agent --coordinator tcp://HOST:PORT --token-file F [--spool DIR]
+//                  [--name NAME] [--labels k=v,...] [--ca FILE]
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,27 +15,69 @@
 
 namespace {
 
-constexpr char kUsage[] = R"(usage: effbench-agent --coordinator HOST:PORT --token-file F [flags]
-
-  --coordinator HOST:PORT  the coordinator's agent port (effbench serve --listen)
-  --token-file F           the fleet token (the same token as the coordinator's)
-  --spool DIR              where results wait for their acknowledgement [effbench-spool]
-  --name NAME              this agent's name in the fleet [the hostname]
-  --labels k=v,...         labels that job selectors match (gpu=h100,site=lab2)
-  --tls                    connect over TLS (verify with the system's CAs, or --tls-ca)
-  --tls-ca FILE            the CA (or self-signed certificate) to verify the coordinator with
-  --no-calibrate           do not measure the roofline at start (no roofline fractions)
-  --max-backoff S          the longest wait between reconnects [30]
-  --data-dir DIR           datasets of the accuracy suite [$EFFBENCH_DATA_DIR or
-                           /usr/share/datasets/fashion-mnist]
-  --cache-dir DIR          trained models [$EFFBENCH_CACHE_DIR or ~/.cache/effbench]
-
-exit codes: 0 stopped by SIGTERM/SIGINT, 1 refused by the coordinator or error, 2 usage
-)";
+const effbench::CommandSpec kAgent = {
+    "effbench-agent",
+    "",
+    "connect to a coordinator, take its jobs, run them and stream every result",
+    "",
+    {effbench::TextFlag("coordinator", "URL",
+                        "the coordinator's agent port (effbench serve --listen): tcp://HOST:PORT, "
+                        "or tls://HOST:PORT over TLS"),
+     effbench::TextFlag("token-file", "FILE", "the fleet token (the same as the coordinator's)"),
+     effbench::TextFlag("ca", "FILE",
+                        "the CA (or self-signed certificate) to verify a tls:// coordinator with "
+                        "[the system's CAs]")
+         .Replaces({"tls-ca"}),
+     effbench::TextFlag("spool", "DIR",
+                        "where results wait for their acknowledgement [effbench-spool]"),
+     effbench::TextFlag("name", "NAME", "this agent's name in the fleet [the hostname]"),
+     effbench::TextFlag("labels", "K=V,...",
+                        "labels that job selectors match (gpu=h100,site=lab2)"),
+     effbench::Switch("no-calibrate",
+                      "do not measure the roofline at start (no roofline fractions)"),
+     effbench::NumberFlag("max-backoff", "SECONDS", "the longest wait between reconnects [30]"),
+     effbench::TextFlag("data-dir", "DIR",
+                        "datasets of the accuracy suite [$EFFBENCH_DATA_DIR or "
+                        "/usr/share/datasets/fashion-mnist]"),
+     effbench::TextFlag("cache-dir", "DIR",
+                        "trained models [$EFFBENCH_CACHE_DIR or ~/.cache/effbench]"),
+     effbench::Switch("tls", "deprecated: give a tls:// coordinator URL")},
+    "",
+    "0 stopped by SIGTERM/SIGINT, 1 refused by the coordinator or error, 2 usage"};
 
 int Usage(const std::string& problem) {
-  std::cerr << "effbench-agent: " << problem << "\n\n" << kUsage;
+  std::cerr << "effbench-agent: " << problem << "\n(effbench-agent --help lists its flags)\n";
   return 2;
+}
+
+// tcp://HOST:PORT or tls://HOST:PORT ([v6]:PORT too); a bare HOST:PORT, the
+// old spelling, is tcp:// with a warning.
+struct Endpoint {
+  std::string host, port;
+  bool tls = false;
+};
+std::optional<Endpoint> ParseCoordinator(std::string text) {
+  Endpoint e;
+  if (text.rfind("tls://", 0) == 0) {
+    e.tls = true;
+    text = text.substr(6);
+  } else if (text.rfind("tcp://", 0) == 0) {
+    text = text.substr(6);
+  } else if (text.find("://") != std::string::npos) {
+    return std::nullopt;
+  } else {
+    std::cerr << "effbench-agent: --coordinator HOST:PORT is deprecated; use tcp://HOST:PORT or "
+                 "tls://HOST:PORT (the old spelling goes in the next release)\n";
+  }
+  const size_t colon = text.rfind(':');
+  if (text.empty() || colon == std::string::npos || colon == 0 || colon + 1 == text.size() ||
+      text.find('/') != std::string::npos) {
+    return std::nullopt;
+  }
+  e.host = text.substr(0, colon);
+  e.port = text.substr(colon + 1);
+  if (e.host.size() > 2 && e.host.front() == '[') e.host = e.host.substr(1, e.host.size() - 2);
+  return e;
 }
 
 }  // namespace
@@ -47,7 +90,11 @@ int main(int argc, char** argv) {
   for (const std::string& arg : args) {
     if (arg == "--") break;
     if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
+      std::cout << kAgent.Help();
+      return 0;
+    }
+    if (arg == "--help-markdown") {  // its part of the README's command reference
+      std::cout << kAgent.Markdown();
       return 0;
     }
     if (arg == "--version") {
@@ -56,20 +103,21 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  auto flags = effbench::Flags::Parse(args,
-                                      {"coordinator", "token-file", "spool", "name", "labels",
-                                       "tls-ca", "max-backoff", "data-dir", "cache-dir"},
-                                      {"tls", "no-calibrate"});
+  auto flags = effbench::Flags::Parse(args, kAgent, std::cerr);
   if (!flags.ok()) return Usage(flags.status().message());
   if (!flags->positional().empty()) return Usage("unexpected word " + flags->positional().front());
   effbench::agent::AgentOptions o;
+  if (flags->Has("tls")) {
+    std::cerr << "effbench-agent: --tls is deprecated; give a tls:// coordinator URL (it goes in "
+                 "the next release)\n";
+  }
   o.tls = flags->Has("tls");
   o.calibrate = !flags->Has("no-calibrate");
   o.spool_dir = flags->GetOr("spool", o.spool_dir);
   o.name = flags->GetOr("name", o.name);
   o.data_dir = flags->GetOr("data-dir", "");
   o.cache_dir = flags->GetOr("cache-dir", "");
-  if (auto ca = flags->Get("tls-ca")) o.tls_ca = *ca;
+  if (auto ca = flags->Get("ca")) o.tls_ca = *ca;
   if (auto text = flags->Get("labels")) {
     auto labels = effbench::agent::ParseLabels(*text);
     if (!labels.ok()) return Usage(labels.status().message());
@@ -83,13 +131,17 @@ int main(int argc, char** argv) {
   }
   const std::string coordinator = flags->GetOr("coordinator", "");
   const std::string token_file = flags->GetOr("token-file", "");
-  const size_t colon = coordinator.rfind(':');
-  if (coordinator.empty() || colon == std::string::npos || colon + 1 == coordinator.size()) {
-    return Usage("--coordinator HOST:PORT is required");
+  if (coordinator.empty()) return Usage("--coordinator URL is required (tcp://HOST:PORT)");
+  const auto endpoint = ParseCoordinator(coordinator);
+  if (!endpoint) {
+    return Usage("--coordinator " + coordinator + " is not tcp://HOST:PORT or tls://HOST:PORT");
   }
-  o.host = coordinator.substr(0, colon);
-  o.port = coordinator.substr(colon + 1);
-  if (o.host.size() > 2 && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
+  o.host = endpoint->host;
+  o.port = endpoint->port;
+  o.tls = o.tls || endpoint->tls;
+  if (o.tls_ca && !o.tls) {
+    return Usage("--ca verifies a tls:// coordinator; " + coordinator + " is not one");
+  }
   if (token_file.empty()) return Usage("--token-file is required");
   auto token = effbench::fleet::ReadTokenFile(token_file);
   if (!token.ok()) return Usage(token.status().message());

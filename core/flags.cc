@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <ostream>
 #include <vector>
 
 namespace effbench {
@@ -34,17 +35,14 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 // " (did you mean --NAME?)" for the known flag nearest `given` (without its
 // dashes), when one is near enough to be a slip: at most 2 edits, and fewer
 // than a third of the longer name.
-std::string Nearest(const std::string& given, const std::set<std::string>& valued,
-                    const std::set<std::string>& switches) {
+std::string Nearest(const std::string& given, const std::set<std::string>& known) {
   std::string best;
   size_t best_distance = SIZE_MAX;
-  for (const auto* names : {&valued, &switches}) {
-    for (const std::string& name : *names) {
-      const size_t d = EditDistance(given, name);
-      if (d < best_distance) {
-        best_distance = d;
-        best = name;
-      }
+  for (const std::string& name : known) {
+    const size_t d = EditDistance(given, name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = name;
     }
   }
   const size_t longer = std::max(given.size(), best.size());
@@ -52,17 +50,24 @@ std::string Nearest(const std::string& given, const std::set<std::string>& value
   return " (did you mean --" + best + "?)";
 }
 
-}  // namespace
+// Words as CLI11 reads them: each valued flag takes one value per
+// occurrence, each switch counts, the rest are positional or unknown.
+struct Parsed {
+  std::map<std::string, std::vector<std::string>> values;
+  std::map<std::string, int64_t> seen;
+  std::vector<std::string> positional;
+};
 
-Result<Flags> Flags::Parse(const std::vector<std::string>& args,
-                           const std::set<std::string>& valued,
-                           const std::set<std::string>& switches) {
+Result<Parsed> ParseWords(const std::vector<std::string>& args, const std::set<std::string>& valued,
+                          const std::set<std::string>& switches,
+                          const std::set<std::string>& known) {
   CLI::App app;
   app.set_help_flag();  // each command prints its own usage
   app.allow_extras();   // unknown flags are named below, in our words
   app.positionals_at_end(false);
-  std::map<std::string, std::vector<std::string>> values;
-  std::map<std::string, int64_t> seen;
+  Parsed parsed;
+  auto& values = parsed.values;
+  auto& seen = parsed.seen;
   for (const std::string& name : valued) {
     app.add_option("--" + name, values[name])
         ->type_size(1)
@@ -70,8 +75,7 @@ Result<Flags> Flags::Parse(const std::vector<std::string>& args,
         ->allow_extra_args(false);
   }
   for (const std::string& name : switches) app.add_flag("--" + name, seen[name]);
-  Flags flags;
-  app.add_option("positional", flags.positional_);
+  app.add_option("positional", parsed.positional);
   try {
     // CLI11 parses a reversed vector (it pops arguments from the back).
     std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -92,19 +96,141 @@ Result<Flags> Flags::Parse(const std::vector<std::string>& args,
     const std::string bare =
         name.substr(name.find_first_not_of('-') == std::string::npos ? name.size()
                                                                      : name.find_first_not_of('-'));
-    return Status::InvalidArgument("unknown flag " + name + Nearest(bare, valued, switches));
+    return Status::InvalidArgument("unknown flag " + name + Nearest(bare, known));
   }
-  for (const auto& [name, given] : values) {
-    if (given.empty()) continue;
-    if (given.size() > 1) {
-      return Status::InvalidArgument("--" + name + " given " + std::to_string(given.size()) +
-                                     " times (" + given.front() + ", " + given[1] +
+  return parsed;
+}
+
+Status CheckType(const FlagSpec& flag, const std::string& value) {
+  char* end = nullptr;
+  errno = 0;
+  if (flag.type == FlagSpec::Type::kInteger) {
+    std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || errno != 0) {
+      return Status::InvalidArgument("--" + flag.name + " must be an integer, got '" + value + "'");
+    }
+  } else if (flag.type == FlagSpec::Type::kNumber) {
+    const double x = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !std::isfinite(x)) {
+      return Status::InvalidArgument("--" + flag.name + " must be a number, got '" + value + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+// "--name VALUE" or "--name", padded to a column.
+std::string Synopsis(const FlagSpec& f) {
+  return "--" + f.name + (f.value.empty() ? "" : " " + f.value);
+}
+
+}  // namespace
+
+FlagSpec FlagSpec::Replaces(std::vector<std::string> names) const {
+  FlagSpec f = *this;
+  f.old_names = std::move(names);
+  return f;
+}
+
+FlagSpec TextFlag(std::string name, std::string value, std::string help) {
+  return {std::move(name), std::move(value), std::move(help), FlagSpec::Type::kText, {}};
+}
+FlagSpec IntegerFlag(std::string name, std::string value, std::string help) {
+  return {std::move(name), std::move(value), std::move(help), FlagSpec::Type::kInteger, {}};
+}
+FlagSpec NumberFlag(std::string name, std::string value, std::string help) {
+  return {std::move(name), std::move(value), std::move(help), FlagSpec::Type::kNumber, {}};
+}
+FlagSpec Switch(std::string name, std::string help) {
+  return {std::move(name), "", std::move(help), FlagSpec::Type::kSwitch, {}};
+}
+
+std::string CommandSpec::Title() const { return name.empty() ? program : program + " " + name; }
+
+std::string CommandSpec::Help() const {
+  std::string text = "usage: " + Title() + (words.empty() ? "" : " " + words) +
+                     (flags.empty() ? "" : " [flags]") + "\n\n" + summary + "\n";
+  if (!flags.empty()) {
+    size_t width = 0;
+    for (const FlagSpec& f : flags) width = std::max(width, Synopsis(f).size());
+    text += "\nflags:\n";
+    for (const FlagSpec& f : flags) {
+      std::string line = "  " + Synopsis(f);
+      line.resize(width + 4, ' ');
+      line += f.help;
+      for (const std::string& old : f.old_names) line += " (was --" + old + ")";
+      text += line + "\n";
+    }
+  }
+  if (!notes.empty()) text += "\n" + notes + (notes.back() == '\n' ? "" : "\n");
+  if (!exit_codes.empty()) text += "\nexit codes: " + exit_codes + "\n";
+  return text;
+}
+
+std::string CommandSpec::Markdown() const {
+  std::string text =
+      "### `" + Title() + (words.empty() ? "" : " " + words) + "`\n\n" + summary + "\n";
+  if (!flags.empty()) {
+    text += "\n| flag | meaning |\n|---|---|\n";
+    for (const FlagSpec& f : flags) {
+      std::string help = f.help;
+      for (const std::string& old : f.old_names) help += " (was `--" + old + "`)";
+      // A table cell holds no bar.
+      for (size_t at = help.find('|'); at != std::string::npos; at = help.find('|', at + 2)) {
+        help.replace(at, 1, "\\|");
+      }
+      std::string synopsis = Synopsis(f);
+      for (size_t at = synopsis.find('|'); at != std::string::npos;
+           at = synopsis.find('|', at + 2)) {
+        synopsis.replace(at, 1, "\\|");
+      }
+      text += "| `" + synopsis + "` | " + help + " |\n";
+    }
+  }
+  if (!notes.empty()) text += "\n```\n" + notes + (notes.back() == '\n' ? "" : "\n") + "```\n";
+  if (!exit_codes.empty()) text += "\nExit codes: " + exit_codes + ".\n";
+  return text;
+}
+
+Result<Flags> Flags::Parse(const std::vector<std::string>& args, const CommandSpec& command,
+                           std::ostream& warnings) {
+  std::set<std::string> valued, switches, known;
+  std::map<std::string, const FlagSpec*> spec_of;  // by every spelling
+  for (const FlagSpec& f : command.flags) {
+    known.insert(f.name);
+    std::vector<std::string> spellings = f.old_names;
+    spellings.push_back(f.name);
+    for (const std::string& spelling : spellings) {
+      (f.type == FlagSpec::Type::kSwitch ? switches : valued).insert(spelling);
+      spec_of[spelling] = &f;
+    }
+  }
+  auto parsed = ParseWords(args, valued, switches, known);
+  if (!parsed.ok()) return parsed.status();
+  Flags flags;
+  flags.positional_ = std::move(parsed->positional);
+  // Each flag under its name, whichever spelling gave it.
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> given;
+  for (auto& [spelling, values] : parsed->values) {
+    for (auto& v : values) given[spec_of[spelling]->name].emplace_back(spelling, std::move(v));
+  }
+  for (const auto& [spelling, count] : parsed->seen) {
+    if (count > 0) given[spec_of[spelling]->name].emplace_back(spelling, "true");
+  }
+  for (const auto& [name, values] : given) {
+    const FlagSpec& f = *spec_of[name];
+    if (values.size() > 1 && f.type != FlagSpec::Type::kSwitch) {
+      return Status::InvalidArgument("--" + name + " given " + std::to_string(values.size()) +
+                                     " times (" + values[0].second + ", " + values[1].second +
                                      "); it takes one value");
     }
-    flags.values_[name] = given.front();
-  }
-  for (const auto& [name, count] : seen) {
-    if (count > 0) flags.values_[name] = "true";
+    for (const auto& [spelling, value] : values) {
+      if (spelling != name) {
+        warnings << command.Title() << ": --" << spelling << " is deprecated; use --" << name
+                 << " (the old spelling goes in the next release)\n";
+      }
+    }
+    EFFBENCH_RETURN_IF_ERROR(CheckType(f, values.front().second));
+    flags.values_[name] = values.front().second;
   }
   return flags;
 }

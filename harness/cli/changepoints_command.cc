@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "harness/cli/command_specs.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
 #include "harness/stats/change_points.h"
@@ -158,11 +159,9 @@ Result<Column> ReadColumn(const std::string& path, const std::optional<std::stri
 
 int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out,
                         std::ostream& err) {
-  auto flags = Flags::Parse(args, {"csv", "column", "window", "pvalue", "magnitude", "format"},
-                            {"log", "no-outlier-guard"});
+  auto flags = Flags::Parse(args, kChangepointsCommand, err);
   if (!flags.ok()) {
-    err << "effbench changepoints: " << flags.status().message() << "\n";
-    return kExitUsage;
+    return UsageError(err, flags.status().message(), kChangepointsCommand);
   }
   const auto csv = flags->Get("csv");
   const auto window = flags->GetInt("window", 50, 4, 100000);
@@ -171,17 +170,15 @@ int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out,
   const std::string format = flags->GetOr("format", "console");
   for (const Status& s : {window.status(), pvalue.status(), magnitude.status()}) {
     if (!s.ok()) {
-      err << "effbench changepoints: " << s.message() << "\n";
-      return kExitUsage;
+      return UsageError(err, s.message(), kChangepointsCommand);
     }
   }
   if (!csv) {
-    err << "effbench changepoints: --csv FILE is required\n";
-    return kExitUsage;
+    return UsageError(err, "--csv FILE is required", kChangepointsCommand);
   }
   if (format != "console" && format != "json") {
-    err << "effbench changepoints: --format must be console or json, got '" << format << "'\n";
-    return kExitUsage;
+    return UsageError(err, std::string("--format must be console or json, got '") + format + "'",
+                      kChangepointsCommand);
   }
   auto column = ReadColumn(*csv, flags->Get("column"));
   if (!column.ok()) {
@@ -198,8 +195,7 @@ int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out,
   o.outlier_guard = !flags->Has("no-outlier-guard");
   if (o.log_scale &&
       std::any_of(column->values.begin(), column->values.end(), [](double v) { return v <= 0; })) {
-    err << "effbench changepoints: --log needs positive values\n";
-    return kExitUsage;
+    return UsageError(err, "--log needs positive values", kChangepointsCommand);
   }
   const auto cps = stats::DetectChangePoints(column->values, o);
   if (format == "json") {

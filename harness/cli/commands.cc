@@ -11,6 +11,7 @@
 
 #include "core/cpu_features.h"
 #include "core/terminal.h"
+#include "harness/cli/command_specs.h"
 #include "harness/cli/flags.h"
 #include "harness/machine/calibration.h"
 #include "harness/store/result_store.h"
@@ -21,72 +22,9 @@
 namespace effbench::cli {
 namespace {
 
-constexpr char kUsage[] = R"(usage: effbench <command> [flags]
-
-commands:
-  run        measure workloads on this machine into a results database
-             [--suite quick|standard|full|accuracy] [--workload GLOB] [--db FILE]
-             [--repetitions N] [--threads N] [--min-time SECONDS] [--seed N] [--recalibrate]
-             [--data-dir DIR (datasets)] [--cache-dir DIR (trained models)]
-             [--repo URL --commit SHA --branch NAME --commit-time ISO8601]
-             [--format console|markdown|csv|json] [--wide]
-             [--progress auto|tty|lines|none] [--progress-every SECONDS (lines: 10)]
-  runs       the runs of a database, newest first --db FILE [--machine HOST|FINGERPRINT]
-             [--commit PREFIX] [--limit 20] [--format console|json];
-             runs delete ID --db FILE --yes: remove a run (an id prefix) and its results
-  calibrate  measure this machine's roofline again and store it --db FILE
-  workloads  list the workloads and suites [--suite NAME] [--format console|json]
-  machines   list the machines of a database --db FILE [--format console|json]
-  report     one run, or machines side by side --db FILE [--run ID [--wide]]
-             [--machines A,B,...] [--workloads GLOB] [--variants fp32,int8,...]
-             [--latest | --runs ID,ID,...] [--since DATE] [--until DATE]
-             [--baseline-variant fp32] [--reference MACHINE]
-             [--format console|markdown|csv|json|html|bmf (one run, for Bencher)] [--out FILE]
-  history    series over commits with their changes --db FILE [--workloads GLOB | --series ID]
-             [--machines A,B,...] [--threads N] [--format console|markdown|csv|json|html]
-             [--out FILE]
-  serve      the fleet coordinator --db FILE --listen HOST:PORT --token-file F [--http HOST:PORT]
-             [--tls-cert C --tls-key K] [--http-tls-cert C --http-tls-key K] [--http-read-token]
-             [--config FILE] [--schedule HH:MM --schedule-suite S] [--heartbeat S]
-             [--max-frame BYTES] [--frame-timeout S] [--drain-timeout S] [--max-preauth N]
-             [--job-lease S] [--agent-ttl HOURS] [--http-max-connections N]
-             [--http-request-timeout S]
-  submit     queue a run on the fleet --coordinator http(s)://HOST:PORT --suite NAME
-             [--workload GLOB] [--agents SELECTOR] [--repo/--commit/--branch/--commit-time]
-             [--token-file F] [--ca FILE] [--insecure]
-             [--repetitions N] [--min-time S] [--threads N] [--seed N]
-  jobs       the coordinator's jobs: [list] | cancel ID  --coordinator URL [--token-file F]
-  agents     the coordinator's agents: [list] | forget NAME  --coordinator URL [--token-file F]
-  token      new [--out FILE]: a fresh fleet token (FILE created 0600);
-             hash --token-file F: print its stored key
-  compare    two runs or commits, series by series --db FILE --baseline RUN|COMMIT
-             --candidate RUN|COMMIT; or two Google Benchmark files: compare BASE.json NEW.json
-             [--filter GLOB] [--metrics time,cpu_time,...|all] [--threshold 0.02] [--alpha 0.05]
-             [--fail-on-missing] [--format console|markdown|csv|json]; exit 3 on a confirmed
-             regression (or, with --fail-on-missing, a series failed or gone)
-  regressions  changes found in each series' history, grouped by commit range
-             --db FILE [--since ISO8601 (when detected)]
-             [--state new|acknowledged|fixed|false-positive|withdrawn]
-             [--format console|markdown|csv|json]; exit 3 while a regression is new
-             regressions ack ID... | set STATE ID... | check   (with --db FILE)
-  import     another tool's results as a run: FILE --db DB [--format gbench|bmf]
-             [--commit SHA (default: the git checkout's)] [--repo URL] [--branch NAME]
-             [--commit-time ISO8601] [--time-measure latency (bmf)]
-             [--again (store a file already stored under another commit)]
-             [--skip-invalid (store a file whose rows are not all measurements, counting
-             those skipped; without it such a file is refused)]
-  exec       run a benchmark binary and import its results, as `bencher run` does:
-             --db DB [--format gbench|bmf] [import's flags] -- ./my_bench [args]
-             (gbench: adds --benchmark_out=FILE --benchmark_out_format=json; bmf: reads stdout)
-  db check   PRAGMA integrity_check of a database --db FILE: exit 0 sound, 1 damaged
-  changepoints  change points of any series --csv FILE [--column NAME] [--window N]
-             [--pvalue P] [--magnitude M] [--log] [--no-outlier-guard] [--format console|json]
-
-exit codes: 0 ok, 1 error, 2 usage, 3 a confirmed regression (compare, regressions)
-)";
-
+// No command, or one effbench does not know: the list of commands.
 int Usage(std::ostream& err, const std::string& problem) {
-  err << "effbench: " << problem << "\n\n" << kUsage;
+  err << "effbench: " << problem << "\n\n" << TopLevelUsage();
   return kExitUsage;
 }
 
@@ -103,24 +41,23 @@ nlohmann::json Facts(const workloads::WorkloadSpec& spec) {
 }
 
 // The --format of a listing command: true for json, false for console.
-Result<bool> ListFormatIsJson(const Flags& flags, const std::string& command) {
+Result<bool> ListFormatIsJson(const Flags& flags) {
   const std::string format = flags.GetOr("format", "console");
   if (format == "json") return true;
   if (format == "console") return false;
-  return Status::InvalidArgument(command + " --format must be console or json, got '" + format +
-                                 "'");
+  return Status::InvalidArgument("--format must be console or json, got '" + format + "'");
 }
 
 }  // namespace
 
-int UsageError(std::ostream& err, const std::string& problem, const char* command) {
-  err << "effbench " << command << ": " << problem << "\n(effbench " << command
+int UsageError(std::ostream& err, const std::string& problem, const CommandSpec& command) {
+  err << command.Title() << ": " << problem << "\n(" << command.Title()
       << " --help lists its flags)\n";
   return kExitUsage;
 }
 
-int CommandError(std::ostream& err, const Status& s, const char* command) {
-  err << "effbench " << command << ": " << s.message() << "\n";
+int CommandError(std::ostream& err, const Status& s, const CommandSpec& command) {
+  err << command.Title() << ": " << s.message() << "\n";
   return s.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
 }
 
@@ -133,12 +70,12 @@ Result<std::unique_ptr<store::Store>> OpenExisting(const Flags& flags, store::Op
 }
 
 int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(args, {"suite", "format"});
-  if (!flags.ok()) return Usage(err, flags.status().message());
-  const auto json_format = ListFormatIsJson(*flags, "workloads");
-  if (!json_format.ok()) return Usage(err, json_format.status().message());
+  auto flags = Flags::Parse(args, kWorkloadsCommand, err);
+  if (!flags.ok()) return UsageError(err, flags.status().message(), kWorkloadsCommand);
+  const auto json_format = ListFormatIsJson(*flags);
+  if (!json_format.ok()) return UsageError(err, json_format.status().message(), kWorkloadsCommand);
   auto selected = workloads::Select(flags->Get("suite"), std::nullopt);
-  if (!selected.ok()) return Usage(err, selected.status().message());
+  if (!selected.ok()) return UsageError(err, selected.status().message(), kWorkloadsCommand);
 
   // Which suites hold each workload, computed once.
   const auto suites_of = [](const workloads::WorkloadSpec* spec) {
@@ -234,10 +171,10 @@ std::string MachinesConsole(const nlohmann::json& array) {
 }
 
 int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(args, {"db", "format"});
-  if (!flags.ok()) return Usage(err, flags.status().message());
-  const auto json_format = ListFormatIsJson(*flags, "machines");
-  if (!json_format.ok()) return Usage(err, json_format.status().message());
+  auto flags = Flags::Parse(args, kMachinesCommand, err);
+  if (!flags.ok()) return UsageError(err, flags.status().message(), kMachinesCommand);
+  const auto json_format = ListFormatIsJson(*flags);
+  if (!json_format.ok()) return UsageError(err, json_format.status().message(), kMachinesCommand);
   auto db = OpenExisting(*flags);
   if (!db.ok()) {
     err << "effbench machines: " << db.status().message() << "\n";
@@ -286,14 +223,16 @@ void PrintCalibration(const machine::Calibration& cal, std::ostream& out) {
 }
 
 int DbCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  if (args.empty() || args[0] != "check") return Usage(err, "db: expected `db check --db FILE`");
-  auto flags = Flags::Parse({args.begin() + 1, args.end()}, {"db"});
-  if (!flags.ok()) return Usage(err, flags.status().message());
+  auto flags = Flags::Parse(args, kDbCommand, err);
+  if (!flags.ok()) return UsageError(err, flags.status().message(), kDbCommand);
+  if (flags->positional() != std::vector<std::string>{"check"}) {
+    return UsageError(err, "expected `db check --db FILE`", kDbCommand);
+  }
   const auto path = flags->Get("db");
-  if (!path) return Usage(err, "db check: --db FILE is required");
+  if (!path) return UsageError(err, "--db FILE is required", kDbCommand);
   auto problems = store::CheckIntegrity(*path);
   if (!problems.ok()) {
-    err << "effbench: db check: " << problems.status().message() << "\n";
+    err << "effbench db: " << problems.status().message() << "\n";
     return kExitError;
   }
   if (problems->empty()) {
@@ -305,24 +244,38 @@ int DbCommand(const std::vector<std::string>& args, std::ostream& out, std::ostr
   return kExitError;
 }
 
-// The lines of kUsage about `command`: from its line to the next command's.
-std::string CommandUsage(const std::string& command) {
-  std::istringstream lines(kUsage);
-  std::string line, text;
-  bool in = false;
-  for (std::getline(lines, line); std::getline(lines, line);) {
-    const bool starts_command =
-        line.size() > 2 && line[0] == ' ' && line[1] == ' ' && line[2] != ' ';
-    if (starts_command) {
-      const std::string name = line.substr(2, line.find(' ', 2) - 2);
-      in = name == command;
-    } else if (line.empty() || line.rfind("exit codes", 0) == 0) {
-      in = false;
-    }
-    if (in) text += line + "\n";
+namespace {
+
+using Handler = int (*)(const std::vector<std::string>&, std::ostream&, std::ostream&);
+const std::pair<const char*, Handler> kHandlers[] = {
+    {"run", RunCommand},
+    {"runs", RunsCommand},
+    {"calibrate", CalibrateCommand},
+    {"workloads", WorkloadsCommand},
+    {"machines", MachinesCommand},
+    {"report", ReportCommand},
+    {"history", HistoryCommand},
+    {"serve", ServeCommand},
+    {"submit", SubmitCommand},
+    {"jobs", JobsCommand},
+    {"agents", AgentsCommand},
+    {"token", TokenCommand},
+    {"compare", CompareCommand},
+    {"regressions", RegressionsCommand},
+    {"import", ImportCommand},
+    {"exec", ExecCommand},
+    {"db", DbCommand},
+    {"changepoints", ChangepointsCommand},
+};
+
+const CommandSpec* FindCommand(const std::string& name) {
+  for (const CommandSpec* c : AllCommands()) {
+    if (c->name == name) return c;
   }
-  return text;
+  return nullptr;
 }
+
+}  // namespace
 
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   if (argv.size() < 2) return Usage(err, "no command given");
@@ -331,17 +284,14 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
         << "build: " << machine::BuildDescription() << "\n";
     return kExitOk;
   }
-  // `effbench COMMAND --help`: that command's part of the usage, exit 0.
-  if (argv.size() >= 3 && std::any_of(argv.begin() + 2, argv.end(), [](const std::string& a) {
-        return a == "--help" || a == "-h";
-      })) {
-    const std::string usage = CommandUsage(argv[1]);
-    if (!usage.empty()) {
-      out << "usage: effbench " << argv[1] << " [flags]\n\n"
-          << usage
-          << "\nexit codes: 0 ok, 1 error, 2 usage, 3 a confirmed regression (compare, "
-             "regressions)\n";
-      return kExitOk;
+  // `effbench COMMAND --help` (anywhere before "--"): that command's help, exit 0.
+  const CommandSpec* spec = FindCommand(argv[1]);
+  if (spec != nullptr) {
+    for (size_t i = 2; i < argv.size() && argv[i] != "--"; ++i) {
+      if (argv[i] == "--help" || argv[i] == "-h") {
+        out << spec->Help();
+        return kExitOk;
+      }
     }
   }
   if (const Status& s = workloads::CatalogStatus(); !s.ok()) {
@@ -355,27 +305,24 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   }
   const std::string& command = argv[1];
   const std::vector<std::string> rest(argv.begin() + 2, argv.end());
-  if (command == "run") return RunCommand(rest, out, err);
-  if (command == "calibrate") return CalibrateCommand(rest, out, err);
-  if (command == "workloads") return WorkloadsCommand(rest, out, err);
-  if (command == "machines") return MachinesCommand(rest, out, err);
-  if (command == "report") return ReportCommand(rest, out, err);
-  if (command == "history") return HistoryCommand(rest, out, err);
-  if (command == "serve") return ServeCommand(rest, out, err);
-  if (command == "submit") return SubmitCommand(rest, out, err);
-  if (command == "token") return TokenCommand(rest, out, err);
-  if (command == "jobs") return JobsCommand(rest, out, err);
-  if (command == "agents") return AgentsCommand(rest, out, err);
-  if (command == "changepoints") return ChangepointsCommand(rest, out, err);
-  if (command == "compare") return CompareCommand(rest, out, err);
-  if (command == "import") return ImportCommand(rest, out, err);
-  if (command == "exec") return ExecCommand(rest, out, err);
-  if (command == "runs") return RunsCommand(rest, out, err);
-  if (command == "regressions") return RegressionsCommand(rest, out, err);
-  if (command == "db") return DbCommand(rest, out, err);
   if (command == "help" || command == "--help" || command == "-h") {
-    out << kUsage;
-    return kExitOk;
+    // help, help COMMAND, help --markdown (the README's command reference).
+    if (rest.empty()) {
+      out << TopLevelUsage();
+      return kExitOk;
+    }
+    if (rest[0] == "--markdown") {
+      out << CommandReference();
+      return kExitOk;
+    }
+    if (const CommandSpec* asked = FindCommand(rest[0])) {
+      out << asked->Help();
+      return kExitOk;
+    }
+    return Usage(err, "help: unknown command '" + rest[0] + "'");
+  }
+  for (const auto& [name, run] : kHandlers) {
+    if (command == name) return run(rest, out, err);
   }
   return Usage(err, "unknown command '" + command + "'");
 }

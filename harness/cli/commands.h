@@ -9,6 +9,7 @@
 
 namespace effbench {
 class Status;
+struct CommandSpec;
 }  // namespace effbench
 
 namespace effbench::machine {
@@ -40,12 +41,13 @@ int AgentsCommand(const std::vector<std::string>& args, std::ostream& out, std::
 int RunsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int TokenCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+// The one path of errors, for every command:
 // "effbench COMMAND: PROBLEM" and a pointer to `effbench COMMAND --help`;
 // returns kExitUsage.
-int UsageError(std::ostream& err, const std::string& problem, const char* command);
+int UsageError(std::ostream& err, const std::string& problem, const CommandSpec& command);
 // "effbench COMMAND: MESSAGE"; returns kExitUsage for InvalidArgument (a
 // wrong flag value, an ambiguous id), else kExitError.
-int CommandError(std::ostream& err, const Status& s, const char* command);
+int CommandError(std::ostream& err, const Status& s, const CommandSpec& command);
 
 // Dispatches `effbench <command> ...`; prints usage for none or an unknown one.
 // The peaks of a calibration, their spread and its quality, indented lines.

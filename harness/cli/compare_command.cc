@@ -6,6 +6,7 @@
 #include "core/file.h"
 #include "harness/analysis/compare.h"
 #include "harness/analysis/run_selection.h"
+#include "harness/cli/command_specs.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
 #include "harness/importers/gbench.h"
@@ -61,48 +62,45 @@ Status ReadRuns(const Flags& flags, std::vector<result::ResultRecord> sides[2],
 }  // namespace
 
 int CompareCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(
-      args, {"db", "baseline", "candidate", "threshold", "alpha", "format", "filter", "metrics"},
-      {"fail-on-missing"});
+  auto flags = Flags::Parse(args, kCompareCommand, err);
   if (!flags.ok()) {
-    err << kWhat << flags.status().message() << "\n";
-    return kExitUsage;
+    return UsageError(err, flags.status().message(), kCompareCommand);
   }
   const auto threshold = flags->GetDouble("threshold", 0.02, 0, 10);
   const auto alpha = flags->GetDouble("alpha", 0.05, 1e-9, 0.5);
   const auto format = reports::ParseFormat(flags->GetOr("format", "console"));
   for (const Status& s : {threshold.status(), alpha.status(), format.status()}) {
     if (!s.ok()) {
-      err << kWhat << s.message() << "\n";
-      return kExitUsage;
+      return UsageError(err, s.message(), kCompareCommand);
     }
   }
   const auto& files = flags->positional();
   const bool by_file = !files.empty();
   if (by_file && (files.size() != 2 || flags->Has("db") || flags->Has("baseline") ||
                   flags->Has("candidate"))) {
-    err << kWhat
-        << "give two Google Benchmark files (effbench compare BASE.json NEW.json), or a "
-           "database with --db FILE --baseline RUN|COMMIT --candidate RUN|COMMIT, not both\n";
-    return kExitUsage;
+    return UsageError(err,
+                      "give two Google Benchmark files (effbench compare BASE.json NEW.json), or "
+                      "a database with --db FILE --baseline RUN|COMMIT --candidate RUN|COMMIT, "
+                      "not both",
+                      kCompareCommand);
   }
   if (!by_file && (!flags->Has("baseline") || !flags->Has("candidate"))) {
-    err << kWhat
-        << "--baseline RUN|COMMIT and --candidate RUN|COMMIT are required (or give two "
-           "Google Benchmark files)\n";
-    return kExitUsage;
+    return UsageError(err,
+                      "--baseline RUN|COMMIT and --candidate RUN|COMMIT are required (or give "
+                      "two Google Benchmark files)",
+                      kCompareCommand);
   }
   analysis::CompareOptions o;
   o.threshold = *threshold;
   o.alpha = *alpha;
-  o.filter = flags->GetOr("filter", "");
+  o.filter = flags->GetOr("workloads", "");
   if (const std::string m = flags->GetOr("metrics", "time,cpu_time"); m == "all") {
     o.metrics.clear();
   } else {
     const auto list = SplitCommaList(m);
     if (list.empty()) {
-      err << kWhat << "--metrics: give names (time,cpu_time,items_per_second,...) or all\n";
-      return kExitUsage;
+      return UsageError(err, "--metrics: give names (time,cpu_time,items_per_second,...) or all",
+                        kCompareCommand);
     }
     o.metrics = {list.begin(), list.end()};
   }
@@ -118,7 +116,7 @@ int CompareCommand(const std::vector<std::string>& args, std::ostream& out, std:
   c.candidate = by_file ? files[1] : *flags->Get("candidate");
   if (c.rows.empty() && c.missing.empty()) {
     err << kWhat << "the baseline and the candidate share no series (same machine, "
-        << "workload and threads)" << (o.filter.empty() ? "" : " matching --filter " + o.filter)
+        << "workload and threads)" << (o.filter.empty() ? "" : " matching --workloads " + o.filter)
         << "\n";
     return kExitError;
   }

@@ -15,6 +15,7 @@
 
 #include "core/file.h"
 #include "core/time.h"
+#include "harness/cli/command_specs.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/coordinator_client.h"
 #include "harness/cli/flags.h"
@@ -90,40 +91,15 @@ Result<std::vector<coordinator::Schedule>> SchedulesOf(const json& config) {
 }  // namespace
 
 int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, std::ostream& err) {
-  auto flags = Flags::Parse(args,
-                            {"db",
-                             "listen",
-                             "http",
-                             "tls-cert",
-                             "tls-key",
-                             "http-tls-cert",
-                             "http-tls-key",
-                             "token-file",
-                             "config",
-                             "schedule",
-                             "schedule-suite",
-                             "schedule-agents",
-                             "heartbeat",
-                             "max-frame",
-                             "frame-timeout",
-                             "drain-timeout",
-                             "ready-file",
-                             "max-preauth",
-                             "job-lease",
-                             "agent-ttl",
-                             "http-max-connections",
-                             "http-request-timeout"},
-                            {"http-read-token"});
+  auto flags = Flags::Parse(args, kServeCommand, err);
   if (!flags.ok()) {
-    err << "effbench serve: " << flags.status().message() << "\n";
-    return kExitUsage;
+    return UsageError(err, flags.status().message(), kServeCommand);
   }
   json config = json::object();
   if (auto path = flags->Get("config")) {
     auto read = ReadConfig(*path);
     if (!read.ok()) {
-      err << "effbench serve: " << read.status().message() << "\n";
-      return kExitUsage;
+      return UsageError(err, read.status().message(), kServeCommand);
     }
     config = *read;
   }
@@ -147,16 +123,16 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
   if (auto v = flags->Get("ready-file")) o.ready_file = *v;
   const std::string token_file = setting("token-file", "");
   if (token_file.empty()) {
-    err << "effbench serve: --token-file is required: agents authenticate with the fleet token "
-           "in it (make one with `effbench token new > fleet.token`)\n";
-    return kExitUsage;
+    return UsageError(err,
+                      "--token-file is required: agents authenticate with the fleet token in it "
+                      "(make one with `effbench token new > fleet.token`)",
+                      kServeCommand);
   }
   auto token = fleet::ReadTokenFile(token_file);
   auto key =
       token.ok() ? fleet::StoredKeyFromTokenFile(*token) : Result<fleet::Key>(token.status());
   if (!key.ok()) {
-    err << "effbench serve: " << key.status().WithContext(token_file).message() << "\n";
-    return kExitUsage;
+    return UsageError(err, key.status().WithContext(token_file).message(), kServeCommand);
   }
   o.stored_key = *key;
   if (auto exposed = fleet::TokenFileExposure(token_file))
@@ -174,8 +150,7 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
                           drain.status(), max_preauth.status(), lease.status(), ttl.status(),
                           http_max.status(), http_timeout.status()}) {
     if (!s.ok()) {
-      err << "effbench serve: " << s.message() << "\n";
-      return kExitUsage;
+      return UsageError(err, s.message(), kServeCommand);
     }
   }
   o.heartbeat = std::chrono::milliseconds(static_cast<int64_t>(*heartbeat * 1000));
@@ -189,8 +164,7 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
   o.agent_ttl = std::chrono::milliseconds(static_cast<int64_t>(*ttl * 3600'000));
   auto schedules = SchedulesOf(config);
   if (!schedules.ok()) {
-    err << "effbench serve: " << schedules.status().message() << "\n";
-    return kExitUsage;
+    return UsageError(err, schedules.status().message(), kServeCommand);
   }
   o.schedules = *schedules;
   if (auto at = flags->Get("schedule")) {
@@ -270,41 +244,34 @@ std::optional<HttpReply> Ask(const Client& client, const std::string& method,
 }  // namespace
 
 int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(
-      args,
-      {"coordinator", "suite", "workload", "agents", "repo", "commit", "branch", "commit-time",
-       "token-file", "repetitions", "min-time", "threads", "seed", "format", "ca"},
-      {"insecure"});
+  auto flags = Flags::Parse(args, kSubmitCommand, err);
   if (!flags.ok()) {
-    err << "effbench submit: " << flags.status().message() << "\n";
-    return kExitUsage;
+    return UsageError(err, flags.status().message(), kSubmitCommand);
   }
-  if (!flags->Has("suite") && !flags->Has("workload")) {
-    err << "effbench submit: give --suite NAME or --workload GLOB\n";
-    return kExitUsage;
+  if (!flags->Has("suite") && !flags->Has("workloads")) {
+    return UsageError(err, "give --suite NAME or --workloads GLOB", kSubmitCommand);
   }
   const std::string format = flags->GetOr("format", "console");
   if (format != "console" && format != "json") {
-    err << "effbench submit: --format must be console or json, got '" << format << "'\n";
-    return kExitUsage;
+    return UsageError(err, std::string("--format must be console or json, got '") + format + "'",
+                      kSubmitCommand);
   }
   auto client = ClientOf(*flags, /*with_token=*/true);
   if (!client.ok()) {
-    err << "effbench submit: " << client.status().message() << "\n";
-    return kExitUsage;
+    return UsageError(err, client.status().message(), kSubmitCommand);
   }
   json request = json::object();
-  for (const char* key : {"suite", "workload", "agents"}) {
-    if (auto v = flags->Get(key)) request[key] = *v;
-  }
+  // The API's field keeps its name: one pattern.
+  if (auto v = flags->Get("suite")) request["suite"] = *v;
+  if (auto v = flags->Get("workloads")) request["workload"] = *v;
+  if (auto v = flags->Get("agents")) request["agents"] = *v;
   json revision = json::object();
   for (const char* key : {"repo", "commit", "branch"}) {
     if (auto v = flags->Get(key)) revision[key] = *v;
   }
   if (auto v = flags->Get("commit-time")) {
     if (auto t = effbench::ParseIso8601(*v); !t.ok()) {
-      err << "effbench submit: --commit-time: " << t.status().message() << "\n";
-      return kExitUsage;
+      return UsageError(err, std::string("--commit-time: ") + t.status().message(), kSubmitCommand);
     }
     revision["time"] = *v;
   }
@@ -316,8 +283,7 @@ int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::
   const auto seed = flags->GetInt("seed", -1, 0, std::numeric_limits<int32_t>::max());
   for (const Status& s : {reps.status(), min_time.status(), threads.status(), seed.status()}) {
     if (!s.ok()) {
-      err << "effbench submit: " << s.message() << "\n";
-      return kExitUsage;
+      return UsageError(err, s.message(), kSubmitCommand);
     }
   }
   options["repetitions"] = *reps;
@@ -342,31 +308,26 @@ int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::
 }
 
 int JobsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags =
-      Flags::Parse(args, {"coordinator", "token-file", "format", "ca", "state"}, {"insecure"});
+  auto flags = Flags::Parse(args, kJobsCommand, err);
   if (!flags.ok()) {
-    err << "effbench jobs: " << flags.status().message() << "\n";
-    return kExitUsage;
+    return UsageError(err, flags.status().message(), kJobsCommand);
   }
   const auto& words = flags->positional();
   const std::string action = words.empty() ? "list" : words[0];
   if (!(action == "list" && words.size() <= 1) && !(action == "cancel" && words.size() == 2)) {
-    err << "usage: effbench jobs [list] --coordinator URL [--state S] [--format console|json]\n"
-           "       effbench jobs cancel ID --coordinator URL [--token-file F]\n";
-    return kExitUsage;
+    return UsageError(err, "expected `jobs [list]` or `jobs cancel ID`", kJobsCommand);
   }
   const std::string format = flags->GetOr("format", "console");
   if (format != "console" && format != "json") {
-    err << "effbench jobs: --format must be console or json, got '" << format << "'\n";
-    return kExitUsage;
+    return UsageError(err, std::string("--format must be console or json, got '") + format + "'",
+                      kJobsCommand);
   }
   // A list needs the token only when the coordinator asks for it
   // (--http-read-token); it is sent when the token file is there.
   const bool cancel = action == "cancel";
   auto client = ClientOf(*flags, cancel || flags->Has("token-file"));
   if (!client.ok()) {
-    err << "effbench jobs: " << client.status().message() << "\n";
-    return kExitUsage;
+    return UsageError(err, client.status().message(), kJobsCommand);
   }
   const std::string target = cancel ? "/api/jobs/" + words[1] + "/cancel" : "/api/jobs";
   int exit = kExitOk;
@@ -398,23 +359,24 @@ int JobsCommand(const std::vector<std::string>& args, std::ostream& out, std::os
 }
 
 int AgentsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(args, {"coordinator", "token-file", "format", "ca"}, {"insecure"});
+  auto flags = Flags::Parse(args, kAgentsCommand, err);
   if (!flags.ok()) {
-    err << "effbench agents: " << flags.status().message() << "\n";
-    return kExitUsage;
+    return UsageError(err, flags.status().message(), kAgentsCommand);
   }
   const auto& words = flags->positional();
   const std::string action = words.empty() ? "list" : words[0];
   if (!(action == "list" && words.size() <= 1) && !(action == "forget" && words.size() == 2)) {
-    err << "usage: effbench agents [list] --coordinator URL [--format console|json]\n"
-           "       effbench agents forget NAME --coordinator URL [--token-file F]\n";
-    return kExitUsage;
+    return UsageError(err, "expected `agents [list]` or `agents forget NAME`", kAgentsCommand);
+  }
+  const std::string format = flags->GetOr("format", "console");
+  if (format != "console" && format != "json") {
+    return UsageError(err, "--format must be console or json, got '" + format + "'",
+                      kAgentsCommand);
   }
   const bool forget = action == "forget";
   auto client = ClientOf(*flags, forget || flags->Has("token-file"));
   if (!client.ok()) {
-    err << "effbench agents: " << client.status().message() << "\n";
-    return kExitUsage;
+    return UsageError(err, client.status().message(), kAgentsCommand);
   }
   int exit = kExitOk;
   const auto reply =
@@ -425,7 +387,7 @@ int AgentsCommand(const std::vector<std::string>& args, std::ostream& out, std::
     out << "agent " << words[1] << " forgotten\n";
     return kExitOk;
   }
-  if (flags->GetOr("format", "console") == "json") {
+  if (format == "json") {
     out << reply->body.dump(2) << "\n";
     return kExitOk;
   }
@@ -438,10 +400,10 @@ int AgentsCommand(const std::vector<std::string>& args, std::ostream& out, std::
 }
 
 int TokenCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(args, {"token-file", "out"});
-  if (!flags.ok() || flags->positional().size() != 1) {
-    err << "usage: effbench token new [--out FILE] | effbench token hash --token-file F\n";
-    return kExitUsage;
+  auto flags = Flags::Parse(args, kTokenCommand, err);
+  if (!flags.ok()) return UsageError(err, flags.status().message(), kTokenCommand);
+  if (flags->positional().size() != 1) {
+    return UsageError(err, "expected `token new` or `token hash`", kTokenCommand);
   }
   const std::string& what = flags->positional()[0];
   if (what == "new") {
@@ -471,19 +433,16 @@ int TokenCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   if (what == "hash") {
     auto token = fleet::ReadTokenFile(flags->GetOr("token-file", "fleet.token"));
     if (!token.ok()) {
-      err << "effbench token: " << token.status().message() << "\n";
-      return kExitUsage;
+      return UsageError(err, token.status().message(), kTokenCommand);
     }
     auto key = fleet::StoredKeyFromTokenFile(*token);
     if (!key.ok()) {
-      err << "effbench token: " << key.status().message() << "\n";
-      return kExitUsage;
+      return UsageError(err, key.status().message(), kTokenCommand);
     }
     out << fleet::kStoredKeyPrefix << fleet::Hex(key->data(), key->size()) << "\n";
     return kExitOk;
   }
-  err << "effbench token: unknown action '" << what << "' (new, hash)\n";
-  return kExitUsage;
+  return UsageError(err, std::string("unknown action '") + what + "' (new, hash)", kTokenCommand);
 }
 
 }  // namespace effbench::cli

@@ -14,6 +14,7 @@
 #include "core/terminal.h"
 #include "core/time.h"
 #include "harness/analysis/regressions.h"
+#include "harness/cli/command_specs.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
 #include "harness/cli/git_revision.h"
@@ -57,33 +58,33 @@ struct ImportFlags {
 // The flags import and exec share, checked: the format, --db, the revision
 // (from git unless given). A usage error is written to `err`.
 std::optional<ImportFlags> ParseImportFlags(const std::vector<std::string>& args,
-                                            const std::string& what, std::ostream& err) {
-  auto flags = Flags::Parse(
-      args, {"format", "db", "commit", "repo", "branch", "commit-time", "time-measure"},
-      {"again", "skip-invalid"});
+                                            const CommandSpec& command, std::ostream& err) {
+  const std::string what = command.Title() + ": ";
+  auto flags = Flags::Parse(args, command, err);
   if (!flags.ok()) {
-    err << what << flags.status().message() << "\n";
+    UsageError(err, flags.status().message(), command);
     return std::nullopt;
   }
-  const std::string format = flags->GetOr("format", "gbench");
+  const std::string format = flags->GetOr("input-format", "gbench");
   if (format != "gbench" && format != "bmf") {
-    err << what << "--format " << format << " is not known (" << kFormats << ")\n";
+    UsageError(err, "--input-format " + format + " is not known (" + kFormats + ")", command);
     return std::nullopt;
   }
   if (!flags->Has("db")) {
-    err << what << "--db FILE is required\n";
+    UsageError(err, "--db FILE is required", command);
     return std::nullopt;
   }
   if (auto given = flags->Get("commit-time")) {
     if (auto t = effbench::ParseIso8601(*given); !t.ok()) {
-      err << what << "--commit-time: " << t.status().message() << "\n";
+      UsageError(err, "--commit-time: " + t.status().message(), command);
       return std::nullopt;
     }
   }
   result::Revision revision = ResolveRevision(*flags);
   if (revision.commit == "unknown") {
-    err << what << "not in a git checkout: give the revision the results measured with "
-        << "--commit SHA\n";
+    UsageError(err,
+               "not in a git checkout: give the revision the results measured with --commit SHA",
+               command);
     return std::nullopt;
   }
   return ImportFlags{*flags, format, revision};
@@ -204,14 +205,14 @@ int ImportText(const Flags& flags, const std::string& what, const std::string& f
 
 int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string what = "effbench import: ";
-  auto parsed = ParseImportFlags(args, what, err);
+  auto parsed = ParseImportFlags(args, kImportCommand, err);
   if (!parsed) return kExitUsage;
   const Flags& flags = parsed->flags;
   const std::string& format = parsed->format;
   const result::Revision& revision = parsed->revision;
   if (flags.positional().size() != 1) {
-    err << what << "give one FILE (effbench import --format gbench FILE --db DB)\n";
-    return kExitUsage;
+    return UsageError(err, "give one FILE (effbench import --input-format gbench FILE --db DB)",
+                      kImportCommand);
   }
   const std::string path = flags.positional()[0];
   auto text = ReadFile(path);
@@ -224,15 +225,15 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out, std::
 
 int ExecCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string what = "effbench exec: ";
-  auto parsed = ParseImportFlags(args, what, err);
+  auto parsed = ParseImportFlags(args, kExecCommand, err);
   if (!parsed) return kExitUsage;
   const Flags& flags = parsed->flags;
   const std::string& format = parsed->format;
   const result::Revision& revision = parsed->revision;
   if (flags.positional().empty()) {
-    err << what << "give the benchmark to run after --: effbench exec --db DB -- ./my_bench "
-        << "[args]\n";
-    return kExitUsage;
+    return UsageError(
+        err, "give the benchmark to run after --: effbench exec --db DB -- ./my_bench [args]",
+        kExecCommand);
   }
   // Google Benchmark writes its JSON to a file we name; a BMF benchmark
   // prints it on stdout, as `bencher run` expects.

@@ -8,6 +8,7 @@
 
 #include "core/time.h"
 #include "harness/analysis/regressions.h"
+#include "harness/cli/command_specs.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
 #include "reports/efficiency_table.h"
@@ -157,10 +158,9 @@ std::string Render(const std::vector<analysis::Alert>& alerts,
 }  // namespace
 
 int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(args, {"db", "since", "state", "format"});
+  auto flags = Flags::Parse(args, kRegressionsCommand, err);
   if (!flags.ok()) {
-    err << "effbench regressions: " << flags.status().message() << "\n";
-    return kExitUsage;
+    return UsageError(err, flags.status().message(), kRegressionsCommand);
   }
   const auto& words = flags->positional();
   auto db = OpenExisting(*flags);
@@ -194,21 +194,22 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
       id_words.assign(words.begin() + 2, words.end());
     }
     if (state.empty()) {
-      err << "effbench regressions: usage: regressions ack ID... | regressions set STATE ID... | "
-             "regressions check (--db FILE)\n";
-      return kExitUsage;
+      return UsageError(err,
+                        "usage: regressions ack ID... | regressions set STATE ID... | regressions "
+                        "check (--db FILE)",
+                        kRegressionsCommand);
     }
     if (!KnownState(state)) {
-      err << "effbench regressions: unknown state '" << state << "' (" << kStateList << ")\n";
-      return kExitUsage;
+      return UsageError(err, std::string("unknown state '") + state + "' (" + kStateList + ")",
+                        kRegressionsCommand);
     }
     std::vector<int64_t> ids;
     for (const std::string& w : id_words) {
       char* end = nullptr;
       const long long id = std::strtoll(w.c_str(), &end, 10);
       if (w.empty() || *end || id <= 0) {
-        err << "effbench regressions: '" << w << "' is not a regression id\n";
-        return kExitUsage;
+        return UsageError(err, std::string("'") + w + "' is not a regression id",
+                          kRegressionsCommand);
       }
       ids.push_back(id);
     }
@@ -236,20 +237,19 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
   const auto format = reports::ParseFormat(flags->GetOr("format", "console"));
   const std::string state = flags->GetOr("state", "");
   if (!format.ok() || (!state.empty() && !KnownState(state))) {
-    err << "effbench regressions: "
-        << (format.ok() ? "unknown --state '" + state + "' (" + kStateList + ")"
-                        : format.status().message())
-        << "\n";
-    return kExitUsage;
+    return UsageError(err,
+                      (format.ok() ? "unknown --state '" + state + "' (" + kStateList + ")"
+                                   : format.status().message()),
+                      kRegressionsCommand);
   }
   // --since filters on when a change was detected, not on commit times.
   std::string since;
   if (auto given = flags->Get("since")) {
     auto t = effbench::ParseIso8601(*given);
     if (!t.ok()) {
-      err << "effbench regressions: --since (when a change was detected): " << t.status().message()
-          << "\n";
-      return kExitUsage;
+      return UsageError(
+          err, std::string("--since (when a change was detected): ") + t.status().message(),
+          kRegressionsCommand);
     }
     since = effbench::Iso8601(*t);
   }

@@ -9,6 +9,7 @@
 #include "harness/analysis/history.h"
 #include "harness/analysis/machine_comparison.h"
 #include "harness/analysis/run_selection.h"
+#include "harness/cli/command_specs.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
 #include "reports/bmf.h"
@@ -17,14 +18,12 @@
 namespace effbench::cli {
 namespace {
 
-constexpr char kReport[] = "report";
-
 // `text` to --out FILE (whole or not at all), else to `out`.
 int Emit(const Flags& flags, const std::string& text, std::ostream& out, std::ostream& err,
-         const char* command) {
+         const CommandSpec& command) {
   if (const auto path = flags.Get("out")) {
     if (Status s = WriteFileReplacing(*path, text); !s.ok()) return CommandError(err, s, command);
-    err << "effbench " << command << ": wrote " << *path << " (" << text.size() << " bytes)\n";
+    err << command.Title() << ": wrote " << *path << " (" << text.size() << " bytes)\n";
     return kExitOk;
   }
   // On a terminal, names from imported files cannot move the cursor or
@@ -48,7 +47,7 @@ int RunTable(store::Store& db, const std::vector<store::RunRow>& runs, const Fla
     run = &runs.front();
   } else {
     auto chosen = analysis::ResolveRunId(runs, *flags.Get("run"));
-    if (!chosen.ok()) return CommandError(err, chosen.status(), kReport);
+    if (!chosen.ok()) return CommandError(err, chosen.status(), kReportCommand);
     for (const auto& r : runs) run = r.id == chosen->id ? &r : run;
   }
   const std::string run_id = run->id;
@@ -58,7 +57,7 @@ int RunTable(store::Store& db, const std::vector<store::RunRow>& runs, const Fla
            "what it stored\n";
   }
   auto records = db.Results(run_id);
-  if (!records.ok()) return CommandError(err, records.status(), kReport);
+  if (!records.ok()) return CommandError(err, records.status(), kReportCommand);
   if (!format) {
     text = reports::RenderBmf(*records);
     return kExitOk;
@@ -73,42 +72,40 @@ int RunTable(store::Store& db, const std::vector<store::RunRow>& runs, const Fla
 }  // namespace
 
 int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(args,
-                            {"db", "run", "format", "machines", "workloads", "variants", "runs",
-                             "baseline-variant", "reference", "out", "since", "until"},
-                            {"wide", "latest"});
-  if (!flags.ok()) return UsageError(err, flags.status().message(), kReport);
-  if (!flags->Has("db")) return UsageError(err, "report needs --db FILE", kReport);
+  auto flags = Flags::Parse(args, kReportCommand, err);
+  if (!flags.ok()) return UsageError(err, flags.status().message(), kReportCommand);
+  if (!flags->Has("db")) return UsageError(err, "report needs --db FILE", kReportCommand);
   const std::string format_name = flags->GetOr("format", "console");
   const bool bmf = format_name == "bmf";  // one run, for Bencher
   auto comparison_format = reports::ParseComparisonFormat(bmf ? "json" : format_name);
   if (!comparison_format.ok())
-    return UsageError(err, comparison_format.status().message(), kReport);
+    return UsageError(err, comparison_format.status().message(), kReportCommand);
   if (flags->Has("run") && (flags->Has("runs") || flags->Has("latest") || flags->Has("machines"))) {
     return UsageError(err,
                       "--run shows one run; --runs, --latest and --machines compare "
                       "machines: give one or the other",
-                      kReport);
+                      kReportCommand);
   }
   if (flags->Has("runs") && flags->Has("latest")) {
-    return UsageError(err, "--latest and --runs both choose the runs: give one", kReport);
+    return UsageError(err, "--latest and --runs both choose the runs: give one", kReportCommand);
   }
   auto db = OpenExisting(*flags, store::OpenCheck::kNone);
-  if (!db.ok()) return CommandError(err, db.status(), kReport);
+  if (!db.ok()) return CommandError(err, db.status(), kReportCommand);
 
   // Every path needs the runs: read them once (on a big database, listing
   // them is a good part of the report's time).
   auto runs = (*db)->Runs();
-  if (!runs.ok()) return CommandError(err, runs.status(), kReport);
+  if (!runs.ok()) return CommandError(err, runs.status(), kReportCommand);
   if (bmf) {
     if (flags->Has("runs") || flags->Has("latest") || flags->Has("machines")) {
-      return UsageError(err, "--format bmf writes one run (--run ID, else the latest)", kReport);
+      return UsageError(err, "--format bmf writes one run (--run ID, else the latest)",
+                        kReportCommand);
     }
     std::string text;
     if (const int code = RunTable(**db, *runs, *flags, std::nullopt, text, err); code != kExitOk) {
       return code;
     }
-    return Emit(*flags, text, out, err, kReport);
+    return Emit(*flags, text, out, err, kReportCommand);
   }
   // One run's table where that is what was asked, or all there is.
   bool compare = !flags->Has("run") &&
@@ -126,10 +123,11 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
   std::string text;
   if (!compare) {
     if (*comparison_format == reports::ComparisonFormat::kHtml) {
-      return UsageError(err, "report --run: html shows machines side by side; drop --run", kReport);
+      return UsageError(err, "report --run: html shows machines side by side; drop --run",
+                        kReportCommand);
     }
     auto format = reports::ParseFormat(format_name);
-    if (!format.ok()) return UsageError(err, format.status().message(), kReport);
+    if (!format.ok()) return UsageError(err, format.status().message(), kReportCommand);
     if (const int code = RunTable(**db, *runs, *flags, *format, text, err); code != kExitOk) {
       return code;
     }
@@ -144,37 +142,35 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     o.since = flags->GetOr("since", "");
     o.until = flags->GetOr("until", "");
     auto comparison = analysis::BuildMachineComparison(**db, *runs, o);
-    if (!comparison.ok()) return CommandError(err, comparison.status(), kReport);
+    if (!comparison.ok()) return CommandError(err, comparison.status(), kReportCommand);
     text = reports::RenderMachineComparison(*comparison, *comparison_format);
   }
-  return Emit(*flags, text, out, err, kReport);
+  return Emit(*flags, text, out, err, kReportCommand);
 }
 
 int HistoryCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  constexpr char kCommand[] = "history";
-  auto flags =
-      Flags::Parse(args, {"db", "machines", "workloads", "series", "threads", "format", "out"});
-  if (!flags.ok()) return UsageError(err, flags.status().message(), kCommand);
-  if (!flags->Has("db")) return UsageError(err, "history needs --db FILE", kCommand);
+  auto flags = Flags::Parse(args, kHistoryCommand, err);
+  if (!flags.ok()) return UsageError(err, flags.status().message(), kHistoryCommand);
+  if (!flags->Has("db")) return UsageError(err, "history needs --db FILE", kHistoryCommand);
   auto format = reports::ParseComparisonFormat(flags->GetOr("format", "console"));
-  if (!format.ok()) return UsageError(err, format.status().message(), kCommand);
+  if (!format.ok()) return UsageError(err, format.status().message(), kHistoryCommand);
   if (flags->Has("series") && flags->Has("workloads")) {
     return UsageError(err, "--series names one workload id, --workloads a glob: give one",
-                      kCommand);
+                      kHistoryCommand);
   }
   analysis::HistoryOptions o;
   o.machines = SplitCommaList(flags->GetOr("machines", ""));
   o.workloads = flags->GetOr("series", flags->GetOr("workloads", ""));
   if (flags->Has("threads")) {
     auto threads = flags->GetInt("threads", 1, 1, 4096);
-    if (!threads.ok()) return UsageError(err, threads.status().message(), kCommand);
+    if (!threads.ok()) return UsageError(err, threads.status().message(), kHistoryCommand);
     o.threads = static_cast<int>(*threads);
   }
   auto db = OpenExisting(*flags, store::OpenCheck::kNone);
-  if (!db.ok()) return CommandError(err, db.status(), kCommand);
+  if (!db.ok()) return CommandError(err, db.status(), kHistoryCommand);
   auto history = analysis::BuildHistory(**db, o);
-  if (!history.ok()) return CommandError(err, history.status(), kCommand);
-  return Emit(*flags, reports::RenderHistory(*history, *format), out, err, kCommand);
+  if (!history.ok()) return CommandError(err, history.status(), kHistoryCommand);
+  return Emit(*flags, reports::RenderHistory(*history, *format), out, err, kHistoryCommand);
 }
 
 }  // namespace effbench::cli

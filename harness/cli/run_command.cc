@@ -11,6 +11,7 @@
 
 #include "core/time.h"
 #include "harness/analysis/regressions.h"
+#include "harness/cli/command_specs.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
 #include "harness/cli/git_revision.h"
@@ -65,15 +66,14 @@ Result<machine::Calibration> Calibration(store::Store& db, const std::string& fi
 }  // namespace
 
 int CalibrateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(args, {"db", "format"});
+  auto flags = Flags::Parse(args, kCalibrateCommand, err);
   if (!flags.ok()) {
-    err << "effbench calibrate: " << flags.status().message() << "\n";
-    return kExitUsage;
+    return UsageError(err, flags.status().message(), kCalibrateCommand);
   }
   const std::string format = flags->GetOr("format", "console");
   if (format != "console" && format != "json") {
-    err << "effbench calibrate: unknown format '" << format << "' (known: console, json)\n";
-    return kExitUsage;
+    return UsageError(err, std::string("unknown format '") + format + "' (known: console, json)",
+                      kCalibrateCommand);
   }
   const std::string db_path = flags->GetOr("db", "effbench.db");
   auto db = store::OpenStore(db_path);
@@ -98,14 +98,9 @@ int CalibrateCommand(const std::vector<std::string>& args, std::ostream& out, st
 }
 
 int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(
-      args,
-      {"suite", "workload", "db", "repetitions", "threads", "min-time", "repo", "commit", "branch",
-       "commit-time", "seed", "format", "data-dir", "cache-dir", "progress", "progress-every"},
-      {"recalibrate", "wide"});
+  auto flags = Flags::Parse(args, kRunCommand, err);
   if (!flags.ok()) {
-    err << "effbench run: " << flags.status().message() << "\n";
-    return kExitUsage;
+    return UsageError(err, flags.status().message(), kRunCommand);
   }
   const auto repetitions = flags->GetInt("repetitions", 5, 1, 1000);
   const auto threads = flags->GetInt("threads", 1, 1, 4096);
@@ -115,22 +110,19 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   for (const Status& s : {repetitions.status(), threads.status(), min_time.status(), seed.status(),
                           format.status()}) {
     if (!s.ok()) {
-      err << "effbench run: " << s.message() << "\n";
-      return kExitUsage;
+      return UsageError(err, s.message(), kRunCommand);
     }
   }
   if (auto given = flags->Get("commit-time")) {
     if (auto t = effbench::ParseIso8601(*given); !t.ok()) {
-      err << "effbench run: --commit-time: " << t.status().message() << "\n";
-      return kExitUsage;
+      return UsageError(err, std::string("--commit-time: ") + t.status().message(), kRunCommand);
     }
   }
   std::optional<std::string> suite = flags->Get("suite");
-  if (!suite && !flags->Has("workload")) suite = "quick";
-  auto selected = workloads::Select(suite, flags->Get("workload"));
+  if (!suite && !flags->Has("workloads")) suite = "quick";
+  auto selected = workloads::Select(suite, flags->Get("workloads"));
   if (!selected.ok()) {
-    err << "effbench run: " << selected.status().message() << "\n";
-    return kExitUsage;
+    return UsageError(err, selected.status().message(), kRunCommand);
   }
 
   const std::string db_path = flags->GetOr("db", "effbench.db");
@@ -174,7 +166,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
                            {"min_time_s", options.min_time_s},
                            {"seed", options.seed},
                            {"prepare_threads", options.prepare_threads},
-                           {"workload", flags->GetOr("workload", "*")}};
+                           {"workload", flags->GetOr("workloads", "*")}};
   const std::string suite_name = suite.value_or("custom");
   if (Status s = (*db)->BeginRun(store::RunRow{context.run_id, fingerprint, context.revision,
                                                suite_name, now, std::nullopt, config.dump()});
@@ -187,9 +179,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
                                          isatty(STDERR_FILENO) && &err == &std::cerr);
   auto every = flags->GetDouble("progress-every", 10, 0, 86400);
   if (!progress_mode.ok() || !every.ok()) {
-    err << "effbench run: "
-        << (progress_mode.ok() ? every.status() : progress_mode.status()).message() << "\n";
-    return kExitUsage;
+    return UsageError(err, (progress_mode.ok() ? every.status() : progress_mode.status()).message(),
+                      kRunCommand);
   }
   Progress progress(*progress_mode, err, *every);
   std::vector<std::optional<double>> estimates;

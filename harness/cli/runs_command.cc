@@ -4,6 +4,7 @@
 #include "core/time.h"
 #include "harness/analysis/regressions.h"
 #include "harness/analysis/run_selection.h"
+#include "harness/cli/command_specs.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flags.h"
 #include "reports/text_table.h"
@@ -11,7 +12,6 @@
 namespace effbench::cli {
 namespace {
 
-constexpr char kRuns[] = "runs";
 constexpr char kWhat[] = "effbench runs: ";
 
 // Seconds from start to finish, or a negative number when either is unknown.
@@ -25,20 +25,21 @@ double Seconds(const store::RunRow& run) {
 int Delete(store::Store& db, const std::vector<store::RunRow>& runs, const Flags& flags,
            std::ostream& out, std::ostream& err) {
   if (flags.positional().size() != 2)
-    return UsageError(err, "runs delete takes one run ID (a prefix)", kRuns);
+    return UsageError(err, "runs delete takes one run ID (a prefix)", kRunsCommand);
   auto run = analysis::ResolveRunId(runs, flags.positional()[1]);
-  if (!run.ok()) return CommandError(err, run.status(), kRuns);
+  if (!run.ok()) return CommandError(err, run.status(), kRunsCommand);
   const auto prefixes = analysis::UniquePrefixes(runs);
   const std::string described = analysis::DescribeRun(*run, prefixes.at(run->id));
   const int64_t results = run->results_ok + run->results_failed + run->results_skipped;
   if (!flags.Has("yes")) {
-    err << kWhat << "would delete run " << described << " and its " << results
-        << " results; give --yes to delete it\n";
-    return kExitUsage;
+    return UsageError(err,
+                      "would delete run " + described + " and its " + std::to_string(results) +
+                          " results; give --yes to delete it",
+                      kRunsCommand);
   }
   auto series = db.SeriesOf(run->id);
-  if (!series.ok()) return CommandError(err, series.status(), kRuns);
-  if (Status s = db.DeleteRun(run->id); !s.ok()) return CommandError(err, s, kRuns);
+  if (!series.ok()) return CommandError(err, series.status(), kRunsCommand);
+  if (Status s = db.DeleteRun(run->id); !s.ok()) return CommandError(err, s, kRunsCommand);
   out << "deleted run " << described << " and its " << results << " results\n";
   // Its commits' points changed or went: their changes are found again.
   size_t checked = 0;
@@ -57,39 +58,42 @@ int Delete(store::Store& db, const std::vector<store::RunRow>& runs, const Flags
 }  // namespace
 
 int RunsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto flags = Flags::Parse(args, {"db", "machine", "commit", "limit", "format"}, {"yes"});
-  if (!flags.ok()) return UsageError(err, flags.status().message(), kRuns);
+  auto flags = Flags::Parse(args, kRunsCommand, err);
+  if (!flags.ok()) return UsageError(err, flags.status().message(), kRunsCommand);
   const auto& words = flags->positional();
   const std::string action = words.empty() ? "list" : words[0];
   if (action != "list" && action != "delete") {
-    return UsageError(err, "unknown action \"" + action + "\" (list, or delete ID)", kRuns);
+    return UsageError(err, "unknown action \"" + action + "\" (list, or delete ID)", kRunsCommand);
   }
-  if (!flags->Has("db")) return UsageError(err, "--db FILE is required", kRuns);
+  if (!flags->Has("db")) return UsageError(err, "--db FILE is required", kRunsCommand);
   const auto limit = flags->GetInt("limit", 20, 1, 1000000);
-  if (!limit.ok()) return UsageError(err, limit.status().message(), kRuns);
+  if (!limit.ok()) return UsageError(err, limit.status().message(), kRunsCommand);
   const std::string format = flags->GetOr("format", "console");
   if (format != "console" && format != "json") {
-    return UsageError(err, "--format " + format + ": console or json", kRuns);
+    return UsageError(err, "--format " + format + ": console or json", kRunsCommand);
   }
   auto db = OpenExisting(
       *flags, action == "list" ? store::OpenCheck::kNone : store::OpenCheck::kQuickCheck);
-  if (!db.ok()) return CommandError(err, db.status(), kRuns);
+  if (!db.ok()) return CommandError(err, db.status(), kRunsCommand);
   auto runs = (*db)->Runs();
-  if (!runs.ok()) return CommandError(err, runs.status(), kRuns);
+  if (!runs.ok()) return CommandError(err, runs.status(), kRunsCommand);
   if (action == "delete") return Delete(**db, *runs, *flags, out, err);
 
   auto machines = (*db)->Machines();
-  if (!machines.ok()) return CommandError(err, machines.status(), kRuns);
+  if (!machines.ok()) return CommandError(err, machines.status(), kRunsCommand);
   std::map<std::string, std::string> hosts;
   for (const auto& m : *machines) hosts[m.fingerprint] = m.hostname;
-  const std::string machine = flags->GetOr("machine", ""), commit = flags->GetOr("commit", "");
+  const std::vector<std::string> selectors = SplitCommaList(flags->GetOr("machines", ""));
+  const std::string commit = flags->GetOr("commit", "");
   const auto prefixes = analysis::UniquePrefixes(*runs);
   std::vector<const store::RunRow*> shown;
   size_t matching = 0;
   for (const auto& r : *runs) {
     const std::string& host = hosts[r.machine_fingerprint];
-    if (!machine.empty() && host != machine && !r.machine_fingerprint.starts_with(machine))
-      continue;
+    const auto names = [&](const std::string& s) {
+      return host == s || r.machine_fingerprint.starts_with(s);
+    };
+    if (!selectors.empty() && std::none_of(selectors.begin(), selectors.end(), names)) continue;
     if (!commit.empty() && !r.revision.commit.starts_with(commit)) continue;
     ++matching;
     if (shown.size() < static_cast<size_t>(*limit)) shown.push_back(&r);

@@ -488,7 +488,7 @@ void RunIdleAgent(const Options& o) {
       dir.File("serve.log"));
   const Ready ready = WaitReady(dir.File("ready.json"));
   testing::Process agent(
-      {EFFBENCH_AGENT_BINARY, "--coordinator", "127.0.0.1:" + std::to_string(ready.agents),
+      {EFFBENCH_AGENT_BINARY, "--coordinator", "tcp://127.0.0.1:" + std::to_string(ready.agents),
        "--token-file", dir.File("fleet.token"), "--spool", dir.File("spool"), "--name", "idle",
        "--no-calibrate"},
       dir.File("agent.log"));

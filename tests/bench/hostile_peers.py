@@ -62,7 +62,7 @@ def fds():
     return len(os.listdir(f"/proc/{serve.pid}/fd"))
 
 
-agents = [subprocess.Popen([agent_bin, "--coordinator", f"127.0.0.1:{ports['agents']}",
+agents = [subprocess.Popen([agent_bin, "--coordinator", f"tcp://127.0.0.1:{ports['agents']}",
                             "--token-file", f"{tmp}/t", "--spool", f"{tmp}/spool-{i}", "--name",
                             f"a{i}", "--labels", "role=real", "--no-calibrate", "--max-backoff",
                             "0.5"], stdout=open(f"{tmp}/agent-{i}.log", "w"),

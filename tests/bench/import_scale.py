@@ -54,7 +54,7 @@ def write_file(path, n, reps, seed):
 def run_import(effbench, path, db, commit):
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.monotonic()
-    p = subprocess.run([effbench, "import", "--format", "gbench", path, "--db", db,
+    p = subprocess.run([effbench, "import", "--input-format", "gbench", path, "--db", db,
                         "--commit", commit], capture_output=True, text=True)
     seconds = time.monotonic() - start
     # ru_maxrss of the children is the largest of any child so far: each size

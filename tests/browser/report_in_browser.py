@@ -130,9 +130,9 @@ with tempfile.TemporaryDirectory() as tmp:
 
     db = os.path.join(tmp, "b.db")
     for cap in ("", "avx2", "sse41"):
-        effbench("run", "--workload", "gemm.*/m35n700k2048@onednn", "--repetitions", "3",
+        effbench("run", "--workloads", "gemm.*/m35n700k2048@onednn", "--repetitions", "3",
                  "--min-time", "0.005", "--db", db, env={"EFFBENCH_MAX_ISA": cap})
-    effbench("import", "--format", "gbench", os.path.join(DATA, "gbench", "reps.json"),
+    effbench("import", "--input-format", "gbench", os.path.join(DATA, "gbench", "reps.json"),
              "--db", db, "--commit", "c0ffee01")
 
     static = os.path.join(OUT, "static.html")

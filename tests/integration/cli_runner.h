@@ -24,13 +24,20 @@ inline std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
-// Runs effbench in `dir`; `env` ("NAME=value ...") is set for it alone.
-inline CliResult RunCli(const TempDir& dir, const std::string& args, const std::string& env = "") {
+// Runs `binary` in `dir` with `args` (shell words); `env` ("NAME=value
+// ...") is set for it alone.
+inline CliResult RunBinary(const TempDir& dir, const std::string& binary, const std::string& args,
+                           const std::string& env = "") {
   const std::string out = dir.File("stdout"), err = dir.File("stderr");
-  const std::string command = "cd '" + dir.path().string() + "' && env " + env +
-                              " '" EFFBENCH_BINARY "' " + args + " >'" + out + "' 2>'" + err + "'";
+  const std::string command = "cd '" + dir.path().string() + "' && env " + env + " '" + binary +
+                              "' " + args + " >'" + out + "' 2>'" + err + "'";
   const int status = std::system(command.c_str());
   return CliResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadAll(out), ReadAll(err)};
+}
+
+// Runs effbench in `dir`.
+inline CliResult RunCli(const TempDir& dir, const std::string& args, const std::string& env = "") {
+  return RunBinary(dir, EFFBENCH_BINARY, args, env);
 }
 
 }  // namespace effbench::testing

@@ -15,7 +15,9 @@
 #include <set>
 #include <sstream>
 
+#include "core/flags.h"
 #include "core/time.h"
+#include "harness/cli/command_specs.h"
 #include "harness/result/record.h"
 #include "harness/store/result_store.h"
 #include "tests/integration/cli_runner.h"
@@ -36,7 +38,7 @@ TEST_CASE("EFFBENCH_MAX_ISA caps oneDNN, the inventory and the int8 recipe of a 
   CHECK(bogus.err.find("sse41") != std::string::npos);  // the known levels are listed
 
   auto run = RunCli(dir,
-                    "run --workload 'gemm.*/m35n700k2048@onednn' --repetitions 1 --min-time 0.01 "
+                    "run --workloads 'gemm.*/m35n700k2048@onednn' --repetitions 1 --min-time 0.01 "
                     "--db c.db --wide",
                     "EFFBENCH_MAX_ISA=sse41");
   INFO(run.err);
@@ -101,7 +103,7 @@ TEST_CASE("accuracy workloads are skipped with the reason where the dataset is m
           "[cli][slow]") {
   testing::TempDir dir;
   auto run = RunCli(dir,
-                    "run --workload 'acc.fmnist_cnn.fp32/*' --data-dir nothing-here --db a.db "
+                    "run --workloads 'acc.fmnist_cnn.fp32/*' --data-dir nothing-here --db a.db "
                     "--repetitions 2 --min-time 0.01");
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
@@ -122,7 +124,7 @@ TEST_CASE("a trained model is cached, compressed and distilled, each record with
       " --data-dir data --cache-dir cache --repetitions 2 --min-time 0.01 --threads 2";
 
   // Trained, then read from the cache: the same weights, nothing trained again.
-  auto first = RunCli(dir, "run --workload 'acc.fmnist_dws_student.fp32/*' --db a.db" + common);
+  auto first = RunCli(dir, "run --workloads 'acc.fmnist_dws_student.fp32/*' --db a.db" + common);
   INFO(first.err);
   REQUIRE(first.exit_code == 0);
   CHECK_THAT(first.err, Catch::Contains("train fmnist_dws_student: epoch 20/20"));
@@ -140,7 +142,7 @@ TEST_CASE("a trained model is cached, compressed and distilled, each record with
   const std::string weights = dir.File("cache/models/" + key + ".weights");
   REQUIRE(std::filesystem::exists(weights));
 
-  auto again = RunCli(dir, "run --workload 'acc.fmnist_dws_student.fp32/*' --db b.db" + common);
+  auto again = RunCli(dir, "run --workloads 'acc.fmnist_dws_student.fp32/*' --db b.db" + common);
   REQUIRE(again.exit_code == 0);
   CHECK_THAT(again.err, !Catch::Contains("epoch"));
   records = StoredRecords(dir.File("b.db"));
@@ -151,7 +153,7 @@ TEST_CASE("a trained model is cached, compressed and distilled, each record with
 
   // A damaged cache file is not trusted: the model is trained again.
   std::filesystem::resize_file(weights, std::filesystem::file_size(weights) / 2);
-  auto damaged = RunCli(dir, "run --workload 'acc.fmnist_dws_student.fp32/*' --db c.db" + common);
+  auto damaged = RunCli(dir, "run --workloads 'acc.fmnist_dws_student.fp32/*' --db c.db" + common);
   REQUIRE(damaged.exit_code == 0);
   CHECK_THAT(damaged.err, Catch::Contains("cannot be read; training again"));
   CHECK(StoredRecords(dir.File("c.db"))[0]["training"]["cache_hit"] == false);
@@ -160,7 +162,7 @@ TEST_CASE("a trained model is cached, compressed and distilled, each record with
   // (cached above); int8 and a fine-tuned 2:4 of the teacher.
   for (const char* workload : {"acc.fmnist_dws_student_kd.fp32/*",
                                "acc.fmnist_dws.int8_pc_minmax/*", "acc.fmnist_dws.fp32_2:4_ft/*"}) {
-    auto run = RunCli(dir, std::string("run --workload '") + workload + "' --db d.db" + common);
+    auto run = RunCli(dir, std::string("run --workloads '") + workload + "' --db d.db" + common);
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
   }
@@ -225,7 +227,7 @@ TEST_CASE("usage errors exit 2 and say what was wrong", "[cli]") {
 
 TEST_CASE("an unknown workload lists close names", "[cli]") {
   testing::TempDir dir;
-  auto r = RunCli(dir, "run --workload 'gemm.int8/m1024n1024k1000@onednn' --db t.db");
+  auto r = RunCli(dir, "run --workloads 'gemm.int8/m1024n1024k1000@onednn' --db t.db");
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("no workload matches") != std::string::npos);
   CHECK(r.err.find("gemm.int8/m1024n1024k1024@onednn") != std::string::npos);
@@ -235,7 +237,7 @@ TEST_CASE("an unknown workload lists close names", "[cli]") {
 TEST_CASE("a --db that is not an effbench database is refused untouched", "[cli]") {
   testing::TempDir dir;
   std::ofstream(dir.File("thesis.txt")) << "chapter 1\n";
-  auto r = RunCli(dir, "run --workload 'gemm.fp32/m35n700k2048@ref' --db thesis.txt");
+  auto r = RunCli(dir, "run --workloads 'gemm.fp32/m35n700k2048@ref' --db thesis.txt");
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("not an effbench database") != std::string::npos);
   CHECK(ReadAll(dir.File("thesis.txt")) == "chapter 1\n");
@@ -249,7 +251,7 @@ TEST_CASE("a --db that is not an effbench database is refused untouched", "[cli]
 TEST_CASE("run stores results that report prints in every format", "[cli][slow]") {
   testing::TempDir dir;
   auto run = RunCli(dir,
-                    "run --workload 'gemm.*/m35n700k2048@*' --repetitions 3 --min-time 0.01 "
+                    "run --workloads 'gemm.*/m35n700k2048@*' --repetitions 3 --min-time 0.01 "
                     "--db r.db --repo https://example.com/x.git --commit deadbeef --branch main");
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
@@ -509,15 +511,14 @@ TEST_CASE("report compares machines: n/a with reasons, kernels, filters, HTML to
   testing::TempDir dir;
   for (const std::string cap : {"", "avx2", "sse41"}) {
     auto run = RunCli(
-        dir, "run --workload 'conv.pw.*@onednn' --repetitions 5 --min-time 0.005 --db fix.db",
+        dir, "run --workloads 'conv.pw.*@onednn' --repetitions 5 --min-time 0.005 --db fix.db",
         "EFFBENCH_MAX_ISA=" + cap);
     INFO(cap << ": " << run.err);
     REQUIRE(run.exit_code == 0);
   }
   const std::string reps = std::string(EFFBENCH_TEST_DATA) + "/gbench/reps.json";
-  REQUIRE(
-      RunCli(dir, "import --format gbench " + reps + " --db fix.db --commit c0ffee01").exit_code ==
-      0);
+  REQUIRE(RunCli(dir, "import --input-format gbench " + reps + " --db fix.db --commit c0ffee01")
+              .exit_code == 0);
 
   auto json = RunCli(dir, "report --db fix.db --format json");
   INFO(json.err);
@@ -721,7 +722,7 @@ TEST_CASE("bad input is refused with exit 2 and a message naming it, storing not
           "[cli][slow]") {
   testing::TempDir dir;
   auto time = RunCli(dir,
-                     "run --workload 'gemm.fp32/m35n700k2048*' --db r.db --repetitions 1 "
+                     "run --workloads 'gemm.fp32/m35n700k2048*' --db r.db --repetitions 1 "
                      "--min-time 0.001 --commit-time 2026-13-45T99:00:00Z");
   CHECK(time.exit_code == 2);
   CHECK_THAT(time.err, Catch::Contains("--commit-time") && Catch::Contains("ISO 8601"));
@@ -732,7 +733,7 @@ TEST_CASE("bad input is refused with exit 2 and a message naming it, storing not
 
   // A database to query.
   REQUIRE(RunCli(dir,
-                 "run --workload 'gemm.fp32/m35n700k2048*' --db r.db --repetitions 1 "
+                 "run --workloads 'gemm.fp32/m35n700k2048*' --db r.db --repetitions 1 "
                  "--min-time 0.001 --commit c1 --commit-time 2026-03-01T02:00:00+01:00")
               .exit_code == 0);
   auto since = RunCli(dir, "regressions --db r.db --since yesterday");
@@ -802,14 +803,34 @@ namespace {
 TEST_CASE("every command answers --help with its usage, exit 0, and --version names the version",
           "[cli]") {
   testing::TempDir dir;
-  for (const char* command :
-       {"run", "calibrate", "workloads", "machines", "report", "serve", "submit", "jobs", "agents",
-        "token", "compare", "regressions", "import", "db", "changepoints"}) {
-    INFO(command);
-    auto help = RunCli(dir, std::string(command) + " --help");
+  auto usage = RunCli(dir, "help");
+  CHECK(usage.exit_code == 0);
+  REQUIRE(cli::AllCommands().size() >= 18);
+  for (const CommandSpec* command : cli::AllCommands()) {
+    INFO(command->name);
+    CHECK(usage.out.find("\n  " + command->name + " ") != std::string::npos);
+    auto help = RunCli(dir, command->name + " --help");
     CHECK(help.exit_code == 0);
-    CHECK_THAT(help.out, Catch::StartsWith(std::string("usage: effbench ") + command));
-    CHECK(help.out.find(std::string("\n  ") + command) != std::string::npos);
+    CHECK_THAT(help.out, Catch::StartsWith("usage: effbench " + command->name));
+    CHECK(help.out == command->Help());
+    for (const FlagSpec& flag : command->flags) {
+      CHECK(help.out.find("  --" + flag.name) != std::string::npos);
+    }
+    CHECK(RunCli(dir, "help " + command->name).out == help.out);
+  }
+  auto agent = RunBinary(dir, EFFBENCH_AGENT_BINARY, "--help");
+  CHECK(agent.exit_code == 0);
+  CHECK_THAT(agent.out, Catch::StartsWith("usage: effbench-agent [flags]") &&
+                            Catch::Contains("  --coordinator URL") &&
+                            Catch::Contains("(was --tls-ca)"));
+  // A flag declared nowhere is refused by name, by every command.
+  for (const CommandSpec* command : cli::AllCommands()) {
+    auto bad = RunCli(dir, command->name + " --no-such-flag 1");
+    INFO(command->name << ": " << bad.err);
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.err, Catch::StartsWith("effbench " + command->name +
+                                          ": unknown flag --no-such-flag\n(effbench " +
+                                          command->name + " --help lists its flags)"));
   }
   auto version = RunCli(dir, "--version");
   CHECK(version.exit_code == 0);
@@ -818,6 +839,29 @@ TEST_CASE("every command answers --help with its usage, exit 0, and --version na
              Catch::StartsWith(std::string("effbench ") + EFFBENCH_VERSION + "\nbuild: "));
   CHECK_THAT(version.out, Catch::Contains("onednn ") && Catch::Contains("; CUDA Toolkit "));
   CHECK(RunCli(dir, "nosuch --help").exit_code == 2);
+}
+
+// The README's command reference is what the binaries print: edit the
+// declarations in harness/cli/command_specs.cc (or agents/main.cc), then
+// paste `effbench help --markdown` and `effbench-agent --help-markdown`
+// between the markers.
+TEST_CASE("the README's command reference is generated from the commands' declarations", "[cli]") {
+  testing::TempDir dir;
+  const std::string readme = testing::ReadAll(EFFBENCH_SOURCE_DIR "/README.md");
+  const std::string begin =
+      "<!-- command reference: effbench help --markdown, then "
+      "effbench-agent --help-markdown -->\n";
+  const std::string end = "<!-- end of the command reference -->";
+  const size_t from = readme.find(begin);
+  const size_t to = readme.find(end);
+  REQUIRE(from != std::string::npos);
+  REQUIRE(to != std::string::npos);
+  const std::string section = readme.substr(from + begin.size(), to - from - begin.size());
+  const auto cli = RunCli(dir, "help --markdown");
+  const auto agent = RunBinary(dir, EFFBENCH_AGENT_BINARY, "--help-markdown");
+  REQUIRE(cli.exit_code == 0);
+  REQUIRE(agent.exit_code == 0);
+  CHECK(section == cli.out + "\n" + agent.out);
 }
 
 }  // namespace

@@ -97,7 +97,7 @@ std::unique_ptr<Process> StartAgent(const TempDir& dir, const Serve& serve, cons
                                     bool calibrate = false) {
   std::vector<std::string> argv = {EFFBENCH_AGENT_BINARY,
                                    "--coordinator",
-                                   "127.0.0.1:" + std::to_string(serve.agent_port),
+                                   "tcp://127.0.0.1:" + std::to_string(serve.agent_port),
                                    "--token-file",
                                    dir.File(token_file),
                                    "--spool",
@@ -549,9 +549,10 @@ TEST_CASE("over TLS the agent verifies the coordinator and may send the token it
   Serve serve(dir, 0, 0, {"--tls-cert", cert, "--tls-key", key});
   auto agent = std::make_unique<Process>(
       std::vector<std::string>{EFFBENCH_AGENT_BINARY, "--coordinator",
-                               "127.0.0.1:" + std::to_string(serve.agent_port), "--token-file",
-                               dir.File("fleet.token"), "--spool", dir.File("spool-tls"), "--name",
-                               "secure", "--tls", "--tls-ca", cert, "--no-calibrate"},
+                               "tls://127.0.0.1:" + std::to_string(serve.agent_port),
+                               "--token-file", dir.File("fleet.token"), "--spool",
+                               dir.File("spool-tls"), "--name", "secure", "--ca", cert,
+                               "--no-calibrate"},
       dir.File("agent-tls.log"));
   INFO(agent->Log());
   REQUIRE(WaitFor([&] { return AgentsConnected(serve, 1); }, 60));
@@ -569,6 +570,8 @@ TEST_CASE("over TLS the agent verifies the coordinator and may send the token it
     CHECK_FALSE(plain.Read());
   }
   // An agent that does not trust the coordinator's certificate refuses it.
+  // It is started with the old spellings (HOST:PORT and --tls), which still
+  // work, each with a warning.
   auto doubter = std::make_unique<Process>(
       std::vector<std::string>{
           EFFBENCH_AGENT_BINARY, "--coordinator", "127.0.0.1:" + std::to_string(serve.agent_port),
@@ -577,6 +580,9 @@ TEST_CASE("over TLS the agent verifies the coordinator and may send the token it
       dir.File("agent-doubt.log"));
   REQUIRE(WaitFor([&] { return doubter->Log().find("TLS handshake failed") != std::string::npos; },
                   60));
+  CHECK_THAT(doubter->Log(),
+             Catch::Contains("--coordinator HOST:PORT is deprecated; use tcp://HOST:PORT") &&
+                 Catch::Contains("--tls is deprecated; give a tls:// coordinator URL"));
   CHECK(AgentsConnected(serve, 1));
   CHECK(serve.process->running());
 }

@@ -42,7 +42,7 @@ const nlohmann::json* Metric(const nlohmann::json& record, const std::string& na
 TEST_CASE("import keeps a Google Benchmark 1.7 file whole: names, CPU time, counters, complexity",
           "[cli][gbench]") {
   testing::TempDir dir;
-  auto first = RunCli(dir, "import --format gbench " + Data("v1.7.1_baseline.json") +
+  auto first = RunCli(dir, "import --input-format gbench " + Data("v1.7.1_baseline.json") +
                                " --db g.db --commit c0ffee01");
   INFO(first.err);
   REQUIRE(first.exit_code == 0);
@@ -121,7 +121,7 @@ TEST_CASE("import and compare read what Google Benchmark 1.7.1 and 1.9.1 write",
     testing::TempDir dir;
     const std::string base = Data("v" + version + "_baseline.json");
     const std::string cand = Data("v" + version + "_candidate.json");
-    auto imported = RunCli(dir, "import --format gbench " + base + " --db g.db --commit c0ffee01");
+    auto imported = RunCli(dir, "import --input-format gbench " + base + " --db g.db --commit c0ffee01");
     INFO(imported.err);
     REQUIRE(imported.exit_code == 0);
     auto records = Records(dir, "g.db");
@@ -163,17 +163,17 @@ TEST_CASE("import: the same file again is nothing new, under another commit refu
   testing::TempDir dir;
   const std::string file = Data("reps.json");
   REQUIRE(
-      RunCli(dir, "import --format gbench " + file + " --db g.db --commit c0ffee01").exit_code ==
+      RunCli(dir, "import --input-format gbench " + file + " --db g.db --commit c0ffee01").exit_code ==
       0);
-  auto again = RunCli(dir, "import --format gbench " + file + " --db g.db --commit c0ffee01");
+  auto again = RunCli(dir, "import --input-format gbench " + file + " --db g.db --commit c0ffee01");
   CHECK(again.exit_code == 0);
   CHECK_THAT(again.out, Catch::Contains("was already imported as run"));
-  auto other = RunCli(dir, "import --format gbench " + file + " --db g.db --commit beef0002");
+  auto other = RunCli(dir, "import --input-format gbench " + file + " --db g.db --commit beef0002");
   CHECK(other.exit_code == 1);
   CHECK_THAT(other.err, Catch::Contains("is already stored, byte for byte, as run"));
   CHECK_THAT(other.err, Catch::Contains("commit c0ffee01"));
   auto forced =
-      RunCli(dir, "import --format gbench " + file + " --db g.db --commit beef0002 --again");
+      RunCli(dir, "import --input-format gbench " + file + " --db g.db --commit beef0002 --again");
   CHECK(forced.exit_code == 0);
   CHECK_THAT(forced.err, Catch::Contains("storing it again as commit beef0002"));
   auto records = Records(dir, "g.db");  // two runs now; report shows the latest
@@ -190,10 +190,10 @@ TEST_CASE("import: a host is one machine from run to run", "[cli][gbench]") {
   REQUIRE(text.find(mhz) != std::string::npos);
   text.replace(text.find(mhz), mhz.size(), "\"mhz_per_cpu\": 2596");
   std::ofstream(dir.File("later.json")) << text;
-  REQUIRE(RunCli(dir, "import --format gbench " + Data("v1.7.1_baseline.json") +
+  REQUIRE(RunCli(dir, "import --input-format gbench " + Data("v1.7.1_baseline.json") +
                           " --db g.db --commit aaaa0001")
               .exit_code == 0);
-  REQUIRE(RunCli(dir, "import --format gbench later.json --db g.db --commit aaaa0002").exit_code ==
+  REQUIRE(RunCli(dir, "import --input-format gbench later.json --db g.db --commit aaaa0002").exit_code ==
           0);
   auto machines = RunCli(dir, "machines --db g.db --format json");
   CHECK(nlohmann::json::parse(machines.out).size() == 1);
@@ -215,7 +215,7 @@ TEST_CASE("import takes the commit from the git checkout, as run does", "[cli][g
   REQUIRE(std::system(git.c_str()) == 0);
   std::string head = testing::ReadAll(dir.File("head.txt"));
   head.resize(40);
-  auto imported = RunCli(dir, "import --format gbench " + Data("reps.json") + " --db g.db");
+  auto imported = RunCli(dir, "import --input-format gbench " + Data("reps.json") + " --db g.db");
   INFO(imported.err);
   REQUIRE(imported.exit_code == 0);
   CHECK_THAT(imported.out, Catch::Contains("commit " + head));
@@ -228,7 +228,7 @@ TEST_CASE("import reads the 1.4 format (no run_type) and the 1.8 one (skipped, m
           "[cli][gbench]") {
   testing::TempDir dir;
   auto old = RunCli(
-      dir, "import --format gbench " + Data("v1.4_style.json") + " --db old.db --commit 1111aaaa");
+      dir, "import --input-format gbench " + Data("v1.4_style.json") + " --db old.db --commit 1111aaaa");
   INFO(old.err);
   REQUIRE(old.exit_code == 0);
   CHECK_THAT(old.out, Catch::Contains("imported 5 benchmarks (5 new, 1 failed, 0 skipped)"));
@@ -250,7 +250,7 @@ TEST_CASE("import reads the 1.4 format (no run_type) and the 1.8 one (skipped, m
   // A local date without a zone reads as UTC.
   CHECK(copy8["started_at"] == "2019-03-11T14:02:51Z");
 
-  auto newer = RunCli(dir, "import --format gbench " + Data("v1.8_style_skipped.json") +
+  auto newer = RunCli(dir, "import --input-format gbench " + Data("v1.8_style_skipped.json") +
                                " --db new.db --commit 2222bbbb");
   INFO(newer.err);
   REQUIRE(newer.exit_code == 0);
@@ -279,7 +279,7 @@ TEST_CASE("import names what is wrong with the file", "[cli][gbench]") {
       << R"({"benchmarks": [{"name": "BM_X_BigO", "run_name": "BM_X", "run_type": "aggregate",
              "aggregate_name": "BigO", "big_o": "N"}]})";
   const auto err = [&](const std::string& file) {
-    return RunCli(dir, "import --format gbench " + file + " --db g.db --commit a").err;
+    return RunCli(dir, "import --input-format gbench " + file + " --db g.db --commit a").err;
   };
   CHECK_THAT(err("notjson.json"), Catch::Contains("is not JSON"));
   CHECK_THAT(err("nobench.json"), Catch::Contains("no \"benchmarks\" array"));
@@ -287,9 +287,9 @@ TEST_CASE("import names what is wrong with the file", "[cli][gbench]") {
   CHECK_THAT(err("badunit.json"), Catch::Contains("unknown time_unit \"fortnights\""));
   CHECK_THAT(err("badtype.json"), Catch::Contains("unknown run_type \"warmup\""));
   CHECK_THAT(err("nobigo.json"), Catch::Contains("(BM_X_BigO) has no real_coefficient"));
-  CHECK(RunCli(dir, "import --format perf notime.json --db g.db --commit a").exit_code == 2);
+  CHECK(RunCli(dir, "import --input-format perf notime.json --db g.db --commit a").exit_code == 2);
   // Outside a git checkout the commit must be given.
-  auto no_commit = RunCli(dir, "import --format gbench notime.json --db g.db");
+  auto no_commit = RunCli(dir, "import --input-format gbench notime.json --db g.db");
   CHECK(no_commit.exit_code == 2);
   CHECK_THAT(no_commit.err, Catch::Contains("--commit SHA"));
   // Nothing was stored by any of them.
@@ -349,16 +349,16 @@ TEST_CASE("compare A.json B.json: compare.py's job with effbench's statistics", 
   CHECK_THAT(console.out, Catch::Contains("geometric mean of the changes: time +"));
 
   // A filter; the missing fail the comparison only when asked.
-  auto flaky = RunCli(dir, "compare " + pair + " --filter 'BM_Flaky*'");
+  auto flaky = RunCli(dir, "compare " + pair + " --workloads 'BM_Flaky*'");
   CHECK(flaky.exit_code == 0);
   CHECK_THAT(flaky.out, Catch::Contains("BM_Flaky"));
   CHECK(flaky.out.find("BM_Sort") == std::string::npos);
-  auto strict = RunCli(dir, "compare " + pair + " --filter 'BM_Flaky*' --fail-on-missing");
+  auto strict = RunCli(dir, "compare " + pair + " --workloads 'BM_Flaky*' --fail-on-missing");
   CHECK(strict.exit_code == 3);
   CHECK_THAT(strict.err, Catch::Contains("1 series of the baseline failed or are missing"));
   // All measures: counters with their direction (a lower rate is worse).
   auto all =
-      RunCli(dir, "compare " + pair + " --filter 'BM_Sort/1024' --metrics all --format json");
+      RunCli(dir, "compare " + pair + " --workloads 'BM_Sort/1024' --metrics all --format json");
   const auto everything = nlohmann::json::parse(all.out);
   bool items = false;
   for (const auto& s : everything["series"]) {
@@ -377,9 +377,9 @@ TEST_CASE("compare A.json B.json: compare.py's job with effbench's statistics", 
 }
 
 // Bencher's format both ways: an export imports back to the same file.
-TEST_CASE("report --format bmf and import --format bmf round-trip", "[cli][gbench]") {
+TEST_CASE("report --format bmf and import --input-format bmf round-trip", "[cli][gbench]") {
   testing::TempDir dir;
-  REQUIRE(RunCli(dir, "import --format gbench " + Data("v1.7.1_baseline.json") +
+  REQUIRE(RunCli(dir, "import --input-format gbench " + Data("v1.7.1_baseline.json") +
                           " --db g.db --commit c0ffee01")
               .exit_code == 0);
   auto exported = RunCli(dir, "report --db g.db --format bmf --out first.json");
@@ -396,7 +396,7 @@ TEST_CASE("report --format bmf and import --format bmf round-trip", "[cli][gbenc
   CHECK(first.contains("BM_Accumulate<std::int64_t, 2>/1024/real_time"));
   CHECK(first.size() == 10);
 
-  auto imported = RunCli(dir, "import --format bmf first.json --db b.db --commit c0ffee01");
+  auto imported = RunCli(dir, "import --input-format bmf first.json --db b.db --commit c0ffee01");
   INFO(imported.err);
   REQUIRE(imported.exit_code == 0);
   CHECK_THAT(imported.out, Catch::Contains("imported 10 benchmarks"));
@@ -405,7 +405,7 @@ TEST_CASE("report --format bmf and import --format bmf round-trip", "[cli][gbenc
   // A record's measures have their directions: throughput higher, latency the time.
   std::ofstream(dir.File("mine.json")) << R"({"parse": {"latency": {"value": 1500},
       "throughput": {"value": 2e6, "lower_value": 1.9e6, "upper_value": 2.1e6}}})";
-  REQUIRE(RunCli(dir, "import --format bmf mine.json --db m.db --commit c0ffee01").exit_code == 0);
+  REQUIRE(RunCli(dir, "import --input-format bmf mine.json --db m.db --commit c0ffee01").exit_code == 0);
   auto records = Records(dir, "m.db");
   const auto& parse = records.at("bmf/parse@native");
   CHECK(parse["stats"]["median_ns"] == 1500.0);
@@ -415,14 +415,14 @@ TEST_CASE("report --format bmf and import --format bmf round-trip", "[cli][gbenc
   std::ofstream(dir.File("novalue.json")) << R"({"parse": {"latency": {"lower_value": 1}}})";
   std::ofstream(dir.File("array.json")) << "[1, 2]";
   const auto err = [&](const std::string& file) {
-    return RunCli(dir, "import --format bmf " + file + " --db x.db --commit a").err;
+    return RunCli(dir, "import --input-format bmf " + file + " --db x.db --commit a").err;
   };
   CHECK_THAT(err("notime.json"), Catch::Contains("benchmark \"parse\" has no \"latency\" measure"));
   CHECK_THAT(err("novalue.json"), Catch::Contains("measure \"latency\" has no value"));
   CHECK_THAT(err("array.json"), Catch::Contains("is not a JSON object"));
   // Another measure as the time.
   CHECK(RunCli(dir,
-               "import --format bmf notime.json --db t.db --commit a --time-measure "
+               "import --input-format bmf notime.json --db t.db --commit a --time-measure "
                "throughput")
             .exit_code == 0);
 }
@@ -446,7 +446,7 @@ TEST_CASE("exec runs a Google Benchmark binary and imports its results", "[cli][
   CHECK(records.count("gbench/BM_Sort_BigO@native"));
   // A BMF benchmark prints its results on stdout.
   auto bmf = RunCli(dir,
-                    "exec --format bmf --db e.db --commit c0ffee10 -- sh -c "
+                    "exec --input-format bmf --db e.db --commit c0ffee10 -- sh -c "
                     "'echo {\\\"parse\\\": {\\\"latency\\\": {\\\"value\\\": 42}}}'");
   INFO(bmf.err);
   CHECK(bmf.exit_code == 0);

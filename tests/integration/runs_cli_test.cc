@@ -121,7 +121,7 @@ TEST_CASE("run's progress without a terminal is lines with elapsed time and ETA"
   testing::TempDir dir;
   // m35n700k2048 and m3072n1k1024: two small reference GEMMs (quick under ASan too).
   const std::string run =
-      "run --workload 'gemm.fp32/m3*n[17][0k]*@ref' --repetitions 2 --min-time 0.01 ";
+      "run --workloads 'gemm.fp32/m3*n[17][0k]*@ref' --repetitions 2 --min-time 0.01 ";
   auto each = RunCli(dir, run + "--db p.db --progress lines --progress-every 0");
   INFO(each.err);
   REQUIRE(each.exit_code == 0);
@@ -131,7 +131,7 @@ TEST_CASE("run's progress without a terminal is lines with elapsed time and ETA"
   // The ticker: a line every 20 ms while one 35x700x2048 GEMM (0.1 GFLOP an
   // iteration, verified, then timed) runs.
   auto ticking = RunCli(dir,
-                        "run --workload 'gemm.fp32/m35n700k2048@ref' --repetitions 3 "
+                        "run --workloads 'gemm.fp32/m35n700k2048@ref' --repetitions 3 "
                         "--min-time 0.01 --db p.db --progress lines --progress-every 0.02");
   REQUIRE(ticking.exit_code == 0);
   size_t lines = 0;
