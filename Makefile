@@ -6,7 +6,9 @@
 #              cores; labels: unit, integration, slow, browser, isa
 #   make test-isa  the workload, engine and CLI tests and the quick suite
 #              under EFFBENCH_MAX_ISA=avx2 and sse41 (x86-64 only)
-#   make sanitize  the tests under ASan+UBSan (build-asan/)
+#   make sanitize  the tests under ASan+UBSan (build-asan/): every label but
+#              slow and browser, and of the slow ones the fleet's (three agents,
+#              the torture test); SANITIZE_ALL=1 runs every test
 #   make fuzz  build the libFuzzer targets with clang (build-fuzz/) and run each
 #              for FUZZ_SECONDS
 
@@ -14,6 +16,7 @@ BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
+SANITIZE_ALL ?=
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 EFFBENCH_DB ?= effbench.db
@@ -44,7 +47,9 @@ test-isa: build
 sanitize: deps
 	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DEFFBENCH_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
-	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS)
+	@if [ -n "$(SANITIZE_ALL)" ]; then cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS); else \
+	  cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) -LE 'slow|browser' && \
+	  ctest --output-on-failure -j $(JOBS) -L slow -R 'through a coordinator|torture'; fi
 
 fuzz: deps
 	@if ! command -v clang++ >/dev/null; then echo "make fuzz: clang++ not found; skipped"; exit 0; fi; \

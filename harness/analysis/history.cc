@@ -8,7 +8,7 @@
 
 namespace effbench::analysis {
 
-Result<reports::History> BuildHistory(store::Store& db, const HistoryOptions& o) {
+Result<reports::History> BuildHistory(store::QueryStore& db, const HistoryOptions& o) {
   auto directory = MachineDirectory::Load(db);
   if (!directory.ok()) return directory.status();
   auto matching = db.SeriesMatching(o.workloads);

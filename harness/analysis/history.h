@@ -21,6 +21,6 @@ struct HistoryOptions {
 // Every matching series with its points (commit order, repetitions pooled
 // per commit) and the changes stored for it (withdrawn ones left out).
 // NotFound when no series matches; InvalidArgument past max_series.
-Result<reports::History> BuildHistory(store::Store& db, const HistoryOptions& options);
+Result<reports::History> BuildHistory(store::QueryStore& db, const HistoryOptions& options);
 
 }  // namespace effbench::analysis

@@ -294,7 +294,7 @@ reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& ma
   return m;
 }
 
-Result<MachineDirectory> MachineDirectory::Load(store::Store& db) {
+Result<MachineDirectory> MachineDirectory::Load(store::QueryStore& db) {
   auto machines = db.Machines();
   if (!machines.ok()) return machines.status();
   auto agents = db.Agents();
@@ -338,14 +338,14 @@ void MachineDirectory::Describe(const std::string& fp, reports::MachineColumn& c
   column.isa = isa;
 }
 
-Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
+Result<reports::MachineComparison> BuildMachineComparison(store::QueryStore& db,
                                                           const MachineComparisonOptions& o) {
   auto runs = db.Runs();
   if (!runs.ok()) return runs.status();
   return BuildMachineComparison(db, *runs, o);
 }
 
-Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
+Result<reports::MachineComparison> BuildMachineComparison(store::QueryStore& db,
                                                           const std::vector<store::RunRow>& runs,
                                                           const MachineComparisonOptions& o) {
   auto directory = MachineDirectory::Load(db);

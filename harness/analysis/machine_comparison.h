@@ -44,7 +44,7 @@ struct MachineComparisonOptions {
 // a fingerprint prefix.
 class MachineDirectory {
  public:
-  static Result<MachineDirectory> Load(store::Store& db);
+  static Result<MachineDirectory> Load(store::QueryStore& db);
   // Whether `selector` (a hostname, an agent name or 4+ hex digits of the
   // fingerprint) names the machine `fingerprint`.
   bool Matches(const std::string& selector, const std::string& fingerprint) const;
@@ -72,10 +72,10 @@ reports::MachineComparison CompareMachines(const std::vector<MachineRecords>& ma
 
 // Chooses the machines and runs from `db` and compares them. NotFound or
 // InvalidArgument naming the selector that matched nothing, or too much.
-Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
+Result<reports::MachineComparison> BuildMachineComparison(store::QueryStore& db,
                                                           const MachineComparisonOptions& options);
 // The same, with the database's runs (store::RunStore::Runs()) already read.
-Result<reports::MachineComparison> BuildMachineComparison(store::Store& db,
+Result<reports::MachineComparison> BuildMachineComparison(store::QueryStore& db,
                                                           const std::vector<store::RunRow>& runs,
                                                           const MachineComparisonOptions& options);
 

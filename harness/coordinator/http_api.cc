@@ -11,13 +11,9 @@
 #include <sstream>
 
 #include "core/flags.h"
-#include "harness/analysis/history.h"
-#include "harness/analysis/machine_comparison.h"
+#include "harness/coordinator/http_views.h"
 #include "harness/coordinator/internal/coordinator_impl.h"
-#include "harness/result/record.h"
 #include "harness/store/stores.h"
-#include "reports/history.h"
-#include "reports/machine_comparison.h"
 
 namespace effbench::coordinator {
 namespace {
@@ -68,127 +64,12 @@ Result<Target> ParseTarget(std::string_view text) {
   return target;
 }
 
-// GET /: the machines side by side as the HTML page, with the filters of the
-// URL (machines, workloads, variants, since, until, baseline, reference) in a
-// form; GET /api/report: the same comparison as JSON. GET /history and
-// /api/history: the series matching machines and workloads over commits.
-Response ReportReply(const Request& req, const std::string& path,
-                     const std::map<std::string, std::string>& query, store::Store& db) {
-  const auto get = [&query](const char* key) {
-    const auto it = query.find(key);
-    return it == query.end() ? std::string() : it->second;
-  };
-  reports::PageFilters filters{get("machines"), get("workloads"), get("variants"), get("since"),
-                               get("until"),    get("baseline"),  get("reference")};
-  const auto failure = [&req](const Status& s, bool html, const reports::PageFilters& f,
-                              bool history) {
-    const http::status status = s.code() == Status::Code::kNotFound ? http::status::not_found
-                                : s.code() == Status::Code::kInvalidArgument
-                                    ? http::status::bad_request
-                                    : http::status::internal_server_error;
-    if (!html) return ErrorReply(req, status, s.message());
-    return Reply(req, status, reports::RenderEmptyPage(s.message(), f, history),
-                 "text/html; charset=utf-8");
-  };
-  if (path == "/history" || path == "/api/history") {
-    analysis::HistoryOptions h;
-    h.machines = SplitCommaList(filters.machines);
-    h.workloads = filters.workloads;
-    auto history = analysis::BuildHistory(db, h);
-    const bool html = path == "/history";
-    if (!history.ok()) return failure(history.status(), html, filters, true);
-    if (!html) {
-      return Reply(req, http::status::ok,
-                   reports::RenderHistory(*history, reports::ComparisonFormat::kJson));
-    }
-    return Reply(req, http::status::ok, reports::RenderHistoryPage(*history, filters),
-                 "text/html; charset=utf-8");
-  }
-  analysis::MachineComparisonOptions o;
-  o.machines = SplitCommaList(filters.machines);
-  o.workloads = filters.workloads;
-  o.variants = SplitCommaList(filters.variants);
-  o.since = filters.since;
-  o.until = filters.until;
-  if (!filters.baseline_variant.empty()) o.baseline_variant = filters.baseline_variant;
-  o.reference = filters.reference;
-  auto comparison = analysis::BuildMachineComparison(db, o);
-  const bool html = path == "/";
-  if (!comparison.ok()) return failure(comparison.status(), html, filters, false);
-  if (!html) {
-    return Reply(req, http::status::ok,
-                 reports::RenderMachineComparison(*comparison, reports::ComparisonFormat::kJson));
-  }
-  return Reply(req, http::status::ok, reports::RenderMachineComparisonPage(*comparison, filters),
-               "text/html; charset=utf-8");
-}
-
-// The database's views, read from `db`: /api/runs, /api/machines and
-// /api/results. Runs on the coordinator's reader thread.
+// A database view (http_views.h) as the response to `req`.
 Response DatabaseReply(const Request& req, const std::string& path,
-                       const std::map<std::string, std::string>& query, store::Store& db) {
-  const auto failed = [&req](const Status& s) {
-    return ErrorReply(req, http::status::internal_server_error, s.message());
-  };
-  if (path == "/" || path == "/api/report" || path == "/history" || path == "/api/history") {
-    return ReportReply(req, path, query, db);
-  }
-  if (path == "/api/runs") {
-    auto runs = db.Runs();
-    if (!runs.ok()) return failed(runs.status());
-    json out = json::array();
-    for (const auto& r : *runs) {
-      out.push_back({{"id", r.id},
-                     {"machine", r.machine_fingerprint},
-                     {"suite", r.suite},
-                     {"revision",
-                      {{"repo", r.revision.repo},
-                       {"commit", r.revision.commit},
-                       {"branch", r.revision.branch}}},
-                     {"started_at", r.started_at},
-                     {"finished_at", r.finished_at ? json(*r.finished_at) : json()},
-                     {"results_ok", r.results_ok},
-                     {"results_failed", r.results_failed},
-                     {"config", json::parse(r.config_json, nullptr, false)}});
-    }
-    return JsonReply(req, http::status::ok, json{{"runs", out}});
-  }
-  if (path == "/api/machines") {
-    auto machines = db.Machines();
-    if (!machines.ok()) return failed(machines.status());
-    json out = json::array();
-    for (const auto& m : *machines) {
-      out.push_back(
-          {{"fingerprint", m.fingerprint},
-           {"hostname", m.hostname},
-           {"cpu_model", m.cpu_model},
-           {"arch", m.arch},
-           {"inventory", json::parse(m.inventory_json, nullptr, false)},
-           {"calibration",
-            m.calibration_json ? json::parse(*m.calibration_json, nullptr, false) : json()},
-           {"first_seen", m.first_seen},
-           {"last_seen", m.last_seen}});
-    }
-    return JsonReply(req, http::status::ok, json{{"machines", out}});
-  }
-  // /api/results
-  const auto run = query.find("run");
-  if (run == query.end() || run->second.empty()) {
-    return ErrorReply(req, http::status::bad_request,
-                      "/api/results needs ?run=RUN_ID (and optionally &workload=GLOB)");
-  }
-  auto records = db.Results(run->second);
-  if (!records.ok()) return failed(records.status());
-  const auto workload = query.find("workload");
-  json out = json::array();
-  for (const auto& r : *records) {
-    if (workload != query.end() && fnmatch(workload->second.c_str(), r.name.c_str(), 0) != 0 &&
-        workload->second != r.workload) {
-      continue;
-    }
-    out.push_back(result::ToJson(r));
-  }
-  return JsonReply(req, http::status::ok, json{{"results", out}});
+                       const std::map<std::string, std::string>& query, store::QueryStore& db) {
+  View view = DatabaseView(path, query, db);
+  return Reply(req, static_cast<http::status>(view.status), std::move(view.body),
+               std::move(view.content_type));
 }
 
 }  // namespace
@@ -324,10 +205,8 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
   const std::string cancel_id = JobToCancel(path);
   const std::string agent_prefix = "/api/agents/";
   const bool agent_path = path.rfind(agent_prefix, 0) == 0 && path.size() > agent_prefix.size();
-  const bool known = path == "/" || path == "/api/report" || path == "/history" ||
-                     path == "/api/history" || path == "/healthz" || path == "/metrics" ||
-                     path == "/api/agents" || path == "/api/runs" || path == "/api/results" ||
-                     path == "/api/machines" || path == "/api/jobs" || !cancel_id.empty() ||
+  const bool known = IsDatabaseView(path) || path == "/healthz" || path == "/metrics" ||
+                     path == "/api/agents" || path == "/api/jobs" || !cancel_id.empty() ||
                      agent_path;
   if (!known) co_return ErrorReply(req, http::status::not_found, "no such endpoint: " + path);
   const bool allowed = (get && cancel_id.empty() && !agent_path) ||
@@ -399,7 +278,7 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
   // /, /api/report, /api/runs, /api/machines, /api/results: the database's views, read (and
   // serialized) on the reader thread: a large one must not hold up the
   // agents' acks and heartbeats on this thread.
-  store::Store& db = *reader;
+  store::QueryStore& db = *reader;
   auto read = [&req, &path, &query, &db]() -> asio::awaitable<Response> {
     co_return DatabaseReply(req, path, query, db);
   };

@@ -110,23 +110,33 @@ struct RegressionRow {
   std::optional<std::string> fixed_last_bad_commit, fixed_first_good_commit;
 };
 
-// Machines, runs and their results.
-class RunStore {
+// Machines, runs and their results, as readers see them.
+class RunReader {
  public:
-  virtual ~RunStore() = default;
-  // Inserts the machine, or updates its last_seen (and its calibration when
-  // the row carries one).
-  virtual Status UpsertMachine(const MachineRow& machine) = 0;
+  virtual ~RunReader() = default;
   // The stored calibration JSON of a machine, nullopt if none.
   virtual Result<std::optional<std::string>> MachineCalibration(const std::string& fingerprint) = 0;
   virtual Result<std::vector<MachineRow>> Machines() = 0;
+  // Runs, newest first.
+  virtual Result<std::vector<RunRow>> Runs() = 0;
+  // The records of `run_id` (all runs when empty), validated on the way out.
+  virtual Result<std::vector<result::ResultRecord>> Results(const std::string& run_id) = 0;
+  // How many results are stored, all runs together, or of `run_id`.
+  virtual Result<int64_t> ResultCount() = 0;
+  virtual Result<int64_t> ResultCountOfRun(const std::string& run_id) = 0;
+};
+
+// Machines, runs and their results: reads and writes.
+class RunStore : public virtual RunReader {
+ public:
+  // Inserts the machine, or updates its last_seen (and its calibration when
+  // the row carries one).
+  virtual Status UpsertMachine(const MachineRow& machine) = 0;
 
   // Records the start of a run; nothing happens when the run is already
   // stored. NotFound when its machine is not.
   virtual Status BeginRun(const RunRow& run) = 0;
   virtual Status FinishRun(const std::string& run_id, const std::string& finished_at) = 0;
-  // Runs, newest first.
-  virtual Result<std::vector<RunRow>> Runs() = 0;
   // Removes the run and its results in one transaction; NotFound when there
   // is no such run. The caller re-checks the series it touched.
   virtual Status DeleteRun(const std::string& run_id) = 0;
@@ -138,14 +148,9 @@ class RunStore {
   // The same for rows already made (result::ToRow, result::RowFromJson): what
   // the coordinator's writer thread calls, leaving it nothing but SQLite.
   virtual Result<size_t> InsertResults(const std::vector<result::RecordRow>& rows) = 0;
-  // The records of `run_id` (all runs when empty), validated on the way out.
-  virtual Result<std::vector<result::ResultRecord>> Results(const std::string& run_id) = 0;
-  // How many results are stored, all runs together, or of `run_id`.
-  virtual Result<int64_t> ResultCount() = 0;
-  virtual Result<int64_t> ResultCountOfRun(const std::string& run_id) = 0;
 };
 
-// Series and their history across commits.
+// Series and their history across commits (reads only).
 class SeriesStore {
  public:
   virtual ~SeriesStore() = default;
@@ -165,26 +170,32 @@ class SeriesStore {
       const std::vector<SeriesKey>& series) = 0;
 };
 
-// Changes detected in series, and their states.
-class RegressionStore {
+// Changes detected in series, and their states, as readers see them.
+class RegressionReader {
  public:
-  virtual ~RegressionStore() = default;
+  virtual ~RegressionReader() = default;
+  // Every change stored for `series`, in any state, oldest first.
+  virtual Result<std::vector<RegressionRow>> RegressionsOf(const SeriesKey& series) = 0;
+  // Changes detected at or after `since` (ISO 8601; all when empty), in
+  // `state` (any when empty), newest first.
+  virtual Result<std::vector<RegressionRow>> Regressions(const std::string& since,
+                                                         const std::string& state) = 0;
+  virtual Result<bool> RunChecked(const std::string& run_id) = 0;
+};
+
+// Changes detected in series, and their states: reads and writes.
+class RegressionStore : public virtual RegressionReader {
+ public:
   // Inserts a detected change, or refreshes its numbers. Its state is kept,
   // except that a withdrawn change found again is new again (same id). Ids
   // are never reused: an id once shown names its change forever.
   virtual Status UpsertRegression(const RegressionRow& row) = 0;
-  // Every change stored for `series`, in any state, oldest first.
-  virtual Result<std::vector<RegressionRow>> RegressionsOf(const SeriesKey& series) = 0;
   // Moves a change to `state` (withdrawn, fixed) with the reason and, for
   // fixed, the commit range of the recovery. Never deletes it.
   virtual Status ResolveRegression(int64_t id, const std::string& state, const std::string& reason,
                                    const std::optional<std::string>& fixed_last_bad,
                                    const std::optional<std::string>& fixed_first_good,
                                    const std::string& updated_at) = 0;
-  // Changes detected at or after `since` (ISO 8601; all when empty), in
-  // `state` (any when empty), newest first.
-  virtual Result<std::vector<RegressionRow>> Regressions(const std::string& since,
-                                                         const std::string& state) = 0;
   // NotFound when there is no such regression.
   virtual Status SetRegressionState(int64_t id, const std::string& state,
                                     const std::string& updated_at) = 0;
@@ -192,19 +203,25 @@ class RegressionStore {
   // stored but not marked (its check interrupted, or it failed) is checked
   // again when it is met again: `effbench import` of the same file, say.
   virtual Status MarkRunChecked(const std::string& run_id, const std::string& checked_at) = 0;
-  virtual Result<bool> RunChecked(const std::string& run_id) = 0;
 };
 
 // What the regression analysis reads and writes: series and their changes.
-class HistoryStore : public SeriesStore, public RegressionStore {};
+class HistoryStore : public virtual SeriesStore, public RegressionStore {};
 
-// The fleet's agents and jobs (coordinator only).
-class FleetStore {
+// The fleet's agents and jobs, as readers see them.
+class FleetReader {
  public:
-  virtual ~FleetStore() = default;
+  virtual ~FleetReader() = default;
+  virtual Result<std::vector<AgentRow>> Agents() = 0;
+  // Every job, oldest first.
+  virtual Result<std::vector<JobRow>> Jobs() = 0;
+};
+
+// The fleet's agents and jobs (coordinator only): reads and writes.
+class FleetStore : public virtual FleetReader {
+ public:
   // Inserts the agent, or updates everything but first_seen.
   virtual Status UpsertAgent(const AgentRow& agent) = 0;
-  virtual Result<std::vector<AgentRow>> Agents() = 0;
   // Forgets an agent (its jobs and results stay). NotFound when unknown.
   virtual Status RemoveAgent(const std::string& name) = 0;
   virtual Status InsertJob(const JobRow& job) = 0;
@@ -219,9 +236,14 @@ class FleetStore {
   // already ended (a job_done committed first). NotFound when unknown.
   virtual Status EndUnfinishedJob(const std::string& job_id, const std::string& state,
                                   const std::string& updated_at, const std::string& reason) = 0;
-  // Every job, oldest first.
-  virtual Result<std::vector<JobRow>> Jobs() = 0;
 };
+
+// Everything a reader may ask and nothing it may change: what the HTTP API,
+// the reports and the machine comparison take.
+class QueryStore : public virtual RunReader,
+                   public virtual SeriesStore,
+                   public virtual RegressionReader,
+                   public virtual FleetReader {};
 
 // How hard a commit is made durable. kNormal survives a killed process;
 // kFull also survives a power cut (every commit reaches the disk), as a
@@ -236,7 +258,7 @@ enum class OpenCheck { kQuickCheck, kNone };
 
 // One results database, every concern: what `effbench serve` and the CLI
 // hold. Callers name this, never a backend.
-class Store : public RunStore, public HistoryStore, public FleetStore {
+class Store : public RunStore, public HistoryStore, public FleetStore, public QueryStore {
  public:
   // Whether the database takes a write now (a small write transaction).
   virtual Status ProbeWrite() = 0;

@@ -2,7 +2,9 @@
 //   lifecycle.cc  creating, running and stopping the server, accepting, the log;
 //   session.cc    the conversation with one agent (handshake, results, job ends);
 //   jobs.cc       submitting, dispatching, leasing and cancelling jobs, schedules;
-//   http_api.cc   the HTTP API.
+//   http_api.cc   the HTTP API: requests, the token, jobs and agents, metrics;
+//                 its database views are http_views.h, which take the
+//                 read-only store::QueryStore and nothing of this state.
 // State with an owner of its own: `roster` (AgentRoster), `queue` (JobQueue), `metrics` (Metrics),
 // `peer_log` (LogLimiter), `ingest` (IngestPipeline: the database writer and
 // the database's health), `http_connections` (HttpConnections: the HTTP
