@@ -724,7 +724,12 @@ TEST_CASE("at the descriptor limit the server sheds new connections, serves on, 
   std::vector<std::unique_ptr<RawPeer>> crowd;
   for (int i = 0; i < 12; ++i) crowd.push_back(std::make_unique<RawPeer>(serve.agent_port));
   REQUIRE(WaitFor([&] { return serve.process->Log().find("shedding") != std::string::npos; }, 20));
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  // Every connection of the crowd is dealt with: shed (closed at once) or,
+  // while a descriptor was left, served (challenged).
+  for (auto& peer : crowd) {
+    const auto first = peer->Read();
+    if (first) CHECK((*first)["type"] == "challenge");
+  }
   // One line for the state change, not one per failed accept.
   CHECK(CountLines(serve.process->Log(), "failed: Too many open files") <= 2);
   CHECK(serve.process->running());
@@ -770,7 +775,26 @@ TEST_CASE(
   CHECK_THAT(refused.body["error"].get<std::string>(), Catch::Contains("no job queued"));
   // The agent is told to hold its results, and stays connected meanwhile.
   REQUIRE(WaitFor([&] { return agent->Log().find("holding") != std::string::npos; }, 30));
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // Its heartbeats go on while it holds: two more, on the same connection.
+  const auto patient = [&] {
+    const Http agents = HttpRequest(serve.http_port, "GET", "/api/agents");
+    for (const json& a : agents.body["agents"]) {
+      if (a["name"] == "patient") return a;
+    }
+    return json::object();
+  };
+  const json held = patient();
+  INFO(held.dump());
+  REQUIRE(held.value("connected", false));
+  std::set<std::string> beats = {held.value("last_heartbeat", "")};
+  REQUIRE(WaitFor(
+      [&] {
+        const json a = patient();
+        if (a.value("connected", false)) beats.insert(a.value("last_heartbeat", ""));
+        return beats.size() >= 3;
+      },
+      30));
+  CHECK(patient()["connected_at"] == held["connected_at"]);
   CHECK(AgentsConnected(serve, 1));
   // Space returns.
   rlimit room{RLIM_INFINITY, RLIM_INFINITY};
