@@ -13,10 +13,12 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 IngestPipeline::IngestPipeline(asio::io_context& io, std::unique_ptr<store::Store> db,
-                               std::string db_path, Hooks hooks, const Status& writable)
+                               std::string db_path, Hooks hooks, const Status& writable,
+                               std::chrono::milliseconds probe_interval)
     : io_(io),
       db_path_(std::move(db_path)),
       hooks_(std::move(hooks)),
+      probe_interval_(probe_interval),
       writer_(std::make_unique<IngestWriter>(std::move(db), io.get_executor())) {
   NoteWrite(writable);
 }
@@ -77,7 +79,7 @@ void IngestPipeline::NoteWrite(const Status& outcome) {
 asio::awaitable<void> IngestPipeline::ProbeWhileFaulty() {
   asio::steady_timer pause(io_);
   while (fault_ && !stopping_) {
-    pause.expires_after(2s);
+    pause.expires_after(probe_interval_);
     boost::system::error_code ec;
     co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (!fault_ || stopping_) break;

@@ -34,8 +34,12 @@ class IngestPipeline {
 
   // `writable`: the outcome of a write probe made before the ports opened;
   // an I/O error starts the pipeline faulty (logged, probed until it clears).
+  // While faulty, the database is probed every `probe_interval`.
+  // The pipeline owns the whole store: it is the one writer, and the
+  // operations it runs write every part of it.
   IngestPipeline(boost::asio::io_context& io, std::unique_ptr<store::Store> db, std::string db_path,
-                 Hooks hooks, const Status& writable = Status::Ok());
+                 Hooks hooks, const Status& writable = Status::Ok(),
+                 std::chrono::milliseconds probe_interval = std::chrono::seconds(2));
 
   // Stores `records` (group commit); `done` runs after the commit.
   void Ingest(std::vector<result::RecordRow> records, Done done);
@@ -69,6 +73,7 @@ class IngestPipeline {
   Hooks hooks_;
   std::optional<std::string> fault_;
   bool stopping_ = false;
+  std::chrono::milliseconds probe_interval_;
   std::unique_ptr<IngestWriter> writer_;
 };
 
