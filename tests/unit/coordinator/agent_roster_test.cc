@@ -1,0 +1,77 @@
+#include "harness/coordinator/internal/agent_roster.h"
+
+#include <catch2/catch.hpp>
+
+namespace effbench::coordinator {
+namespace {
+
+using Instant = AgentRoster::Instant;
+
+std::shared_ptr<Session> SessionOf(const std::string& name, const std::string& gpu) {
+  auto s = std::make_shared<Session>();
+  s->name = name;
+  s->facts = AgentFacts{name, name + ".lab", "x86_64", {{"gpu", gpu}}};
+  return s;
+}
+
+store::AgentRow RowOf(const std::string& name, const std::string& seen) {
+  return store::AgentRow{name, std::string(64, 'f'), "1.0", "{}", seen, seen};
+}
+
+TEST_CASE("the roster: agents restored, connected, replaced, gone and forgotten", "[coordinator]") {
+  AgentRoster roster;
+  const Instant start{std::chrono::seconds(100)};
+  // An agent the database knew at start is gone from then: its lease runs.
+  roster.Restore(RowOf("old", "2026-12-01T00:00:00Z"), AgentFacts{"old", "old.lab", "x86_64", {}});
+  roster.StartLeases(start);
+  CHECK(roster.Known("old"));
+  CHECK_FALSE(roster.Live("old"));
+  CHECK(roster.GoneSince("old") == start);
+
+  // It connects again: connected, no longer gone, and it keeps its first_seen.
+  auto first = SessionOf("old", "h100");
+  store::AgentRow row = RowOf("old", "2026-12-07T10:00:00Z");
+  CHECK(roster.Connect(first, row) == nullptr);
+  CHECK(row.first_seen == "2026-12-01T00:00:00Z");
+  CHECK(roster.Live("old") == first);
+  CHECK_FALSE(roster.GoneSince("old"));
+  CHECK(roster.facts().at("old").labels.at("gpu") == "h100");
+
+  // A second connection of the same agent replaces the first, which is
+  // handed back to be closed; the first one's end then changes nothing.
+  auto second = SessionOf("old", "h200");
+  store::AgentRow again = RowOf("old", "2026-12-07T10:05:00Z");
+  CHECK(roster.Connect(second, again) == first);
+  CHECK(roster.Live("old") == second);
+  CHECK(roster.facts().at("old").labels.at("gpu") == "h200");
+  const Instant later = start + std::chrono::seconds(60);
+  CHECK_FALSE(roster.Disconnect(first, later, "2026-12-07T10:06:00Z"));
+  CHECK(roster.Live("old") == second);
+  CHECK_FALSE(roster.GoneSince("old"));
+
+  // The live connection ends: gone from then, its row to store says so.
+  const auto gone = roster.Disconnect(second, later, "2026-12-07T10:06:00Z");
+  REQUIRE(gone);
+  CHECK(gone->last_seen == "2026-12-07T10:06:00Z");
+  CHECK(gone->first_seen == "2026-12-01T00:00:00Z");
+  CHECK(roster.GoneSince("old") == later);
+  CHECK(roster.sessions().empty());
+  REQUIRE(roster.Row("old") != nullptr);
+  CHECK(roster.Row("old")->last_seen == "2026-12-07T10:06:00Z");
+
+  // A new agent is known from its first connection; forgetting removes all.
+  auto fresh = SessionOf("new", "none");
+  store::AgentRow new_row = RowOf("new", "2026-12-07T11:00:00Z");
+  CHECK(roster.Connect(fresh, new_row) == nullptr);
+  CHECK(new_row.first_seen == "2026-12-07T11:00:00Z");
+  CHECK(roster.agents().size() == 2);
+  roster.Forget("old");
+  CHECK_FALSE(roster.Known("old"));
+  CHECK_FALSE(roster.GoneSince("old"));
+  CHECK(roster.Row("old") == nullptr);
+  CHECK(roster.facts().count("old") == 0);
+  CHECK(roster.Known("new"));
+}
+
+}  // namespace
+}  // namespace effbench::coordinator
