@@ -4,6 +4,7 @@
 
 #include "core/time.h"
 #include "harness/coordinator/internal/coordinator_impl.h"
+#include "harness/coordinator/internal/leases.h"
 #include "harness/fleet/spawn.h"
 #include "workloads/catalog/specs.h"
 
@@ -207,32 +208,16 @@ asio::awaitable<void> Coordinator::Impl::LeaseLoop() {
     error_code ec;
     co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping) break;
-    const auto now = options.clock->Steady();
-    std::vector<std::pair<std::string, std::string>> expired;  // job, reason
-    for (const std::string& id : queue.Dispatched()) {
-      const store::JobRow& job = *queue.Find(id);
-      const auto session = roster.Live(job.agent);
-      if (!session) {
-        const auto gone = roster.GoneSince(job.agent);
-        if (gone && now - *gone > options.job_lease) {
-          expired.emplace_back(id, "lease expired: agent " + job.agent +
-                                       " stayed gone for more than " +
-                                       std::to_string(options.job_lease.count() / 1000) +
-                                       " s; the results it sent are kept");
-        }
-        continue;
-      }
-      // Connected and idle, yet this job is dispatched to it: the job frame
-      // was lost, or the agent lost the job. Send it again (the agent ignores
-      // a job it knows), at most once per three heartbeats.
-      const Session& s = *session;
-      const auto sent = queue.SentAt(id);
-      if (s.state == "idle" && s.job.empty() && (!sent || now - *sent > 3 * options.heartbeat)) {
-        LogLimited(peer_log, "agent " + job.agent + " is idle but job " + id +
-                                 " is dispatched to it; sending the job again");
-        Dispatch(session);
-      }
+    const LeaseVerdicts verdicts =
+        CheckLeases(queue, roster, options.clock->Steady(), options.job_lease, options.heartbeat);
+    for (const auto& [id, agent] : verdicts.resend) {
+      const auto session = roster.Live(agent);
+      if (!session) continue;
+      LogLimited(peer_log, "agent " + agent + " is idle but job " + id +
+                               " is dispatched to it; sending the job again");
+      Dispatch(session);
     }
+    const auto& expired = verdicts.expired;
     for (const auto& [id, reason] : expired) {
       const std::string failed = "failed";
       const Status ended = co_await EndJob(id, failed, reason);
