@@ -1,7 +1,9 @@
 // The coordinator's state and the rooms that share it:
 //   lifecycle.cc  creating, running and stopping the server, accepting, the log;
 //   session.cc    the conversation with one agent (handshake, results, job ends);
-//   jobs.cc       submitting, dispatching, leasing and cancelling jobs, schedules;
+//   jobs.cc       submitting, dispatching, leasing and cancelling jobs, schedules
+//                 (the lease check itself is leases.h, a decision on the queue and
+//                 the roster alone);
 //   http_api.cc   the HTTP API: requests, the token, jobs and agents, metrics;
 //                 its database views are http_views.h, which take the
 //                 read-only store::QueryStore and nothing of this state.
