@@ -56,6 +56,11 @@ int UsageError(std::ostream& err, const std::string& problem, const CommandSpec&
   return kExitUsage;
 }
 
+int Failure(std::ostream& err, const Status& s, const CommandSpec& command) {
+  err << command.Title() << ": " << s.message() << "\n";
+  return kExitError;
+}
+
 int CommandError(std::ostream& err, const Status& s, const CommandSpec& command) {
   err << command.Title() << ": " << s.message() << "\n";
   return s.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
@@ -183,8 +188,7 @@ int MachinesCommand(const std::vector<std::string>& args, std::ostream& out, std
   }
   auto machines = (*db)->Machines();
   if (!machines.ok()) {
-    err << "effbench machines: " << machines.status().message() << "\n";
-    return kExitError;
+    return Failure(err, machines.status(), kMachinesCommand);
   }
   nlohmann::json array = nlohmann::json::array();
   for (const auto& m : *machines) {
@@ -232,8 +236,7 @@ int DbCommand(const std::vector<std::string>& args, std::ostream& out, std::ostr
   if (!path) return UsageError(err, "--db FILE is required", kDbCommand);
   auto problems = store::CheckIntegrity(*path);
   if (!problems.ok()) {
-    err << "effbench db: " << problems.status().message() << "\n";
-    return kExitError;
+    return Failure(err, problems.status(), kDbCommand);
   }
   if (problems->empty()) {
     out << *path << ": ok (PRAGMA integrity_check)\n";

@@ -48,6 +48,9 @@ int UsageError(std::ostream& err, const std::string& problem, const CommandSpec&
 // "effbench COMMAND: MESSAGE"; returns kExitUsage for InvalidArgument (a
 // wrong flag value, an ambiguous id), else kExitError.
 int CommandError(std::ostream& err, const Status& s, const CommandSpec& command);
+// "effbench COMMAND: MESSAGE"; returns kExitError whatever the code (a
+// failure after the command's input was accepted: a store, a calibration).
+int Failure(std::ostream& err, const Status& s, const CommandSpec& command);
 
 // Dispatches `effbench <command> ...`; prints usage for none or an unknown one.
 // The peaks of a calibration, their spread and its quality, indented lines.

@@ -188,8 +188,7 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
     return server.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
   }
   if (Status s = (*server)->Run(); !s.ok()) {
-    err << "effbench serve: " << s.message() << "\n";
-    return kExitError;
+    return Failure(err, s, kServeCommand);
   }
   return kExitOk;
 }

@@ -173,8 +173,7 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
     if (action == "check" && words.size() == 1) {
       auto found = analysis::CheckRun(**db, "");
       if (!found.ok()) {
-        err << "effbench regressions: " << found.status().message() << "\n";
-        return kExitError;
+        return Failure(err, found.status(), kRegressionsCommand);
       }
       out << "checked every series: " << found->size() << " change(s) in the history\n";
       return kExitOk;
@@ -216,8 +215,7 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
     // Every id is checked before any is changed: a typo changes nothing.
     auto all = (*db)->Regressions("", "");
     if (!all.ok()) {
-      err << "effbench regressions: " << all.status().message() << "\n";
-      return kExitError;
+      return Failure(err, all.status(), kRegressionsCommand);
     }
     for (int64_t id : ids) {
       if (std::none_of(all->begin(), all->end(), [&](const auto& r) { return r.id == id; })) {
@@ -227,8 +225,7 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
     }
     for (int64_t id : ids) {
       if (Status s = (*db)->SetRegressionState(id, state, effbench::UtcNowIso8601()); !s.ok()) {
-        err << "effbench regressions: " << s.message() << "\n";
-        return kExitError;
+        return Failure(err, s, kRegressionsCommand);
       }
       out << "regression " << id << ": " << state << "\n";
     }

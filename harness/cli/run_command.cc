@@ -78,15 +78,13 @@ int CalibrateCommand(const std::vector<std::string>& args, std::ostream& out, st
   const std::string db_path = flags->GetOr("db", "effbench.db");
   auto db = store::OpenStore(db_path);
   if (!db.ok()) {
-    err << "effbench calibrate: " << db.status().message() << "\n";
-    return kExitError;
+    return Failure(err, db.status(), kCalibrateCommand);
   }
   const machine::Inventory inv = machine::Probe();
   const std::string fingerprint = machine::Fingerprint(inv);
   auto cal = Calibration(**db, fingerprint, inv, /*recalibrate=*/true, err);
   if (!cal.ok()) {
-    err << "effbench calibrate: " << cal.status().message() << "\n";
-    return kExitError;
+    return Failure(err, cal.status(), kCalibrateCommand);
   }
   if (format == "json") {
     out << machine::ToJson(*cal).dump(2) << "\n";
@@ -128,8 +126,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   const std::string db_path = flags->GetOr("db", "effbench.db");
   auto db = store::OpenStore(db_path);
   if (!db.ok()) {
-    err << "effbench run: " << db.status().message() << "\n";
-    return kExitError;
+    return Failure(err, db.status(), kRunCommand);
   }
 
   const machine::Inventory inv = machine::Probe();
@@ -139,13 +136,11 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
                                                         inv.arch, machine::ToJson(inv).dump(),
                                                         std::nullopt, now, now});
       !s.ok()) {
-    err << "effbench run: " << s.message() << "\n";
-    return kExitError;
+    return Failure(err, s, kRunCommand);
   }
   auto cal = Calibration(**db, fingerprint, inv, flags->Has("recalibrate"), err);
   if (!cal.ok()) {
-    err << "effbench run: " << cal.status().message() << "\n";
-    return kExitError;
+    return Failure(err, cal.status(), kRunCommand);
   }
 
   engine::EngineOptions options;
@@ -171,8 +166,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (Status s = (*db)->BeginRun(store::RunRow{context.run_id, fingerprint, context.revision,
                                                suite_name, now, std::nullopt, config.dump()});
       !s.ok()) {
-    err << "effbench run: " << s.message() << "\n";
-    return kExitError;
+    return Failure(err, s, kRunCommand);
   }
 
   auto progress_mode = ParseProgressMode(flags->GetOr("progress", "auto"),
@@ -210,8 +204,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (!engine.warning().empty()) err << "effbench: warning: " << engine.warning() << "\n";
   if (Status s = (*db)->FinishRun(context.run_id, effbench::UtcNowIso8601());
       !s.ok() || !run_status.ok()) {
-    err << "effbench run: " << (run_status.ok() ? s : run_status).message() << "\n";
-    return kExitError;
+    return Failure(err, (run_status.ok() ? s : run_status), kRunCommand);
   }
 
   if (auto changes = analysis::CheckRun(**db, context.run_id); !changes.ok()) {
@@ -224,8 +217,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
 
   auto records = (*db)->Results(context.run_id);
   if (!records.ok()) {
-    err << "effbench run: " << records.status().message() << "\n";
-    return kExitError;
+    return Failure(err, records.status(), kRunCommand);
   }
   out << reports::RenderEfficiencyTable(*records, *format, {.implementation = flags->Has("wide")});
   if (skipped) {
