@@ -1,5 +1,7 @@
 #include "harness/coordinator/internal/agent_roster.h"
 
+#include "core/time.h"
+
 namespace effbench::coordinator {
 
 void AgentRoster::Restore(store::AgentRow row, AgentFacts facts) {
@@ -56,6 +58,35 @@ std::shared_ptr<Session> AgentRoster::Live(const std::string& name) const {
 const store::AgentRow* AgentRoster::Row(const std::string& name) const {
   const auto it = agents_.find(name);
   return it == agents_.end() ? nullptr : &it->second;
+}
+
+Result<std::vector<std::string>> AgentRoster::Targets(
+    const std::string& selector, std::chrono::system_clock::time_point wall_now,
+    std::chrono::milliseconds ttl) const {
+  std::vector<std::string> targets, stale;
+  for (const auto& [name, f] : facts_) {
+    if (!MatchesSelector(selector, f)) continue;
+    bool recent = Live(name) != nullptr || selector == name;
+    if (!recent) {
+      if (const store::AgentRow* known = Row(name)) {
+        const auto seen = effbench::ParseIso8601(known->last_seen);
+        recent = seen.ok() && wall_now - *seen <= ttl;
+      }
+    }
+    (recent ? targets : stale).push_back(name);
+  }
+  if (!targets.empty()) return targets;
+  std::string known;
+  for (const auto& [name, f] : facts_) known += (known.empty() ? "" : ", ") + name;
+  std::string message = "no agent matches \"" + selector + "\" (known agents: ";
+  message += known.empty() ? "none yet" : known;
+  message += ")";
+  if (!stale.empty()) {
+    message += "; " + std::to_string(stale.size()) + " match(es) not seen for more than " +
+               std::to_string(ttl.count() / 3600'000) +
+               " h (--agent-ttl); name one exactly to queue on it anyway";
+  }
+  return Status::NotFound(message);
 }
 
 std::optional<AgentRoster::Instant> AgentRoster::GoneSince(const std::string& name) const {

@@ -260,34 +260,9 @@ asio::awaitable<Result<json>> Coordinator::Impl::SubmitJobs(const json& request,
   for (size_t i : *selected) names.push_back(catalog::Entries()[i].id);
   json spec = {{"workloads", names}, {"revision", *revision}, {"options", *options_json}};
   if (pattern) spec["workload"] = *pattern;
-  // A selector matches agents connected now or seen within the TTL; an exact
-  // name matches its agent whenever it was last seen.
-  std::vector<std::string> targets, stale;
-  const auto wall_now = options.clock->Now();
-  for (const auto& [name, f] : roster.facts()) {
-    if (!MatchesSelector(selector, f)) continue;
-    bool recent = roster.Live(name) != nullptr || selector == name;
-    if (!recent) {
-      if (const store::AgentRow* known = roster.Row(name)) {
-        const auto seen = effbench::ParseIso8601(known->last_seen);
-        recent = seen.ok() && wall_now - *seen <= options.agent_ttl;
-      }
-    }
-    (recent ? targets : stale).push_back(name);
-  }
-  if (targets.empty()) {
-    std::string known;
-    for (const auto& [name, f] : roster.facts()) known += (known.empty() ? "" : ", ") + name;
-    std::string message = "no agent matches \"" + selector + "\" (known agents: ";
-    message += known.empty() ? "none yet" : known;
-    message += ")";
-    if (!stale.empty()) {
-      message += "; " + std::to_string(stale.size()) + " match(es) not seen for more than " +
-                 std::to_string(options.agent_ttl.count() / 3600'000) +
-                 " h (--agent-ttl); name one exactly to queue on it anyway";
-    }
-    co_return Status::NotFound(message);
-  }
+  auto chosen = roster.Targets(selector, options.clock->Now(), options.agent_ttl);
+  if (!chosen.ok()) co_return chosen.status();
+  const std::vector<std::string>& targets = *chosen;
   const std::string now = effbench::UtcNowIso8601(*options.clock);
   std::vector<store::JobRow> rows;
   for (const std::string& agent : targets) {

@@ -68,6 +68,14 @@ class AgentRoster {
   // When a known, disconnected agent went; nullopt when connected or unknown.
   std::optional<Instant> GoneSince(const std::string& name) const;
 
+  // The agents a job request's `selector` queues on, by name: those it
+  // matches that are connected now or were seen within `ttl` of `wall_now`,
+  // and an agent named exactly whenever it was last seen. NotFound naming
+  // the known agents, and how many matched but are stale, when none.
+  Result<std::vector<std::string>> Targets(const std::string& selector,
+                                           std::chrono::system_clock::time_point wall_now,
+                                           std::chrono::milliseconds ttl) const;
+
   const Sessions& sessions() const { return sessions_; }
   const std::map<std::string, store::AgentRow>& agents() const { return agents_; }
   const std::map<std::string, AgentFacts>& facts() const { return facts_; }

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/time.h"
+
 namespace effbench::coordinator {
 namespace {
 
@@ -71,6 +73,42 @@ TEST_CASE("the roster: agents restored, connected, replaced, gone and forgotten"
   CHECK(roster.Row("old") == nullptr);
   CHECK(roster.facts().count("old") == 0);
   CHECK(roster.Known("new"));
+}
+
+TEST_CASE("a job request's selector queues on agents connected or seen within the TTL",
+          "[coordinator]") {
+  AgentRoster roster;
+  const auto wall_now = *ParseIso8601("2026-12-07T12:00:00Z");
+  const std::chrono::milliseconds ttl = std::chrono::hours(24);
+  // h100-a is connected; h100-b was seen an hour ago; h100-c three days ago.
+  auto live = SessionOf("h100-a", "h100");
+  store::AgentRow row = RowOf("h100-a", "2026-12-07T11:00:00Z");
+  roster.Connect(live, row);
+  roster.Restore(RowOf("h100-b", "2026-12-07T11:00:00Z"),
+                 AgentFacts{"h100-b", "b.lab", "x86_64", {{"gpu", "h100"}}});
+  roster.Restore(RowOf("h100-c", "2026-12-04T12:00:00Z"),
+                 AgentFacts{"h100-c", "c.lab", "x86_64", {{"gpu", "h100"}}});
+  roster.Restore(RowOf("cpu-1", "2026-12-07T11:00:00Z"),
+                 AgentFacts{"cpu-1", "cpu.lab", "x86_64", {{"gpu", "none"}}});
+
+  const auto h100 = roster.Targets("gpu=h100", wall_now, ttl);
+  REQUIRE(h100.ok());
+  CHECK(*h100 == std::vector<std::string>{"h100-a", "h100-b"});
+  CHECK(roster.Targets("*", wall_now, ttl)->size() == 3);
+  // An agent named exactly is queued on however long it has been gone.
+  CHECK(*roster.Targets("h100-c", wall_now, ttl) == std::vector<std::string>{"h100-c"});
+  // None: the known agents, and how many matched but are stale.
+  roster.Forget("h100-a");
+  roster.Forget("h100-b");
+  const auto none = roster.Targets("gpu=h100", wall_now, ttl);
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.status().code() == Status::Code::kNotFound);
+  CHECK_THAT(none.status().message(),
+             Catch::Contains("no agent matches \"gpu=h100\"") && Catch::Contains("cpu-1, h100-c") &&
+                 Catch::Contains("1 match(es) not seen for more than 24 h (--agent-ttl)"));
+  const auto empty = AgentRoster().Targets("*", wall_now, ttl);
+  REQUIRE_FALSE(empty.ok());
+  CHECK_THAT(empty.status().message(), Catch::Contains("known agents: none yet"));
 }
 
 }  // namespace
