@@ -118,9 +118,17 @@ Status CheckType(const FlagSpec& flag, const std::string& value) {
   return Status::Ok();
 }
 
-// "--name VALUE" or "--name", padded to a column.
+// "--name VALUE" or "--name".
 std::string Synopsis(const FlagSpec& f) {
   return "--" + f.name + (f.value.empty() ? "" : " " + f.value);
+}
+
+// `text` for a Markdown table cell, which holds no bare bar.
+std::string TableCell(std::string text) {
+  for (size_t at = text.find('|'); at != std::string::npos; at = text.find('|', at + 2)) {
+    text.replace(at, 1, "\\|");
+  }
+  return text;
 }
 
 }  // namespace
@@ -174,16 +182,7 @@ std::string CommandSpec::Markdown() const {
     for (const FlagSpec& f : flags) {
       std::string help = f.help;
       for (const std::string& old : f.old_names) help += " (was `--" + old + "`)";
-      // A table cell holds no bar.
-      for (size_t at = help.find('|'); at != std::string::npos; at = help.find('|', at + 2)) {
-        help.replace(at, 1, "\\|");
-      }
-      std::string synopsis = Synopsis(f);
-      for (size_t at = synopsis.find('|'); at != std::string::npos;
-           at = synopsis.find('|', at + 2)) {
-        synopsis.replace(at, 1, "\\|");
-      }
-      text += "| `" + synopsis + "` | " + help + " |\n";
+      text += "| `" + TableCell(Synopsis(f)) + "` | " + TableCell(help) + " |\n";
     }
   }
   if (!notes.empty()) text += "\n```\n" + notes + (notes.back() == '\n' ? "" : "\n") + "```\n";

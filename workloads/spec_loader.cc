@@ -102,13 +102,4 @@ Result<std::vector<WorkloadSpec>> ExpandSpecFile(const std::string& file, std::s
   return bound;
 }
 
-std::vector<const WorkloadSpec*> SuiteMembers(const catalog::Suite& suite,
-                                              const std::vector<WorkloadSpec>& catalog) {
-  std::vector<const WorkloadSpec*> out;
-  for (const auto& w : catalog) {
-    if (suite.Has(w.id)) out.push_back(&w);
-  }
-  return out;
-}
-
 }  // namespace effbench::workloads

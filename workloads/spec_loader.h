@@ -26,8 +26,4 @@ Result<std::vector<WorkloadSpec>> BindFamilies(const std::vector<catalog::Entry>
 Result<std::vector<WorkloadSpec>> ExpandSpecFile(const std::string& file, std::string_view text,
                                                  const std::vector<Family>& families);
 
-// The members of `suite` among `catalog`, in catalog order.
-std::vector<const WorkloadSpec*> SuiteMembers(const catalog::Suite& suite,
-                                              const std::vector<WorkloadSpec>& catalog);
-
 }  // namespace effbench::workloads

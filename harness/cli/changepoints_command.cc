@@ -167,7 +167,7 @@ int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out,
   const auto window = flags->GetInt("window", 50, 4, 100000);
   const auto pvalue = flags->GetDouble("pvalue", 0.001, 1e-12, 1);
   const auto magnitude = flags->GetDouble("magnitude", 0, 0, 100);
-  const std::string format = flags->GetOr("format", "console");
+  const auto json_format = ListFormatIsJson(*flags);
   for (const Status& s : {window.status(), pvalue.status(), magnitude.status()}) {
     if (!s.ok()) {
       return UsageError(err, s.message(), kChangepointsCommand);
@@ -176,10 +176,8 @@ int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out,
   if (!csv) {
     return UsageError(err, "--csv FILE is required", kChangepointsCommand);
   }
-  if (format != "console" && format != "json") {
-    return UsageError(err, std::string("--format must be console or json, got '") + format + "'",
-                      kChangepointsCommand);
-  }
+  if (!json_format.ok())
+    return UsageError(err, json_format.status().message(), kChangepointsCommand);
   auto column = ReadColumn(*csv, flags->Get("column"));
   if (!column.ok()) {
     err << "effbench changepoints: " << column.status().message() << "\n";
@@ -198,7 +196,7 @@ int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(err, "--log needs positive values", kChangepointsCommand);
   }
   const auto cps = stats::DetectChangePoints(column->values, o);
-  if (format == "json") {
+  if (*json_format) {
     json list = json::array();
     for (const auto& c : cps) {
       list.push_back({{"index", c.index},

@@ -40,15 +40,14 @@ nlohmann::json Facts(const workloads::WorkloadSpec& spec) {
   return facts;
 }
 
-// The --format of a listing command: true for json, false for console.
+}  // namespace
+
 Result<bool> ListFormatIsJson(const Flags& flags) {
   const std::string format = flags.GetOr("format", "console");
   if (format == "json") return true;
   if (format == "console") return false;
   return Status::InvalidArgument("--format must be console or json, got '" + format + "'");
 }
-
-}  // namespace
 
 int UsageError(std::ostream& err, const std::string& problem, const CommandSpec& command) {
   err << command.Title() << ": " << problem << "\n(" << command.Title()

@@ -1,5 +1,5 @@
 // The CLI's flags (core/flags.h, on CLI11) and what most commands do first
-// with them: open the database named by --db.
+// with them: read --format, open the database named by --db.
 #pragma once
 
 #include <memory>
@@ -9,6 +9,11 @@
 #include "harness/store/stores.h"
 
 namespace effbench::cli {
+
+// The --format of a command that writes console text or JSON: true for
+// json, false for console (the default), InvalidArgument naming the value
+// otherwise.
+Result<bool> ListFormatIsJson(const Flags& flags);
 
 // Opens the existing database named by --db: a missing file is an error, not
 // a new database.

@@ -250,11 +250,8 @@ int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::
   if (!flags->Has("suite") && !flags->Has("workloads")) {
     return UsageError(err, "give --suite NAME or --workloads GLOB", kSubmitCommand);
   }
-  const std::string format = flags->GetOr("format", "console");
-  if (format != "console" && format != "json") {
-    return UsageError(err, std::string("--format must be console or json, got '") + format + "'",
-                      kSubmitCommand);
-  }
+  const auto json_format = ListFormatIsJson(*flags);
+  if (!json_format.ok()) return UsageError(err, json_format.status().message(), kSubmitCommand);
   auto client = ClientOf(*flags, /*with_token=*/true);
   if (!client.ok()) {
     return UsageError(err, client.status().message(), kSubmitCommand);
@@ -294,7 +291,7 @@ int SubmitCommand(const std::vector<std::string>& args, std::ostream& out, std::
   int exit = kExitOk;
   const auto reply = Ask(*client, "POST", "/api/jobs", request.dump(), 201, "submit", err, exit);
   if (!reply) return exit;
-  if (format == "json") {
+  if (*json_format) {
     out << reply->body.dump(2) << "\n";
   } else {
     for (const json& job : reply->body["jobs"]) {
@@ -316,11 +313,8 @@ int JobsCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   if (!(action == "list" && words.size() <= 1) && !(action == "cancel" && words.size() == 2)) {
     return UsageError(err, "expected `jobs [list]` or `jobs cancel ID`", kJobsCommand);
   }
-  const std::string format = flags->GetOr("format", "console");
-  if (format != "console" && format != "json") {
-    return UsageError(err, std::string("--format must be console or json, got '") + format + "'",
-                      kJobsCommand);
-  }
+  const auto json_format = ListFormatIsJson(*flags);
+  if (!json_format.ok()) return UsageError(err, json_format.status().message(), kJobsCommand);
   // A list needs the token only when the coordinator asks for it
   // (--http-read-token); it is sent when the token file is there.
   const bool cancel = action == "cancel";
@@ -342,7 +336,7 @@ int JobsCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   for (const json& job : reply->body["jobs"]) {
     if (!flags->Has("state") || job["state"] == flags->GetOr("state", "")) jobs.push_back(job);
   }
-  if (format == "json") {
+  if (*json_format) {
     out << json{{"jobs", jobs}}.dump(2) << "\n";
     return kExitOk;
   }
@@ -367,11 +361,8 @@ int AgentsCommand(const std::vector<std::string>& args, std::ostream& out, std::
   if (!(action == "list" && words.size() <= 1) && !(action == "forget" && words.size() == 2)) {
     return UsageError(err, "expected `agents [list]` or `agents forget NAME`", kAgentsCommand);
   }
-  const std::string format = flags->GetOr("format", "console");
-  if (format != "console" && format != "json") {
-    return UsageError(err, "--format must be console or json, got '" + format + "'",
-                      kAgentsCommand);
-  }
+  const auto json_format = ListFormatIsJson(*flags);
+  if (!json_format.ok()) return UsageError(err, json_format.status().message(), kAgentsCommand);
   const bool forget = action == "forget";
   auto client = ClientOf(*flags, forget || flags->Has("token-file"));
   if (!client.ok()) {
@@ -386,7 +377,7 @@ int AgentsCommand(const std::vector<std::string>& args, std::ostream& out, std::
     out << "agent " << words[1] << " forgotten\n";
     return kExitOk;
   }
-  if (format == "json") {
+  if (*json_format) {
     out << reply->body.dump(2) << "\n";
     return kExitOk;
   }

@@ -1,7 +1,6 @@
 // The coordinator's HTTP API on Boost.Beast: read-only JSON views of the
 // fleet and the results, Prometheus metrics, and POST /api/jobs with the
 // fleet token.
-#include <fnmatch.h>
 #include <sys/socket.h>
 
 #include <boost/beast/core.hpp>
@@ -10,7 +9,6 @@
 #include <boost/url/parse.hpp>
 #include <sstream>
 
-#include "core/flags.h"
 #include "harness/coordinator/http_views.h"
 #include "harness/coordinator/internal/coordinator_impl.h"
 #include "harness/store/stores.h"

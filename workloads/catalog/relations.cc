@@ -22,10 +22,9 @@ std::string KeyOf(const std::string& family, const Shape& shape,
 }  // namespace
 
 Status Relations::Add(const std::string& family, const nlohmann::json& relations) {
-  if (declared_.count(family) != 0) {
+  if (!declared_.insert(family).second) {
     return Status::InvalidArgument("relations of family " + family + " are declared twice");
   }
-  declared_[family] = true;
   if (relations.contains("standard_twin")) {
     const nlohmann::json& t = relations["standard_twin"];
     Twin twin;

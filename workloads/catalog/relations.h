@@ -17,6 +17,7 @@
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,7 +59,7 @@ class Relations {
   };
   std::map<std::string, Twin> twins_;            // by the efficient family
   std::map<std::string, std::string> teachers_;  // by the student family
-  std::map<std::string, bool> declared_;
+  std::set<std::string> declared_;               // families whose relations were read
 };
 
 }  // namespace effbench::catalog

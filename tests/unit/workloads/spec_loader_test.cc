@@ -115,9 +115,12 @@ TEST_CASE("suites choose workloads by glob, minus exclusions", "[specs]") {
   auto suite = catalog::ParseSuiteFile("s.json", R"({"name": "int8-only", "description": "d",
       "include": ["*.int8/*"], "exclude": ["*@ref"]})");
   REQUIRE(suite.ok());
-  const auto members = SuiteMembers(*suite, *specs);
+  std::vector<std::string> members;
+  for (const WorkloadSpec& w : *specs) {
+    if (suite->Has(w.id)) members.push_back(w.id);
+  }
   REQUIRE(members.size() == 2);
-  for (const auto* m : members) CHECK(m->id.find(".int8/") != std::string::npos);
+  for (const auto& id : members) CHECK(id.find(".int8/") != std::string::npos);
   auto bad = catalog::ParseSuiteFile("s.json",
                                      R"({"name": "Bad Name", "description": "d", "include": []})");
   REQUIRE_FALSE(bad.ok());
