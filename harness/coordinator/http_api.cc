@@ -72,24 +72,6 @@ Response DatabaseReply(const Request& req, const std::string& path,
 
 }  // namespace
 
-json Coordinator::Impl::JobJson(const store::JobRow& job) const {
-  json spec = json::parse(job.spec_json, nullptr, false);
-  json j = {{"id", job.id},
-            {"agent", job.agent},
-            {"run_id", job.run_id},
-            {"suite", job.suite},
-            {"state", job.state},
-            {"created_at", job.created_at},
-            {"updated_at", job.updated_at}};
-  if (spec.is_object()) {
-    j["workloads"] = spec["workloads"].size();
-    j["revision"] = spec["revision"];
-    j["options"] = spec["options"];
-  }
-  if (job.error) j["error"] = *job.error;
-  return j;
-}
-
 json Coordinator::Impl::AgentsJson() const {
   json out = json::array();
   for (const auto& [name, row] : roster.agents()) {
@@ -120,8 +102,8 @@ json Coordinator::Impl::AgentsJson() const {
       a["connected"] = false;
     }
     size_t queued = 0;
-    for (const std::string& id : queue.Unfinished(name))
-      queued += queue.Find(id)->state == "queued";
+    for (const std::string& id : jobs->queue().Unfinished(name))
+      queued += jobs->queue().Find(id)->state == "queued";
     a["queued_jobs"] = queued;
     out.push_back(std::move(a));
   }
@@ -142,7 +124,7 @@ std::string Coordinator::Impl::MetricsText() const {
   for (const auto& [name, s] : roster.sessions())
     g.send_queue_depth += s->channel->send_queue_depth();
   g.jobs_by_state = {{"queued", 0}, {"dispatched", 0}, {"done", 0}, {"failed", 0}};
-  queue.ForEach([&](const store::JobRow& job) { ++g.jobs_by_state[job.state]; });
+  jobs->queue().ForEach([&](const store::JobRow& job) { ++g.jobs_by_state[job.state]; });
   return PrometheusText(metrics, g);
 }
 
@@ -244,7 +226,7 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
     co_return JsonReply(req, http::status::ok, json{{"agents", AgentsJson()}});
   if (path == "/api/jobs" && get) {
     json out = json::array();
-    queue.ForEach([&](const store::JobRow& job) { out.push_back(JobJson(job)); });
+    jobs->queue().ForEach([&](const store::JobRow& job) { out.push_back(JobJson(job)); });
     co_return JsonReply(req, http::status::ok, json{{"jobs", out}});
   }
   if (path == "/api/jobs") {
@@ -252,7 +234,7 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
     if (body.is_discarded())
       co_return ErrorReply(req, http::status::bad_request, "the body is not JSON");
     const std::string origin = "POST /api/jobs";  // named: see Write
-    const Result<json> submitted = co_await SubmitJobs(body, origin);
+    const Result<json> submitted = co_await jobs->Submit(body, origin);
     if (submitted.ok()) co_return JsonReply(req, http::status::created, *submitted);
     const Status::Code code = submitted.status().code();
     co_return ErrorReply(req,
@@ -263,9 +245,10 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
   }
   if (!cancel_id.empty()) {
     const std::string state = "cancelled", reason = "cancelled through the HTTP API";
-    const Status ended = co_await EndJob(cancel_id, state, reason);
+    const Status ended = co_await jobs->End(cancel_id, state, reason);
     if (!ended.ok()) co_return ErrorReply(req, StatusOf(ended), ended.message());
-    co_return JsonReply(req, http::status::ok, json{{"job", JobJson(*queue.Find(cancel_id))}});
+    co_return JsonReply(req, http::status::ok,
+                        json{{"job", JobJson(*jobs->queue().Find(cancel_id))}});
   }
   if (agent_path) {
     const std::string name = path.substr(agent_prefix.size());

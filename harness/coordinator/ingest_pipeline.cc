@@ -38,18 +38,12 @@ void IngestPipeline::Execute(Operation op, Done done) {
   writer_->Execute(std::move(op), Noting(std::move(done)));
 }
 
+void IngestPipeline::Queue(FleetWrites::Operation op, Done done) {
+  Execute([op = std::move(op)](store::Store& db) { return op(db, db); }, std::move(done));
+}
+
 asio::awaitable<Status> IngestPipeline::Write(const Operation& op) {
-  auto done = std::make_shared<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
-  auto outcome = std::make_shared<std::optional<Status>>();
-  Execute(op, [done, outcome](Status s) {
-    *outcome = std::move(s);
-    done->cancel();
-  });
-  while (!outcome->has_value()) {
-    boost::system::error_code ignored;
-    co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
-  co_return std::move(**outcome);
+  return AwaitWrite([this, op](Done done) { Execute(op, std::move(done)); });
 }
 
 void IngestPipeline::NoteWrite(const Status& outcome) {

@@ -7,6 +7,7 @@
 
 #include "core/file.h"
 #include "core/time.h"
+#include "harness/analysis/regressions.h"
 #include "harness/coordinator/coordinator.h"
 #include "harness/coordinator/internal/coordinator_impl.h"
 #include "harness/fleet/spawn.h"
@@ -128,6 +129,7 @@ void Coordinator::Impl::Shutdown() {
   if (stopping) return;
   stopping = true;
   ingest->Stop();
+  jobs->Stop();
   Log("stopping: no new connections; telling " + std::to_string(roster.sessions().size()) +
       " agent(s); draining the write queue");
   error_code ignored;
@@ -155,6 +157,41 @@ asio::awaitable<void> Coordinator::Impl::FinishShutdown() {
                                    " results left unacknowledged (agents will resend them)");
   }
   io.stop();
+}
+
+asio::awaitable<Status> Coordinator::Impl::ForgetAgent(const std::string& name) {
+  if (!roster.Known(name)) co_return Status::NotFound("no agent " + name);
+  if (roster.Live(name)) {
+    co_return Status::FailedPrecondition("agent " + name +
+                                         " is connected; stop it before forgetting it");
+  }
+  const FleetWrites::Operation remove = [name](store::RunStore&, store::FleetStore& fleet) {
+    return fleet.RemoveAgent(name);
+  };
+  const Status removed = co_await Write(*ingest, remove);
+  if (!removed.ok()) co_return removed;
+  roster.Forget(name);
+  const size_t cancelled = co_await jobs->CancelJobsOf(name);
+  Log("agent " + name + " forgotten; " + std::to_string(cancelled) +
+      " unfinished job(s) cancelled");
+  co_return Status::Ok();
+}
+
+void Coordinator::Impl::CheckRun(const std::string& run_id) {
+  auto found = std::make_shared<std::vector<std::string>>();
+  ingest->Execute(
+      [run_id, found](store::Store& db) {
+        auto changes = analysis::CheckRun(db, run_id);
+        if (!changes.ok()) {
+          found->push_back("regression check failed: " + changes.status().message());
+        } else {
+          *found = analysis::DescribeNewChanges(*changes, run_id);
+        }
+        return Status::Ok();
+      },
+      [this, run_id, found](Status) {
+        for (const std::string& line : *found) Log("run " + run_id + ": " + line);
+      });
 }
 
 Coordinator::Coordinator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -211,15 +248,16 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
         f.arch = m.arch;
       }
     }
-    const json labels = ParseOr(a.labels_json, json::object());
-    for (const auto& [k, v] : labels.items()) {
-      if (v.is_string()) f.labels[k] = v;
+    const json labels = json::parse(a.labels_json, nullptr, false);
+    if (labels.is_object()) {
+      for (const auto& [k, v] : labels.items()) {
+        if (v.is_string()) f.labels[k] = v;
+      }
     }
     c.roster.Restore(a, f);
   }
   auto jobs = (*db)->Jobs();
   if (!jobs.ok()) return jobs.status();
-  for (const store::JobRow& j : *jobs) c.queue.Add(j);
   // A write before either port opens: a coordinator restarted on a full
   // disk is unhealthy from its first /healthz on, not "ok" until the first
   // agent's write fails.
@@ -230,6 +268,20 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
           [&c](const std::string& m) { c.Log(m); }, [&c](const std::string& m) { c.Fatal(m); },
           [&c](const std::optional<std::string>& fault) { c.OnStoreHealth(fault); }},
       writable);
+  c.jobs = std::make_unique<JobService>(
+      c.io, c.roster, *c.ingest,
+      JobService::Hooks{[&c](const std::string& m) { c.Log(m); },
+                        [&c](const std::string& agent, const json& message) {
+                          const auto session = c.roster.Live(agent);
+                          return session && session->channel->Send(message);
+                        },
+                        [&c](const std::string& agent) {
+                          if (const auto session = c.roster.Live(agent)) session->channel->Close();
+                        },
+                        [&c](const std::string& run_id) { c.CheckRun(run_id); }},
+      JobService::Options{c.options.clock, c.options.heartbeat, c.options.job_lease,
+                          c.options.agent_ttl});
+  c.jobs->Restore(*jobs);
 
   const auto tls = [](const std::optional<std::string>& cert, const std::optional<std::string>& key,
                       const std::string& flag,
@@ -299,13 +351,12 @@ Status Coordinator::Run() {
                  "accepting HTTP connections", fatal);
   }
   for (const Schedule& s : c.options.schedules) {
-    fleet::Spawn(c.io, c.ScheduleLoop(s), "the schedule " + s.at, fatal);
+    fleet::Spawn(c.io, c.jobs->ScheduleLoop(s), "the schedule " + s.at, fatal);
   }
   // Agents not connected yet have their jobs' lease from now on.
   c.roster.StartLeases(c.options.clock->Steady());
-  fleet::Spawn(c.io, c.LeaseLoop(), "the job lease check", fatal);
-  size_t pending = 0;
-  c.queue.ForEach([&](const store::JobRow& job) { pending += !IsFinal(job.state); });
+  fleet::Spawn(c.io, c.jobs->LeaseLoop(), "the job lease check", fatal);
+  const size_t pending = c.jobs->unfinished();
   c.Log("serving agents on " + c.options.listen + " (port " + std::to_string(agent_port()) +
         (c.ssl ? ", TLS" : ", HMAC auth without TLS") + ")" +
         (c.http_acceptor.is_open()

@@ -2,7 +2,6 @@
 // the fleet token), registration, and the messages of a session: results,
 // job ends, heartbeats.
 #include "core/time.h"
-#include "harness/analysis/regressions.h"
 #include "harness/coordinator/internal/coordinator_impl.h"
 #include "harness/fleet/spawn.h"
 #include "harness/result/record.h"
@@ -148,10 +147,11 @@ std::shared_ptr<Session> Coordinator::Impl::Register(const std::shared_ptr<fleet
 }
 
 void Coordinator::Impl::StoreMachine(const std::shared_ptr<Session>& session) {
-  ingest->Execute(
-      [machine_row = session->machine_row, row = session->agent_row](store::Store& db) {
-        EFFBENCH_RETURN_IF_ERROR(db.UpsertMachine(machine_row));
-        return db.UpsertAgent(row);
+  ingest->Queue(
+      [machine_row = session->machine_row, row = session->agent_row](store::RunStore& runs,
+                                                                     store::FleetStore& fleet) {
+        EFFBENCH_RETURN_IF_ERROR(runs.UpsertMachine(machine_row));
+        return fleet.UpsertAgent(row);
       },
       [this, name = session->name](Status s) {
         // A database fault is logged once by the pipeline, and the machine
@@ -179,7 +179,9 @@ void Coordinator::Impl::Unregister(const std::shared_ptr<Session>& session) {
   const auto gone =
       roster.Disconnect(session, options.clock->Steady(), effbench::UtcNowIso8601(*options.clock));
   if (gone) {
-    ingest->Execute([row = *gone](store::Store& db) { return db.UpsertAgent(row); });
+    ingest->Queue([row = *gone](store::RunStore&, store::FleetStore& fleet) {
+      return fleet.UpsertAgent(row);
+    });
     Log("agent " + name + " disconnected");
   }
   session->resume->cancel();
@@ -208,7 +210,7 @@ asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Chann
   if (!hello) co_return;
   guard.Authenticated();
   const std::shared_ptr<Session> session = Register(channel, *hello, peer);
-  Dispatch(session);
+  jobs->Dispatch(session->name);
   co_await Converse(session);
   Unregister(session);
 }
@@ -245,7 +247,7 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
       session->last_heartbeat = effbench::UtcNowIso8601(*options.clock);
     } else if (type == "job_done") {
       const auto done = fleet::As<fleet::JobDone>(in.message);
-      if (!OnJobDone(session, done)) {
+      if (!jobs->JobDone(session->name, done)) {
         channel->Fail({ErrorCode::kInvalid, "job_done for job " + done.job_id +
                                                 ", which was not given to agent " + session->name});
         break;
@@ -267,31 +269,21 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
                                                   fleet::ResultBatch& batch) {
   const auto channel = session->channel;
   const auto received = options.clock->Steady();
-  const std::string job_id = batch.job_id;
-  const store::JobRow* job = queue.Find(job_id);
-  if (job == nullptr) {
-    if (!co_await AdoptUnknownJob(session, batch)) co_return false;
-    job = queue.Find(job_id);
-  }
-  if (job->agent != session->name) {
+  const Status accepted = co_await jobs->AcceptResults(session->name, session->fingerprint, batch);
+  if (!accepted.ok()) {
+    if (accepted.code() != Status::Code::kInvalidArgument) {
+      channel->Close();  // nothing acknowledged: the agent sends it again later
+      co_return false;
+    }
     ++metrics.protocol_errors;
-    channel->Fail({ErrorCode::kInvalid, "result for job " + job_id + ", which was given to agent " +
-                                            job->agent + ", not to " + session->name});
+    LogLimited(peer_log, "agent " + session->name + ": " + accepted.message());
+    channel->Fail({ErrorCode::kInvalid, accepted.message()});
     co_return false;
   }
   std::vector<result::RecordRow>& records = batch.rows;
   std::vector<std::string> ids;
   ids.reserve(records.size());
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (records[i].run_id != job->run_id) {
-      ++metrics.protocol_errors;
-      channel->Fail({ErrorCode::kInvalid, "result record " + std::to_string(i) + ": run_id " +
-                                              records[i].run_id + " is not job " + job_id +
-                                              "'s run " + job->run_id});
-      co_return false;
-    }
-    ids.push_back(records[i].id);
-  }
+  for (const result::RecordRow& record : records) ids.push_back(record.id);
   metrics.results_received += records.size();
   session->in_flight += records.size();
   std::weak_ptr<Session> weak = session;
@@ -327,164 +319,15 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
   co_return true;
 }
 
-asio::awaitable<bool> Coordinator::Impl::AdoptUnknownJob(const std::shared_ptr<Session>& session,
-                                                         const fleet::ResultBatch& batch) {
-  const auto refuse = [&](const std::string& why) {
-    ++metrics.protocol_errors;
-    LogLimited(peer_log, "agent " + session->name + ": " + why);
-    session->channel->Fail({ErrorCode::kInvalid, why});
-    return false;
-  };
-  const std::string& job_id = batch.job_id;
-  if (batch.rows.empty())
-    co_return refuse("result for job " + job_id + ", unknown here, with no records");
-  const json first = json::parse(batch.rows.front().record_json, nullptr, false);
-  const std::string run_id = batch.rows.front().run_id;
-  if (!first.is_object() || first.value("machine", "") != session->fingerprint ||
-      !first.contains("revision")) {
-    co_return refuse("result for job " + job_id + ", unknown here, from records that do not " +
-                     "name this agent's machine");
-  }
-  for (const auto& row : batch.rows) {
-    if (row.run_id != run_id)
-      co_return refuse("result for job " + job_id + ": records of two runs");
-  }
-  std::string owner;  // the job whose run this is already
-  queue.ForEach([&](const store::JobRow& j) {
-    if (owner.empty() && j.run_id == run_id) owner = j.id;
-  });
-  if (!owner.empty()) {
-    co_return refuse("result for job " + job_id + ": its run " + run_id + " is job " + owner +
-                     "'s");
-  }
-  const std::string now = effbench::UtcNowIso8601(*options.clock);
-  const json spec = {{"workloads", json::array()},
-                     {"revision", first["revision"]},
-                     {"options", json::object()},
-                     {"recovered", true}};
-  const std::string why =
-      "re-created from its results: this coordinator's database did not know it";
-  store::JobRow job{job_id,       session->name, run_id, "recovered", spec.dump(),
-                    "dispatched", now,           now,    why};
-  store::RunRow run{run_id,
-                    session->fingerprint,
-                    result::RevisionFromJson(first["revision"]),
-                    "recovered",
-                    now,
-                    std::nullopt,
-                    json{{"agent", session->name}, {"job", job_id}, {"recovered", true}}.dump()};
-  // Named, not a temporary in the co_await: GCC 12 destroys those twice.
-  const IngestPipeline::Operation adopt = [job, run](store::Store& db) {
-    EFFBENCH_RETURN_IF_ERROR(db.BeginRun(run));
-    return db.InsertJob(job);
-  };
-  const Status stored = co_await ingest->Write(adopt);
-  if (!stored.ok()) {
-    session->channel->Close();  // nothing acknowledged: the agent sends it again later
-    co_return false;
-  }
-  queue.Add(job);
-  Log("agent " + session->name + " sent results of job " + job_id +
-      ", which this database did not know (restored from a backup?): re-created it as run " +
-      run_id + " from the results' own run, machine and revision fields");
-  co_return true;
-}
-
-bool Coordinator::Impl::OnJobDone(const std::shared_ptr<Session>& session,
-                                  const fleet::JobDone& message) {
-  const std::string job_id = message.job_id;
-  const store::JobRow* job = queue.Find(job_id);
-  if (job == nullptr) {
-    // A job this database never knew, and with no result (else the results
-    // would have re-created it): nothing to record. Acknowledged, so that the
-    // agent forgets it instead of sending it forever.
-    Log("agent " + session->name + ": job_done for job " + job_id +
-        ", unknown here and without results; acknowledged and forgotten");
-    session->channel->Send(fleet::ToJson(fleet::Ack{{job_id}}));
-    return true;
-  }
-  if (job->agent != session->name || job->run_id != message.run_id) {
-    return false;
-  }
-  const bool ok = message.ok;
-  const bool cancelled = job->state == "cancelled";
-  const std::string state = cancelled ? "cancelled" : ok ? "done" : "failed";
-  std::optional<std::string> error = message.error;
-  if (cancelled) error = job->error;
-  const std::string run_id = job->run_id;
-  const int64_t measured = message.results;
-  const std::string now = effbench::UtcNowIso8601(*options.clock);
-  std::weak_ptr<Session> weak = session;
-  // The run's series are re-checked for changes once it is complete.
-  auto found = std::make_shared<std::vector<std::string>>();
-  ingest->Execute(
-      [=](store::Store& db) {
-        // Done only once every result the agent measured is stored.
-        auto stored = db.ResultCountOfRun(run_id);
-        if (!stored.ok()) return stored.status();
-        if (*stored < measured) {
-          return Status::FailedPrecondition("the agent measured " + std::to_string(measured) +
-                                            " results, " + std::to_string(*stored) +
-                                            " are stored; not done until all are");
-        }
-        EFFBENCH_RETURN_IF_ERROR(db.FinishRun(run_id, now));
-        EFFBENCH_RETURN_IF_ERROR(db.SetJobState(job_id, state, now, error));
-        auto changes = analysis::CheckRun(db, run_id);
-        if (!changes.ok()) {
-          found->push_back("regression check failed: " + changes.status().message());
-        } else {
-          *found = analysis::DescribeNewChanges(*changes, run_id);
-        }
-        return Status::Ok();
-      },
-      [this, weak, job_id, state, now, error, message, found](Status s) {
-        for (const std::string& line : *found) Log("run " + message.run_id + ": " + line);
-        auto live = weak.lock();
-        if (!s.ok()) {
-          // Not acknowledged: the agent sends it again, after resume when the
-          // database failed (logged once by the pipeline), else after a
-          // reconnect.
-          // (While the database fails, the results it needs were not stored
-          // either: "not done until all are" is the fault too.)
-          if (ingest->fault()) return;
-          LogLimited(peer_log, "job " + job_id + ": cannot record its end: " + s.message());
-          if (live) live->channel->Close();
-          return;
-        }
-        const store::JobRow* row = queue.Find(job_id);
-        const bool first = row != nullptr && row->state != state;
-        if (row != nullptr) queue.Update(job_id, state, now, error);
-        if (first) {
-          Log("job " + job_id + " on " + row->agent + " " + state + ": " +
-              std::to_string(message.results) + " results, " + std::to_string(message.failed) +
-              " failed" + (error ? " (" + *error + ")" : ""));
-        }
-        if (!live) return;
-        live->channel->Send(fleet::ToJson(fleet::Ack{{job_id}}));
-        Dispatch(live);
-      });
-  return true;
-}
-
 void Coordinator::Impl::NotePause(Session& session, const std::string& previous,
                                   const std::string& problem) {
-  const std::string job_id = session.job;
-  store::JobRow* job = queue.Find(job_id);
   if (session.state == "paused" && previous != "paused") {
-    Log("agent " + session.name + " paused job " + job_id + ": " + problem);
-    if (job == nullptr) return;
-    job->error = "paused: " + problem;
+    Log("agent " + session.name + " paused job " + session.job + ": " + problem);
+    jobs->NotePause(session.job, problem);
   } else if (previous == "paused" && session.state != "paused") {
-    Log("agent " + session.name + " resumed job " + job_id);
-    if (job == nullptr || !job->error) return;
-    job->error.reset();
-  } else {
-    return;
+    Log("agent " + session.name + " resumed job " + session.job);
+    jobs->NotePause(session.job, std::nullopt);
   }
-  const store::JobRow row = *job;
-  ingest->Execute([row, clock = options.clock](store::Store& db) {
-    return db.SetJobState(row.id, row.state, effbench::UtcNowIso8601(*clock), row.error);
-  });
 }
 
 }  // namespace effbench::coordinator

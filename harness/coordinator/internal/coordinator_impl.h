@@ -1,13 +1,16 @@
 // The coordinator's state and the rooms that share it:
-//   lifecycle.cc  creating, running and stopping the server, accepting, the log;
+//   lifecycle.cc  creating, running and stopping the server, accepting, the log,
+//                 forgetting an agent, a finished run's regression check;
 //   session.cc    the conversation with one agent (handshake, results, job ends);
-//   jobs.cc       submitting, dispatching, leasing and cancelling jobs, schedules
-//                 (the lease check itself is leases.h, a decision on the queue and
-//                 the roster alone);
 //   http_api.cc   the HTTP API: requests, the token, jobs and agents, metrics;
 //                 its database views are http_views.h, which take the
 //                 read-only store::QueryStore and nothing of this state.
-// State with an owner of its own: `roster` (AgentRoster), `queue` (JobQueue), `metrics` (Metrics),
+// Parts with state of their own, each tested alone:
+//   `jobs` (JobService, job_service.h): the queue, submitting, dispatching,
+//          leases, job ends, schedules; it reads the roster, writes runs and
+//          jobs through FleetWrites, and reaches agents through a hook;
+//          its lease check is leases.h, a decision on the queue and the roster.
+// Other state with an owner: `roster` (AgentRoster), `metrics` (Metrics),
 // `peer_log` (LogLimiter), `ingest` (IngestPipeline: the database writer and
 // the database's health), `http_connections` (HttpConnections: the HTTP
 // port's cap).
@@ -34,7 +37,7 @@
 #include "harness/coordinator/http_connections.h"
 #include "harness/coordinator/internal/agent_roster.h"
 #include "harness/coordinator/internal/ingest_pipeline.h"
-#include "harness/coordinator/job_queue.h"
+#include "harness/coordinator/internal/job_service.h"
 #include "harness/coordinator/log_limiter.h"
 #include "harness/coordinator/metrics.h"
 #include "harness/coordinator/selection.h"
@@ -53,13 +56,6 @@ using namespace std::chrono_literals;
 using boost::system::error_code;
 using fleet::ErrorCode;
 using fleet::ProtocolError;
-
-// jobs.cc: a JSON text parsed, or `fallback` when it is not JSON.
-nlohmann::json ParseOr(const std::string& text, nlohmann::json fallback);
-// The options of a job request with their defaults filled in, or what is wrong.
-Result<nlohmann::json> JobOptions(const nlohmann::json& given);
-// A job request's revision with its defaults filled in, or what is wrong.
-Result<nlohmann::json> JobRevision(const nlohmann::json& given);
 
 // Parses "HOST:PORT" ("[::1]:PORT" for IPv6). InvalidArgument naming the flag.
 Result<tcp::endpoint> ParseEndpoint(const std::string& text, const std::string& what);
@@ -92,41 +88,19 @@ struct Coordinator::Impl {
   // The session ended: the agent is gone from now (its jobs' lease runs).
   void Unregister(const std::shared_ptr<Session>& session);
   asio::awaitable<void> Converse(std::shared_ptr<Session> session);
-  // Takes the records out of `message`.
+  // A result batch, once the job service accepted it (a violation fails the
+  // channel). Takes the records out of `batch`.
   asio::awaitable<bool> OnResult(const std::shared_ptr<Session>& session,
                                  fleet::ResultBatch& batch);
-  bool OnJobDone(const std::shared_ptr<Session>& session, const fleet::JobDone& message);
-  // A result batch for a job this coordinator does not know (its database
-  // lost it: restored from a backup, say): re-creates the job and its run
-  // from the records' own run, machine and revision fields, durably, so that
-  // nothing the agent measured is lost or refused forever. False, with the
-  // channel failed, when the records cannot say (or are another machine's).
-  asio::awaitable<bool> AdoptUnknownJob(const std::shared_ptr<Session>& session,
-                                        const fleet::ResultBatch& batch);
-  asio::awaitable<void> ScheduleLoop(Schedule schedule);
-  // Sends the agent its next job. A queued job's run is stored first, and the
-  // job is sent only once that commit succeeded; a failed commit is retried
-  // (with back-off) until it succeeds or the agent goes.
-  void Dispatch(const std::shared_ptr<Session>& session);
-  void RetryDispatchLater(const std::string& agent);
-  // Every second: fails jobs whose agent stayed gone past the lease, and
-  // sends a dispatched job again to its agent when the agent says it is idle.
-  asio::awaitable<void> LeaseLoop();
-  // Moves a job to a final state (cancelled, or failed for its lease) after
-  // storing it; tells a connected agent to stop a cancelled job.
-  asio::awaitable<Status> EndJob(const std::string& job_id, const std::string& state,
-                                 const std::string& reason);
   // DELETE /api/agents/NAME: forgets a disconnected agent; its queued jobs
   // are cancelled.
   asio::awaitable<Status> ForgetAgent(const std::string& name);
+  // Checks the run's series for changes (after its job ended), on the
+  // writer's thread; logs what it found.
+  void CheckRun(const std::string& run_id);
   // A heartbeat's state changed to or from paused (the agent's spool is
   // full): logged once and recorded with the job.
   void NotePause(Session& session, const std::string& previous_state, const std::string& problem);
-  // Queues `request` (suite, workload, agents, revision, options) on every
-  // matching agent, durably: the jobs are committed before this returns (and
-  // before any is dispatched). The jobs as JSON, or what was wrong.
-  asio::awaitable<Result<nlohmann::json>> SubmitJobs(const nlohmann::json& request,
-                                                     const std::string& origin);
   void Shutdown();
   // A coroutine the coordinator needs failed: logs `failure`, makes it the
   // exit status and shuts down.
@@ -148,7 +122,6 @@ struct Coordinator::Impl {
   asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>> HandleHttp(
       const boost::beast::http::request<boost::beast::http::string_body>& req);
   nlohmann::json AgentsJson() const;
-  nlohmann::json JobJson(const store::JobRow& job) const;
   std::string MetricsText() const;
 
   CoordinatorOptions options;
@@ -158,12 +131,11 @@ struct Coordinator::Impl {
   std::optional<asio::ssl::context> http_ssl;  // the HTTP API's, with --http-tls-cert
   tcp::acceptor agent_acceptor{io};
   tcp::acceptor http_acceptor{io};
-  std::unique_ptr<IngestPipeline> ingest;        // the database writer and its health
-  std::unique_ptr<store::Store> reader;          // the HTTP API's queries, on `reads` only
-  asio::thread_pool reads{1};                    // declared after `reader`: joined before it goes
-  AgentRoster roster;                            // the agents: connected, known, gone
-  JobQueue queue;                                // every job, and the open ones
-  std::map<std::string, int> dispatch_failures;  // by agent: consecutive failed run writes
+  std::unique_ptr<IngestPipeline> ingest;  // the database writer and its health
+  std::unique_ptr<store::Store> reader;    // the HTTP API's queries, on `reads` only
+  asio::thread_pool reads{1};              // declared after `reader`: joined before it goes
+  AgentRoster roster;                      // the agents: connected, known, gone
+  std::unique_ptr<JobService> jobs;        // every job (on `ingest`, made with it)
   Metrics metrics;
   size_t preauth = 0;                     // connections not yet authenticated
   HttpConnections http_connections{256};  // the HTTP port's, capped (set by Create)

@@ -16,14 +16,15 @@
 #include <string>
 #include <vector>
 
+#include "harness/coordinator/internal/fleet_writes.h"
 #include "harness/coordinator/internal/ingest_writer.h"
 
 namespace effbench::coordinator {
 
-class IngestPipeline {
+class IngestPipeline final : public FleetWrites {
  public:
-  using Operation = IngestWriter::Operation;
-  using Done = std::function<void(Status)>;
+  using Operation = IngestWriter::Operation;  // on the whole store: the probe, the regression check
+  using Done = FleetWrites::Done;
   struct Hooks {
     std::function<void(const std::string&)> log;    // a line for the server log
     std::function<void(const std::string&)> fatal;  // the probe failed: stop the server
@@ -42,7 +43,9 @@ class IngestPipeline {
                  std::chrono::milliseconds probe_interval = std::chrono::seconds(2));
 
   // Stores `records` (group commit); `done` runs after the commit.
-  void Ingest(std::vector<result::RecordRow> records, Done done);
+  void Ingest(std::vector<result::RecordRow> records, Done done) override;
+  // Runs `op` on the runs and the fleet, in queue order.
+  void Queue(FleetWrites::Operation op, Done done = {}) override;
   // Runs `op` on the store in queue order; `done` may be empty.
   void Execute(Operation op, Done done = {});
   // Runs `op` and waits for its outcome. Callers pass a named operation: GCC
@@ -50,7 +53,7 @@ class IngestPipeline {
   boost::asio::awaitable<Status> Write(const Operation& op);
 
   // Why the last database write failed, while writes fail.
-  const std::optional<std::string>& fault() const { return fault_; }
+  const std::optional<std::string>& fault() const override { return fault_; }
   // No more probes; what is queued is still written.
   void Stop() { stopping_ = true; }
   // Waits until everything queued is written, or `timeout`. Whether it drained.

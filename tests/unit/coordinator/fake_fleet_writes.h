@@ -1,0 +1,158 @@
+// For the coordinator's parts' unit tests: the runs and the fleet in memory
+// (store::RunStore and store::FleetStore, nothing else), and a FleetWrites
+// over them that runs each operation at once and posts its completion to the
+// io_context, as the real writer's completions come back on the network
+// thread. A full disk can be injected: every write then fails with IoError,
+// and fault() says so once a write failed, as the pipeline's does.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/coordinator/internal/fleet_writes.h"
+
+namespace effbench::testing {
+
+class FakeFleetStore final : public store::RunStore, public store::FleetStore {
+ public:
+  std::map<std::string, store::MachineRow> machines;
+  std::map<std::string, store::RunRow> runs;
+  std::map<std::string, int64_t> results;  // stored results by run
+  std::map<std::string, store::AgentRow> agents;
+  std::map<std::string, store::JobRow> jobs;
+  bool disk_full = false;
+
+  Status UpsertMachine(const store::MachineRow& machine) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    machines[machine.fingerprint] = machine;
+    return Status::Ok();
+  }
+  Status BeginRun(const store::RunRow& run) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    runs[run.id] = run;
+    return Status::Ok();
+  }
+  Status FinishRun(const std::string& run_id, const std::string& finished_at) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    auto run = runs.find(run_id);
+    if (run == runs.end()) return Status::NotFound("no run " + run_id);
+    run->second.finished_at = finished_at;
+    return Status::Ok();
+  }
+  Status DeleteRun(const std::string& run_id) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    runs.erase(run_id);
+    return Status::Ok();
+  }
+  Result<size_t> InsertResults(const std::vector<result::RecordRow>& rows) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    for (const auto& row : rows) ++results[row.run_id];
+    return rows.size();
+  }
+  Result<size_t> InsertResults(const std::vector<result::ResultRecord>& records) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    for (const auto& record : records) ++results[record.run_id];
+    return records.size();
+  }
+  Result<std::optional<std::string>> MachineCalibration(const std::string& fingerprint) override {
+    auto m = machines.find(fingerprint);
+    if (m == machines.end()) return std::optional<std::string>();
+    return m->second.calibration_json;
+  }
+  Result<std::vector<store::MachineRow>> Machines() override { return Values(machines); }
+  Result<std::vector<store::RunRow>> Runs() override { return Values(runs); }
+  Result<std::vector<result::ResultRecord>> Results(const std::string&) override {
+    return Status::Internal("the fake keeps counts of results, not their records");
+  }
+  Result<int64_t> ResultCount() override {
+    int64_t n = 0;
+    for (const auto& [run, count] : results) n += count;
+    return n;
+  }
+  Result<int64_t> ResultCountOfRun(const std::string& run_id) override {
+    auto r = results.find(run_id);
+    return r == results.end() ? 0 : r->second;
+  }
+
+  Result<std::vector<store::AgentRow>> Agents() override { return Values(agents); }
+  Result<std::vector<store::JobRow>> Jobs() override { return Values(jobs); }
+  Status UpsertAgent(const store::AgentRow& agent) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    agents[agent.name] = agent;
+    return Status::Ok();
+  }
+  Status RemoveAgent(const std::string& name) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    return agents.erase(name) ? Status::Ok() : Status::NotFound("no agent " + name);
+  }
+  Status InsertJob(const store::JobRow& job) override { return InsertJobs({job}); }
+  Status InsertJobs(const std::vector<store::JobRow>& rows) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    for (const auto& job : rows) jobs[job.id] = job;
+    return Status::Ok();
+  }
+  Status SetJobState(const std::string& job_id, const std::string& state,
+                     const std::string& updated_at,
+                     const std::optional<std::string>& error) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    auto job = jobs.find(job_id);
+    if (job == jobs.end()) return Status::NotFound("no job " + job_id);
+    job->second.state = state;
+    job->second.updated_at = updated_at;
+    job->second.error = error;
+    return Status::Ok();
+  }
+  Status EndUnfinishedJob(const std::string& job_id, const std::string& state,
+                          const std::string& updated_at, const std::string& reason) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    auto job = jobs.find(job_id);
+    if (job == jobs.end()) return Status::NotFound("no job " + job_id);
+    const std::string& now = job->second.state;
+    if (now != "queued" && now != "dispatched") {
+      return Status::FailedPrecondition("job " + job_id + " has ended (" + now + ")");
+    }
+    return SetJobState(job_id, state, updated_at, reason);
+  }
+
+ private:
+  Status Writable() const {
+    return disk_full ? Status::IoError("database or disk is full") : Status::Ok();
+  }
+  template <typename Map>
+  static std::vector<typename Map::mapped_type> Values(const Map& map) {
+    std::vector<typename Map::mapped_type> out;
+    for (const auto& [key, value] : map) out.push_back(value);
+    return out;
+  }
+};
+
+class FakeFleetWrites final : public coordinator::FleetWrites {
+ public:
+  FakeFleetWrites(boost::asio::io_context& io, FakeFleetStore& store) : io_(io), store_(store) {}
+
+  void Ingest(std::vector<result::RecordRow> records, Done done) override {
+    Finish(store_.InsertResults(records).status(), std::move(done));
+  }
+  void Queue(Operation op, Done done) override { Finish(op(store_, store_), std::move(done)); }
+  const std::optional<std::string>& fault() const override { return fault_; }
+
+ private:
+  void Finish(Status s, Done done) {
+    if (s.code() == Status::Code::kIoError) {
+      fault_ = s.message();
+    } else if (s.ok()) {
+      fault_.reset();
+    }
+    if (done) boost::asio::post(io_, [done = std::move(done), s = std::move(s)] { done(s); });
+  }
+
+  boost::asio::io_context& io_;
+  FakeFleetStore& store_;
+  std::optional<std::string> fault_;
+};
+
+}  // namespace effbench::testing
