@@ -171,7 +171,7 @@ TEST_CASE("job service: a run that cannot be stored is retried, and the job sent
   CHECK(f.Logged("run stored after 1 failed attempt(s)"));
 }
 
-TEST_CASE("job service: a job ends once every result is stored; then the next is sent",
+TEST_CASE("job service: a job ends once every result is stored, and then the next is sent",
           "[coordinator]") {
   Fixture f;
   f.Connect("a1");
