@@ -114,7 +114,7 @@ std::string Coordinator::Impl::MetricsText() const {
   Gauges g;
   g.agents_connected = roster.sessions().size();
   g.agents_known = roster.agents().size();
-  g.connections_preauth = preauth;
+  g.connections_preauth = sessions->preauth();
   g.http_connections = http_connections.open();
   g.http_evicted = http_connections.evicted();
   g.http_refused = http_connections.refused();

@@ -135,9 +135,7 @@ void Coordinator::Impl::Shutdown() {
   error_code ignored;
   agent_acceptor.close(ignored);
   http_acceptor.close(ignored);
-  for (const auto& [name, session] : roster.sessions()) {
-    session->channel->Send(fleet::ByeMessage("coordinator shutting down"));
-  }
+  sessions->Stop();
   // Failing, it cannot finish itself: Fatal's Shutdown is a no-op by now.
   fleet::Spawn(io, FinishShutdown(), "the shutdown", [this](const std::string& m) {
     Fatal(m);
@@ -146,10 +144,7 @@ void Coordinator::Impl::Shutdown() {
 }
 
 asio::awaitable<void> Coordinator::Impl::FinishShutdown() {
-  const auto sessions_now = roster.sessions();
-  for (auto& [name, session] : sessions_now)
-    co_await session->channel->Flush(1s, asio::use_awaitable);
-  for (auto& [name, session] : sessions_now) session->channel->Close();
+  co_await sessions->Close(1s);
   if (!ingest->Drain(options.drain_timeout)) {
     exit_status = Status::Internal("the write queue did not drain within " +
                                    std::to_string(options.drain_timeout.count()) + " ms; " +
@@ -264,9 +259,11 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
   const Status writable = (*db)->ProbeWrite();
   c.ingest = std::make_unique<IngestPipeline>(
       c.io, std::move(*db), c.options.db_path,
-      IngestPipeline::Hooks{
-          [&c](const std::string& m) { c.Log(m); }, [&c](const std::string& m) { c.Fatal(m); },
-          [&c](const std::optional<std::string>& fault) { c.OnStoreHealth(fault); }},
+      IngestPipeline::Hooks{[&c](const std::string& m) { c.Log(m); },
+                            [&c](const std::string& m) { c.Fatal(m); },
+                            [&c](const std::optional<std::string>& fault) {
+                              if (c.sessions) c.sessions->OnStoreHealth(fault);
+                            }},
       writable);
   c.jobs = std::make_unique<JobService>(
       c.io, c.roster, *c.ingest,
@@ -320,6 +317,9 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
     if (ec) return Status::IoError(what + " " + text + ": " + ec.message());
     return Status::Ok();
   };
+  c.sessions = std::make_unique<AgentSessions>(
+      c.io, c.options, c.ssl ? &*c.ssl : nullptr, c.roster, *c.jobs, *c.ingest, c.metrics,
+      AgentSessions::Hooks{[&c](const std::string& m) { c.Log(m); }});
   EFFBENCH_RETURN_IF_ERROR(bind(c.agent_acceptor, c.options.listen, "--listen"));
   if (c.options.http) EFFBENCH_RETURN_IF_ERROR(bind(c.http_acceptor, *c.options.http, "--http"));
   return std::unique_ptr<Coordinator>(new Coordinator(std::move(impl)));
@@ -338,9 +338,9 @@ Status Coordinator::Run() {
     c.Shutdown();
   });
   const auto fatal = [&c](const std::string& m) { c.Fatal(m); };
-  fleet::Spawn(
-      c.io, c.Accept(c.agent_acceptor, [&c](tcp::socket s) { c.OnAgentConnection(std::move(s)); }),
-      "accepting agents", fatal);
+  fleet::Spawn(c.io,
+               c.Accept(c.agent_acceptor, [&c](tcp::socket s) { c.sessions->Serve(std::move(s)); }),
+               "accepting agents", fatal);
   if (c.http_acceptor.is_open()) {
     fleet::Spawn(c.io,
                  c.Accept(c.http_acceptor,

@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,8 @@ class FakeFleetStore final : public store::RunStore, public store::FleetStore {
  public:
   std::map<std::string, store::MachineRow> machines;
   std::map<std::string, store::RunRow> runs;
-  std::map<std::string, int64_t> results;  // stored results by run
+  std::map<std::string, int64_t> results;  // stored results by run (a resent one counts once)
+  std::set<std::string> result_ids;
   std::map<std::string, store::AgentRow> agents;
   std::map<std::string, store::JobRow> jobs;
   bool disk_full = false;
@@ -50,13 +52,19 @@ class FakeFleetStore final : public store::RunStore, public store::FleetStore {
   }
   Result<size_t> InsertResults(const std::vector<result::RecordRow>& rows) override {
     EFFBENCH_RETURN_IF_ERROR(Writable());
-    for (const auto& row : rows) ++results[row.run_id];
-    return rows.size();
+    size_t fresh = 0;
+    for (const auto& row : rows) {
+      if (result_ids.insert(row.id).second) ++results[row.run_id], ++fresh;
+    }
+    return fresh;
   }
   Result<size_t> InsertResults(const std::vector<result::ResultRecord>& records) override {
     EFFBENCH_RETURN_IF_ERROR(Writable());
-    for (const auto& record : records) ++results[record.run_id];
-    return records.size();
+    size_t fresh = 0;
+    for (const auto& record : records) {
+      if (result_ids.insert(record.id).second) ++results[record.run_id], ++fresh;
+    }
+    return fresh;
   }
   Result<std::optional<std::string>> MachineCalibration(const std::string& fingerprint) override {
     auto m = machines.find(fingerprint);

@@ -232,7 +232,8 @@ TEST_CASE("job service: results are accepted from their own agent and run, or re
   const auto theirs = f.Await(f.jobs->AcceptResults("a2", machine, batch(id, run)));
   CHECK(theirs->code() == Status::Code::kInvalidArgument);
   CHECK_THAT(theirs->message(), Catch::Contains("given to agent a1, not to a2"));
-  const auto stray = f.Await(f.jobs->AcceptResults("a1", machine, batch(id, "01a24ff7-0000-7000-8000-0000000000dd")));
+  const auto stray = f.Await(
+      f.jobs->AcceptResults("a1", machine, batch(id, "01a24ff7-0000-7000-8000-0000000000dd")));
   CHECK(stray->code() == Status::Code::kInvalidArgument);
   CHECK_THAT(stray->message(), Catch::Contains("is not job " + id + "'s run"));
 

@@ -1,68 +1,115 @@
-// The conversation with one agent: the handshake (TLS, challenge, proof of
-// the fleet token), registration, and the messages of a session: results,
-// job ends, heartbeats.
+// The agents' sessions (internal/agent_sessions.h): the handshake (TLS,
+// challenge, proof of the fleet token), registration, and the messages of a
+// session: results, job ends, heartbeats.
+#include "harness/coordinator/internal/agent_sessions.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "core/time.h"
-#include "harness/coordinator/internal/coordinator_impl.h"
+#include "harness/fleet/auth.h"
 #include "harness/fleet/spawn.h"
 #include "harness/result/record.h"
 
 namespace effbench::coordinator {
 namespace {
 
+namespace asio = boost::asio;
+using boost::system::error_code;
+using fleet::ErrorCode;
+using nlohmann::json;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
 constexpr char kServerVersion[] = "effbench-serve/" EFFBENCH_VERSION;
 
 }  // namespace
 
-void Coordinator::Impl::OnAgentConnection(tcp::socket socket) {
+AgentSessions::AgentSessions(asio::io_context& io, const CoordinatorOptions& options,
+                             asio::ssl::context* tls, AgentRoster& roster, JobService& jobs,
+                             FleetWrites& writes, Metrics& metrics, Hooks hooks)
+    : io_(io),
+      options_(options),
+      ssl_(tls),
+      roster_(roster),
+      jobs_(jobs),
+      writes_(writes),
+      metrics_(metrics),
+      hooks_(std::move(hooks)) {}
+
+void AgentSessions::Log(const std::string& line) const { hooks_.log(line); }
+
+void AgentSessions::LogLimited(const std::string& line) {
+  uint64_t suppressed = 0;
+  if (!peer_log_.Allow(options_.clock->Steady(), suppressed)) return;
+  Log(line + (suppressed > 0 ? " (" + std::to_string(suppressed) + " similar lines not logged)"
+                             : std::string()));
+}
+
+void AgentSessions::Stop() {
+  stopping_ = true;
+  for (const auto& [name, session] : roster_.sessions()) {
+    session->channel->Send(fleet::ByeMessage("coordinator shutting down"));
+  }
+}
+
+asio::awaitable<void> AgentSessions::Close(std::chrono::milliseconds timeout) {
+  const auto sessions_now = roster_.sessions();
+  for (auto& [name, session] : sessions_now)
+    co_await session->channel->Flush(timeout, asio::use_awaitable);
+  for (auto& [name, session] : sessions_now) session->channel->Close();
+}
+
+void AgentSessions::Serve(tcp::socket socket) {
   error_code ec;
-  if (preauth >= options.max_preauth) {
-    ++metrics.connections_shed;
+  if (preauth_ >= options_.max_preauth) {
+    ++metrics_.connections_shed;
     const auto peer = socket.remote_endpoint(ec);
-    LogLimited(peer_log, (ec ? std::string("a peer") : peer.address().to_string()) +
-                             ": closed at once: " + std::to_string(preauth) +
-                             " connections are already waiting to authenticate");
+    LogLimited((ec ? std::string("a peer") : peer.address().to_string()) + ": closed at once: " +
+               std::to_string(preauth_) + " connections are already waiting to authenticate");
     socket.close(ec);
     return;
   }
   socket.set_option(tcp::no_delay(true), ec);
-  ++metrics.connections;
+  ++metrics_.connections;
   fleet::TlsEnd tls;
-  if (ssl) tls.context = &*ssl;
-  auto adopted = fleet::Channel::Adopt(io, socket.release(ec), options.limits, tls);
+  tls.context = ssl_;
+  auto adopted = fleet::Channel::Adopt(io_, socket.release(ec), options_.limits, tls);
   if (!adopted.ok()) {
-    LogLimited(peer_log, "a peer: " + adopted.status().message());
+    LogLimited("a peer: " + adopted.status().message());
     return;
   }
   const std::shared_ptr<fleet::Channel> channel = std::move(adopted).value();
-  channel->SetMaxFrame(std::min(options.preauth_max_frame, options.limits.max_frame));
-  fleet::Spawn(io, ServeAgent(channel), "the session of a connection",
+  channel->SetMaxFrame(std::min(options_.preauth_max_frame, options_.limits.max_frame));
+  fleet::Spawn(io_, ServeAgent(channel), "the session of a connection",
                [this, channel](const std::string& m) {
                  Log(m);
                  channel->Close();
                });
 }
 
-asio::awaitable<std::optional<fleet::Hello>> Coordinator::Impl::Authenticate(
+asio::awaitable<std::optional<fleet::Hello>> AgentSessions::Authenticate(
     const std::shared_ptr<fleet::Channel>& channel, const std::string& peer) {
   if (auto failed = co_await channel->Handshake(10s, asio::use_awaitable)) {
-    LogLimited(peer_log, peer + ": " + *failed);
+    LogLimited(peer + ": " + *failed);
     co_return std::nullopt;
   }
   const std::string nonce = fleet::NewNonceHex();
   channel->Send(fleet::ToJson(fleet::Challenge{nonce, kServerVersion, channel->tls()}));
 
   fleet::ReadOutcome hello =
-      co_await channel->Read(options.limits.frame_timeout, asio::use_awaitable);
+      co_await channel->Read(options_.limits.frame_timeout, asio::use_awaitable);
   if (hello.closed) co_return std::nullopt;
   if (hello.error) {
-    ++metrics.protocol_errors;
-    LogLimited(peer_log, peer + ": refused before authentication: " + hello.error->message);
+    ++metrics_.protocol_errors;
+    LogLimited(peer + ": refused before authentication: " + hello.error->message);
     channel->Fail(*hello.error);
     co_return std::nullopt;
   }
   const std::string type = hello.message["type"];
   if (type != "hello") {
-    ++metrics.protocol_errors;
+    ++metrics_.protocol_errors;
     channel->Fail(
         {ErrorCode::kUnexpected, "expected hello, got " + type + " before authentication"});
     co_return std::nullopt;
@@ -75,21 +122,21 @@ asio::awaitable<std::optional<fleet::Hello>> Coordinator::Impl::Authenticate(
   std::string why = "wrong fleet token";
   if (m.token) {
     if (channel->tls()) {
-      authenticated = fleet::VerifyToken(options.stored_key, *m.token);
+      authenticated = fleet::VerifyToken(options_.stored_key, *m.token);
     } else {
       why = "the token was sent in clear: without TLS only the HMAC proof is accepted";
     }
   } else {
     authenticated = fleet::VerifyProof(
-        options.stored_key, fleet::AuthMessage(nonce, name, fingerprint), m.proof.value_or(""));
+        options_.stored_key, fleet::AuthMessage(nonce, name, fingerprint), m.proof.value_or(""));
   }
   if (!authenticated) {
-    ++metrics.auth_failures;
-    LogLimited(peer_log, peer + ": agent \"" + name + "\" refused: " + why);
+    ++metrics_.auth_failures;
+    LogLimited(peer + ": agent \"" + name + "\" refused: " + why);
     channel->Fail({ErrorCode::kUnauthorized, "authentication failed: " + why});
     co_return std::nullopt;
   }
-  if (stopping) {
+  if (stopping_) {
     channel->Send(fleet::ByeMessage("coordinator shutting down"));
     co_await channel->Flush(1s, asio::use_awaitable);
     channel->Close();
@@ -98,29 +145,29 @@ asio::awaitable<std::optional<fleet::Hello>> Coordinator::Impl::Authenticate(
   co_return m;
 }
 
-std::shared_ptr<Session> Coordinator::Impl::Register(const std::shared_ptr<fleet::Channel>& channel,
-                                                     const fleet::Hello& m,
-                                                     const std::string& peer) {
+std::shared_ptr<Session> AgentSessions::Register(const std::shared_ptr<fleet::Channel>& channel,
+                                                 const fleet::Hello& m, const std::string& peer) {
   const std::string& name = m.name;
   const json& machine = m.machine;
   const std::string fingerprint = machine["fingerprint"];
-  channel->SetMaxFrame(options.limits.max_frame);
+  channel->SetMaxFrame(options_.limits.max_frame);
   auto session = std::make_shared<Session>();
   session->name = name;
   session->fingerprint = fingerprint;
   session->version = m.version;
   session->labels = m.labels;
   session->channel = channel;
-  session->connected_at = session->last_heartbeat = effbench::UtcNowIso8601(*options.clock);
-  session->resume = std::make_unique<asio::steady_timer>(io);
+  session->connected_at = session->last_heartbeat = effbench::UtcNowIso8601(*options_.clock);
+  session->resume = std::make_unique<asio::steady_timer>(io_);
   session->facts = AgentFacts{name, machine["hostname"], machine["arch"], {}};
   for (const auto& [k, v] : session->labels.items()) session->facts.labels[k] = v;
   const std::string now = session->connected_at;
   store::AgentRow row{name, fingerprint, session->version, session->labels.dump(), now, now};
-  if (const auto older = roster.Connect(session, row)) {
+  if (const auto older = roster_.Connect(session, row)) {
     Log("agent " + name + " reconnected from " + peer + "; closing its older connection");
+    // Closed once the bye is written (Close alone would drop it).
     older->channel->Send(fleet::ByeMessage("replaced by a newer connection of this agent"));
-    older->channel->Close();
+    older->channel->Flush(1s, [channel = older->channel](std::exception_ptr) { channel->Close(); });
   }
   std::optional<std::string> calibration;
   if (machine.contains("calibration") && machine["calibration"].is_object()) {
@@ -138,16 +185,16 @@ std::shared_ptr<Session> Coordinator::Impl::Register(const std::shared_ptr<fleet
   StoreMachine(session);
 
   channel->Send(
-      fleet::ToJson(fleet::Welcome{name, std::chrono::duration<double>(options.heartbeat).count(),
-                                   static_cast<int64_t>(options.limits.max_frame)}));
+      fleet::ToJson(fleet::Welcome{name, std::chrono::duration<double>(options_.heartbeat).count(),
+                                   static_cast<int64_t>(options_.limits.max_frame)}));
   Log("agent " + name + " connected from " + peer + (channel->tls() ? " (TLS)" : "") + ", " +
       std::string(machine["cpu_model"]) + ", " + session->version);
-  if (ingest->fault()) channel->Send(fleet::ToJson(fleet::Hold{*ingest->fault()}));
+  if (writes_.fault()) channel->Send(fleet::ToJson(fleet::Hold{*writes_.fault()}));
   return session;
 }
 
-void Coordinator::Impl::StoreMachine(const std::shared_ptr<Session>& session) {
-  ingest->Queue(
+void AgentSessions::StoreMachine(const std::shared_ptr<Session>& session) {
+  writes_.Queue(
       [machine_row = session->machine_row, row = session->agent_row](store::RunStore& runs,
                                                                      store::FleetStore& fleet) {
         EFFBENCH_RETURN_IF_ERROR(runs.UpsertMachine(machine_row));
@@ -156,15 +203,14 @@ void Coordinator::Impl::StoreMachine(const std::shared_ptr<Session>& session) {
       [this, name = session->name](Status s) {
         // A database fault is logged once by the pipeline, and the machine
         // stored again when it clears (OnStoreHealth).
-        if (!s.ok() && !ingest->fault()) {
+        if (!s.ok() && !writes_.fault()) {
           Log("agent " + name + ": cannot store its machine: " + s.message());
         }
       });
 }
 
-void Coordinator::Impl::OnStoreHealth(const std::optional<std::string>& fault) {
-  if (!ingest) return;  // the probe at start: no agent yet
-  for (const auto& [name, session] : roster.sessions()) {
+void AgentSessions::OnStoreHealth(const std::optional<std::string>& fault) {
+  for (const auto& [name, session] : roster_.sessions()) {
     if (fault) {
       session->channel->Send(fleet::ToJson(fleet::Hold{*fault}));
       continue;
@@ -174,12 +220,12 @@ void Coordinator::Impl::OnStoreHealth(const std::optional<std::string>& fault) {
   }
 }
 
-void Coordinator::Impl::Unregister(const std::shared_ptr<Session>& session) {
+void AgentSessions::Unregister(const std::shared_ptr<Session>& session) {
   const std::string& name = session->name;
-  const auto gone =
-      roster.Disconnect(session, options.clock->Steady(), effbench::UtcNowIso8601(*options.clock));
+  const auto gone = roster_.Disconnect(session, options_.clock->Steady(),
+                                       effbench::UtcNowIso8601(*options_.clock));
   if (gone) {
-    ingest->Queue([row = *gone](store::RunStore&, store::FleetStore& fleet) {
+    writes_.Queue([row = *gone](store::RunStore&, store::FleetStore& fleet) {
       return fleet.UpsertAgent(row);
     });
     Log("agent " + name + " disconnected");
@@ -187,49 +233,49 @@ void Coordinator::Impl::Unregister(const std::shared_ptr<Session>& session) {
   session->resume->cancel();
 }
 
-asio::awaitable<void> Coordinator::Impl::ServeAgent(std::shared_ptr<fleet::Channel> channel) {
+asio::awaitable<void> AgentSessions::ServeAgent(std::shared_ptr<fleet::Channel> channel) {
   channel->Start([this](const std::string& m) { Log(m); });
   // However this ends (the peer gone, refused, a protocol error), the socket
   // is closed now, not left in CLOSE_WAIT; and it stops counting as a
   // pre-authentication connection once authenticated or gone.
   struct Guard {
-    Impl& c;
+    AgentSessions& c;
     std::shared_ptr<fleet::Channel> channel;
-    bool preauth = true;
+    bool waiting = true;
     void Authenticated() {
-      if (std::exchange(preauth, false)) --c.preauth;
+      if (std::exchange(waiting, false)) --c.preauth_;
     }
     ~Guard() {
       Authenticated();
       if (!channel->closed()) channel->Close();
     }
   } guard{*this, channel};
-  ++preauth;
+  ++preauth_;
   const std::string peer = channel->remote();
   const std::optional<fleet::Hello> hello = co_await Authenticate(channel, peer);
   if (!hello) co_return;
   guard.Authenticated();
   const std::shared_ptr<Session> session = Register(channel, *hello, peer);
-  jobs->Dispatch(session->name);
+  jobs_.Dispatch(session->name);
   co_await Converse(session);
   Unregister(session);
 }
 
-asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> session) {
+asio::awaitable<void> AgentSessions::Converse(std::shared_ptr<Session> session) {
   const auto channel = session->channel;
-  const auto idle = options.heartbeat * options.heartbeat_misses;
+  const auto idle = options_.heartbeat * options_.heartbeat_misses;
   channel->SetDecoding(fleet::Decoding::kResultRows);
   while (!channel->closed()) {
     fleet::ReadOutcome in = co_await channel->Read(idle, asio::use_awaitable);
     if (in.closed) break;
     if (in.error) {
-      ++metrics.protocol_errors;
+      ++metrics_.protocol_errors;
       Log("agent " + session->name + ": " + std::string(fleet::ErrorCodeName(in.error->code)) +
           ": " + in.error->message + "; closing");
       channel->Fail(*in.error);
       break;
     }
-    ++metrics.frames_received;
+    ++metrics_.frames_received;
     if (in.results) {
       if (!co_await OnResult(session, *in.results)) break;
       continue;
@@ -244,10 +290,10 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
       session->done = heartbeat.done;
       session->total = heartbeat.total;
       session->spooled = heartbeat.spooled;
-      session->last_heartbeat = effbench::UtcNowIso8601(*options.clock);
+      session->last_heartbeat = effbench::UtcNowIso8601(*options_.clock);
     } else if (type == "job_done") {
       const auto done = fleet::As<fleet::JobDone>(in.message);
-      if (!jobs->JobDone(session->name, done)) {
+      if (!jobs_.JobDone(session->name, done)) {
         channel->Fail({ErrorCode::kInvalid, "job_done for job " + done.job_id +
                                                 ", which was not given to agent " + session->name});
         break;
@@ -257,7 +303,7 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
       channel->Close();
       break;
     } else {
-      ++metrics.protocol_errors;
+      ++metrics_.protocol_errors;
       channel->Fail(
           {ErrorCode::kUnexpected, type + " is not a message an agent sends after hello"});
       break;
@@ -265,18 +311,18 @@ asio::awaitable<void> Coordinator::Impl::Converse(std::shared_ptr<Session> sessi
   }
 }
 
-asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>& session,
-                                                  fleet::ResultBatch& batch) {
+asio::awaitable<bool> AgentSessions::OnResult(const std::shared_ptr<Session>& session,
+                                              fleet::ResultBatch& batch) {
   const auto channel = session->channel;
-  const auto received = options.clock->Steady();
-  const Status accepted = co_await jobs->AcceptResults(session->name, session->fingerprint, batch);
+  const auto received = options_.clock->Steady();
+  const Status accepted = co_await jobs_.AcceptResults(session->name, session->fingerprint, batch);
   if (!accepted.ok()) {
     if (accepted.code() != Status::Code::kInvalidArgument) {
       channel->Close();  // nothing acknowledged: the agent sends it again later
       co_return false;
     }
-    ++metrics.protocol_errors;
-    LogLimited(peer_log, "agent " + session->name + ": " + accepted.message());
+    ++metrics_.protocol_errors;
+    LogLimited("agent " + session->name + ": " + accepted.message());
     channel->Fail({ErrorCode::kInvalid, accepted.message()});
     co_return false;
   }
@@ -284,15 +330,15 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
   std::vector<std::string> ids;
   ids.reserve(records.size());
   for (const result::RecordRow& record : records) ids.push_back(record.id);
-  metrics.results_received += records.size();
+  metrics_.results_received += records.size();
   session->in_flight += records.size();
   std::weak_ptr<Session> weak = session;
   const size_t n = records.size();
-  ingest->Ingest(std::move(records), [this, weak, ids = std::move(ids), n, received](Status s) {
+  writes_.Ingest(std::move(records), [this, weak, ids = std::move(ids), n, received](Status s) {
     auto live = weak.lock();
     if (!live) return;
     live->in_flight -= n;
-    if (live->in_flight <= options.max_in_flight / 2) live->resume->cancel();
+    if (live->in_flight <= options_.max_in_flight / 2) live->resume->cancel();
     if (!s.ok()) {
       // Not acknowledged: the agent keeps them. A database fault (logged
       // once by the pipeline, which told every agent to hold) keeps the
@@ -307,11 +353,11 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
       live->channel->Close();  // it does not read: it will resend after reconnecting
       return;
     }
-    metrics.results_acked += n;
-    metrics.ObserveLatency(
-        std::chrono::duration<double>(options.clock->Steady() - received).count());
+    metrics_.results_acked += n;
+    metrics_.ObserveLatency(
+        std::chrono::duration<double>(options_.clock->Steady() - received).count());
   });
-  while (session->in_flight > options.max_in_flight && !channel->closed()) {
+  while (session->in_flight > options_.max_in_flight && !channel->closed()) {
     session->resume->expires_at(asio::steady_timer::time_point::max());
     error_code ignored;
     co_await session->resume->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
@@ -319,14 +365,14 @@ asio::awaitable<bool> Coordinator::Impl::OnResult(const std::shared_ptr<Session>
   co_return true;
 }
 
-void Coordinator::Impl::NotePause(Session& session, const std::string& previous,
-                                  const std::string& problem) {
+void AgentSessions::NotePause(Session& session, const std::string& previous,
+                              const std::string& problem) {
   if (session.state == "paused" && previous != "paused") {
     Log("agent " + session.name + " paused job " + session.job + ": " + problem);
-    jobs->NotePause(session.job, problem);
+    jobs_.NotePause(session.job, problem);
   } else if (previous == "paused" && session.state != "paused") {
     Log("agent " + session.name + " resumed job " + session.job);
-    jobs->NotePause(session.job, std::nullopt);
+    jobs_.NotePause(session.job, std::nullopt);
   }
 }
 
