@@ -92,7 +92,7 @@ std::optional<ImportFlags> ParseImportFlags(const std::vector<std::string>& args
 
 // Stores `text` (the results of `path`, in `format`) as a run in --db.
 // Checks the series of `run_id` for changes and says what it found.
-void CheckImportedRun(store::Store& db, const std::string& what, const std::string& run_id,
+void CheckImportedRun(store::HistoryStore& db, const std::string& what, const std::string& run_id,
                       std::ostream& err) {
   if (auto changes = analysis::CheckRun(db, run_id); !changes.ok()) {
     err << what << "warning: regression check failed: " << changes.status().message()

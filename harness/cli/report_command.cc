@@ -36,7 +36,7 @@ int Emit(const Flags& flags, const std::string& text, std::ostream& out, std::os
 
 // One run's table: the run named by --run, else the latest.
 // `format` none: the Bencher Metric Format.
-int RunTable(store::Store& db, const std::vector<store::RunRow>& runs, const Flags& flags,
+int RunTable(store::RunReader& db, const std::vector<store::RunRow>& runs, const Flags& flags,
              std::optional<reports::Format> format, std::string& text, std::ostream& err) {
   const store::RunRow* run = nullptr;
   if (!flags.Has("run")) {

@@ -37,7 +37,7 @@ int CoresAvailable() {
 }
 
 // The stored calibration of this machine, or a fresh one (then stored).
-Result<machine::Calibration> Calibration(store::Store& db, const std::string& fingerprint,
+Result<machine::Calibration> Calibration(store::RunStore& db, const std::string& fingerprint,
                                          const machine::Inventory& inv, bool recalibrate,
                                          std::ostream& err) {
   if (!recalibrate) {

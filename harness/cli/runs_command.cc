@@ -22,8 +22,10 @@ double Seconds(const store::RunRow& run) {
   return std::chrono::duration<double>(*end - *start).count();
 }
 
-int Delete(store::Store& db, const std::vector<store::RunRow>& runs, const Flags& flags,
-           std::ostream& out, std::ostream& err) {
+// Deletes the run, then re-checks the series it was part of.
+int Delete(store::RunStore& run_store, store::HistoryStore& history,
+           const std::vector<store::RunRow>& runs, const Flags& flags, std::ostream& out,
+           std::ostream& err) {
   if (flags.positional().size() != 2)
     return UsageError(err, "runs delete takes one run ID (a prefix)", kRunsCommand);
   auto run = analysis::ResolveRunId(runs, flags.positional()[1]);
@@ -37,14 +39,14 @@ int Delete(store::Store& db, const std::vector<store::RunRow>& runs, const Flags
                           " results; give --yes to delete it",
                       kRunsCommand);
   }
-  auto series = db.SeriesOf(run->id);
+  auto series = history.SeriesOf(run->id);
   if (!series.ok()) return CommandError(err, series.status(), kRunsCommand);
-  if (Status s = db.DeleteRun(run->id); !s.ok()) return CommandError(err, s, kRunsCommand);
+  if (Status s = run_store.DeleteRun(run->id); !s.ok()) return CommandError(err, s, kRunsCommand);
   out << "deleted run " << described << " and its " << results << " results\n";
   // Its commits' points changed or went: their changes are found again.
   size_t checked = 0;
   for (const auto& key : *series) {
-    if (auto changes = analysis::CheckSeries(db, key); !changes.ok()) {
+    if (auto changes = analysis::CheckSeries(history, key); !changes.ok()) {
       err << kWhat << "warning: re-checking " << key.name << ": " << changes.status().message()
           << "\n";
     } else {
@@ -77,7 +79,7 @@ int RunsCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   if (!db.ok()) return CommandError(err, db.status(), kRunsCommand);
   auto runs = (*db)->Runs();
   if (!runs.ok()) return CommandError(err, runs.status(), kRunsCommand);
-  if (action == "delete") return Delete(**db, *runs, *flags, out, err);
+  if (action == "delete") return Delete(**db, **db, *runs, *flags, out, err);
 
   auto machines = (*db)->Machines();
   if (!machines.ok()) return CommandError(err, machines.status(), kRunsCommand);
