@@ -57,11 +57,7 @@ struct Fixture {
 
   template <typename Pred>
   bool RunUntil(Pred done) {
-    for (int i = 0; i < 5000 && !done(); ++i) {
-      io.run_for(1ms);
-      io.restart();
-    }
-    return done();
+    return testing::RunUntil(io, done);
   }
 
   // A new connection to the sessions: the agent's end of it.

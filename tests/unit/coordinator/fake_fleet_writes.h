@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -162,5 +163,16 @@ class FakeFleetWrites final : public coordinator::FleetWrites {
   FakeFleetStore& store_;
   std::optional<std::string> fault_;
 };
+
+// Runs `io` until `done` holds (the fakes post every completion at once, so
+// this is quick), for a few seconds at most. Whether it holds.
+template <typename Pred>
+bool RunUntil(boost::asio::io_context& io, Pred done) {
+  for (int i = 0; i < 5000 && !done(); ++i) {
+    io.run_for(std::chrono::milliseconds(1));
+    io.restart();
+  }
+  return done();
+}
 
 }  // namespace effbench::testing

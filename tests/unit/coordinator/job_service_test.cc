@@ -53,15 +53,9 @@ struct Fixture {
     return s;
   }
 
-  // Runs the io_context until `done` holds (every completion is posted at
-  // once, so this is quick), at most a few seconds.
   template <typename Pred>
   bool RunUntil(Pred done) {
-    for (int i = 0; i < 5000 && !done(); ++i) {
-      io.run_for(1ms);
-      io.restart();
-    }
-    return done();
+    return testing::RunUntil(io, done);
   }
 
   template <typename T>
