@@ -23,7 +23,8 @@ const effbench::CommandSpec kAgent = {
     {effbench::TextFlag("coordinator", "URL",
                         "the coordinator's agent port (effbench serve --listen): tcp://HOST:PORT, "
                         "or tls://HOST:PORT over TLS"),
-     effbench::TextFlag("token-file", "FILE", "the fleet token (the same as the coordinator's)"),
+     effbench::TextFlag("token-file", "FILE",
+                        "the fleet token, or this agent's own key (effbench agents enroll)"),
      effbench::TextFlag("ca", "FILE",
                         "the CA (or self-signed certificate) to verify a tls:// coordinator with "
                         "[the system's CAs]")

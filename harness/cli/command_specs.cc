@@ -169,6 +169,9 @@ const CommandSpec kServeCommand = {
      TextFlag("http-tls-cert", "FILE", "HTTPS: certificate"),
      TextFlag("http-tls-key", "FILE", "and its key"),
      Switch("http-read-token", "the HTTP API's reads need the token too"),
+     Switch("require-enrolled",
+            "agents must prove a key of their own (agents enroll); the fleet token opens the "
+            "HTTP API only"),
      TextFlag("config", "FILE", "settings as JSON (flags win over it)"),
      TextFlag("schedule", "HH:MM", "run a suite every day at this UTC time"),
      TextFlag("schedule-suite", "NAME", "the scheduled suite [standard]"),
@@ -214,13 +217,18 @@ const CommandSpec kJobsCommand = {
     "",
     kExitCodes};
 
-const CommandSpec kAgentsCommand = {kProgram,
-                                    "agents",
-                                    "the coordinator's agents, or forget one",
-                                    "[list] | forget NAME",
-                                    Join(Coordinator(), std::vector<FlagSpec>{ListFormat()}),
-                                    "",
-                                    kExitCodes};
+const CommandSpec kAgentsCommand = {
+    kProgram,
+    "agents",
+    "the coordinator's agents; enroll one with a key of its own, "
+    "revoke its key, or forget it",
+    "[list] | enroll NAME | revoke NAME | forget NAME",
+    Join(Coordinator(),
+         std::vector<FlagSpec>{ListFormat(), TextFlag("out", "FILE",
+                                                      "enroll: write the agent's key there "
+                                                      "(created 0600), not to stdout")}),
+    "",
+    kExitCodes};
 
 const CommandSpec kTokenCommand = {
     kProgram,

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file.h"
+#include "core/terminal.h"
 #include "core/time.h"
 #include "harness/cli/command_specs.h"
 #include "harness/cli/commands.h"
@@ -120,6 +121,7 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
   if (auto v = setting("http-tls-cert", ""); !v.empty()) o.http_tls_cert = v;
   if (auto v = setting("http-tls-key", ""); !v.empty()) o.http_tls_key = v;
   o.http_read_token = flags->Has("http-read-token");
+  o.require_enrolled = flags->Has("require-enrolled");
   if (auto v = flags->Get("ready-file")) o.ready_file = *v;
   const std::string token_file = setting("token-file", "");
   if (token_file.empty()) {
@@ -351,6 +353,52 @@ int JobsCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   return kExitOk;
 }
 
+namespace {
+
+// A secret (a fleet token, an agent's key) going to a file that is created
+// 0600 and never replaced: another file of that name may be someone's. The
+// file is made before the secret exists (so that a secret is never made for
+// a file that cannot be), and removed again if the secret never comes.
+class SecretFile {
+ public:
+  // Creates `path`, empty; the error names it.
+  static Result<SecretFile> Create(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return Status::IoError(
+          "cannot create " + path + ": " + std::strerror(errno) +
+          (errno == EEXIST ? " (it exists; a secret's file is never overwritten)" : ""));
+    }
+    return SecretFile(path, fd);
+  }
+  SecretFile(SecretFile&& other) noexcept
+      : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)) {}
+  SecretFile& operator=(SecretFile&&) = delete;
+  // Removed unless the secret was written.
+  ~SecretFile() {
+    if (fd_ < 0) return;
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  // Writes `secret` and a newline, and closes the file.
+  Status Write(const std::string& secret) {
+    const std::string line = secret + "\n";
+    const bool written =
+        ::write(fd_, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    const bool closed = ::close(std::exchange(fd_, -1)) == 0;
+    if (written && closed) return Status::Ok();
+    ::unlink(path_.c_str());
+    return Status::IoError("cannot write " + path_);
+  }
+
+ private:
+  SecretFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  std::string path_;
+  int fd_;
+};
+
+}  // namespace
+
 int AgentsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto flags = Flags::Parse(args, kAgentsCommand, err);
   if (!flags.ok()) {
@@ -358,23 +406,58 @@ int AgentsCommand(const std::vector<std::string>& args, std::ostream& out, std::
   }
   const auto& words = flags->positional();
   const std::string action = words.empty() ? "list" : words[0];
-  if (!(action == "list" && words.size() <= 1) && !(action == "forget" && words.size() == 2)) {
-    return UsageError(err, "expected `agents [list]` or `agents forget NAME`", kAgentsCommand);
+  const bool on_one = action == "forget" || action == "enroll" || action == "revoke";
+  if (!(action == "list" && words.size() <= 1) && !(on_one && words.size() == 2)) {
+    return UsageError(err,
+                      "expected `agents [list]`, `agents enroll NAME`, `agents revoke NAME` or "
+                      "`agents forget NAME`",
+                      kAgentsCommand);
+  }
+  if (flags->Has("out") && action != "enroll") {
+    return UsageError(err, "--out is for `agents enroll`", kAgentsCommand);
   }
   const auto json_format = ListFormatIsJson(*flags);
   if (!json_format.ok()) return UsageError(err, json_format.status().message(), kAgentsCommand);
-  const bool forget = action == "forget";
-  auto client = ClientOf(*flags, forget || flags->Has("token-file"));
+  auto client = ClientOf(*flags, on_one || flags->Has("token-file"));
   if (!client.ok()) {
     return UsageError(err, client.status().message(), kAgentsCommand);
   }
   int exit = kExitOk;
-  const auto reply =
-      Ask(*client, forget ? "DELETE" : "GET", forget ? "/api/agents/" + words[1] : "/api/agents",
-          "", 200, "agents", err, exit);
+  if (action == "enroll") {
+    // The key's file first: a key is never made for a file that cannot be.
+    std::optional<SecretFile> file;
+    if (auto path = flags->Get("out")) {
+      auto created = SecretFile::Create(*path);
+      if (!created.ok()) return Failure(err, created.status(), kAgentsCommand);
+      file.emplace(std::move(*created));
+    }
+    const auto reply =
+        Ask(*client, "POST", "/api/agents/" + words[1] + "/key", "", 201, "agents", err, exit);
+    if (!reply) return exit;
+    const std::string key = reply->body.value("key", "");
+    if (!file) {
+      out << key << "\n";
+    } else if (Status s = file->Write(key); !s.ok()) {
+      return Failure(err,
+                     Status::IoError(s.message() + "; agent " + words[1] +
+                                     " is enrolled with a key nobody has: enroll it again"),
+                     kAgentsCommand);
+    }
+    err << "effbench agents: enrolled " << words[1] << " with a key of its own"
+        << (file ? std::string(" in ") + *flags->Get("out") + " (mode 0600)" : std::string())
+        << "; on its machine: effbench-agent --name " << words[1]
+        << " --token-file KEYFILE ... (the fleet token no longer opens this name)\n";
+    return kExitOk;
+  }
+  const bool forget = action == "forget", revoke = action == "revoke";
+  const std::string target = forget   ? "/api/agents/" + words[1]
+                             : revoke ? "/api/agents/" + words[1] + "/key"
+                                      : "/api/agents";
+  const auto reply = Ask(*client, on_one ? "DELETE" : "GET", target, "", 200, "agents", err, exit);
   if (!reply) return exit;
-  if (forget) {
-    out << "agent " << words[1] << " forgotten\n";
+  if (on_one) {
+    out << "agent " << words[1]
+        << (forget ? " forgotten" : "'s key revoked: it is refused from now on") << "\n";
     return kExitOk;
   }
   if (*json_format) {
@@ -382,9 +465,9 @@ int AgentsCommand(const std::vector<std::string>& args, std::ostream& out, std::
     return kExitOk;
   }
   for (const json& a : reply->body["agents"]) {
-    out << a["name"].get<std::string>() << "  " << a["state"].get<std::string>() << "  last seen "
-        << a["last_seen"].get<std::string>() << "  " << a.value("queued_jobs", 0)
-        << " queued job(s)\n";
+    out << ForTerminal(a["name"].get<std::string>()) << "  " << a["state"].get<std::string>()
+        << "  last seen " << a.value("last_seen", std::string("never")) << "  "
+        << a.value("queued_jobs", 0) << " queued job(s)  " << a.value("credential", "") << "\n";
   }
   return kExitOk;
 }
@@ -399,21 +482,9 @@ int TokenCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   if (what == "new") {
     const std::string token = fleet::NewNonceHex();
     if (auto path = flags->Get("out")) {
-      // Created 0600 and never replaced: a token is a secret, and another
-      // file of that name may be someone's.
-      const int fd = ::open(path->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-      if (fd < 0) {
-        err << "effbench token: cannot create " << *path << ": " << std::strerror(errno)
-            << (errno == EEXIST ? " (it exists; a token file is never overwritten)" : "") << "\n";
-        return kExitError;
-      }
-      const std::string line = token + "\n";
-      const bool written =
-          ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-      if (::close(fd) != 0 || !written) {
-        err << "effbench token: cannot write " << *path << "\n";
-        return kExitError;
-      }
+      auto file = SecretFile::Create(*path);
+      if (!file.ok()) return Failure(err, file.status(), kTokenCommand);
+      if (Status s = file->Write(token); !s.ok()) return Failure(err, s, kTokenCommand);
       err << "effbench token: wrote a new fleet token to " << *path << " (mode 0600)\n";
       return kExitOk;
     }

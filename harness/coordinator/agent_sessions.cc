@@ -31,6 +31,7 @@ AgentSessions::AgentSessions(asio::io_context& io, const CoordinatorOptions& opt
                              FleetWrites& writes, Metrics& metrics, Hooks hooks)
     : io_(io),
       options_(options),
+      credentials_(options.stored_key, options.require_enrolled),
       ssl_(tls),
       roster_(roster),
       jobs_(jobs),
@@ -61,6 +62,54 @@ asio::awaitable<void> AgentSessions::Close(std::chrono::milliseconds timeout) {
   for (auto& [name, session] : sessions_now) session->channel->Close();
 }
 
+asio::awaitable<Result<std::string>> AgentSessions::Enroll(const std::string& name) {
+  if (Status valid = ValidateAgentName(name); !valid.ok()) co_return valid;
+  const std::string key = fleet::NewNonceHex();
+  const fleet::Key stored = fleet::StoredKeyFromToken(key);
+  const store::AgentKeyRow row{name, fleet::Hex(stored.data(), stored.size()),
+                               effbench::UtcNowIso8601(*options_.clock), std::nullopt};
+  const FleetWrites::Operation put = [row](store::RunStore&, store::FleetStore& fleet) {
+    return fleet.PutAgentKey(row);
+  };
+  const Status stored_row = co_await Write(writes_, put);
+  if (!stored_row.ok())
+    co_return Status::IoError("agent " + name + " not enrolled: " + stored_row.message());
+  if (Status known = credentials_.Put(row); !known.ok()) co_return known;
+  const bool connected =
+      Disconnect(name, "agent " + name + " was given a key of its own; connect with it");
+  Log("agent " + name + " enrolled with a key of its own" +
+      (connected ? "; its open connection closed: it reconnects with the new key" : ""));
+  co_return key;
+}
+
+asio::awaitable<Status> AgentSessions::Revoke(const std::string& name) {
+  const store::AgentKeyRow* row = credentials_.Find(name);
+  if (row == nullptr) co_return Status::NotFound("agent " + name + " is not enrolled");
+  if (row->revoked_at) {
+    co_return Status::FailedPrecondition("agent " + name + "'s key was revoked already, at " +
+                                         *row->revoked_at);
+  }
+  const std::string now = effbench::UtcNowIso8601(*options_.clock);
+  const FleetWrites::Operation revoke = [name, now](store::RunStore&, store::FleetStore& fleet) {
+    return fleet.RevokeAgentKey(name, now);
+  };
+  const Status stored = co_await Write(writes_, revoke);
+  if (!stored.ok())
+    co_return Status::IoError("agent " + name + " not revoked: " + stored.message());
+  credentials_.Revoke(name, now);
+  const bool connected = Disconnect(name, "this agent's key was revoked");
+  Log("agent " + name + "'s key revoked" +
+      (connected ? "; its connection closed: what it sent until now is kept" : ""));
+  co_return Status::Ok();
+}
+
+bool AgentSessions::Disconnect(const std::string& name, const std::string& why) {
+  const auto session = roster_.Live(name);
+  if (!session) return false;
+  session->channel->Fail({ErrorCode::kUnauthorized, why});
+  return true;
+}
+
 void AgentSessions::Serve(tcp::socket socket) {
   error_code ec;
   if (preauth_ >= options_.max_preauth) {
@@ -89,7 +138,7 @@ void AgentSessions::Serve(tcp::socket socket) {
                });
 }
 
-asio::awaitable<std::optional<fleet::Hello>> AgentSessions::Authenticate(
+asio::awaitable<std::optional<AgentSessions::Admitted>> AgentSessions::Authenticate(
     const std::shared_ptr<fleet::Channel>& channel, const std::string& peer) {
   if (auto failed = co_await channel->Handshake(10s, asio::use_awaitable)) {
     LogLimited(peer + ": " + *failed);
@@ -115,24 +164,11 @@ asio::awaitable<std::optional<fleet::Hello>> AgentSessions::Authenticate(
     co_return std::nullopt;
   }
   auto m = fleet::As<fleet::Hello>(hello.message);
-  const std::string& name = m.name;
-  const json& machine = m.machine;
-  const std::string fingerprint = machine["fingerprint"];
-  bool authenticated = false;
-  std::string why = "wrong fleet token";
-  if (m.token) {
-    if (channel->tls()) {
-      authenticated = fleet::VerifyToken(options_.stored_key, *m.token);
-    } else {
-      why = "the token was sent in clear: without TLS only the HMAC proof is accepted";
-    }
-  } else {
-    authenticated = fleet::VerifyProof(
-        options_.stored_key, fleet::AuthMessage(nonce, name, fingerprint), m.proof.value_or(""));
-  }
-  if (!authenticated) {
+  const Result<std::string> credential = credentials_.Check(m, nonce, channel->tls());
+  if (!credential.ok()) {
     ++metrics_.auth_failures;
-    LogLimited(peer + ": agent \"" + name + "\" refused: " + why);
+    const std::string& why = credential.status().message();
+    LogLimited(peer + ": agent \"" + m.name + "\" refused: " + why);
     channel->Fail({ErrorCode::kUnauthorized, "authentication failed: " + why});
     co_return std::nullopt;
   }
@@ -142,11 +178,13 @@ asio::awaitable<std::optional<fleet::Hello>> AgentSessions::Authenticate(
     channel->Close();
     co_return std::nullopt;
   }
-  co_return m;
+  co_return Admitted{std::move(m), *credential};
 }
 
 std::shared_ptr<Session> AgentSessions::Register(const std::shared_ptr<fleet::Channel>& channel,
-                                                 const fleet::Hello& m, const std::string& peer) {
+                                                 const Admitted& admitted,
+                                                 const std::string& peer) {
+  const fleet::Hello& m = admitted.hello;
   const std::string& name = m.name;
   const json& machine = m.machine;
   const std::string fingerprint = machine["fingerprint"];
@@ -155,6 +193,7 @@ std::shared_ptr<Session> AgentSessions::Register(const std::shared_ptr<fleet::Ch
   session->name = name;
   session->fingerprint = fingerprint;
   session->version = m.version;
+  session->credential = admitted.credential;
   session->labels = m.labels;
   session->channel = channel;
   session->connected_at = session->last_heartbeat = effbench::UtcNowIso8601(*options_.clock);
@@ -188,7 +227,8 @@ std::shared_ptr<Session> AgentSessions::Register(const std::shared_ptr<fleet::Ch
       fleet::ToJson(fleet::Welcome{name, std::chrono::duration<double>(options_.heartbeat).count(),
                                    static_cast<int64_t>(options_.limits.max_frame)}));
   Log("agent " + name + " connected from " + peer + (channel->tls() ? " (TLS)" : "") + ", " +
-      std::string(machine["cpu_model"]) + ", " + session->version);
+      std::string(machine["cpu_model"]) + ", " + session->version + ", with " +
+      admitted.credential);
   if (writes_.fault()) channel->Send(fleet::ToJson(fleet::Hold{*writes_.fault()}));
   return session;
 }
@@ -252,10 +292,10 @@ asio::awaitable<void> AgentSessions::ServeAgent(std::shared_ptr<fleet::Channel> 
   } guard{*this, channel};
   ++preauth_;
   const std::string peer = channel->remote();
-  const std::optional<fleet::Hello> hello = co_await Authenticate(channel, peer);
-  if (!hello) co_return;
+  const std::optional<Admitted> admitted = co_await Authenticate(channel, peer);
+  if (!admitted) co_return;
   guard.Authenticated();
-  const std::shared_ptr<Session> session = Register(channel, *hello, peer);
+  const std::shared_ptr<Session> session = Register(channel, *admitted, peer);
   jobs_.Dispatch(session->name);
   co_await Converse(session);
   Unregister(session);

@@ -38,6 +38,9 @@ struct CoordinatorOptions {
   std::optional<std::string> http_tls_cert, http_tls_key;  // the HTTP API
   bool http_read_token = false;  // GET /api/* needs the token too (/healthz, /metrics do not)
   fleet::Key stored_key{};       // from the token file; the token itself is not kept
+  // Agents must prove a key of their own (`agents enroll`); the fleet token
+  // opens no agent name, only the HTTP API.
+  bool require_enrolled = false;
   std::chrono::milliseconds heartbeat{5'000};
   int heartbeat_misses = 3;  // silent this many heartbeats: the agent is gone
   fleet::ChannelLimits limits;

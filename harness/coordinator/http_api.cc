@@ -72,6 +72,13 @@ Response DatabaseReply(const Request& req, const std::string& path,
 
 }  // namespace
 
+std::string Coordinator::Impl::Credential(const std::string& agent) const {
+  const store::AgentKeyRow* key = sessions->credentials().Find(agent);
+  if (key == nullptr) return options.require_enrolled ? "not enrolled: refused" : "fleet token";
+  return key->revoked_at ? "own key, revoked " + *key->revoked_at
+                         : "own key, enrolled " + key->enrolled_at;
+}
+
 json Coordinator::Impl::AgentsJson() const {
   json out = json::array();
   for (const auto& [name, row] : roster.agents()) {
@@ -105,7 +112,17 @@ json Coordinator::Impl::AgentsJson() const {
     for (const std::string& id : jobs->queue().Unfinished(name))
       queued += jobs->queue().Find(id)->state == "queued";
     a["queued_jobs"] = queued;
+    a["credential"] = Credential(name);
     out.push_back(std::move(a));
+  }
+  // Enrolled, and never connected yet.
+  for (const store::AgentKeyRow& key : sessions->credentials().Enrolled()) {
+    if (roster.Known(key.name)) continue;
+    out.push_back(json{{"name", key.name},
+                       {"state", "never connected"},
+                       {"connected", false},
+                       {"queued_jobs", 0},
+                       {"credential", Credential(key.name)}});
   }
   return out;
 }
@@ -183,14 +200,19 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
   const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
   const bool post = req.method() == http::verb::post;
   const std::string cancel_id = JobToCancel(path);
-  const std::string agent_prefix = "/api/agents/";
+  // /api/agents/NAME (DELETE: forget it) and /api/agents/NAME/key (POST:
+  // enroll it, DELETE: revoke its key).
+  const std::string agent_prefix = "/api/agents/", key_suffix = "/key";
   const bool agent_path = path.rfind(agent_prefix, 0) == 0 && path.size() > agent_prefix.size();
+  const bool key_path =
+      agent_path && path.size() > agent_prefix.size() + key_suffix.size() &&
+      path.compare(path.size() - key_suffix.size(), key_suffix.size(), key_suffix) == 0;
   const bool known = IsDatabaseView(path) || path == "/healthz" || path == "/metrics" ||
                      path == "/api/agents" || path == "/api/jobs" || !cancel_id.empty() ||
                      agent_path;
   if (!known) co_return ErrorReply(req, http::status::not_found, "no such endpoint: " + path);
   const bool allowed = (get && cancel_id.empty() && !agent_path) ||
-                       (post && (path == "/api/jobs" || !cancel_id.empty())) ||
+                       (post && (path == "/api/jobs" || !cancel_id.empty() || key_path)) ||
                        (req.method() == http::verb::delete_ && agent_path);
   if (!allowed) {
     co_return ErrorReply(req, http::status::method_not_allowed,
@@ -249,6 +271,18 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
     if (!ended.ok()) co_return ErrorReply(req, StatusOf(ended), ended.message());
     co_return JsonReply(req, http::status::ok,
                         json{{"job", JobJson(*jobs->queue().Find(cancel_id))}});
+  }
+  if (key_path) {
+    const std::string name =
+        path.substr(agent_prefix.size(), path.size() - agent_prefix.size() - key_suffix.size());
+    if (post) {
+      const Result<std::string> key = co_await sessions->Enroll(name);
+      if (!key.ok()) co_return ErrorReply(req, StatusOf(key.status()), key.status().message());
+      co_return JsonReply(req, http::status::created, json{{"agent", name}, {"key", *key}});
+    }
+    const Status revoked = co_await sessions->Revoke(name);
+    if (!revoked.ok()) co_return ErrorReply(req, StatusOf(revoked), revoked.message());
+    co_return JsonReply(req, http::status::ok, json{{"revoked", name}});
   }
   if (agent_path) {
     const std::string name = path.substr(agent_prefix.size());

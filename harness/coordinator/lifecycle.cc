@@ -253,6 +253,8 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
   }
   auto jobs = (*db)->Jobs();
   if (!jobs.ok()) return jobs.status();
+  auto keys = (*db)->AgentKeys();
+  if (!keys.ok()) return keys.status();
   // A write before either port opens: a coordinator restarted on a full
   // disk is unhealthy from its first /healthz on, not "ok" until the first
   // agent's write fails.
@@ -320,6 +322,7 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
   c.sessions = std::make_unique<AgentSessions>(
       c.io, c.options, c.ssl ? &*c.ssl : nullptr, c.roster, *c.jobs, *c.ingest, c.metrics,
       AgentSessions::Hooks{[&c](const std::string& m) { c.Log(m); }});
+  EFFBENCH_RETURN_IF_ERROR(c.sessions->RestoreKeys(*keys).WithContext(c.options.db_path));
   EFFBENCH_RETURN_IF_ERROR(bind(c.agent_acceptor, c.options.listen, "--listen"));
   if (c.options.http) EFFBENCH_RETURN_IF_ERROR(bind(c.http_acceptor, *c.options.http, "--http"));
   return std::unique_ptr<Coordinator>(new Coordinator(std::move(impl)));

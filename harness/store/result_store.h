@@ -87,6 +87,9 @@ class ResultStore final : public Store {
   Status UpsertAgent(const AgentRow& agent) override;
   Result<std::vector<AgentRow>> Agents() override;
   Status RemoveAgent(const std::string& name) override;
+  Result<std::vector<AgentKeyRow>> AgentKeys() override;
+  Status PutAgentKey(const AgentKeyRow& key) override;
+  Status RevokeAgentKey(const std::string& name, const std::string& revoked_at) override;
   Status InsertJob(const JobRow& job) override;
   Status InsertJobs(const std::vector<JobRow>& jobs) override;
   Status SetJobState(const std::string& job_id, const std::string& state,

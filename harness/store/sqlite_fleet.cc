@@ -55,6 +55,49 @@ Result<std::vector<AgentRow>> ResultStore::Agents() {
   });
 }
 
+Result<std::vector<AgentKeyRow>> ResultStore::AgentKeys() {
+  return Guarded("read agent keys", [&]() -> Result<std::vector<AgentKeyRow>> {
+    std::vector<AgentKeyRow> rows;
+    auto s_prepared = impl_->Prepare(
+        "SELECT name, stored_key, enrolled_at, revoked_at FROM agent_keys ORDER BY name");
+    SQLite::Statement& s = *s_prepared;
+    while (s.executeStep()) {
+      AgentKeyRow row{Str(s.getColumn(0)), Str(s.getColumn(1)), Str(s.getColumn(2)),
+                      std::nullopt};
+      if (!s.getColumn(3).isNull()) row.revoked_at = Str(s.getColumn(3));
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  });
+}
+
+Status ResultStore::PutAgentKey(const AgentKeyRow& key) {
+  return Guarded("store the key of agent " + key.name, [&]() -> Status {
+    auto s_prepared = impl_->Prepare(
+        "INSERT INTO agent_keys (name, stored_key, enrolled_at, revoked_at) VALUES (?,?,?,?)"
+        " ON CONFLICT(name) DO UPDATE SET stored_key = excluded.stored_key,"
+        " enrolled_at = excluded.enrolled_at, revoked_at = excluded.revoked_at");
+    SQLite::Statement& s = *s_prepared;
+    s.bind(1, key.name);
+    s.bind(2, key.stored_key);
+    s.bind(3, key.enrolled_at);
+    BindOptional(s, 4, key.revoked_at);
+    s.exec();
+    return Status::Ok();
+  });
+}
+
+Status ResultStore::RevokeAgentKey(const std::string& name, const std::string& revoked_at) {
+  return Guarded("revoke the key of agent " + name, [&]() -> Status {
+    auto s_prepared = impl_->Prepare("UPDATE agent_keys SET revoked_at = ? WHERE name = ?");
+    SQLite::Statement& s = *s_prepared;
+    s.bind(1, revoked_at);
+    s.bind(2, name);
+    if (s.exec() != 1) return Status::NotFound("agent " + name + " is not enrolled");
+    return Status::Ok();
+  });
+}
+
 Status ResultStore::InsertJob(const JobRow& j) {
   return Guarded("store job " + j.id, [&]() -> Status {
     auto s_prepared = impl_->Prepare(

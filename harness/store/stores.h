@@ -56,6 +56,15 @@ struct AgentRow {
   std::string last_seen;
 };
 
+// An agent's own credential (`effbench agents enroll`): only the stored form
+// of its key, which cannot make a proof (fleet/auth.h).
+struct AgentKeyRow {
+  std::string name;
+  std::string stored_key;  // 64 hex digits
+  std::string enrolled_at;
+  std::optional<std::string> revoked_at;  // set: the name is refused
+};
+
 // A job a coordinator queued for one agent: measure a suite as run `run_id`.
 struct JobRow {
   std::string id;
@@ -213,6 +222,8 @@ class FleetReader {
  public:
   virtual ~FleetReader() = default;
   virtual Result<std::vector<AgentRow>> Agents() = 0;
+  // Every enrolled agent's key, revoked ones included, by name.
+  virtual Result<std::vector<AgentKeyRow>> AgentKeys() = 0;
   // Every job, oldest first.
   virtual Result<std::vector<JobRow>> Jobs() = 0;
 };
@@ -224,6 +235,11 @@ class FleetStore : public virtual FleetReader {
   virtual Status UpsertAgent(const AgentRow& agent) = 0;
   // Forgets an agent (its jobs and results stay). NotFound when unknown.
   virtual Status RemoveAgent(const std::string& name) = 0;
+  // Enrolls an agent with `key`, or gives an enrolled (or revoked) one a new
+  // key: its old key stops working.
+  virtual Status PutAgentKey(const AgentKeyRow& key) = 0;
+  // Revokes an enrolled agent's key. NotFound when it is not enrolled.
+  virtual Status RevokeAgentKey(const std::string& name, const std::string& revoked_at) = 0;
   virtual Status InsertJob(const JobRow& job) = 0;
   // Every job, or none, in one transaction.
   virtual Status InsertJobs(const std::vector<JobRow>& jobs) = 0;

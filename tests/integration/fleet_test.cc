@@ -33,6 +33,7 @@
 #include "harness/fleet/messages.h"
 #include "harness/result/record.h"
 #include "harness/store/result_store.h"
+#include "tests/integration/cli_runner.h"
 #include "tests/test_util.h"
 #include "workloads/catalog.h"
 
@@ -529,6 +530,67 @@ TEST_CASE("an agent with the wrong token gives up with a clear error", "[fleet][
   CHECK_THAT(serve.process->Log(), Catch::Contains("agent \"intruder\" refused"));
   const Http agents = HttpRequest(serve.http_port, "GET", "/api/agents");
   CHECK(agents.body["agents"].empty());
+}
+
+TEST_CASE(
+    "an agent enrolled with a key of its own: only that key opens its name, and revoking "
+    "it cuts the agent off",
+    "[fleet][integration]") {
+  TempDir dir;
+  WriteToken(dir);
+  Serve serve(dir);
+  const std::string coordinator =
+      " --coordinator http://127.0.0.1:" + std::to_string(serve.http_port) + " --token-file " +
+      dir.File("fleet.token");
+  const auto enrolled = testing::RunCli(dir, "agents enroll board --out board.key" + coordinator);
+  INFO(enrolled.err);
+  REQUIRE(enrolled.exit_code == 0);
+  CHECK_THAT(enrolled.err, Catch::Contains("enrolled board") && Catch::Contains("mode 0600"));
+  CHECK(std::filesystem::status(dir.File("board.key")).permissions() ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  const std::string key = testing::ReadAll(dir.File("board.key"));
+  CHECK(key.size() == 65);  // 64 hex digits and a newline
+  // A key file is never overwritten, and no key is made for it.
+  const auto again = testing::RunCli(dir, "agents enroll board --out board.key" + coordinator);
+  CHECK(again.exit_code == 1);
+  CHECK_THAT(again.err, Catch::Contains("never overwritten"));
+  CHECK(testing::ReadAll(dir.File("board.key")) == key);
+  // Enrolling needs the fleet token.
+  WriteToken(dir, "other.token", "a-different-token-0123456789");
+  const auto anonymous =
+      testing::RunCli(dir, "agents enroll sneaky --coordinator http://127.0.0.1:" +
+                               std::to_string(serve.http_port) + " --token-file other.token");
+  CHECK(anonymous.exit_code == 1);
+  CHECK_THAT(anonymous.err, Catch::Contains("401"));
+
+  // The fleet token no longer opens the name, and the key opens no other.
+  auto impostor = StartAgent(dir, serve, "board");
+  REQUIRE(impostor->Wait(60) == std::optional<int>(1));
+  CHECK_THAT(impostor->Log(), Catch::Contains("wrong key for agent board"));
+  auto stolen = StartAgent(dir, serve, "other", "board.key");
+  REQUIRE(stolen->Wait(60) == std::optional<int>(1));
+  CHECK_THAT(stolen->Log(), Catch::Contains("wrong fleet token"));
+
+  auto board = StartAgent(dir, serve, "board", "board.key");
+  REQUIRE(WaitFor([&] { return AgentsConnected(serve, 1); }, 60));
+  const auto listed = testing::RunCli(dir, "agents" + coordinator);
+  CHECK_THAT(listed.out, Catch::Contains("board  idle") && Catch::Contains("own key, enrolled"));
+
+  const auto revoked = testing::RunCli(dir, "agents revoke board" + coordinator);
+  INFO(revoked.err);
+  REQUIRE(revoked.exit_code == 0);
+  CHECK_THAT(revoked.out, Catch::Contains("board's key revoked"));
+  // Cut off at once; refused when it tries again, so it gives up.
+  REQUIRE(board->Wait(60) == std::optional<int>(1));
+  CHECK_THAT(board->Log(), Catch::Contains("revoked"));
+  CHECK_THAT(serve.process->Log(), Catch::Contains("agent board's key revoked"));
+  const auto after = testing::RunCli(dir, "agents --format json" + coordinator);
+  const json agents = json::parse(after.out, nullptr, false);
+  REQUIRE(agents.is_object());
+  REQUIRE(agents["agents"].size() == 1);
+  CHECK(agents["agents"][0]["connected"] == false);
+  CHECK_THAT(agents["agents"][0]["credential"].get<std::string>(),
+             Catch::Contains("own key, revoked"));
 }
 
 // A self-signed certificate for localhost and 127.0.0.1, and its key.

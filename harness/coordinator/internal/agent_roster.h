@@ -23,6 +23,7 @@ namespace effbench::coordinator {
 // A connected, authenticated agent.
 struct Session {
   std::string name, fingerprint, version;
+  std::string credential;  // how it proved its name: "its own key", "the fleet token"
   AgentFacts facts;
   nlohmann::json labels = nlohmann::json::object();
   std::shared_ptr<fleet::Channel> channel;

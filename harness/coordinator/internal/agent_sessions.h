@@ -7,9 +7,10 @@
 // the database's writes fail, every agent is told to hold its results, and
 // to send them again when writes work.
 //
-// It owns the count of connections waiting to authenticate and the limit on
-// lines about peers. It keeps the roster's sessions, writes machines, agents
-// and results through FleetWrites, leaves every question about a job to the
+// It owns the agents' credentials (who may connect under which name: the
+// fleet token or an enrolled agent's own key), the count of connections
+// waiting to authenticate and the limit on lines about peers. It keeps the roster's sessions,
+// writes machines, agents and results through FleetWrites, leaves every question about a job to the
 // job service, and counts into Metrics.
 // Thread-safety: none of its own; the network thread's (`io`'s) only.
 #pragma once
@@ -26,6 +27,7 @@
 
 #include "harness/coordinator/coordinator.h"
 #include "harness/coordinator/internal/agent_roster.h"
+#include "harness/coordinator/internal/credentials.h"
 #include "harness/coordinator/internal/fleet_writes.h"
 #include "harness/coordinator/internal/job_service.h"
 #include "harness/coordinator/log_limiter.h"
@@ -60,6 +62,20 @@ class AgentSessions {
   // each), then closes every connection.
   boost::asio::awaitable<void> Close(std::chrono::milliseconds timeout);
 
+  // At start: the enrolled agents the database holds.
+  Status RestoreKeys(const std::vector<store::AgentKeyRow>& rows) {
+    return credentials_.Restore(rows);
+  }
+  // Gives agent `name` a key of its own (a new one if it had one), stored
+  // before this returns; from then on only that key opens the name, and an
+  // open connection of the agent is closed. The key, to be shown once.
+  boost::asio::awaitable<Result<std::string>> Enroll(const std::string& name);
+  // Revokes an enrolled agent's key, durably: its open connection is closed
+  // at once, and the name is refused from then on. What it sent before is
+  // kept. NotFound when it is not enrolled.
+  boost::asio::awaitable<Status> Revoke(const std::string& name);
+  const Credentials& credentials() const { return credentials_; }
+
   size_t preauth() const { return preauth_; }
 
  private:
@@ -67,12 +83,19 @@ class AgentSessions {
   // The handshake: TLS, the challenge, and the hello with its proof of the
   // fleet token. The hello when the agent is authenticated; nullopt (the
   // channel failed or closed, and why logged) otherwise.
-  boost::asio::awaitable<std::optional<fleet::Hello>> Authenticate(
+  struct Admitted {
+    fleet::Hello hello;
+    std::string credential;  // how it proved its name (Credentials::Check)
+  };
+  boost::asio::awaitable<std::optional<Admitted>> Authenticate(
       const std::shared_ptr<fleet::Channel>& channel, const std::string& peer);
   // An authenticated agent's session: replaces an older connection of the
   // same agent, stores the agent and its machine, and welcomes it.
   std::shared_ptr<Session> Register(const std::shared_ptr<fleet::Channel>& channel,
-                                    const fleet::Hello& hello, const std::string& peer);
+                                    const Admitted& admitted, const std::string& peer);
+  // Closes the agent's open connection with `why` (an error frame). Whether
+  // it had one.
+  bool Disconnect(const std::string& name, const std::string& why);
   // Stores the agent's machine and agent rows (connect, recovery).
   void StoreMachine(const std::shared_ptr<Session>& session);
   // The session ended: the agent is gone from now (its jobs' lease runs).
@@ -91,6 +114,7 @@ class AgentSessions {
 
   boost::asio::io_context& io_;
   const CoordinatorOptions& options_;
+  Credentials credentials_;
   boost::asio::ssl::context* ssl_;
   AgentRoster& roster_;
   JobService& jobs_;

@@ -117,6 +117,11 @@ struct Fixture {
         });
   }
 
+  template <typename T>
+  std::optional<T> Await(asio::awaitable<T> task) {
+    return testing::Await(io, std::move(task));
+  }
+
   bool Logged(const std::string& fragment) const {
     for (const auto& line : log) {
       if (line.find(fragment) != std::string::npos) return true;
@@ -274,6 +279,64 @@ TEST_CASE("agent sessions: a wrong proof, another agent's job, a newer connectio
   CHECK(bye["type"] == "bye");
   CHECK(f.Read(a1).is_null());
   CHECK(f.Logged("agent a1 reconnected"));
+}
+
+TEST_CASE("agent sessions: an agent enrolled, then its key revoked during a job", "[coordinator]") {
+  Fixture f;
+  auto agent = f.Hello("board");  // the fleet token
+  REQUIRE(f.Read(agent)["type"] == "welcome");
+
+  // Enrolled while connected: the connection it opened with the fleet token
+  // closes; from now on only its own key opens the name.
+  const auto key = f.Await(f.sessions->Enroll("board"));
+  REQUIRE(key);
+  REQUIRE(key->ok());
+  CHECK(key->value().size() == 64);
+  const json closed = f.Read(agent);
+  REQUIRE(closed["type"] == "error");
+  CHECK_THAT(closed["message"].get<std::string>(), Catch::Contains("a key of its own"));
+  // Only its stored form is kept.
+  REQUIRE(f.db.keys.count("board") == 1);
+  CHECK(f.db.keys.at("board").stored_key.size() == 64);
+  CHECK(f.db.keys.at("board").stored_key != key->value());
+  auto stale = f.Hello("board");
+  const json refused = f.Read(stale);
+  REQUIRE(refused["type"] == "error");
+  CHECK_THAT(refused["message"].get<std::string>(), Catch::Contains("wrong key for agent board"));
+
+  agent = f.Hello("board", key->value());
+  REQUIRE(f.Read(agent)["type"] == "welcome");
+  CHECK(f.roster.Live("board")->credential == "its own key");
+  f.Submit({{"workload", "gemm.fp32/m35n700k2048@ref"}, {"agents", "board"}});
+  const json job = f.Read(agent);
+  REQUIRE(job["type"] == "job");
+  agent->Send(ResultFrame(job["job_id"], job["run_id"], nullptr));
+  REQUIRE(f.Read(agent)["type"] == "ack");
+
+  // Revoked mid-job: closed at once; what it sent before stays; refused after.
+  const auto revoked = f.Await(f.sessions->Revoke("board"));
+  REQUIRE(revoked);
+  REQUIRE(revoked->ok());
+  const json cut = f.Read(agent);
+  REQUIRE(cut["type"] == "error");
+  CHECK_THAT(cut["message"].get<std::string>(), Catch::Contains("revoked"));
+  CHECK(f.db.results.at(job["run_id"]) == 1);
+  CHECK(f.db.keys.at("board").revoked_at.has_value());
+  auto again = f.Hello("board", key->value());
+  const json refused_again = f.Read(again);
+  REQUIRE(refused_again["type"] == "error");
+  CHECK_THAT(refused_again["message"].get<std::string>(), Catch::Contains("was revoked at"));
+  CHECK(f.roster.Live("board") == nullptr);
+
+  CHECK(f.Await(f.sessions->Revoke("board"))->code() == Status::Code::kFailedPrecondition);
+  CHECK(f.Await(f.sessions->Revoke("nobody"))->code() == Status::Code::kNotFound);
+  const auto bad_name = f.Await(f.sessions->Enroll("../etc"));
+  CHECK(bad_name->status().code() == Status::Code::kInvalidArgument);
+  // Not stored, not enrolled, when the database cannot take it.
+  f.db.disk_full = true;
+  const auto unstored = f.Await(f.sessions->Enroll("board-2"));
+  CHECK(unstored->status().code() == Status::Code::kIoError);
+  CHECK(f.sessions->credentials().Find("board-2") == nullptr);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // and fault() says so once a write failed, as the pipeline's does.
 #pragma once
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
@@ -27,6 +28,7 @@ class FakeFleetStore final : public store::RunStore, public store::FleetStore {
   std::set<std::string> result_ids;
   std::map<std::string, store::AgentRow> agents;
   std::map<std::string, store::JobRow> jobs;
+  std::map<std::string, store::AgentKeyRow> keys;
   bool disk_full = false;
 
   Status UpsertMachine(const store::MachineRow& machine) override {
@@ -97,6 +99,19 @@ class FakeFleetStore final : public store::RunStore, public store::FleetStore {
   Status RemoveAgent(const std::string& name) override {
     EFFBENCH_RETURN_IF_ERROR(Writable());
     return agents.erase(name) ? Status::Ok() : Status::NotFound("no agent " + name);
+  }
+  Result<std::vector<store::AgentKeyRow>> AgentKeys() override { return Values(keys); }
+  Status PutAgentKey(const store::AgentKeyRow& key) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    keys[key.name] = key;
+    return Status::Ok();
+  }
+  Status RevokeAgentKey(const std::string& name, const std::string& revoked_at) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    auto key = keys.find(name);
+    if (key == keys.end()) return Status::NotFound("agent " + name + " is not enrolled");
+    key->second.revoked_at = revoked_at;
+    return Status::Ok();
   }
   Status InsertJob(const store::JobRow& job) override { return InsertJobs({job}); }
   Status InsertJobs(const std::vector<store::JobRow>& rows) override {
@@ -173,6 +188,20 @@ bool RunUntil(boost::asio::io_context& io, Pred done) {
     io.restart();
   }
   return done();
+}
+
+// Runs `task` on `io` to its end (RunUntil): its value, or nullopt when it
+// did not end in time. An exception it throws is rethrown.
+template <typename T>
+std::optional<T> Await(boost::asio::io_context& io, boost::asio::awaitable<T> task) {
+  std::optional<T> out;
+  boost::asio::co_spawn(
+      io, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(task)); },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+  RunUntil(io, [&] { return out.has_value(); });
+  return out;
 }
 
 }  // namespace effbench::testing

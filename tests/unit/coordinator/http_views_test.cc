@@ -82,6 +82,9 @@ class FakeQueryStore final : public store::QueryStore {
     return agents;
   }
   Result<std::vector<store::JobRow>> Jobs() override { return std::vector<store::JobRow>{}; }
+  Result<std::vector<store::AgentKeyRow>> AgentKeys() override {
+    return std::vector<store::AgentKeyRow>{};
+  }
 
  private:
   Status Read() {

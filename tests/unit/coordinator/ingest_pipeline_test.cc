@@ -93,6 +93,9 @@ class FakeStore final : public store::Store {
   Result<bool> RunChecked(const std::string&) override { return No(); }
   Result<std::vector<store::AgentRow>> Agents() override { return No(); }
   Status RemoveAgent(const std::string&) override { return No(); }
+  Result<std::vector<store::AgentKeyRow>> AgentKeys() override { return No(); }
+  Status PutAgentKey(const store::AgentKeyRow&) override { return No(); }
+  Status RevokeAgentKey(const std::string&, const std::string&) override { return No(); }
   Status InsertJob(const store::JobRow&) override { return No(); }
   Status InsertJobs(const std::vector<store::JobRow>&) override { return No(); }
   Status SetJobState(const std::string&, const std::string&, const std::string&,

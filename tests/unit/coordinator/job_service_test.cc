@@ -60,14 +60,7 @@ struct Fixture {
 
   template <typename T>
   std::optional<T> Await(asio::awaitable<T> task) {
-    std::optional<T> out;
-    asio::co_spawn(
-        io, [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(task)); },
-        [](std::exception_ptr e) {
-          if (e) std::rethrow_exception(e);
-        });
-    RunUntil([&] { return out.has_value(); });
-    return out;
+    return testing::Await(io, std::move(task));
   }
 
   std::vector<json> SentOf(const std::string& type) const {

@@ -459,6 +459,38 @@ TEST_CASE("a job ends only while unfinished: a job_done committed first wins", "
   CHECK(jobs->back().error == std::optional<std::string>("cancelled by a user"));
 }
 
+TEST_CASE("agent keys: enrolled, revoked, given a new key, kept across a reopen", "[store]") {
+  testing::TempDir dir;
+  const std::string path = dir.File("keys.db");
+  const std::string hash_a(64, 'a'), hash_b(64, 'b');
+  {
+    auto db = ResultStore::Open(path);
+    REQUIRE(db.ok());
+    REQUIRE((*db)->PutAgentKey({"board-a", hash_a, "t0", std::nullopt}).ok());
+    REQUIRE((*db)->PutAgentKey({"board-b", hash_b, "t0", std::nullopt}).ok());
+    REQUIRE((*db)->RevokeAgentKey("board-a", "t1").ok());
+    CHECK((*db)->RevokeAgentKey("board-c", "t1").code() == Status::Code::kNotFound);
+    // Not 64 characters: refused by the table itself.
+    CHECK_FALSE((*db)->PutAgentKey({"board-d", "short", "t0", std::nullopt}).ok());
+  }
+  auto db = ResultStore::Open(path);
+  REQUIRE(db.ok());
+  auto keys = (*db)->AgentKeys();
+  REQUIRE(keys.ok());
+  REQUIRE(keys->size() == 2);
+  CHECK(keys->at(0).name == "board-a");
+  CHECK(keys->at(0).revoked_at == std::optional<std::string>("t1"));
+  CHECK(keys->at(1).stored_key == hash_b);
+  CHECK_FALSE(keys->at(1).revoked_at.has_value());
+  // A new key for a revoked agent: enrolled again, no longer revoked.
+  REQUIRE((*db)->PutAgentKey({"board-a", hash_b, "t2", std::nullopt}).ok());
+  keys = (*db)->AgentKeys();
+  REQUIRE(keys.ok());
+  CHECK(keys->at(0).stored_key == hash_b);
+  CHECK(keys->at(0).enrolled_at == "t2");
+  CHECK_FALSE(keys->at(0).revoked_at.has_value());
+}
+
 TEST_CASE("a series' history: one point per commit, in commit-time order, repetitions pooled",
           "[store]") {
   testing::TempDir dir;
