@@ -154,7 +154,7 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentOptions options, std::ostream&
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '-';
   }
   std::vector<std::string> warnings;
-  auto spool = Spool::Open(a.options.spool_dir, &warnings);
+  auto spool = Spool::Open(a.options.spool_dir, &warnings, a.options.spool_max_bytes);
   if (!spool.ok()) return spool.status();
   a.spool = std::move(*spool);
   for (const std::string& w : warnings) a.Log("warning: " + w);

@@ -25,6 +25,9 @@ struct AgentOptions {
   std::string name;   // default: the hostname
   std::map<std::string, std::string> labels;
   std::string spool_dir = "effbench-spool";
+  // What may wait unacknowledged in the spool (a board's disk is small, and
+  // the network may be gone for hours); past it the job pauses.
+  uint64_t spool_max_bytes = 1024ull << 20;
   bool tls = false;
   std::optional<std::string> tls_ca;  // verify the coordinator against it (else the system's)
   std::chrono::milliseconds backoff_initial{500};

@@ -31,6 +31,9 @@ const effbench::CommandSpec kAgent = {
          .Replaces({"tls-ca"}),
      effbench::TextFlag("spool", "DIR",
                         "where results wait for their acknowledgement [effbench-spool]"),
+     effbench::IntegerFlag("spool-max-mb", "MB",
+                           "the most unacknowledged results the spool holds; past it the job "
+                           "pauses until the coordinator acknowledges [1024]"),
      effbench::TextFlag("name", "NAME", "this agent's name in the fleet [the hostname]"),
      effbench::TextFlag("labels", "K=V,...",
                         "labels that job selectors match (gpu=h100,site=lab2)"),
@@ -115,6 +118,9 @@ int main(int argc, char** argv) {
   o.tls = flags->Has("tls");
   o.calibrate = !flags->Has("no-calibrate");
   o.spool_dir = flags->GetOr("spool", o.spool_dir);
+  auto spool_mb = flags->GetInt("spool-max-mb", 1024, 1, 1 << 24);
+  if (!spool_mb.ok()) return Usage(spool_mb.status().message());
+  o.spool_max_bytes = static_cast<uint64_t>(*spool_mb) << 20;
   o.name = flags->GetOr("name", o.name);
   o.data_dir = flags->GetOr("data-dir", "");
   o.cache_dir = flags->GetOr("cache-dir", "");

@@ -60,7 +60,7 @@ Spool::~Spool() {
 }
 
 Result<std::unique_ptr<Spool>> Spool::Open(const std::string& dir,
-                                           std::vector<std::string>* warnings) {
+                                           std::vector<std::string>* warnings, uint64_t max_bytes) {
   std::error_code ec;
   for (const char* sub : {"outbox", "jobs", "corrupt"}) {
     fs::create_directories(fs::path(dir) / sub, ec);
@@ -76,6 +76,7 @@ Result<std::unique_ptr<Spool>> Spool::Open(const std::string& dir,
                                       "its own --spool");
   }
   std::unique_ptr<Spool> spool(new Spool(dir, fd));
+  spool->max_bytes_ = max_bytes;
   const auto quarantine = [&](const fs::path& p, const std::string& why) {
     std::error_code e;
     fs::rename(p, fs::path(dir) / "corrupt" / p.filename(), e);
@@ -101,6 +102,9 @@ Result<std::unique_ptr<Spool>> Spool::Open(const std::string& dir,
     e.seq = std::strtoull(name.substr(0, dash).c_str(), nullptr, 10);
     e.id = name.substr(dash + 1, name.size() - dash - 1 - 5);
     e.message = std::move(*message);
+    e.bytes = static_cast<size_t>(fs::file_size(p, ec));
+    if (ec) e.bytes = 0;
+    spool->pending_bytes_ += e.bytes;
     spool->next_seq_ = std::max(spool->next_seq_, e.seq + 1);
     spool->seq_of_[e.id] = e.seq;
     spool->pending_[e.seq] = std::move(e);
@@ -151,11 +155,19 @@ Status Spool::Append(const std::string& id, const json& message) {
   std::lock_guard lock(mu_);
   if (seq_of_.count(id)) return Status::Ok();  // already pending
   const uint64_t seq = next_seq_;
+  const std::string text = message.dump();
+  if (max_bytes_ > 0 && pending_bytes_ + text.size() > max_bytes_) {
+    return Status::FailedPrecondition(
+        "full: " + std::to_string(pending_.size()) + " unacknowledged entries hold " +
+        std::to_string(pending_bytes_ / 1024) + " KiB, its bound is " +
+        std::to_string(max_bytes_ / 1024) + " KiB (--spool-max-mb)");
+  }
   EFFBENCH_RETURN_IF_ERROR(
-      WriteDurably((fs::path(dir_) / "outbox" / OutboxName(seq, id)).string(), message.dump()));
+      WriteDurably((fs::path(dir_) / "outbox" / OutboxName(seq, id)).string(), text));
   ++next_seq_;
   seq_of_[id] = seq;
-  pending_[seq] = Entry{seq, id, message};
+  pending_[seq] = Entry{seq, id, message, text.size()};
+  pending_bytes_ += text.size();
   return Status::Ok();
 }
 
@@ -167,6 +179,7 @@ Status Spool::Remove(const std::string& id) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     return Status::IoError(Errno("spool remove " + path));
   }
+  pending_bytes_ -= std::min(pending_bytes_, static_cast<uint64_t>(pending_.at(it->second).bytes));
   pending_.erase(it->second);
   seq_of_.erase(it);
   return Status::Ok();
@@ -184,6 +197,11 @@ std::vector<Spool::Entry> Spool::PendingAfter(uint64_t seq, size_t limit) const 
 size_t Spool::pending() const {
   std::lock_guard lock(mu_);
   return pending_.size();
+}
+
+uint64_t Spool::pending_bytes() const {
+  std::lock_guard lock(mu_);
+  return pending_bytes_;
 }
 
 bool Spool::HasPending(const std::string& id) const {

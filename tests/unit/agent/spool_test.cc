@@ -97,5 +97,38 @@ TEST_CASE("PendingNames lists the workloads of a job's spooled results", "[agent
   CHECK((*spool)->PendingNames("j1") == std::vector<std::string>{"gemm/a"});
 }
 
+TEST_CASE("a bounded spool refuses the newest entry when full and keeps every older one",
+          "[agent]") {
+  testing::TempDir dir;
+  const std::string path = dir.File("s");
+  const json record = {{"job_id", "j1"}, {"records", {{{"name", std::string(900, 'x')}}}}};
+  const uint64_t size = record.dump().size();
+  {
+    auto spool = Spool::Open(path, nullptr, 3 * size + size / 2);
+    REQUIRE(spool.ok());
+    for (const char* id : {"r1", "r2", "r3"}) REQUIRE((*spool)->Append(id, record).ok());
+    CHECK((*spool)->pending_bytes() == 3 * size);
+    const Status full = (*spool)->Append("r4", record);
+    CHECK(full.code() == Status::Code::kFailedPrecondition);
+    CHECK_THAT(full.message(), Catch::Contains("full") && Catch::Contains("--spool-max-mb"));
+    CHECK((*spool)->pending() == 3);
+    CHECK_FALSE((*spool)->HasPending("r4"));
+    // An acknowledgement makes room.
+    REQUIRE((*spool)->Remove("r1").ok());
+    REQUIRE((*spool)->Append("r4", record).ok());
+  }
+  // Reopened, what is pending counts against the bound again.
+  auto spool = Spool::Open(path, nullptr, 3 * size + size / 2);
+  REQUIRE(spool.ok());
+  CHECK((*spool)->pending() == 3);
+  CHECK((*spool)->pending_bytes() == 3 * size);
+  CHECK_FALSE((*spool)->Append("r5", record).ok());
+  // Unbounded, as before.
+  spool->reset();
+  auto unbounded = Spool::Open(path, nullptr);
+  REQUIRE(unbounded.ok());
+  CHECK((*unbounded)->Append("r5", record).ok());
+}
+
 }  // namespace
 }  // namespace effbench::agent
