@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "core/arm_features.h"
+
 namespace effbench::cpu {
 namespace {
 
@@ -140,8 +142,13 @@ Result<IsaLevel> IsaCapFromEnvironment() {
   const char* value = std::getenv("EFFBENCH_MAX_ISA");
   if (value == nullptr || *value == '\0') return IsaLevel::kAll;
   auto level = ParseIsaLevel(value);
-  if (!level.ok()) return level.status().WithContext("EFFBENCH_MAX_ISA");
-  return level;
+  if (level.ok()) return level;
+  // An Arm level caps Arm features only (core/arm_features.h).
+  if (ParseArmLevel(value).ok()) return IsaLevel::kAll;
+  return Status::InvalidArgument(
+      "EFFBENCH_MAX_ISA: unknown level '" + std::string(value) +
+      "' (x86: sse41, avx, avx2, avx2_vnni, avx512_core, avx512_core_vnni, avx512_core_bf16, "
+      "avx512_core_amx; Arm: armv8, dotprod, sve; or all)");
 }
 
 IsaLevel IsaCap() {
@@ -160,6 +167,9 @@ std::optional<IsaLevel> FlagLevel(std::string_view flag) {
 }
 
 bool IsaAllows(std::string_view flag) {
+  if (const auto arm = ArmFlagLevel(flag)) {
+    return static_cast<int>(*arm) <= static_cast<int>(ArmCap());
+  }
   const auto level = FlagLevel(flag);
   // A cap of avx512_core keeps the AVX-512 features but drops AVX-VNNI, as
   // oneDNN's own cap does.

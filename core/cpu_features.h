@@ -44,8 +44,9 @@ bool IsaIncludes(IsaLevel have, IsaLevel need);
 // "avx2" → kAvx2; an unknown name is an error that lists the known ones.
 Result<IsaLevel> ParseIsaLevel(std::string_view name);
 
-// The cap EFFBENCH_MAX_ISA asks for (kAll when unset or empty), or why its
-// value is not a level. Mains call this first and exit 2 on an error.
+// The cap EFFBENCH_MAX_ISA asks for (kAll when unset or empty, or an Arm
+// level: core/arm_features.h), or why its value is not a level. Mains call
+// this first and exit 2 on an error.
 Result<IsaLevel> IsaCapFromEnvironment();
 
 // The cap in force, read once per process (kAll when EFFBENCH_MAX_ISA is
@@ -57,8 +58,8 @@ IsaLevel IsaCap();
 // touch (sse2, Arm features, ...).
 std::optional<IsaLevel> FlagLevel(std::string_view flag);
 
-// Whether the cap in force allows `flag` (always true for flags it does not
-// touch).
+// Whether the cap in force allows `flag`, x86 or Arm (always true for flags
+// no level has).
 bool IsaAllows(std::string_view flag);
 
 // Whether this CPU has x86 feature `flag` ("avx2", "fma", "avx512f",

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/arm_features.h"
 #include "core/cpu_features.h"
 #include "harness/machine/gpu_inventory.h"
 
@@ -107,7 +108,7 @@ bool Inventory::HasIsa(std::string_view flag) const {
 
 void ParseCpuinfo(std::string_view cpuinfo, Inventory& inv) {
   std::set<std::string> isa;
-  std::string arm_part, arm_implementer;
+  std::string arm_part, arm_implementer, arm_variant, arm_revision;
   size_t pos = 0;
   while (pos < cpuinfo.size()) {
     size_t end = cpuinfo.find('\n', pos);
@@ -121,6 +122,8 @@ void ParseCpuinfo(std::string_view cpuinfo, Inventory& inv) {
     if (key == "model name" && inv.cpu_model.empty()) inv.cpu_model = value;
     if (key == "CPU part" && arm_part.empty()) arm_part = value;
     if (key == "CPU implementer" && arm_implementer.empty()) arm_implementer = value;
+    if (key == "CPU variant" && arm_variant.empty()) arm_variant = value;
+    if (key == "CPU revision" && arm_revision.empty()) arm_revision = value;
     if (key == "flags" || key == "Features") {
       std::istringstream words(value);
       for (std::string w; words >> w;) {
@@ -130,7 +133,12 @@ void ParseCpuinfo(std::string_view cpuinfo, Inventory& inv) {
   }
   if (isa.count("asimd")) isa.insert("neon");
   if (inv.cpu_model.empty() && !arm_part.empty()) {
-    inv.cpu_model = "Arm implementer " + arm_implementer + " part " + arm_part;
+    // The MIDR_EL1 these fields come from, named (core/arm_features.h).
+    const auto number = [](const std::string& text) {
+      return text.empty() ? 0ull : std::strtoull(text.c_str(), nullptr, 0);
+    };
+    inv.cpu_model = cpu::ArmCoreName(number(arm_implementer) << 24 | number(arm_variant) << 20 |
+                                     number(arm_part) << 4 | number(arm_revision));
   }
   inv.isa.assign(isa.begin(), isa.end());
 }
@@ -163,10 +171,32 @@ Inventory Probe() {
     inv.arch = u.machine;
     inv.kernel = u.release;
   }
-  ParseCpuinfo(ReadFile("/proc/cpuinfo"), inv);
+  // Under qemu-user /proc/cpuinfo is the host's: none of it is this CPU.
+  const std::string cpuinfo = ReadFile("/proc/cpuinfo");
+  inv.emulated = cpu::CpuinfoOfAnotherArch(cpuinfo, inv.arch);
+  if (!inv.emulated) ParseCpuinfo(cpuinfo, inv);
+  if (const auto arm = cpu::ProbeArm()) {
+    // On Arm the kernel's hwcaps are the truth (and all there is, emulated).
+    inv.isa = arm->features.flags;
+    if (std::find(inv.isa.begin(), inv.isa.end(), "asimd") != inv.isa.end()) {
+      inv.isa.push_back("neon");
+      std::sort(inv.isa.begin(), inv.isa.end());
+    }
+    inv.sve_bits = arm->features.sve_bits;
+    if (arm->midr && (inv.cpu_model.empty() || inv.emulated)) {
+      inv.cpu_model = cpu::ArmCoreName(*arm->midr);
+    }
+  }
   std::erase_if(inv.isa, [](const std::string& flag) { return !cpu::IsaAllows(flag); });
   if (const cpu::IsaLevel cap = cpu::IsaCap(); cap != cpu::IsaLevel::kAll) {
     inv.isa_cap = cpu::IsaLevelName(cap);
+  } else if (const cpu::ArmLevel arm_cap = cpu::ArmCap();
+             arm_cap != cpu::ArmLevel::kAll && inv.arch == "aarch64") {
+    inv.isa_cap = cpu::ArmLevelName(arm_cap);
+  }
+  if (!std::any_of(inv.isa.begin(), inv.isa.end(),
+                   [](const std::string& f) { return f == "sve"; })) {
+    inv.sve_bits = 0;  // capped below SVE
   }
   if (inv.cpu_model.empty()) inv.cpu_model = "unknown " + inv.arch + " CPU";
   inv.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -210,6 +240,9 @@ nlohmann::json ToJson(const Inventory& inv) {
                       {"gpus", inv.gpus}};
   // Only when capped: an uncapped machine keeps the fingerprint it always had.
   if (!inv.isa_cap.empty()) j["isa_cap"] = inv.isa_cap;
+  // Likewise only where there is something to say.
+  if (inv.sve_bits > 0) j["sve_bits"] = inv.sve_bits;
+  if (inv.emulated) j["emulated"] = true;
   return j;
 }
 

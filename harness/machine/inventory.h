@@ -31,6 +31,10 @@ struct Inventory {
   std::string compiler;  // compiler that built effbench, with its flags
   std::vector<std::pair<std::string, std::string>> libraries;  // name, version
   std::vector<std::string> gpus;  // one line per GPU, empty without CUDA
+  int sve_bits = 0;               // Arm: the SVE vector length, bits (0 without SVE)
+  // Run under an emulator (qemu-user: /proc/cpuinfo is another
+  // architecture's): its timings say nothing of a real machine.
+  bool emulated = false;
 
   bool HasIsa(std::string_view flag) const;
 };

@@ -33,7 +33,14 @@ TEST_CASE("Arm cpuinfo gives neon and dot-product flags", "[inventory]") {
   CHECK(inv.HasIsa("neon"));
   CHECK(inv.HasIsa("asimddp"));
   CHECK(inv.HasIsa("i8mm"));
-  CHECK(inv.cpu_model.find("0xd0c") != std::string::npos);
+  // Named from the MIDR fields, as core/arm_features.h names a MIDR_EL1.
+  CHECK(inv.cpu_model == "Arm Neoverse-N1 r0p0");
+  Inventory pi5;
+  ParseCpuinfo(
+      "processor\t: 0\nFeatures\t: fp asimd asimddp\nCPU implementer\t: 0x41\n"
+      "CPU variant\t: 0x4\nCPU part\t: 0xd0b\nCPU revision\t: 1\n",
+      pi5);
+  CHECK(pi5.cpu_model == "Arm Cortex-A76 r4p1");
 }
 
 TEST_CASE("this machine's inventory is complete and its fingerprint stable", "[inventory]") {
