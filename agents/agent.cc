@@ -99,6 +99,9 @@ struct Agent::Impl {
   json Heartbeat() const;
 
   AgentOptions options;
+  // The wall clock results are stamped with: options.clock, moved to the
+  // coordinator's at each handshake. Durations use the steady face only.
+  OffsetClock stamps{*options.clock};
   std::ostream& log;
   std::mutex log_mu;
   asio::io_context io{1};
@@ -334,6 +337,7 @@ void Agent::Impl::RunJob(json state) {
   eo.seed = o["seed"];
   eo.data_dir = options.data_dir;
   eo.cache_dir = options.cache_dir;
+  eo.clock = &stamps;
   const result::Revision revision = result::RevisionFromJson(job["revision"]);
   auto meter = energy::MakeEnergyMeter();
   engine::Engine engine(eo, engine::RunContext{run_id, fingerprint, revision, calibration}, *meter);
@@ -441,7 +445,9 @@ asio::awaitable<void> Agent::Impl::Heartbeats(std::shared_ptr<fleet::Channel> ch
 asio::awaitable<std::variant<std::chrono::milliseconds, Ending>> Agent::Impl::Introduce(
     const std::shared_ptr<fleet::Channel>& ch) {
   // challenge -> hello -> welcome
+  const auto asked = options.clock->Now();
   fleet::ReadOutcome challenge = co_await ch->Read(10s, asio::use_awaitable);
+  const auto answered = options.clock->Now();
   if (challenge.closed) co_return Ending{"connection closed before the challenge"};
   if (challenge.error || challenge.message["type"] != "challenge") {
     const std::string why = challenge.error ? challenge.error->message
@@ -455,6 +461,18 @@ asio::awaitable<std::variant<std::chrono::milliseconds, Ending>> Agent::Impl::In
     co_return Ending{why};
   }
   fleet::Hello hello;
+  // The coordinator's clock is the fleet's: results are stamped with it,
+  // however wrong this machine's own clock is (a board without an RTC).
+  if (const auto server_ms = fleet::As<fleet::Challenge>(challenge.message).time_ms) {
+    const auto offset = ClockOffset(asked, answered, *server_ms);
+    if (std::chrono::abs(offset - stamps.offset()) >= 2s) {
+      Log("this machine's clock is " + std::to_string(std::abs(offset.count()) / 1000) + " s " +
+          (offset.count() > 0 ? "behind" : "ahead of") +
+          " the coordinator's; results are stamped with the coordinator's time");
+    }
+    stamps.SetOffset(offset);
+    hello.clock_offset_ms = offset.count();
+  }
   hello.name = options.name;
   hello.version = kAgentVersion;
   hello.labels = options.labels;

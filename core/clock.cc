@@ -20,4 +20,13 @@ const Clock& Clock::System() {
   return clock;
 }
 
+std::chrono::milliseconds ClockOffset(std::chrono::system_clock::time_point sent,
+                                      std::chrono::system_clock::time_point received,
+                                      int64_t server_ms) {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  const auto midpoint = sent + (received - sent) / 2;
+  return milliseconds(server_ms) - duration_cast<milliseconds>(midpoint.time_since_epoch());
+}
+
 }  // namespace effbench

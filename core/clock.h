@@ -53,4 +53,31 @@ class ManualClock final : public Clock {
   std::atomic<int64_t> offset_{0};  // nanoseconds advanced
 };
 
+// Another clock's wall face moved by an offset, its steady face as it is:
+// an agent's clock set to its coordinator's, so that the times it stamps on
+// results agree with the fleet's however wrong the board's own clock is.
+// SetOffset may be called from one thread while others read.
+class OffsetClock final : public Clock {
+ public:
+  explicit OffsetClock(const Clock& base) : base_(base) {}
+  std::chrono::system_clock::time_point Now() const override {
+    return base_.Now() + std::chrono::milliseconds(offset_ms_.load());
+  }
+  std::chrono::steady_clock::time_point Steady() const override { return base_.Steady(); }
+  void SetOffset(std::chrono::milliseconds offset) { offset_ms_ = offset.count(); }
+  std::chrono::milliseconds offset() const { return std::chrono::milliseconds(offset_ms_.load()); }
+
+ private:
+  const Clock& base_;
+  std::atomic<int64_t> offset_ms_{0};
+};
+
+// How far a server's wall clock is ahead of this one's (negative: behind),
+// from a server time read between `sent` and `received` (this clock): the
+// server's time is taken to be of the midpoint, so the error is at most half
+// the round trip.
+std::chrono::milliseconds ClockOffset(std::chrono::system_clock::time_point sent,
+                                      std::chrono::system_clock::time_point received,
+                                      int64_t server_ms);
+
 }  // namespace effbench

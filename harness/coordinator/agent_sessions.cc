@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstdlib>
 
 #include "core/time.h"
 #include "harness/fleet/auth.h"
@@ -145,7 +146,10 @@ asio::awaitable<std::optional<AgentSessions::Admitted>> AgentSessions::Authentic
     co_return std::nullopt;
   }
   const std::string nonce = fleet::NewNonceHex();
-  channel->Send(fleet::ToJson(fleet::Challenge{nonce, kServerVersion, channel->tls()}));
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             options_.clock->Now().time_since_epoch())
+                             .count();
+  channel->Send(fleet::ToJson(fleet::Challenge{nonce, kServerVersion, channel->tls(), now_ms}));
 
   fleet::ReadOutcome hello =
       co_await channel->Read(options_.limits.frame_timeout, asio::use_awaitable);
@@ -194,6 +198,7 @@ std::shared_ptr<Session> AgentSessions::Register(const std::shared_ptr<fleet::Ch
   session->fingerprint = fingerprint;
   session->version = m.version;
   session->credential = admitted.credential;
+  session->clock_offset_ms = m.clock_offset_ms;
   session->labels = m.labels;
   session->channel = channel;
   session->connected_at = session->last_heartbeat = effbench::UtcNowIso8601(*options_.clock);
@@ -229,6 +234,11 @@ std::shared_ptr<Session> AgentSessions::Register(const std::shared_ptr<fleet::Ch
   Log("agent " + name + " connected from " + peer + (channel->tls() ? " (TLS)" : "") + ", " +
       std::string(machine["cpu_model"]) + ", " + session->version + ", with " +
       admitted.credential);
+  if (m.clock_offset_ms && std::abs(*m.clock_offset_ms) >= 2000) {
+    Log("agent " + name + ": its clock is " + std::to_string(std::abs(*m.clock_offset_ms) / 1000) +
+        " s " + (*m.clock_offset_ms > 0 ? "behind" : "ahead of") +
+        " this coordinator's; it stamps its results with this clock's time");
+  }
   if (writes_.fault()) channel->Send(fleet::ToJson(fleet::Hold{*writes_.fault()}));
   return session;
 }

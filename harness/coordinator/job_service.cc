@@ -141,6 +141,7 @@ void JobService::Dispatch(const std::string& agent) {
   config["agent"] = agent;
   config["job"] = next->id;
   config["workload"] = spec.value("workload", "*");
+  if (session->clock_offset_ms) config["agent_clock_offset_ms"] = *session->clock_offset_ms;
   store::RunRow run{next->run_id,
                     session->fingerprint,
                     result::RevisionFromJson(spec.value("revision", json::object())),

@@ -39,7 +39,7 @@ result::ResultRecord Engine::NewRecord(const workloads::WorkloadSpec& spec) cons
   r.threads = spec.uses_threads ? options_.threads : 1;
   r.machine = context_.machine_fingerprint;
   r.revision = context_.revision;
-  r.started_at = effbench::UtcNowIso8601();
+  r.started_at = effbench::UtcNowIso8601(*options_.clock);
   r.seed = options_.seed;
   r.flop = spec.flop;
   r.bytes = spec.bytes;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "harness/energy/energy_meter.h"
 #include "harness/machine/calibration.h"
 #include "harness/result/record.h"
@@ -23,6 +24,9 @@ struct EngineOptions {
   std::string data_dir = "";   // datasets (empty: the default); see workloads::RunConfig
   std::string cache_dir = "";  // trained models (empty: the default)
   int prepare_threads = 0;     // threads for untimed preparations (training); 0: threads
+  // What records are stamped with (started_at): an agent's is its
+  // coordinator's time. It must outlive the engine.
+  const Clock* clock = &Clock::System();
   // Told of a long preparation's progress (workloads::RunConfig::on_prepare).
   std::function<void(const workloads::PreparationProgress&)> on_prepare = {};
 };

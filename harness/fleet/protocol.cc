@@ -11,6 +11,7 @@ json ToJson(const Challenge& m) {
   j["nonce"] = m.nonce;
   j["server"] = m.server;
   j["tls"] = m.tls;
+  if (m.time_ms) j["time_ms"] = *m.time_ms;
   return j;
 }
 
@@ -23,6 +24,7 @@ json ToJson(const Hello& m) {
   j["auth"] = json::object();
   if (m.token) j["auth"]["token"] = *m.token;
   if (m.proof) j["auth"]["proof"] = *m.proof;
+  if (m.clock_offset_ms) j["clock_offset_ms"] = *m.clock_offset_ms;
   return j;
 }
 
@@ -103,6 +105,7 @@ void FromJson(const json& j, Challenge* m) {
   m->nonce = j.at("nonce");
   m->server = j.at("server");
   m->tls = j.at("tls");
+  if (j.contains("time_ms")) m->time_ms = j["time_ms"].get<int64_t>();
 }
 
 void FromJson(const json& j, Hello* m) {
@@ -113,6 +116,7 @@ void FromJson(const json& j, Hello* m) {
   const json& auth = j.at("auth");
   if (auth.contains("token")) m->token = auth["token"].get<std::string>();
   if (auth.contains("proof")) m->proof = auth["proof"].get<std::string>();
+  if (j.contains("clock_offset_ms")) m->clock_offset_ms = j["clock_offset_ms"].get<int64_t>();
 }
 
 void FromJson(const json& j, Welcome* m) {

@@ -14,9 +14,10 @@ namespace effbench::fleet {
 
 // Coordinator to agent, first: prove you hold the fleet token.
 struct Challenge {
-  std::string nonce;   // hex, fresh per connection
-  std::string server;  // the coordinator's version
-  bool tls = false;    // whether the connection is TLS (then the token itself is sent)
+  std::string nonce;               // hex, fresh per connection
+  std::string server;              // the coordinator's version
+  bool tls = false;                // whether the connection is TLS (then the token itself is sent)
+  std::optional<int64_t> time_ms;  // the coordinator's wall clock, ms since the epoch
 };
 
 // Agent to coordinator: who it is, its machine, and its proof.
@@ -27,6 +28,9 @@ struct Hello {
   nlohmann::json machine = nlohmann::json::object();  // fingerprint, hostname, cpu_model, ...
   std::optional<std::string> token;                   // over TLS
   std::optional<std::string> proof;  // without TLS: HMAC over the nonce, name and machine
+  // The coordinator's wall clock less the agent's, ms, measured on this
+  // connection (Challenge::time_ms); stored with the agent's runs.
+  std::optional<int64_t> clock_offset_ms;
 };
 
 // Coordinator to agent: accepted.

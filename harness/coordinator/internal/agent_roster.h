@@ -24,6 +24,9 @@ namespace effbench::coordinator {
 struct Session {
   std::string name, fingerprint, version;
   std::string credential;  // how it proved its name: "its own key", "the fleet token"
+  // The coordinator's wall clock less the agent's, ms, as the agent measured
+  // it at connecting; stored with each run it is given.
+  std::optional<int64_t> clock_offset_ms;
   AgentFacts facts;
   nlohmann::json labels = nlohmann::json::object();
   std::shared_ptr<fleet::Channel> channel;

@@ -79,12 +79,17 @@ struct Fixture {
     return in->closed ? json() : in->message;
   }
 
-  // Dials, answers the challenge as agent `name` with the proof of `token`.
-  std::shared_ptr<fleet::Channel> Hello(const std::string& name,
-                                        const std::string& token = kToken) {
+  // Dials, answers the challenge as agent `name` with the proof of `token`
+  // (and the clock offset it measured, if given).
+  std::shared_ptr<fleet::Channel> Hello(const std::string& name, const std::string& token = kToken,
+                                        std::optional<int64_t> clock_offset_ms = std::nullopt) {
     auto channel = Dial();
     const json challenge = Read(channel);
     REQUIRE(challenge["type"] == "challenge");
+    // The coordinator's time, for the agent to measure its clock against.
+    CHECK(challenge["time_ms"] ==
+          std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch())
+              .count());
     const std::string fingerprint = testing::FakeFingerprint();
     const json machine = {{"fingerprint", fingerprint},
                           {"hostname", name + ".lab"},
@@ -98,7 +103,8 @@ struct Fixture {
         machine,
         std::nullopt,
         fleet::ClientProof(
-            token, fleet::AuthMessage(challenge["nonce"].get<std::string>(), name, fingerprint))}));
+            token, fleet::AuthMessage(challenge["nonce"].get<std::string>(), name, fingerprint)),
+        clock_offset_ms}));
     return channel;
   }
 
@@ -177,6 +183,28 @@ TEST_CASE("agent sessions: welcomed, results acknowledged after their commit, a 
   REQUIRE(f.RunUntil([&] { return f.roster.Live("a1") == nullptr; }));
   CHECK(f.roster.GoneSince("a1").has_value());
   CHECK(f.Logged("agent a1 said bye: stopping"));
+}
+
+TEST_CASE("agent sessions: an agent's clock offset is logged and stored with its runs",
+          "[coordinator]") {
+  Fixture f;
+  // This board's clock is an hour behind the coordinator's.
+  auto agent = f.Hello("board", kToken, 3'600'000);
+  REQUIRE(f.Read(agent)["type"] == "welcome");
+  CHECK(f.Logged("agent board: its clock is 3600 s behind this coordinator's"));
+  f.Submit({{"workload", "gemm.fp32/m35n700k2048@ref"}, {"agents", "board"}});
+  const json job = f.Read(agent);
+  REQUIRE(job["type"] == "job");
+  const json config = json::parse(f.db.runs.at(job["run_id"]).config_json);
+  CHECK(config["agent_clock_offset_ms"] == 3'600'000);
+  // An agent that measured none (an older one) has none stored.
+  auto old = f.Hello("old");
+  REQUIRE(f.Read(old)["type"] == "welcome");
+  f.Submit({{"workload", "gemm.fp32/m35n700k2048@ref"}, {"agents", "old"}});
+  const json its_job = f.Read(old);
+  REQUIRE(its_job["type"] == "job");
+  CHECK_FALSE(
+      json::parse(f.db.runs.at(its_job["run_id"]).config_json).contains("agent_clock_offset_ms"));
 }
 
 TEST_CASE("agent sessions: a full disk holds results unacknowledged, and resumes",

@@ -37,5 +37,26 @@ TEST_CASE("the system clock reads the machine's clocks", "[clock]") {
   CHECK(clock.Steady() >= s0);
 }
 
+TEST_CASE("an offset clock moves the wall face only, and the offset is estimated from a round trip",
+          "[core]") {
+  ManualClock base(std::chrono::system_clock::time_point(std::chrono::hours(490'000)));
+  OffsetClock stamps(base);
+  const auto wall = base.Now();
+  const auto steady = base.Steady();
+  stamps.SetOffset(std::chrono::milliseconds(-90'000));
+  CHECK(stamps.Now() == wall - 90s);
+  CHECK(stamps.Steady() == steady);
+  base.Set(wall + std::chrono::hours(5));  // the board's clock jumps: the offset stays
+  CHECK(stamps.Now() == wall + std::chrono::hours(5) - 90s);
+  CHECK(stamps.Steady() == steady);
+
+  // Asked at t, answered at t + 40 ms; the server read its clock between,
+  // and it is an hour ahead.
+  const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'000'000));
+  const int64_t server_ms = 1'000'020 + 3'600'000;
+  CHECK(ClockOffset(t, t + 40ms, server_ms) == std::chrono::milliseconds(3'600'000));
+  CHECK(ClockOffset(t, t + 40ms, 1'000'020 - 5'000) == std::chrono::milliseconds(-5'000));
+}
+
 }  // namespace
 }  // namespace effbench

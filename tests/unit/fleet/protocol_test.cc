@@ -25,10 +25,15 @@ T ThroughTheWire(const T& message) {
 
 TEST_CASE("each handshake message passes its schema and reads back the same", "[fleet]") {
   const std::string hex64(64, 'a');
-  const Challenge challenge = ThroughTheWire(Challenge{hex64, "effbench-serve/0.1.0", true});
+  const Challenge challenge =
+      ThroughTheWire(Challenge{hex64, "effbench-serve/0.1.0", true, 1'796'000'000'123});
   CHECK(challenge.nonce == hex64);
   CHECK(challenge.server == "effbench-serve/0.1.0");
   CHECK(challenge.tls);
+  CHECK(challenge.time_ms == 1'796'000'000'123);
+  // An older coordinator's challenge has no time.
+  CHECK_FALSE(ThroughTheWire(Challenge{hex64, "effbench-serve/0.1.0", false, std::nullopt})
+                  .time_ms.has_value());
 
   Hello hello;
   hello.name = "edge-1";
@@ -46,6 +51,10 @@ TEST_CASE("each handshake message passes its schema and reads back the same", "[
   CHECK(hello_back.machine == hello.machine);
   CHECK(hello_back.proof == hex64);
   CHECK_FALSE(hello_back.token);
+  CHECK_FALSE(hello_back.clock_offset_ms.has_value());
+  hello.clock_offset_ms = -3'600'000;
+  CHECK(ThroughTheWire(hello).clock_offset_ms == -3'600'000);
+  hello.clock_offset_ms.reset();
   hello.proof.reset();
   hello.token = "the-token";
   CHECK(ThroughTheWire(hello).token == "the-token");
