@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "harness/analysis/regressions.h"
 #include "harness/analysis/run_selection.h"
 #include "harness/stats/tests.h"
 #include "reports/text_table.h"
@@ -300,6 +301,7 @@ Result<MachineDirectory> MachineDirectory::Load(store::QueryStore& db) {
   auto agents = db.Agents();
   if (!agents.ok()) return agents.status();
   MachineDirectory d;
+  d.emulated_ = EmulatedMachines(*machines);
   for (auto& row : *machines) d.machines_[row.fingerprint] = std::move(row);
   for (const auto& a : *agents) d.agent_of_[a.machine_fingerprint] = a.name;
   return d;
@@ -317,7 +319,10 @@ std::string MachineDirectory::Label(const std::string& fp) const {
   const auto mrow = machines_.find(fp);
   std::string name = mrow != machines_.end() ? mrow->second.hostname : "";
   if (auto agent = agent_of_.find(fp); agent != agent_of_.end()) name = agent->second;
-  return (name.empty() ? "?" : name) + " " + fp.substr(0, 8);
+  // An emulated machine's timings say nothing of real hardware: every
+  // report that names it says so.
+  return (name.empty() ? "?" : name) + " " + fp.substr(0, 8) +
+         (emulated_.count(fp) ? " (emulated)" : "");
 }
 
 void MachineDirectory::Describe(const std::string& fp, reports::MachineColumn& column) const {

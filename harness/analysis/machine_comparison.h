@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,8 @@ class MachineDirectory {
   // Whether `selector` (a hostname, an agent name or 4+ hex digits of the
   // fingerprint) names the machine `fingerprint`.
   bool Matches(const std::string& selector, const std::string& fingerprint) const;
-  // "agent-or-hostname 1b1a009e".
+  // "agent-or-hostname 1b1a009e"; "... (emulated)" for a machine that ran
+  // under an emulator.
   std::string Label(const std::string& fingerprint) const;
   // Fills the label, CPU and ISA (with an EFFBENCH_MAX_ISA cap) of `column`.
   void Describe(const std::string& fingerprint, reports::MachineColumn& column) const;
@@ -56,6 +58,7 @@ class MachineDirectory {
  private:
   std::map<std::string, store::MachineRow> machines_;  // by fingerprint
   std::map<std::string, std::string> agent_of_;        // fingerprint -> agent name
+  std::set<std::string> emulated_;                     // fingerprints
 };
 
 // One machine's column and the records of its run.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "core/time.h"
@@ -139,9 +140,29 @@ constexpr size_t kSeriesPerPass = 20000;
 
 }  // namespace
 
+std::set<std::string> EmulatedMachines(const std::vector<store::MachineRow>& machines) {
+  std::set<std::string> out;
+  for (const store::MachineRow& m : machines) {
+    const auto inventory = nlohmann::json::parse(m.inventory_json, nullptr, false);
+    if (inventory.is_object() && inventory.value("emulated", false)) out.insert(m.fingerprint);
+  }
+  return out;
+}
+
+Result<DetectionOptions> DetectionOptionsFor(store::RunReader& db) {
+  auto machines = db.Machines();
+  if (!machines.ok()) return machines.status();
+  DetectionOptions o;
+  o.skip_machines = EmulatedMachines(*machines);
+  return o;
+}
+
 Result<std::vector<store::RegressionRow>> CheckSeries(store::HistoryStore& db,
                                                       const store::SeriesKey& series,
                                                       const DetectionOptions& o) {
+  if (o.skip_machines.count(series.machine_fingerprint)) {
+    return std::vector<store::RegressionRow>{};
+  }
   auto history = db.SeriesHistory(series);
   if (!history.ok()) return history.status();
   return CheckHistory(db, series, *history, o);
@@ -152,6 +173,9 @@ Result<std::vector<store::RegressionRow>> CheckRun(store::HistoryStore& db,
                                                    const DetectionOptions& o) {
   auto keys = db.SeriesOf(run_id);
   if (!keys.ok()) return keys.status();
+  std::erase_if(*keys, [&](const store::SeriesKey& k) {
+    return o.skip_machines.count(k.machine_fingerprint) > 0;
+  });
   std::vector<store::RegressionRow> all;
   for (size_t begin = 0; begin < keys->size(); begin += kSeriesPerPass) {
     const std::vector<store::SeriesKey> pass(

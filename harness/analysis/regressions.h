@@ -23,7 +23,16 @@ struct DetectionOptions {
   // (research/regression.md §8: m = 4): fewer cannot tell a change from a
   // short excursion, nor place it (E-Divisive's segments have 2 points at least).
   size_t min_points_after = 4;
+  // Machines whose series are not checked: emulated ones (qemu), whose
+  // timings say nothing of real hardware. EmulatedMachines fills it.
+  std::set<std::string> skip_machines;
 };
+
+// The fingerprints of `machines` whose inventory says they ran emulated.
+std::set<std::string> EmulatedMachines(const std::vector<store::MachineRow>& machines);
+// The default options with the database's emulated machines skipped: what
+// every check of a database uses.
+Result<DetectionOptions> DetectionOptionsFor(store::RunReader& db);
 
 // The per-commit values of a series (the median of all its repetitions at
 // that commit) and the change points in them, stored as regressions. Stored

@@ -163,6 +163,12 @@ std::string MachinesConsole(const nlohmann::json& array) {
     }
     if (inv.contains("isa_cap"))
       isa += "  (capped by EFFBENCH_MAX_ISA=" + inv.value("isa_cap", "") + ")";
+    if (inv.contains("sve_bits"))
+      isa += "  (SVE " + std::to_string(inv.value("sve_bits", 0)) + " bits)";
+    if (inv.value("emulated", false)) {
+      out << "    EMULATED (qemu): its timings say nothing of real hardware, and its series are "
+             "not checked for regressions\n";
+    }
     out << "    isa:" << isa << "\n    " << inv.value("os", "?") << ", kernel "
         << inv.value("kernel", "?") << "\n";
     if (auto cal = machine::CalibrationFromJson(m["calibration"]); cal.ok()) {

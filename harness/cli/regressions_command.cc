@@ -171,7 +171,9 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
   if (!words.empty()) {
     const std::string& action = words[0];
     if (action == "check" && words.size() == 1) {
-      auto found = analysis::CheckRun(**db, "");
+      auto options = analysis::DetectionOptionsFor(**db);
+      if (!options.ok()) return Failure(err, options.status(), kRegressionsCommand);
+      auto found = analysis::CheckRun(**db, "", *options);
       if (!found.ok()) {
         return Failure(err, found.status(), kRegressionsCommand);
       }

@@ -207,7 +207,11 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     return Failure(err, (run_status.ok() ? s : run_status), kRunCommand);
   }
 
-  if (auto changes = analysis::CheckRun(**db, context.run_id); !changes.ok()) {
+  auto detection = analysis::DetectionOptionsFor(**db);
+  if (!detection.ok()) {
+    err << "effbench run: warning: regression check failed: " << detection.status().message()
+        << "\n";
+  } else if (auto changes = analysis::CheckRun(**db, context.run_id, *detection); !changes.ok()) {
     err << "effbench run: warning: regression check failed: " << changes.status().message() << "\n";
   } else {
     for (const std::string& line : analysis::DescribeNewChanges(*changes, context.run_id)) {

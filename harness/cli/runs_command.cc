@@ -44,9 +44,11 @@ int Delete(store::RunStore& run_store, store::HistoryStore& history,
   if (Status s = run_store.DeleteRun(run->id); !s.ok()) return CommandError(err, s, kRunsCommand);
   out << "deleted run " << described << " and its " << results << " results\n";
   // Its commits' points changed or went: their changes are found again.
+  auto detection = analysis::DetectionOptionsFor(run_store);
+  if (!detection.ok()) return CommandError(err, detection.status(), kRunsCommand);
   size_t checked = 0;
   for (const auto& key : *series) {
-    if (auto changes = analysis::CheckSeries(history, key); !changes.ok()) {
+    if (auto changes = analysis::CheckSeries(history, key, *detection); !changes.ok()) {
       err << kWhat << "warning: re-checking " << key.name << ": " << changes.status().message()
           << "\n";
     } else {

@@ -176,7 +176,10 @@ void Coordinator::Impl::CheckRun(const std::string& run_id) {
   auto found = std::make_shared<std::vector<std::string>>();
   ingest->Execute(
       [run_id, found](store::Store& db) {
-        auto changes = analysis::CheckRun(db, run_id);
+        auto detection = analysis::DetectionOptionsFor(db);
+        auto changes = detection.ok()
+                           ? analysis::CheckRun(db, run_id, *detection)
+                           : Result<std::vector<store::RegressionRow>>(detection.status());
         if (!changes.ok()) {
           found->push_back("regression check failed: " + changes.status().message());
         } else {

@@ -7,6 +7,7 @@
 #include <regex>
 #include <sstream>
 
+#include "harness/store/result_store.h"
 #include "tests/test_util.h"
 #include "workloads/catalog/specs.h"
 
@@ -614,4 +615,25 @@ TEST_CASE("Markdown folds a long table under <details>", "[reports]") {
 }
 
 }  // namespace
+TEST_CASE("a machine that ran emulated is labelled so wherever it is named", "[analysis]") {
+  testing::TempDir dir;
+  auto db = store::ResultStore::Open(dir.File("m.db"));
+  REQUIRE(db.ok());
+  REQUIRE((*db)
+              ->UpsertMachine({testing::FakeFingerprint('a'), "x86-box", "cpu", "x86_64",
+                               R"({"arch": "x86_64"})", std::nullopt, "t", "t"})
+              .ok());
+  REQUIRE((*db)
+              ->UpsertMachine({testing::FakeFingerprint('b'), "pi-under-qemu", "Arm Neoverse-N1",
+                               "aarch64", R"({"arch": "aarch64", "emulated": true})", std::nullopt,
+                               "t", "t"})
+              .ok());
+  auto directory = MachineDirectory::Load(**db);
+  REQUIRE(directory.ok());
+  CHECK(directory->Label(testing::FakeFingerprint('a')) == "x86-box aaaaaaaa");
+  CHECK(directory->Label(testing::FakeFingerprint('b')) == "pi-under-qemu bbbbbbbb (emulated)");
+  // Still named by its hostname.
+  CHECK(directory->Matches("pi-under-qemu", testing::FakeFingerprint('b')));
+}
+
 }  // namespace effbench::analysis

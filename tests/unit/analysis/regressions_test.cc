@@ -128,6 +128,41 @@ TEST_CASE("a metric's series is searched with its better direction", "[analysis]
   CHECK_THAT(lines[0], Catch::Contains("BM_Parse/4096 [items_per_second]"));
 }
 
+TEST_CASE("an emulated machine's series are not checked for regressions", "[analysis]") {
+  testing::TempDir dir;
+  auto db = store::ResultStore::Open(dir.File("e.db"));
+  REQUIRE(db.ok());
+  // b ran under qemu: its inventory says so (a fingerprint's inventory is
+  // stored once).
+  REQUIRE((*db)
+              ->UpsertMachine({testing::FakeFingerprint('b'), "host-b", "cpu", "aarch64",
+                               R"({"arch": "aarch64", "emulated": true})", std::nullopt, "t", "t"})
+              .ok());
+  Fill(**db, 24, 12, {'a', 'b'});
+  auto options = DetectionOptionsFor(**db);
+  REQUIRE(options.ok());
+  CHECK(options->skip_machines == std::set<std::string>{testing::FakeFingerprint('b')});
+  REQUIRE(CheckRun(**db, "", *options).ok());
+  auto rows = (*db)->Regressions("", "");
+  REQUIRE(rows.ok());
+  std::set<std::string> machines;
+  for (const auto& r : *rows) machines.insert(r.series.machine_fingerprint);
+  // The same step on both: found on a, not on b.
+  CHECK(machines == std::set<std::string>{testing::FakeFingerprint('a')});
+  // One series of b checked alone is skipped too.
+  auto one =
+      CheckSeries(**db, {testing::FakeFingerprint('b'), "gemm.fp32/slow@ref", 1, "time"}, *options);
+  REQUIRE(one.ok());
+  CHECK(one->empty());
+  // Without the option (every machine), b's step is there to find.
+  REQUIRE(CheckRun(**db, "").ok());
+  rows = (*db)->Regressions("", "");
+  REQUIRE(rows.ok());
+  machines.clear();
+  for (const auto& r : *rows) machines.insert(r.series.machine_fingerprint);
+  CHECK(machines.count(testing::FakeFingerprint('b')) == 1);
+}
+
 TEST_CASE("a step in a series' history is stored with its commit range and direction",
           "[analysis]") {
   testing::TempDir dir;
