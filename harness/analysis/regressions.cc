@@ -149,10 +149,12 @@ std::set<std::string> EmulatedMachines(const std::vector<store::MachineRow>& mac
   return out;
 }
 
-Result<DetectionOptions> DetectionOptionsFor(store::RunReader& db) {
+Result<DetectionOptions> DetectionOptionsFor(store::RunReader& db,
+                                             const stats::ChangePointOptions& change_points) {
   auto machines = db.Machines();
   if (!machines.ok()) return machines.status();
   DetectionOptions o;
+  o.change_points = change_points;
   o.skip_machines = EmulatedMachines(*machines);
   return o;
 }

@@ -18,7 +18,7 @@ struct DetectionOptions {
   // §8 recommends, windows of 30 (50 past 200 commits), p <= 0.001; changes
   // under 1.5 % are not reported (a 2 % floor lost half the 2 % steps to noise
   // in tests/bench/regression_eval).
-  stats::ChangePointOptions change_points{30, 0.001, 0.015, true, true};
+  stats::ChangePointOptions change_points = stats::kDetectionDefaults;
   // A change is reported once this many commits stand on its new level
   // (research/regression.md §8: m = 4): fewer cannot tell a change from a
   // short excursion, nor place it (E-Divisive's segments have 2 points at least).
@@ -32,7 +32,9 @@ struct DetectionOptions {
 std::set<std::string> EmulatedMachines(const std::vector<store::MachineRow>& machines);
 // The default options with the database's emulated machines skipped: what
 // every check of a database uses.
-Result<DetectionOptions> DetectionOptionsFor(store::RunReader& db);
+Result<DetectionOptions> DetectionOptionsFor(
+    store::RunReader& db,
+    const stats::ChangePointOptions& change_points = stats::kDetectionDefaults);
 
 // The per-commit values of a series (the median of all its repetitions at
 // that commit) and the change points in them, stored as regressions. Stored

@@ -164,14 +164,11 @@ int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out,
     return UsageError(err, flags.status().message(), kChangepointsCommand);
   }
   const auto csv = flags->Get("csv");
-  const auto window = flags->GetInt("window", 50, 4, 100000);
-  const auto pvalue = flags->GetDouble("pvalue", 0.001, 1e-12, 1);
-  const auto magnitude = flags->GetDouble("magnitude", 0, 0, 100);
+  auto detection = DetectionFromFlags(*flags);
   const auto json_format = ListFormatIsJson(*flags);
-  for (const Status& s : {window.status(), pvalue.status(), magnitude.status()}) {
-    if (!s.ok()) {
-      return UsageError(err, s.message(), kChangepointsCommand);
-    }
+  if (!detection.ok()) return UsageError(err, detection.status().message(), kChangepointsCommand);
+  if (flags->Has("log") && flags->Has("linear")) {
+    return UsageError(err, "--log and --linear contradict each other", kChangepointsCommand);
   }
   if (!csv) {
     return UsageError(err, "--csv FILE is required", kChangepointsCommand);
@@ -185,15 +182,18 @@ int ChangepointsCommand(const std::vector<std::string>& args, std::ostream& out,
     // cannot be read at all is an error (1).
     return column.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
   }
-  stats::ChangePointOptions o;
-  o.window = static_cast<size_t>(*window);
-  o.max_pvalue = *pvalue;
-  o.min_magnitude = *magnitude;
-  o.log_scale = flags->Has("log");
-  o.outlier_guard = !flags->Has("no-outlier-guard");
-  if (o.log_scale &&
-      std::any_of(column->values.begin(), column->values.end(), [](double v) { return v <= 0; })) {
-    return UsageError(err, "--log needs positive values", kChangepointsCommand);
+  // The defaults of every detector (stats::kDetectionDefaults): on the
+  // logarithms, so that a change is a ratio. A series with values <= 0 has
+  // none: it is detected on its values, and the output says so.
+  stats::ChangePointOptions o = *detection;
+  const bool positive =
+      std::all_of(column->values.begin(), column->values.end(), [](double v) { return v > 0; });
+  if (o.log_scale && !positive) {
+    if (flags->Has("log"))
+      return UsageError(err, "--log needs positive values", kChangepointsCommand);
+    o.log_scale = false;
+    err << "effbench changepoints: " << *csv
+        << " has values <= 0: detecting on the values, not their logarithms\n";
   }
   const auto cps = stats::DetectChangePoints(column->values, o);
   if (*json_format) {

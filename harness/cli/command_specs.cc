@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "harness/stats/change_points.h"
+
 namespace effbench::cli {
 namespace {
 
@@ -47,6 +49,26 @@ std::vector<FlagSpec> Import() {
                  "(without it such a file is refused)")};
 }
 
+// The change detection flags, over stats::kDetectionDefaults: the same on
+// every command that detects changes.
+std::vector<FlagSpec> Detection() {
+  const stats::ChangePointOptions& d = stats::kDetectionDefaults;
+  const auto number = [](double v) {
+    std::string text = std::to_string(v);
+    text.erase(text.find_last_not_of('0') + 1);
+    return text;
+  };
+  return {
+      IntegerFlag("window", "N",
+                  "change detection: points each test looks at [" + std::to_string(d.window) + "]"),
+      NumberFlag("pvalue", "P", "the significance of a change [" + number(d.max_pvalue) + "]"),
+      NumberFlag("min-change", "R",
+                 "the least relative change reported [" + number(d.min_magnitude) + "]")
+          .Replaces({"magnitude"}),
+      Switch("linear", "detect on the values, not their logarithms"),
+      Switch("no-outlier-guard", "let single-point spikes count")};
+}
+
 template <typename... Lists>
 std::vector<FlagSpec> Join(std::vector<FlagSpec> first, Lists... rest) {
   (first.insert(first.end(), rest.begin(), rest.end()), ...);
@@ -77,7 +99,8 @@ const CommandSpec kRunCommand = {
         std::vector<FlagSpec>{
             TableFormat(), Switch("wide", "add the kernel each backend chose"),
             TextFlag("progress", "MODE", "auto, tty, lines or none [auto]"),
-            NumberFlag("progress-every", "SECONDS", "the interval of progress lines [10]")}),
+            NumberFlag("progress-every", "SECONDS", "the interval of progress lines [10]")},
+        Detection()),
     "",
     kExitCodes};
 
@@ -160,32 +183,34 @@ const CommandSpec kServeCommand = {
     "serve",
     "the fleet coordinator: takes agents, schedules jobs, stores results, serves the HTTP API",
     "",
-    {Db("the results database [effbench.db]"),
-     TextFlag("listen", "HOST:PORT", "the agents' port [127.0.0.1:7450]"),
-     TextFlag("http", "HOST:PORT", "the HTTP API and the live page [none]"),
-     TextFlag("token-file", "FILE", "the fleet token, or its stored key (effbench token hash)"),
-     TextFlag("tls-cert", "FILE", "the agents' port over TLS: certificate"),
-     TextFlag("tls-key", "FILE", "and its key"),
-     TextFlag("http-tls-cert", "FILE", "HTTPS: certificate"),
-     TextFlag("http-tls-key", "FILE", "and its key"),
-     Switch("http-read-token", "the HTTP API's reads need the token too"),
-     Switch("require-enrolled",
-            "agents must prove a key of their own (agents enroll); the fleet token opens the "
-            "HTTP API only"),
-     TextFlag("config", "FILE", "settings as JSON (flags win over it)"),
-     TextFlag("schedule", "HH:MM", "run a suite every day at this UTC time"),
-     TextFlag("schedule-suite", "NAME", "the scheduled suite [standard]"),
-     TextFlag("schedule-agents", "SELECTOR", "the agents it runs on [*]"),
-     NumberFlag("heartbeat", "SECONDS", "between heartbeats [5]"),
-     IntegerFlag("max-frame", "BYTES", "the largest frame an agent may send"),
-     NumberFlag("frame-timeout", "SECONDS", "for a frame to arrive whole [10]"),
-     NumberFlag("drain-timeout", "SECONDS", "for agents to finish at shutdown [10]"),
-     IntegerFlag("max-preauth", "N", "connections not yet authenticated [64]"),
-     NumberFlag("job-lease", "SECONDS", "a job's lease before it is handed out again [600]"),
-     NumberFlag("agent-ttl", "HOURS", "how long a gone agent still matches selectors [24]"),
-     IntegerFlag("http-max-connections", "N", "open HTTP connections [256]"),
-     NumberFlag("http-request-timeout", "SECONDS", "for a whole HTTP request [30]"),
-     TextFlag("ready-file", "FILE", "written with the ports once both listen")},
+    Join(
+        {Db("the results database [effbench.db]"),
+         TextFlag("listen", "HOST:PORT", "the agents' port [127.0.0.1:7450]"),
+         TextFlag("http", "HOST:PORT", "the HTTP API and the live page [none]"),
+         TextFlag("token-file", "FILE", "the fleet token, or its stored key (effbench token hash)"),
+         TextFlag("tls-cert", "FILE", "the agents' port over TLS: certificate"),
+         TextFlag("tls-key", "FILE", "and its key"),
+         TextFlag("http-tls-cert", "FILE", "HTTPS: certificate"),
+         TextFlag("http-tls-key", "FILE", "and its key"),
+         Switch("http-read-token", "the HTTP API's reads need the token too"),
+         Switch("require-enrolled",
+                "agents must prove a key of their own (agents enroll); the fleet token opens the "
+                "HTTP API only"),
+         TextFlag("config", "FILE", "settings as JSON (flags win over it)"),
+         TextFlag("schedule", "HH:MM", "run a suite every day at this UTC time"),
+         TextFlag("schedule-suite", "NAME", "the scheduled suite [standard]"),
+         TextFlag("schedule-agents", "SELECTOR", "the agents it runs on [*]"),
+         NumberFlag("heartbeat", "SECONDS", "between heartbeats [5]"),
+         IntegerFlag("max-frame", "BYTES", "the largest frame an agent may send"),
+         NumberFlag("frame-timeout", "SECONDS", "for a frame to arrive whole [10]"),
+         NumberFlag("drain-timeout", "SECONDS", "for agents to finish at shutdown [10]"),
+         IntegerFlag("max-preauth", "N", "connections not yet authenticated [64]"),
+         NumberFlag("job-lease", "SECONDS", "a job's lease before it is handed out again [600]"),
+         NumberFlag("agent-ttl", "HOURS", "how long a gone agent still matches selectors [24]"),
+         IntegerFlag("http-max-connections", "N", "open HTTP connections [256]"),
+         NumberFlag("http-request-timeout", "SECONDS", "for a whole HTTP request [30]"),
+         TextFlag("ready-file", "FILE", "written with the ports once both listen")},
+        Detection()),
     "",
     kExitCodes};
 
@@ -264,14 +289,16 @@ const CommandSpec kRegressionsCommand = {
     "changes found in each series' history, grouped by commit range; exit 3 while a regression "
     "is new",
     "[list] | ack ID... | set STATE ID... | check",
-    {Db(), TextFlag("since", "ISO8601", "only changes detected since then"),
-     TextFlag("state", "STATE", "new, acknowledged, fixed, false-positive or withdrawn"),
-     TableFormat()},
+    Join({Db(), TextFlag("since", "ISO8601", "only changes detected since then"),
+          TextFlag("state", "STATE", "new, acknowledged, fixed, false-positive or withdrawn"),
+          TableFormat()},
+         Detection()),
     "",
     kExitCodes};
 
 const CommandSpec kImportCommand = {
-    kProgram, "import", "another tool's results as a run", "FILE", Import(), "", kExitCodes};
+    kProgram, "import",  "another tool's results as a run", "FILE", Join(Import(), Detection()),
+    "",       kExitCodes};
 
 const CommandSpec kExecCommand = {
     kProgram,
@@ -279,7 +306,7 @@ const CommandSpec kExecCommand = {
     "run a benchmark binary and import its results, as `bencher run` does (gbench: adds "
     "--benchmark_out=FILE --benchmark_out_format=json; bmf: reads its stdout)",
     "-- ./my_bench [ARGS...]",
-    Import(),
+    Join(Import(), Detection()),
     "",
     kExitCodes};
 
@@ -297,13 +324,14 @@ const CommandSpec kChangepointsCommand = {
     "changepoints",
     "change points of any series in a CSV file",
     "",
-    {TextFlag("csv", "FILE", "the series, one value a row"),
-     TextFlag("column", "NAME", "the column of values [the last numeric one]"),
-     IntegerFlag("window", "N", "points each test looks at [50]"),
-     NumberFlag("pvalue", "P", "the significance of a change [0.001]"),
-     NumberFlag("magnitude", "M", "the least relative change [0]"),
-     Switch("log", "detect on log values"),
-     Switch("no-outlier-guard", "let single-point spikes count"), ListFormat()},
+    Join({TextFlag("csv", "FILE", "the series, one value a row"),
+          TextFlag("column", "NAME", "the column of values [the last numeric one]")},
+         Detection(),
+         std::vector<FlagSpec>{
+             Switch("log",
+                    "detect on log values: the default, refused for values <= 0 (without it, "
+                    "such a series is detected on its values)"),
+             ListFormat()}),
     "",
     kExitCodes};
 

@@ -49,6 +49,22 @@ Result<bool> ListFormatIsJson(const Flags& flags) {
   return Status::InvalidArgument("--format must be console or json, got '" + format + "'");
 }
 
+Result<stats::ChangePointOptions> DetectionFromFlags(const Flags& flags) {
+  stats::ChangePointOptions o = stats::kDetectionDefaults;
+  auto window = flags.GetInt("window", static_cast<long>(o.window), 4, 100000);
+  if (!window.ok()) return window.status();
+  auto pvalue = flags.GetDouble("pvalue", o.max_pvalue, 1e-12, 1);
+  if (!pvalue.ok()) return pvalue.status();
+  auto min_change = flags.GetDouble("min-change", o.min_magnitude, 0, 100);
+  if (!min_change.ok()) return min_change.status();
+  o.window = static_cast<size_t>(*window);
+  o.max_pvalue = *pvalue;
+  o.min_magnitude = *min_change;
+  if (flags.Has("linear")) o.log_scale = false;
+  if (flags.Has("no-outlier-guard")) o.outlier_guard = false;
+  return o;
+}
+
 int UsageError(std::ostream& err, const std::string& problem, const CommandSpec& command) {
   err << command.Title() << ": " << problem << "\n(" << command.Title()
       << " --help lists its flags)\n";

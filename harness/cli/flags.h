@@ -6,6 +6,7 @@
 
 #include "core/flags.h"
 #include "core/status.h"
+#include "harness/stats/change_points.h"
 #include "harness/store/stores.h"
 
 namespace effbench::cli {
@@ -14,6 +15,11 @@ namespace effbench::cli {
 // json, false for console (the default), InvalidArgument naming the value
 // otherwise.
 Result<bool> ListFormatIsJson(const Flags& flags);
+
+// The change detection flags (command_specs.h, Detection()) over the
+// defaults every detector shares (stats::kDetectionDefaults), or
+// InvalidArgument naming the flag out of range.
+Result<stats::ChangePointOptions> DetectionFromFlags(const Flags& flags);
 
 // Opens the existing database named by --db: a missing file is an error, not
 // a new database.

@@ -122,6 +122,9 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
   if (auto v = setting("http-tls-key", ""); !v.empty()) o.http_tls_key = v;
   o.http_read_token = flags->Has("http-read-token");
   o.require_enrolled = flags->Has("require-enrolled");
+  auto detection = DetectionFromFlags(*flags);
+  if (!detection.ok()) return UsageError(err, detection.status().message(), kServeCommand);
+  o.detection = *detection;
   if (auto v = flags->Get("ready-file")) o.ready_file = *v;
   const std::string token_file = setting("token-file", "");
   if (token_file.empty()) {

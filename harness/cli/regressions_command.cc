@@ -163,6 +163,10 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
     return UsageError(err, flags.status().message(), kRegressionsCommand);
   }
   const auto& words = flags->positional();
+  const auto change_points = DetectionFromFlags(*flags);
+  if (!change_points.ok()) {
+    return UsageError(err, change_points.status().message(), kRegressionsCommand);
+  }
   auto db = OpenExisting(*flags);
   if (!db.ok()) {
     err << "effbench regressions: " << db.status().message() << "\n";
@@ -171,7 +175,7 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
   if (!words.empty()) {
     const std::string& action = words[0];
     if (action == "check" && words.size() == 1) {
-      auto options = analysis::DetectionOptionsFor(**db);
+      auto options = analysis::DetectionOptionsFor(**db, *change_points);
       if (!options.ok()) return Failure(err, options.status(), kRegressionsCommand);
       auto found = analysis::CheckRun(**db, "", *options);
       if (!found.ok()) {

@@ -105,8 +105,9 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   const auto min_time = flags->GetDouble("min-time", 0.1, 0.001, 3600);
   const auto seed = flags->GetInt("seed", -1, 0, std::numeric_limits<long>::max());
   const auto format = reports::ParseFormat(flags->GetOr("format", "console"));
+  const auto change_points = DetectionFromFlags(*flags);
   for (const Status& s : {repetitions.status(), threads.status(), min_time.status(), seed.status(),
-                          format.status()}) {
+                          format.status(), change_points.status()}) {
     if (!s.ok()) {
       return UsageError(err, s.message(), kRunCommand);
     }
@@ -207,7 +208,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     return Failure(err, (run_status.ok() ? s : run_status), kRunCommand);
   }
 
-  auto detection = analysis::DetectionOptionsFor(**db);
+  auto detection = analysis::DetectionOptionsFor(**db, *change_points);
   if (!detection.ok()) {
     err << "effbench run: warning: regression check failed: " << detection.status().message()
         << "\n";

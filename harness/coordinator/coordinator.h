@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "harness/stats/change_points.h"
 #include "core/status.h"
 #include "harness/fleet/auth.h"
 #include "harness/fleet/channel_limits.h"
@@ -41,6 +42,8 @@ struct CoordinatorOptions {
   // Agents must prove a key of their own (`agents enroll`); the fleet token
   // opens no agent name, only the HTTP API.
   bool require_enrolled = false;
+  // How a finished run's series are checked for changes.
+  stats::ChangePointOptions detection = stats::kDetectionDefaults;
   std::chrono::milliseconds heartbeat{5'000};
   int heartbeat_misses = 3;  // silent this many heartbeats: the agent is gone
   fleet::ChannelLimits limits;

@@ -175,8 +175,8 @@ asio::awaitable<Status> Coordinator::Impl::ForgetAgent(const std::string& name) 
 void Coordinator::Impl::CheckRun(const std::string& run_id) {
   auto found = std::make_shared<std::vector<std::string>>();
   ingest->Execute(
-      [run_id, found](store::Store& db) {
-        auto detection = analysis::DetectionOptionsFor(db);
+      [run_id, found, change_points = options.detection](store::Store& db) {
+        auto detection = analysis::DetectionOptionsFor(db, change_points);
         auto changes = detection.ok()
                            ? analysis::CheckRun(db, run_id, *detection)
                            : Result<std::vector<store::RegressionRow>>(detection.status());

@@ -18,6 +18,14 @@ struct ChangePointOptions {
   bool outlier_guard = true;  // isolated spikes are not changes (see DetectChangePoints)
 };
 
+// The one set of defaults every detector of effbench uses: the CSV tool
+// (`changepoints`) and every check of a database (`regressions check`, `run`,
+// `import`, `exec`, the coordinator). Chosen on tests/bench/regression_eval
+// (README, "Change detection"); each of those commands takes the same flags
+// to change them: --window, --pvalue, --min-change, --linear,
+// --no-outlier-guard.
+inline constexpr ChangePointOptions kDetectionDefaults{30, 0.001, 0.015, true, true};
+
 struct ChangePoint {
   size_t index = 0;  // the first point of the new segment
   double pvalue = 1;

@@ -19,6 +19,7 @@
 #include "core/time.h"
 #include "harness/cli/command_specs.h"
 #include "harness/result/record.h"
+#include "harness/stats/change_points.h"
 #include "harness/store/result_store.h"
 #include "tests/integration/cli_runner.h"
 #include "tests/test_util.h"
@@ -343,6 +344,46 @@ TEST_CASE("changepoints finds the step in Otava's sample, as JSON", "[cli]") {
   auto flat = RunCli(dir, "changepoints --csv " + kTestData + "/otava/sample.csv --column metric1");
   CHECK(flat.exit_code == 0);
   CHECK_THAT(flat.out, Catch::Contains("0 change point(s)"));
+}
+
+TEST_CASE("changepoints, regressions and serve share one set of detection defaults and flags",
+          "[cli]") {
+  testing::TempDir dir;
+  // The defaults, as the CSV tool reports them, are the database's.
+  auto r = RunCli(
+      dir, "changepoints --csv " + kTestData + "/otava/sample.csv --column metric2 --format json");
+  REQUIRE(r.exit_code == 0);
+  const auto options = nlohmann::json::parse(r.out)["options"];
+  const stats::ChangePointOptions& d = stats::kDetectionDefaults;
+  CHECK(options["window"] == d.window);
+  CHECK(options["pvalue"] == d.max_pvalue);
+  CHECK(options["magnitude"] == d.min_magnitude);
+  CHECK(options["log"] == d.log_scale);
+  CHECK(options["outlier_guard"] == d.outlier_guard);
+  // A flag changes them: the 13 % step is not reported when 20 % is the least.
+  auto big = RunCli(dir, "changepoints --csv " + kTestData +
+                             "/otava/sample.csv --column metric2 --min-change 0.2 --format json");
+  REQUIRE(big.exit_code == 0);
+  CHECK(nlohmann::json::parse(big.out)["change_points"].empty());
+  // The old spelling still works, with a warning.
+  auto old = RunCli(dir, "changepoints --csv " + kTestData +
+                             "/otava/sample.csv --column metric2 --magnitude 0.2");
+  CHECK(old.exit_code == 0);
+  CHECK_THAT(old.err, Catch::Contains("--min-change"));
+  // Values <= 0 have no logarithm: detected on the values, and said so.
+  std::ofstream(dir.File("signed.csv")) << "value\n-1\n1\n-1\n1\n-1\n1\n-1\n1\n";
+  auto signed_values = RunCli(dir, "changepoints --csv signed.csv");
+  CHECK(signed_values.exit_code == 0);
+  CHECK_THAT(signed_values.err, Catch::Contains("not their logarithms"));
+  CHECK(RunCli(dir, "changepoints --csv signed.csv --log").exit_code == 2);
+  // The same flags, the same checks, on the database's commands.
+  for (const char* command : {"regressions --window 2", "serve --window 2", "run --window 2",
+                              "import x.json --window 2"}) {
+    auto refused = RunCli(dir, std::string(command) + " --db d.db");
+    INFO(command << ": " << refused.err);
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.err, Catch::Contains("--window"));
+  }
 }
 
 TEST_CASE("changepoints: Conbench's single-run outliers are not change points", "[cli]") {
