@@ -146,7 +146,7 @@ Result<IsaLevel> IsaCapFromEnvironment() {
   // An Arm level caps Arm features only (core/arm_features.h).
   if (ParseArmLevel(value).ok()) return IsaLevel::kAll;
   return Status::InvalidArgument(
-      "EFFBENCH_MAX_ISA: unknown level '" + std::string(value) +
+      "EFFBENCH_MAX_ISA: unknown ISA level '" + std::string(value) +
       "' (x86: sse41, avx, avx2, avx2_vnni, avx512_core, avx512_core_vnni, avx512_core_bf16, "
       "avx512_core_amx; Arm: armv8, dotprod, sve; or all)");
 }
