@@ -218,6 +218,12 @@ std::vector<std::string> DescribeNewChanges(const std::vector<store::RegressionR
   return lines;
 }
 
+std::string Alert::Name() const {
+  int64_t smallest = changes.empty() ? 0 : changes.front().id;
+  for (const auto& r : changes) smallest = std::min(smallest, r.id);
+  return "G" + std::to_string(smallest);
+}
+
 std::vector<Alert> GroupAlerts(const std::vector<store::RegressionRow>& rows) {
   std::map<std::tuple<std::string, std::string, std::string>, Alert> alerts;
   std::vector<std::tuple<std::string, std::string, std::string>> order;

@@ -62,6 +62,9 @@ struct Alert {
   std::string last_good_commit, first_bad_commit, direction;
   std::vector<store::RegressionRow> changes;
   std::set<std::string> machines;
+  // The group's name: "G" and the smallest id of its changes. "G12" is the
+  // group of change 12 (any member's id names it: ids are never reused).
+  std::string Name() const;
 };
 std::vector<Alert> GroupAlerts(const std::vector<store::RegressionRow>& rows);
 

@@ -106,7 +106,8 @@ std::string Render(const std::vector<analysis::Alert>& alerts,
                                                       : json()},
              {"detected_at", r.detected_at}});
       }
-      out.push_back({{"last_good_commit", a.last_good_commit},
+      out.push_back({{"group", a.Name()},
+                     {"last_good_commit", a.last_good_commit},
                      {"first_bad_commit", a.first_bad_commit},
                      {"direction", a.direction},
                      {"machines", a.machines.size()},
@@ -132,8 +133,8 @@ std::string Render(const std::vector<analysis::Alert>& alerts,
   }
   if (alerts.empty()) return "no changes found\n";
   for (const auto& a : alerts) {
-    text << (format == reports::Format::kMarkdown ? "### " : "") << a.direction << " in ("
-         << Short(a.last_good_commit) << ", " << Short(a.first_bad_commit)
+    text << (format == reports::Format::kMarkdown ? "### " : "") << a.Name() << ": " << a.direction
+         << " in (" << Short(a.last_good_commit) << ", " << Short(a.first_bad_commit)
          << "]: " << a.changes.size() << " series on " << a.machines.size() << " machine(s)\n\n";
     reports::TextTable t;
     t.left_columns = 3;
@@ -208,27 +209,47 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
       return UsageError(err, std::string("unknown state '") + state + "' (" + kStateList + ")",
                         kRegressionsCommand);
     }
-    std::vector<int64_t> ids;
+    // Ids of changes, or G<id> for a whole group: every member of the
+    // group of change <id> (the same commit range and direction).
+    std::vector<std::pair<int64_t, bool>> named;  // (id, whole group)
     for (const std::string& w : id_words) {
+      const bool group = !w.empty() && (w[0] == 'G' || w[0] == 'g');
+      const std::string digits = group ? w.substr(1) : w;
       char* end = nullptr;
-      const long long id = std::strtoll(w.c_str(), &end, 10);
-      if (w.empty() || *end || id <= 0) {
-        return UsageError(err, std::string("'") + w + "' is not a regression id",
+      const long long id = std::strtoll(digits.c_str(), &end, 10);
+      if (digits.empty() || *end || id <= 0) {
+        return UsageError(err, std::string("'") + w + "' is not a regression id or group (G<id>)",
                           kRegressionsCommand);
       }
-      ids.push_back(id);
+      named.emplace_back(id, group);
     }
     // Every id is checked before any is changed: a typo changes nothing.
     auto all = (*db)->Regressions("", "");
     if (!all.ok()) {
       return Failure(err, all.status(), kRegressionsCommand);
     }
-    for (int64_t id : ids) {
+    const std::vector<analysis::Alert> groups = analysis::GroupAlerts(*all);
+    std::vector<int64_t> ids;
+    for (const auto& [id, group] : named) {
       if (std::none_of(all->begin(), all->end(), [&](const auto& r) { return r.id == id; })) {
-        err << "effbench regressions: no regression " << id << "; nothing changed\n";
+        err << "effbench regressions: no regression " << (group ? "group G" : "") << id
+            << "; nothing changed\n";
         return kExitError;
       }
+      if (!group) {
+        ids.push_back(id);
+        continue;
+      }
+      for (const analysis::Alert& a : groups) {
+        if (std::none_of(a.changes.begin(), a.changes.end(),
+                         [&](const auto& r) { return r.id == id; })) {
+          continue;
+        }
+        for (const auto& r : a.changes) ids.push_back(r.id);
+      }
     }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     for (int64_t id : ids) {
       if (Status s = (*db)->SetRegressionState(id, state, effbench::UtcNowIso8601()); !s.ok()) {
         return Failure(err, s, kRegressionsCommand);

@@ -696,6 +696,43 @@ TEST_CASE("regressions lists changes by commit range, exits 3 until acknowledged
   CHECK(RunCli(dir, "regressions set 999 fixed --db h.db").exit_code == 1);
 }
 
+TEST_CASE("a change seen on several series is one group, and a group's state is its members'",
+          "[cli]") {
+  testing::TempDir dir;
+  // Series 0 and 1 step up at c0020, series 2 stays.
+  std::vector<std::pair<std::string, std::function<double(int)>>> commits;
+  for (int c = 0; c < 30; ++c) {
+    char name[16];
+    std::snprintf(name, sizeof name, "c%04d", c);
+    commits.emplace_back(name, [c](int s) { return s < 2 && c >= 20 ? 1150.0 : 1000.0; });
+  }
+  FillRuns(dir.File("g.db"), commits, 3, 5, 29);
+  REQUIRE(RunCli(dir, "regressions check --db g.db").exit_code == 0);
+  const auto j = nlohmann::json::parse(RunCli(dir, "regressions --db g.db --format json").out);
+  REQUIRE(j.size() == 1);
+  REQUIRE(j[0]["changes"].size() == 2);
+  const int64_t first = j[0]["changes"][0]["id"], second = j[0]["changes"][1]["id"];
+  const std::string group = j[0]["group"];
+  CHECK(group == "G" + std::to_string(std::min(first, second)));
+  auto listed = RunCli(dir, "regressions --db g.db");
+  CHECK_THAT(listed.out, Catch::Contains(group + ": regression in (c0019, c0020]: 2 series"));
+  // A typo in a group changes nothing.
+  CHECK(RunCli(dir, "regressions ack G999 --db g.db").exit_code == 1);
+  CHECK(RunCli(dir, "regressions ack Gx --db g.db").exit_code == 2);
+  // The group's state is its members': acknowledged together.
+  auto ack =
+      RunCli(dir, "regressions ack G" + std::to_string(std::max(first, second)) + " --db g.db");
+  INFO(ack.err);
+  REQUIRE(ack.exit_code == 0);
+  CHECK_THAT(ack.out,
+             Catch::Contains("regression " + std::to_string(first) + ": acknowledged") &&
+                 Catch::Contains("regression " + std::to_string(second) + ": acknowledged"));
+  CHECK(RunCli(dir, "regressions --db g.db").exit_code == 0);  // nothing new: exit 0
+  REQUIRE(RunCli(dir, "regressions set false-positive " + group + " --db g.db").exit_code == 0);
+  const auto after = nlohmann::json::parse(RunCli(dir, "regressions --db g.db --format json").out);
+  for (const auto& change : after[0]["changes"]) CHECK(change["state"] == "false-positive");
+}
+
 TEST_CASE("history shows each commit's median and spread, and marks the change with its id",
           "[cli]") {
   testing::TempDir dir;
