@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <utility>
+
+#include "core/level_names.h"
 #if defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
 #include <sys/prctl.h>
@@ -38,11 +40,7 @@ constexpr std::array<Part, 27> kParts = {{
     {0xc0, 0xac3, "Ampere AmpereOne"},
 }};
 
-struct LevelName {
-  ArmLevel level;
-  const char* name;
-};
-constexpr std::array<LevelName, 4> kLevels = {{
+constexpr std::array<LevelName<ArmLevel>, 4> kLevels = {{
     {ArmLevel::kArmv8, "armv8"},
     {ArmLevel::kDotprod, "dotprod"},
     {ArmLevel::kSve, "sve"},
@@ -103,22 +101,9 @@ bool CpuinfoOfAnotherArch(std::string_view cpuinfo, std::string_view arch) {
   return false;
 }
 
-const char* ArmLevelName(ArmLevel level) {
-  for (const LevelName& l : kLevels) {
-    if (l.level == level) return l.name;
-  }
-  return "?";
-}
+const char* ArmLevelName(ArmLevel level) { return NameOfLevel(kLevels, level); }
 
-Result<ArmLevel> ParseArmLevel(std::string_view name) {
-  std::string known;
-  for (const LevelName& l : kLevels) {
-    if (name == l.name) return l.level;
-    known += (known.empty() ? "" : ", ") + std::string(l.name);
-  }
-  return Status::InvalidArgument("unknown Arm level '" + std::string(name) + "' (known: " + known +
-                                 ")");
-}
+Result<ArmLevel> ParseArmLevel(std::string_view name) { return ParseLevel(kLevels, name, "Arm"); }
 
 std::optional<ArmLevel> ArmFlagLevel(std::string_view flag) {
   for (const auto& [name, level] : kFlagLevels) {

@@ -8,16 +8,12 @@
 #include <utility>
 
 #include "core/arm_features.h"
+#include "core/level_names.h"
 
 namespace effbench::cpu {
 namespace {
 
-struct LevelName {
-  IsaLevel level;
-  const char* name;
-};
-
-constexpr std::array<LevelName, 9> kLevels = {{
+constexpr std::array<LevelName<IsaLevel>, 9> kLevels = {{
     {IsaLevel::kSse41, "sse41"},
     {IsaLevel::kAvx, "avx"},
     {IsaLevel::kAvx2, "avx2"},
@@ -121,22 +117,9 @@ bool IsaIncludes(IsaLevel have, IsaLevel need) {
   return static_cast<int>(need) <= static_cast<int>(have);
 }
 
-const char* IsaLevelName(IsaLevel level) {
-  for (const LevelName& l : kLevels) {
-    if (l.level == level) return l.name;
-  }
-  return "?";
-}
+const char* IsaLevelName(IsaLevel level) { return NameOfLevel(kLevels, level); }
 
-Result<IsaLevel> ParseIsaLevel(std::string_view name) {
-  std::string known;
-  for (const LevelName& l : kLevels) {
-    if (name == l.name) return l.level;
-    known += (known.empty() ? "" : ", ") + std::string(l.name);
-  }
-  return Status::InvalidArgument("unknown ISA level '" + std::string(name) + "' (known: " + known +
-                                 ")");
-}
+Result<IsaLevel> ParseIsaLevel(std::string_view name) { return ParseLevel(kLevels, name, "ISA"); }
 
 Result<IsaLevel> IsaCapFromEnvironment() {
   const char* value = std::getenv("EFFBENCH_MAX_ISA");
