@@ -678,6 +678,7 @@ nlohmann::json ToJson(const Calibration& c) {
                      {"steal_fraction", c.conditions.steal_fraction}};
   j["quality"] = c.quality;
   j["warnings"] = c.warnings;
+  if (c.stale) j["stale"] = *c.stale;
   return j;
 }
 
@@ -694,6 +695,7 @@ Result<Calibration> CalibrationFromJson(const nlohmann::json& j) {
     if (j.contains("int8_gops")) c.int8_gops = PeakFromJson(j["int8_gops"]);
     c.quality = j.value("quality", "unknown");
     c.warnings = j.value("warnings", std::vector<std::string>{});
+    if (j.contains("stale") && j["stale"].is_string()) c.stale = j["stale"].get<std::string>();
     if (j.contains("conditions")) {
       const nlohmann::json& k = j["conditions"];
       c.conditions = {k.value("busy_before", 0.0), k.value("busy_after", 0.0),

@@ -50,6 +50,9 @@ struct Calibration {
   // for calibrations stored before effbench recorded it.
   std::string quality = "good";
   std::vector<std::string> warnings;  // what made it so, one line each
+  // Why these peaks must be measured again (a kernel beat them: they are too
+  // low); the next run that reads them calibrates anew. Empty while sound.
+  std::optional<std::string> stale;
 
   // The largest spread of the peaks.
   double MaxSpread() const;

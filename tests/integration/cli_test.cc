@@ -306,6 +306,51 @@ TEST_CASE("run stores results that report prints in every format", "[cli][slow]"
   CHECK(m[0]["fingerprint"] == records[0]["machine"]);
 }
 
+TEST_CASE("a stored roofline that a kernel beats is measured again at the next run",
+          "[cli][slow]") {
+  testing::TempDir dir;
+  const std::string run =
+      "run --workloads 'gemm.fp32/m35n700k2048@ref' --repetitions 1 "
+      "--min-time 0.01 --db r.db";
+  auto first = RunCli(dir, run);
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  // The stored peaks, made far too low (as a calibration on a busy machine
+  // could leave them).
+  {
+    auto db = store::ResultStore::Open(dir.File("r.db"));
+    REQUIRE(db.ok());
+    auto machines = (*db)->Machines();
+    REQUIRE(machines.ok());
+    REQUIRE(machines->size() == 1);
+    store::MachineRow row = machines->front();
+    REQUIRE(row.calibration_json);
+    auto cal = nlohmann::json::parse(*row.calibration_json);
+    for (const char* peak : {"fp32_gflops", "triad_gbps", "llc_triad_gbps"}) {
+      cal[peak]["one_thread"] = 0.001;
+      cal[peak]["all_threads"] = 0.001;
+      cal[peak]["spread"] = 0;
+    }
+    row.calibration_json = cal.dump();
+    REQUIRE((*db)->UpsertMachine(row).ok());
+  }
+  auto beaten = RunCli(dir, run);
+  INFO(beaten.err);
+  REQUIRE(beaten.exit_code == 0);
+  CHECK_THAT(beaten.err, Catch::Contains("beat this machine's stored roofline") &&
+                             Catch::Contains("measured again at the next run"));
+  auto machines = nlohmann::json::parse(RunCli(dir, "machines --db r.db --format json").out);
+  CHECK_THAT(machines[0]["calibration"]["stale"].get<std::string>(),
+             Catch::Contains("gemm.fp32/m35n700k2048@ref reached"));
+  auto again = RunCli(dir, run);
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK_THAT(again.err, Catch::Contains("the stored calibration is stale"));
+  machines = nlohmann::json::parse(RunCli(dir, "machines --db r.db --format json").out);
+  CHECK_FALSE(machines[0]["calibration"].contains("stale"));
+  CHECK(machines[0]["calibration"]["fp32_gflops"]["one_thread"].get<double>() > 0.5);
+}
+
 TEST_CASE("workloads lists the catalog as text and JSON", "[cli]") {
   testing::TempDir dir;
   auto text = RunCli(dir, "workloads --suite quick");
