@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "harness/stats/change_points.h"
 #include "core/status.h"
 #include "harness/fleet/auth.h"
 #include "harness/fleet/channel_limits.h"
+#include "harness/stats/change_points.h"
 
 namespace effbench::coordinator {
 
