@@ -43,10 +43,7 @@ AgentSessions::AgentSessions(asio::io_context& io, const CoordinatorOptions& opt
 void AgentSessions::Log(const std::string& line) const { hooks_.log(line); }
 
 void AgentSessions::LogLimited(const std::string& line) {
-  uint64_t suppressed = 0;
-  if (!peer_log_.Allow(options_.clock->Steady(), suppressed)) return;
-  Log(line + (suppressed > 0 ? " (" + std::to_string(suppressed) + " similar lines not logged)"
-                             : std::string()));
+  if (auto passed = peer_log_.Pass(options_.clock->Steady(), line)) Log(*passed);
 }
 
 void AgentSessions::Stop() {

@@ -112,10 +112,7 @@ size_t JobService::unfinished() const {
 }
 
 void JobService::LogLimited(const std::string& line) {
-  uint64_t suppressed = 0;
-  if (!log_limiter_.Allow(options_.clock->Steady(), suppressed)) return;
-  Log(line + (suppressed > 0 ? " (" + std::to_string(suppressed) + " similar lines not logged)"
-                             : std::string()));
+  if (auto passed = log_limiter_.Pass(options_.clock->Steady(), line)) Log(*passed);
 }
 
 void JobService::Dispatch(const std::string& agent) {

@@ -69,10 +69,7 @@ Status Coordinator::Impl::WriteReadyFile() const {
 }
 
 void Coordinator::Impl::LogLimited(LogLimiter& limiter, const std::string& line) {
-  uint64_t suppressed = 0;
-  if (!limiter.Allow(options.clock->Steady(), suppressed)) return;
-  Log(line + (suppressed > 0 ? " (" + std::to_string(suppressed) + " similar lines not logged)"
-                             : std::string()));
+  if (auto passed = limiter.Pass(options.clock->Steady(), line)) Log(*passed);
 }
 
 void Coordinator::Impl::ShedOne(tcp::acceptor& acceptor) {

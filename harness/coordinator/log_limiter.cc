@@ -18,4 +18,12 @@ bool LogLimiter::Allow(std::chrono::steady_clock::time_point now, uint64_t& supp
   return true;
 }
 
+std::optional<std::string> LogLimiter::Pass(std::chrono::steady_clock::time_point now,
+                                            const std::string& line) {
+  uint64_t suppressed = 0;
+  if (!Allow(now, suppressed)) return std::nullopt;
+  if (suppressed == 0) return line;
+  return line + " (" + std::to_string(suppressed) + " similar lines not logged)";
+}
+
 }  // namespace effbench::coordinator

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 
 namespace effbench::coordinator {
 
@@ -18,6 +20,11 @@ class LogLimiter {
   // Whether a line may be written now; if so, `suppressed` is how many were
   // held back since the last one.
   bool Allow(std::chrono::steady_clock::time_point now, uint64_t& suppressed);
+  // `line` as it is to be logged now, with how many similar lines were held
+  // back since the last one ("... (3 similar lines not logged)"); nullopt
+  // when it is held back itself.
+  std::optional<std::string> Pass(std::chrono::steady_clock::time_point now,
+                                  const std::string& line);
 
  private:
   size_t burst_;

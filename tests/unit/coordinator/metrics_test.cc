@@ -43,6 +43,14 @@ TEST_CASE("the log limiter lets a burst through, then counts what it holds back"
   // A new window: the next line goes through and says how many were held back.
   CHECK(limiter.Allow(t0 + std::chrono::seconds(11), suppressed));
   CHECK(suppressed == 2);
+
+  // The line as logged: as given, or with the count held back before it.
+  LogLimiter lines(1, std::chrono::seconds(10));
+  CHECK(lines.Pass(t0, "peer refused") == std::optional<std::string>("peer refused"));
+  CHECK_FALSE(lines.Pass(t0, "peer refused").has_value());
+  CHECK_FALSE(lines.Pass(t0 + std::chrono::seconds(1), "peer refused").has_value());
+  CHECK(lines.Pass(t0 + std::chrono::seconds(10), "peer refused") ==
+        std::optional<std::string>("peer refused (2 similar lines not logged)"));
 }
 
 }  // namespace
