@@ -197,6 +197,15 @@ Result<std::vector<store::RegressionRow>> CheckRun(store::HistoryStore& db,
   return all;
 }
 
+Result<std::vector<store::RegressionRow>> CheckRun(store::RunReader& runs,
+                                                   store::HistoryStore& history,
+                                                   const std::string& run_id,
+                                                   const stats::ChangePointOptions& change_points) {
+  auto detection = DetectionOptionsFor(runs, change_points);
+  if (!detection.ok()) return detection.status();
+  return CheckRun(history, run_id, *detection);
+}
+
 std::vector<std::string> DescribeNewChanges(const std::vector<store::RegressionRow>& changes,
                                             const std::string& run_id) {
   std::vector<std::string> lines;

@@ -51,6 +51,13 @@ Result<std::vector<store::RegressionRow>> CheckRun(store::HistoryStore& db,
                                                    const std::string& run_id,
                                                    const DetectionOptions& options = {});
 
+// CheckRun as every check of a database does it: with `change_points`, and
+// the database's emulated machines skipped (DetectionOptionsFor). `runs` and
+// `history` are the same database.
+Result<std::vector<store::RegressionRow>> CheckRun(
+    store::RunReader& runs, store::HistoryStore& history, const std::string& run_id,
+    const stats::ChangePointOptions& change_points = stats::kDetectionDefaults);
+
 // One line for each change that `run_id` introduced (its first bad run):
 // "regression +10.0% in gemm.fp32/...@onednn since commit 1a2b3c4d5e (p 1.2e-05)".
 std::vector<std::string> DescribeNewChanges(const std::vector<store::RegressionRow>& changes,

@@ -97,11 +97,10 @@ std::optional<ImportFlags> ParseImportFlags(const std::vector<std::string>& args
 // Stores `text` (the results of `path`, in `format`) as a run in --db.
 // Checks the series of `run_id` for changes (with the detection flags, which
 // ParseImportFlags checked) and says what it found.
-void CheckImportedRun(store::HistoryStore& db, const Flags& flags, const std::string& what,
-                      const std::string& run_id, std::ostream& err) {
-  analysis::DetectionOptions detection;
-  detection.change_points = DetectionFromFlags(flags).value();
-  if (auto changes = analysis::CheckRun(db, run_id, detection); !changes.ok()) {
+void CheckImportedRun(store::RunReader& runs, store::HistoryStore& history, const Flags& flags,
+                      const std::string& what, const std::string& run_id, std::ostream& err) {
+  auto changes = analysis::CheckRun(runs, history, run_id, DetectionFromFlags(flags).value());
+  if (!changes.ok()) {
     err << what << "warning: regression check failed: " << changes.status().message()
         << " (importing the same file again checks it again)\n";
   } else {
@@ -155,7 +154,7 @@ int ImportText(const Flags& flags, const std::string& what, const std::string& f
       }
       if (!*checked) {
         out << "its regression check had not finished; checking its series now\n";
-        CheckImportedRun(**db, flags, what, run.id, err);
+        CheckImportedRun(**db, **db, flags, what, run.id, err);
       }
       return kExitOk;
     }
@@ -198,7 +197,7 @@ int ImportText(const Flags& flags, const std::string& what, const std::string& f
   out << ") from " << shown_path << " as run " << imported->run.id << ", commit "
       << ForTerminal(revision.commit) << ", machine " << ForTerminal(imported->machine.hostname)
       << " (" << imported->machine.fingerprint.substr(0, 12) << ")\n";
-  CheckImportedRun(**db, flags, what, imported->run.id, err);
+  CheckImportedRun(**db, **db, flags, what, imported->run.id, err);
   if (imported->aggregates_only) {
     err << what << "warning: " << imported->aggregates_only
         << " benchmark(s) had only aggregates, kept as one sample each; run them with "

@@ -176,9 +176,7 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
   if (!words.empty()) {
     const std::string& action = words[0];
     if (action == "check" && words.size() == 1) {
-      auto options = analysis::DetectionOptionsFor(**db, *change_points);
-      if (!options.ok()) return Failure(err, options.status(), kRegressionsCommand);
-      auto found = analysis::CheckRun(**db, "", *options);
+      auto found = analysis::CheckRun(**db, **db, "", *change_points);
       if (!found.ok()) {
         return Failure(err, found.status(), kRegressionsCommand);
       }

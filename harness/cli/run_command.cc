@@ -36,6 +36,15 @@ int CoresAvailable() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+// Stores `cal` as the calibration of this machine (`inv`, `fingerprint`).
+Status StoreCalibration(store::RunStore& db, const std::string& fingerprint,
+                        const machine::Inventory& inv, const machine::Calibration& cal) {
+  const std::string now = effbench::UtcNowIso8601();
+  return db.UpsertMachine(store::MachineRow{fingerprint, inv.hostname, inv.cpu_model, inv.arch,
+                                            machine::ToJson(inv).dump(),
+                                            machine::ToJson(cal).dump(), now, now});
+}
+
 // The stored calibration of this machine, or a fresh one (then stored).
 Result<machine::Calibration> Calibration(store::RunStore& db, const std::string& fingerprint,
                                          const machine::Inventory& inv, bool recalibrate,
@@ -61,10 +70,7 @@ Result<machine::Calibration> Calibration(store::RunStore& db, const std::string&
     err << "effbench: warning: calibration " << cal.quality << ": " << w
         << " (effbench calibrate --db FILE measures again)\n";
   }
-  const std::string now = effbench::UtcNowIso8601();
-  EFFBENCH_RETURN_IF_ERROR(db.UpsertMachine(
-      store::MachineRow{fingerprint, inv.hostname, inv.cpu_model, inv.arch,
-                        machine::ToJson(inv).dump(), machine::ToJson(cal).dump(), now, now}));
+  EFFBENCH_RETURN_IF_ERROR(StoreCalibration(db, fingerprint, inv, cal));
   return cal;
 }
 
@@ -230,11 +236,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     stale.stale = *beat_the_roof +
                   (above_roof > 1 ? " (and " + std::to_string(above_roof - 1) + " more result(s))"
                                   : std::string());
-    const std::string at = effbench::UtcNowIso8601();
-    if (Status s = (*db)->UpsertMachine(store::MachineRow{fingerprint, inv.hostname, inv.cpu_model,
-                                                          inv.arch, machine::ToJson(inv).dump(),
-                                                          machine::ToJson(stale).dump(), at, at});
-        !s.ok()) {
+    if (Status s = StoreCalibration(**db, fingerprint, inv, stale); !s.ok()) {
       err << "effbench run: warning: " << s.message() << "\n";
     } else {
       err << "effbench run: warning: " << above_roof
@@ -243,11 +245,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     }
   }
 
-  auto detection = analysis::DetectionOptionsFor(**db, *change_points);
-  if (!detection.ok()) {
-    err << "effbench run: warning: regression check failed: " << detection.status().message()
-        << "\n";
-  } else if (auto changes = analysis::CheckRun(**db, context.run_id, *detection); !changes.ok()) {
+  if (auto changes = analysis::CheckRun(**db, **db, context.run_id, *change_points);
+      !changes.ok()) {
     err << "effbench run: warning: regression check failed: " << changes.status().message() << "\n";
   } else {
     for (const std::string& line : analysis::DescribeNewChanges(*changes, context.run_id)) {

@@ -173,10 +173,7 @@ void Coordinator::Impl::CheckRun(const std::string& run_id) {
   auto found = std::make_shared<std::vector<std::string>>();
   ingest->Execute(
       [run_id, found, change_points = options.detection](store::Store& db) {
-        auto detection = analysis::DetectionOptionsFor(db, change_points);
-        auto changes = detection.ok()
-                           ? analysis::CheckRun(db, run_id, *detection)
-                           : Result<std::vector<store::RegressionRow>>(detection.status());
+        auto changes = analysis::CheckRun(db, db, run_id, change_points);
         if (!changes.ok()) {
           found->push_back("regression check failed: " + changes.status().message());
         } else {
