@@ -36,6 +36,13 @@ std::vector<store::AgentKeyRow> Credentials::Enrolled() const {
   return rows;
 }
 
+std::string Credentials::Describe(const std::string& name) const {
+  const store::AgentKeyRow* key = Find(name);
+  if (key == nullptr) return require_enrolled_ ? "not enrolled: refused" : "fleet token";
+  return key->revoked_at ? "own key, revoked " + *key->revoked_at
+                         : "own key, enrolled " + key->enrolled_at;
+}
+
 const store::AgentKeyRow* Credentials::Find(const std::string& name) const {
   const auto e = enrolled_.find(name);
   return e == enrolled_.end() ? nullptr : &e->second.row;

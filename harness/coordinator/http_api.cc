@@ -72,13 +72,6 @@ Response DatabaseReply(const Request& req, const std::string& path,
 
 }  // namespace
 
-std::string Coordinator::Impl::Credential(const std::string& agent) const {
-  const store::AgentKeyRow* key = sessions->credentials().Find(agent);
-  if (key == nullptr) return options.require_enrolled ? "not enrolled: refused" : "fleet token";
-  return key->revoked_at ? "own key, revoked " + *key->revoked_at
-                         : "own key, enrolled " + key->enrolled_at;
-}
-
 json Coordinator::Impl::AgentsJson() const {
   json out = json::array();
   for (const auto& [name, row] : roster.agents()) {
@@ -112,7 +105,7 @@ json Coordinator::Impl::AgentsJson() const {
     for (const std::string& id : jobs->queue().Unfinished(name))
       queued += jobs->queue().Find(id)->state == "queued";
     a["queued_jobs"] = queued;
-    a["credential"] = Credential(name);
+    a["credential"] = sessions->credentials().Describe(name);
     out.push_back(std::move(a));
   }
   // Enrolled, and never connected yet.
@@ -122,7 +115,7 @@ json Coordinator::Impl::AgentsJson() const {
                        {"state", "never connected"},
                        {"connected", false},
                        {"queued_jobs", 0},
-                       {"credential", Credential(key.name)}});
+                       {"credential", sessions->credentials().Describe(key.name)}});
   }
   return out;
 }

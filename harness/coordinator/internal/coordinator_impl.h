@@ -105,9 +105,6 @@ struct Coordinator::Impl {
   asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>> HandleHttp(
       const boost::beast::http::request<boost::beast::http::string_body>& req);
   nlohmann::json AgentsJson() const;
-  // How the agent must prove its name: the fleet token, or its own key
-  // (enrolled or revoked, and when).
-  std::string Credential(const std::string& agent) const;
   std::string MetricsText() const;
 
   CoordinatorOptions options;

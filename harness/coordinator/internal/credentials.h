@@ -37,6 +37,10 @@ class Credentials {
 
   // Every enrolled agent, revoked ones included, by name.
   std::vector<store::AgentKeyRow> Enrolled() const;
+  // How agent `name` must prove its name, for people: "fleet token", "not
+  // enrolled: refused" (require_enrolled), "own key, enrolled T" or "own key,
+  // revoked T".
+  std::string Describe(const std::string& name) const;
   // The agent's enrollment, or null when it has none.
   const store::AgentKeyRow* Find(const std::string& name) const;
 

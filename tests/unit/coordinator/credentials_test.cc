@@ -58,8 +58,11 @@ TEST_CASE("credentials: an enrolled name opens only with its own key", "[coordin
   CHECK_FALSE(clear.ok());
   CHECK_THAT(clear.status().message(), Catch::Contains("sent in clear"));
 
+  CHECK(c.Describe("x86-1") == "fleet token");
+  CHECK(c.Describe("board-a") == "own key, enrolled 2026-12-07T12:00:00Z");
   // Revoked: refused, whatever it proves; a new key opens it again.
   c.Revoke("board-a", "2026-12-07T13:00:00Z");
+  CHECK(c.Describe("board-a") == "own key, revoked 2026-12-07T13:00:00Z");
   auto revoked = c.Check(HelloOf("board-a", key_a, nonce), nonce, false);
   CHECK_FALSE(revoked.ok());
   CHECK_THAT(revoked.status().message(), Catch::Contains("revoked at 2026-12-07T13:00:00Z"));
@@ -80,6 +83,7 @@ TEST_CASE("credentials: require_enrolled refuses the fleet token, and bad rows a
   CHECK_THAT(refused.status().message(), Catch::Contains("x86-1 is not enrolled") &&
                                              Catch::Contains("effbench agents enroll x86-1"));
   CHECK(c.Check(HelloOf("board-a", key, nonce), nonce, false).ok());
+  CHECK(c.Describe("x86-1") == "not enrolled: refused");
 
   store::AgentKeyRow bad = Enrolled("board-z", key);
   bad.stored_key = "not hex";
