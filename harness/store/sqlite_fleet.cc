@@ -62,8 +62,7 @@ Result<std::vector<AgentKeyRow>> ResultStore::AgentKeys() {
         "SELECT name, stored_key, enrolled_at, revoked_at FROM agent_keys ORDER BY name");
     SQLite::Statement& s = *s_prepared;
     while (s.executeStep()) {
-      AgentKeyRow row{Str(s.getColumn(0)), Str(s.getColumn(1)), Str(s.getColumn(2)),
-                      std::nullopt};
+      AgentKeyRow row{Str(s.getColumn(0)), Str(s.getColumn(1)), Str(s.getColumn(2)), std::nullopt};
       if (!s.getColumn(3).isNull()) row.revoked_at = Str(s.getColumn(3));
       rows.push_back(std::move(row));
     }
