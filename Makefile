@@ -11,17 +11,23 @@
 #              the torture test); SANITIZE_ALL=1 runs every test
 #   make fuzz  build the libFuzzer targets with clang (build-fuzz/) and run each
 #              for FUZZ_SECONDS
+#   make agent-aarch64  cross-build effbench, effbench-agent and the tests for
+#              64-bit Arm (build-aarch64/), against a sysroot of Debian's arm64
+#              packages that scripts/make-aarch64-sysroot.sh makes there
+#   make test-aarch64  the aarch64 unit tests under qemu-aarch64, and aarch64
+#              agents under qemu in a fleet of this machine's build
 
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 FUZZ_DIR ?= build-fuzz
+AARCH64_DIR ?= build-aarch64
 FUZZ_SECONDS ?= 30
 SANITIZE_ALL ?=
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 EFFBENCH_DB ?= effbench.db
 
-.PHONY: all deps build run test test-fast test-isa sanitize fuzz clean
+.PHONY: all deps build run test test-fast test-isa sanitize fuzz agent-aarch64 test-aarch64 clean
 
 all: build
 
@@ -60,5 +66,16 @@ fuzz: deps
 	$(FUZZ_DIR)/tests/fuzz/frame_decoder_fuzz $(FUZZ_DIR)/corpus -max_len=8192 \
 	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1
 
+agent-aarch64:
+	@./scripts/install-deps.sh --aarch64
+	@./scripts/make-aarch64-sysroot.sh $(AARCH64_DIR)/sysroot
+	@cmake -S . -B $(AARCH64_DIR) --toolchain cmake/aarch64-linux-gnu.cmake \
+	       -DEFFBENCH_SYSROOT=$(abspath $(AARCH64_DIR))/sysroot \
+	       -DEFFBENCH_HOST_BUILD=$(abspath $(BUILD_DIR)) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(AARCH64_DIR) -j $(JOBS) --target effbench effbench-agent effbench_tests
+
+test-aarch64: build agent-aarch64
+	cd $(AARCH64_DIR) && ctest --output-on-failure -j $(JOBS) -L 'unit|aarch64'
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) $(AARCH64_DIR)

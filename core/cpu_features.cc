@@ -1,11 +1,14 @@
 #include "core/cpu_features.h"
 
+#include <algorithm>
 #include <array>
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
 #include <cstdlib>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "core/arm_features.h"
 #include "core/level_names.h"
@@ -101,6 +104,12 @@ bool CpuSupports(std::string_view flag) {
   if (flag == "amx_bf16") return amx_state && bit(bits.leaf7_edx, 22);
   if (flag == "amx_tile") return amx_state && bit(bits.leaf7_edx, 24);
   if (flag == "amx_int8") return amx_state && bit(bits.leaf7_edx, 25);
+#elif defined(__aarch64__)
+  static const std::vector<std::string> flags = [] {
+    const auto probe = ProbeArm();
+    return probe ? probe->features.flags : std::vector<std::string>{};
+  }();
+  return std::find(flags.begin(), flags.end(), flag) != flags.end();
 #else
   (void)flag;
 #endif
@@ -162,6 +171,13 @@ bool IsaAllows(std::string_view flag) {
 bool CpuHas(std::string_view flag) { return CpuSupports(flag) && IsaAllows(flag); }
 
 std::string CpuFeatureSummary() {
+#if defined(__aarch64__)
+  std::string arm;
+  for (std::string_view f : {"sve2", "sve", "i8mm", "bf16", "asimddp", "asimd"}) {
+    if (CpuHas(f)) arm += (arm.empty() ? "" : ", ") + std::string(f);
+  }
+  return arm.empty() ? "no Advanced SIMD" : arm;
+#endif
   // Highest first; the base of a family (avx512f, avx2) ends the list, since
   // it implies everything below it.
   static constexpr std::array<std::string_view, 9> kShown = {

@@ -62,13 +62,14 @@ std::optional<IsaLevel> FlagLevel(std::string_view flag);
 // no level has).
 bool IsaAllows(std::string_view flag);
 
-// Whether this CPU has x86 feature `flag` ("avx2", "fma", "avx512f",
-// "avx512_vnni", "avx_vnni", "avx512_bf16") and the cap allows it. False for
-// unknown flags and on other architectures.
+// Whether this CPU has feature `flag` and the cap allows it: on x86-64 one of
+// "avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", ...; on
+// aarch64 one of core/arm_features.h's ("asimd", "asimddp", "i8mm", "sve").
+// False for unknown flags and for another architecture's.
 bool CpuHas(std::string_view flag);
 
 // This CPU's features that decide kernels, capped, for messages:
-// "avx2, fma" (or "sse4_2" ...).
+// "avx2, fma" (or "sse4_2" ...; on Arm "i8mm, asimddp, asimd").
 std::string CpuFeatureSummary();
 
 }  // namespace effbench::cpu

@@ -41,9 +41,31 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-Process::Process(const std::vector<std::string>& argv, const std::string& log_path,
+const std::vector<std::string>& Launcher() {
+  static const std::vector<std::string> words = [] {
+    std::vector<std::string> out;
+#ifdef EFFBENCH_TEST_LAUNCHER
+    std::istringstream in(EFFBENCH_TEST_LAUNCHER);
+    for (std::string word; in >> word;) out.push_back(word);
+#endif
+    return out;
+  }();
+  return words;
+}
+
+std::vector<std::string> Launched(std::vector<std::string> argv) {
+#ifdef EFFBENCH_BUILD_DIR
+  const std::string build_dir = EFFBENCH_BUILD_DIR;
+  if (!argv.empty() && argv[0].starts_with(build_dir + "/"))
+    argv.insert(argv.begin(), Launcher().begin(), Launcher().end());
+#endif
+  return argv;
+}
+
+Process::Process(const std::vector<std::string>& given_argv, const std::string& log_path,
                  const std::string& cwd)
     : log_path_(log_path) {
+  const std::vector<std::string> argv = Launched(given_argv);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
@@ -158,7 +180,7 @@ Http HttpRequest(int port, const std::string& method, const std::string& target,
 std::optional<std::string> UnmetOnednnNeed(const std::string& precision) {
   workloads::WorkloadSpec spec;
   spec.variant = Variant{precision, "dense", "onednn", ""};
-  spec.needs = catalog::DeclaredNeeds(spec.variant);
+  spec.needs = catalog::DeclaredNeeds("gemm", spec.variant);
   return workloads::UnmetNeed(spec);
 }
 

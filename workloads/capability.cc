@@ -2,12 +2,14 @@
 
 #include <string_view>
 
+#include "core/arm_features.h"
 #include "workloads/common/cpu_isa.h"
 #include "workloads/data/fashion_mnist.h"
 
 namespace effbench::workloads {
 namespace {
 
+#if defined(__x86_64__)
 // The CPU flags a level stands for, enough to tell whether the CPU has it.
 bool CpuHasLevel(IsaLevel level) {
   switch (level) {
@@ -31,12 +33,40 @@ bool CpuHasLevel(IsaLevel level) {
   }
   return false;
 }
+#endif
+
+#if defined(__aarch64__)
+// The Arm feature each Arm level adds (core/arm_features.h).
+const char* ArmLevelFlag(cpu::ArmLevel level) {
+  switch (level) {
+    case cpu::ArmLevel::kArmv8:
+      return "asimd";
+    case cpu::ArmLevel::kDotprod:
+      return "asimddp";
+    case cpu::ArmLevel::kSve:
+    case cpu::ArmLevel::kAll:
+      return "sve";
+  }
+  return "sve";
+}
+#endif
+
+std::optional<std::string> UnmetArm(cpu::ArmLevel level, const std::string& what) {
+#if !defined(__aarch64__)
+  (void)level;
+  return what + " (this CPU is not aarch64)";
+#else
+  if (!CpuHas(ArmLevelFlag(level))) return what + " (this CPU: " + CpuFeatureSummary() + ")";
+  return std::nullopt;
+#endif
+}
 
 std::optional<std::string> UnmetIsa(std::string_view level_name, const Variant& variant) {
-  const auto level = ParseIsaLevel(level_name);
-  if (!level.ok()) return "needs unknown ISA level " + std::string(level_name);
   const std::string what =
       "needs " + std::string(level_name) + " for " + variant.backend + " " + variant.precision;
+  if (const auto arm = cpu::ParseArmLevel(level_name); arm.ok()) return UnmetArm(*arm, what);
+  const auto level = ParseIsaLevel(level_name);
+  if (!level.ok()) return "needs unknown ISA level " + std::string(level_name);
 #if !defined(__x86_64__)
   return what + " (this CPU is not x86-64)";
 #else

@@ -2,6 +2,8 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
 #endif
 
 #if defined(__linux__)
@@ -237,6 +239,38 @@ __attribute__((target("avx512f,avx512vnni"))) double Int8DotAvx512(int64_t itera
   _mm512_store_si512(lanes, sum);
   g_sink_i = lanes[0];
   return static_cast<double>(iterations) * 16 * 64 * 2;  // 64 MACs per instruction
+}
+#endif
+
+#if defined(__aarch64__)
+// Armv8.2 dotprod: SDOT, 16 MACs per instruction (the neon backend's int8
+// GEMM where the CPU has no i8mm).
+__attribute__((target("arch=armv8.2-a+dotprod"))) double Int8DotSdot(int64_t iterations) {
+  int32x4_t acc[12];
+  for (auto& a : acc) a = vdupq_n_s32(0);
+  const int8x16_t a = vdupq_n_s8(1), b = vdupq_n_s8(-1);
+  for (int64_t it = 0; it < iterations; ++it) {
+    for (auto& c : acc) c = vdotq_s32(c, a, b);
+  }
+  int32x4_t sum = acc[0];
+  for (int i = 1; i < 12; ++i) sum = vaddq_s32(sum, acc[i]);
+  g_sink_i = vgetq_lane_s32(sum, 0);
+  return static_cast<double>(iterations) * 12 * 16 * 2;
+}
+
+// i8mm: USMMLA, a 2×8 by 8×2 product, 32 MACs per instruction.
+__attribute__((target("arch=armv8.2-a+i8mm"))) double Int8MmlaUsmmla(int64_t iterations) {
+  int32x4_t acc[12];
+  for (auto& a : acc) a = vdupq_n_s32(0);
+  const uint8x16_t a = vdupq_n_u8(1);
+  const int8x16_t b = vdupq_n_s8(-1);
+  for (int64_t it = 0; it < iterations; ++it) {
+    for (auto& c : acc) c = vusmmlaq_s32(c, a, b);
+  }
+  int32x4_t sum = acc[0];
+  for (int i = 1; i < 12; ++i) sum = vaddq_s32(sum, acc[i]);
+  g_sink_i = vgetq_lane_s32(sum, 0);
+  return static_cast<double>(iterations) * 12 * 32 * 2;
 }
 #endif
 
@@ -621,6 +655,13 @@ Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
   } else if (inv.HasIsa("sse4_1") || inv.HasIsa("sse4_2")) {
     cal.int8_gops =
         MeasurePeak(Int8DotSsse3, "ssse3 pmaddubsw+pmaddwd+paddd xmm 2x3", o, cal.threads);
+  }
+#elif defined(__aarch64__)
+  // int8: the instruction the neon backend's GEMM runs.
+  if (inv.HasIsa("i8mm")) {
+    cal.int8_gops = MeasurePeak(Int8MmlaUsmmla, "i8mm usmmla x12 chains", o, cal.threads);
+  } else if (inv.HasIsa("asimddp")) {
+    cal.int8_gops = MeasurePeak(Int8DotSdot, "dotprod sdot x12 chains", o, cal.threads);
   }
 #endif
   cal.llc_bytes = 8 << 20;

@@ -25,12 +25,15 @@ inline std::string ReadAll(const std::string& path) {
 }
 
 // Runs `binary` in `dir` with `args` (shell words); `env` ("NAME=value
-// ...") is set for it alone.
+// ...") is set for it alone. A binary of this build starts through the
+// Launcher (qemu-aarch64 in a cross build).
 inline CliResult RunBinary(const TempDir& dir, const std::string& binary, const std::string& args,
                            const std::string& env = "") {
   const std::string out = dir.File("stdout"), err = dir.File("stderr");
-  const std::string command = "cd '" + dir.path().string() + "' && env " + env + " '" + binary +
-                              "' " + args + " >'" + out + "' 2>'" + err + "'";
+  std::string program;  // the binary, through the emulator in a cross build
+  for (const std::string& word : Launched({binary})) program += "'" + word + "' ";
+  const std::string command = "cd '" + dir.path().string() + "' && env " + env + " " + program +
+                              args + " >'" + out + "' 2>'" + err + "'";
   const int status = std::system(command.c_str());
   return CliResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadAll(out), ReadAll(err)};
 }

@@ -144,7 +144,7 @@ Result<std::vector<Entry>> ExpandSpec(const json& spec) {
         e.values = *values;
         for (const auto& [k, meaning] : spec["params"].items())
           e.shape.emplace_back(k, e.values[k]);
-        e.needs = DeclaredNeeds(e.variant);
+        e.needs = DeclaredNeeds(e.family, e.variant);
         if (spec.contains("needs")) {
           for (const auto& need : spec["needs"]) e.needs.push_back(need);
         }
@@ -251,11 +251,18 @@ Result<Suite> ParseSuiteFile(const std::string& file, std::string_view text) {
   return s;
 }
 
-std::vector<std::string> DeclaredNeeds(const Variant& variant) {
+std::vector<std::string> DeclaredNeeds(std::string_view family, const Variant& variant) {
   const bool onednn = variant.backend.rfind("onednn", 0) == 0;
   // oneDNN 2.6 has bf16 kernels from avx512_core up (emulated there, native
   // with avx512_core_bf16); below it no bf16 primitive can be created.
   if (onednn && variant.precision == "bf16") return {"isa:avx512_core"};
+  // The NEON kernels (workloads/common/neon_kernels.h) are Arm's: Advanced
+  // SIMD, and SDOT for int8 products (the 8-bit dot products of Armv8.2),
+  // except the depthwise convolution's, which widens to 16 bits per tap.
+  if (variant.backend == "neon") {
+    if (variant.precision == "int8" && family != "conv.dw") return {"isa:dotprod"};
+    return {"isa:armv8"};
+  }
   return {};
 }
 

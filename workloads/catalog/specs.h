@@ -65,9 +65,9 @@ Result<std::vector<Entry>> ExpandSpecFile(const std::string& file, std::string_v
 
 Result<Suite> ParseSuiteFile(const std::string& file, std::string_view text);
 
-// The needs of `variant` that every family shares (the backend's ISA for a
-// precision). Specs may add their own.
-std::vector<std::string> DeclaredNeeds(const Variant& variant);
+// The needs of `variant` of `family` that follow from its backend (the ISA a
+// backend's kernels need for a precision). Specs may add their own.
+std::vector<std::string> DeclaredNeeds(std::string_view family, const Variant& variant);
 
 // The compiled-in catalog.
 

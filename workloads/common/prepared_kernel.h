@@ -53,8 +53,9 @@ class PreparedKernel final : public PreparedWorkload {
 };
 
 // Prepares a kernel workload: `fill` sets up the operands, then the `ref`
-// backend gets `make_ref()` and any other `make_onednn(operands, threads)`;
-// `describe`, when given, says how the operands were quantized.
+// backend gets `make_ref()`, the `neon` backend `make_neon(operands)` and any
+// other `make_onednn(operands, threads)`; `describe`, when given, says how the
+// operands were quantized.
 template <typename Operands>
 Result<std::unique_ptr<PreparedWorkload>> PrepareKernel(
     typename PreparedKernel<Operands>::VerifyFn verify, const Variant& variant,
@@ -62,12 +63,19 @@ Result<std::unique_ptr<PreparedWorkload>> PrepareKernel(
     const std::function<std::unique_ptr<OpKernel<Operands>>()>& make_ref,
     const std::function<Result<std::unique_ptr<OpKernel<Operands>>>(const Operands&, int)>&
         make_onednn,
-    const std::function<std::optional<Quantization>(const Operands&)>& describe = nullptr) {
+    const std::function<std::optional<Quantization>(const Operands&)>& describe = nullptr,
+    const std::function<Result<std::unique_ptr<OpKernel<Operands>>>(const Operands&)>& make_neon =
+        nullptr) {
   auto prepared = std::make_unique<PreparedKernel<Operands>>(verify, config.seed);
   fill(prepared->operands());
   if (describe) prepared->set_quantization(describe(prepared->operands()));
   if (variant.backend == "ref") {
     prepared->set_kernel(make_ref());
+  } else if (variant.backend == "neon") {
+    if (!make_neon) return Status::FailedPrecondition("this family has no neon kernels");
+    auto kernel = make_neon(prepared->operands());
+    if (!kernel.ok()) return kernel.status();
+    prepared->set_kernel(std::move(kernel).value());
   } else {
     auto kernel = make_onednn(prepared->operands(), config.threads);
     if (!kernel.ok()) return kernel.status();

@@ -53,6 +53,10 @@ using Kernel = OpKernel<Operands>;
 
 std::unique_ptr<Kernel> MakeRefKernel();
 Result<std::unique_ptr<Kernel>> MakeOnednnKernel(const Operands& ops, int threads);
+// Depthwise and pointwise convolutions in Advanced SIMD on aarch64
+// (workloads/common/neon_kernels.h), single-threaded; FailedPrecondition for
+// other shapes and elsewhere.
+Result<std::unique_ptr<Kernel>> MakeNeonKernel(const Operands& ops);
 
 // The convolution families of workloads/specs/conv.json: conv.std, conv.pw,
 // conv.dw and conv.r50 share one implementation.

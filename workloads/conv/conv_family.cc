@@ -25,7 +25,7 @@ Result<std::unique_ptr<PreparedWorkload>> Prepare(const Params& p, const Variant
       conv::Verify, variant, config,
       [&](Operands& ops) { FillOperands(s, ParsePrecision(variant.precision), config.seed, ops); },
       MakeRefKernel, MakeOnednnKernel,
-      [](const Operands& ops) { return DescribeQuantization(ops.precision); });
+      [](const Operands& ops) { return DescribeQuantization(ops.precision); }, MakeNeonKernel);
 }
 
 }  // namespace
@@ -35,7 +35,7 @@ std::vector<Family> MakeFamilies() {
   for (const char* name : {"conv.std", "conv.pw", "conv.dw", "conv.r50"}) {
     families.push_back(Family{name,
                               {"fp32", "bf16", "int8"},
-                              {"ref", "onednn"},
+                              {"ref", "onednn", "neon"},
                               {"onednn"},
                               {"n", "h", "w", "cin", "cout", "kh", "kw", "stride", "pad", "groups"},
                               Prepare,

@@ -55,6 +55,9 @@ using Kernel = OpKernel<Operands>;
 std::unique_ptr<Kernel> MakeRefKernel();
 // oneDNN matmul primitives, weights reordered once to the primitive's layout.
 Result<std::unique_ptr<Kernel>> MakeOnednnKernel(const Operands& ops, int threads);
+// Advanced SIMD kernels on aarch64 (workloads/common/neon_kernels.h),
+// single-threaded; FailedPrecondition elsewhere.
+Result<std::unique_ptr<Kernel>> MakeNeonKernel(const Operands& ops);
 
 // The GEMM family of workloads/specs/gemm.json.
 Family MakeFamily();

@@ -17,13 +17,13 @@ Result<std::unique_ptr<PreparedWorkload>> Prepare(const Params& params, const Va
         FillOperands(matmul, ParsePrecision(variant.precision), config.seed, ops);
       },
       MakeRefKernel, MakeOnednnKernel,
-      [](const Operands& ops) { return DescribeQuantization(ops.precision); });
+      [](const Operands& ops) { return DescribeQuantization(ops.precision); }, MakeNeonKernel);
 }
 
 }  // namespace
 
 Family MakeFamily() {
-  return Family{"gemm",     {"fp32", "bf16", "int8"}, {"ref", "onednn"},
+  return Family{"gemm",     {"fp32", "bf16", "int8"}, {"ref", "onednn", "neon"},
                 {"onednn"}, {"m", "n", "k"},          Prepare,
                 nullptr};
 }
