@@ -133,96 +133,84 @@ void Int8Gemm::Run(int64_t rows, const uint8_t* a, int32_t zero_point, int32_t* 
   }
 }
 
-void DepthwiseF32(const DepthwiseShape& s, const float* in, const float* weights, float* out) {
-  const int64_t oh = s.oh(), ow = s.ow(), c = s.c;
+namespace {
+
+// Calls pixel(n, oy, ox, out) for every output pixel, `out` the offset of its
+// first channel.
+template <typename Pixel>
+void ForEachPixel(const DepthwiseShape& s, Pixel pixel) {
+  const int64_t oh = s.oh(), ow = s.ow();
   for (int64_t n = 0; n < s.n; ++n) {
     for (int64_t oy = 0; oy < oh; ++oy) {
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        float* o = out + ((n * oh + oy) * ow + ox) * c;
-        int64_t c0 = 0;
-        for (; c0 + 8 <= c; c0 += 8) {
-          float32x4_t acc0 = vdupq_n_f32(0), acc1 = vdupq_n_f32(0);
-          for (int64_t ky = 0; ky < s.kh; ++ky) {
-            const int64_t iy = oy * s.stride - s.pad + ky;
-            if (iy < 0 || iy >= s.h) continue;
-            for (int64_t kx = 0; kx < s.kw; ++kx) {
-              const int64_t ix = ox * s.stride - s.pad + kx;
-              if (ix < 0 || ix >= s.w) continue;
-              const float* x = in + ((n * s.h + iy) * s.w + ix) * c + c0;
-              const float* wt = weights + (ky * s.kw + kx) * c + c0;
-              acc0 = vfmaq_f32(acc0, vld1q_f32(x), vld1q_f32(wt));
-              acc1 = vfmaq_f32(acc1, vld1q_f32(x + 4), vld1q_f32(wt + 4));
-            }
-          }
-          vst1q_f32(o + c0, acc0);
-          vst1q_f32(o + c0 + 4, acc1);
-        }
-        for (; c0 < c; ++c0) {
-          float acc = 0;
-          for (int64_t ky = 0; ky < s.kh; ++ky) {
-            const int64_t iy = oy * s.stride - s.pad + ky;
-            if (iy < 0 || iy >= s.h) continue;
-            for (int64_t kx = 0; kx < s.kw; ++kx) {
-              const int64_t ix = ox * s.stride - s.pad + kx;
-              if (ix < 0 || ix >= s.w) continue;
-              acc += in[((n * s.h + iy) * s.w + ix) * c + c0] * weights[(ky * s.kw + kx) * c + c0];
-            }
-          }
-          o[c0] = acc;
-        }
-      }
+      for (int64_t ox = 0; ox < ow; ++ox) pixel(n, oy, ox, ((n * oh + oy) * ow + ox) * s.c);
     }
   }
 }
 
-void DepthwiseInt8(const DepthwiseShape& s, const uint8_t* in, int32_t zero_point,
-                   const int8_t* weights, int32_t* out) {
-  const int64_t oh = s.oh(), ow = s.ow(), c = s.c;
-  const int16x8_t zp = vdupq_n_s16(static_cast<int16_t>(zero_point));
-  for (int64_t n = 0; n < s.n; ++n) {
-    for (int64_t oy = 0; oy < oh; ++oy) {
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        int32_t* o = out + ((n * oh + oy) * ow + ox) * c;
-        int64_t c0 = 0;
-        for (; c0 + 8 <= c; c0 += 8) {
-          int32x4_t acc0 = vdupq_n_s32(0), acc1 = vdupq_n_s32(0);
-          for (int64_t ky = 0; ky < s.kh; ++ky) {
-            const int64_t iy = oy * s.stride - s.pad + ky;
-            if (iy < 0 || iy >= s.h) continue;
-            for (int64_t kx = 0; kx < s.kw; ++kx) {
-              const int64_t ix = ox * s.stride - s.pad + kx;
-              if (ix < 0 || ix >= s.w) continue;
-              // (a - z) ∈ [-255, 255] and w ∈ [-128, 127]: 16-bit factors,
-              // 32-bit products.
-              const int16x8_t x =
-                  vsubq_s16(vreinterpretq_s16_u16(
-                                vmovl_u8(vld1_u8(in + ((n * s.h + iy) * s.w + ix) * c + c0))),
-                            zp);
-              const int16x8_t wt = vmovl_s8(vld1_s8(weights + (ky * s.kw + kx) * c + c0));
-              acc0 = vmlal_s16(acc0, vget_low_s16(x), vget_low_s16(wt));
-              acc1 = vmlal_high_s16(acc1, x, wt);
-            }
-          }
-          vst1q_s32(o + c0, acc0);
-          vst1q_s32(o + c0 + 4, acc1);
-        }
-        for (; c0 < c; ++c0) {
-          int32_t acc = 0;
-          for (int64_t ky = 0; ky < s.kh; ++ky) {
-            const int64_t iy = oy * s.stride - s.pad + ky;
-            if (iy < 0 || iy >= s.h) continue;
-            for (int64_t kx = 0; kx < s.kw; ++kx) {
-              const int64_t ix = ox * s.stride - s.pad + kx;
-              if (ix < 0 || ix >= s.w) continue;
-              acc += (static_cast<int32_t>(in[((n * s.h + iy) * s.w + ix) * c + c0]) - zero_point) *
-                     weights[(ky * s.kw + kx) * c + c0];
-            }
-          }
-          o[c0] = acc;
-        }
-      }
+// Calls tap(x, w) for each tap of output pixel (n, oy, ox) that reads the
+// input, `x` and `w` the offsets of its first channel in the input and the
+// weights. Padding taps add nothing (zero in fp32, the zero point in int8).
+template <typename Tap>
+void ForEachTap(const DepthwiseShape& s, int64_t n, int64_t oy, int64_t ox, Tap tap) {
+  for (int64_t ky = 0; ky < s.kh; ++ky) {
+    const int64_t iy = oy * s.stride - s.pad + ky;
+    if (iy < 0 || iy >= s.h) continue;
+    for (int64_t kx = 0; kx < s.kw; ++kx) {
+      const int64_t ix = ox * s.stride - s.pad + kx;
+      if (ix < 0 || ix >= s.w) continue;
+      tap(((n * s.h + iy) * s.w + ix) * s.c, (ky * s.kw + kx) * s.c);
     }
   }
+}
+
+}  // namespace
+
+void DepthwiseF32(const DepthwiseShape& s, const float* in, const float* weights, float* out) {
+  ForEachPixel(s, [&](int64_t n, int64_t oy, int64_t ox, int64_t o) {
+    int64_t c0 = 0;
+    for (; c0 + 8 <= s.c; c0 += 8) {
+      float32x4_t acc0 = vdupq_n_f32(0), acc1 = vdupq_n_f32(0);
+      ForEachTap(s, n, oy, ox, [&](int64_t x, int64_t w) {
+        acc0 = vfmaq_f32(acc0, vld1q_f32(in + x + c0), vld1q_f32(weights + w + c0));
+        acc1 = vfmaq_f32(acc1, vld1q_f32(in + x + c0 + 4), vld1q_f32(weights + w + c0 + 4));
+      });
+      vst1q_f32(out + o + c0, acc0);
+      vst1q_f32(out + o + c0 + 4, acc1);
+    }
+    for (; c0 < s.c; ++c0) {
+      float acc = 0;
+      ForEachTap(s, n, oy, ox, [&](int64_t x, int64_t w) { acc += in[x + c0] * weights[w + c0]; });
+      out[o + c0] = acc;
+    }
+  });
+}
+
+void DepthwiseInt8(const DepthwiseShape& s, const uint8_t* in, int32_t zero_point,
+                   const int8_t* weights, int32_t* out) {
+  const int16x8_t zp = vdupq_n_s16(static_cast<int16_t>(zero_point));
+  ForEachPixel(s, [&](int64_t n, int64_t oy, int64_t ox, int64_t o) {
+    int64_t c0 = 0;
+    for (; c0 + 8 <= s.c; c0 += 8) {
+      int32x4_t acc0 = vdupq_n_s32(0), acc1 = vdupq_n_s32(0);
+      ForEachTap(s, n, oy, ox, [&](int64_t x, int64_t w) {
+        // (a - z) in [-255, 255] and w in [-128, 127]: 16-bit factors,
+        // 32-bit products.
+        const int16x8_t a = vsubq_s16(vreinterpretq_s16_u16(vmovl_u8(vld1_u8(in + x + c0))), zp);
+        const int16x8_t wt = vmovl_s8(vld1_s8(weights + w + c0));
+        acc0 = vmlal_s16(acc0, vget_low_s16(a), vget_low_s16(wt));
+        acc1 = vmlal_high_s16(acc1, a, wt);
+      });
+      vst1q_s32(out + o + c0, acc0);
+      vst1q_s32(out + o + c0 + 4, acc1);
+    }
+    for (; c0 < s.c; ++c0) {
+      int32_t acc = 0;
+      ForEachTap(s, n, oy, ox, [&](int64_t x, int64_t w) {
+        acc += (static_cast<int32_t>(in[x + c0]) - zero_point) * weights[w + c0];
+      });
+      out[o + c0] = acc;
+    }
+  });
 }
 
 #else  // not aarch64: the catalog's needs keep every neon variant from here

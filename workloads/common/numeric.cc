@@ -21,6 +21,11 @@ float Bf16ToFloat(bf16_t value) {
   return out;
 }
 
+void WidenBf16(std::span<const bf16_t> from, std::vector<float>& to) {
+  to.resize(from.size());
+  std::transform(from.begin(), from.end(), to.begin(), Bf16ToFloat);
+}
+
 int32_t UnsignedMax(int bits) { return (int32_t{1} << bits) - 1; }
 
 QuantParams ChooseAsymmetricU8(std::span<const float> x, int bits) {

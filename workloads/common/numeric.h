@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace effbench::workloads {
 
@@ -14,6 +15,9 @@ using bf16_t = uint16_t;
 // Rounds to the nearest bfloat16, ties to even; NaN stays NaN.
 bf16_t FloatToBf16(float value);
 float Bf16ToFloat(bf16_t value);
+// `from` widened to fp32 into `to` (resized): what kernels without bf16
+// arithmetic multiply.
+void WidenBf16(std::span<const bf16_t> from, std::vector<float>& to);
 
 // Per-tensor affine quantization parameters.
 struct QuantParams {

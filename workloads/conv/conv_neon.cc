@@ -3,7 +3,6 @@
 // of pixels × channels (input [n·h·w][cin] · weights [cin][cout]). bf16 is
 // widened to fp32 once per call, as the `ref` backend does. Other
 // convolutions have no neon kernel.
-#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,11 +30,8 @@ class NeonKernel final : public Kernel {
     const float* in = ops.input.real.data();
     const float* w = ops.weights.real.data();
     if (ops.precision == Precision::kBf16) {
-      in_wide_.resize(ops.input.bf16.size());
-      w_wide_.resize(ops.weights.bf16.size());
-      std::transform(ops.input.bf16.begin(), ops.input.bf16.end(), in_wide_.begin(), Bf16ToFloat);
-      std::transform(ops.weights.bf16.begin(), ops.weights.bf16.end(), w_wide_.begin(),
-                     Bf16ToFloat);
+      WidenBf16(ops.input.bf16, in_wide_);
+      WidenBf16(ops.weights.bf16, w_wide_);
       in = in_wide_.data();
       w = w_wide_.data();
     }

@@ -25,11 +25,8 @@ class RefKernel final : public Kernel {
                       Identity, Identity);
         break;
       case Precision::kBf16:
-        in_wide_.resize(ops.input.bf16.size());
-        w_wide_.resize(ops.weights.bf16.size());
-        std::transform(ops.input.bf16.begin(), ops.input.bf16.end(), in_wide_.begin(), Bf16ToFloat);
-        std::transform(ops.weights.bf16.begin(), ops.weights.bf16.end(), w_wide_.begin(),
-                       Bf16ToFloat);
+        WidenBf16(ops.input.bf16, in_wide_);
+        WidenBf16(ops.weights.bf16, w_wide_);
         ReferenceConv(s, in_wide_.data(), w_wide_.data(), ops.out_f32.data(), Identity, Identity);
         break;
       case Precision::kInt8: {

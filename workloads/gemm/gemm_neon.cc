@@ -1,7 +1,6 @@
 // The `neon` backend's GEMM (workloads/common/neon_kernels.h): fp32 on a
 // register tile of FMAs, bf16 widened to fp32 once per call as the `ref`
 // backend does, int8 on SDOT or USMMLA with the weights packed at creation.
-#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,10 +24,8 @@ class NeonKernel final : public Kernel {
         neon::GemmF32(s.m, s.n, s.k, ops.a.real.data(), ops.b.real.data(), ops.c_f32.data());
         break;
       case Precision::kBf16:
-        a_wide_.resize(ops.a.bf16.size());
-        b_wide_.resize(ops.b.bf16.size());
-        std::transform(ops.a.bf16.begin(), ops.a.bf16.end(), a_wide_.begin(), Bf16ToFloat);
-        std::transform(ops.b.bf16.begin(), ops.b.bf16.end(), b_wide_.begin(), Bf16ToFloat);
+        WidenBf16(ops.a.bf16, a_wide_);
+        WidenBf16(ops.b.bf16, b_wide_);
         neon::GemmF32(s.m, s.n, s.k, a_wide_.data(), b_wide_.data(), ops.c_f32.data());
         break;
       case Precision::kInt8:

@@ -57,10 +57,8 @@ class RefKernel final : public Kernel {
                              Identity);
         break;
       case Precision::kBf16:
-        a_wide_.resize(ops.a.bf16.size());
-        b_wide_.resize(ops.b.bf16.size());
-        std::transform(ops.a.bf16.begin(), ops.a.bf16.end(), a_wide_.begin(), Bf16ToFloat);
-        std::transform(ops.b.bf16.begin(), ops.b.bf16.end(), b_wide_.begin(), Bf16ToFloat);
+        WidenBf16(ops.a.bf16, a_wide_);
+        WidenBf16(ops.b.bf16, b_wide_);
         ReferenceGemm<float>(s, a_wide_.data(), b_wide_.data(), ops.c_f32.data(), Identity,
                              Identity);
         break;
