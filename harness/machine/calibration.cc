@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -274,44 +275,53 @@ __attribute__((target("arch=armv8.2-a+i8mm"))) double Int8MmlaUsmmla(int64_t ite
 }
 #endif
 
+// The CPU time this thread has run, in seconds.
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 // Runs `kernel` on `threads` threads at once for about `seconds` and returns
-// the aggregate rate in G-operations per second.
+// the aggregate rate in G-operations per second: each thread's operations per
+// second of CPU time it got, summed. A thread that other work pushed off its
+// CPU for part of the trial still measures what its core does while it runs,
+// so a busy machine cannot lower the peak by time-slicing (a core shared with
+// an SMT sibling still can; Conditions says how busy the machine was).
 double MeasureCompute(ComputeKernel kernel, int threads, double seconds) {
-  // Size the trip count from a short probe so one trial lasts about `seconds`.
+  // Size the trip count from a short probe so one trial lasts about `seconds`
+  // of CPU time.
   int64_t iterations = 1 << 14;
   for (;;) {
-    const auto t0 = Clock::now();
+    const double t0 = ThreadCpuSeconds();
     kernel(iterations);
-    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double dt = ThreadCpuSeconds() - t0;
     if (dt > seconds / 4) {
       iterations = static_cast<int64_t>(static_cast<double>(iterations) * seconds / dt);
       break;
     }
     iterations *= 4;
   }
-  std::vector<double> ops(static_cast<size_t>(threads));
+  std::vector<double> rates(static_cast<size_t>(threads));
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
   std::vector<std::thread> pool;
-  const auto start_all = [&] {
-    while (ready.load() < threads) std::this_thread::yield();
-    go = true;
-  };
-  Clock::time_point t0;
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       ++ready;
       while (!go.load()) std::this_thread::yield();
-      ops[static_cast<size_t>(t)] = kernel(iterations);
+      const double t0 = ThreadCpuSeconds();
+      const double ops = kernel(iterations);
+      const double cpu = ThreadCpuSeconds() - t0;
+      rates[static_cast<size_t>(t)] = cpu > 0 ? ops / cpu : 0;
     });
   }
-  start_all();
-  t0 = Clock::now();
+  while (ready.load() < threads) std::this_thread::yield();
+  go = true;
   for (auto& th : pool) th.join();
-  const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
   double total = 0;
-  for (double o : ops) total += o;
-  return total / dt / 1e9;
+  for (double r : rates) total += r;
+  return total / 1e9;
 }
 
 // The best of repeated trials of `measure`, repeated until the best three are
@@ -617,25 +627,30 @@ double Calibration::MaxSpread() const {
   return s;
 }
 
+Peak MeasureFp32Peak(const Inventory& inv, const CalibrationOptions& o, int threads) {
+  Peak best = MeasurePeak(FmaGeneric, "generic 128-bit vector fma x8 chains", o, threads);
+#if defined(__x86_64__)
+  const auto keep_faster = [&](Peak p) {
+    if (p.one_thread > best.one_thread) best = std::move(p);
+  };
+  keep_faster(MeasurePeak(FmaSse, "sse mulps+addps xmm 6+6 chains", o, threads));
+  if (inv.HasIsa("avx2") && inv.HasIsa("fma"))
+    keep_faster(MeasurePeak(FmaAvx2, "avx2 vfmadd231ps ymm x12 chains", o, threads));
+  if (inv.HasIsa("avx512f"))
+    keep_faster(MeasurePeak(FmaAvx512, "avx512f vfmadd231ps zmm x16 chains", o, threads));
+#else
+  (void)inv;
+#endif
+  return best;
+}
+
 Calibration Calibrate(const Inventory& inv, const CalibrationOptions& o) {
   Calibration cal;
   cal.threads = o.threads > 0 ? o.threads : std::max(1, inv.threads);
   cal.conditions.busy_before = BusyFraction();
   const Ticks ticks_before = CpuTicks();
-  cal.fp32_gflops = MeasurePeak(FmaGeneric, "generic 128-bit vector fma x8 chains", o, cal.threads);
+  cal.fp32_gflops = MeasureFp32Peak(inv, o, cal.threads);
 #if defined(__x86_64__)
-  {
-    Peak p = MeasurePeak(FmaSse, "sse mulps+addps xmm 6+6 chains", o, cal.threads);
-    if (p.one_thread > cal.fp32_gflops.one_thread) cal.fp32_gflops = p;
-  }
-  if (inv.HasIsa("avx2") && inv.HasIsa("fma")) {
-    Peak p = MeasurePeak(FmaAvx2, "avx2 vfmadd231ps ymm x12 chains", o, cal.threads);
-    if (p.one_thread > cal.fp32_gflops.one_thread) cal.fp32_gflops = p;
-  }
-  if (inv.HasIsa("avx512f")) {
-    Peak p = MeasurePeak(FmaAvx512, "avx512f vfmadd231ps zmm x16 chains", o, cal.threads);
-    if (p.one_thread > cal.fp32_gflops.one_thread) cal.fp32_gflops = p;
-  }
   if (inv.HasIsa("avx512_bf16")) {
     cal.bf16_gflops =
         MeasurePeak(Bf16DotAvx512, "avx512_bf16 vdpbf16ps zmm x16 chains", o, cal.threads);

@@ -73,6 +73,12 @@ struct CalibrationOptions {
 // else vpmaddubsw + vpmaddwd + vpaddd (zmm with AVX-512BW, ymm with AVX2).
 Calibration Calibrate(const Inventory& inventory, const CalibrationOptions& options = {});
 
+// The fp32 peak alone, on 1 and `threads` threads: the fastest FMA (or
+// mul+add) sequence the inventory's ISA has. Compute peaks are operations per
+// second of CPU time of each measuring thread, so other work that pushes the
+// threads off their CPUs does not lower them.
+Peak MeasureFp32Peak(const Inventory& inventory, const CalibrationOptions& options, int threads);
+
 nlohmann::json ToJson(const Calibration& calibration);
 Result<Calibration> CalibrationFromJson(const nlohmann::json& j);
 

@@ -1,7 +1,13 @@
 #include "harness/machine/calibration.h"
 
+#include <sched.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/test_util.h"
 
 namespace effbench::machine {
 namespace {
@@ -9,6 +15,40 @@ namespace {
 // Upper bounds no core of today reaches: 6 GHz, two 512-bit FMA pipes.
 constexpr double kMaxGhz = 6.0;
 constexpr double kMaxFp32FlopPerCycle = 2 * 16 * 2;
+
+// The roofline a busy machine cannot fool: on one CPU that two spinning
+// processes share with the measuring thread (which then runs a third of the
+// time), the fp32 peak is the one measured there without them.
+TEST_CASE("the fp32 peak beside spinning processes on its CPU is the quiet one", "[calibration]") {
+  cpu_set_t allowed, one;
+  CPU_ZERO(&allowed);
+  REQUIRE(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+  int cpu = 0;
+  while (!CPU_ISSET(cpu, &allowed)) ++cpu;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  // This thread, and so the measuring thread it starts, on that CPU alone.
+  REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
+  const Inventory inv = Probe();
+  CalibrationOptions options;
+  options.seconds_per_kernel = 0.02;
+  const Peak quiet = MeasureFp32Peak(inv, options, 1);
+  Peak busy;
+  {
+    testing::TempDir dir;
+    const std::vector<std::string> spin = {"/usr/bin/taskset", "-c", std::to_string(cpu),
+                                           "/bin/sh",          "-c", "while :; do :; done"};
+    testing::Process spinner1(spin, dir.File("1.log")), spinner2(spin, dir.File("2.log"));
+    REQUIRE(testing::WaitFor([&] { return spinner1.running() && spinner2.running(); }, 5));
+    busy = MeasureFp32Peak(inv, options, 1);
+  }
+  REQUIRE(sched_setaffinity(0, sizeof allowed, &allowed) == 0);
+  INFO("quiet " << quiet.one_thread << " GFLOP/s (" << quiet.kernel << "), beside spinners "
+                << busy.one_thread << " (" << busy.kernel << ")");
+  CHECK(busy.kernel == quiet.kernel);
+  CHECK(busy.one_thread > 0.85 * quiet.one_thread);
+  CHECK(busy.one_thread < 1.15 * quiet.one_thread);
+}
 
 TEST_CASE("calibration measures peaks within physical bounds", "[calibration][slow]") {
   const Inventory inv = Probe();
