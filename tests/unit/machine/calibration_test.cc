@@ -45,7 +45,8 @@ TEST_CASE("the fp32 peak beside spinning processes on its CPU is the quiet one",
   REQUIRE(sched_setaffinity(0, sizeof allowed, &allowed) == 0);
   INFO("quiet " << quiet.one_thread << " GFLOP/s (" << quiet.kernel << "), beside spinners "
                 << busy.one_thread << " (" << busy.kernel << ")");
-  CHECK(busy.kernel == quiet.kernel);
+  // (Not the kernel: where two ISAs peak alike, as AVX2 and AVX-512 on Zen 4,
+  // noise picks either.)
   CHECK(busy.one_thread > 0.85 * quiet.one_thread);
   CHECK(busy.one_thread < 1.15 * quiet.one_thread);
 }
