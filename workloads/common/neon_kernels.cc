@@ -1,6 +1,7 @@
 #include "workloads/common/neon_kernels.h"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 #include "core/cpu_features.h"
@@ -71,12 +72,11 @@ void GemmF32(int64_t rows, int64_t cols, int64_t k, const float* a, const float*
 }
 
 Int8Gemm::Int8Gemm(const int8_t* b, int64_t k, int64_t cols, Kernel kernel) : k_(k), cols_(cols) {
-  const bool i8mm = kernel == Kernel::kUsmmla || (kernel == Kernel::kBest && cpu::CpuHas("i8mm"));
-  kernel_ = i8mm ? "neon:usmmla" : "neon:sdot";
-  const int64_t k_group = i8mm ? 8 : 4, panel = i8mm ? 8 : 16;
+  usmmla_ = kernel == Kernel::kUsmmla || (kernel == Kernel::kBest && cpu::CpuHas("i8mm"));
+  const int64_t k_group = usmmla_ ? 8 : 4, panel = usmmla_ ? 8 : 16;
   k_padded_ = (k + k_group - 1) / k_group * k_group;
-  cols_padded_ = (cols + panel - 1) / panel * panel;
-  b_packed_.assign(static_cast<size_t>(k_padded_ * cols_padded_), 0);
+  const int64_t cols_padded = (cols + panel - 1) / panel * panel;
+  b_packed_.assign(static_cast<size_t>(k_padded_ * cols_padded), 0);
   column_sums_.assign(static_cast<size_t>(cols), 0);
   for (int64_t p = 0; p < k; ++p) {
     for (int64_t j = 0; j < cols; ++j) column_sums_[j] += b[p * cols + j];
@@ -94,22 +94,28 @@ Int8Gemm::Int8Gemm(const int8_t* b, int64_t k, int64_t cols, Kernel kernel) : k_
 }
 
 void Int8Gemm::Run(int64_t rows, const uint8_t* a, int32_t zero_point, int32_t* c) {
+  // USMMLA: row pairs, 8 k at a time (an odd last row paired with zeros).
+  // SDOT: rows of k_padded_ bytes.
+  const int64_t packed_rows = usmmla_ ? (rows + 1) / 2 * 2 : rows;
+  const size_t packed_size = static_cast<size_t>(packed_rows * k_padded_);
+  if (a_packed_.size() != packed_size) a_packed_.assign(packed_size, 0);
   int32_t shift = 0;  // what the kernel subtracted from every activation
-  if (kernel_ == "neon:usmmla") {
-    // Row pairs, 8 k at a time; an odd last row is paired with zeros.
-    const int64_t row_pairs = (rows + 1) / 2;
-    a_packed_.assign(static_cast<size_t>(row_pairs * 2 * k_padded_), 0);
-    for (int64_t i = 0; i < rows; ++i) {
-      for (int64_t p = 0; p < k_; ++p) {
-        const int64_t at = ((i / 2) * (k_padded_ / 8) + p / 8) * 16 + (i % 2) * 8 + p % 8;
-        a_packed_[static_cast<size_t>(at)] = a[i * k_ + p];
+  if (usmmla_) {
+    for (int64_t i = 0; i < packed_rows; ++i) {
+      for (int64_t p = 0; p < k_; p += 8) {
+        uint8_t* to = a_packed_.data() + ((i / 2) * (k_padded_ / 8) + p / 8) * 16 + (i % 2) * 8;
+        const size_t n = static_cast<size_t>(std::min<int64_t>(8, k_ - p));
+        if (i < rows) {
+          std::memcpy(to, a + i * k_ + p, n);
+        } else {
+          std::memset(to, 0, n);  // the partner of an odd last row
+        }
       }
     }
     internal::UsmmlaGemm(rows, cols_, k_padded_, a_packed_.data(), b_packed_.data(), c);
   } else {
-    // u8 - 128 is s8: flipping the top bit. The padding of k stays 0.
+    // u8 - 128 is s8: flipping the top bit.
     shift = 128;
-    a_packed_.assign(static_cast<size_t>(rows * k_padded_), 0);
     const uint8x16_t top = vdupq_n_u8(0x80);
     for (int64_t i = 0; i < rows; ++i) {
       const uint8_t* from = a + i * k_;

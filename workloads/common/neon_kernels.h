@@ -39,14 +39,16 @@ class Int8Gemm {
   // cap allows), "neon:usmmla" (i8mm) or "neon:sdot" (dotprod).
   Int8Gemm(const int8_t* b, int64_t k, int64_t cols, Kernel kernel = Kernel::kBest);
   void Run(int64_t rows, const uint8_t* a, int32_t zero_point, int32_t* c);
-  const std::string& kernel() const { return kernel_; }
+  std::string kernel() const { return usmmla_ ? "neon:usmmla" : "neon:sdot"; }
 
  private:
-  int64_t k_ = 0, cols_ = 0, k_padded_ = 0, cols_padded_ = 0;
-  std::string kernel_;
+  int64_t k_ = 0, cols_ = 0, k_padded_ = 0;
+  bool usmmla_ = false;  // else SDOT
   std::vector<int8_t> b_packed_;
   std::vector<int32_t> column_sums_;  // Σ_p B[p][j]
-  std::vector<uint8_t> a_packed_;     // scratch for the activations, per Run
+  // The activations as the kernel reads them, rewritten by each Run. The
+  // padding of k is zero from allocation and never written.
+  std::vector<uint8_t> a_packed_;
 };
 
 // A depthwise convolution, NHWC: input [n][h][w][c], weights [kh][kw][c],
