@@ -112,6 +112,14 @@ std::optional<ArmLevel> ArmFlagLevel(std::string_view flag) {
   return std::nullopt;
 }
 
+std::string_view ArmLevelFlag(ArmLevel level) {
+  const ArmLevel wanted = level == ArmLevel::kAll ? ArmLevel::kSve : level;
+  for (const auto& [name, l] : kFlagLevels) {
+    if (l == wanted) return name;  // the table lists each level's marking feature first
+  }
+  return "sve";
+}
+
 ArmLevel ArmCap() {
   static const ArmLevel cap = [] {
     const char* value = std::getenv("EFFBENCH_MAX_ISA");

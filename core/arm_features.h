@@ -57,6 +57,9 @@ Result<ArmLevel> ParseArmLevel(std::string_view name);
 // The lowest level with Arm feature `flag`; nullopt for flags it does not
 // touch (x86 ones, fphp, ...).
 std::optional<ArmLevel> ArmFlagLevel(std::string_view flag);
+// The feature that marks `level` ("asimd", "asimddp", "sve"; kAll: "sve"):
+// a CPU has the level when it has the feature.
+std::string_view ArmLevelFlag(ArmLevel level);
 // The Arm cap EFFBENCH_MAX_ISA asks for: kAll when unset, empty or an x86
 // level (which caps x86 only).
 ArmLevel ArmCap();

@@ -35,28 +35,12 @@ bool CpuHasLevel(IsaLevel level) {
 }
 #endif
 
-#if defined(__aarch64__)
-// The Arm feature each Arm level adds (core/arm_features.h).
-const char* ArmLevelFlag(cpu::ArmLevel level) {
-  switch (level) {
-    case cpu::ArmLevel::kArmv8:
-      return "asimd";
-    case cpu::ArmLevel::kDotprod:
-      return "asimddp";
-    case cpu::ArmLevel::kSve:
-    case cpu::ArmLevel::kAll:
-      return "sve";
-  }
-  return "sve";
-}
-#endif
-
 std::optional<std::string> UnmetArm(cpu::ArmLevel level, const std::string& what) {
 #if !defined(__aarch64__)
   (void)level;
   return what + " (this CPU is not aarch64)";
 #else
-  if (!CpuHas(ArmLevelFlag(level))) return what + " (this CPU: " + CpuFeatureSummary() + ")";
+  if (!CpuHas(cpu::ArmLevelFlag(level))) return what + " (this CPU: " + CpuFeatureSummary() + ")";
   return std::nullopt;
 #endif
 }

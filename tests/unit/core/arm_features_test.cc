@@ -52,6 +52,12 @@ TEST_CASE("the Arm levels nest, and EFFBENCH_MAX_ISA takes them", "[core]") {
   CHECK(ArmFlagLevel("sve2") == ArmLevel::kSve);
   CHECK_FALSE(ArmFlagLevel("avx2").has_value());
   CHECK_FALSE(FlagLevel("asimddp").has_value());  // and x86's levels leave Arm's flags alone
+  // Each level's marking feature is one of that level.
+  CHECK(ArmLevelFlag(ArmLevel::kArmv8) == "asimd");
+  CHECK(ArmLevelFlag(ArmLevel::kDotprod) == "asimddp");
+  CHECK(ArmLevelFlag(ArmLevel::kSve) == "sve");
+  for (const ArmLevel level : {ArmLevel::kArmv8, ArmLevel::kDotprod, ArmLevel::kSve})
+    CHECK(ArmFlagLevel(ArmLevelFlag(level)) == level);
   REQUIRE(ParseArmLevel("dotprod").ok());
   CHECK(*ParseArmLevel("dotprod") == ArmLevel::kDotprod);
   const auto unknown = ParseArmLevel("neon");
