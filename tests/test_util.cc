@@ -41,23 +41,17 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-const std::vector<std::string>& Launcher() {
-  static const std::vector<std::string> words = [] {
-    std::vector<std::string> out;
-#ifdef EFFBENCH_TEST_LAUNCHER
-    std::istringstream in(EFFBENCH_TEST_LAUNCHER);
-    for (std::string word; in >> word;) out.push_back(word);
-#endif
-    return out;
-  }();
-  return words;
-}
-
 std::vector<std::string> Launched(std::vector<std::string> argv) {
-#ifdef EFFBENCH_BUILD_DIR
+#if defined(EFFBENCH_BUILD_DIR) && defined(EFFBENCH_TEST_LAUNCHER)
+  static const std::vector<std::string> launcher = [] {
+    std::vector<std::string> words;
+    std::istringstream in(EFFBENCH_TEST_LAUNCHER);
+    for (std::string word; in >> word;) words.push_back(word);
+    return words;
+  }();
   const std::string build_dir = EFFBENCH_BUILD_DIR;
   if (!argv.empty() && argv[0].starts_with(build_dir + "/"))
-    argv.insert(argv.begin(), Launcher().begin(), Launcher().end());
+    argv.insert(argv.begin(), launcher.begin(), launcher.end());
 #endif
   return argv;
 }

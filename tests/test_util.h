@@ -28,15 +28,14 @@ class TempDir {
 result::ResultRecord MakeRecord(const std::string& run_id, int samples = 5,
                                 const std::string& precision = "fp32");
 
-// How this build's own programs start: directly, or in a cross build through
-// its emulator (qemu-aarch64 -L SYSROOT), whose words these are.
-const std::vector<std::string>& Launcher();
-// `argv` with the launcher in front where argv[0] is a program of this build.
+// `argv` as a program of this build is started: directly, or in a cross
+// build through its emulator (qemu-aarch64 -L SYSROOT ARGV...). Other
+// programs are left as they are.
 std::vector<std::string> Launched(std::vector<std::string> argv);
 
 // A child process with its stdout and stderr in a log file. Killed (SIGKILL)
-// on destruction if still running. A program of this build starts through
-// the Launcher.
+// on destruction if still running. A program of this build starts as
+// Launched says.
 class Process {
  public:
   Process(const std::vector<std::string>& argv, const std::string& log_path,

@@ -25,8 +25,8 @@ inline std::string ReadAll(const std::string& path) {
 }
 
 // Runs `binary` in `dir` with `args` (shell words); `env` ("NAME=value
-// ...") is set for it alone. A binary of this build starts through the
-// Launcher (qemu-aarch64 in a cross build).
+// ...") is set for it alone. A binary of this build starts as Launched says
+// (through qemu-aarch64 in a cross build).
 inline CliResult RunBinary(const TempDir& dir, const std::string& binary, const std::string& args,
                            const std::string& env = "") {
   const std::string out = dir.File("stdout"), err = dir.File("stderr");
