@@ -41,8 +41,12 @@ build: deps
 run: build
 	./$(BUILD_DIR)/harness/cli/effbench run --suite quick --db $(EFFBENCH_DB)
 
+# The [db] tests run on SQLite and again on PostgreSQL: a throwaway cluster
+# that pg_virtualenv (postgresql-common) makes for the run and drops after.
+PG_CLUSTER = pg_virtualenv
+
 test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD_DIR) && $(PG_CLUSTER) ctest --output-on-failure -j $(JOBS)
 
 test-fast: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
@@ -53,8 +57,8 @@ test-isa: build
 sanitize: deps
 	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DEFFBENCH_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
-	@if [ -n "$(SANITIZE_ALL)" ]; then cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS); else \
-	  cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) -LE 'slow|browser' && \
+	@if [ -n "$(SANITIZE_ALL)" ]; then cd $(ASAN_DIR) && $(PG_CLUSTER) ctest --output-on-failure -j $(JOBS); else \
+	  cd $(ASAN_DIR) && $(PG_CLUSTER) ctest --output-on-failure -j $(JOBS) -LE 'slow|browser' && \
 	  ctest --output-on-failure -j $(JOBS) -L slow -R 'through a coordinator|torture'; fi
 
 fuzz: deps

@@ -20,6 +20,7 @@ else
     catch2
     libdnnl-dev ocl-icd-opencl-dev opencl-c-headers  # dnnl-config.cmake asks for OpenCL
     libssl-dev openssl                              # TLS; openssl makes test certificates
+    libpq-dev postgresql-15 postgresql-common       # the PostgreSQL store; pg_virtualenv for its tests
     clang libclang-rt-14-dev                        # make fuzz: libFuzzer
     python3 chromium fonts-dejavu-core              # the HTML report's test in a real browser
     zlib1g-dev dataset-fashion-mnist                # the accuracy suite: IDX files (gzip), real images

@@ -26,7 +26,7 @@ packages=(
   libboost1.81-dev libboost-url1.81-dev libcli11-dev
   nlohmann-json3-dev libsimdjson-dev
   libdnnl-dev ocl-icd-opencl-dev opencl-c-headers
-  libssl-dev zlib1g-dev
+  libssl-dev zlib1g-dev libpq-dev
   libbenchmark-dev catch2
 )
 stamp_text="debian bookworm arm64: ${packages[*]}"

@@ -9,8 +9,10 @@ namespace {
 
 constexpr char kProgram[] = "effbench";
 
-FlagSpec Db(const std::string& help = "the results database") {
-  return TextFlag("db", "FILE", help);
+// A SQLite file, or a PostgreSQL database by its libpq URI (store::OpenStore).
+FlagSpec Db(
+    const std::string& help = "the results database: a SQLite file or a postgresql:// URI") {
+  return TextFlag("db", "DB", help);
 }
 FlagSpec ListFormat() { return TextFlag("format", "FORMAT", "console or json [console]"); }
 FlagSpec TableFormat() {
@@ -86,7 +88,7 @@ const CommandSpec kRunCommand = {
         {TextFlag("suite", "NAME",
                   "quick, standard, accuracy or full [quick, unless --workloads is given]"),
          Workloads("the workloads whose ids match this shell glob (within --suite, if given)"),
-         Db("the results database [effbench.db]"),
+         Db("the results database: a SQLite file or a postgresql:// URI [effbench.db]"),
          IntegerFlag("repetitions", "N", "timed repetitions of each workload [5]"),
          IntegerFlag("threads", "N", "threads each workload may use [1]"),
          NumberFlag("min-time", "SECONDS", "the least time of one repetition [0.1]"),
@@ -119,13 +121,14 @@ const CommandSpec kRunsCommand = {
     "",
     kExitCodes};
 
-const CommandSpec kCalibrateCommand = {kProgram,
-                                       "calibrate",
-                                       "measure this machine's roofline again and store it",
-                                       "",
-                                       {Db("the results database [effbench.db]"), ListFormat()},
-                                       "",
-                                       kExitCodes};
+const CommandSpec kCalibrateCommand = {
+    kProgram,
+    "calibrate",
+    "measure this machine's roofline again and store it",
+    "",
+    {Db("the results database: a SQLite file or a postgresql:// URI [effbench.db]"), ListFormat()},
+    "",
+    kExitCodes};
 
 const CommandSpec kWorkloadsCommand = {
     kProgram,
@@ -184,7 +187,7 @@ const CommandSpec kServeCommand = {
     "the fleet coordinator: takes agents, schedules jobs, stores results, serves the HTTP API",
     "",
     Join(
-        {Db("the results database [effbench.db]"),
+        {Db("the results database: a SQLite file or a postgresql:// URI [effbench.db]"),
          TextFlag("listen", "HOST:PORT", "the agents' port [127.0.0.1:7450]"),
          TextFlag("http", "HOST:PORT", "the HTTP API and the live page [none]"),
          TextFlag("token-file", "FILE", "the fleet token, or its stored key (effbench token hash)"),
@@ -312,8 +315,8 @@ const CommandSpec kExecCommand = {
 
 const CommandSpec kDbCommand = {kProgram,
                                 "db",
-                                "check: PRAGMA integrity_check of a database; exit 0 sound, 1 "
-                                "damaged",
+                                "check: PRAGMA integrity_check of a SQLite database, or the "
+                                "consistency of a PostgreSQL one; exit 0 sound, 1 damaged",
                                 "check",
                                 {Db()},
                                 "",

@@ -83,9 +83,11 @@ int CommandError(std::ostream& err, const Status& s, const CommandSpec& command)
 
 Result<std::unique_ptr<store::Store>> OpenExisting(const Flags& flags, store::OpenCheck check) {
   const auto path = flags.Get("db");
-  if (!path) return Status::InvalidArgument("--db FILE is required");
+  if (!path) return Status::InvalidArgument("--db DB is required");
   std::error_code ec;  // stat only: no descriptor of a database outside SQLite
-  if (!std::filesystem::exists(*path, ec)) return Status::NotFound(*path + ": no such database");
+  if (!store::IsPostgresLocation(*path) && !std::filesystem::exists(*path, ec)) {
+    return Status::NotFound(*path + ": no such database");
+  }
   return store::OpenStore(*path, store::Durability::kNormal, check);
 }
 
@@ -251,20 +253,20 @@ int DbCommand(const std::vector<std::string>& args, std::ostream& out, std::ostr
   auto flags = Flags::Parse(args, kDbCommand, err);
   if (!flags.ok()) return UsageError(err, flags.status().message(), kDbCommand);
   if (flags->positional() != std::vector<std::string>{"check"}) {
-    return UsageError(err, "expected `db check --db FILE`", kDbCommand);
+    return UsageError(err, "expected `db check --db DB`", kDbCommand);
   }
   const auto path = flags->Get("db");
-  if (!path) return UsageError(err, "--db FILE is required", kDbCommand);
-  auto problems = store::CheckIntegrity(*path);
-  if (!problems.ok()) {
-    return Failure(err, problems.status(), kDbCommand);
+  if (!path) return UsageError(err, "--db DB is required", kDbCommand);
+  auto check = store::CheckDatabase(*path);
+  if (!check.ok()) {
+    return Failure(err, check.status(), kDbCommand);
   }
-  if (problems->empty()) {
-    out << *path << ": ok (PRAGMA integrity_check)\n";
+  if (check->problems.empty()) {
+    out << *path << ": ok (" << check->how << ")\n";
     return kExitOk;
   }
-  out << *path << ": " << problems->size() << " problem(s) (PRAGMA integrity_check):\n";
-  for (const std::string& p : *problems) out << "  " << p << "\n";
+  out << *path << ": " << check->problems.size() << " problem(s) (" << check->how << "):\n";
+  for (const std::string& p : check->problems) out << "  " << p << "\n";
   return kExitError;
 }
 

@@ -80,7 +80,7 @@ int CompareCommand(const std::vector<std::string>& args, std::ostream& out, std:
                   flags->Has("candidate"))) {
     return UsageError(err,
                       "give two Google Benchmark files (effbench compare BASE.json NEW.json), or "
-                      "a database with --db FILE --baseline RUN|COMMIT --candidate RUN|COMMIT, "
+                      "a database with --db DB --baseline RUN|COMMIT --candidate RUN|COMMIT, "
                       "not both",
                       kCompareCommand);
   }

@@ -71,7 +71,7 @@ std::optional<ImportFlags> ParseImportFlags(const std::vector<std::string>& args
     return std::nullopt;
   }
   if (!flags->Has("db")) {
-    UsageError(err, "--db FILE is required", command);
+    UsageError(err, "--db DB is required", command);
     return std::nullopt;
   }
   if (auto given = flags->Get("commit-time")) {

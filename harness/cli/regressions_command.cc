@@ -200,7 +200,7 @@ int RegressionsCommand(const std::vector<std::string>& args, std::ostream& out, 
     if (state.empty()) {
       return UsageError(err,
                         "usage: regressions ack ID... | regressions set STATE ID... | regressions "
-                        "check (--db FILE)",
+                        "check (--db DB)",
                         kRegressionsCommand);
     }
     if (!KnownState(state)) {

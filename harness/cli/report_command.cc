@@ -74,7 +74,7 @@ int RunTable(store::RunReader& db, const std::vector<store::RunRow>& runs, const
 int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto flags = Flags::Parse(args, kReportCommand, err);
   if (!flags.ok()) return UsageError(err, flags.status().message(), kReportCommand);
-  if (!flags->Has("db")) return UsageError(err, "report needs --db FILE", kReportCommand);
+  if (!flags->Has("db")) return UsageError(err, "report needs --db DB", kReportCommand);
   const std::string format_name = flags->GetOr("format", "console");
   const bool bmf = format_name == "bmf";  // one run, for Bencher
   auto comparison_format = reports::ParseComparisonFormat(bmf ? "json" : format_name);
@@ -151,7 +151,7 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out, std::
 int HistoryCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto flags = Flags::Parse(args, kHistoryCommand, err);
   if (!flags.ok()) return UsageError(err, flags.status().message(), kHistoryCommand);
-  if (!flags->Has("db")) return UsageError(err, "history needs --db FILE", kHistoryCommand);
+  if (!flags->Has("db")) return UsageError(err, "history needs --db DB", kHistoryCommand);
   auto format = reports::ParseComparisonFormat(flags->GetOr("format", "console"));
   if (!format.ok()) return UsageError(err, format.status().message(), kHistoryCommand);
   if (flags->Has("series") && flags->Has("workloads")) {

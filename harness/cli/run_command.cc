@@ -68,7 +68,7 @@ Result<machine::Calibration> Calibration(store::RunStore& db, const std::string&
   machine::Calibration cal = machine::Calibrate(inv);
   for (const std::string& w : cal.warnings) {
     err << "effbench: warning: calibration " << cal.quality << ": " << w
-        << " (effbench calibrate --db FILE measures again)\n";
+        << " (effbench calibrate --db DB measures again)\n";
   }
   EFFBENCH_RETURN_IF_ERROR(StoreCalibration(db, fingerprint, inv, cal));
   return cal;

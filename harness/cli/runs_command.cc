@@ -69,7 +69,7 @@ int RunsCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   if (action != "list" && action != "delete") {
     return UsageError(err, "unknown action \"" + action + "\" (list, or delete ID)", kRunsCommand);
   }
-  if (!flags->Has("db")) return UsageError(err, "--db FILE is required", kRunsCommand);
+  if (!flags->Has("db")) return UsageError(err, "--db DB is required", kRunsCommand);
   const auto limit = flags->GetInt("limit", 20, 1, 1000000);
   if (!limit.ok()) return UsageError(err, limit.status().message(), kRunsCommand);
   const std::string format = flags->GetOr("format", "console");

@@ -504,19 +504,3 @@ Result<int64_t> ResultStore::ResultCountOfRun(const std::string& run_id) {
 }
 
 }  // namespace effbench::store
-
-namespace effbench::store {
-
-Result<std::unique_ptr<Store>> OpenStore(const std::string& location, Durability durability,
-                                         OpenCheck check) {
-  if (location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0) {
-    return Status::InvalidArgument(location +
-                                   ": this effbench is built with the SQLite store only; "
-                                   "give a database file path");
-  }
-  auto db = ResultStore::Open(location, durability, check);
-  if (!db.ok()) return db.status();
-  return std::unique_ptr<Store>(std::move(*db));
-}
-
-}  // namespace effbench::store

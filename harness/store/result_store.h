@@ -49,7 +49,7 @@ class ResultStore final : public Store {
   Status ProbeWrite() override;
 
   // The schema version after migration.
-  int SchemaVersion() const;
+  int SchemaVersion() const override;
 
   // RunStore
   Status UpsertMachine(const MachineRow& machine) override;

@@ -1,6 +1,5 @@
 // Series and their history in SQLite (SeriesStore).
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <map>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "harness/store/result_store.h"
+#include "harness/store/series_points.h"
 #include "harness/store/sqlite_internal.h"
 
 namespace effbench::store {
@@ -80,115 +80,6 @@ Result<std::vector<SeriesKey>> ResultStore::SeriesMatching(const std::string& gl
   });
 }
 
-namespace {
-
-// One series' points as its machine's results arrive, pooled by commit.
-struct HistoryBuilder {
-  std::map<std::string, SeriesPoint> by_commit;
-  std::map<std::string, size_t> first_seen;  // the order runs were stored in breaks ties
-
-  SeriesPoint& At(const std::string& commit, const SQLite::Statement& s) {
-    SeriesPoint& p = by_commit[commit];
-    if (p.commit.empty()) {
-      first_seen[commit] = first_seen.size();
-      p.commit = commit;
-      p.commit_time = OptStr(s.getColumn(3));
-      p.first_run = Str(s.getColumn(4));
-      p.first_run_started_at = Str(s.getColumn(5));
-    }
-    return p;
-  }
-
-  // Commit time orders commits that have one; the first run's time breaks
-  // ties and orders the rest.
-  std::vector<SeriesPoint> Take() {
-    std::vector<SeriesPoint> points(by_commit.size());
-    for (auto& [commit, p] : by_commit) points[first_seen[commit]] = std::move(p);
-    std::stable_sort(points.begin(), points.end(), [](const SeriesPoint& a, const SeriesPoint& b) {
-      if (a.commit_time && b.commit_time && *a.commit_time != *b.commit_time) {
-        return *a.commit_time < *b.commit_time;
-      }
-      return a.first_run_started_at < b.first_run_started_at;
-    });
-    return points;
-  }
-};
-
-namespace ondemand = simdjson::ondemand;
-
-// `column`'s text with simdjson's padding after it, in a buffer reused by
-// every row of a pass.
-simdjson::padded_string_view Padded(const SQLite::Column& column) {
-  thread_local std::string buffer;
-  const char* text = column.getText("");
-  const size_t size = static_cast<size_t>(column.getBytes());
-  buffer.reserve(size + simdjson::SIMDJSON_PADDING);
-  buffer.assign(text, size);
-  return simdjson::padded_string_view(buffer.data(), buffer.size(), buffer.capacity());
-}
-
-// The numbers of a JSON array (a result's samples_ns); what is not a number
-// is left out, and a column that is no array gives none.
-std::vector<double> NumbersOf(const SQLite::Column& column) {
-  thread_local ondemand::parser parser;
-  std::vector<double> out;
-  ondemand::document doc;
-  ondemand::array array;
-  if (parser.iterate(Padded(column)).get(doc) || doc.get_array().get(array)) return out;
-  for (auto item : array) {
-    ondemand::value value;
-    if (std::move(item).get(value)) break;  // a broken array ends here
-    double v = 0;
-    if (value.get_double().get(v) == simdjson::SUCCESS) out.push_back(v);
-  }
-  return out;
-}
-
-// A record's metrics as stored: name, better direction, values.
-struct StoredMetric {
-  std::string name, better;
-  std::vector<double> values;
-};
-
-std::vector<StoredMetric> MetricsOf(const SQLite::Column& record) {
-  thread_local ondemand::parser parser;
-  std::vector<StoredMetric> out;
-  ondemand::document doc;
-  ondemand::array metrics;
-  if (parser.iterate(Padded(record)).get(doc) ||
-      doc.find_field_unordered("metrics").get_array().get(metrics)) {
-    return out;
-  }
-  for (auto item : metrics) {
-    ondemand::object object;
-    if (std::move(item).get_object().get(object)) return out;
-    StoredMetric m;
-    for (auto field_result : object) {
-      ondemand::field field;
-      std::string_view key, text;
-      if (std::move(field_result).get(field) || field.unescaped_key().get(key)) return out;
-      if (key == "name" || key == "better") {
-        if (field.value().get_string().get(text) == simdjson::SUCCESS) {
-          (key == "name" ? m.name : m.better) = std::string(text);
-        }
-      } else if (key == "values") {
-        ondemand::array values;
-        if (field.value().get_array().get(values) != simdjson::SUCCESS) continue;
-        for (auto element : values) {
-          ondemand::value value;
-          if (std::move(element).get(value)) return out;
-          double x = 0;
-          if (value.get_double().get(x) == simdjson::SUCCESS) m.values.push_back(x);
-        }
-      }
-    }
-    out.push_back(std::move(m));
-  }
-  return out;
-}
-
-}  // namespace
-
 Result<std::vector<SeriesPoint>> ResultStore::SeriesHistory(const SeriesKey& key) {
   auto histories = SeriesHistories({key});
   if (!histories.ok()) return histories.status();
@@ -226,39 +117,20 @@ Result<std::vector<std::vector<SeriesPoint>>> ResultStore::SeriesHistories(
       while (s.executeStep()) {
         const auto it = series.find({s.getColumn(0).getString(), s.getColumn(1).getInt()});
         if (it == series.end()) continue;
-        const std::string commit = Str(s.getColumn(2));
-        std::optional<std::vector<double>> samples;
-        std::optional<std::vector<StoredMetric>> metrics;
-        for (size_t i : it->second) {
-          const SeriesKey& key = keys[i];
-          SeriesPoint& p = builders[i].At(commit, s);
-          if (key.metric == "time") {
-            if (!samples) samples = NumbersOf(s.getColumn(6));
-            p.samples_ns.insert(p.samples_ns.end(), samples->begin(), samples->end());
-            p.better = "lower";
-            continue;
-          }
-          // The record is read, and parsed, only for a metric's series: a
-          // column not asked for is never loaded.
-          if (!metrics) metrics = MetricsOf(s.getColumn(7));
-          for (const StoredMetric& m : *metrics) {
-            if (m.name != key.metric || (m.better != "lower" && m.better != "higher")) continue;
-            p.better = m.better;
-            for (double v : m.values) {
-              if (v > 0) p.samples_ns.push_back(v);
-            }
-          }
-        }
+        const SQLite::Column samples = s.getColumn(6);
+        AddResult(
+            keys, it->second, builders, Str(s.getColumn(2)), OptStr(s.getColumn(3)),
+            s.getColumn(4).getText(""), s.getColumn(5).getText(""),
+            std::string_view(samples.getText(""), static_cast<size_t>(samples.getBytes())), [&] {
+              // A column not asked for is never loaded.
+              const SQLite::Column record = s.getColumn(7);
+              return std::string_view(record.getText(""), static_cast<size_t>(record.getBytes()));
+            });
       }
     }
     std::vector<std::vector<SeriesPoint>> out;
     out.reserve(keys.size());
-    for (size_t i = 0; i < keys.size(); ++i) {
-      std::vector<SeriesPoint> points = builders[i].Take();
-      // A commit whose results hold none of a metric's values is no point.
-      std::erase_if(points, [](const SeriesPoint& p) { return p.samples_ns.empty(); });
-      out.push_back(std::move(points));
-    }
+    for (HistoryBuilder& builder : builders) out.push_back(builder.Take());
     return out;
   });
 }

@@ -278,13 +278,39 @@ class Store : public RunStore, public HistoryStore, public FleetStore, public Qu
  public:
   // Whether the database takes a write now (a small write transaction).
   virtual Status ProbeWrite() = 0;
+  // The schema version after migration (schemas/sql).
+  virtual int SchemaVersion() const = 0;
 };
 
+// Whether `location` names a PostgreSQL database (a libpq URI:
+// postgresql://... or postgres://...) rather than a SQLite file.
+bool IsPostgresLocation(const std::string& location);
+
 // Opens the results database at `location`, creating it if absent: a SQLite
-// file path (or ":memory:"). The one place that picks a backend; a
-// "postgresql://" location is refused as not built yet.
+// file path (or ":memory:"), or a PostgreSQL database by its libpq URI, what
+// the URI leaves out coming from the PG* environment variables
+// ("postgresql://" alone: all of it). The one place that picks a backend.
+// A URI that holds a password is refused: a command line is seen by every
+// user of the machine; the password comes from PGPASSFILE, PGPASSWORD or a
+// service file.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& location,
                                          Durability durability = Durability::kNormal,
                                          OpenCheck check = OpenCheck::kQuickCheck);
+
+// Checks the database at `location` without changing it: for a SQLite file,
+// PRAGMA integrity_check on a read-only connection (a damaged file, which
+// OpenStore refuses, can be checked); for PostgreSQL, whose server keeps its
+// own pages sound, that what effbench keeps beside its rows agrees with them
+// (each run's result counts, a partition for each run's month, the schema
+// version). The problems found, empty for a sound database; `how` names the
+// check.
+struct DatabaseCheck {
+  std::string how;
+  std::vector<std::string> problems;
+};
+Result<DatabaseCheck> CheckDatabase(const std::string& location);
+
+// The backends OpenStore knows, by name: "sqlite", "postgres".
+const std::vector<std::string>& StoreBackends();
 
 }  // namespace effbench::store

@@ -45,6 +45,7 @@ class FakeStore final : public store::Store {
     s_->calls.push_back("probe");
     return s_->disk_full ? Status::IoError("database or disk is full") : Status::Ok();
   }
+  int SchemaVersion() const override { return 0; }
   Status UpsertAgent(const store::AgentRow& agent) override {
     std::lock_guard lock(s_->mu);
     s_->calls.push_back("agent " + agent.name);

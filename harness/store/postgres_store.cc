@@ -1,0 +1,612 @@
+#include "harness/store/postgres_store.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cctype>
+#include <charconv>
+#include <cstring>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "harness/store/postgres_internal.h"
+#include "schemas/embedded.h"
+
+namespace effbench::store {
+
+// ---- libpq helpers ---------------------------------------------------------
+
+namespace {
+
+// The staging table of each connection's ingest: what COPY fills, in the
+// order of the binary tuples InsertResults writes.
+constexpr char kStagingTable[] =
+    "CREATE TEMP TABLE IF NOT EXISTS results_in (ord INTEGER, id TEXT, run_id TEXT, name TEXT,"
+    " workload TEXT, precision TEXT, sparsity TEXT, backend TEXT, threads INTEGER, status TEXT,"
+    " error TEXT, median_ns DOUBLE PRECISION, mean_ns DOUBLE PRECISION,"
+    " stddev_ns DOUBLE PRECISION, cv DOUBLE PRECISION, min_ns DOUBLE PRECISION,"
+    " max_ns DOUBLE PRECISION, gflops DOUBLE PRECISION, gbps DOUBLE PRECISION,"
+    " roofline_fraction DOUBLE PRECISION, joules_per_iter DOUBLE PRECISION,"
+    " rel_l2 DOUBLE PRECISION, record TEXT, samples_ns TEXT) ON COMMIT DELETE ROWS";
+
+}  // namespace
+
+int64_t PgRows::Int(int row, int col) const {
+  const std::string_view text = View(row, col);
+  int64_t v = 0;
+  std::from_chars(text.data(), text.data() + text.size(), v);
+  return v;
+}
+
+double PgRows::Double(int row, int col) const {
+  // float8's text output is the shortest that reads back exactly; strtod
+  // also takes NaN and Infinity.
+  return std::strtod(PQgetvalue(r_.get(), row, col), nullptr);
+}
+
+int64_t PgRows::Affected() const {
+  const char* n = PQcmdTuples(r_.get());
+  return n[0] == '\0' ? 0 : std::strtoll(n, nullptr, 10);
+}
+
+PgParam PgInt(int64_t v) { return std::to_string(v); }
+
+PgParam PgDouble(double v) {
+  std::array<char, 32> buf{};
+  const auto end = std::to_chars(buf.data(), buf.data() + buf.size(), v).ptr;
+  return std::string(buf.data(), end);
+}
+
+PgParam PgDouble(const std::optional<double>& v) {
+  if (!v) return std::nullopt;
+  return PgDouble(*v);
+}
+
+namespace {
+
+std::string ServerMessage(const PGconn* conn, const PGresult* r) {
+  std::string message = r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(conn);
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  if (message.empty()) message = "the server returned no result";
+  return message;
+}
+
+}  // namespace
+
+PgRows PostgresStore::Impl::Check(PGresult* r, const std::string& sql) {
+  const ExecStatusType status = r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return PgRows(r);
+  const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  PgError error(ServerMessage(conn, r), state != nullptr ? state : "");
+  PQclear(r);
+  (void)sql;
+  throw error;
+}
+
+void PostgresStore::Impl::EnsureConnected() {
+  if (PQstatus(conn) == CONNECTION_OK) return;
+  // Inside a transaction, what it did is gone with the connection: the
+  // caller learns so, and nothing runs outside the transaction it meant.
+  if (in_transaction) throw PgError("the connection to the server was lost", "08006");
+  // The server restarted or the network dropped: one new connection; the
+  // statements prepared on the old one, and its staging table, are gone.
+  PQreset(conn);
+  prepared.clear();
+  if (PQstatus(conn) != CONNECTION_OK) throw PgError(ServerMessage(conn, nullptr), "08006");
+  SetUp();
+}
+
+void PostgresStore::Impl::SetUp() {
+  // Text as UTF-8; float8 text that reads back exactly.
+  Simple("SET client_encoding = 'UTF8'; SET extra_float_digits = 1");
+  // A coordinator acknowledges a result only once it is on the server's
+  // disk; a CLI run may lose the last moment's writes to a crash of the
+  // server (never to one of effbench).
+  Simple(durability == Durability::kFull ? "SET synchronous_commit = on"
+                                         : "SET synchronous_commit = off");
+  Simple(kStagingTable);
+}
+
+PgRows PostgresStore::Impl::Exec(const std::string& sql, const std::vector<PgParam>& params) {
+  EnsureConnected();
+  auto [it, added] = prepared.try_emplace(sql, "");
+  if (added) {
+    it->second = "s" + std::to_string(prepared.size());
+    PGresult* r = PQprepare(conn, it->second.c_str(), sql.c_str(), 0, nullptr);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) prepared.erase(it);
+    (void)Check(r, sql);
+  }
+  std::vector<const char*> values(params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    values[i] = params[i] ? params[i]->c_str() : nullptr;
+  }
+  return Check(PQexecPrepared(conn, it->second.c_str(), static_cast<int>(params.size()),
+                              values.data(), nullptr, nullptr, 0),
+               sql);
+}
+
+void PostgresStore::Impl::Simple(const std::string& sql) {
+  EnsureConnected();
+  PGresult* r = PQexec(conn, sql.c_str());
+  (void)Check(r, sql);
+}
+
+void PostgresStore::Impl::CopyIn(const std::string& sql, const std::string& data) {
+  EnsureConnected();
+  PGresult* start = PQexec(conn, sql.c_str());
+  if (PQresultStatus(start) != PGRES_COPY_IN) (void)Check(start, sql);
+  PQclear(start);
+  // Sent in slices: libpq buffers what it is given whole.
+  constexpr size_t kSlice = 1 << 20;
+  for (size_t at = 0; at < data.size(); at += kSlice) {
+    const size_t n = std::min(kSlice, data.size() - at);
+    if (PQputCopyData(conn, data.data() + at, static_cast<int>(n)) != 1) {
+      throw PgError("COPY: " + ServerMessage(conn, nullptr), "08006");
+    }
+  }
+  if (PQputCopyEnd(conn, nullptr) != 1) throw PgError("COPY: " + ServerMessage(conn, nullptr), "");
+  // The COPY's own result, then the end of its results.
+  PGresult* r = PQgetResult(conn);
+  (void)Check(r, sql);
+  while ((r = PQgetResult(conn)) != nullptr) PQclear(r);
+}
+
+// ---- opening and migrating -------------------------------------------------
+
+namespace {
+
+// Keeps the server's notices (a table that already exists, say) out of the
+// terminal: they are not problems.
+void IgnoreNotice(void*, const PGresult*) {}
+
+}  // namespace
+
+Status PostgresStore::Impl::Migrate() {
+  PgTransaction tx(*this);
+  // Coordinators that start together migrate one at a time.
+  Exec("SELECT pg_advisory_xact_lock($1)", {PgInt(0x45464642)});
+  const PgRows has_schema = Exec("SELECT to_regclass('effbench_schema') IS NOT NULL");
+  int version = 0;
+  if (has_schema.Text(0, 0) == "t") {
+    const PgRows v = Exec("SELECT version FROM effbench_schema WHERE application = 'effbench'");
+    if (v.size() != 1) {
+      return Status::InvalidArgument("not an effbench database (effbench_schema holds " +
+                                     std::to_string(v.size()) + " rows); refusing to touch it");
+    }
+    version = static_cast<int>(v.Int(0, 0));
+  } else {
+    const PgRows tables =
+        Exec("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()");
+    if (tables.Int(0, 0) != 0) {
+      return Status::InvalidArgument("not an effbench database (its schema holds " +
+                                     tables.Text(0, 0) +
+                                     " tables, but no effbench_schema); refusing to touch it");
+    }
+  }
+  const auto& migrations = schemas::Migrations();
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  if (version > latest) {
+    return Status::FailedPrecondition("database schema version " + std::to_string(version) +
+                                      " is newer than this effbench knows (" +
+                                      std::to_string(latest) + "); upgrade effbench");
+  }
+  for (const schemas::Migration& m : migrations) {
+    if (m.version <= version || m.version < schemas::kPostgresBaseline) continue;
+    const std::string_view sql = m.postgres_sql.empty() ? m.sql : m.postgres_sql;
+    Simple(std::string(sql));
+    if (version == 0) {
+      Exec("INSERT INTO effbench_schema (application, version) VALUES ('effbench', $1)",
+           {PgInt(m.version)});
+    } else {
+      Exec("UPDATE effbench_schema SET version = $1", {PgInt(m.version)});
+    }
+    version = m.version;
+  }
+  tx.Commit();
+  schema_version = version;
+  return Status::Ok();
+}
+
+PostgresStore::PostgresStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PostgresStore::~PostgresStore() = default;
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& location,
+                                                           Durability durability) {
+  auto impl = std::make_unique<Impl>();
+  impl->location = location;
+  impl->conn = PQconnectdb(location.c_str());
+  if (PQstatus(impl->conn) != CONNECTION_OK) {
+    return Status::IoError(location + ": cannot connect: " + ServerMessage(impl->conn, nullptr));
+  }
+  PQsetNoticeProcessor(impl->conn, nullptr, nullptr);
+  PQsetNoticeReceiver(impl->conn, IgnoreNotice, nullptr);
+  impl->durability = durability;
+  try {
+    EFFBENCH_RETURN_IF_ERROR(impl->Migrate().WithContext(location));
+    impl->SetUp();
+    return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
+  } catch (const PgError& e) {
+    return Status::IoError(location + ": " + e.what());
+  }
+}
+
+int PostgresStore::SchemaVersion() const { return impl_->schema_version; }
+
+Status PostgresStore::ProbeWrite() {
+  return PgGuarded("write probe", [&]() -> Status {
+    PgTransaction tx(*impl_);
+    impl_->Exec("UPDATE effbench_schema SET version = version");
+    tx.Commit();
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<std::string>> PostgresStore::CheckConsistency() {
+  return PgGuarded("check the database", [&]() -> Result<std::vector<std::string>> {
+    std::vector<std::string> problems;
+    const int latest = schemas::Migrations().back().version;
+    if (impl_->schema_version != latest) {
+      problems.push_back("schema version " + std::to_string(impl_->schema_version) + ", expected " +
+                         std::to_string(latest));
+    }
+    // One read snapshot for both checks.
+    PgTransaction tx(*impl_);
+    impl_->Simple("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    const PgRows counts = impl_->Exec(
+        "SELECT coalesce(c.run_id, a.run_id), coalesce(c.ok, 0), coalesce(c.failed, 0),"
+        " coalesce(c.skipped, 0), coalesce(a.ok, 0), coalesce(a.failed, 0),"
+        " coalesce(a.skipped, 0) FROM run_counts c FULL JOIN (SELECT run_id,"
+        " count(*) FILTER (WHERE status = 'ok') AS ok,"
+        " count(*) FILTER (WHERE status = 'failed') AS failed,"
+        " count(*) FILTER (WHERE status = 'skipped') AS skipped FROM results GROUP BY run_id) a"
+        " ON a.run_id = c.run_id WHERE coalesce(c.ok, 0) <> coalesce(a.ok, 0)"
+        " OR coalesce(c.failed, 0) <> coalesce(a.failed, 0)"
+        " OR coalesce(c.skipped, 0) <> coalesce(a.skipped, 0) ORDER BY 1");
+    for (int i = 0; i < counts.size(); ++i) {
+      problems.push_back("run " + counts.Text(i, 0) + ": run_counts says " + counts.Text(i, 1) +
+                         " ok, " + counts.Text(i, 2) + " failed, " + counts.Text(i, 3) +
+                         " skipped; results hold " + counts.Text(i, 4) + ", " + counts.Text(i, 5) +
+                         ", " + counts.Text(i, 6));
+    }
+    const PgRows months = impl_->Exec(
+        "SELECT DISTINCT to_char(month, 'YYYY-MM') FROM runs WHERE to_regclass("
+        "format('results_%s', to_char(month, 'YYYY_MM'))) IS NULL ORDER BY 1");
+    for (int i = 0; i < months.size(); ++i) {
+      problems.push_back("runs of " + months.Text(i, 0) + " have no partition of results");
+    }
+    tx.Commit();
+    return problems;
+  });
+}
+
+// ---- machines and runs -----------------------------------------------------
+
+Status PostgresStore::UpsertMachine(const MachineRow& m) {
+  return PgGuarded("store machine", [&]() -> Status {
+    impl_->Exec(
+        "INSERT INTO machines (fingerprint, hostname, cpu_model, arch, inventory,"
+        " calibration, first_seen, last_seen) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)"
+        " ON CONFLICT (fingerprint) DO UPDATE SET last_seen = excluded.last_seen,"
+        " calibration = coalesce(excluded.calibration, machines.calibration)",
+        {m.fingerprint, m.hostname, m.cpu_model, m.arch, m.inventory_json, m.calibration_json,
+         m.first_seen, m.last_seen});
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<std::string>> PostgresStore::MachineCalibration(
+    const std::string& fingerprint) {
+  return PgGuarded("read calibration", [&]() -> Result<std::optional<std::string>> {
+    const PgRows rows =
+        impl_->Exec("SELECT calibration FROM machines WHERE fingerprint = $1", {fingerprint});
+    if (rows.size() == 0) return std::optional<std::string>();
+    return rows.Opt(0, 0);
+  });
+}
+
+Result<std::vector<MachineRow>> PostgresStore::Machines() {
+  return PgGuarded("read machines", [&]() -> Result<std::vector<MachineRow>> {
+    const PgRows rows = impl_->Exec(
+        "SELECT fingerprint, hostname, cpu_model, arch, inventory, calibration,"
+        " first_seen, last_seen FROM machines ORDER BY last_seen DESC, id DESC");
+    std::vector<MachineRow> out;
+    for (int i = 0; i < rows.size(); ++i) {
+      out.push_back(MachineRow{rows.Text(i, 0), rows.Text(i, 1), rows.Text(i, 2), rows.Text(i, 3),
+                               rows.Text(i, 4), rows.Opt(i, 5), rows.Text(i, 6), rows.Text(i, 7)});
+    }
+    return out;
+  });
+}
+
+namespace {
+
+// The first day of the month a run started in (its results' partition):
+// "2026-12-07T18:17:09Z" is in 2026-12-01. A start that is no ISO 8601 time
+// (SQLite stores any text) is kept with 1970-01.
+std::string MonthOf(const std::string& started_at) {
+  const bool iso = started_at.size() >= 7 && started_at[4] == '-' &&
+                   std::all_of(started_at.begin(), started_at.begin() + 4, ::isdigit) &&
+                   std::isdigit(static_cast<unsigned char>(started_at[5])) != 0 &&
+                   std::isdigit(static_cast<unsigned char>(started_at[6])) != 0 &&
+                   started_at.substr(5, 2) >= "01" && started_at.substr(5, 2) <= "12";
+  return iso ? started_at.substr(0, 7) + "-01" : "1970-01-01";
+}
+
+}  // namespace
+
+Status PostgresStore::BeginRun(const RunRow& run) {
+  return PgGuarded("begin run " + run.id, [&]() -> Status {
+    PgTransaction tx(*impl_);
+    const PgRows rev = impl_->Exec(
+        "INSERT INTO revisions (repo, commit_sha, branch, commit_time) VALUES ($1,$2,$3,$4)"
+        " ON CONFLICT (repo, commit_sha, branch) DO UPDATE SET"
+        " commit_time = coalesce(excluded.commit_time, revisions.commit_time) RETURNING id",
+        {run.revision.repo, run.revision.commit, run.revision.branch, run.revision.time});
+    // The month's partition of results first: a run's results go there.
+    const std::string month = MonthOf(run.started_at);
+    impl_->Exec("SELECT effbench_results_partition($1::date)", {month});
+    const PgRows inserted = impl_->Exec(
+        "INSERT INTO runs (id, machine_id, revision_id, suite, started_at, config, month)"
+        " SELECT $1, id, $2, $3, $4, $5, $7::date FROM machines WHERE fingerprint = $6"
+        " ON CONFLICT (id) DO NOTHING",
+        {run.id, rev.Text(0, 0), run.suite, run.started_at, run.config_json,
+         run.machine_fingerprint, month});
+    if (inserted.Affected() != 1) {
+      const PgRows exists = impl_->Exec("SELECT 1 FROM runs WHERE id = $1", {run.id});
+      if (exists.size() == 0) {
+        return Status::NotFound("run " + run.id + ": machine " + run.machine_fingerprint +
+                                " is not in the database");
+      }
+    }
+    tx.Commit();
+    return Status::Ok();
+  });
+}
+
+Status PostgresStore::FinishRun(const std::string& run_id, const std::string& finished_at) {
+  return PgGuarded("finish run " + run_id, [&]() -> Status {
+    if (impl_->Exec("UPDATE runs SET finished_at = $1 WHERE id = $2", {finished_at, run_id})
+            .Affected() != 1) {
+      return Status::NotFound("no run " + run_id);
+    }
+    return Status::Ok();
+  });
+}
+
+Status PostgresStore::DeleteRun(const std::string& run_id) {
+  return PgGuarded("delete run " + run_id, [&]() -> Status {
+    PgTransaction tx(*impl_);
+    impl_->Exec("DELETE FROM results WHERE run_id = $1", {run_id});
+    impl_->Exec("DELETE FROM run_counts WHERE run_id = $1", {run_id});
+    impl_->Exec("DELETE FROM run_checks WHERE run_id = $1", {run_id});
+    if (impl_->Exec("DELETE FROM runs WHERE id = $1", {run_id}).Affected() != 1) {
+      return Status::NotFound("no run " + run_id);
+    }
+    tx.Commit();
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<RunRow>> PostgresStore::Runs() {
+  return PgGuarded("read runs", [&]() -> Result<std::vector<RunRow>> {
+    const PgRows rows = impl_->Exec(
+        "SELECT r.id, m.fingerprint, v.repo, v.commit_sha, v.branch, v.commit_time, r.suite,"
+        " r.started_at, r.finished_at, r.config,"
+        " coalesce(c.ok, 0), coalesce(c.failed, 0), coalesce(c.skipped, 0)"
+        " FROM runs r JOIN machines m ON m.id = r.machine_id"
+        " JOIN revisions v ON v.id = r.revision_id"
+        " LEFT JOIN run_counts c ON c.run_id = r.id"
+        " ORDER BY r.started_at DESC, r.seq DESC");
+    std::vector<RunRow> out;
+    for (int i = 0; i < rows.size(); ++i) {
+      RunRow row;
+      row.id = rows.Text(i, 0);
+      row.machine_fingerprint = rows.Text(i, 1);
+      row.revision =
+          result::Revision{rows.Text(i, 2), rows.Text(i, 3), rows.Text(i, 4), rows.Opt(i, 5)};
+      row.suite = rows.Text(i, 6);
+      row.started_at = rows.Text(i, 7);
+      row.finished_at = rows.Opt(i, 8);
+      row.config_json = rows.Text(i, 9);
+      row.results_ok = rows.Int(i, 10);
+      row.results_failed = rows.Int(i, 11);
+      row.results_skipped = rows.Int(i, 12);
+      out.push_back(std::move(row));
+    }
+    return out;
+  });
+}
+
+// ---- results ---------------------------------------------------------------
+
+namespace {
+
+// PostgreSQL's binary COPY format: a header, then each tuple as its field
+// count and each field as its length (-1: NULL) and bytes, big-endian.
+class CopyWriter {
+ public:
+  CopyWriter() {
+    static constexpr char kSignature[] = "PGCOPY\n\377\r\n";
+    data_.append(kSignature, sizeof kSignature);  // with its terminating zero byte
+    Int32(0);                                     // flags
+    Int32(0);                                     // header extension length
+  }
+  void Tuple(int16_t fields) { Int16(fields); }
+  void Text(std::string_view s) {
+    Int32(static_cast<int32_t>(s.size()));
+    data_.append(s);
+  }
+  void OptText(const std::optional<std::string>& s) {
+    if (s) {
+      Text(*s);
+    } else {
+      Null();
+    }
+  }
+  void Int4(int32_t v) {
+    Int32(4);
+    Int32(v);
+  }
+  void Float8(double v) {
+    Int32(8);
+    const uint64_t bits = std::bit_cast<uint64_t>(v);
+    Int32(static_cast<int32_t>(bits >> 32));
+    Int32(static_cast<int32_t>(bits & 0xffffffffu));
+  }
+  void OptFloat8(const std::optional<double>& v) {
+    if (v) {
+      Float8(*v);
+    } else {
+      Null();
+    }
+  }
+  void Null() { Int32(-1); }
+  std::string Finish() {
+    Int16(-1);
+    return std::move(data_);
+  }
+
+ private:
+  void Int16(int16_t v) {
+    const uint16_t n = htons(static_cast<uint16_t>(v));
+    data_.append(reinterpret_cast<const char*>(&n), 2);
+  }
+  void Int32(int32_t v) {
+    const uint32_t n = htonl(static_cast<uint32_t>(v));
+    data_.append(reinterpret_cast<const char*>(&n), 4);
+  }
+  std::string data_;
+};
+
+constexpr char kResultColumns[] =
+    "id, run_id, name, workload, precision, sparsity, backend, threads, status, error,"
+    " median_ns, mean_ns, stddev_ns, cv, min_ns, max_ns, gflops, gbps, roofline_fraction,"
+    " joules_per_iter, rel_l2, record, samples_ns";
+
+std::string CopyOf(const std::vector<result::RecordRow>& rows) {
+  CopyWriter w;
+  int32_t ord = 0;
+  for (const result::RecordRow& r : rows) {
+    w.Tuple(24);
+    w.Int4(ord++);
+    w.Text(r.id);
+    w.Text(r.run_id);
+    w.Text(r.name);
+    w.Text(r.workload);
+    w.Text(r.precision);
+    w.Text(r.sparsity);
+    w.Text(r.backend);
+    w.Int4(static_cast<int32_t>(r.threads));
+    w.Text(result::StatusName(r.ok, r.skipped));
+    w.OptText(r.error);
+    if (r.stats) {
+      w.Float8(r.stats->median_ns);
+      w.Float8(r.stats->mean_ns);
+      w.Float8(r.stats->stddev_ns);
+      w.Float8(r.stats->cv);
+      w.Float8(r.stats->min_ns);
+      w.Float8(r.stats->max_ns);
+    } else {
+      for (int i = 0; i < 6; ++i) w.Null();
+    }
+    w.OptFloat8(r.gflops);
+    w.OptFloat8(r.gbps);
+    w.OptFloat8(r.roofline_fraction);
+    w.OptFloat8(r.joules_per_iter);
+    w.OptFloat8(r.rel_l2);
+    w.Text(r.record_json);
+    w.Text(r.samples_json);
+  }
+  return w.Finish();
+}
+
+}  // namespace
+
+Result<size_t> PostgresStore::InsertResults(const std::vector<result::ResultRecord>& records) {
+  std::vector<result::RecordRow> rows;
+  rows.reserve(records.size());
+  for (const result::ResultRecord& record : records) {
+    auto row = result::ToRow(record);
+    if (!row.ok()) return row.status();
+    rows.push_back(std::move(*row));
+  }
+  return InsertResults(rows);
+}
+
+Result<size_t> PostgresStore::InsertResults(const std::vector<result::RecordRow>& rows) {
+  if (rows.empty()) return size_t{0};
+  return PgGuarded("insert results", [&]() -> Result<size_t> {
+    PgTransaction tx(*impl_);
+    impl_->CopyIn(
+        "COPY results_in (ord, " + std::string(kResultColumns) + ") FROM STDIN (FORMAT binary)",
+        CopyOf(rows));
+    const PgRows unknown = impl_->Exec(
+        "SELECT i.run_id FROM results_in i LEFT JOIN runs r ON r.id = i.run_id"
+        " WHERE r.id IS NULL LIMIT 1");
+    if (unknown.size() != 0) {
+      return Status::NotFound("results of run " + unknown.Text(0, 0) +
+                              ", which is not in the database");
+    }
+    // Stored once by (id, run_month) whoever sends it how often; the runs'
+    // counts grow by what was new, in the same statement.
+    const PgRows n = impl_->Exec(
+        std::string("WITH ins AS (INSERT INTO results (run_month, ") + kResultColumns +
+        ") SELECT r.month, i.id, i.run_id, i.name, i.workload, i.precision, i.sparsity,"
+        " i.backend, i.threads, i.status, i.error, i.median_ns, i.mean_ns, i.stddev_ns, i.cv,"
+        " i.min_ns, i.max_ns, i.gflops, i.gbps, i.roofline_fraction, i.joules_per_iter,"
+        " i.rel_l2, i.record, i.samples_ns FROM results_in i JOIN runs r ON r.id = i.run_id"
+        " ORDER BY i.ord ON CONFLICT DO NOTHING RETURNING run_id, status),"
+        " counted AS (SELECT run_id, count(*) FILTER (WHERE status = 'ok') AS ok,"
+        " count(*) FILTER (WHERE status = 'failed') AS failed,"
+        " count(*) FILTER (WHERE status = 'skipped') AS skipped FROM ins GROUP BY run_id),"
+        " added AS (INSERT INTO run_counts (run_id, ok, failed, skipped)"
+        " SELECT run_id, ok, failed, skipped FROM counted ON CONFLICT (run_id) DO UPDATE SET"
+        " ok = run_counts.ok + excluded.ok, failed = run_counts.failed + excluded.failed,"
+        " skipped = run_counts.skipped + excluded.skipped RETURNING 1)"
+        " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM added)");
+    tx.Commit();
+    return static_cast<size_t>(n.Int(0, 0));
+  });
+}
+
+Result<std::vector<result::ResultRecord>> PostgresStore::Results(const std::string& run_id) {
+  return PgGuarded("read results", [&]() -> Result<std::vector<result::ResultRecord>> {
+    const PgRows rows = run_id.empty()
+                            ? impl_->Exec("SELECT id, record, samples_ns FROM results ORDER BY seq")
+                            : impl_->Exec(
+                                  "SELECT id, record, samples_ns FROM results WHERE run_id = $1"
+                                  " ORDER BY seq",
+                                  {run_id});
+    std::vector<result::ResultRecord> out;
+    for (int i = 0; i < rows.size(); ++i) {
+      const std::string id = rows.Text(i, 0);
+      nlohmann::json doc;
+      try {
+        doc = nlohmann::json::parse(rows.View(i, 1));
+        doc["samples_ns"] = nlohmann::json::parse(rows.View(i, 2));
+      } catch (const nlohmann::json::exception& e) {
+        return Status::InvalidArgument("stored result " + id + " is not valid JSON: " + e.what());
+      }
+      auto record = result::FromJson(doc);
+      if (!record.ok()) return record.status().WithContext("stored result " + id);
+      out.push_back(std::move(record).value());
+    }
+    return out;
+  });
+}
+
+Result<int64_t> PostgresStore::ResultCount() {
+  return PgGuarded("count results", [&]() -> Result<int64_t> {
+    return impl_->Exec("SELECT count(*) FROM results").Int(0, 0);
+  });
+}
+
+Result<int64_t> PostgresStore::ResultCountOfRun(const std::string& run_id) {
+  return PgGuarded("count results of run " + run_id, [&]() -> Result<int64_t> {
+    return impl_->Exec("SELECT count(*) FROM results WHERE run_id = $1", {run_id}).Int(0, 0);
+  });
+}
+
+}  // namespace effbench::store

@@ -1,0 +1,99 @@
+// The PostgreSQL results database: the same tables as SQLite's (schemas/sql,
+// with PostgreSQL's dialect in schemas/sql/postgres), behind the same
+// interfaces (stores.h), through libpq. What a fleet uses when it outgrows
+// one coordinator: several coordinators share one database.
+//
+// Results go in with binary COPY into a per-connection staging table, then
+// one INSERT ... ON CONFLICT DO NOTHING into results: a bounded number of
+// round trips per batch whatever its size, and a result stored once however
+// often it is sent, whichever coordinator receives it. results is
+// partitioned by the month of its run.
+//
+// Not thread-safe: one PostgresStore (one connection) per thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "harness/store/stores.h"
+
+namespace effbench::store {
+
+class PostgresStore final : public Store {
+ public:
+  // Connects to `location`, a libpq URI (postgresql://...; what it leaves
+  // out comes from the PG* environment variables) and migrates the
+  // database. Refuses a database that holds tables but no effbench schema,
+  // or one written by a newer effbench.
+  static Result<std::unique_ptr<PostgresStore>> Open(const std::string& location,
+                                                     Durability durability = Durability::kNormal);
+  ~PostgresStore();
+
+  // What `effbench db check` reports (stores.h, CheckDatabase).
+  Result<std::vector<std::string>> CheckConsistency();
+
+  // Whether the database takes a write now (a small write transaction).
+  Status ProbeWrite() override;
+  // The schema version after migration.
+  int SchemaVersion() const override;
+
+  // RunStore
+  Status UpsertMachine(const MachineRow& machine) override;
+  Result<std::optional<std::string>> MachineCalibration(const std::string& fingerprint) override;
+  Result<std::vector<MachineRow>> Machines() override;
+  Status BeginRun(const RunRow& run) override;
+  Status FinishRun(const std::string& run_id, const std::string& finished_at) override;
+  Result<std::vector<RunRow>> Runs() override;
+  Status DeleteRun(const std::string& run_id) override;
+  Result<size_t> InsertResults(const std::vector<result::ResultRecord>& records) override;
+  Result<size_t> InsertResults(const std::vector<result::RecordRow>& rows) override;
+  Result<std::vector<result::ResultRecord>> Results(const std::string& run_id) override;
+  Result<int64_t> ResultCount() override;
+  Result<int64_t> ResultCountOfRun(const std::string& run_id) override;
+  // SeriesStore
+  Result<std::vector<SeriesKey>> SeriesOf(const std::string& run_id) override;
+  Result<std::vector<SeriesKey>> SeriesMatching(const std::string& glob) override;
+  Result<std::vector<SeriesPoint>> SeriesHistory(const SeriesKey& series) override;
+  Result<std::vector<std::vector<SeriesPoint>>> SeriesHistories(
+      const std::vector<SeriesKey>& series) override;
+  // RegressionStore
+  Status UpsertRegression(const RegressionRow& row) override;
+  Result<std::vector<RegressionRow>> RegressionsOf(const SeriesKey& series) override;
+  Status ResolveRegression(int64_t id, const std::string& state, const std::string& reason,
+                           const std::optional<std::string>& fixed_last_bad,
+                           const std::optional<std::string>& fixed_first_good,
+                           const std::string& updated_at) override;
+  Result<std::vector<RegressionRow>> Regressions(const std::string& since,
+                                                 const std::string& state) override;
+  Status SetRegressionState(int64_t id, const std::string& state,
+                            const std::string& updated_at) override;
+  Status MarkRunChecked(const std::string& run_id, const std::string& checked_at) override;
+  Result<bool> RunChecked(const std::string& run_id) override;
+  // FleetStore
+  Status UpsertAgent(const AgentRow& agent) override;
+  Result<std::vector<AgentRow>> Agents() override;
+  Status RemoveAgent(const std::string& name) override;
+  Result<std::vector<AgentKeyRow>> AgentKeys() override;
+  Status PutAgentKey(const AgentKeyRow& key) override;
+  Status RevokeAgentKey(const std::string& name, const std::string& revoked_at) override;
+  Status InsertJob(const JobRow& job) override;
+  Status InsertJobs(const std::vector<JobRow>& jobs) override;
+  Status SetJobState(const std::string& job_id, const std::string& state,
+                     const std::string& updated_at,
+                     const std::optional<std::string>& error) override;
+  Status EndUnfinishedJob(const std::string& job_id, const std::string& state,
+                          const std::string& updated_at, const std::string& reason) override;
+  Result<std::vector<JobRow>> Jobs() override;
+
+  // The connection (postgres_internal.h), for the store's own files.
+  struct Impl;
+
+ private:
+  explicit PostgresStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace effbench::store
