@@ -89,6 +89,10 @@ struct PostgresStore::Impl {
   // Connects again where the connection was lost, outside a transaction.
   void EnsureConnected();
 
+  // Where set, Exec adds each statement it runs, with its parameters, here
+  // (PostgresStore::ExplainReads).
+  std::vector<std::pair<std::string, std::vector<PgParam>>>* recorded = nullptr;
+
   PGconn* conn = nullptr;
   Durability durability = Durability::kNormal;
   bool in_transaction = false;

@@ -67,7 +67,7 @@ Result<std::vector<SeriesKey>> PostgresStore::SeriesMatching(const std::string& 
     const PgRows rows = impl_->Exec(
         "SELECT DISTINCT m.fingerprint, res.name, res.threads FROM results res"
         " JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
-        " WHERE res.status = 'ok' AND res.name COLLATE \"C\" LIKE $1",
+        " WHERE res.status = 'ok' AND res.name LIKE $1",
         {LikePrefix(glob)});
     std::vector<SeriesKey> keys;
     for (int i = 0; i < rows.size(); ++i) {

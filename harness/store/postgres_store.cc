@@ -7,6 +7,7 @@
 #include <bit>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -111,6 +112,7 @@ void PostgresStore::Impl::SetUp() {
 
 PgRows PostgresStore::Impl::Exec(const std::string& sql, const std::vector<PgParam>& params) {
   EnsureConnected();
+  if (recorded != nullptr) recorded->emplace_back(sql, params);
   auto [it, added] = prepared.try_emplace(sql, "");
   if (added) {
     it->second = "s" + std::to_string(prepared.size());
@@ -278,6 +280,57 @@ Result<std::vector<std::string>> PostgresStore::CheckConsistency() {
     }
     tx.Commit();
     return problems;
+  });
+}
+
+Result<std::vector<PostgresStore::QueryPlan>> PostgresStore::ExplainReads(
+    const SeriesKey& series, const std::string& run_id) {
+  std::vector<std::pair<std::string, std::vector<PgParam>>> reads;
+  impl_->recorded = &reads;
+  const auto run = [&](const char* what, const Status& s) -> Status {
+    return s.ok() ? s : s.WithContext(what);
+  };
+  Status done = run("history", SeriesHistory(series).status());
+  if (done.ok()) done = run("histories", SeriesHistories({series, series}).status());
+  if (done.ok()) done = run("results", Results(run_id).status());
+  if (done.ok()) done = run("count", ResultCountOfRun(run_id).status());
+  if (done.ok()) done = run("series", SeriesOf(run_id).status());
+  if (done.ok()) done = run("matching", SeriesMatching(series.name + "*").status());
+  impl_->recorded = nullptr;
+  if (!done.ok()) return done;
+  return PgGuarded("explain", [&]() -> Result<std::vector<QueryPlan>> {
+    std::vector<QueryPlan> plans;
+    PgTransaction tx(*impl_);
+    // A sequential scan that remains with them off is one no index can avoid.
+    impl_->Simple("SET LOCAL enable_seqscan = off");
+    for (const auto& [sql, params] : reads) {
+      std::string text = sql;
+      for (size_t i = params.size(); i > 0; --i) {
+        std::string literal = "NULL";
+        if (params[i - 1]) {
+          char* quoted =
+              PQescapeLiteral(impl_->conn, params[i - 1]->c_str(), params[i - 1]->size());
+          if (quoted == nullptr) throw PgError(ServerMessage(impl_->conn, nullptr), "");
+          literal = quoted;
+          PQfreemem(quoted);
+        }
+        std::string placeholder = std::to_string(i);
+        placeholder.insert(placeholder.begin(), '$');
+        for (size_t at = text.find(placeholder); at != std::string::npos;
+             at = text.find(placeholder, at + literal.size())) {
+          text.replace(at, placeholder.size(), literal);
+        }
+      }
+      const PgRows lines = impl_->Exec("EXPLAIN " + text);
+      QueryPlan plan{sql, ""};
+      for (int i = 0; i < lines.size(); ++i) {
+        plan.plan += lines.View(i, 0);
+        plan.plan += '\n';
+      }
+      plans.push_back(std::move(plan));
+    }
+    tx.Commit();
+    return plans;
   });
 }
 
@@ -462,6 +515,13 @@ class CopyWriter {
       Null();
     }
   }
+  // A date, as days since 2000-01-01.
+  void Date(int year, unsigned month, unsigned day) {
+    const auto days = std::chrono::sys_days(std::chrono::year(year) / month / day) -
+                      std::chrono::sys_days(std::chrono::year(2000) / 1 / 1);
+    Int32(4);
+    Int32(static_cast<int32_t>(days.count()));
+  }
   void Null() { Int32(-1); }
   std::string Finish() {
     Int16(-1);
@@ -485,12 +545,21 @@ constexpr char kResultColumns[] =
     " median_ns, mean_ns, stddev_ns, cv, min_ns, max_ns, gflops, gbps, roofline_fraction,"
     " joules_per_iter, rel_l2, record, samples_ns";
 
-std::string CopyOf(const std::vector<result::RecordRow>& rows) {
+// What the tuples of CopyOf begin with: their order in the batch (the
+// staging table's ord), or the month of their run (results' run_month; the
+// raw COPY's rows are all of one month).
+enum class CopyLead { kOrder, kMonth };
+
+std::string CopyOf(const std::vector<result::RecordRow>& rows, CopyLead lead = CopyLead::kOrder) {
   CopyWriter w;
   int32_t ord = 0;
   for (const result::RecordRow& r : rows) {
     w.Tuple(24);
-    w.Int4(ord++);
+    if (lead == CopyLead::kOrder) {
+      w.Int4(ord++);
+    } else {
+      w.Date(2026, 12, 1);
+    }
     w.Text(r.id);
     w.Text(r.run_id);
     w.Text(r.name);
@@ -568,6 +637,42 @@ Result<size_t> PostgresStore::InsertResults(const std::vector<result::RecordRow>
         " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM added)");
     tx.Commit();
     return static_cast<size_t>(n.Int(0, 0));
+  });
+}
+
+Result<double> PostgresStore::RawCopyRate(const std::string& location,
+                                          const std::vector<result::RecordRow>& rows, size_t batch,
+                                          bool indexed) {
+  Impl raw;
+  raw.conn = PQconnectdb(location.c_str());
+  if (PQstatus(raw.conn) != CONNECTION_OK) {
+    return Status::IoError(location + ": cannot connect: " + ServerMessage(raw.conn, nullptr));
+  }
+  PQsetNoticeReceiver(raw.conn, IgnoreNotice, nullptr);
+  return PgGuarded("raw COPY", [&]() -> Result<double> {
+    raw.durability = Durability::kFull;
+    raw.SetUp();
+    // A table logged as results is (a temporary table writes no WAL): like
+    // results with its key and indexes, or of the staging table's bare shape.
+    raw.Simple("DROP TABLE IF EXISTS effbench_raw_copy");
+    raw.Simple(indexed ? "CREATE TABLE effbench_raw_copy (LIKE results INCLUDING ALL)"
+                       : "CREATE TABLE effbench_raw_copy (LIKE results_in)");
+    const std::string columns = indexed ? "run_month, " : "ord, ";
+    const auto start = std::chrono::steady_clock::now();
+    for (size_t at = 0; at < rows.size(); at += batch) {
+      const std::vector<result::RecordRow> part(
+          rows.begin() + static_cast<ptrdiff_t>(at),
+          rows.begin() + static_cast<ptrdiff_t>(std::min(rows.size(), at + batch)));
+      PgTransaction tx(raw);
+      raw.CopyIn(
+          "COPY effbench_raw_copy (" + columns + kResultColumns + ") FROM STDIN (FORMAT binary)",
+          CopyOf(part, indexed ? CopyLead::kMonth : CopyLead::kOrder));
+      tx.Commit();
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    raw.Simple("DROP TABLE effbench_raw_copy");
+    return static_cast<double>(rows.size()) / seconds;
   });
 }
 

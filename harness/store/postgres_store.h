@@ -35,6 +35,25 @@ class PostgresStore final : public Store {
   // What `effbench db check` reports (stores.h, CheckDatabase).
   Result<std::vector<std::string>> CheckConsistency();
 
+  // The plans of the statements behind the reads of a large database (one
+  // series' history, a run's results and series, the series matching a
+  // glob), as EXPLAIN shows them with sequential scans disabled: a
+  // "Seq Scan on results" that remains is a read no index serves.
+  struct QueryPlan {
+    std::string sql, plan;
+  };
+  Result<std::vector<QueryPlan>> ExplainReads(const SeriesKey& series, const std::string& run_id);
+
+  // What ingest cannot beat: `rows` sent with binary COPY, `batch` at a time
+  // in a transaction each, on a connection of its own, into a table made and
+  // dropped again: `indexed`, one like results with its key and indexes (not
+  // partitioned); else one of the rows' bare shape, without a key or index.
+  // Its rate, in rows per second. tests/bench/fleet_load prints it beside
+  // the coordinator's.
+  static Result<double> RawCopyRate(const std::string& location,
+                                    const std::vector<result::RecordRow>& rows, size_t batch,
+                                    bool indexed);
+
   // Whether the database takes a write now (a small write transaction).
   Status ProbeWrite() override;
   // The schema version after migration.

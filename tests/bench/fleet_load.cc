@@ -1,8 +1,9 @@
 // The fleet load generator: N simulated agents on loopback stream result
 // records (each with 10 samples) to a real `effbench serve` as fast as its
 // acknowledgements allow. Reports results ingested per second, ack latency
-// p50/p99, the coordinator's peak RSS, and the raw SQLite insert rate of the
-// same records through the same store in the same run; then an idle real
+// p50/p99, the coordinator's peak RSS, and the raw store rate of the same
+// records in the same run (SQLite: inserted through the same store;
+// PostgreSQL: binary COPY alone into the same server); then an idle real
 // effbench-agent's RSS and CPU use. The CPU time the coordinator and the
 // generator spent a record while streaming says where the cores went.
 //
@@ -15,7 +16,9 @@
 // fifth time `effbench report`. It shows what readers cost the ingest.
 // --db FILE: the coordinator serves (and the agents add to) this database
 // instead of a fresh one, e.g. a copy of effbench_report_bench's 1,000,000
-// results. --page PATH: one more reader asks the coordinator for PATH (e.g.
+// results; or a PostgreSQL database (--db postgresql:///NAME, the PG*
+// variables naming its server), whose raw rate is binary COPY's. --page PATH: one more reader asks
+// the coordinator for PATH (e.g.
 // "/?workloads=gemm.int8*&machines=host1") every --read-interval-ms while the
 // agents stream, and the page's latency is printed: a dashboard under ingest.
 #include <sqlite3.h>
@@ -40,6 +43,7 @@
 #include "harness/fleet/auth.h"
 #include "harness/fleet/channel.h"
 #include "harness/result/record.h"
+#include "harness/store/postgres_store.h"
 #include "harness/store/result_store.h"
 #include "tests/test_util.h"
 
@@ -374,6 +378,10 @@ void RunLoad(const Options& o, int n) {
       for (long k = r; !stop_reading; ++k) {
         if (k % 5 == 4) {
           (void)std::system(report.c_str());
+        } else if (store::IsPostgresLocation(db_path)) {
+          const std::string count =
+              "psql -qAt -c 'SELECT count(*) FROM results' '" + db_path + "' >/dev/null 2>&1";
+          (void)std::system(count.c_str());
         } else {
           sqlite3* raw = nullptr;
           if (sqlite3_open_v2(db_path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
@@ -431,26 +439,78 @@ void RunLoad(const Options& o, int n) {
   serve.Signal(SIGTERM);
   serve.Wait(60);
 
-  // The same records straight into a fresh store, in the coordinator's
-  // transaction sizes and durability.
-  auto db = store::ResultStore::Open(dir.File("raw.db"), store::Durability::kFull);
+  // The same records, serialized beforehand as the coordinator's network
+  // thread does: for SQLite, straight into a fresh store in the writer's
+  // transaction sizes and durability; for PostgreSQL, binary COPY alone into
+  // the same server, the ceiling of any ingest.
+  std::vector<result::RecordRow> prepared;
+  for (auto& r : all_records) prepared.push_back(*result::ToRow(r));
+  const size_t chunk = 1024;
   double raw_rate = 0;
-  if (db.ok() &&
-      (*db)
-          ->UpsertMachine({agents[0].fingerprint, "h", "c", "x86_64", "{}", std::nullopt, "t", "t"})
-          .ok()) {
+  if (store::IsPostgresLocation(db_path)) {
+    // Into a table like results (its key and indexes): what the coordinator
+    // is measured against. Into a bare table: what the indexes cost.
+    auto rate = store::PostgresStore::RawCopyRate(db_path, prepared, chunk, /*indexed=*/true);
+    auto bare = store::PostgresStore::RawCopyRate(db_path, prepared, chunk, /*indexed=*/false);
+    if (rate.ok() && bare.ok()) {
+      raw_rate = *rate;
+      std::printf(
+          "  raw binary COPY, 1024 a transaction: %.0f rec/s into a table like results, "
+          "%.0f rec/s into one without a key or index\n",
+          *rate, *bare);
+    } else {
+      std::cerr << "fleet_load: " << (rate.ok() ? bare : rate).status().message() << "\n";
+    }
+    // And through the store alone, as the coordinator's writer calls it, the
+    // records again under new ids in new runs: what the store costs beyond
+    // COPY, apart from what the coordinator adds.
+    if (auto db = store::OpenStore(db_path, store::Durability::kFull); db.ok()) {
+      std::map<std::string, std::string> runs;
+      for (const SimAgent& a : agents) {
+        runs[a.run_id] = result::NewUuid();
+        store::RunRow run{runs[a.run_id],
+                          agents[0].fingerprint,
+                          {"", "c", "", std::nullopt},
+                          "load",
+                          "2026-12-01T00:00:00Z",
+                          std::nullopt,
+                          "{}"};
+        (void)(*db)->BeginRun(run);
+      }
+      std::vector<result::RecordRow> again = prepared;
+      for (result::RecordRow& r : again) {
+        r.id = result::NewUuid();
+        r.run_id = runs[r.run_id];
+      }
+      const auto t0 = Clock::now();
+      size_t stored = 0;
+      for (size_t at = 0; at < again.size(); at += 256) {
+        std::vector<result::RecordRow> part(
+            again.begin() + static_cast<ptrdiff_t>(at),
+            again.begin() + static_cast<ptrdiff_t>(std::min(again.size(), at + 256)));
+        auto inserted = (*db)->InsertResults(part);
+        if (!inserted.ok()) {
+          std::cerr << "fleet_load: " << inserted.status().message() << "\n";
+          break;
+        }
+        stored += *inserted;
+      }
+      std::printf(
+          "  the store alone, 256 a transaction: %.0f rec/s\n",
+          static_cast<double>(stored) / std::chrono::duration<double>(Clock::now() - t0).count());
+    }
+  } else if (auto db = store::ResultStore::Open(dir.File("raw.db"), store::Durability::kFull);
+             db.ok() && (*db)
+                            ->UpsertMachine({agents[0].fingerprint, "h", "c", "x86_64", "{}",
+                                             std::nullopt, "t", "t"})
+                            .ok()) {
     for (const SimAgent& a : agents) {
       store::RunRow run{
           a.run_id, agents[0].fingerprint, {"", "c", "", std::nullopt}, "load", "t", std::nullopt,
           "{}"};
       (void)(*db)->BeginRun(run);
     }
-    // Serialized beforehand, as the coordinator's network thread does: what
-    // is timed is SQLite alone, in the writer's transaction sizes.
-    std::vector<result::RecordRow> prepared;
-    for (auto& r : all_records) prepared.push_back(*result::ToRow(r));
     const auto t0 = Clock::now();
-    const size_t chunk = 1024;
     for (size_t at = 0; at < prepared.size(); at += chunk) {
       std::vector<result::RecordRow> part(
           prepared.begin() + static_cast<ptrdiff_t>(at),
@@ -469,6 +529,10 @@ void RunLoad(const Options& o, int n) {
       1e6 * own_cpu / static_cast<double>(acked), acked / commits,
       BusiestThreads(threads0, threads1, seconds).c_str(),
       static_cast<double>(written) / 1024.0 / static_cast<double>(acked));
+  if (store::IsPostgresLocation(db_path) && raw_rate > 0) {
+    std::printf("  through the coordinator: %.0f %% of raw binary COPY into the same server\n",
+                100.0 * static_cast<double>(acked) / seconds / raw_rate);
+  }
   if (!page_ms.empty()) {
     std::printf(
         "  GET %s while %d agents streamed: median %.1f ms, p90 %.1f ms, max %.1f ms"
@@ -542,7 +606,7 @@ int main(int argc, char** argv) {
               o.samples, o.batch, o.window > 0 ? std::to_string(o.window).c_str() : "512/N",
               EFFBENCH_BINARY);
   std::printf(
-      "agents   records    results/s  ack p50ms  ack p99ms  peak RSS MB  raw SQLite rec/s"
+      "agents   records    results/s  ack p50ms  ack p99ms  peak RSS MB   raw store rec/s"
       "  serve CPU us/rec  load CPU us/rec  rec/commit  busiest threads  written KB/rec\n");
   for (int n : o.agents) effbench::RunLoad(o, n);
   effbench::RunIdleAgent(o);

@@ -10,6 +10,8 @@
 --   Partitions are made by effbench_results_partition() when a run of a new
 --   month begins. A unique key must hold the partition key: (id, run_month),
 --   and a result's run, and so its month, never changes.
+-- - results.name compares byte by byte (COLLATE "C", as SQLite's BINARY):
+--   one index serves a name's equality and a glob's literal prefix (LIKE).
 
 CREATE TABLE effbench_schema (
   application TEXT NOT NULL CHECK (application = 'effbench'),
@@ -55,7 +57,7 @@ CREATE TABLE results (
   seq               BIGSERIAL NOT NULL,
   run_id            TEXT NOT NULL REFERENCES runs(id),
   run_month         DATE NOT NULL,
-  name              TEXT NOT NULL,
+  name              TEXT COLLATE "C" NOT NULL,
   workload          TEXT NOT NULL,
   precision         TEXT NOT NULL,
   sparsity          TEXT NOT NULL,
@@ -79,7 +81,7 @@ CREATE TABLE results (
   PRIMARY KEY (id, run_month)
 ) PARTITION BY RANGE (run_month);
 CREATE INDEX results_run_status ON results(run_id, status);
-CREATE INDEX results_name ON results(name COLLATE "C", threads);
+CREATE INDEX results_name ON results(name, threads);
 
 -- Makes the partition of results for the month starting at `month`, once:
 -- coordinators that begin runs of a new month together wait on the lock.

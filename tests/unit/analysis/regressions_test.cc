@@ -6,7 +6,8 @@
 #include <random>
 #include <set>
 
-#include "harness/store/result_store.h"
+#include "harness/store/stores.h"
+#include "tests/test_database.h"
 #include "tests/test_util.h"
 
 namespace effbench::analysis {
@@ -14,7 +15,7 @@ namespace {
 
 // `commits` nightly runs on each machine; from commit `step_at` on, workload
 // "slow" on every machine is 10 % slower and "fast" on machine 'a' 8 % faster.
-void Fill(store::ResultStore& db, int commits, int step_at, const std::vector<char>& machines) {
+void Fill(store::Store& db, int commits, int step_at, const std::vector<char>& machines) {
   std::mt19937 rng(17);
   std::normal_distribution<double> noise(0, 0.01);
   for (char m : machines) {
@@ -54,9 +55,9 @@ void Fill(store::ResultStore& db, int commits, int step_at, const std::vector<ch
   }
 }
 
-// A new database at `path` that knows machine 'a' ("host-a").
-Result<std::unique_ptr<store::ResultStore>> OpenWithMachineA(const std::string& path) {
-  auto db = store::ResultStore::Open(path);
+// A new database at `path` (of the backend under test) that knows machine 'a' ("host-a").
+Result<std::unique_ptr<store::Store>> OpenWithMachineA(const std::string& path) {
+  auto db = store::OpenStore(path);
   REQUIRE(db.ok());
   REQUIRE((*db)
               ->UpsertMachine({testing::FakeFingerprint('a'), "host-a", "cpu", "x86_64", "{}",
@@ -69,9 +70,9 @@ Result<std::unique_ptr<store::ResultStore>> OpenWithMachineA(const std::string& 
 // at commit c0020 and a plain counter doubles: the rate is a regression (its
 // better direction is higher), the time and the counter are not (the
 // counter has no better direction, so it has no series).
-TEST_CASE("a metric's series is searched with its better direction", "[analysis]") {
-  testing::TempDir dir;
-  auto db = OpenWithMachineA(dir.File("m.db"));
+TEST_CASE("a metric's series is searched with its better direction", "[analysis][db]") {
+  testing::TestDatabase database;
+  auto db = OpenWithMachineA(database.location());
   std::mt19937 rng(5);
   std::normal_distribution<double> noise(0, 0.01);
   for (int c = 0; c < 32; ++c) {
@@ -128,9 +129,9 @@ TEST_CASE("a metric's series is searched with its better direction", "[analysis]
   CHECK_THAT(lines[0], Catch::Contains("BM_Parse/4096 [items_per_second]"));
 }
 
-TEST_CASE("an emulated machine's series are not checked for regressions", "[analysis]") {
-  testing::TempDir dir;
-  auto db = store::ResultStore::Open(dir.File("e.db"));
+TEST_CASE("an emulated machine's series are not checked for regressions", "[analysis][db]") {
+  testing::TestDatabase database;
+  auto db = store::OpenStore(database.location());
   REQUIRE(db.ok());
   // b ran under qemu: its inventory says so (a fingerprint's inventory is
   // stored once).
@@ -172,9 +173,9 @@ TEST_CASE("an emulated machine's series are not checked for regressions", "[anal
 }
 
 TEST_CASE("a step in a series' history is stored with its commit range and direction",
-          "[analysis]") {
-  testing::TempDir dir;
-  auto db = store::ResultStore::Open(dir.File("h.db"));
+          "[analysis][db]") {
+  testing::TestDatabase database;
+  auto db = store::OpenStore(database.location());
   REQUIRE(db.ok());
   Fill(**db, 40, 25, {'a', 'b'});
   auto found = CheckRun(**db, "");
@@ -216,9 +217,9 @@ TEST_CASE("a step in a series' history is stored with its commit range and direc
   CHECK_FALSE((*db)->SetRegressionState(999, "fixed", "now").ok());
 }
 
-TEST_CASE("a change with one or two commits after it waits for confirmation", "[analysis]") {
-  testing::TempDir dir;
-  auto db = store::ResultStore::Open(dir.File("h.db"));
+TEST_CASE("a change with one or two commits after it waits for confirmation", "[analysis][db]") {
+  testing::TestDatabase database;
+  auto db = store::OpenStore(database.location());
   REQUIRE(db.ok());
   Fill(**db, 30, 28, {'a'});
   REQUIRE(CheckRun(**db, "").ok());
@@ -238,7 +239,7 @@ namespace {
 
 // One nightly run of commit `c` (1-based) on machine 'a' with 5 series, each
 // at `level` ns with 1 % noise; re-checks the run as the coordinator does.
-void Night(store::ResultStore& db, int c, double level, std::mt19937& rng) {
+void Night(store::Store& db, int c, double level, std::mt19937& rng) {
   std::normal_distribution<double> noise(0, 0.01);
   char commit[8], time[32];
   std::snprintf(commit, sizeof commit, "c%d", c);
@@ -266,9 +267,9 @@ void Night(store::ResultStore& db, int c, double level, std::mt19937& rng) {
 }
 
 TEST_CASE("regressions keep their identity: a recovery marks them fixed, ids never move",
-          "[analysis]") {
-  testing::TempDir dir;
-  auto db = OpenWithMachineA(dir.File("h.db"));
+          "[analysis][db]") {
+  testing::TestDatabase database;
+  auto db = OpenWithMachineA(database.location());
   std::mt19937 rng(5);
   // c1–c6 normal, c7–c11 twice as slow.
   for (int c = 1; c <= 11; ++c) Night(**db, c, c >= 7 ? 2000 : 1000, rng);
@@ -312,9 +313,9 @@ TEST_CASE("regressions keep their identity: a recovery marks them fixed, ids nev
 }
 
 TEST_CASE("a change the history no longer supports is withdrawn with its reason, not deleted",
-          "[analysis]") {
-  testing::TempDir dir;
-  auto db = store::ResultStore::Open(dir.File("h.db"));
+          "[analysis][db]") {
+  testing::TestDatabase database;
+  auto db = store::OpenStore(database.location());
   REQUIRE(db.ok());
   store::SeriesKey key{testing::FakeFingerprint('a'), "gemm.fp32/s0@ref", 1};
   store::RegressionRow stale;
@@ -342,7 +343,7 @@ TEST_CASE("a change the history no longer supports is withdrawn with its reason,
 // Counts how a check reads histories; everything else goes to the real store.
 class CountingHistory : public store::HistoryStore {
  public:
-  explicit CountingHistory(store::ResultStore& db) : db_(db) {}
+  explicit CountingHistory(store::Store& db) : db_(db) {}
   int single = 0, passes = 0;
   size_t most_in_a_pass = 0;
 
@@ -387,15 +388,15 @@ class CountingHistory : public store::HistoryStore {
   Result<bool> RunChecked(const std::string& run) override { return db_.RunChecked(run); }
 
  private:
-  store::ResultStore& db_;
+  store::Store& db_;
 };
 
 // The import of 123,722 benchmarks never finished: the check read one
 // history per series, and each read scanned the machine's results.
 TEST_CASE("a check reads the histories of its series in one pass, not one read per series",
-          "[analysis]") {
-  testing::TempDir dir;
-  auto db = store::ResultStore::Open(dir.File("h.db"));
+          "[analysis][db]") {
+  testing::TestDatabase database;
+  auto db = store::OpenStore(database.location());
   REQUIRE(db.ok());
   Fill(**db, 12, 6, {'a', 'b', 'c'});
   CountingHistory counting(**db);
@@ -435,9 +436,9 @@ TEST_CASE("a check reads the histories of its series in one pass, not one read p
   }
 }
 
-TEST_CASE("a run is marked checked once its check finished, and only then", "[analysis]") {
-  testing::TempDir dir;
-  auto db = OpenWithMachineA(dir.File("h.db"));
+TEST_CASE("a run is marked checked once its check finished, and only then", "[analysis][db]") {
+  testing::TestDatabase database;
+  auto db = OpenWithMachineA(database.location());
   std::mt19937 rng(3);
   Night(**db, 1, 1000, rng);  // checks its run
   auto runs = (*db)->Runs();

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "harness/store/postgres_store.h"
 #include "schemas/embedded.h"
 #include "tests/test_database.h"
 #include "tests/test_util.h"
@@ -558,6 +559,44 @@ TEST_CASE("a series' history: one point per commit, in commit-time order, repeti
   CHECK((*history)[1].commit == "c2");
   CHECK((*history)[2].commit == "c3");
   CHECK((*history)[2].samples_ns == std::vector<double>{300, 300, 300});
+}
+
+TEST_CASE("PostgreSQL: the reads of a large database use indexes, never a scan of results",
+          "[postgres]") {
+  testing::TestDatabase database("postgres");
+  auto db = PostgresStore::Open(database.location());
+  REQUIRE(db.ok());
+  REQUIRE((*db)
+              ->UpsertMachine(MachineRow{testing::FakeFingerprint(), "h", "c", "x86_64", "{}",
+                                         std::nullopt, "t0", "t0"})
+              .ok());
+  std::string run_id;
+  for (const char* month : {"2026-11-05T00:00:00Z", "2026-12-05T00:00:00Z"}) {
+    run_id = result::NewUuid();
+    REQUIRE((*db)
+                ->BeginRun(RunRow{run_id,
+                                  testing::FakeFingerprint(),
+                                  {"repo", month, "main", std::nullopt},
+                                  "nightly",
+                                  month,
+                                  std::nullopt,
+                                  "{}"})
+                .ok());
+    std::vector<result::ResultRecord> records;
+    for (int i = 0; i < 50; ++i) {
+      records.push_back(testing::MakeRecord(run_id, 3));
+      records.back().name = "gemm.fp32/m" + std::to_string(i) + "@ref";
+    }
+    REQUIRE((*db)->InsertResults(records).ok());
+  }
+  const SeriesKey key{testing::FakeFingerprint(), "gemm.fp32/m7@ref", 1};
+  auto plans = (*db)->ExplainReads(key, run_id);
+  REQUIRE(plans.ok());
+  CHECK(plans->size() >= 7);
+  for (const PostgresStore::QueryPlan& p : *plans) {
+    INFO(p.sql << "\n" << p.plan);
+    CHECK(p.plan.find("Seq Scan on results") == std::string::npos);
+  }
 }
 
 }  // namespace
