@@ -149,10 +149,13 @@ void PostgresStore::Impl::CopyIn(const std::string& sql, const std::string& data
     }
   }
   if (PQputCopyEnd(conn, nullptr) != 1) throw PgError("COPY: " + ServerMessage(conn, nullptr), "");
-  // The COPY's own result, then the end of its results.
+  // The COPY's own result, then the end of its results (read before its
+  // error is thrown: the connection takes no command until then).
   PGresult* r = PQgetResult(conn);
+  for (PGresult* rest = PQgetResult(conn); rest != nullptr; rest = PQgetResult(conn)) {
+    PQclear(rest);
+  }
   (void)Check(r, sql);
-  while ((r = PQgetResult(conn)) != nullptr) PQclear(r);
 }
 
 // ---- opening and migrating -------------------------------------------------
@@ -516,11 +519,9 @@ class CopyWriter {
     }
   }
   // A date, as days since 2000-01-01.
-  void Date(int year, unsigned month, unsigned day) {
-    const auto days = std::chrono::sys_days(std::chrono::year(year) / month / day) -
-                      std::chrono::sys_days(std::chrono::year(2000) / 1 / 1);
+  void Date(int32_t days) {
     Int32(4);
-    Int32(static_cast<int32_t>(days.count()));
+    Int32(days);
   }
   void Null() { Int32(-1); }
   std::string Finish() {
@@ -545,20 +546,19 @@ constexpr char kResultColumns[] =
     " median_ns, mean_ns, stddev_ns, cv, min_ns, max_ns, gflops, gbps, roofline_fraction,"
     " joules_per_iter, rel_l2, record, samples_ns";
 
-// What the tuples of CopyOf begin with: their order in the batch (the
-// staging table's ord), or the month of their run (results' run_month; the
-// raw COPY's rows are all of one month).
-enum class CopyLead { kOrder, kMonth };
-
-std::string CopyOf(const std::vector<result::RecordRow>& rows, CopyLead lead = CopyLead::kOrder) {
+// The binary COPY of `rows`, each tuple led by its order in the batch (the
+// staging table's ord), or, where `month_days` is given, by its run's month
+// (results' run_month, as days since 2000-01-01).
+std::string CopyOf(const std::vector<result::RecordRow>& rows,
+                   const std::vector<int32_t>* month_days = nullptr) {
   CopyWriter w;
-  int32_t ord = 0;
-  for (const result::RecordRow& r : rows) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const result::RecordRow& r = rows[i];
     w.Tuple(24);
-    if (lead == CopyLead::kOrder) {
-      w.Int4(ord++);
+    if (month_days == nullptr) {
+      w.Int4(static_cast<int32_t>(i));
     } else {
-      w.Date(2026, 12, 1);
+      w.Date((*month_days)[i]);
     }
     w.Text(r.id);
     w.Text(r.run_id);
@@ -578,7 +578,7 @@ std::string CopyOf(const std::vector<result::RecordRow>& rows, CopyLead lead = C
       w.Float8(r.stats->min_ns);
       w.Float8(r.stats->max_ns);
     } else {
-      for (int i = 0; i < 6; ++i) w.Null();
+      for (int k = 0; k < 6; ++k) w.Null();
     }
     w.OptFloat8(r.gflops);
     w.OptFloat8(r.gbps);
@@ -604,40 +604,118 @@ Result<size_t> PostgresStore::InsertResults(const std::vector<result::ResultReco
   return InsertResults(rows);
 }
 
+namespace {
+
+// A text[] parameter: {"a","b"}, each element quoted.
+std::string TextArray(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const std::string& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : item) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+std::string Int64Array(const std::vector<int64_t>& items) {
+  std::string out = "{";
+  for (int64_t v : items) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(v);
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
 Result<size_t> PostgresStore::InsertResults(const std::vector<result::RecordRow>& rows) {
   if (rows.empty()) return size_t{0};
   return PgGuarded("insert results", [&]() -> Result<size_t> {
     PgTransaction tx(*impl_);
-    impl_->CopyIn(
-        "COPY results_in (ord, " + std::string(kResultColumns) + ") FROM STDIN (FORMAT binary)",
-        CopyOf(rows));
-    const PgRows unknown = impl_->Exec(
-        "SELECT i.run_id FROM results_in i LEFT JOIN runs r ON r.id = i.run_id"
-        " WHERE r.id IS NULL LIMIT 1");
-    if (unknown.size() != 0) {
-      return Status::NotFound("results of run " + unknown.Text(0, 0) +
+    // The month of each row's run (its partition), one statement a batch.
+    std::map<std::string, int32_t> months;
+    for (const result::RecordRow& r : rows) months.emplace(r.run_id, 0);
+    std::vector<std::string> run_ids;
+    for (const auto& [id, days] : months) run_ids.push_back(id);
+    const PgRows known =
+        impl_->Exec("SELECT id, month - DATE '2000-01-01' FROM runs WHERE id = ANY($1::text[])",
+                    {TextArray(run_ids)});
+    if (static_cast<size_t>(known.size()) != months.size()) {
+      for (int i = 0; i < known.size(); ++i) months.erase(known.Text(i, 0));
+      return Status::NotFound("results of run " + months.begin()->first +
                               ", which is not in the database");
     }
-    // Stored once by (id, run_month) whoever sends it how often; the runs'
-    // counts grow by what was new, in the same statement.
-    const PgRows n = impl_->Exec(
-        std::string("WITH ins AS (INSERT INTO results (run_month, ") + kResultColumns +
-        ") SELECT r.month, i.id, i.run_id, i.name, i.workload, i.precision, i.sparsity,"
-        " i.backend, i.threads, i.status, i.error, i.median_ns, i.mean_ns, i.stddev_ns, i.cv,"
-        " i.min_ns, i.max_ns, i.gflops, i.gbps, i.roofline_fraction, i.joules_per_iter,"
-        " i.rel_l2, i.record, i.samples_ns FROM results_in i JOIN runs r ON r.id = i.run_id"
-        " ORDER BY i.ord ON CONFLICT DO NOTHING RETURNING run_id, status),"
-        " counted AS (SELECT run_id, count(*) FILTER (WHERE status = 'ok') AS ok,"
-        " count(*) FILTER (WHERE status = 'failed') AS failed,"
-        " count(*) FILTER (WHERE status = 'skipped') AS skipped FROM ins GROUP BY run_id),"
-        " added AS (INSERT INTO run_counts (run_id, ok, failed, skipped)"
-        " SELECT run_id, ok, failed, skipped FROM counted ON CONFLICT (run_id) DO UPDATE SET"
-        " ok = run_counts.ok + excluded.ok, failed = run_counts.failed + excluded.failed,"
-        " skipped = run_counts.skipped + excluded.skipped RETURNING 1)"
-        " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM added)");
+    for (int i = 0; i < known.size(); ++i) {
+      months[known.Text(i, 0)] = static_cast<int32_t>(known.Int(i, 1));
+    }
+    std::vector<int32_t> month_days;
+    month_days.reserve(rows.size());
+    for (const result::RecordRow& r : rows) month_days.push_back(months[r.run_id]);
+
+    // Every result is new, nearly always: straight into results with COPY.
+    // A result already stored (an agent's resend, or one that reached
+    // another coordinator first) breaks the unique key; then the batch goes
+    // through the staging table and ON CONFLICT DO NOTHING instead.
+    impl_->Simple("SAVEPOINT ingest");
+    try {
+      impl_->CopyIn(std::string("COPY results (run_month, ") + kResultColumns +
+                        ") FROM STDIN (FORMAT binary)",
+                    CopyOf(rows, &month_days));
+    } catch (const PgError& e) {
+      if (e.sqlstate() != "23505") throw;
+      impl_->Simple("ROLLBACK TO SAVEPOINT ingest");
+      const size_t n = InsertStaged(rows);
+      tx.Commit();
+      return n;
+    }
+    std::map<std::string, std::array<int64_t, 3>> added;
+    for (const result::RecordRow& r : rows) ++added[r.run_id][r.skipped ? 2 : r.ok ? 0 : 1];
+    std::vector<std::string> ids;
+    std::array<std::vector<int64_t>, 3> counts;
+    for (const auto& [id, n] : added) {
+      ids.push_back(id);
+      for (size_t k = 0; k < 3; ++k) counts[k].push_back(n[k]);
+    }
+    impl_->Exec(
+        "INSERT INTO run_counts (run_id, ok, failed, skipped) SELECT * FROM"
+        " unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])"
+        " ON CONFLICT (run_id) DO UPDATE SET ok = run_counts.ok + excluded.ok,"
+        " failed = run_counts.failed + excluded.failed,"
+        " skipped = run_counts.skipped + excluded.skipped",
+        {TextArray(ids), Int64Array(counts[0]), Int64Array(counts[1]), Int64Array(counts[2])});
     tx.Commit();
-    return static_cast<size_t>(n.Int(0, 0));
+    return rows.size();
   });
+}
+
+size_t PostgresStore::InsertStaged(const std::vector<result::RecordRow>& rows) {
+  impl_->CopyIn(
+      "COPY results_in (ord, " + std::string(kResultColumns) + ") FROM STDIN (FORMAT binary)",
+      CopyOf(rows));
+  // Stored once by (id, run_month) whoever sends it how often; the runs'
+  // counts grow by what was new, in the same statement.
+  const PgRows n = impl_->Exec(
+      std::string("WITH ins AS (INSERT INTO results (run_month, ") + kResultColumns +
+      ") SELECT r.month, i.id, i.run_id, i.name, i.workload, i.precision, i.sparsity,"
+      " i.backend, i.threads, i.status, i.error, i.median_ns, i.mean_ns, i.stddev_ns, i.cv,"
+      " i.min_ns, i.max_ns, i.gflops, i.gbps, i.roofline_fraction, i.joules_per_iter,"
+      " i.rel_l2, i.record, i.samples_ns FROM results_in i JOIN runs r ON r.id = i.run_id"
+      " ORDER BY i.ord ON CONFLICT DO NOTHING RETURNING run_id, status),"
+      " counted AS (SELECT run_id, count(*) FILTER (WHERE status = 'ok') AS ok,"
+      " count(*) FILTER (WHERE status = 'failed') AS failed,"
+      " count(*) FILTER (WHERE status = 'skipped') AS skipped FROM ins GROUP BY run_id),"
+      " added AS (INSERT INTO run_counts (run_id, ok, failed, skipped)"
+      " SELECT run_id, ok, failed, skipped FROM counted ON CONFLICT (run_id) DO UPDATE SET"
+      " ok = run_counts.ok + excluded.ok, failed = run_counts.failed + excluded.failed,"
+      " skipped = run_counts.skipped + excluded.skipped RETURNING 1)"
+      " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM added)");
+  return static_cast<size_t>(n.Int(0, 0));
 }
 
 Result<double> PostgresStore::RawCopyRate(const std::string& location,
@@ -658,6 +736,7 @@ Result<double> PostgresStore::RawCopyRate(const std::string& location,
     raw.Simple(indexed ? "CREATE TABLE effbench_raw_copy (LIKE results INCLUDING ALL)"
                        : "CREATE TABLE effbench_raw_copy (LIKE results_in)");
     const std::string columns = indexed ? "run_month, " : "ord, ";
+    const std::vector<int32_t> month_days(batch, 0);  // 2000-01-01: one month for all
     const auto start = std::chrono::steady_clock::now();
     for (size_t at = 0; at < rows.size(); at += batch) {
       const std::vector<result::RecordRow> part(
@@ -666,7 +745,7 @@ Result<double> PostgresStore::RawCopyRate(const std::string& location,
       PgTransaction tx(raw);
       raw.CopyIn(
           "COPY effbench_raw_copy (" + columns + kResultColumns + ") FROM STDIN (FORMAT binary)",
-          CopyOf(part, indexed ? CopyLead::kMonth : CopyLead::kOrder));
+          indexed ? CopyOf(part, &month_days) : CopyOf(part));
       tx.Commit();
     }
     const double seconds =

@@ -3,11 +3,12 @@
 // interfaces (stores.h), through libpq. What a fleet uses when it outgrows
 // one coordinator: several coordinators share one database.
 //
-// Results go in with binary COPY into a per-connection staging table, then
-// one INSERT ... ON CONFLICT DO NOTHING into results: a bounded number of
-// round trips per batch whatever its size, and a result stored once however
-// often it is sent, whichever coordinator receives it. results is
-// partitioned by the month of its run.
+// Results go in with binary COPY straight into results, and where one of
+// them is already stored (the unique key says so), through a per-connection
+// staging table and INSERT ... ON CONFLICT DO NOTHING instead: a bounded
+// number of round trips per batch whatever its size, and a result stored
+// once however often it is sent, whichever coordinator receives it. results
+// is partitioned by the month of its run.
 //
 // Not thread-safe: one PostgresStore (one connection) per thread.
 #pragma once
@@ -111,6 +112,9 @@ class PostgresStore final : public Store {
   struct Impl;
 
  private:
+  // Inserts `rows` through the staging table with ON CONFLICT DO NOTHING, in
+  // the open transaction; how many were new. Throws PgError.
+  size_t InsertStaged(const std::vector<result::RecordRow>& rows);
   explicit PostgresStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -87,6 +87,15 @@ TEST_CASE("ingest is idempotent by result id", "[store][db]") {
   CHECK(*db->InsertResults({record}) == 1);
   CHECK(*db->InsertResults({record}) == 0);
   CHECK(db->Results(f.run_id)->size() == 1);
+  // A batch of one stored result and two new ones, one of them twice: the
+  // new ones are stored once each, in the batch's order, and counted once.
+  const auto fresh = testing::MakeRecord(f.run_id), other = testing::MakeRecord(f.run_id);
+  CHECK(*db->InsertResults({fresh, record, other, fresh}) == 2);
+  const auto stored = db->Results(f.run_id);
+  REQUIRE(stored->size() == 3);
+  CHECK((*stored)[1].id == fresh.id);
+  CHECK((*stored)[2].id == other.id);
+  CHECK(db->Runs()->front().results_ok == 3);
 }
 
 TEST_CASE("an invalid record rejects the whole batch, naming the field", "[store][db]") {
