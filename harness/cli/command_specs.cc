@@ -313,14 +313,18 @@ const CommandSpec kExecCommand = {
     "",
     kExitCodes};
 
-const CommandSpec kDbCommand = {kProgram,
-                                "db",
-                                "check: PRAGMA integrity_check of a SQLite database, or the "
-                                "consistency of a PostgreSQL one; exit 0 sound, 1 damaged",
-                                "check",
-                                {Db()},
-                                "",
-                                kExitCodes};
+const CommandSpec kDbCommand = {
+    kProgram,
+    "db",
+    "check: PRAGMA integrity_check of a SQLite database, or the consistency of a PostgreSQL "
+    "one; exit 0 sound, 1 damaged. copy: every table of one database into an empty other, "
+    "either backend, ids kept, each table's rows counted and checksummed again",
+    "check | copy",
+    {Db(),
+     TextFlag("from", "DB", "copy: the database copied (a SQLite file or a postgresql:// URI)"),
+     TextFlag("to", "DB", "copy: the empty database it is copied into (made when absent)")},
+    "",
+    kExitCodes};
 
 const CommandSpec kChangepointsCommand = {
     kProgram,

@@ -252,8 +252,18 @@ void PrintCalibration(const machine::Calibration& cal, std::ostream& out) {
 int DbCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto flags = Flags::Parse(args, kDbCommand, err);
   if (!flags.ok()) return UsageError(err, flags.status().message(), kDbCommand);
+  if (flags->positional() == std::vector<std::string>{"copy"}) {
+    const auto from = flags->Get("from"), to = flags->Get("to");
+    if (!from || !to) return UsageError(err, "db copy needs --from DB and --to DB", kDbCommand);
+    auto copied = store::CopyDatabase(*from, *to);
+    if (!copied.ok()) return CommandError(err, copied.status(), kDbCommand);
+    for (const std::string& line : *copied) out << "  " << line << "\n";
+    out << "copied " << *from << " into " << *to << "\n";
+    return kExitOk;
+  }
   if (flags->positional() != std::vector<std::string>{"check"}) {
-    return UsageError(err, "expected `db check --db DB`", kDbCommand);
+    return UsageError(err, "expected `db check --db DB` or `db copy --from DB --to DB`",
+                      kDbCommand);
   }
   const auto path = flags->Get("db");
   if (!path) return UsageError(err, "--db DB is required", kDbCommand);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "harness/store/postgres_internal.h"
 #include "schemas/embedded.h"
@@ -622,6 +623,33 @@ std::string TextArray(const std::vector<std::string>& items) {
   return out;
 }
 
+struct RunMonth {
+  int32_t days = 0;  // since 2000-01-01
+  std::string date;  // 2026-12-01
+};
+
+// The months of the runs `run_ids` name (repeats allowed), one statement;
+// NotFound naming a run the database lacks. Throws PgError.
+Result<std::map<std::string, RunMonth>> RunMonths(PostgresStore::Impl& db,
+                                                  const std::vector<std::string>& run_ids) {
+  std::map<std::string, RunMonth> months;
+  for (const std::string& id : run_ids) months.emplace(id, RunMonth{});
+  std::vector<std::string> unique;
+  for (const auto& [id, month] : months) unique.push_back(id);
+  const PgRows known = db.Exec(
+      "SELECT id, month - DATE '2000-01-01', month::text FROM runs WHERE id = ANY($1::text[])",
+      {TextArray(unique)});
+  for (int i = 0; i < known.size(); ++i) {
+    months[known.Text(i, 0)] = RunMonth{static_cast<int32_t>(known.Int(i, 1)), known.Text(i, 2)};
+  }
+  for (const auto& [id, month] : months) {
+    if (month.date.empty()) {
+      return Status::NotFound("results of run " + id + ", which is not in the database");
+    }
+  }
+  return months;
+}
+
 std::string Int64Array(const std::vector<int64_t>& items) {
   std::string out = "{";
   for (int64_t v : items) {
@@ -639,24 +667,13 @@ Result<size_t> PostgresStore::InsertResults(const std::vector<result::RecordRow>
   return PgGuarded("insert results", [&]() -> Result<size_t> {
     PgTransaction tx(*impl_);
     // The month of each row's run (its partition), one statement a batch.
-    std::map<std::string, int32_t> months;
-    for (const result::RecordRow& r : rows) months.emplace(r.run_id, 0);
     std::vector<std::string> run_ids;
-    for (const auto& [id, days] : months) run_ids.push_back(id);
-    const PgRows known =
-        impl_->Exec("SELECT id, month - DATE '2000-01-01' FROM runs WHERE id = ANY($1::text[])",
-                    {TextArray(run_ids)});
-    if (static_cast<size_t>(known.size()) != months.size()) {
-      for (int i = 0; i < known.size(); ++i) months.erase(known.Text(i, 0));
-      return Status::NotFound("results of run " + months.begin()->first +
-                              ", which is not in the database");
-    }
-    for (int i = 0; i < known.size(); ++i) {
-      months[known.Text(i, 0)] = static_cast<int32_t>(known.Int(i, 1));
-    }
+    for (const result::RecordRow& r : rows) run_ids.push_back(r.run_id);
+    auto months = RunMonths(*impl_, run_ids);
+    if (!months.ok()) return months.status();
     std::vector<int32_t> month_days;
     month_days.reserve(rows.size());
-    for (const result::RecordRow& r : rows) month_days.push_back(months[r.run_id]);
+    for (const result::RecordRow& r : rows) month_days.push_back((*months)[r.run_id].days);
 
     // Every result is new, nearly always: straight into results with COPY.
     // A result already stored (an agent's resend, or one that reached
@@ -790,6 +807,164 @@ Result<int64_t> PostgresStore::ResultCount() {
 Result<int64_t> PostgresStore::ResultCountOfRun(const std::string& run_id) {
   return PgGuarded("count results of run " + run_id, [&]() -> Result<int64_t> {
     return impl_->Exec("SELECT count(*) FROM results WHERE run_id = $1", {run_id}).Int(0, 0);
+  });
+}
+
+// ---- db copy ---------------------------------------------------------------
+
+namespace {
+
+// The tables whose stored order is their seq column.
+bool HasSeq(const std::string& table) {
+  return table == "runs" || table == "results" || table == "jobs";
+}
+
+const char* SqlType(ColumnType type) {
+  switch (type) {
+    case ColumnType::kInteger:
+      return "bigint";
+    case ColumnType::kReal:
+      return "double precision";
+    case ColumnType::kText:
+      break;
+  }
+  return "text";
+}
+
+PgParam TextOf(const Value& v) {
+  if (const auto* n = std::get_if<int64_t>(&v)) return PgInt(*n);
+  if (const auto* d = std::get_if<double>(&v)) return PgDouble(*d);
+  if (const auto* t = std::get_if<std::string>(&v)) return *t;
+  return std::nullopt;
+}
+
+std::string ColumnList(const Table& table) {
+  std::string columns;
+  for (const Column& c : table.columns) {
+    if (!columns.empty()) columns += ", ";
+    columns += c.name;
+  }
+  return columns;
+}
+
+}  // namespace
+
+Status PostgresStore::ReadRows(const Table& table,
+                               const std::function<Status(std::vector<Row>&&)>& chunk) {
+  return PgGuarded("read table " + table.name, [&]() -> Status {
+    // A cursor: a table of millions of results is never held whole.
+    PgTransaction tx(*impl_);
+    impl_->Simple("DECLARE effbench_copy NO SCROLL CURSOR FOR SELECT " + ColumnList(table) +
+                  " FROM " + table.name + " ORDER BY " + (HasSeq(table.name) ? "seq" : table.key));
+    for (;;) {
+      const PgRows rows = impl_->Exec("FETCH 1000 FROM effbench_copy");
+      if (rows.size() == 0) break;
+      std::vector<Row> out;
+      out.reserve(static_cast<size_t>(rows.size()));
+      for (int i = 0; i < rows.size(); ++i) {
+        Row row;
+        row.reserve(table.columns.size());
+        for (size_t k = 0; k < table.columns.size(); ++k) {
+          const int col = static_cast<int>(k);
+          if (rows.IsNull(i, col)) {
+            row.emplace_back();
+          } else if (table.columns[k].type == ColumnType::kInteger) {
+            row.emplace_back(rows.Int(i, col));
+          } else if (table.columns[k].type == ColumnType::kReal) {
+            row.emplace_back(rows.Double(i, col));
+          } else {
+            row.emplace_back(rows.Text(i, col));
+          }
+        }
+        out.push_back(std::move(row));
+      }
+      EFFBENCH_RETURN_IF_ERROR(chunk(std::move(out)));
+    }
+    impl_->Simple("CLOSE effbench_copy");
+    tx.Commit();
+    return Status::Ok();
+  });
+}
+
+Status PostgresStore::WriteRows(const Table& table, const std::vector<Row>& rows) {
+  if (rows.empty()) return Status::Ok();
+  return PgGuarded("write table " + table.name, [&]() -> Status {
+    PgTransaction tx(*impl_);
+    // What PostgreSQL keeps beyond the portable columns: a run's month (and
+    // its partition of results), a result's run month.
+    std::vector<std::string> extra_values;
+    std::string columns = ColumnList(table);
+    if (table.name == "runs") {
+      columns += ", month";
+      std::set<std::string> made;
+      for (const Row& row : rows) {
+        const auto* started = std::get_if<std::string>(&row[4]);
+        const std::string month = MonthOf(started != nullptr ? *started : "");
+        if (made.insert(month).second) {
+          impl_->Exec("SELECT effbench_results_partition($1::date)", {month});
+        }
+        extra_values.push_back(month);
+      }
+    } else if (table.name == "results") {
+      columns += ", run_month";
+      std::vector<std::string> run_ids;
+      for (const Row& row : rows) {
+        const auto* run = std::get_if<std::string>(&row[1]);
+        run_ids.push_back(run != nullptr ? *run : "");
+      }
+      auto months = RunMonths(*impl_, run_ids);
+      if (!months.ok()) return months.status();
+      for (const std::string& id : run_ids) extra_values.push_back((*months)[id].date);
+    }
+    const size_t width = table.columns.size() + (extra_values.empty() ? 0 : 1);
+    // As many rows a statement as its parameters allow, in their order.
+    const size_t per_statement = std::max<size_t>(1, 30000 / width);
+    for (size_t at = 0; at < rows.size(); at += per_statement) {
+      const size_t n = std::min(per_statement, rows.size() - at);
+      std::string sql = "INSERT INTO " + table.name + " (" + columns + ") VALUES ";
+      std::vector<PgParam> params;
+      params.reserve(n * width);
+      for (size_t r = 0; r < n; ++r) {
+        sql += r == 0 ? "(" : ", (";
+        for (size_t k = 0; k < width; ++k) {
+          if (k > 0) sql += ", ";
+          sql += '$';
+          sql += std::to_string(params.size() + 1);
+          sql += "::";
+          sql += k < table.columns.size() ? SqlType(table.columns[k].type) : "date";
+          params.push_back(k < table.columns.size() ? TextOf(rows[at + r][k])
+                                                    : PgParam(extra_values[at + r]));
+        }
+        sql += ")";
+      }
+      // Not prepared: each statement's text is of its own size.
+      std::vector<const char*> values(params.size());
+      for (size_t i = 0; i < params.size(); ++i) {
+        values[i] = params[i] ? params[i]->c_str() : nullptr;
+      }
+      impl_->EnsureConnected();
+      (void)impl_->Check(PQexecParams(impl_->conn, sql.c_str(), static_cast<int>(params.size()),
+                                      nullptr, values.data(), nullptr, nullptr, 0),
+                         sql);
+    }
+    tx.Commit();
+    return Status::Ok();
+  });
+}
+
+Status PostgresStore::FinishCopy() {
+  return PgGuarded("after the copy", [&]() -> Status {
+    for (const auto& [table, column] :
+         std::vector<std::pair<std::string, std::string>>{{"machines", "id"},
+                                                          {"revisions", "id"},
+                                                          {"regressions", "id"},
+                                                          {"runs", "seq"},
+                                                          {"results", "seq"},
+                                                          {"jobs", "seq"}}) {
+      impl_->Exec("SELECT setval(pg_get_serial_sequence('" + table + "', '" + column +
+                  "'), coalesce(max(" + column + "), 0) + 1, false) FROM " + table);
+    }
+    return Status::Ok();
   });
 }
 

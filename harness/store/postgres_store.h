@@ -57,6 +57,10 @@ class PostgresStore final : public Store {
 
   // Whether the database takes a write now (a small write transaction).
   Status ProbeWrite() override;
+  Status ReadRows(const Table& table,
+                  const std::function<Status(std::vector<Row>&&)>& chunk) override;
+  Status WriteRows(const Table& table, const std::vector<Row>& rows) override;
+  Status FinishCopy() override;
   // The schema version after migration.
   int SchemaVersion() const override;
 

@@ -503,4 +503,77 @@ Result<int64_t> ResultStore::ResultCountOfRun(const std::string& run_id) {
   });
 }
 
+namespace {
+
+// The column list of `table`: "a, b, c".
+std::string ColumnList(const Table& table) {
+  std::string list;
+  for (const Column& c : table.columns) {
+    if (!list.empty()) list += ", ";
+    list += c.name;
+  }
+  return list;
+}
+
+}  // namespace
+
+Status ResultStore::ReadRows(const Table& table,
+                             const std::function<Status(std::vector<Row>&&)>& chunk) {
+  return Guarded("read table " + table.name, [&]() -> Status {
+    // WITHOUT ROWID tables are in their key's order; the others as stored.
+    const bool rowid =
+        table.name != "run_counts" && table.name != "run_checks" && table.name != "agent_keys";
+    SQLite::Statement s(impl_->db, "SELECT " + ColumnList(table) + " FROM " + table.name +
+                                       " ORDER BY " + (rowid ? "rowid" : table.key));
+    std::vector<Row> rows;
+    while (s.executeStep()) {
+      Row row;
+      row.reserve(table.columns.size());
+      for (size_t i = 0; i < table.columns.size(); ++i) {
+        const SQLite::Column c = s.getColumn(static_cast<int>(i));
+        if (c.isNull()) {
+          row.emplace_back();
+        } else if (table.columns[i].type == ColumnType::kInteger) {
+          row.emplace_back(c.getInt64());
+        } else if (table.columns[i].type == ColumnType::kReal) {
+          row.emplace_back(c.getDouble());
+        } else {
+          row.emplace_back(c.getString());
+        }
+      }
+      rows.push_back(std::move(row));
+      if (rows.size() == 1000) {
+        EFFBENCH_RETURN_IF_ERROR(chunk(std::move(rows)));
+        rows.clear();
+      }
+    }
+    if (!rows.empty()) return chunk(std::move(rows));
+    return Status::Ok();
+  });
+}
+
+Status ResultStore::WriteRows(const Table& table, const std::vector<Row>& rows) {
+  return Guarded("write table " + table.name, [&]() -> Status {
+    std::string marks;
+    for (size_t i = 0; i < table.columns.size(); ++i) marks += i == 0 ? "?" : ",?";
+    SQLite::Transaction tx(impl_->db);
+    auto insert_prepared = impl_->Prepare("INSERT INTO " + table.name + " (" + ColumnList(table) +
+                                          ") VALUES (" + marks + ")");
+    SQLite::Statement& insert = *insert_prepared;
+    for (const Row& row : rows) {
+      insert.reset();
+      insert.clearBindings();
+      for (size_t i = 0; i < row.size(); ++i) {
+        const int at = static_cast<int>(i) + 1;
+        if (const auto* n = std::get_if<int64_t>(&row[i])) insert.bind(at, *n);
+        if (const auto* d = std::get_if<double>(&row[i])) insert.bind(at, *d);
+        if (const auto* t = std::get_if<std::string>(&row[i])) insert.bindNoCopy(at, *t);
+      }
+      insert.exec();
+    }
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
 }  // namespace effbench::store

@@ -50,6 +50,9 @@ class ResultStore final : public Store {
 
   // The schema version after migration.
   int SchemaVersion() const override;
+  Status ReadRows(const Table& table,
+                  const std::function<Status(std::vector<Row>&&)>& chunk) override;
+  Status WriteRows(const Table& table, const std::vector<Row>& rows) override;
 
   // RunStore
   Status UpsertMachine(const MachineRow& machine) override;

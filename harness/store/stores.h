@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "core/status.h"
 #include "harness/result/record.h"
 #include "harness/result/record_row.h"
+#include "harness/store/tables.h"
 
 namespace effbench::store {
 
@@ -280,6 +282,23 @@ class Store : public RunStore, public HistoryStore, public FleetStore, public Qu
   virtual Status ProbeWrite() = 0;
   // The schema version after migration (schemas/sql).
   virtual int SchemaVersion() const = 0;
+
+  // Table by table, for `effbench db copy` (CopyDatabase): the rows of
+  // `table` as stored, in the order they were stored, handed to `chunk` a
+  // thousand at a time.
+  virtual Status ReadRows(const Table& table,
+                          const std::function<Status(std::vector<Row>&&)>& chunk) {
+    (void)table, (void)chunk;
+    return Status::FailedPrecondition("this store cannot be copied");
+  }
+  // Inserts `rows` into `table` as they are, ids kept, in one transaction.
+  virtual Status WriteRows(const Table& table, const std::vector<Row>& rows) {
+    (void)table, (void)rows;
+    return Status::FailedPrecondition("this store cannot be copied into");
+  }
+  // After a copy: what numbers new rows (ids, the stored order) continues
+  // past the rows copied.
+  virtual Status FinishCopy() { return Status::Ok(); }
 };
 
 // Whether `location` names a PostgreSQL database (a libpq URI:
@@ -309,6 +328,12 @@ struct DatabaseCheck {
   std::vector<std::string> problems;
 };
 Result<DatabaseCheck> CheckDatabase(const std::string& location);
+
+// Copies every table of the database at `from` into the one at `to` (made
+// when absent), ids kept, and checks that each table's rows arrived: their
+// count and an order-independent checksum, read back from `to`. Refuses a
+// target that holds any row. One line a table, for the user.
+Result<std::vector<std::string>> CopyDatabase(const std::string& from, const std::string& to);
 
 // The backends OpenStore knows, by name: "sqlite", "postgres".
 const std::vector<std::string>& StoreBackends();

@@ -610,3 +610,111 @@ TEST_CASE("PostgreSQL: the reads of a large database use indexes, never a scan o
 
 }  // namespace
 }  // namespace effbench::store
+
+namespace effbench::store {
+namespace {
+
+// Everything a database holds, read through the interfaces, for comparing
+// two of them.
+std::string Everything(Store& db) {
+  nlohmann::json all;
+  const auto results = db.Results("");
+  const auto runs = db.Runs();
+  const auto machines = db.Machines();
+  const auto regressions = db.Regressions("", "");
+  const auto agents = db.Agents();
+  const auto keys = db.AgentKeys();
+  const auto jobs = db.Jobs();
+  REQUIRE((results.ok() && runs.ok() && machines.ok() && regressions.ok() && agents.ok() &&
+           keys.ok() && jobs.ok()));
+  for (const auto& r : *results) all["results"].push_back(result::ToJson(r));
+  for (const RunRow& r : *runs) {
+    all["runs"].push_back({r.id, r.started_at, r.suite, r.results_ok, r.results_failed,
+                           r.results_skipped, r.revision.commit, *db.RunChecked(r.id)});
+  }
+  for (const MachineRow& m : *machines) all["machines"].push_back({m.fingerprint, m.last_seen});
+  for (const RegressionRow& r : *regressions) {
+    all["regressions"].push_back({r.id, r.series.name, r.state, r.change, r.reason.value_or("")});
+  }
+  for (const AgentRow& a : *agents) all["agents"].push_back({a.name, a.labels_json});
+  for (const AgentKeyRow& k : *keys) all["keys"].push_back({k.name, k.stored_key});
+  for (const JobRow& j : *jobs) all["jobs"].push_back({j.id, j.state, j.run_id});
+  return all.dump();
+}
+
+TEST_CASE(
+    "db copy moves every table to the other backend and back, ids kept, into empty "
+    "databases only",
+    "[store][db]") {
+  Fixture f;
+  auto source = f.OpenWithRun();
+  auto failed = testing::MakeRecord(f.run_id, 0, "int8");
+  failed.ok = false;
+  failed.error = "wrong result";
+  failed.samples_ns.clear();
+  failed.stats.reset();
+  auto measured = testing::MakeRecord(f.run_id, 7);
+  measured.samples_ns[3] = 1.0 / 3.0;  // a double that text must carry exactly
+  measured.stats = result::Summarize(measured.samples_ns);
+  REQUIRE(source->InsertResults({measured, failed}).ok());
+  REQUIRE(source->MarkRunChecked(f.run_id, "2026-12-01T01:00:00Z").ok());
+  RegressionRow change;
+  change.series = SeriesKey{testing::FakeFingerprint(), measured.name, 1};
+  change.last_good_commit = "c0";
+  change.first_bad_commit = "abc123";
+  change.first_bad_run = f.run_id;
+  change.change = 0.1 / 3;
+  change.direction = "regression";
+  change.detected_at = change.updated_at = "2026-12-01T02:00:00Z";
+  REQUIRE(source->UpsertRegression(change).ok());
+  change.first_bad_commit = "def456";
+  REQUIRE(source->UpsertRegression(change).ok());
+  const auto ids = source->Regressions("", "");
+  REQUIRE(ids->size() == 2);
+  REQUIRE(source
+              ->ResolveRegression(ids->front().id, "withdrawn", "the history no longer shows it",
+                                  std::nullopt, std::nullopt, "t9")
+              .ok());
+  REQUIRE(source
+              ->UpsertAgent(
+                  {"board-a", testing::FakeFingerprint(), "1.0", R"({"site":"lab"})", "t0", "t1"})
+              .ok());
+  REQUIRE(source->PutAgentKey({"board-a", std::string(64, 'c'), "t0", std::nullopt}).ok());
+  REQUIRE(source
+              ->InsertJob(
+                  {"job-1", "board-a", f.run_id, "quick", "{}", "done", "t0", "t1", std::nullopt})
+              .ok());
+  const std::string before = Everything(*source);
+  source.reset();
+
+  // To SQLite, and from there into a new database of the backend under test.
+  testing::TestDatabase middle("sqlite"), back;
+  auto copied = CopyDatabase(f.path, middle.location());
+  REQUIRE(copied.ok());
+  CHECK(copied->size() == PortableTables().size());
+  REQUIRE(CopyDatabase(middle.location(), back.location()).ok());
+  auto restored = OpenStore(back.location());
+  REQUIRE(restored.ok());
+  CHECK(Everything(**restored) == before);
+  const auto restored_ids = (*restored)->Regressions("", "");
+  REQUIRE(restored_ids.ok());
+  CHECK(restored_ids->front().id == ids->front().id);
+  // New rows number on past the copied ones.
+  change.first_bad_commit = "0a1b2c";
+  REQUIRE((*restored)->UpsertRegression(change).ok());
+  int64_t newest = 0;
+  const auto after = (*restored)->Regressions("", "");
+  REQUIRE(after.ok());
+  for (const RegressionRow& r : *after) newest = std::max(newest, r.id);
+  CHECK(newest > std::max(ids->front().id, ids->back().id));
+
+  // A target that holds anything is refused, untouched.
+  auto again = CopyDatabase(f.path, back.location());
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.status().code() == Status::Code::kFailedPrecondition);
+  CHECK_THAT(again.status().message(), Catch::Contains("not empty"));
+  CHECK(CopyDatabase(f.path, f.path).status().code() == Status::Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace effbench::store

@@ -1,0 +1,51 @@
+// The tables of the results database as `effbench db copy` moves them
+// between backends: each table's portable columns (what SQLite and
+// PostgreSQL both hold), typed, listed in an order that respects foreign
+// keys. A backend's own columns (PostgreSQL's seq and month, SQLite's rowid)
+// are not portable: the target makes them again, in the order rows arrive.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace effbench::store {
+
+enum class ColumnType { kText, kInteger, kReal };
+
+struct Column {
+  std::string name;
+  ColumnType type;
+};
+
+struct Table {
+  std::string name;
+  std::vector<Column> columns;
+  std::string key;  // what orders rows as they were stored, apart from rowid or seq
+};
+
+// machines, revisions, runs, results, run_counts, run_checks, regressions,
+// agents, agent_keys, jobs.
+const std::vector<Table>& PortableTables();
+
+// A value of a row: NULL, or of its column's type.
+using Value = std::variant<std::monostate, int64_t, double, std::string>;
+using Row = std::vector<Value>;
+
+// An order-independent checksum of rows: equal for the same rows, whatever
+// the backend that read them.
+class RowChecksum {
+ public:
+  void Add(const Row& row);
+  uint64_t value() const { return sum_; }
+  int64_t rows() const { return rows_; }
+
+ private:
+  uint64_t sum_ = 0;
+  int64_t rows_ = 0;
+};
+
+}  // namespace effbench::store
