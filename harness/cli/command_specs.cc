@@ -14,6 +14,10 @@ FlagSpec Db(
     const std::string& help = "the results database: a SQLite file or a postgresql:// URI") {
   return TextFlag("db", "DB", help);
 }
+// With every --db: a PostgreSQL server on another machine without TLS.
+FlagSpec Insecure() {
+  return Switch("insecure", "let a postgresql:// --db on another machine be reached without TLS");
+}
 FlagSpec ListFormat() { return TextFlag("format", "FORMAT", "console or json [console]"); }
 FlagSpec TableFormat() {
   return TextFlag("format", "FORMAT", "console, markdown, csv or json [console]");
@@ -40,6 +44,7 @@ std::vector<FlagSpec> Import() {
                    "Format) [gbench]")
               .Replaces({"format"}),
           Db(),
+          Insecure(),
           TextFlag("repo", "URL", "the repository the results measure"),
           TextFlag("commit", "SHA", "the commit they measure [the git checkout's]"),
           TextFlag("branch", "NAME", "its branch"),
@@ -88,7 +93,7 @@ const CommandSpec kRunCommand = {
         {TextFlag("suite", "NAME",
                   "quick, standard, accuracy or full [quick, unless --workloads is given]"),
          Workloads("the workloads whose ids match this shell glob (within --suite, if given)"),
-         Db("the results database: a SQLite file or a postgresql:// URI [effbench.db]"),
+         Db("the results database: a SQLite file or a postgresql:// URI [effbench.db]"), Insecure(),
          IntegerFlag("repetitions", "N", "timed repetitions of each workload [5]"),
          IntegerFlag("threads", "N", "threads each workload may use [1]"),
          NumberFlag("min-time", "SECONDS", "the least time of one repetition [0.1]"),
@@ -112,7 +117,7 @@ const CommandSpec kRunsCommand = {
     "the runs of a database, newest first; `runs delete ID` removes a run (an id prefix) and its "
     "results",
     "[list] | delete ID",
-    {Db(),
+    {Db(), Insecure(),
      TextFlag("machines", "A,B,...", "only these machines: hostnames or fingerprint prefixes")
          .Replaces({"machine"}),
      TextFlag("commit", "PREFIX", "only runs of commits with this prefix"),
@@ -126,7 +131,8 @@ const CommandSpec kCalibrateCommand = {
     "calibrate",
     "measure this machine's roofline again and store it",
     "",
-    {Db("the results database: a SQLite file or a postgresql:// URI [effbench.db]"), ListFormat()},
+    {Db("the results database: a SQLite file or a postgresql:// URI [effbench.db]"), Insecure(),
+     ListFormat()},
     "",
     kExitCodes};
 
@@ -139,17 +145,21 @@ const CommandSpec kWorkloadsCommand = {
     "",
     kExitCodes};
 
-const CommandSpec kMachinesCommand = {
-    kProgram,  "machines",           "list the machines of a database with their calibration",
-    "",        {Db(), ListFormat()}, "",
-    kExitCodes};
+const CommandSpec kMachinesCommand = {kProgram,
+                                      "machines",
+                                      "list the machines of a database with their calibration",
+                                      "",
+                                      {Db(), Insecure(), ListFormat()},
+                                      "",
+                                      kExitCodes};
 
 const CommandSpec kReportCommand = {
     kProgram,
     "report",
     "one run's efficiency table, or machines side by side",
     "",
-    {Db(), TextFlag("run", "ID", "one run (an id prefix) [each machine's latest, side by side]"),
+    {Db(), Insecure(),
+     TextFlag("run", "ID", "one run (an id prefix) [each machine's latest, side by side]"),
      Switch("wide", "one run: add the kernel each backend chose"),
      TextFlag("machines", "A,B,...", "machines: hostnames, agent names or fingerprint prefixes"),
      TextFlag("workloads", "GLOB", "the workloads whose ids match this shell glob"),
@@ -173,7 +183,7 @@ const CommandSpec kHistoryCommand = {
     "history",
     "series over commits with the changes found in them",
     "",
-    {Db(), TextFlag("workloads", "GLOB", "the series of these workloads"),
+    {Db(), Insecure(), TextFlag("workloads", "GLOB", "the series of these workloads"),
      TextFlag("series", "ID", "one series"), TextFlag("machines", "A,B,...", "only these machines"),
      IntegerFlag("threads", "N", "only results with this many threads"),
      TextFlag("format", "FORMAT", "console, markdown, csv, json or html [console]"),
@@ -188,6 +198,7 @@ const CommandSpec kServeCommand = {
     "",
     Join(
         {Db("the results database: a SQLite file or a postgresql:// URI [effbench.db]"),
+         Insecure(),
          TextFlag("listen", "HOST:PORT", "the agents' port [127.0.0.1:7450]"),
          TextFlag("http", "HOST:PORT", "the HTTP API and the live page [none]"),
          TextFlag("token-file", "FILE", "the fleet token, or its stored key (effbench token hash)"),
@@ -275,7 +286,7 @@ const CommandSpec kCompareCommand = {
     "two runs or commits series by series, or two Google Benchmark files (BASE.json NEW.json); "
     "exit 3 on a confirmed regression",
     "[BASE.json NEW.json]",
-    {Db(), TextFlag("baseline", "RUN|COMMIT", "the run or commit compared against"),
+    {Db(), Insecure(), TextFlag("baseline", "RUN|COMMIT", "the run or commit compared against"),
      TextFlag("candidate", "RUN|COMMIT", "the run or commit compared"),
      TextFlag("workloads", "GLOB", "the series whose names match this shell glob")
          .Replaces({"filter"}),
@@ -292,7 +303,7 @@ const CommandSpec kRegressionsCommand = {
     "changes found in each series' history, grouped by commit range; exit 3 while a regression "
     "is new",
     "[list] | ack ID... | set STATE ID... | check",
-    Join({Db(), TextFlag("since", "ISO8601", "only changes detected since then"),
+    Join({Db(), Insecure(), TextFlag("since", "ISO8601", "only changes detected since then"),
           TextFlag("state", "STATE", "new, acknowledged, fixed, false-positive or withdrawn"),
           TableFormat()},
          Detection()),
@@ -318,11 +329,14 @@ const CommandSpec kDbCommand = {
     "db",
     "check: PRAGMA integrity_check of a SQLite database, or the consistency of a PostgreSQL "
     "one; exit 0 sound, 1 damaged. copy: every table of one database into an empty other, "
-    "either backend, ids kept, each table's rows counted and checksummed again",
-    "check | copy",
-    {Db(),
+    "either backend, ids kept, each table's rows counted and checksummed again. grant: a "
+    "PostgreSQL role may read (report, history, the dashboard) or write (serve, run, import)",
+    "check | copy | grant",
+    {Db(), Insecure(),
      TextFlag("from", "DB", "copy: the database copied (a SQLite file or a postgresql:// URI)"),
-     TextFlag("to", "DB", "copy: the empty database it is copied into (made when absent)")},
+     TextFlag("to", "DB", "copy: the empty database it is copied into (made when absent)"),
+     TextFlag("role", "NAME", "grant: the role (made, without a password, when absent)"),
+     TextFlag("access", "read|write", "grant: what the role may do")},
     "",
     kExitCodes};
 

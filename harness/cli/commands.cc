@@ -81,6 +81,11 @@ int CommandError(std::ostream& err, const Status& s, const CommandSpec& command)
   return s.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitError;
 }
 
+store::ServerTransport TransportFromFlags(const Flags& flags) {
+  return flags.Has("insecure") ? store::ServerTransport::kInsecureAllowed
+                               : store::ServerTransport::kTlsUnlessLocal;
+}
+
 Result<std::unique_ptr<store::Store>> OpenExisting(const Flags& flags, store::OpenCheck check) {
   const auto path = flags.Get("db");
   if (!path) return Status::InvalidArgument("--db DB is required");
@@ -88,7 +93,7 @@ Result<std::unique_ptr<store::Store>> OpenExisting(const Flags& flags, store::Op
   if (!store::IsPostgresLocation(*path) && !std::filesystem::exists(*path, ec)) {
     return Status::NotFound(*path + ": no such database");
   }
-  return store::OpenStore(*path, store::Durability::kNormal, check);
+  return store::OpenStore(*path, store::Durability::kNormal, check, TransportFromFlags(flags));
 }
 
 int WorkloadsCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -255,19 +260,33 @@ int DbCommand(const std::vector<std::string>& args, std::ostream& out, std::ostr
   if (flags->positional() == std::vector<std::string>{"copy"}) {
     const auto from = flags->Get("from"), to = flags->Get("to");
     if (!from || !to) return UsageError(err, "db copy needs --from DB and --to DB", kDbCommand);
-    auto copied = store::CopyDatabase(*from, *to);
+    auto copied = store::CopyDatabase(*from, *to, TransportFromFlags(*flags));
     if (!copied.ok()) return CommandError(err, copied.status(), kDbCommand);
     for (const std::string& line : *copied) out << "  " << line << "\n";
     out << "copied " << *from << " into " << *to << "\n";
     return kExitOk;
   }
+  if (flags->positional() == std::vector<std::string>{"grant"}) {
+    const auto db = flags->Get("db"), role = flags->Get("role"), access = flags->Get("access");
+    if (!db || !role || !access || (*access != "read" && *access != "write")) {
+      return UsageError(err, "db grant needs --db DB --role NAME --access read|write", kDbCommand);
+    }
+    auto granted = store::GrantAccess(
+        *db, *role, *access == "write" ? store::Access::kWrite : store::Access::kRead,
+        TransportFromFlags(*flags));
+    if (!granted.ok()) return CommandError(err, granted.status(), kDbCommand);
+    for (const std::string& line : *granted) out << line << "\n";
+    return kExitOk;
+  }
   if (flags->positional() != std::vector<std::string>{"check"}) {
-    return UsageError(err, "expected `db check --db DB` or `db copy --from DB --to DB`",
+    return UsageError(err,
+                      "expected `db check --db DB`, `db copy --from DB --to DB` or `db grant "
+                      "--db DB --role NAME --access read|write`",
                       kDbCommand);
   }
   const auto path = flags->Get("db");
   if (!path) return UsageError(err, "--db DB is required", kDbCommand);
-  auto check = store::CheckDatabase(*path);
+  auto check = store::CheckDatabase(*path, TransportFromFlags(*flags));
   if (!check.ok()) {
     return Failure(err, check.status(), kDbCommand);
   }

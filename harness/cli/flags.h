@@ -21,8 +21,12 @@ Result<bool> ListFormatIsJson(const Flags& flags);
 // InvalidArgument naming the flag out of range.
 Result<stats::ChangePointOptions> DetectionFromFlags(const Flags& flags);
 
-// Opens the existing database named by --db: a missing file is an error, not
-// a new database.
+// --insecure: whether a PostgreSQL server on another machine may be reached
+// without TLS.
+store::ServerTransport TransportFromFlags(const Flags& flags);
+
+// Opens the existing database named by --db (with --insecure): a missing
+// file is an error, not a new database.
 // `check`: kNone for commands that only read (report, history).
 Result<std::unique_ptr<store::Store>> OpenExisting(
     const Flags& flags, store::OpenCheck check = store::OpenCheck::kQuickCheck);

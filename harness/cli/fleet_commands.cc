@@ -114,6 +114,7 @@ int ServeCommand(const std::vector<std::string>& args, std::ostream& /*out*/, st
   };
   coordinator::CoordinatorOptions o;
   o.db_path = setting("db", "effbench.db");
+  o.db_transport = TransportFromFlags(*flags);
   o.listen = setting("listen", "127.0.0.1:7450");
   if (auto v = setting("http", ""); !v.empty()) o.http = v;
   if (auto v = setting("tls-cert", ""); !v.empty()) o.tls_cert = v;

@@ -127,7 +127,8 @@ int ImportText(const Flags& flags, const std::string& what, const std::string& f
     err << what << ForTerminal(imported.status().message()) << "\n";
     return kExitError;
   }
-  auto db = store::OpenStore(*flags.Get("db"));
+  auto db = store::OpenStore(*flags.Get("db"), store::Durability::kNormal,
+                             store::OpenCheck::kQuickCheck, TransportFromFlags(flags));
   if (!db.ok()) {
     err << what << db.status().message() << "\n";
     return kExitError;

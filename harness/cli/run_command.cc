@@ -87,7 +87,8 @@ int CalibrateCommand(const std::vector<std::string>& args, std::ostream& out, st
                       kCalibrateCommand);
   }
   const std::string db_path = flags->GetOr("db", "effbench.db");
-  auto db = store::OpenStore(db_path);
+  auto db = store::OpenStore(db_path, store::Durability::kNormal, store::OpenCheck::kQuickCheck,
+                             TransportFromFlags(*flags));
   if (!db.ok()) {
     return Failure(err, db.status(), kCalibrateCommand);
   }
@@ -136,7 +137,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
 
   const std::string db_path = flags->GetOr("db", "effbench.db");
-  auto db = store::OpenStore(db_path);
+  auto db = store::OpenStore(db_path, store::Durability::kNormal, store::OpenCheck::kQuickCheck,
+                             TransportFromFlags(*flags));
   if (!db.ok()) {
     return Failure(err, db.status(), kRunCommand);
   }

@@ -19,6 +19,7 @@
 #include "harness/fleet/auth.h"
 #include "harness/fleet/channel_limits.h"
 #include "harness/stats/change_points.h"
+#include "harness/store/stores.h"
 
 namespace effbench::coordinator {
 
@@ -32,7 +33,10 @@ struct Schedule {
 };
 
 struct CoordinatorOptions {
-  std::string db_path = "effbench.db";
+  std::string db_path = "effbench.db";  // a SQLite file or a postgresql:// URI
+  // Whether a PostgreSQL server on another machine may be reached without
+  // TLS (--insecure).
+  store::ServerTransport db_transport = store::ServerTransport::kTlsUnlessLocal;
   std::string listen = "127.0.0.1:7450";                   // agents; port 0 picks one
   std::optional<std::string> http;                         // the HTTP API, e.g. 127.0.0.1:7451
   std::optional<std::string> tls_cert, tls_key;            // the agents' listener

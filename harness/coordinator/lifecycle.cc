@@ -220,11 +220,12 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
           " connections (--http-max-connections " + std::to_string(c.options.http_max_connections) +
           ", descriptor limit " + std::to_string(limit) + ")");
   }
-  auto db = store::OpenStore(c.options.db_path, store::Durability::kFull);
+  auto db = store::OpenStore(c.options.db_path, store::Durability::kFull,
+                             store::OpenCheck::kQuickCheck, c.options.db_transport);
   if (!db.ok()) return db.status();
   // The writer above checked every page; the reader need not again.
-  auto reader =
-      store::OpenStore(c.options.db_path, store::Durability::kNormal, store::OpenCheck::kNone);
+  auto reader = store::OpenStore(c.options.db_path, store::Durability::kNormal,
+                                 store::OpenCheck::kNone, c.options.db_transport);
   if (!reader.ok()) return reader.status();
   c.reader = std::move(*reader);
 

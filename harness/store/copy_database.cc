@@ -28,11 +28,12 @@ std::string Hex(uint64_t v) {
 
 }  // namespace
 
-Result<std::vector<std::string>> CopyDatabase(const std::string& from, const std::string& to) {
+Result<std::vector<std::string>> CopyDatabase(const std::string& from, const std::string& to,
+                                              ServerTransport transport) {
   if (from == to) return Status::InvalidArgument("--from and --to name the same database");
-  auto source = OpenStore(from);
+  auto source = OpenStore(from, Durability::kNormal, OpenCheck::kQuickCheck, transport);
   if (!source.ok()) return source.status().WithContext("--from");
-  auto target = OpenStore(to);
+  auto target = OpenStore(to, Durability::kNormal, OpenCheck::kQuickCheck, transport);
   if (!target.ok()) return target.status().WithContext("--to");
   if ((*source)->SchemaVersion() != (*target)->SchemaVersion()) {
     return Status::FailedPrecondition("the databases are at schema versions " +

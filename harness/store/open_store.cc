@@ -1,9 +1,12 @@
 // OpenStore: the one place that picks a backend from a location.
 #include <libpq-fe.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <sstream>
 
+#include "harness/store/postgres_internal.h"
 #include "harness/store/postgres_store.h"
 #include "harness/store/result_store.h"
 #include "harness/store/stores.h"
@@ -11,8 +14,23 @@
 namespace effbench::store {
 namespace {
 
-// Refuses a URI that carries a password, without repeating it.
-Status CheckNoPassword(const std::string& location) {
+// The URI's setting of `keyword`, else its environment variable's.
+std::string Setting(const PQconninfoOption* options, const char* keyword) {
+  for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::strcmp(o->keyword, keyword) == 0) {
+      if (o->val != nullptr && o->val[0] != '\0') return o->val;
+      if (o->envvar != nullptr) {
+        const char* env = std::getenv(o->envvar);
+        if (env != nullptr) return env;
+      }
+    }
+  }
+  return "";
+}
+
+// Refuses a URI that carries a password, without repeating it, and one that
+// would reach another machine without TLS (unless `transport` allows it).
+Status CheckLocation(const std::string& location, ServerTransport transport) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(location.c_str(), &error);
   if (options == nullptr) {
@@ -27,12 +45,28 @@ Status CheckNoPassword(const std::string& location) {
       has_password = true;
     }
   }
+  const std::string sslmode = Setting(options, "sslmode");
+  std::string hosts = Setting(options, "host");
+  const std::string hostaddr = Setting(options, "hostaddr");
+  if (!hostaddr.empty()) hosts = hostaddr;
   PQconninfoFree(options);
   if (has_password) {
     return Status::InvalidArgument(
         "--db: the PostgreSQL URI holds a password, which every user of this machine could "
         "read on the command line; leave it out and give it in PGPASSFILE (~/.pgpass), "
         "PGPASSWORD or a service file (PGSERVICE)");
+  }
+  const bool tls = sslmode == "require" || sslmode == "verify-ca" || sslmode == "verify-full";
+  if (transport == ServerTransport::kTlsUnlessLocal && !tls) {
+    std::stringstream list(hosts);
+    for (std::string host; std::getline(list, host, ',');) {
+      if (IsLocalHost(host.c_str())) continue;
+      return Status::InvalidArgument(
+          "--db: " + host + " is another machine, and sslmode " +
+          (sslmode.empty() ? std::string("prefer") : sslmode) +
+          " may talk to it in clear; add ?sslmode=verify-full (or set PGSSLMODE), or give "
+          "--insecure on a network you trust");
+    }
   }
   return Status::Ok();
 }
@@ -49,10 +83,10 @@ const std::vector<std::string>& StoreBackends() {
 }
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& location, Durability durability,
-                                         OpenCheck check) {
+                                         OpenCheck check, ServerTransport transport) {
   if (IsPostgresLocation(location)) {
-    EFFBENCH_RETURN_IF_ERROR(CheckNoPassword(location));
-    auto db = PostgresStore::Open(location, durability);
+    EFFBENCH_RETURN_IF_ERROR(CheckLocation(location, transport));
+    auto db = PostgresStore::Open(location, durability, transport);
     if (!db.ok()) return db.status();
     return std::unique_ptr<Store>(std::move(*db));
   }
@@ -61,18 +95,31 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& location, Durability
   return std::unique_ptr<Store>(std::move(*db));
 }
 
-Result<DatabaseCheck> CheckDatabase(const std::string& location) {
+Result<DatabaseCheck> CheckDatabase(const std::string& location, ServerTransport transport) {
   if (!IsPostgresLocation(location)) {
     auto problems = CheckIntegrity(location);
     if (!problems.ok()) return problems.status();
     return DatabaseCheck{"PRAGMA integrity_check", std::move(*problems)};
   }
-  EFFBENCH_RETURN_IF_ERROR(CheckNoPassword(location));
-  auto db = PostgresStore::Open(location);
+  EFFBENCH_RETURN_IF_ERROR(CheckLocation(location, transport));
+  auto db = PostgresStore::Open(location, Durability::kNormal, transport);
   if (!db.ok()) return db.status();
   auto problems = (*db)->CheckConsistency();
   if (!problems.ok()) return problems.status();
   return DatabaseCheck{"run counts, partitions, schema version", std::move(*problems)};
+}
+
+Result<std::vector<std::string>> GrantAccess(const std::string& location, const std::string& role,
+                                             Access access, ServerTransport transport) {
+  if (!IsPostgresLocation(location)) {
+    return Status::InvalidArgument(location +
+                                   ": a SQLite file's access is its file mode (chmod, chgrp); "
+                                   "db grant is for a postgresql:// database");
+  }
+  EFFBENCH_RETURN_IF_ERROR(CheckLocation(location, transport));
+  auto db = PostgresStore::Open(location, Durability::kNormal, transport);
+  if (!db.ok()) return db.status();
+  return (*db)->Grant(role, access);
 }
 
 }  // namespace effbench::store

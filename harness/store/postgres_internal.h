@@ -61,6 +61,10 @@ class PgRows {
   std::unique_ptr<PGresult, PgResultFree> r_;
 };
 
+// Whether `host` (as libpq names it: a name, an address, or a Unix socket's
+// folder) is this machine.
+bool IsLocalHost(const char* host);
+
 // A parameter, as text; nullopt is NULL.
 using PgParam = std::optional<std::string>;
 PgParam PgInt(int64_t v);

@@ -53,6 +53,12 @@ int64_t PgRows::Affected() const {
   return n[0] == '\0' ? 0 : std::strtoll(n, nullptr, 10);
 }
 
+bool IsLocalHost(const char* host) {
+  if (host == nullptr || host[0] == '\0' || host[0] == '/' || host[0] == '@') return true;
+  const std::string_view h(host);
+  return h == "localhost" || h == "127.0.0.1" || h == "::1";
+}
+
 PgParam PgInt(int64_t v) { return std::to_string(v); }
 
 PgParam PgDouble(double v) {
@@ -219,15 +225,23 @@ PostgresStore::PostgresStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 PostgresStore::~PostgresStore() = default;
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& location,
-                                                           Durability durability) {
+                                                           Durability durability,
+                                                           ServerTransport transport) {
   auto impl = std::make_unique<Impl>();
   impl->location = location;
   impl->conn = PQconnectdb(location.c_str());
   if (PQstatus(impl->conn) != CONNECTION_OK) {
     return Status::IoError(location + ": cannot connect: " + ServerMessage(impl->conn, nullptr));
   }
-  PQsetNoticeProcessor(impl->conn, nullptr, nullptr);
   PQsetNoticeReceiver(impl->conn, IgnoreNotice, nullptr);
+  // The second guard (OpenStore checked the settings): whatever a service
+  // file or the server chose, a connection to another machine is encrypted.
+  if (transport == ServerTransport::kTlsUnlessLocal && !IsLocalHost(PQhost(impl->conn)) &&
+      PQsslInUse(impl->conn) == 0) {
+    return Status::FailedPrecondition(location + ": the connection to " + PQhost(impl->conn) +
+                                      " is not encrypted; use sslmode=verify-full, or "
+                                      "--insecure on a network you trust");
+  }
   impl->durability = durability;
   try {
     EFFBENCH_RETURN_IF_ERROR(impl->Migrate().WithContext(location));
@@ -335,6 +349,51 @@ Result<std::vector<PostgresStore::QueryPlan>> PostgresStore::ExplainReads(
     }
     tx.Commit();
     return plans;
+  });
+}
+
+Result<std::vector<std::string>> PostgresStore::Grant(const std::string& role, Access access) {
+  bool plain = !role.empty();
+  for (char c : role) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+  if (!plain) {
+    return Status::InvalidArgument("--role '" + role +
+                                   "': a role name here is letters, digits and _ only");
+  }
+  return PgGuarded("grant " + role, [&]() -> Result<std::vector<std::string>> {
+    std::vector<std::string> done;
+    PgTransaction tx(*impl_);
+    const PgRows where = impl_->Exec("SELECT current_database(), current_schema()");
+    const std::string database = where.Text(0, 0), schema = where.Text(0, 1);
+    const auto quote = [&](const std::string& name) {
+      char* q = PQescapeIdentifier(impl_->conn, name.c_str(), name.size());
+      if (q == nullptr) throw PgError(ServerMessage(impl_->conn, nullptr), "");
+      std::string out = q;
+      PQfreemem(q);
+      return out;
+    };
+    const std::string r = quote(role), s = quote(schema);
+    if (impl_->Exec("SELECT 1 FROM pg_roles WHERE rolname = $1", {role}).size() == 0) {
+      impl_->Simple("CREATE ROLE " + r + " LOGIN");
+      done.push_back("made role " + role + " (LOGIN, no password: set one with \\password " + role +
+                     " in psql)");
+    }
+    const std::string privileges =
+        access == Access::kWrite ? "SELECT, INSERT, UPDATE, DELETE" : "SELECT";
+    impl_->Simple("GRANT CONNECT, TEMPORARY ON DATABASE " + quote(database) + " TO " + r);
+    impl_->Simple("GRANT USAGE ON SCHEMA " + s + " TO " + r);
+    impl_->Simple("GRANT " + privileges + " ON ALL TABLES IN SCHEMA " + s + " TO " + r);
+    impl_->Simple("ALTER DEFAULT PRIVILEGES IN SCHEMA " + s + " GRANT " + privileges +
+                  " ON TABLES TO " + r);
+    if (access == Access::kWrite) {
+      impl_->Simple("GRANT USAGE ON ALL SEQUENCES IN SCHEMA " + s + " TO " + r);
+      impl_->Simple("ALTER DEFAULT PRIVILEGES IN SCHEMA " + s + " GRANT USAGE ON SEQUENCES TO " +
+                    r);
+    }
+    tx.Commit();
+    done.push_back("granted " + role + " " + privileges + " on the tables of " + database + "." +
+                   schema + (access == Access::kWrite ? ", and its sequences" : "") +
+                   ", now and later");
+    return done;
   });
 }
 

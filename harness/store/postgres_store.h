@@ -29,9 +29,15 @@ class PostgresStore final : public Store {
   // out comes from the PG* environment variables) and migrates the
   // database. Refuses a database that holds tables but no effbench schema,
   // or one written by a newer effbench.
-  static Result<std::unique_ptr<PostgresStore>> Open(const std::string& location,
-                                                     Durability durability = Durability::kNormal);
+  // Unless `transport` allows otherwise, a connection to a server not on
+  // this machine that ends up without TLS is refused (stores.h).
+  static Result<std::unique_ptr<PostgresStore>> Open(
+      const std::string& location, Durability durability = Durability::kNormal,
+      ServerTransport transport = ServerTransport::kTlsUnlessLocal);
   ~PostgresStore();
+
+  // What `effbench db grant` does (stores.h, GrantAccess).
+  Result<std::vector<std::string>> Grant(const std::string& role, Access access);
 
   // What `effbench db check` reports (stores.h, CheckDatabase).
   Result<std::vector<std::string>> CheckConsistency();

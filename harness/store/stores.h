@@ -305,6 +305,12 @@ class Store : public RunStore, public HistoryStore, public FleetStore, public Qu
 // postgresql://... or postgres://...) rather than a SQLite file.
 bool IsPostgresLocation(const std::string& location);
 
+// Whether a PostgreSQL server that is not on this machine may be reached
+// without TLS. By default it may not: its sslmode must be require,
+// verify-ca or verify-full (verify-full checks whose server it is), and a
+// connection that ends up without TLS is closed; `--insecure` allows it.
+enum class ServerTransport { kTlsUnlessLocal, kInsecureAllowed };
+
 // Opens the results database at `location`, creating it if absent: a SQLite
 // file path (or ":memory:"), or a PostgreSQL database by its libpq URI, what
 // the URI leaves out coming from the PG* environment variables
@@ -312,9 +318,10 @@ bool IsPostgresLocation(const std::string& location);
 // A URI that holds a password is refused: a command line is seen by every
 // user of the machine; the password comes from PGPASSFILE, PGPASSWORD or a
 // service file.
-Result<std::unique_ptr<Store>> OpenStore(const std::string& location,
-                                         Durability durability = Durability::kNormal,
-                                         OpenCheck check = OpenCheck::kQuickCheck);
+Result<std::unique_ptr<Store>> OpenStore(
+    const std::string& location, Durability durability = Durability::kNormal,
+    OpenCheck check = OpenCheck::kQuickCheck,
+    ServerTransport transport = ServerTransport::kTlsUnlessLocal);
 
 // Checks the database at `location` without changing it: for a SQLite file,
 // PRAGMA integrity_check on a read-only connection (a damaged file, which
@@ -327,13 +334,29 @@ struct DatabaseCheck {
   std::string how;
   std::vector<std::string> problems;
 };
-Result<DatabaseCheck> CheckDatabase(const std::string& location);
+Result<DatabaseCheck> CheckDatabase(const std::string& location,
+                                    ServerTransport transport = ServerTransport::kTlsUnlessLocal);
 
 // Copies every table of the database at `from` into the one at `to` (made
 // when absent), ids kept, and checks that each table's rows arrived: their
 // count and an order-independent checksum, read back from `to`. Refuses a
 // target that holds any row. One line a table, for the user.
-Result<std::vector<std::string>> CopyDatabase(const std::string& from, const std::string& to);
+Result<std::vector<std::string>> CopyDatabase(
+    const std::string& from, const std::string& to,
+    ServerTransport transport = ServerTransport::kTlsUnlessLocal);
+
+// What a role of a PostgreSQL database may do: read (report, history, the
+// dashboard), or read and write (coordinators, run, import).
+enum class Access { kRead, kWrite };
+
+// Grants `role` (made, without a password, when the server lacks it) `access`
+// to the effbench tables of the PostgreSQL database at `location`, and to
+// the tables made there later: what `effbench db grant` does, as the
+// database's owner. A SQLite file's access is its file mode: refused.
+// Returns what was done, a line each.
+Result<std::vector<std::string>> GrantAccess(
+    const std::string& location, const std::string& role, Access access,
+    ServerTransport transport = ServerTransport::kTlsUnlessLocal);
 
 // The backends OpenStore knows, by name: "sqlite", "postgres".
 const std::vector<std::string>& StoreBackends();

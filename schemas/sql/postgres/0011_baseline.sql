@@ -85,7 +85,11 @@ CREATE INDEX results_name ON results(name, threads);
 
 -- Makes the partition of results for the month starting at `month`, once:
 -- coordinators that begin runs of a new month together wait on the lock.
-CREATE FUNCTION effbench_results_partition(month DATE) RETURNS VOID AS $$
+-- It runs as the schema's owner (SECURITY DEFINER, its search_path fixed):
+-- a writer role (`effbench db grant`) may insert into results but not make
+-- tables.
+CREATE FUNCTION effbench_results_partition(month DATE) RETURNS VOID
+SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
   part TEXT := format('results_%s', to_char(month, 'YYYY_MM'));
 BEGIN

@@ -1,5 +1,6 @@
 #include "harness/store/result_store.h"
 
+#include <libpq-fe.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -136,6 +138,32 @@ TEST_CASE("OpenStore picks the backend, and refuses a PostgreSQL URI that holds 
     CHECK_THAT(pg.status().message(), Catch::Contains("PGPASSFILE"));
     // The refusal never repeats the password.
     CHECK_THAT(pg.status().message(), !Catch::Contains("s3cret"));
+  }
+  // Another machine without TLS: refused before a byte is sent, unless
+  // --insecure; a host from PGHOST counts the same.
+  auto clear = OpenStore("postgresql://192.0.2.1/effbench?connect_timeout=1");
+  REQUIRE_FALSE(clear.ok());
+  CHECK(clear.status().code() == Status::Code::kInvalidArgument);
+  CHECK_THAT(clear.status().message(),
+             Catch::Contains("sslmode=verify-full") && Catch::Contains("--insecure"));
+  const char* pghost = std::getenv("PGHOST");
+  const std::string saved = pghost != nullptr ? pghost : "";
+  ::setenv("PGHOST", "192.0.2.1", 1);
+  CHECK(OpenStore("postgresql:///effbench").status().code() == Status::Code::kInvalidArgument);
+  if (pghost != nullptr) {
+    ::setenv("PGHOST", saved.c_str(), 1);
+  } else {
+    ::unsetenv("PGHOST");
+  }
+  for (const auto& [uri, transport] : std::vector<std::pair<std::string, ServerTransport>>{
+           {"postgresql://192.0.2.1/effbench?sslmode=verify-full&connect_timeout=1",
+            ServerTransport::kTlsUnlessLocal},
+           {"postgresql://192.0.2.1/effbench?connect_timeout=1",
+            ServerTransport::kInsecureAllowed}}) {
+    // Allowed: it gets as far as trying to connect.
+    auto tried = OpenStore(uri, Durability::kNormal, OpenCheck::kQuickCheck, transport);
+    REQUIRE_FALSE(tried.ok());
+    CHECK(tried.status().code() == Status::Code::kIoError);
   }
   auto unreachable = OpenStore("postgresql://127.0.0.1:1/effbench?connect_timeout=2");
   REQUIRE_FALSE(unreachable.ok());
@@ -714,6 +742,79 @@ TEST_CASE(
   CHECK(again.status().code() == Status::Code::kFailedPrecondition);
   CHECK_THAT(again.status().message(), Catch::Contains("not empty"));
   CHECK(CopyDatabase(f.path, f.path).status().code() == Status::Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace effbench::store
+
+namespace effbench::store {
+namespace {
+
+// Runs `sql` on the test's PostgreSQL database as its owner.
+void OnDatabase(const std::string& location, const std::string& sql) {
+  PGconn* conn = PQconnectdb(location.c_str());
+  PGresult* r = PQexec(conn, sql.c_str());
+  const std::string error = PQresultStatus(r) == PGRES_COMMAND_OK ? "" : PQerrorMessage(conn);
+  PQclear(r);
+  PQfinish(conn);
+  INFO(sql << ": " << error);
+  CHECK(error.empty());
+}
+
+TEST_CASE("PostgreSQL: db grant makes a reader that is refused every write, and a writer",
+          "[postgres]") {
+  testing::TestDatabase database("postgres");
+  const std::string run_id = result::NewUuid();
+  {
+    auto db = OpenStore(database.location());
+    REQUIRE(db.ok());
+    REQUIRE((*db)
+                ->UpsertMachine(MachineRow{testing::FakeFingerprint(), "h", "c", "x86_64", "{}",
+                                           std::nullopt, "t0", "t0"})
+                .ok());
+  }
+  const std::string suffix = std::to_string(::getpid());
+  const std::string reader = "effbench_reader_" + suffix, writer = "effbench_writer_" + suffix;
+  auto granted = GrantAccess(database.location(), reader, Access::kRead);
+  REQUIRE(granted.ok());
+  CHECK_THAT(granted->back(), Catch::Contains("SELECT"));
+  REQUIRE(GrantAccess(database.location(), writer, Access::kWrite).ok());
+  CHECK(GrantAccess(database.location(), "x; DROP TABLE runs", Access::kRead).status().code() ==
+        Status::Code::kInvalidArgument);
+  CHECK(GrantAccess(":memory:", reader, Access::kRead).status().code() ==
+        Status::Code::kInvalidArgument);
+  // The test's own user becomes each role in turn (a superuser may).
+  const auto as = [&](const std::string& role) {
+    return database.location() + "?options=-c%20role%3D" + role;
+  };
+  const RunRow run{run_id,  testing::FakeFingerprint(), {"repo", "abc", "main", std::nullopt},
+                   "quick", "2027-03-01T00:00:00Z",     std::nullopt,
+                   "{}"};
+  {
+    auto db = OpenStore(as(reader));
+    REQUIRE(db.ok());
+    CHECK((*db)->Machines()->size() == 1);
+    for (const Status& write :
+         {(*db)->UpsertMachine(MachineRow{testing::FakeFingerprint('b'), "h", "c", "x86_64", "{}",
+                                          std::nullopt, "t0", "t0"}),
+          (*db)->BeginRun(run), (*db)->PutAgentKey({"a", std::string(64, 'a'), "t", std::nullopt}),
+          (*db)->ProbeWrite()}) {
+      CHECK(write.code() == Status::Code::kIoError);
+      CHECK_THAT(write.message(), Catch::Contains("permission denied"));
+    }
+  }
+  {
+    // A writer stores a run of a month no partition holds yet: the
+    // partition is made as the owner.
+    auto db = OpenStore(as(writer), Durability::kFull);
+    REQUIRE(db.ok());
+    REQUIRE((*db)->BeginRun(run).ok());
+    CHECK(*(*db)->InsertResults({testing::MakeRecord(run_id)}) == 1);
+    CHECK((*db)->ProbeWrite().ok());
+    CHECK((*db)->DeleteRun(run_id).ok());
+  }
+  OnDatabase(database.location(), "DROP OWNED BY " + reader + ", " + writer);
+  OnDatabase(database.location(), "DROP ROLE " + reader + ", " + writer);
 }
 
 }  // namespace
