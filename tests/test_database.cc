@@ -6,6 +6,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <map>
+#include <memory>
 #include <sstream>
 
 namespace effbench::testing {
@@ -29,7 +31,22 @@ std::string OnServer(const std::string& sql) {
   return error;
 }
 
+// OfTest's databases, until their test case ends. Dropped then, not at
+// the process's exit: libpq needs OpenSSL, which is gone by then.
+std::map<std::string, std::unique_ptr<TestDatabase>>& OfTestDatabases() {
+  static std::map<std::string, std::unique_ptr<TestDatabase>> databases;
+  return databases;
+}
+
 }  // namespace
+
+void DropTestDatabases() { OfTestDatabases().clear(); }
+
+const TestDatabase& TestDatabase::OfTest(const std::string& key) {
+  auto& db = OfTestDatabases()[key];
+  if (!db) db = std::make_unique<TestDatabase>();
+  return *db;
+}
 
 std::vector<std::string> TestedStores() {
   std::vector<std::string> out;

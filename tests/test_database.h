@@ -28,6 +28,11 @@ class TestDatabase {
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;
 
+  // A database of this process's backend for the test now running, one per
+  // `key`, dropped when the test case ends: for a fixture that makes its
+  // database where the test never names it (the fleet's, in its folder).
+  static const TestDatabase& OfTest(const std::string& key);
+
   // What --db and store::OpenStore take.
   const std::string& location() const { return location_; }
   const std::string& backend() const { return backend_; }
@@ -38,5 +43,9 @@ class TestDatabase {
   std::string location_;
   std::string pg_name_;  // the PostgreSQL database made for the test
 };
+
+// Drops OfTest's databases: main.cc's listener calls it as each test case
+// ends (at the process's exit libpq could not: OpenSSL is gone by then).
+void DropTestDatabases();
 
 }  // namespace effbench::testing

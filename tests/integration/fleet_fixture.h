@@ -13,7 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/store/result_store.h"
+#include "harness/store/stores.h"
+#include "tests/test_database.h"
 #include "tests/test_util.h"
 #include "workloads/catalog.h"
 
@@ -22,6 +23,14 @@ namespace effbench::testing {
 using nlohmann::json;
 
 inline constexpr char kToken[] = "integration-test-fleet-token-0123456789";
+
+// The fleet's database for the test in `dir`: a SQLite file there, or, where
+// a [db] test runs under EFFBENCH_TEST_STORE=postgres, a PostgreSQL database
+// made on first use and dropped when the test case ends.
+inline std::string FleetDb(const TempDir& dir) {
+  if (TestStore() == "sqlite") return dir.File("fleet.db");
+  return TestDatabase::OfTest(dir.path().string()).location();
+}
 
 // effbench serve in `dir`, on the given ports (0: any free one).
 struct Serve {
@@ -33,7 +42,7 @@ struct Serve {
     const std::string ready = dir.File("ready.json");
     std::remove(ready.c_str());
     std::vector<std::string> argv = prefix;
-    argv.insert(argv.end(), {binary, "serve", "--db", dir.File("fleet.db"), "--listen",
+    argv.insert(argv.end(), {binary, "serve", "--db", FleetDb(dir), "--listen",
                              "127.0.0.1:" + std::to_string(agent_port_wanted), "--http",
                              "127.0.0.1:" + std::to_string(http_port_wanted), "--token-file",
                              dir.File("fleet.token"), "--ready-file", ready, "--heartbeat", "1"});
@@ -116,7 +125,7 @@ inline int64_t ResultsOfRun(const Serve& serve, const std::string& run_id) {
 }
 
 inline std::vector<std::string> StoredNames(const TempDir& dir, const std::string& run_id) {
-  auto db = store::ResultStore::Open(dir.File("fleet.db"));
+  auto db = store::OpenStore(FleetDb(dir));
   REQUIRE(db.ok());
   auto records = (*db)->Results(run_id);
   REQUIRE(records.ok());

@@ -136,7 +136,7 @@ TEST_CASE("an idle agent stops on SIGTERM at once, saying bye", "[fleet][integra
 }
 
 TEST_CASE("a coordinator killed mid-run and restarted ends with every result exactly once",
-          "[fleet][integration]") {
+          "[fleet][integration][db]") {
   TempDir dir;
   WriteToken(dir);
   auto serve = std::make_unique<Serve>(dir);
@@ -159,7 +159,7 @@ TEST_CASE("a coordinator killed mid-run and restarted ends with every result exa
 }
 
 TEST_CASE("an agent killed mid-run and restarted resumes its job: nothing is measured twice",
-          "[fleet][integration]") {
+          "[fleet][integration][db]") {
   TempDir dir;
   WriteToken(dir);
   Serve serve(dir);
@@ -547,7 +547,7 @@ TEST_CASE("over TLS the agent verifies the coordinator and may send the token it
 }
 
 TEST_CASE("the HTTP API is read-only without the token and names bad requests",
-          "[fleet][integration]") {
+          "[fleet][integration][db]") {
   TempDir dir;
   WriteToken(dir);
   Serve serve(dir);
