@@ -8,12 +8,6 @@
 namespace effbench::store {
 namespace {
 
-constexpr char kRegressionColumns[] =
-    "id, machine_fingerprint, name, threads, metric, last_good_commit, first_bad_commit,"
-    " first_bad_run, change, pvalue, mean_before, mean_after, points_before, points_after,"
-    " direction, state, detected_at, updated_at, reason, fixed_last_bad_commit,"
-    " fixed_first_good_commit";
-
 std::vector<RegressionRow> RegressionsFrom(const PgRows& rows) {
   std::vector<RegressionRow> out;
   for (int i = 0; i < rows.size(); ++i) {

@@ -88,47 +88,42 @@ Result<std::vector<SeriesPoint>> PostgresStore::SeriesHistory(const SeriesKey& k
 
 Result<std::vector<std::vector<SeriesPoint>>> PostgresStore::SeriesHistories(
     const std::vector<SeriesKey>& keys) {
-  const std::string what = keys.size() == 1
-                               ? "read series " + keys.front().name
-                               : "read the histories of " + std::to_string(keys.size()) + " series";
-  return PgGuarded(what, [&]() -> Result<std::vector<std::vector<SeriesPoint>>> {
-    // By machine, then by (name, threads): the indexes into `keys` of the
-    // series each result feeds.
-    std::map<std::string, std::map<std::pair<std::string, int>, std::vector<size_t>>> wanted;
-    std::map<std::string, bool> wants_metrics;
-    for (size_t i = 0; i < keys.size(); ++i) {
-      wanted[keys[i].machine_fingerprint][{keys[i].name, keys[i].threads}].push_back(i);
-      wants_metrics[keys[i].machine_fingerprint] |= keys[i].metric != "time";
-    }
-    std::vector<HistoryBuilder> builders(keys.size());
-    for (const auto& [machine, series] : wanted) {
-      // One pass over the machine's ok results, in the order they were
-      // stored; a single name narrows it in SQL. The record comes only when
-      // a metric's series needs it.
-      const bool one_name = series.size() == 1;
-      const std::string select =
-          "SELECT res.name, res.threads, v.commit_sha, v.commit_time, r.id, r.started_at,"
-          " res.samples_ns, CASE WHEN $2 THEN res.record END"
-          " FROM machines m JOIN runs r ON r.machine_id = m.id"
-          " JOIN revisions v ON v.id = r.revision_id JOIN results res ON res.run_id = r.id"
-          " WHERE m.fingerprint = $1 AND res.status = 'ok'";
-      const std::string order = " ORDER BY r.started_at, r.seq, res.seq";
-      const PgParam metrics = wants_metrics[machine] ? "true" : "false";
-      const PgRows rows = one_name ? impl_->Exec(select + " AND res.name = $3" + order,
-                                                 {machine, metrics, series.begin()->first.first})
-                                   : impl_->Exec(select + order, {machine, metrics});
-      for (int i = 0; i < rows.size(); ++i) {
-        const auto it = series.find({rows.Text(i, 0), static_cast<int>(rows.Int(i, 1))});
-        if (it == series.end()) continue;
-        AddResult(keys, it->second, builders, rows.Text(i, 2), rows.Opt(i, 3), rows.View(i, 4),
-                  rows.View(i, 5), rows.View(i, 6), [&] { return rows.View(i, 7); });
-      }
-    }
-    std::vector<std::vector<SeriesPoint>> out;
-    out.reserve(keys.size());
-    for (HistoryBuilder& builder : builders) out.push_back(builder.Take());
-    return out;
-  });
+  return PgGuarded(
+      ReadingHistoriesOf(keys), [&]() -> Result<std::vector<std::vector<SeriesPoint>>> {
+        const SeriesByMachine wanted = GroupByMachine(keys);
+        std::map<std::string, bool> wants_metrics;
+        for (const SeriesKey& key : keys)
+          wants_metrics[key.machine_fingerprint] |= key.metric != "time";
+        std::vector<HistoryBuilder> builders(keys.size());
+        for (const auto& [machine, series] : wanted) {
+          // One pass over the machine's ok results, in the order they were
+          // stored; a single name narrows it in SQL. The record comes only when
+          // a metric's series needs it.
+          const bool one_name = series.size() == 1;
+          const std::string select =
+              "SELECT res.name, res.threads, v.commit_sha, v.commit_time, r.id, r.started_at,"
+              " res.samples_ns, CASE WHEN $2 THEN res.record END"
+              " FROM machines m JOIN runs r ON r.machine_id = m.id"
+              " JOIN revisions v ON v.id = r.revision_id JOIN results res ON res.run_id = r.id"
+              " WHERE m.fingerprint = $1 AND res.status = 'ok'";
+          const std::string order = " ORDER BY r.started_at, r.seq, res.seq";
+          const PgParam metrics = wants_metrics[machine] ? "true" : "false";
+          const PgRows rows = one_name
+                                  ? impl_->Exec(select + " AND res.name = $3" + order,
+                                                {machine, metrics, series.begin()->first.first})
+                                  : impl_->Exec(select + order, {machine, metrics});
+          for (int i = 0; i < rows.size(); ++i) {
+            const auto it = series.find({rows.Text(i, 0), static_cast<int>(rows.Int(i, 1))});
+            if (it == series.end()) continue;
+            AddResult(keys, it->second, builders, rows.Text(i, 2), rows.Opt(i, 3), rows.View(i, 4),
+                      rows.View(i, 5), rows.View(i, 6), [&] { return rows.View(i, 7); });
+          }
+        }
+        std::vector<std::vector<SeriesPoint>> out;
+        out.reserve(keys.size());
+        for (HistoryBuilder& builder : builders) out.push_back(builder.Take());
+        return out;
+      });
 }
 
 }  // namespace effbench::store

@@ -554,13 +554,16 @@ class CopyWriter {
     Int32(static_cast<int32_t>(s.size()));
     data_.append(s);
   }
-  void OptText(const std::optional<std::string>& s) {
-    if (s) {
-      Text(*s);
+  // `v`'s value, or NULL.
+  template <typename T, typename Write>
+  void Opt(const std::optional<T>& v, Write write) {
+    if (v) {
+      (this->*write)(*v);
     } else {
       Null();
     }
   }
+  void OptText(const std::optional<std::string>& s) { Opt(s, &CopyWriter::Text); }
   void Int4(int32_t v) {
     Int32(4);
     Int32(v);
@@ -571,13 +574,7 @@ class CopyWriter {
     Int32(static_cast<int32_t>(bits >> 32));
     Int32(static_cast<int32_t>(bits & 0xffffffffu));
   }
-  void OptFloat8(const std::optional<double>& v) {
-    if (v) {
-      Float8(*v);
-    } else {
-      Null();
-    }
-  }
+  void OptFloat8(const std::optional<double>& v) { Opt(v, &CopyWriter::Float8); }
   // A date, as days since 2000-01-01.
   void Date(int32_t days) {
     Int32(4);

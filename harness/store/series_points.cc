@@ -47,6 +47,19 @@ std::vector<SeriesPoint> HistoryBuilder::Take() {
   return points;
 }
 
+SeriesByMachine GroupByMachine(const std::vector<SeriesKey>& keys) {
+  SeriesByMachine wanted;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    wanted[keys[i].machine_fingerprint][{keys[i].name, keys[i].threads}].push_back(i);
+  }
+  return wanted;
+}
+
+std::string ReadingHistoriesOf(const std::vector<SeriesKey>& keys) {
+  if (keys.size() == 1) return "read series " + keys.front().name;
+  return "read the histories of " + std::to_string(keys.size()) + " series";
+}
+
 std::vector<double> NumbersOf(std::string_view json) {
   thread_local ondemand::parser parser;
   std::vector<double> out;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "harness/store/stores.h"
@@ -30,6 +31,16 @@ class HistoryBuilder {
   std::map<std::string, SeriesPoint> by_commit_;
   std::map<std::string, size_t> first_seen_;  // the order runs were stored in breaks ties
 };
+
+// The series of `keys` by machine, then by (name, threads): the indexes into
+// `keys` of the series each result feeds. A backend reads each machine's
+// results once for all its series.
+using SeriesByMachine =
+    std::map<std::string, std::map<std::pair<std::string, int>, std::vector<size_t>>>;
+SeriesByMachine GroupByMachine(const std::vector<SeriesKey>& keys);
+
+// What reading the histories of `keys` is called in an error.
+std::string ReadingHistoriesOf(const std::vector<SeriesKey>& keys);
 
 // The numbers of a JSON array (a result's samples_ns); what is not a number
 // is left out, and text that is no array gives none.

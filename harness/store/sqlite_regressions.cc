@@ -50,12 +50,6 @@ Status ResultStore::UpsertRegression(const RegressionRow& r) {
 
 namespace {
 
-constexpr char kRegressionColumns[] =
-    "id, machine_fingerprint, name, threads, metric, last_good_commit, first_bad_commit,"
-    " first_bad_run, change, pvalue, mean_before, mean_after, points_before, points_after,"
-    " direction, state, detected_at, updated_at, reason, fixed_last_bad_commit,"
-    " fixed_first_good_commit";
-
 RegressionRow RegressionFrom(SQLite::Statement& s) {
   RegressionRow r;
   r.id = s.getColumn(0).getInt64();

@@ -88,16 +88,8 @@ Result<std::vector<SeriesPoint>> ResultStore::SeriesHistory(const SeriesKey& key
 
 Result<std::vector<std::vector<SeriesPoint>>> ResultStore::SeriesHistories(
     const std::vector<SeriesKey>& keys) {
-  const std::string what = keys.size() == 1
-                               ? "read series " + keys.front().name
-                               : "read the histories of " + std::to_string(keys.size()) + " series";
-  return Guarded(what, [&]() -> Result<std::vector<std::vector<SeriesPoint>>> {
-    // By machine, then by (name, threads): the indexes into `keys` of the
-    // series each result feeds.
-    std::map<std::string, std::map<std::pair<std::string, int>, std::vector<size_t>>> wanted;
-    for (size_t i = 0; i < keys.size(); ++i) {
-      wanted[keys[i].machine_fingerprint][{keys[i].name, keys[i].threads}].push_back(i);
-    }
+  return Guarded(ReadingHistoriesOf(keys), [&]() -> Result<std::vector<std::vector<SeriesPoint>>> {
+    const SeriesByMachine wanted = GroupByMachine(keys);
     std::vector<HistoryBuilder> builders(keys.size());
     for (const auto& [machine, series] : wanted) {
       // One pass over the machine's ok results (runs_machine, then

@@ -27,6 +27,14 @@ struct Table {
   std::string key;  // what orders rows as they were stored, apart from rowid or seq
 };
 
+// The columns of regressions in RegressionRow's order, as every backend
+// selects them.
+inline constexpr char kRegressionColumns[] =
+    "id, machine_fingerprint, name, threads, metric, last_good_commit, first_bad_commit,"
+    " first_bad_run, change, pvalue, mean_before, mean_after, points_before, points_after,"
+    " direction, state, detected_at, updated_at, reason, fixed_last_bad_commit,"
+    " fixed_first_good_commit";
+
 // machines, revisions, runs, results, run_counts, run_checks, regressions,
 // agents, agent_keys, jobs.
 const std::vector<Table>& PortableTables();
