@@ -47,6 +47,8 @@ Status ResolveStored(store::RegressionStore& db, const store::SeriesKey& series,
     for (size_t i = 0; i < history.size(); ++i) {
       if (history[i].commit == r.first_bad_commit) at = i;
     }
+    // A prune took results of its series: the change stands as stored.
+    if (r.pruned_at && (at == history.size() || at == 0)) continue;
     if (at == history.size()) {
       EFFBENCH_RETURN_IF_ERROR(db.ResolveRegression(
           r.id, "withdrawn",
@@ -75,7 +77,7 @@ Status ResolveStored(store::RegressionStore& db, const store::SeriesKey& series,
     // side), but neither is it gone. Wait for the next commits.
     const bool recovering =
         regression && ReturnedAt(values, at, r.mean_before, r.mean_after, 1).has_value();
-    if (!still_found && !recovering) {
+    if (!still_found && !recovering && !r.pruned_at) {
       std::string reason = "not found any more with the history up to commit ";
       reason += history.back().commit;
       reason += " (";

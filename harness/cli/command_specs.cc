@@ -330,13 +330,17 @@ const CommandSpec kDbCommand = {
     "check: PRAGMA integrity_check of a SQLite database, or the consistency of a PostgreSQL "
     "one; exit 0 sound, 1 damaged. copy: every table of one database into an empty other, "
     "either backend, ids kept, each table's rows counted and checksummed again. grant: a "
-    "PostgreSQL role may read (report, history, the dashboard) or write (serve, run, import)",
-    "check | copy | grant",
+    "PostgreSQL role may read (report, history, the dashboard) or write (serve, run, import). "
+    "prune: removes the runs started before --before with their results (PostgreSQL: whole "
+    "months' partitions dropped); their series' changes stay, marked pruned",
+    "check | copy | grant | prune",
     {Db(), Insecure(),
      TextFlag("from", "DB", "copy: the database copied (a SQLite file or a postgresql:// URI)"),
      TextFlag("to", "DB", "copy: the empty database it is copied into (made when absent)"),
      TextFlag("role", "NAME", "grant: the role (made, without a password, when absent)"),
-     TextFlag("access", "read|write", "grant: what the role may do")},
+     TextFlag("access", "read|write", "grant: what the role may do"),
+     TextFlag("before", "DATE", "prune: the runs started before this ISO 8601 date go"),
+     Switch("yes", "prune: really remove them")},
     "",
     kExitCodes};
 

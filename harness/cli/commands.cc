@@ -11,6 +11,7 @@
 
 #include "core/cpu_features.h"
 #include "core/terminal.h"
+#include "core/time.h"
 #include "harness/cli/command_specs.h"
 #include "harness/cli/flags.h"
 #include "harness/machine/calibration.h"
@@ -264,6 +265,37 @@ int DbCommand(const std::vector<std::string>& args, std::ostream& out, std::ostr
     if (!copied.ok()) return CommandError(err, copied.status(), kDbCommand);
     for (const std::string& line : *copied) out << "  " << line << "\n";
     out << "copied " << *from << " into " << *to << "\n";
+    return kExitOk;
+  }
+  if (flags->positional() == std::vector<std::string>{"prune"}) {
+    const auto before = flags->Get("before");
+    if (!flags->Get("db") || !before) {
+      return UsageError(err, "db prune needs --db DB --before DATE (and --yes)", kDbCommand);
+    }
+    if (before->size() < 10 || (*before)[4] != '-' || (*before)[7] != '-') {
+      return UsageError(err, "--before " + *before + ": not an ISO 8601 date (2026-01-31)",
+                        kDbCommand);
+    }
+    if (!flags->Has("yes")) {
+      return UsageError(err,
+                        "db prune removes every run started before " + *before +
+                            " with its results; give --yes to do it",
+                        kDbCommand);
+    }
+    auto db = OpenExisting(*flags);
+    if (!db.ok()) return CommandError(err, db.status(), kDbCommand);
+    auto pruned = (*db)->PruneBefore(*before, UtcNowIso8601());
+    if (!pruned.ok()) return CommandError(err, pruned.status(), kDbCommand);
+    out << "pruned " << pruned->runs << " run(s) started before " << *before << " and their "
+        << pruned->results << " result(s)";
+    if (pruned->partitions_dropped > 0) {
+      out << " (" << pruned->partitions_dropped << " month partition(s) dropped)";
+    }
+    out << "; " << pruned->regressions_kept << " change(s) of their series kept, marked pruned";
+    if (pruned->runs_kept_for_jobs > 0) {
+      out << "; " << pruned->runs_kept_for_jobs << " run(s) kept for unfinished jobs";
+    }
+    out << "\n";
     return kExitOk;
   }
   if (flags->positional() == std::vector<std::string>{"grant"}) {

@@ -32,6 +32,7 @@ std::vector<RegressionRow> RegressionsFrom(const PgRows& rows) {
     r.reason = rows.Opt(i, 18);
     r.fixed_last_bad_commit = rows.Opt(i, 19);
     r.fixed_first_good_commit = rows.Opt(i, 20);
+    r.pruned_at = rows.Opt(i, 21);
     out.push_back(std::move(r));
   }
   return out;

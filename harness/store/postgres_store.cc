@@ -1024,4 +1024,76 @@ Status PostgresStore::FinishCopy() {
   });
 }
 
+// ---- db prune --------------------------------------------------------------
+
+namespace {
+
+// SQLite's numbered parameters (?1) as PostgreSQL's ($1).
+std::string Dollars(std::string sql) {
+  for (size_t at = sql.find('?'); at != std::string::npos; at = sql.find('?', at)) sql[at] = '$';
+  return sql;
+}
+
+}  // namespace
+
+Result<PruneCounts> PostgresStore::PruneBefore(const std::string& before, const std::string& now) {
+  return PgGuarded("prune before " + before, [&]() -> Result<PruneCounts> {
+    PruneCounts counts;
+    const std::string pruned = "(" + Dollars(kPrunedRuns) + ")";
+    {
+      PgTransaction tx(*impl_);
+      counts.regressions_kept =
+          impl_->Exec(Dollars(kMarkPrunedRegressions), {before, now}).Affected();
+      counts.runs_kept_for_jobs =
+          impl_
+              ->Exec(
+                  "SELECT count(*) FROM runs WHERE started_at < $1 AND id IN (SELECT run_id"
+                  " FROM jobs WHERE state IN ('queued', 'dispatched'))",
+                  {before})
+              .Int(0, 0);
+      tx.Commit();
+    }
+    // Whole months first: a partition whose month ends by `before`, and
+    // every run of which goes, is dropped, not deleted row by row.
+    const PgRows months = impl_->Exec(
+        "SELECT to_char(r.month, 'YYYY_MM') FROM runs r GROUP BY r.month"
+        " HAVING (r.month + INTERVAL '1 month')::date::text <= $1"
+        " AND bool_and(r.id IN " +
+            pruned +
+            ")"
+            " AND to_regclass(format('results_%s', to_char(r.month, 'YYYY_MM'))) IS NOT NULL"
+            " ORDER BY 1",
+        {before});
+    for (int i = 0; i < months.size(); ++i) {
+      const std::string part = "results_" + months.Text(i, 0);
+      PgTransaction tx(*impl_);
+      counts.results += impl_->Exec("SELECT count(*) FROM " + part).Int(0, 0);
+      impl_->Simple("DROP TABLE " + part);
+      tx.Commit();
+      ++counts.partitions_dropped;
+    }
+    // The rest in bounded transactions.
+    const std::string batch =
+        "DELETE FROM results WHERE (id, run_month) IN (SELECT id, run_month FROM results"
+        " WHERE run_id IN " +
+        pruned + " LIMIT 5000)";
+    for (;;) {
+      PgTransaction tx(*impl_);
+      const int64_t n = impl_->Exec(batch, {before}).Affected();
+      tx.Commit();
+      counts.results += n;
+      if (n == 0) break;
+    }
+    PgTransaction tx(*impl_);
+    impl_->Exec("DELETE FROM run_counts WHERE run_id IN " + pruned, {before});
+    impl_->Exec("DELETE FROM run_checks WHERE run_id IN " + pruned, {before});
+    impl_->Exec(
+        "DELETE FROM jobs WHERE state NOT IN ('queued', 'dispatched') AND run_id IN " + pruned,
+        {before});
+    counts.runs = impl_->Exec("DELETE FROM runs WHERE id IN " + pruned, {before}).Affected();
+    tx.Commit();
+    return counts;
+  });
+}
+
 }  // namespace effbench::store

@@ -67,6 +67,7 @@ class PostgresStore final : public Store {
                   const std::function<Status(std::vector<Row>&&)>& chunk) override;
   Status WriteRows(const Table& table, const std::vector<Row>& rows) override;
   Status FinishCopy() override;
+  Result<PruneCounts> PruneBefore(const std::string& before, const std::string& now) override;
   // The schema version after migration.
   int SchemaVersion() const override;
 

@@ -576,4 +576,54 @@ Status ResultStore::WriteRows(const Table& table, const std::vector<Row>& rows) 
   });
 }
 
+Result<PruneCounts> ResultStore::PruneBefore(const std::string& before, const std::string& now) {
+  return Guarded("prune before " + before, [&]() -> Result<PruneCounts> {
+    PruneCounts counts;
+    const std::string pruned = std::string("(") + kPrunedRuns + ")";
+    {
+      SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+      SQLite::Statement mark(impl_->db, kMarkPrunedRegressions);
+      mark.bind(1, before);
+      mark.bind(2, now);
+      counts.regressions_kept = mark.exec();
+      SQLite::Statement kept(impl_->db,
+                             "SELECT count(*) FROM runs WHERE started_at < ?1 AND id IN (SELECT "
+                             "run_id FROM jobs WHERE state IN ('queued', 'dispatched'))");
+      kept.bind(1, before);
+      kept.executeStep();
+      counts.runs_kept_for_jobs = kept.getColumn(0).getInt64();
+      tx.commit();
+    }
+    // Bounded transactions: readers and the coordinator's writer wait for
+    // one batch at most, and the WAL stays small.
+    SQLite::Statement batch(impl_->db,
+                            "DELETE FROM results WHERE rowid IN (SELECT rowid FROM results WHERE "
+                            "run_id IN " +
+                                pruned + " LIMIT 5000)");
+    for (;;) {
+      SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+      batch.reset();
+      batch.bind(1, before);
+      const int n = batch.exec();
+      tx.commit();
+      counts.results += n;
+      if (n == 0) break;
+    }
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    for (const std::string& sql :
+         {"DELETE FROM run_counts WHERE run_id IN " + pruned,
+          "DELETE FROM run_checks WHERE run_id IN " + pruned,
+          "DELETE FROM jobs WHERE state NOT IN ('queued', 'dispatched') AND run_id IN " + pruned}) {
+      SQLite::Statement s(impl_->db, sql);
+      s.bind(1, before);
+      s.exec();
+    }
+    SQLite::Statement runs(impl_->db, "DELETE FROM runs WHERE id IN " + pruned);
+    runs.bind(1, before);
+    counts.runs = runs.exec();
+    tx.commit();
+    return counts;
+  });
+}
+
 }  // namespace effbench::store

@@ -53,6 +53,7 @@ class ResultStore final : public Store {
   Status ReadRows(const Table& table,
                   const std::function<Status(std::vector<Row>&&)>& chunk) override;
   Status WriteRows(const Table& table, const std::vector<Row>& rows) override;
+  Result<PruneCounts> PruneBefore(const std::string& before, const std::string& now) override;
 
   // RunStore
   Status UpsertMachine(const MachineRow& machine) override;

@@ -72,6 +72,7 @@ RegressionRow RegressionFrom(SQLite::Statement& s) {
   r.reason = OptStr(s.getColumn(18));
   r.fixed_last_bad_commit = OptStr(s.getColumn(19));
   r.fixed_first_good_commit = OptStr(s.getColumn(20));
+  r.pruned_at = OptStr(s.getColumn(21));
   return r;
 }
 

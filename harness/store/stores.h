@@ -119,6 +119,17 @@ struct RegressionRow {
   // A fixed regression's recovery: the last commit at the changed level and
   // the first back at the old one.
   std::optional<std::string> fixed_last_bad_commit, fixed_first_good_commit;
+  // When `effbench db prune` removed results of its series: the change stays
+  // as its numbers summarise it, and is never withdrawn for want of them.
+  std::optional<std::string> pruned_at;
+};
+
+// What a prune removed.
+struct PruneCounts {
+  int64_t runs = 0, results = 0;
+  int64_t regressions_kept = 0;    // changes marked pruned_at, kept
+  int64_t partitions_dropped = 0;  // PostgreSQL: whole months of results
+  int64_t runs_kept_for_jobs = 0;  // runs of jobs still queued or dispatched
 };
 
 // Machines, runs and their results, as readers see them.
@@ -299,6 +310,18 @@ class Store : public RunStore, public HistoryStore, public FleetStore, public Qu
   // After a copy: what numbers new rows (ids, the stored order) continues
   // past the rows copied.
   virtual Status FinishCopy() { return Status::Ok(); }
+
+  // Removes the runs that started before `before` (ISO 8601, compared as
+  // text) with their results, counts, checks and ended jobs; a run of a job
+  // still queued or dispatched stays. First every change of a series that
+  // loses results is marked pruned_at = `now` (kept, never withdrawn for
+  // it). SQLite deletes in bounded transactions; PostgreSQL drops each
+  // month's partition that lies wholly before `before` and deletes the rest
+  // in bounded transactions. Interrupted, it is run again.
+  virtual Result<PruneCounts> PruneBefore(const std::string& before, const std::string& now) {
+    (void)before, (void)now;
+    return Status::FailedPrecondition("this store cannot be pruned");
+  }
 };
 
 // Whether `location` names a PostgreSQL database (a libpq URI:

@@ -33,7 +33,23 @@ inline constexpr char kRegressionColumns[] =
     "id, machine_fingerprint, name, threads, metric, last_good_commit, first_bad_commit,"
     " first_bad_run, change, pvalue, mean_before, mean_after, points_before, points_after,"
     " direction, state, detected_at, updated_at, reason, fixed_last_bad_commit,"
-    " fixed_first_good_commit";
+    " fixed_first_good_commit, pruned_at";
+
+// The runs a prune removes: started before ?1 (ISO 8601 text), and not of
+// a job still queued or dispatched. Its only parameter is ?1 (PostgreSQL: $1).
+inline constexpr char kPrunedRuns[] =
+    "SELECT id FROM runs WHERE started_at < ?1 AND id NOT IN"
+    " (SELECT run_id FROM jobs WHERE state IN ('queued', 'dispatched'))";
+
+// The changes a prune marks: those of a series that loses results (?1 the
+// date, ?2 the time of the prune).
+inline constexpr char kMarkPrunedRegressions[] =
+    "UPDATE regressions SET pruned_at = ?2 WHERE pruned_at IS NULL AND EXISTS (SELECT 1 FROM"
+    " results res JOIN runs r ON r.id = res.run_id JOIN machines m ON m.id = r.machine_id"
+    " WHERE m.fingerprint = regressions.machine_fingerprint AND res.name = regressions.name"
+    " AND res.threads = regressions.threads AND r.id IN (SELECT id FROM runs WHERE"
+    " started_at < ?1 AND id NOT IN (SELECT run_id FROM jobs WHERE state IN ('queued',"
+    " 'dispatched'))))";
 
 // machines, revisions, runs, results, run_counts, run_checks, regressions,
 // agents, agent_keys, jobs.

@@ -468,3 +468,69 @@ TEST_CASE("a run is marked checked once its check finished, and only then", "[an
 
 }  // namespace
 }  // namespace effbench::analysis
+
+namespace effbench::analysis {
+namespace {
+
+TEST_CASE("a prune removes the old runs and keeps their series' changes, never withdrawn for it",
+          "[analysis][db]") {
+  testing::TestDatabase database;
+  auto db = store::OpenStore(database.location());
+  REQUIRE(db.ok());
+  // c0000..c0027 run in January, c0028..c0039 in February; the step is at
+  // c0030, with only two points of February before it.
+  Fill(**db, 40, 30, {'a'});
+  REQUIRE(CheckRun(**db, "").ok());
+  const auto found = (*db)->Regressions("", "new");
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 2);  // slow, and fast
+  // A run of December whose job still waits for its agent stays (and so
+  // does December's partition).
+  const std::string waiting = result::NewUuid();
+  REQUIRE((*db)
+              ->BeginRun({waiting,
+                          testing::FakeFingerprint('a'),
+                          {"repo", "c-wait", "main", std::nullopt},
+                          "nightly",
+                          "2025-12-15T00:00:00Z",
+                          std::nullopt,
+                          "{}"})
+              .ok());
+  REQUIRE((*db)
+              ->InsertJob({"job-wait", "agent-a", waiting, "nightly", "{}", "queued", "t0", "t0",
+                           std::nullopt})
+              .ok());
+  const int64_t stored = *(*db)->ResultCount();
+
+  auto pruned = (*db)->PruneBefore("2026-02-01", "2026-03-01T00:00:00Z");
+  REQUIRE(pruned.ok());
+  CHECK(pruned->runs == 28);
+  CHECK(pruned->results == 28 * 3);
+  CHECK(pruned->runs_kept_for_jobs == 1);
+  CHECK(pruned->regressions_kept == 2);
+  // PostgreSQL drops January's partition whole; SQLite deletes in batches.
+  CHECK(pruned->partitions_dropped == (database.backend() == "postgres" ? 1 : 0));
+  CHECK(*(*db)->ResultCount() == stored - 28 * 3);
+  const auto runs = (*db)->Runs();
+  REQUIRE(runs.ok());
+  CHECK(runs->size() == 12 + 1);
+  // Checked again on what is left, the changes stand as stored.
+  REQUIRE(CheckRun(**db, "").ok());
+  const auto after = (*db)->Regressions("", "");
+  REQUIRE(after.ok());
+  REQUIRE(after->size() == 2);
+  for (const store::RegressionRow& r : *after) {
+    INFO(r.series.name << ": " << r.state << " " << r.reason.value_or(""));
+    CHECK(r.state == "new");
+    CHECK(r.pruned_at == std::optional<std::string>("2026-03-01T00:00:00Z"));
+    CHECK(r.first_bad_commit == "c0030");
+  }
+  // Nothing older is left to prune: a second prune changes nothing.
+  auto again = (*db)->PruneBefore("2026-02-01", "2026-03-02T00:00:00Z");
+  REQUIRE(again.ok());
+  CHECK(again->runs == 0);
+  CHECK(again->results == 0);
+}
+
+}  // namespace
+}  // namespace effbench::analysis
