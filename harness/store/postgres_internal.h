@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -80,6 +81,14 @@ struct PostgresStore::Impl {
   // A connection the server dropped is reset once first, so that a
   // coordinator outlives a restart of its database.
   PgRows Exec(const std::string& sql, const std::vector<PgParam>& params = {});
+  // The name of `sql` prepared on this connection, preparing it the first
+  // time. Throws PgError.
+  const std::string& Prepared(const std::string& sql);
+  // Runs `sql` (prepared once per connection) and hands `row` each row as it
+  // arrives (libpq's single-row mode, each row its own PgRows of one row):
+  // a result set of millions of rows is never held whole. Throws PgError.
+  void ForEachRow(const std::string& sql, const std::vector<PgParam>& params,
+                  const std::function<void(const PgRows&)>& row);
   // Runs statements without parameters (BEGIN, DDL); throws PgError.
   void Simple(const std::string& sql);
   // Sends `data` as the whole of a COPY ... FROM STDIN (BINARY) `sql`.

@@ -108,16 +108,18 @@ Result<std::vector<std::vector<SeriesPoint>>> PostgresStore::SeriesHistories(
               " WHERE m.fingerprint = $1 AND res.status = 'ok'";
           const std::string order = " ORDER BY r.started_at, r.seq, res.seq";
           const PgParam metrics = wants_metrics[machine] ? "true" : "false";
-          const PgRows rows = one_name
-                                  ? impl_->Exec(select + " AND res.name = $3" + order,
-                                                {machine, metrics, series.begin()->first.first})
-                                  : impl_->Exec(select + order, {machine, metrics});
-          for (int i = 0; i < rows.size(); ++i) {
-            const auto it = series.find({rows.Text(i, 0), static_cast<int>(rows.Int(i, 1))});
-            if (it == series.end()) continue;
-            AddResult(keys, it->second, builders, rows.Text(i, 2), rows.Opt(i, 3), rows.View(i, 4),
-                      rows.View(i, 5), rows.View(i, 6), [&] { return rows.View(i, 7); });
-          }
+          // Row by row as they arrive: a machine's millions of results are never
+          // held at once.
+          impl_->ForEachRow(
+              one_name ? select + " AND res.name = $3" + order : select + order,
+              one_name ? std::vector<PgParam>{machine, metrics, series.begin()->first.first}
+                       : std::vector<PgParam>{machine, metrics},
+              [&](const PgRows& row) {
+                const auto it = series.find({row.Text(0, 0), static_cast<int>(row.Int(0, 1))});
+                if (it == series.end()) return;
+                AddResult(keys, it->second, builders, row.Text(0, 2), row.Opt(0, 3), row.View(0, 4),
+                          row.View(0, 5), row.View(0, 6), [&] { return row.View(0, 7); });
+              });
         }
         std::vector<std::vector<SeriesPoint>> out;
         out.reserve(keys.size());

@@ -117,9 +117,7 @@ void PostgresStore::Impl::SetUp() {
   Simple(kStagingTable);
 }
 
-PgRows PostgresStore::Impl::Exec(const std::string& sql, const std::vector<PgParam>& params) {
-  EnsureConnected();
-  if (recorded != nullptr) recorded->emplace_back(sql, params);
+const std::string& PostgresStore::Impl::Prepared(const std::string& sql) {
   auto [it, added] = prepared.try_emplace(sql, "");
   if (added) {
     it->second = "s" + std::to_string(prepared.size());
@@ -127,13 +125,61 @@ PgRows PostgresStore::Impl::Exec(const std::string& sql, const std::vector<PgPar
     if (PQresultStatus(r) != PGRES_COMMAND_OK) prepared.erase(it);
     (void)Check(r, sql);
   }
+  return it->second;
+}
+
+namespace {
+
+std::vector<const char*> Values(const std::vector<PgParam>& params) {
   std::vector<const char*> values(params.size());
   for (size_t i = 0; i < params.size(); ++i) {
     values[i] = params[i] ? params[i]->c_str() : nullptr;
   }
-  return Check(PQexecPrepared(conn, it->second.c_str(), static_cast<int>(params.size()),
-                              values.data(), nullptr, nullptr, 0),
+  return values;
+}
+
+}  // namespace
+
+PgRows PostgresStore::Impl::Exec(const std::string& sql, const std::vector<PgParam>& params) {
+  EnsureConnected();
+  if (recorded != nullptr) recorded->emplace_back(sql, params);
+  const std::string& name = Prepared(sql);
+  const std::vector<const char*> values = Values(params);
+  return Check(PQexecPrepared(conn, name.c_str(), static_cast<int>(params.size()), values.data(),
+                              nullptr, nullptr, 0),
                sql);
+}
+
+void PostgresStore::Impl::ForEachRow(const std::string& sql, const std::vector<PgParam>& params,
+                                     const std::function<void(const PgRows&)>& row) {
+  EnsureConnected();
+  if (recorded != nullptr) recorded->emplace_back(sql, params);
+  const std::string& name = Prepared(sql);
+  const std::vector<const char*> values = Values(params);
+  if (PQsendQueryPrepared(conn, name.c_str(), static_cast<int>(params.size()), values.data(),
+                          nullptr, nullptr, 0) != 1 ||
+      PQsetSingleRowMode(conn) != 1) {
+    throw PgError(ServerMessage(conn, nullptr), "");
+  }
+  // Every result is read, an error's too: the connection takes no command
+  // until the last.
+  std::optional<PgError> failed;
+  for (PGresult* r = PQgetResult(conn); r != nullptr; r = PQgetResult(conn)) {
+    const ExecStatusType status = PQresultStatus(r);
+    if (status == PGRES_SINGLE_TUPLE && !failed) {
+      const PgRows one(r);
+      row(one);
+    } else if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || failed) {
+      PQclear(r);
+    } else {
+      try {
+        (void)Check(r, sql);
+      } catch (const PgError& e) {
+        failed = e;
+      }
+    }
+  }
+  if (failed) throw *failed;
 }
 
 void PostgresStore::Impl::Simple(const std::string& sql) {
@@ -830,26 +876,33 @@ Result<double> PostgresStore::RawCopyRate(const std::string& location,
 
 Result<std::vector<result::ResultRecord>> PostgresStore::Results(const std::string& run_id) {
   return PgGuarded("read results", [&]() -> Result<std::vector<result::ResultRecord>> {
-    const PgRows rows = run_id.empty()
-                            ? impl_->Exec("SELECT id, record, samples_ns FROM results ORDER BY seq")
-                            : impl_->Exec(
-                                  "SELECT id, record, samples_ns FROM results WHERE run_id = $1"
-                                  " ORDER BY seq",
-                                  {run_id});
     std::vector<result::ResultRecord> out;
-    for (int i = 0; i < rows.size(); ++i) {
-      const std::string id = rows.Text(i, 0);
-      nlohmann::json doc;
-      try {
-        doc = nlohmann::json::parse(rows.View(i, 1));
-        doc["samples_ns"] = nlohmann::json::parse(rows.View(i, 2));
-      } catch (const nlohmann::json::exception& e) {
-        return Status::InvalidArgument("stored result " + id + " is not valid JSON: " + e.what());
-      }
-      auto record = result::FromJson(doc);
-      if (!record.ok()) return record.status().WithContext("stored result " + id);
-      out.push_back(std::move(record).value());
-    }
+    Status bad;
+    impl_->ForEachRow(
+        run_id.empty() ? "SELECT id, record, samples_ns FROM results ORDER BY seq"
+                       : "SELECT id, record, samples_ns FROM results WHERE run_id = $1"
+                         " ORDER BY seq",
+        run_id.empty() ? std::vector<PgParam>{} : std::vector<PgParam>{run_id},
+        [&](const PgRows& row) {
+          if (!bad.ok()) return;
+          const std::string id = row.Text(0, 0);
+          nlohmann::json doc;
+          try {
+            doc = nlohmann::json::parse(row.View(0, 1));
+            doc["samples_ns"] = nlohmann::json::parse(row.View(0, 2));
+          } catch (const nlohmann::json::exception& e) {
+            bad =
+                Status::InvalidArgument("stored result " + id + " is not valid JSON: " + e.what());
+            return;
+          }
+          auto record = result::FromJson(doc);
+          if (!record.ok()) {
+            bad = record.status().WithContext("stored result " + id);
+            return;
+          }
+          out.push_back(std::move(record).value());
+        });
+    if (!bad.ok()) return bad;
     return out;
   });
 }
