@@ -99,6 +99,7 @@ struct Agent::Impl {
   json Heartbeat() const;
 
   AgentOptions options;
+  size_t next_coordinator = 0;  // options.coordinators[next_coordinator] is options.host
   // The wall clock results are stamped with: options.clock, moved to the
   // coordinator's at each handshake. Durations use the steady face only.
   OffsetClock stamps{*options.clock};
@@ -634,14 +635,27 @@ asio::awaitable<void> Agent::Impl::ConnectLoop() {
       co_return;
     }
     if (options.clock->Steady() - started > 60s) backoff = options.backoff_initial;
+    // The next coordinator, where several were given; the back-off grows
+    // once each round, not at each of them.
+    bool round_ended = true;
+    if (options.coordinators.size() > 1) {
+      next_coordinator = (next_coordinator + 1) % options.coordinators.size();
+      const CoordinatorAddress& next = options.coordinators[next_coordinator];
+      options.host = next.host;
+      options.port = next.port;
+      options.tls = next.tls;
+      round_ended = next_coordinator == 0;
+    }
     // Full jitter: a fleet that lost its coordinator does not come back in step.
     std::uniform_int_distribution<int64_t> jitter(backoff.count() / 2, backoff.count());
     const auto wait = std::chrono::milliseconds(jitter(rng));
-    Log(ending.why + "; reconnecting in " + std::to_string(wait.count()) + " ms");
+    Log(ending.why + "; reconnecting" +
+        (options.coordinators.size() > 1 ? " to " + options.host + ":" + options.port : "") +
+        " in " + std::to_string(wait.count()) + " ms");
     timer.expires_after(wait);
     error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    backoff = std::min(backoff * 2, options.backoff_max);
+    if (round_ended) backoff = std::min(backoff * 2, options.backoff_max);
   }
 }
 

@@ -12,15 +12,28 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/status.h"
 
 namespace effbench::agent {
 
+// A coordinator's agent port.
+struct CoordinatorAddress {
+  std::string host, port;
+  bool tls = false;
+};
+
 struct AgentOptions {
+  // The coordinator connected to (or tried) now; `host`, `port` and `tls`
+  // say which.
   std::string host = "127.0.0.1";
   std::string port = "7450";
+  // Every coordinator given (--coordinator A,B,...; empty: host and port
+  // alone). A session that ends moves to the next, round and round: the
+  // agents of a coordinator that went down carry on with another.
+  std::vector<CoordinatorAddress> coordinators;
   std::string token;  // the fleet token itself (read from --token-file)
   std::string name;   // default: the hostname
   std::map<std::string, std::string> labels;

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,9 +21,10 @@ const effbench::CommandSpec kAgent = {
     "",
     "connect to a coordinator, take its jobs, run them and stream every result",
     "",
-    {effbench::TextFlag("coordinator", "URL",
+    {effbench::TextFlag("coordinator", "URL[,URL...]",
                         "the coordinator's agent port (effbench serve --listen): tcp://HOST:PORT, "
-                        "or tls://HOST:PORT over TLS"),
+                        "or tls://HOST:PORT over TLS; several, comma-separated: when one goes, "
+                        "the next"),
      effbench::TextFlag("token-file", "FILE",
                         "the fleet token, or this agent's own key (effbench agents enroll)"),
      effbench::TextFlag("ca", "FILE",
@@ -139,15 +141,22 @@ int main(int argc, char** argv) {
   const std::string coordinator = flags->GetOr("coordinator", "");
   const std::string token_file = flags->GetOr("token-file", "");
   if (coordinator.empty()) return Usage("--coordinator URL is required (tcp://HOST:PORT)");
-  const auto endpoint = ParseCoordinator(coordinator);
-  if (!endpoint) {
-    return Usage("--coordinator " + coordinator + " is not tcp://HOST:PORT or tls://HOST:PORT");
+  std::stringstream list(coordinator);
+  for (std::string one; std::getline(list, one, ',');) {
+    const auto endpoint = ParseCoordinator(one);
+    if (!endpoint) {
+      return Usage("--coordinator " + one + " is not tcp://HOST:PORT or tls://HOST:PORT");
+    }
+    o.coordinators.push_back({endpoint->host, endpoint->port, o.tls || endpoint->tls});
   }
-  o.host = endpoint->host;
-  o.port = endpoint->port;
-  o.tls = o.tls || endpoint->tls;
-  if (o.tls_ca && !o.tls) {
-    return Usage("--ca verifies a tls:// coordinator; " + coordinator + " is not one");
+  if (o.coordinators.empty()) return Usage("--coordinator URL is required (tcp://HOST:PORT)");
+  o.host = o.coordinators.front().host;
+  o.port = o.coordinators.front().port;
+  o.tls = o.coordinators.front().tls;
+  for (const auto& c : o.coordinators) {
+    if (o.tls_ca && !c.tls) {
+      return Usage("--ca verifies a tls:// coordinator; " + c.host + ":" + c.port + " is not one");
+    }
   }
   if (token_file.empty()) return Usage("--token-file is required");
   auto token = effbench::fleet::ReadTokenFile(token_file);

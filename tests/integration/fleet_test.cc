@@ -1327,3 +1327,40 @@ TEST_CASE("an agent whose spool is full pauses its job, says so, and resumes los
 
 }  // namespace
 }  // namespace effbench
+
+namespace effbench::testing {
+namespace {
+
+TEST_CASE("an agent given two coordinators carries on with the second when the first goes",
+          "[fleet][integration][agent]") {
+  TempDir first_dir, second_dir, agent_dir;
+  WriteToken(first_dir);
+  WriteToken(second_dir);
+  WriteToken(agent_dir);
+  auto first = std::make_unique<Serve>(first_dir);
+  Serve second(second_dir);
+  const std::string second_address = "127.0.0.1:" + std::to_string(second.agent_port);
+  Process agent(
+      {EFFBENCH_AGENT_BINARY, "--coordinator",
+       "tcp://127.0.0.1:" + std::to_string(first->agent_port) + ",tcp://" + second_address,
+       "--token-file", agent_dir.File("fleet.token"), "--spool", agent_dir.File("spool"), "--name",
+       "nomad", "--max-backoff", "0.5", "--no-calibrate"},
+      agent_dir.File("agent.log"));
+  REQUIRE(WaitFor([&] { return AgentsConnected(*first, 1); }, 60));
+  CHECK_FALSE(AgentsConnected(second, 1));
+
+  first->process->Signal(SIGKILL);
+  REQUIRE(first->process->Wait(30) == std::optional<int>(128 + SIGKILL));
+  INFO(agent.Log());
+  REQUIRE(WaitFor([&] { return AgentsConnected(second, 1); }, 60));
+  CHECK_THAT(agent.Log(), Catch::Contains("reconnecting to " + second_address));
+  // It works for the second as it did for the first.
+  const json jobs = SubmitJobs(second, {{"workload", kSlowWorkloads},
+                                        {"options", {{"repetitions", 1}, {"min_time_s", 0.05}}}});
+  REQUIRE(jobs.size() == 1);
+  REQUIRE(WaitFor([&] { return JobsFinished(second); }, 300));
+  CHECK(StoredNames(second_dir, jobs[0]["run_id"]) == Expected("", kSlowWorkloads));
+}
+
+}  // namespace
+}  // namespace effbench::testing
