@@ -268,14 +268,16 @@ int DbCommand(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return kExitOk;
   }
   if (flags->positional() == std::vector<std::string>{"prune"}) {
-    const auto before = flags->Get("before");
-    if (!flags->Get("db") || !before) {
+    const auto given = flags->Get("before");
+    if (!flags->Get("db") || !given) {
       return UsageError(err, "db prune needs --db DB --before DATE (and --yes)", kDbCommand);
     }
-    if (before->size() < 10 || (*before)[4] != '-' || (*before)[7] != '-') {
-      return UsageError(err, "--before " + *before + ": not an ISO 8601 date (2026-01-31)",
-                        kDbCommand);
+    // As UTC, in the form runs' start times are stored in, for comparing.
+    const auto parsed = ParseIso8601(*given);
+    if (!parsed.ok()) {
+      return UsageError(err, "--before: " + parsed.status().message(), kDbCommand);
     }
+    const std::optional<std::string> before = Iso8601(*parsed);
     if (!flags->Has("yes")) {
       return UsageError(err,
                         "db prune removes every run started before " + *before +

@@ -94,7 +94,7 @@ struct PostgresStore::Impl {
   // Sends `data` as the whole of a COPY ... FROM STDIN (BINARY) `sql`.
   void CopyIn(const std::string& sql, const std::string& data);
   // Throws PgError unless `r` is a success; returns it.
-  PgRows Check(PGresult* r, const std::string& sql);
+  PgRows Check(PGresult* r);
 
   Status Migrate();
   // The session's settings and staging table, on a new connection.

@@ -30,9 +30,10 @@ Result<std::vector<SeriesKey>> PostgresStore::SeriesOf(const std::string& run_id
     // strpos() skips the records without any before JSON is parsed.
     const PgRows metrics =
         impl_->Exec("SELECT DISTINCT m.fingerprint, res.name, res.threads, met->>'name'" + from +
-                        " CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN"
-                        " jsonb_typeof(res.record::jsonb -> 'metrics') = 'array'"
-                        " THEN res.record::jsonb -> 'metrics' ELSE '[]'::jsonb END) met"
+                        // The record parsed once; strict and silent: metrics
+                        // that is no array (or absent) gives no element.
+                        " CROSS JOIN LATERAL jsonb_path_query(res.record::jsonb,"
+                        " 'strict $.metrics[*]', '{}', true) met"
                         " WHERE res.status = 'ok' AND strpos(res.record, '\"metrics\"') > 0"
                         " AND met->>'better' IN ('lower', 'higher') AND met->>'name' IS NOT NULL" +
                         of_run,

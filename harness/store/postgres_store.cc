@@ -83,13 +83,12 @@ std::string ServerMessage(const PGconn* conn, const PGresult* r) {
 
 }  // namespace
 
-PgRows PostgresStore::Impl::Check(PGresult* r, const std::string& sql) {
+PgRows PostgresStore::Impl::Check(PGresult* r) {
   const ExecStatusType status = r != nullptr ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return PgRows(r);
   const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   PgError error(ServerMessage(conn, r), state != nullptr ? state : "");
   PQclear(r);
-  (void)sql;
   throw error;
 }
 
@@ -123,7 +122,7 @@ const std::string& PostgresStore::Impl::Prepared(const std::string& sql) {
     it->second = "s" + std::to_string(prepared.size());
     PGresult* r = PQprepare(conn, it->second.c_str(), sql.c_str(), 0, nullptr);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) prepared.erase(it);
-    (void)Check(r, sql);
+    (void)Check(r);
   }
   return it->second;
 }
@@ -146,8 +145,7 @@ PgRows PostgresStore::Impl::Exec(const std::string& sql, const std::vector<PgPar
   const std::string& name = Prepared(sql);
   const std::vector<const char*> values = Values(params);
   return Check(PQexecPrepared(conn, name.c_str(), static_cast<int>(params.size()), values.data(),
-                              nullptr, nullptr, 0),
-               sql);
+                              nullptr, nullptr, 0));
 }
 
 void PostgresStore::Impl::ForEachRow(const std::string& sql, const std::vector<PgParam>& params,
@@ -173,7 +171,7 @@ void PostgresStore::Impl::ForEachRow(const std::string& sql, const std::vector<P
       PQclear(r);
     } else {
       try {
-        (void)Check(r, sql);
+        (void)Check(r);
       } catch (const PgError& e) {
         failed = e;
       }
@@ -185,13 +183,13 @@ void PostgresStore::Impl::ForEachRow(const std::string& sql, const std::vector<P
 void PostgresStore::Impl::Simple(const std::string& sql) {
   EnsureConnected();
   PGresult* r = PQexec(conn, sql.c_str());
-  (void)Check(r, sql);
+  (void)Check(r);
 }
 
 void PostgresStore::Impl::CopyIn(const std::string& sql, const std::string& data) {
   EnsureConnected();
   PGresult* start = PQexec(conn, sql.c_str());
-  if (PQresultStatus(start) != PGRES_COPY_IN) (void)Check(start, sql);
+  if (PQresultStatus(start) != PGRES_COPY_IN) (void)Check(start);
   PQclear(start);
   // Sent in slices: libpq buffers what it is given whole.
   constexpr size_t kSlice = 1 << 20;
@@ -208,7 +206,7 @@ void PostgresStore::Impl::CopyIn(const std::string& sql, const std::string& data
   for (PGresult* rest = PQgetResult(conn); rest != nullptr; rest = PQgetResult(conn)) {
     PQclear(rest);
   }
-  (void)Check(r, sql);
+  (void)Check(r);
 }
 
 // ---- opening and migrating -------------------------------------------------
@@ -947,15 +945,6 @@ PgParam TextOf(const Value& v) {
   return std::nullopt;
 }
 
-std::string ColumnList(const Table& table) {
-  std::string columns;
-  for (const Column& c : table.columns) {
-    if (!columns.empty()) columns += ", ";
-    columns += c.name;
-  }
-  return columns;
-}
-
 }  // namespace
 
 Status PostgresStore::ReadRows(const Table& table,
@@ -1047,14 +1036,10 @@ Status PostgresStore::WriteRows(const Table& table, const std::vector<Row>& rows
         sql += ")";
       }
       // Not prepared: each statement's text is of its own size.
-      std::vector<const char*> values(params.size());
-      for (size_t i = 0; i < params.size(); ++i) {
-        values[i] = params[i] ? params[i]->c_str() : nullptr;
-      }
+      const std::vector<const char*> values = Values(params);
       impl_->EnsureConnected();
       (void)impl_->Check(PQexecParams(impl_->conn, sql.c_str(), static_cast<int>(params.size()),
-                                      nullptr, values.data(), nullptr, nullptr, 0),
-                         sql);
+                                      nullptr, values.data(), nullptr, nullptr, 0));
     }
     tx.Commit();
     return Status::Ok();
@@ -1097,13 +1082,7 @@ Result<PruneCounts> PostgresStore::PruneBefore(const std::string& before, const 
       PgTransaction tx(*impl_);
       counts.regressions_kept =
           impl_->Exec(Dollars(kMarkPrunedRegressions), {before, now}).Affected();
-      counts.runs_kept_for_jobs =
-          impl_
-              ->Exec(
-                  "SELECT count(*) FROM runs WHERE started_at < $1 AND id IN (SELECT run_id"
-                  " FROM jobs WHERE state IN ('queued', 'dispatched'))",
-                  {before})
-              .Int(0, 0);
+      counts.runs_kept_for_jobs = impl_->Exec(Dollars(kRunsKeptForJobs), {before}).Int(0, 0);
       tx.Commit();
     }
     // Whole months first: a partition whose month ends by `before`, and
@@ -1138,12 +1117,9 @@ Result<PruneCounts> PostgresStore::PruneBefore(const std::string& before, const 
       if (n == 0) break;
     }
     PgTransaction tx(*impl_);
-    impl_->Exec("DELETE FROM run_counts WHERE run_id IN " + pruned, {before});
-    impl_->Exec("DELETE FROM run_checks WHERE run_id IN " + pruned, {before});
-    impl_->Exec(
-        "DELETE FROM jobs WHERE state NOT IN ('queued', 'dispatched') AND run_id IN " + pruned,
-        {before});
-    counts.runs = impl_->Exec("DELETE FROM runs WHERE id IN " + pruned, {before}).Affected();
+    for (const std::string& sql : PruneRunDeletes()) {
+      counts.runs = impl_->Exec(Dollars(sql), {before}).Affected();  // the last, the runs', stays
+    }
     tx.Commit();
     return counts;
   });

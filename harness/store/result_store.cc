@@ -503,20 +503,6 @@ Result<int64_t> ResultStore::ResultCountOfRun(const std::string& run_id) {
   });
 }
 
-namespace {
-
-// The column list of `table`: "a, b, c".
-std::string ColumnList(const Table& table) {
-  std::string list;
-  for (const Column& c : table.columns) {
-    if (!list.empty()) list += ", ";
-    list += c.name;
-  }
-  return list;
-}
-
-}  // namespace
-
 Status ResultStore::ReadRows(const Table& table,
                              const std::function<Status(std::vector<Row>&&)>& chunk) {
   return Guarded("read table " + table.name, [&]() -> Status {
@@ -586,9 +572,7 @@ Result<PruneCounts> ResultStore::PruneBefore(const std::string& before, const st
       mark.bind(1, before);
       mark.bind(2, now);
       counts.regressions_kept = mark.exec();
-      SQLite::Statement kept(impl_->db,
-                             "SELECT count(*) FROM runs WHERE started_at < ?1 AND id IN (SELECT "
-                             "run_id FROM jobs WHERE state IN ('queued', 'dispatched'))");
+      SQLite::Statement kept(impl_->db, kRunsKeptForJobs);
       kept.bind(1, before);
       kept.executeStep();
       counts.runs_kept_for_jobs = kept.getColumn(0).getInt64();
@@ -610,17 +594,11 @@ Result<PruneCounts> ResultStore::PruneBefore(const std::string& before, const st
       if (n == 0) break;
     }
     SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-    for (const std::string& sql :
-         {"DELETE FROM run_counts WHERE run_id IN " + pruned,
-          "DELETE FROM run_checks WHERE run_id IN " + pruned,
-          "DELETE FROM jobs WHERE state NOT IN ('queued', 'dispatched') AND run_id IN " + pruned}) {
+    for (const std::string& sql : PruneRunDeletes()) {
       SQLite::Statement s(impl_->db, sql);
       s.bind(1, before);
-      s.exec();
+      counts.runs = s.exec();  // the last, the runs', stays
     }
-    SQLite::Statement runs(impl_->db, "DELETE FROM runs WHERE id IN " + pruned);
-    runs.bind(1, before);
-    counts.runs = runs.exec();
     tx.commit();
     return counts;
   });

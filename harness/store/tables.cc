@@ -114,6 +114,23 @@ const std::vector<Table>& PortableTables() {
   return tables;
 }
 
+std::string ColumnList(const Table& table) {
+  std::string list;
+  for (const Column& c : table.columns) {
+    if (!list.empty()) list += ", ";
+    list += c.name;
+  }
+  return list;
+}
+
+std::vector<std::string> PruneRunDeletes() {
+  const std::string pruned = std::string("(") + kPrunedRuns + ")";
+  return {"DELETE FROM run_counts WHERE run_id IN " + pruned,
+          "DELETE FROM run_checks WHERE run_id IN " + pruned,
+          "DELETE FROM jobs WHERE state NOT IN ('queued', 'dispatched') AND run_id IN " + pruned,
+          "DELETE FROM runs WHERE id IN " + pruned};
+}
+
 void RowChecksum::Add(const Row& row) {
   // FNV-1a over each value with its type; rows are added, so their order
   // does not matter.

@@ -41,6 +41,16 @@ inline constexpr char kPrunedRuns[] =
     "SELECT id FROM runs WHERE started_at < ?1 AND id NOT IN"
     " (SELECT run_id FROM jobs WHERE state IN ('queued', 'dispatched'))";
 
+// How many runs started before ?1 a prune keeps for their unfinished jobs.
+inline constexpr char kRunsKeptForJobs[] =
+    "SELECT count(*) FROM runs WHERE started_at < ?1 AND id IN"
+    " (SELECT run_id FROM jobs WHERE state IN ('queued', 'dispatched'))";
+
+// What a prune deletes once the pruned runs' results are gone, in this
+// order, each with the one parameter ?1: their counts, checks and ended
+// jobs, and last the runs themselves (whose count is the prune's).
+std::vector<std::string> PruneRunDeletes();
+
 // The changes a prune marks: those of a series that loses results (?1 the
 // date, ?2 the time of the prune).
 inline constexpr char kMarkPrunedRegressions[] =
@@ -54,6 +64,9 @@ inline constexpr char kMarkPrunedRegressions[] =
 // machines, revisions, runs, results, run_counts, run_checks, regressions,
 // agents, agent_keys, jobs.
 const std::vector<Table>& PortableTables();
+
+// "a, b, c": the names of `table`'s columns.
+std::string ColumnList(const Table& table);
 
 // A value of a row: NULL, or of its column's type.
 using Value = std::variant<std::monostate, int64_t, double, std::string>;
