@@ -10,6 +10,46 @@ void AgentRoster::Restore(store::AgentRow row, AgentFacts facts) {
   facts_[name] = std::move(facts);
 }
 
+AgentFacts FactsOf(const store::AgentRow& agent, const std::vector<store::MachineRow>& machines) {
+  AgentFacts f{agent.name, "", "", {}};
+  for (const store::MachineRow& m : machines) {
+    if (m.fingerprint == agent.machine_fingerprint) {
+      f.hostname = m.hostname;
+      f.arch = m.arch;
+    }
+  }
+  const nlohmann::json labels = nlohmann::json::parse(agent.labels_json, nullptr, false);
+  if (labels.is_object()) {
+    for (const auto& [k, v] : labels.items()) {
+      if (v.is_string()) f.labels[k] = v;
+    }
+  }
+  return f;
+}
+
+void AgentRoster::Sync(const std::vector<store::AgentRow>& rows,
+                       const std::map<std::string, AgentFacts>& facts,
+                       std::set<std::string> elsewhere, Instant now) {
+  std::set<std::string> stored;
+  for (const store::AgentRow& row : rows) {
+    stored.insert(row.name);
+    if (sessions_.count(row.name)) continue;
+    if (!agents_.count(row.name)) {
+      const auto f = facts.find(row.name);
+      if (f == facts.end()) continue;  // its facts come with the next sync
+      facts_[row.name] = f->second;
+      gone_since_[row.name] = now;
+    }
+    agents_[row.name] = row;
+  }
+  std::vector<std::string> forgotten;
+  for (const auto& [name, row] : agents_) {
+    if (!stored.count(name) && !sessions_.count(name)) forgotten.push_back(name);
+  }
+  for (const std::string& name : forgotten) Forget(name);
+  elsewhere_ = std::move(elsewhere);
+}
+
 void AgentRoster::StartLeases(Instant now) {
   for (const auto& [name, row] : agents_) {
     if (!sessions_.count(name)) gone_since_[name] = now;
@@ -66,7 +106,7 @@ Result<std::vector<std::string>> AgentRoster::Targets(
   std::vector<std::string> targets, stale;
   for (const auto& [name, f] : facts_) {
     if (!MatchesSelector(selector, f)) continue;
-    bool recent = Live(name) != nullptr || selector == name;
+    bool recent = Live(name) != nullptr || Elsewhere(name) || selector == name;
     if (!recent) {
       if (const store::AgentRow* known = Row(name)) {
         const auto seen = effbench::ParseIso8601(known->last_seen);

@@ -240,12 +240,43 @@ std::shared_ptr<Session> AgentSessions::Register(const std::shared_ptr<fleet::Ch
   return session;
 }
 
+store::AgentPresenceRow AgentSessions::Presence(const Session& session) const {
+  return store::AgentPresenceRow{
+      session.name,           options_.id,        session.state,        session.job,
+      session.done,           session.total,      session.spooled,      session.channel->remote(),
+      session.channel->tls(), session.credential, session.connected_at, session.last_heartbeat};
+}
+
+void AgentSessions::RecordPresence(const std::shared_ptr<Session>& session, bool changed) {
+  const auto now = options_.clock->Steady();
+  if (!changed &&
+      now - session->presence_at < PresenceRefresh(options_.heartbeat, options_.heartbeat_misses)) {
+    return;
+  }
+  session->presence_at = now;
+  writes_.Queue([row = Presence(*session)](store::RunStore&, store::FleetStore& fleet) {
+    return fleet.PutAgentPresence(row);
+  });
+}
+
+void AgentSessions::SyncKeys(const std::vector<store::AgentKeyRow>& rows) {
+  for (const std::string& name : credentials_.Sync(rows)) {
+    if (Disconnect(name,
+                   "agent " + name + "'s key was changed or revoked on another coordinator")) {
+      Log("agent " + name + ": its key was changed or revoked on another coordinator; " +
+          "closed its connection");
+    }
+  }
+}
+
 void AgentSessions::StoreMachine(const std::shared_ptr<Session>& session) {
+  session->presence_at = options_.clock->Steady();
   writes_.Queue(
-      [machine_row = session->machine_row, row = session->agent_row](store::RunStore& runs,
-                                                                     store::FleetStore& fleet) {
+      [machine_row = session->machine_row, row = session->agent_row, presence = Presence(*session)](
+          store::RunStore& runs, store::FleetStore& fleet) {
         EFFBENCH_RETURN_IF_ERROR(runs.UpsertMachine(machine_row));
-        return fleet.UpsertAgent(row);
+        EFFBENCH_RETURN_IF_ERROR(fleet.UpsertAgent(row));
+        return fleet.PutAgentPresence(presence);
       },
       [this, name = session->name](Status s) {
         // A database fault is logged once by the pipeline, and the machine
@@ -272,9 +303,11 @@ void AgentSessions::Unregister(const std::shared_ptr<Session>& session) {
   const auto gone = roster_.Disconnect(session, options_.clock->Steady(),
                                        effbench::UtcNowIso8601(*options_.clock));
   if (gone) {
-    writes_.Queue([row = *gone](store::RunStore&, store::FleetStore& fleet) {
-      return fleet.UpsertAgent(row);
-    });
+    writes_.Queue(
+        [row = *gone, coordinator = options_.id](store::RunStore&, store::FleetStore& fleet) {
+          EFFBENCH_RETURN_IF_ERROR(fleet.UpsertAgent(row));
+          return fleet.EndAgentPresence(row.name, coordinator);
+        });
     Log("agent " + name + " disconnected");
   }
   session->resume->cancel();
@@ -330,7 +363,7 @@ asio::awaitable<void> AgentSessions::Converse(std::shared_ptr<Session> session) 
     const std::string type = in.message["type"];
     if (type == "heartbeat") {
       const auto heartbeat = fleet::As<fleet::Heartbeat>(in.message);
-      const std::string previous = session->state;
+      const std::string previous = session->state, previous_job = session->job;
       session->state = heartbeat.state;
       session->job = heartbeat.job;
       NotePause(*session, previous, heartbeat.problem.value_or(""));
@@ -338,6 +371,7 @@ asio::awaitable<void> AgentSessions::Converse(std::shared_ptr<Session> session) 
       session->total = heartbeat.total;
       session->spooled = heartbeat.spooled;
       session->last_heartbeat = effbench::UtcNowIso8601(*options_.clock);
+      RecordPresence(session, session->state != previous || session->job != previous_job);
     } else if (type == "job_done") {
       const auto done = fleet::As<fleet::JobDone>(in.message);
       if (!jobs_.JobDone(session->name, done)) {

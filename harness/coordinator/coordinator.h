@@ -34,6 +34,9 @@ struct Schedule {
 
 struct CoordinatorOptions {
   std::string db_path = "effbench.db";  // a SQLite file or a postgresql:// URI
+  // This coordinator's name among those sharing the database: what holds its
+  // job leases and its agents' presence. Empty: HOST:PID:RANDOM, made at start.
+  std::string id;
   // Whether a PostgreSQL server on another machine may be reached without
   // TLS (--insecure).
   store::ServerTransport db_transport = store::ServerTransport::kTlsUnlessLocal;
@@ -72,6 +75,9 @@ struct CoordinatorOptions {
   std::chrono::milliseconds drain_timeout{10'000};
   std::vector<Schedule> schedules;
   std::optional<std::string> ready_file;  // JSON {"agents": port, "http": port} once serving
+  // How often the coordinator reads what other coordinators on the same
+  // database did (jobs, agents, keys, presence).
+  std::chrono::milliseconds sync_interval{1'000};
   // Every time the coordinator reads: schedules, leases, stamps. Tests inject
   // one; it must outlive the coordinator.
   const Clock* clock = &Clock::System();

@@ -36,11 +36,37 @@ std::vector<store::AgentKeyRow> Credentials::Enrolled() const {
   return rows;
 }
 
-std::string Credentials::Describe(const std::string& name) const {
-  const store::AgentKeyRow* key = Find(name);
-  if (key == nullptr) return require_enrolled_ ? "not enrolled: refused" : "fleet token";
+std::string DescribeCredential(const store::AgentKeyRow* key, bool require_enrolled) {
+  if (key == nullptr) return require_enrolled ? "not enrolled: refused" : "fleet token";
   return key->revoked_at ? "own key, revoked " + *key->revoked_at
                          : "own key, enrolled " + key->enrolled_at;
+}
+
+std::string Credentials::Describe(const std::string& name) const {
+  return DescribeCredential(Find(name), require_enrolled_);
+}
+
+std::vector<std::string> Credentials::Sync(const std::vector<store::AgentKeyRow>& rows) {
+  // Only what changed in the database since the last sync: a read that
+  // began before this coordinator's own enrollment must not undo it.
+  std::map<std::string, store::AgentKeyRow> now;
+  std::vector<std::string> changed;
+  for (const store::AgentKeyRow& row : rows) {
+    now[row.name] = row;
+    const auto before = synced_.find(row.name);
+    const bool same = before != synced_.end() && before->second.stored_key == row.stored_key &&
+                      before->second.enrolled_at == row.enrolled_at &&
+                      before->second.revoked_at == row.revoked_at;
+    if (same) continue;
+    const store::AgentKeyRow* held = Find(row.name);
+    const bool held_same = held != nullptr && held->stored_key == row.stored_key &&
+                           held->enrolled_at == row.enrolled_at &&
+                           held->revoked_at == row.revoked_at;
+    if (held_same || !Put(row).ok()) continue;
+    changed.push_back(row.name);
+  }
+  synced_ = std::move(now);
+  return changed;
 }
 
 const store::AgentKeyRow* Credentials::Find(const std::string& name) const {

@@ -11,6 +11,7 @@
 
 #include "harness/coordinator/http_views.h"
 #include "harness/coordinator/internal/coordinator_impl.h"
+#include "harness/coordinator/internal/shared_fleet.h"
 #include "harness/store/stores.h"
 
 namespace effbench::coordinator {
@@ -72,52 +73,33 @@ Response DatabaseReply(const Request& req, const std::string& path,
 
 }  // namespace
 
-json Coordinator::Impl::AgentsJson() const {
-  json out = json::array();
-  for (const auto& [name, row] : roster.agents()) {
-    json a = {{"name", name},
-              {"machine", row.machine_fingerprint},
-              {"version", row.version},
-              {"labels", json::parse(row.labels_json, nullptr, false)},
-              {"first_seen", row.first_seen},
-              {"last_seen", row.last_seen}};
-    if (auto f = roster.facts().find(name); f != roster.facts().end()) {
-      a["hostname"] = f->second.hostname;
-      a["arch"] = f->second.arch;
+asio::awaitable<Result<json>> Coordinator::Impl::AgentsJson() {
+  const bool require_enrolled = options.require_enrolled;
+  const auto fresh = PresenceFresh(options.heartbeat, options.heartbeat_misses);
+  Result<json> agents = co_await OnReader<json>([require_enrolled, fresh](store::QueryStore& db) {
+    return AgentsView(db, require_enrolled, fresh);
+  });
+  if (!agents.ok()) co_return agents;
+  // The agents connected here, as their sessions say now: their presence in
+  // the database is refreshed only every few heartbeats.
+  for (json& a : *agents) {
+    const auto live = roster.Live(a.value("name", ""));
+    if (!live) continue;
+    const Session& session = *live;
+    a["state"] = session.state;
+    a["connected"] = true;
+    a["coordinator"] = options.id;
+    a["remote"] = session.channel->remote();
+    a["tls"] = session.channel->tls();
+    a["connected_at"] = session.connected_at;
+    a["last_heartbeat"] = session.last_heartbeat;
+    a["spooled"] = session.spooled;
+    a.erase("job");
+    if (!session.job.empty()) {
+      a["job"] = {{"id", session.job}, {"done", session.done}, {"total", session.total}};
     }
-    if (const auto live = roster.Live(name)) {
-      const Session& session = *live;
-      a["state"] = session.state;
-      a["connected"] = true;
-      a["remote"] = session.channel->remote();
-      a["tls"] = session.channel->tls();
-      a["connected_at"] = session.connected_at;
-      a["last_heartbeat"] = session.last_heartbeat;
-      a["spooled"] = session.spooled;
-      if (!session.job.empty()) {
-        a["job"] = {{"id", session.job}, {"done", session.done}, {"total", session.total}};
-      }
-    } else {
-      a["state"] = "disconnected";
-      a["connected"] = false;
-    }
-    size_t queued = 0;
-    for (const std::string& id : jobs->queue().Unfinished(name))
-      queued += jobs->queue().Find(id)->state == "queued";
-    a["queued_jobs"] = queued;
-    a["credential"] = sessions->credentials().Describe(name);
-    out.push_back(std::move(a));
   }
-  // Enrolled, and never connected yet.
-  for (const store::AgentKeyRow& key : sessions->credentials().Enrolled()) {
-    if (roster.Known(key.name)) continue;
-    out.push_back(json{{"name", key.name},
-                       {"state", "never connected"},
-                       {"connected", false},
-                       {"queued_jobs", 0},
-                       {"credential", sessions->credentials().Describe(key.name)}});
-  }
-  return out;
+  co_return agents;
 }
 
 std::string Coordinator::Impl::MetricsText() const {
@@ -237,12 +219,20 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
   if (!get && stopping) {
     co_return ErrorReply(req, http::status::service_unavailable, "the coordinator is stopping");
   }
-  if (path == "/api/agents")
-    co_return JsonReply(req, http::status::ok, json{{"agents", AgentsJson()}});
+  // Agents and jobs as the database holds them: every coordinator on it
+  // answers alike.
+  if (path == "/api/agents" && get) {
+    const Result<json> agents = co_await AgentsJson();
+    if (!agents.ok())
+      co_return ErrorReply(req, http::status::internal_server_error, agents.status().message());
+    co_return JsonReply(req, http::status::ok, json{{"agents", *agents}});
+  }
   if (path == "/api/jobs" && get) {
-    json out = json::array();
-    jobs->queue().ForEach([&](const store::JobRow& job) { out.push_back(JobJson(job)); });
-    co_return JsonReply(req, http::status::ok, json{{"jobs", out}});
+    const Result<json> listed =
+        co_await OnReader<json>([](store::QueryStore& db) { return JobsView(db); });
+    if (!listed.ok())
+      co_return ErrorReply(req, http::status::internal_server_error, listed.status().message());
+    co_return JsonReply(req, http::status::ok, json{{"jobs", *listed}});
   }
   if (path == "/api/jobs") {
     const json body = json::parse(req.body(), nullptr, false);

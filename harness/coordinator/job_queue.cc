@@ -1,7 +1,5 @@
 #include "harness/coordinator/job_queue.h"
 
-#include <algorithm>
-
 namespace effbench::coordinator {
 
 bool IsFinal(const std::string& state) {
@@ -34,7 +32,6 @@ void JobQueue::Update(const std::string& id, const std::string& state, const std
   job->error = error;
   if (!IsFinal(state)) return;
   sent_at_.erase(id);
-  starting_.erase(id);
   const auto open = open_.find(job->agent);
   if (open == open_.end()) return;
   std::erase(open->second, id);
@@ -54,22 +51,6 @@ std::vector<std::string> JobQueue::Dispatched() const {
     }
   }
   return out;
-}
-
-bool JobQueue::Busy(const std::string& agent) const {
-  const auto open = open_.find(agent);
-  if (open == open_.end()) return false;
-  return std::any_of(open->second.begin(), open->second.end(), [&](const std::string& id) {
-    return jobs_.at(id).state == "dispatched" || starting_.count(id) > 0;
-  });
-}
-
-void JobQueue::SetStarting(const std::string& id, bool starting) {
-  if (starting) {
-    starting_.insert(id);
-  } else {
-    starting_.erase(id);
-  }
 }
 
 std::optional<JobQueue::Time> JobQueue::SentAt(const std::string& id) const {

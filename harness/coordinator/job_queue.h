@@ -9,7 +9,6 @@
 #include <chrono>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -39,12 +38,6 @@ class JobQueue {
   std::vector<std::string> Unfinished(const std::string& agent) const;
   // Every dispatched job, by agent and then oldest first.
   std::vector<std::string> Dispatched() const;
-  // Whether the agent has a job dispatched, or one whose run is being stored.
-  bool Busy(const std::string& agent) const;
-
-  // A queued job whose run is being stored before it is dispatched.
-  void SetStarting(const std::string& id, bool starting);
-  bool Starting(const std::string& id) const { return starting_.count(id) > 0; }
   // When a dispatched job was last sent to its agent.
   void NoteSent(const std::string& id, Time when) { sent_at_[id] = when; }
   std::optional<Time> SentAt(const std::string& id) const;
@@ -60,7 +53,6 @@ class JobQueue {
   std::map<std::string, store::JobRow> jobs_;
   std::vector<std::string> order_;
   std::map<std::string, std::vector<std::string>> open_;  // by agent, oldest first
-  std::set<std::string> starting_;
   std::map<std::string, Time> sent_at_;
 };
 

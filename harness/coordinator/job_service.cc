@@ -2,10 +2,13 @@
 // them, their leases and ends, schedules.
 #include "harness/coordinator/internal/job_service.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <random>
+#include <set>
 
 #include "core/time.h"
 #include "harness/coordinator/internal/leases.h"
@@ -118,7 +121,6 @@ void JobService::LogLimited(const std::string& line) {
 void JobService::Dispatch(const std::string& agent) {
   const auto session = roster_.Live(agent);
   if (stopping_ || !session) return;
-  const store::JobRow* next = nullptr;
   for (const std::string& id : queue_.Unfinished(agent)) {
     const store::JobRow& job = *queue_.Find(id);
     if (job.state == "dispatched") {
@@ -126,57 +128,128 @@ void JobService::Dispatch(const std::string& agent) {
       if (hooks_.send(agent, JobMessage(job))) queue_.NoteSent(id, options_.clock->Steady());
       return;
     }
-    if (queue_.Starting(id)) return;  // its run is being stored; Dispatch runs again then
-    if (job.state == "queued" && !next) next = &job;
   }
-  if (!next) return;
-  // The run is stored, and the job marked dispatched, before the agent hears
-  // of it: whatever the agent measures then has a run to land in.
-  const json spec = ParseOr(next->spec_json, json::object());
+  if (!claiming_.insert(agent).second) return;  // a claim is on its way; it dispatches
+  // The job is claimed in the database (leased to this coordinator) and its
+  // run stored before the agent hears of it: whatever the agent measures then
+  // has a run to land in, and no other coordinator gives the agent another.
+  // The claim finds a job queued by another coordinator since the last sync
+  // too, and a job already dispatched to the agent (it moved here).
   const std::string now = effbench::UtcNowIso8601(*options_.clock);
-  json config = spec.value("options", json::object());
-  config["agent"] = agent;
-  config["job"] = next->id;
-  config["workload"] = spec.value("workload", "*");
-  if (session->clock_offset_ms) config["agent_clock_offset_ms"] = *session->clock_offset_ms;
-  store::RunRow run{next->run_id,
-                    session->fingerprint,
-                    result::RevisionFromJson(spec.value("revision", json::object())),
-                    next->suite,
-                    now,
-                    std::nullopt,
-                    config.dump()};
-  const std::string job_id = next->id;
-  const size_t workloads = spec.value("workloads", json::array()).size();
-  queue_.SetStarting(job_id, true);
+  const std::string fingerprint = session->fingerprint;
+  const std::optional<int64_t> clock_offset = session->clock_offset_ms;
+  auto claimed = std::make_shared<std::optional<store::JobRow>>();
   writes_.Queue(
-      [run, job_id, now](store::RunStore& runs, store::FleetStore& fleet) {
-        EFFBENCH_RETURN_IF_ERROR(runs.BeginRun(run));
-        return fleet.SetJobState(job_id, "dispatched", now, std::nullopt);
+      [agent, now, fingerprint, clock_offset, claimed, coordinator = options_.coordinator,
+       lease = options_.job_lease](store::RunStore& runs, store::FleetStore& fleet) -> Status {
+        auto job = fleet.ClaimNextJob(agent, coordinator, lease, now);
+        if (!job.ok()) return job.status();
+        if (!job->has_value()) return Status::Ok();
+        const store::JobRow& row = **job;
+        const json spec = ParseOr(row.spec_json, json::object());
+        json config = spec.value("options", json::object());
+        config["agent"] = agent;
+        config["job"] = row.id;
+        config["workload"] = spec.value("workload", "*");
+        if (clock_offset) config["agent_clock_offset_ms"] = *clock_offset;
+        // Stored once: a run that exists (the job was dispatched before) stays.
+        EFFBENCH_RETURN_IF_ERROR(runs.BeginRun(
+            store::RunRow{row.run_id, fingerprint,
+                          result::RevisionFromJson(spec.value("revision", json::object())),
+                          row.suite, now, std::nullopt, config.dump()}));
+        *claimed = row;
+        return Status::Ok();
       },
-      [this, job_id, agent, now, workloads](Status s) {
-        queue_.SetStarting(job_id, false);
-        const store::JobRow* job = queue_.Find(job_id);
-        if (job == nullptr || job->state != "queued") return;  // cancelled meanwhile
+      [this, agent, claimed](Status s) {
+        claiming_.erase(agent);
         if (!s.ok()) {
           if (++dispatch_failures_[agent] == 1) {
-            Log("job " + job_id + ": cannot store its run: " + s.message() +
-                "; not dispatched, retrying until it is stored");
+            Log("agent " + agent + ": cannot claim its next job: " + s.message() +
+                "; retrying until the database takes it");
           }
           RetryDispatchLater(agent);
           return;
         }
         if (const auto failed = dispatch_failures_.find(agent);
             failed != dispatch_failures_.end()) {
-          Log("job " + job_id + ": run stored after " + std::to_string(failed->second) +
+          Log("agent " + agent + ": job claimed after " + std::to_string(failed->second) +
               " failed attempt(s)");
           dispatch_failures_.erase(failed);
         }
-        queue_.Update(job_id, "dispatched", now, std::nullopt);
-        Log("job " + job_id + " (" + job->suite + ", " + std::to_string(workloads) +
-            " workloads) dispatched to " + agent);
-        if (hooks_.send(agent, JobMessage(*job))) queue_.NoteSent(job_id, options_.clock->Steady());
+        if (!claimed->has_value()) return;
+        const store::JobRow& row = **claimed;
+        const store::JobRow* known = queue_.Find(row.id);
+        if (known != nullptr && IsFinal(known->state)) {
+          // Cancelled after the claim: its end is recorded, and it is not sent.
+          Dispatch(agent);
+          return;
+        }
+        const bool fresh = known == nullptr || known->state == "queued";
+        if (known == nullptr) {
+          queue_.Add(row);
+        } else {
+          queue_.Update(row.id, row.state, row.updated_at, row.error);
+        }
+        const json spec = ParseOr(row.spec_json, json::object());
+        Log("job " + row.id + " (" + row.suite + ", " +
+            std::to_string(spec.value("workloads", json::array()).size()) + " workloads) " +
+            (fresh ? "dispatched to " : "sent again to ") + agent);
+        if (hooks_.send(agent, JobMessage(row))) queue_.NoteSent(row.id, options_.clock->Steady());
       });
+}
+
+bool JobService::Busy(const std::string& agent) const {
+  if (claiming_.count(agent)) return true;
+  for (const std::string& id : queue_.Unfinished(agent)) {
+    if (queue_.Find(id)->state == "dispatched") return true;
+  }
+  return false;
+}
+
+void JobService::Sync(const std::vector<store::JobRow>& rows) {
+  // The database's rows may be older than what this coordinator wrote since
+  // it read them: a job only ever moves on (queued, dispatched, ended).
+  const auto rank = [](const std::string& state) {
+    return state == "queued" ? 0 : state == "dispatched" ? 1 : 2;
+  };
+  std::set<std::string> wake;
+  for (const store::JobRow& row : rows) {
+    const store::JobRow* known = queue_.Find(row.id);
+    if (known == nullptr) {
+      queue_.Add(row);
+      if (!IsFinal(row.state)) wake.insert(row.agent);
+      continue;
+    }
+    if (rank(row.state) <= rank(known->state)) continue;
+    const bool was_dispatched = known->state == "dispatched";
+    queue_.Update(row.id, row.state, row.updated_at, row.error);
+    if (!IsFinal(row.state)) continue;
+    if (roster_.Live(row.agent)) {
+      Log("job " + row.id + " on " + row.agent + " " + row.state + " by another coordinator" +
+          (row.error ? ": " + *row.error : ""));
+      if (was_dispatched && row.state == "cancelled") {
+        hooks_.send(row.agent, fleet::ToJson(fleet::Cancel{row.id, row.error.value_or("")}));
+      }
+    }
+    wake.insert(row.agent);
+  }
+  for (const std::string& agent : wake) {
+    if (!Busy(agent)) Dispatch(agent);
+  }
+}
+
+asio::awaitable<const store::JobRow*> JobService::Lookup(const std::string& job_id) {
+  if (const store::JobRow* job = queue_.Find(job_id)) co_return job;
+  auto rows = std::make_shared<std::vector<store::JobRow>>();
+  const FleetWrites::Operation read = [rows, job_id](store::RunStore&, store::FleetStore& fleet) {
+    auto open = fleet.OpenJobs({job_id});
+    if (!open.ok()) return open.status();
+    *rows = std::move(*open);
+    return Status::Ok();
+  };
+  const Status s = co_await Write(writes_, read);
+  if (s.ok()) Sync(*rows);
+  co_return queue_.Find(job_id);
 }
 
 void JobService::RetryDispatchLater(const std::string& agent) {
@@ -190,7 +263,7 @@ void JobService::RetryDispatchLater(const std::string& agent) {
 
 asio::awaitable<Status> JobService::End(const std::string& job_id, const std::string& state,
                                         const std::string& reason) {
-  const store::JobRow* job = queue_.Find(job_id);
+  const store::JobRow* job = co_await Lookup(job_id);
   if (job == nullptr) co_return Status::NotFound("no job " + job_id);
   if (IsFinal(job->state)) {
     co_return Status::FailedPrecondition("job " + job_id + " is already " + job->state);
@@ -228,13 +301,53 @@ asio::awaitable<size_t> JobService::CancelJobsOf(const std::string& agent) {
   co_return open.size();
 }
 
+void JobService::RenewLeases() {
+  std::vector<std::string> agents;
+  for (const auto& [name, session] : roster_.sessions()) agents.push_back(name);
+  if (agents.empty()) return;
+  writes_.Queue([agents, coordinator = options_.coordinator, lease = options_.job_lease](
+                    store::RunStore&, store::FleetStore& fleet) {
+    return fleet.RenewJobLeases(coordinator, agents, lease);
+  });
+}
+
+asio::awaitable<void> JobService::Expire(const std::string& job_id, const std::string& reason) {
+  const std::string now = effbench::UtcNowIso8601(*options_.clock);
+  const FleetWrites::Operation expire = [job_id, now, reason](store::RunStore&,
+                                                              store::FleetStore& fleet) {
+    return fleet.ExpireJobLease(job_id, now, reason);
+  };
+  const Status stored = co_await Write(writes_, expire);
+  if (!stored.ok()) {
+    // Ended meanwhile, or its lease renewed by the coordinator its agent
+    // went to: the next sync says which.
+    LogLimited("job " + job_id + ": lease not expired: " + stored.message());
+    co_return;
+  }
+  const store::JobRow* job = queue_.Find(job_id);
+  if (job == nullptr || IsFinal(job->state)) co_return;
+  const std::string agent = job->agent;
+  queue_.Update(job_id, "failed", now, reason);
+  Log("job " + job_id + " on " + agent + " failed: " + reason);
+  Dispatch(agent);
+}
+
 asio::awaitable<void> JobService::LeaseLoop() {
   asio::steady_timer tick(io_);
+  // Leases are renewed four times a lease: a coordinator that dies leaves
+  // its agents' jobs to whichever coordinator the agents go to, or to
+  // expire one lease after its last renewal.
+  const auto renew_every = std::max<std::chrono::milliseconds>(options_.job_lease / 4, 1ms);
+  auto renewed = options_.clock->Steady();
   while (!stopping_) {
     tick.expires_after(std::min<std::chrono::milliseconds>(1s, options_.job_lease / 4 + 1ms));
     boost::system::error_code ec;
     co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping_) break;
+    if (options_.clock->Steady() - renewed >= renew_every) {
+      RenewLeases();
+      renewed = options_.clock->Steady();
+    }
     const LeaseVerdicts verdicts = CheckLeases(queue_, roster_, options_.clock->Steady(),
                                                options_.job_lease, options_.heartbeat);
     for (const auto& [id, agent] : verdicts.resend) {
@@ -244,13 +357,7 @@ asio::awaitable<void> JobService::LeaseLoop() {
       Dispatch(agent);
     }
     const auto& expired = verdicts.expired;
-    for (const auto& [id, reason] : expired) {
-      const std::string failed = "failed";
-      const Status ended = co_await End(id, failed, reason);
-      if (!ended.ok() && ended.code() != Status::Code::kFailedPrecondition) {
-        LogLimited("job " + id + ": lease expired, but " + ended.message());
-      }
-    }
+    for (const auto& [id, reason] : expired) co_await Expire(id, reason);
   }
 }
 
@@ -310,7 +417,7 @@ asio::awaitable<Result<json>> JobService::Submit(const json& request, const std:
     out.push_back(JobJson(job));
   }
   for (const std::string& agent : targets) {
-    if (!queue_.Busy(agent)) Dispatch(agent);
+    if (!Busy(agent)) Dispatch(agent);
   }
   Log(origin + " queued " + suite.value_or(pattern.value_or("")) + " (" +
       std::to_string(names.size()) + " workloads) on " + std::to_string(targets.size()) +
@@ -347,7 +454,7 @@ asio::awaitable<Status> JobService::AcceptResults(const std::string& agent,
                                                   const std::string& fingerprint,
                                                   const fleet::ResultBatch& batch) {
   const std::string& job_id = batch.job_id;
-  const store::JobRow* job = queue_.Find(job_id);
+  const store::JobRow* job = co_await Lookup(job_id);
   if (job != nullptr) {
     if (job->agent != agent) {
       co_return Status::InvalidArgument("result for job " + job_id + ", which was given to agent " +
@@ -423,6 +530,24 @@ asio::awaitable<Status> JobService::AcceptResults(const std::string& agent,
 }
 
 bool JobService::JobDone(const std::string& agent, const fleet::JobDone& message) {
+  if (queue_.Find(message.job_id) != nullptr) return RecordEnd(agent, message);
+  // Not known here: perhaps queued by another coordinator since the last
+  // sync. Looked up in the database first, then recorded.
+  asio::co_spawn(
+      io_,
+      [this, agent, message]() -> asio::awaitable<void> {
+        co_await Lookup(message.job_id);
+        if (!RecordEnd(agent, message)) {
+          LogLimited("agent " + agent + ": job_done for job " + message.job_id +
+                     ", which was not given to it; disconnecting it");
+          if (hooks_.disconnect) hooks_.disconnect(agent);
+        }
+      },
+      asio::detached);
+  return true;
+}
+
+bool JobService::RecordEnd(const std::string& agent, const fleet::JobDone& message) {
   const std::string job_id = message.job_id;
   const store::JobRow* job = queue_.Find(job_id);
   if (job == nullptr) {

@@ -9,6 +9,7 @@ LeaseVerdicts CheckLeases(const JobQueue& queue, const AgentRoster& roster,
   for (const std::string& id : queue.Dispatched()) {
     const store::JobRow& job = *queue.Find(id);
     const auto session = roster.Live(job.agent);
+    if (!session && roster.Elsewhere(job.agent)) continue;  // that coordinator holds the lease
     if (!session) {
       const auto gone = roster.GoneSince(job.agent);
       if (gone && now - *gone > lease) {

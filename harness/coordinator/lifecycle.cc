@@ -10,7 +10,9 @@
 #include "harness/analysis/regressions.h"
 #include "harness/coordinator/coordinator.h"
 #include "harness/coordinator/internal/coordinator_impl.h"
+#include "harness/coordinator/internal/shared_fleet.h"
 #include "harness/fleet/spawn.h"
+#include "harness/result/record.h"
 #include "workloads/catalog/specs.h"
 
 namespace effbench::coordinator {
@@ -153,9 +155,10 @@ asio::awaitable<void> Coordinator::Impl::FinishShutdown() {
 
 asio::awaitable<Status> Coordinator::Impl::ForgetAgent(const std::string& name) {
   if (!roster.Known(name)) co_return Status::NotFound("no agent " + name);
-  if (roster.Live(name)) {
-    co_return Status::FailedPrecondition("agent " + name +
-                                         " is connected; stop it before forgetting it");
+  if (roster.Live(name) || roster.Elsewhere(name)) {
+    co_return Status::FailedPrecondition("agent " + name + " is connected" +
+                                         (roster.Live(name) ? "" : " to another coordinator") +
+                                         "; stop it before forgetting it");
   }
   const FleetWrites::Operation remove = [name](store::RunStore&, store::FleetStore& fleet) {
     return fleet.RemoveAgent(name);
@@ -167,6 +170,43 @@ asio::awaitable<Status> Coordinator::Impl::ForgetAgent(const std::string& name) 
   Log("agent " + name + " forgotten; " + std::to_string(cancelled) +
       " unfinished job(s) cancelled");
   co_return Status::Ok();
+}
+
+asio::awaitable<void> Coordinator::Impl::SyncLoop() {
+  asio::steady_timer tick(io);
+  const auto fresh = PresenceFresh(options.heartbeat, options.heartbeat_misses);
+  bool failing = false;
+  while (!stopping) {
+    tick.expires_after(options.sync_interval);
+    error_code ec;
+    co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping) break;
+    std::vector<std::string> unfinished;
+    jobs->queue().ForEach([&](const store::JobRow& job) {
+      if (!IsFinal(job.state)) unfinished.push_back(job.id);
+    });
+    std::set<std::string> known;
+    for (const auto& [name, row] : roster.agents()) known.insert(name);
+    const Result<FleetSnapshot> snapshot = co_await OnReader<FleetSnapshot>(
+        [&](store::QueryStore& db) { return ReadFleet(db, unfinished, known, fresh); });
+    if (stopping) break;
+    if (!snapshot.ok()) {
+      // The writer's health says whether the database is down; this read
+      // fails alike, and is tried again each interval.
+      if (!std::exchange(failing, true)) {
+        Log("cannot read the database's fleet: " + snapshot.status().message());
+      }
+      continue;
+    }
+    if (std::exchange(failing, false)) Log("reading the database's fleet again");
+    std::set<std::string> elsewhere;
+    for (const store::AgentPresenceRow& p : snapshot->presence) {
+      if (p.coordinator != options.id) elsewhere.insert(p.name);
+    }
+    roster.Sync(snapshot->agents, snapshot->facts, std::move(elsewhere), options.clock->Steady());
+    sessions->SyncKeys(snapshot->keys);
+    jobs->Sync(snapshot->jobs);
+  }
 }
 
 void Coordinator::Impl::CheckRun(const std::string& run_id) {
@@ -206,6 +246,12 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
     auto o = JobOptions(s.options);
     if (!o.ok()) return o.status().WithContext("schedule " + s.at);
   }
+  if (options.id.empty()) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    options.id =
+        std::string(host) + ":" + std::to_string(::getpid()) + ":" + result::NewUuid().substr(0, 8);
+  }
   auto impl = std::make_unique<Impl>(std::move(options), log);
   Impl& c = *impl;
   // The HTTP port may hold a quarter of the descriptors left after a reserve:
@@ -233,22 +279,7 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
   if (!agents.ok()) return agents.status();
   auto machines = (*db)->Machines();
   if (!machines.ok()) return machines.status();
-  for (const store::AgentRow& a : *agents) {
-    AgentFacts f{a.name, "", "", {}};
-    for (const auto& m : *machines) {
-      if (m.fingerprint == a.machine_fingerprint) {
-        f.hostname = m.hostname;
-        f.arch = m.arch;
-      }
-    }
-    const json labels = json::parse(a.labels_json, nullptr, false);
-    if (labels.is_object()) {
-      for (const auto& [k, v] : labels.items()) {
-        if (v.is_string()) f.labels[k] = v;
-      }
-    }
-    c.roster.Restore(a, f);
-  }
+  for (const store::AgentRow& a : *agents) c.roster.Restore(a, FactsOf(a, *machines));
   auto jobs = (*db)->Jobs();
   if (!jobs.ok()) return jobs.status();
   auto keys = (*db)->AgentKeys();
@@ -277,7 +308,7 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Create(CoordinatorOptions opti
                         },
                         [&c](const std::string& run_id) { c.CheckRun(run_id); }},
       JobService::Options{c.options.clock, c.options.heartbeat, c.options.job_lease,
-                          c.options.agent_ttl});
+                          c.options.agent_ttl, c.options.id});
   c.jobs->Restore(*jobs);
 
   const auto tls = [](const std::optional<std::string>& cert, const std::optional<std::string>& key,
@@ -357,14 +388,16 @@ Status Coordinator::Run() {
   // Agents not connected yet have their jobs' lease from now on.
   c.roster.StartLeases(c.options.clock->Steady());
   fleet::Spawn(c.io, c.jobs->LeaseLoop(), "the job lease check", fatal);
+  fleet::Spawn(c.io, c.SyncLoop(), "the sync with the database's fleet", fatal);
   const size_t pending = c.jobs->unfinished();
   c.Log("serving agents on " + c.options.listen + " (port " + std::to_string(agent_port()) +
         (c.ssl ? ", TLS" : ", HMAC auth without TLS") + ")" +
         (c.http_acceptor.is_open()
              ? ", HTTP API on port " + std::to_string(http_port()) + (c.http_ssl ? " (HTTPS)" : "")
              : "") +
-        "; database " + c.options.db_path + "; " + std::to_string(c.roster.agents().size()) +
-        " known agent(s), " + std::to_string(pending) + " unfinished job(s)");
+        "; database " + c.options.db_path + " as coordinator " + c.options.id + "; " +
+        std::to_string(c.roster.agents().size()) + " known agent(s), " + std::to_string(pending) +
+        " unfinished job(s)");
   EFFBENCH_RETURN_IF_ERROR(c.WriteReadyFile());
   c.io.run();
   c.Log(c.exit_status.ok() ? "stopped cleanly" : "stopped: " + c.exit_status.message());

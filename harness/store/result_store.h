@@ -102,6 +102,18 @@ class ResultStore final : public Store {
   Status EndUnfinishedJob(const std::string& job_id, const std::string& state,
                           const std::string& updated_at, const std::string& reason) override;
   Result<std::vector<JobRow>> Jobs() override;
+  Result<std::vector<JobRow>> OpenJobs(const std::vector<std::string>& also) override;
+  Result<std::vector<AgentPresenceRow>> AgentPresence(std::chrono::milliseconds fresh) override;
+  Result<std::optional<JobRow>> ClaimNextJob(const std::string& agent,
+                                             const std::string& coordinator,
+                                             std::chrono::milliseconds lease,
+                                             const std::string& updated_at) override;
+  Status RenewJobLeases(const std::string& coordinator, const std::vector<std::string>& agents,
+                        std::chrono::milliseconds lease) override;
+  Status ExpireJobLease(const std::string& job_id, const std::string& updated_at,
+                        const std::string& reason) override;
+  Status PutAgentPresence(const AgentPresenceRow& row) override;
+  Status EndAgentPresence(const std::string& name, const std::string& coordinator) override;
 
  private:
   struct Impl;

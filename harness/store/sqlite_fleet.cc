@@ -9,6 +9,26 @@
 #include "harness/store/sqlite_internal.h"
 
 namespace effbench::store {
+namespace {
+
+constexpr const char* kJobColumns =
+    "id, agent, run_id, suite, spec, state, created_at, updated_at, error";
+// The database's clock, in the stored form; and a lease's end, `?` seconds on.
+constexpr const char* kDatabaseNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+constexpr const char* kLeaseUntil = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+' || ? || ' seconds')";
+
+JobRow JobOf(SQLite::Statement& s) {
+  return JobRow{Str(s.getColumn(0)), Str(s.getColumn(1)), Str(s.getColumn(2)),
+                Str(s.getColumn(3)), Str(s.getColumn(4)), Str(s.getColumn(5)),
+                Str(s.getColumn(6)), Str(s.getColumn(7)), OptStr(s.getColumn(8))};
+}
+
+// A duration as SQLite's date modifiers take it: seconds, to the millisecond.
+std::string LeaseSeconds(std::chrono::milliseconds d) {
+  return std::to_string(d.count() / 1000) + "." + std::to_string(1000 + d.count() % 1000).substr(1);
+}
+
+}  // namespace
 
 Status ResultStore::RemoveAgent(const std::string& name) {
   return Guarded("remove agent " + name, [&]() -> Status {
@@ -166,14 +186,167 @@ Status ResultStore::EndUnfinishedJob(const std::string& job_id, const std::strin
 Result<std::vector<JobRow>> ResultStore::Jobs() {
   return Guarded("read jobs", [&]() -> Result<std::vector<JobRow>> {
     std::vector<JobRow> rows;
-    auto s_prepared = impl_->Prepare(
-        "SELECT id, agent, run_id, suite, spec, state, created_at, updated_at,"
-        " error FROM jobs ORDER BY created_at, rowid");
+    auto s_prepared = impl_->Prepare(std::string("SELECT ") + kJobColumns +
+                                     " FROM jobs ORDER BY created_at, rowid");
     SQLite::Statement& s = *s_prepared;
+    while (s.executeStep()) rows.push_back(JobOf(s));
+    return rows;
+  });
+}
+
+Result<std::vector<JobRow>> ResultStore::OpenJobs(const std::vector<std::string>& also) {
+  return Guarded("read unfinished jobs", [&]() -> Result<std::vector<JobRow>> {
+    std::vector<JobRow> rows;
+    auto s_prepared = impl_->Prepare(std::string("SELECT ") + kJobColumns +
+                                     " FROM jobs WHERE state IN ('queued', 'dispatched')"
+                                     " ORDER BY created_at, rowid");
+    SQLite::Statement& s = *s_prepared;
+    while (s.executeStep()) rows.push_back(JobOf(s));
+    auto one_prepared = impl_->Prepare(std::string("SELECT ") + kJobColumns +
+                                       " FROM jobs WHERE id = ? AND state NOT IN ('queued', "
+                                       "'dispatched')");
+    SQLite::Statement& one = *one_prepared;
+    for (const std::string& id : also) {
+      one.reset();
+      one.bind(1, id);
+      if (one.executeStep()) rows.push_back(JobOf(one));
+    }
+    return rows;
+  });
+}
+
+Result<std::optional<JobRow>> ResultStore::ClaimNextJob(const std::string& agent,
+                                                        const std::string& coordinator,
+                                                        std::chrono::milliseconds lease,
+                                                        const std::string& updated_at) {
+  return Guarded("claim a job of agent " + agent, [&]() -> Result<std::optional<JobRow>> {
+    // One writer at a time holds a SQLite file: the transaction is the claim.
+    SQLite::Transaction tx(impl_->db);
+    auto pick_prepared = impl_->Prepare(
+        "SELECT id FROM jobs WHERE agent = ? AND state IN ('queued', 'dispatched')"
+        " ORDER BY state = 'queued', created_at, rowid LIMIT 1");
+    SQLite::Statement& pick = *pick_prepared;
+    pick.bind(1, agent);
+    if (!pick.executeStep()) return std::optional<JobRow>();
+    const std::string id = pick.getColumn(0).getString();
+    pick.reset();
+    auto claim_prepared = impl_->Prepare(
+        "UPDATE jobs SET state = 'dispatched', updated_at = CASE WHEN state = 'queued'"
+        " THEN ? ELSE updated_at END, lease_owner = ?, lease_until = " +
+        std::string(kLeaseUntil) + " WHERE id = ?");
+    SQLite::Statement& claim = *claim_prepared;
+    claim.bind(1, updated_at);
+    claim.bind(2, coordinator);
+    claim.bind(3, LeaseSeconds(lease));
+    claim.bind(4, id);
+    claim.exec();
+    auto read_prepared =
+        impl_->Prepare(std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?");
+    SQLite::Statement& read = *read_prepared;
+    read.bind(1, id);
+    if (!read.executeStep()) return Status::Internal("claimed job " + id + " vanished");
+    JobRow row = JobOf(read);
+    read.reset();
+    tx.commit();
+    return std::optional<JobRow>(std::move(row));
+  });
+}
+
+Status ResultStore::RenewJobLeases(const std::string& coordinator,
+                                   const std::vector<std::string>& agents,
+                                   std::chrono::milliseconds lease) {
+  return Guarded("renew job leases", [&]() -> Status {
+    auto s_prepared = impl_->Prepare(
+        "UPDATE jobs SET lease_owner = ?, lease_until = " + std::string(kLeaseUntil) +
+        " WHERE state = 'dispatched' AND agent IN (SELECT value FROM json_each(?))");
+    SQLite::Statement& s = *s_prepared;
+    s.bind(1, coordinator);
+    s.bind(2, LeaseSeconds(lease));
+    s.bind(3, nlohmann::json(agents).dump());
+    s.exec();
+    return Status::Ok();
+  });
+}
+
+Status ResultStore::ExpireJobLease(const std::string& job_id, const std::string& updated_at,
+                                   const std::string& reason) {
+  return Guarded("end job " + job_id, [&]() -> Status {
+    auto s_prepared = impl_->Prepare(
+        "UPDATE jobs SET state = 'failed', updated_at = ?, error = ? WHERE id = ?"
+        " AND state = 'dispatched' AND (lease_until IS NULL OR lease_until < " +
+        std::string(kDatabaseNow) + ")");
+    SQLite::Statement& s = *s_prepared;
+    s.bind(1, updated_at);
+    s.bind(2, reason);
+    s.bind(3, job_id);
+    if (s.exec() == 1) return Status::Ok();
+    auto known_prepared =
+        impl_->Prepare("SELECT state, lease_owner, lease_until FROM jobs WHERE id = ?");
+    SQLite::Statement& known = *known_prepared;
+    known.bind(1, job_id);
+    if (!known.executeStep()) return Status::NotFound("no job " + job_id);
+    const std::string state = known.getColumn(0).getString();
+    if (state != "dispatched") {
+      return Status::FailedPrecondition("job " + job_id + " is already " + state);
+    }
+    return Status::FailedPrecondition("job " + job_id + " is leased to coordinator " +
+                                      known.getColumn(1).getString() + " until " +
+                                      known.getColumn(2).getString());
+  });
+}
+
+Status ResultStore::PutAgentPresence(const AgentPresenceRow& p) {
+  return Guarded("record agent " + p.name + "'s connection", [&]() -> Status {
+    auto s_prepared = impl_->Prepare(
+        "INSERT OR REPLACE INTO agent_presence (name, coordinator, state, job, done, total,"
+        " spooled, remote, tls, credential, connected_at, last_heartbeat, heartbeat_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?," +
+        std::string(kDatabaseNow) + ")");
+    SQLite::Statement& s = *s_prepared;
+    s.bind(1, p.name);
+    s.bind(2, p.coordinator);
+    s.bind(3, p.state);
+    s.bind(4, p.job);
+    s.bind(5, p.done);
+    s.bind(6, p.total);
+    s.bind(7, p.spooled);
+    s.bind(8, p.remote);
+    s.bind(9, p.tls ? 1 : 0);
+    s.bind(10, p.credential);
+    s.bind(11, p.connected_at);
+    s.bind(12, p.last_heartbeat);
+    s.exec();
+    return Status::Ok();
+  });
+}
+
+Status ResultStore::EndAgentPresence(const std::string& name, const std::string& coordinator) {
+  return Guarded("record agent " + name + "'s disconnection", [&]() -> Status {
+    auto s_prepared =
+        impl_->Prepare("DELETE FROM agent_presence WHERE name = ? AND coordinator = ?");
+    SQLite::Statement& s = *s_prepared;
+    s.bind(1, name);
+    s.bind(2, coordinator);
+    s.exec();
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<AgentPresenceRow>> ResultStore::AgentPresence(std::chrono::milliseconds fresh) {
+  return Guarded("read connected agents", [&]() -> Result<std::vector<AgentPresenceRow>> {
+    auto s_prepared = impl_->Prepare(
+        "SELECT name, coordinator, state, job, done, total, spooled, remote, tls, credential,"
+        " connected_at, last_heartbeat FROM agent_presence WHERE heartbeat_at >= "
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ? || ' seconds') ORDER BY name");
+    SQLite::Statement& s = *s_prepared;
+    s.bind(1, LeaseSeconds(fresh));
+    std::vector<AgentPresenceRow> rows;
     while (s.executeStep()) {
-      rows.push_back(JobRow{Str(s.getColumn(0)), Str(s.getColumn(1)), Str(s.getColumn(2)),
-                            Str(s.getColumn(3)), Str(s.getColumn(4)), Str(s.getColumn(5)),
-                            Str(s.getColumn(6)), Str(s.getColumn(7)), OptStr(s.getColumn(8))});
+      rows.push_back(AgentPresenceRow{
+          Str(s.getColumn(0)), Str(s.getColumn(1)), Str(s.getColumn(2)), Str(s.getColumn(3)),
+          s.getColumn(4).getInt64(), s.getColumn(5).getInt64(), s.getColumn(6).getInt64(),
+          Str(s.getColumn(7)), s.getColumn(8).getInt() != 0, Str(s.getColumn(9)),
+          Str(s.getColumn(10)), Str(s.getColumn(11))});
     }
     return rows;
   });

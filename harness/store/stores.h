@@ -1,7 +1,7 @@
 // The results database as its callers see it: four narrow interfaces, one
 // per concern, each with the rows it reads and writes. The SQLite
 // implementation (result_store.h) implements all four; another backend
-// (PostgreSQL is next) implements them without any caller changing. Callers
+// (PostgreSQL, postgres_store.h) implements them without any caller changing. Callers
 // take the interface they need: the analysis reads series and regressions,
 // the importers write runs, the coordinator keeps its fleet.
 //
@@ -10,6 +10,7 @@
 // Every method returns IoError when the database fails, never throws.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -78,6 +79,20 @@ struct JobRow {
   std::string created_at;
   std::string updated_at;
   std::optional<std::string> error;
+};
+
+// An agent's connection as the coordinator holding it last recorded it:
+// what every coordinator on the same database shows of the agent.
+struct AgentPresenceRow {
+  std::string name;
+  std::string coordinator;  // the holder's id (CoordinatorOptions::id)
+  std::string state;        // idle, running, paused
+  std::string job;          // empty when none
+  int64_t done = 0, total = 0, spooled = 0;
+  std::string remote;
+  bool tls = false;
+  std::string credential;  // how it proved its name
+  std::string connected_at, last_heartbeat;
 };
 
 // One series' value at one commit: every repetition of every ok result of the
@@ -239,6 +254,13 @@ class FleetReader {
   virtual Result<std::vector<AgentKeyRow>> AgentKeys() = 0;
   // Every job, oldest first.
   virtual Result<std::vector<JobRow>> Jobs() = 0;
+  // The unfinished jobs (queued, dispatched), oldest first, then those of
+  // `also` that have ended.
+  virtual Result<std::vector<JobRow>> OpenJobs(const std::vector<std::string>& also) = 0;
+  // The connected agents as their coordinators last recorded them, by name:
+  // rows recorded within `fresh` (the database's clock) only, so that a
+  // coordinator that died stops speaking for its agents.
+  virtual Result<std::vector<AgentPresenceRow>> AgentPresence(std::chrono::milliseconds fresh) = 0;
 };
 
 // The fleet's agents and jobs (coordinator only): reads and writes.
@@ -265,6 +287,36 @@ class FleetStore : public virtual FleetReader {
   // already ended (a job_done committed first). NotFound when unknown.
   virtual Status EndUnfinishedJob(const std::string& job_id, const std::string& state,
                                   const std::string& updated_at, const std::string& reason) = 0;
+
+  // Several coordinators on one database. Each claims an agent's jobs only
+  // while it holds the agent's connection, and keeps a lease on them.
+  //
+  // The agent's job: the one dispatched to it already (its lease renewed by
+  // `coordinator`), else its oldest queued job, now dispatched at
+  // `updated_at` and leased to `coordinator` for `lease` (the database's
+  // clock). In PostgreSQL the queued row is taken FOR UPDATE SKIP LOCKED:
+  // of two coordinators claiming at once, each gets a different job or
+  // none. nullopt when the agent has no unfinished job.
+  virtual Result<std::optional<JobRow>> ClaimNextJob(const std::string& agent,
+                                                     const std::string& coordinator,
+                                                     std::chrono::milliseconds lease,
+                                                     const std::string& updated_at) = 0;
+  // The dispatched jobs of `agents` are leased to `coordinator` for `lease`
+  // from now (the database's clock).
+  virtual Status RenewJobLeases(const std::string& coordinator,
+                                const std::vector<std::string>& agents,
+                                std::chrono::milliseconds lease) = 0;
+  // Fails a dispatched job whose lease has run out (or that never had one)
+  // with `reason`. FailedPrecondition, changing nothing, when it has ended
+  // or its lease still runs (another coordinator holds its agent); NotFound
+  // when unknown.
+  virtual Status ExpireJobLease(const std::string& job_id, const std::string& updated_at,
+                                const std::string& reason) = 0;
+  // Records the agent's connection (heartbeat_at: now, the database's clock).
+  virtual Status PutAgentPresence(const AgentPresenceRow& row) = 0;
+  // The agent's connection to `coordinator` ended; a newer one to another
+  // coordinator stays.
+  virtual Status EndAgentPresence(const std::string& name, const std::string& coordinator) = 0;
 };
 
 // Everything a reader may ask and nothing it may change: what the HTTP API,

@@ -12,7 +12,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "harness/coordinator/selection.h"
 #include "harness/fleet/channel.h"
@@ -40,7 +42,22 @@ struct Session {
   store::MachineRow machine_row;
   store::AgentRow agent_row;
   std::unique_ptr<boost::asio::steady_timer> resume;  // wakes a reader paused by in_flight
+  // When its presence (store::AgentPresenceRow) was last recorded.
+  std::chrono::steady_clock::time_point presence_at{};
 };
+
+// What selectors match an agent by, from its stored row and its machine's.
+AgentFacts FactsOf(const store::AgentRow& agent, const std::vector<store::MachineRow>& machines);
+
+// How often a coordinator records each connected agent's presence while
+// nothing about it changes, and how old a record may be before readers take
+// its coordinator for dead.
+inline std::chrono::milliseconds PresenceRefresh(std::chrono::milliseconds heartbeat, int misses) {
+  return heartbeat * misses / 2;
+}
+inline std::chrono::milliseconds PresenceFresh(std::chrono::milliseconds heartbeat, int misses) {
+  return heartbeat * misses * 2;
+}
 
 class AgentRoster {
  public:
@@ -64,6 +81,21 @@ class AgentRoster {
   // Removes a disconnected agent entirely.
   void Forget(const std::string& name);
 
+  // Several coordinators on one database, at each sync. `rows` are the
+  // database's agents (`facts` those of agents new here): an agent new here
+  // is known from now, gone since `now`; the row of one not connected here
+  // is refreshed; one the database no longer holds (forgotten through
+  // another coordinator) is forgotten unless connected here. `elsewhere`:
+  // the agents connected to other coordinators now.
+  void Sync(const std::vector<store::AgentRow>& rows,
+            const std::map<std::string, AgentFacts>& facts, std::set<std::string> elsewhere,
+            Instant now);
+  // Whether the agent is connected to another coordinator (as of the last
+  // sync) and not here.
+  bool Elsewhere(const std::string& name) const {
+    return elsewhere_.count(name) > 0 && !sessions_.count(name);
+  }
+
   // The agent's session, or null when it is not connected.
   std::shared_ptr<Session> Live(const std::string& name) const;
   bool Known(const std::string& name) const { return agents_.count(name) > 0; }
@@ -73,7 +105,8 @@ class AgentRoster {
   std::optional<Instant> GoneSince(const std::string& name) const;
 
   // The agents a job request's `selector` queues on, by name: those it
-  // matches that are connected now or were seen within `ttl` of `wall_now`,
+  // matches that are connected now (here or to another coordinator) or were
+  // seen within `ttl` of `wall_now`,
   // and an agent named exactly whenever it was last seen. NotFound naming
   // the known agents, and how many matched but are stale, when none.
   Result<std::vector<std::string>> Targets(const std::string& selector,
@@ -89,6 +122,7 @@ class AgentRoster {
   std::map<std::string, store::AgentRow> agents_;  // every agent ever seen
   std::map<std::string, AgentFacts> facts_;        // what selectors match, by name
   std::map<std::string, Instant> gone_since_;      // disconnected agents, by name
+  std::set<std::string> elsewhere_;                // connected to other coordinators
 };
 
 }  // namespace effbench::coordinator

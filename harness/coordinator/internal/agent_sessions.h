@@ -66,6 +66,11 @@ class AgentSessions {
   Status RestoreKeys(const std::vector<store::AgentKeyRow>& rows) {
     return credentials_.Restore(rows);
   }
+  // At each sync of several coordinators: the enrolled agents the database
+  // holds now. A key enrolled, changed or revoked through another
+  // coordinator holds here from now on; the agent's open connection here is
+  // closed (it must prove its name again).
+  void SyncKeys(const std::vector<store::AgentKeyRow>& rows);
   // Gives agent `name` a key of its own (a new one if it had one), stored
   // before this returns; from then on only that key opens the name, and an
   // open connection of the agent is closed. The key, to be shown once.
@@ -96,8 +101,14 @@ class AgentSessions {
   // Closes the agent's open connection with `why` (an error frame). Whether
   // it had one.
   bool Disconnect(const std::string& name, const std::string& why);
-  // Stores the agent's machine and agent rows (connect, recovery).
+  // Stores the agent's machine and agent rows and its presence (connect,
+  // recovery).
   void StoreMachine(const std::shared_ptr<Session>& session);
+  // The agent's presence as other coordinators on the database see it.
+  store::AgentPresenceRow Presence(const Session& session) const;
+  // Records the agent's presence, now when `changed`, else when the last
+  // record is PresenceRefresh old.
+  void RecordPresence(const std::shared_ptr<Session>& session, bool changed);
   // The session ended: the agent is gone from now (its jobs' lease runs).
   void Unregister(const std::shared_ptr<Session>& session);
   boost::asio::awaitable<void> Converse(std::shared_ptr<Session> session);

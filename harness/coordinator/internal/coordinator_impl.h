@@ -81,6 +81,10 @@ struct Coordinator::Impl {
   // DELETE /api/agents/NAME: forgets a disconnected agent; its queued jobs
   // are cancelled.
   asio::awaitable<Status> ForgetAgent(const std::string& name);
+  // Every sync_interval: reads what other coordinators on the database did
+  // (jobs, agents, keys, presence; shared_fleet.h) on the reader thread and
+  // applies it to the roster, the credentials and the job service.
+  asio::awaitable<void> SyncLoop();
   // Checks the run's series for changes (after its job ended), on the
   // writer's thread; logs what it found.
   void CheckRun(const std::string& run_id);
@@ -104,7 +108,18 @@ struct Coordinator::Impl {
   // One request's response (after the request was read whole).
   asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>> HandleHttp(
       const boost::beast::http::request<boost::beast::http::string_body>& req);
-  nlohmann::json AgentsJson() const;
+  // Runs `read` on the reader thread (`reads`, with `reader`); its result.
+  template <typename T>
+  asio::awaitable<Result<T>> OnReader(std::function<Result<T>(store::QueryStore&)> read) {
+    auto run = [this, read]() -> asio::awaitable<std::optional<Result<T>>> {
+      co_return read(*reader);
+    };
+    std::optional<Result<T>> out = co_await asio::co_spawn(reads, run, asio::use_awaitable);
+    co_return std::move(*out);
+  }
+  // GET /api/agents: the database's view (AgentsView), with the agents
+  // connected here as their sessions say now.
+  asio::awaitable<Result<nlohmann::json>> AgentsJson();
   std::string MetricsText() const;
 
   CoordinatorOptions options;

@@ -33,6 +33,11 @@ class Credentials {
   Status Restore(const std::vector<store::AgentKeyRow>& rows);
   // Enrolls an agent with the stored form of its key, or replaces its key.
   Status Put(const store::AgentKeyRow& row);
+  // The database's enrolled agents at a sync of several coordinators: the
+  // rows that changed since the previous sync's (enrolled, re-keyed or
+  // revoked through another coordinator) are put. Their names. A row that
+  // is not a stored key is left out.
+  std::vector<std::string> Sync(const std::vector<store::AgentKeyRow>& rows);
   void Revoke(const std::string& name, const std::string& at);
 
   // Every enrolled agent, revoked ones included, by name.
@@ -57,6 +62,11 @@ class Credentials {
   fleet::Key fleet_key_;
   bool require_enrolled_;
   std::map<std::string, Entry> enrolled_;
+  std::map<std::string, store::AgentKeyRow> synced_;  // the database's rows at the last sync
 };
+
+// How an agent must prove its name (Credentials::Describe), from its
+// enrollment (null: none).
+std::string DescribeCredential(const store::AgentKeyRow* key, bool require_enrolled);
 
 }  // namespace effbench::coordinator

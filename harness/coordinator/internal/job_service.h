@@ -15,6 +15,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ class JobService {
     std::chrono::milliseconds heartbeat{5'000};
     std::chrono::milliseconds job_lease{600'000};
     std::chrono::milliseconds agent_ttl{24 * 3600'000};
+    // This coordinator's name among those sharing the database: what its
+    // job leases are held by.
+    std::string coordinator = "coordinator";
   };
   struct Hooks {
     std::function<void(const std::string&)> log;  // a line for the server log
@@ -70,9 +74,18 @@ class JobService {
   boost::asio::awaitable<Result<nlohmann::json>> Submit(const nlohmann::json& request,
                                                         const std::string& origin);
   // Sends the agent its next job: again, a dispatched one (after a reconnect
-  // or a lost frame); else the oldest queued one, once its run is stored (a
-  // failed store is retried with back-off until it succeeds or the agent goes).
+  // or a lost frame); else the one the database's claim gives (the agent's
+  // dispatched job, or its oldest queued one, leased to this coordinator),
+  // once its run is stored. A failed claim is retried with back-off until it
+  // succeeds or the agent goes.
   void Dispatch(const std::string& agent);
+  // The database's unfinished jobs, and the ended ones this coordinator
+  // still had unfinished (FleetReader::OpenJobs), read by the sync of
+  // several coordinators: jobs new here are known from now and dispatched
+  // to their agents where connected here; a job that another coordinator
+  // ended ends here too (its agent told when it was cancelled while
+  // dispatched). A state older than this coordinator's changes nothing.
+  void Sync(const std::vector<store::JobRow>& rows);
   // Ends an unfinished job (cancelled, or failed for its lease) once stored;
   // tells its agent to stop a dispatched job that was cancelled. NotFound,
   // or FailedPrecondition when it has ended already.
@@ -80,8 +93,11 @@ class JobService {
                                      const std::string& reason);
   // The agent was forgotten: its unfinished jobs are cancelled. How many.
   boost::asio::awaitable<size_t> CancelJobsOf(const std::string& agent);
-  // Every second: fails jobs whose agent stayed gone past the lease, and
-  // sends a dispatched job again to its agent when the agent says it is idle.
+  // Every second: fails jobs whose agent stayed gone past the lease (and
+  // whose lease in the database ran out: no other coordinator holds the
+  // agent), and sends a dispatched job again to its agent when the agent
+  // says it is idle. Four times a lease, renews the leases of the jobs of
+  // the agents connected here.
   boost::asio::awaitable<void> LeaseLoop();
   // Submits the schedule's request every day at its time (wall clock).
   boost::asio::awaitable<void> ScheduleLoop(Schedule schedule);
@@ -109,6 +125,21 @@ class JobService {
 
  private:
   void RetryDispatchLater(const std::string& agent);
+  // Whether the agent has a job dispatched, or a claim on its way.
+  bool Busy(const std::string& agent) const;
+  // The job from memory, else from the database (queued or re-created by
+  // another coordinator since the last sync; Sync'ed then). Null when
+  // neither knows it.
+  boost::asio::awaitable<const store::JobRow*> Lookup(const std::string& job_id);
+  // JobDone of a job this coordinator knows, or acknowledged and forgotten
+  // when neither it nor the database does.
+  bool RecordEnd(const std::string& agent, const fleet::JobDone& message);
+  // The dispatched jobs of the agents connected here are leased for another
+  // job_lease.
+  void RenewLeases();
+  // Fails a dispatched job for its lease, if the database agrees that the
+  // lease ran out.
+  boost::asio::awaitable<void> Expire(const std::string& job_id, const std::string& reason);
   void Log(const std::string& line) const { hooks_.log(line); }
   void LogLimited(const std::string& line);
 
@@ -118,7 +149,8 @@ class JobService {
   Hooks hooks_;
   Options options_;
   JobQueue queue_;
-  std::map<std::string, int> dispatch_failures_;  // by agent: consecutive failed run writes
+  std::map<std::string, int> dispatch_failures_;  // by agent: consecutive failed claims
+  std::set<std::string> claiming_;                // agents whose claim is on its way
   LogLimiter log_limiter_;                        // leases' lines, however many jobs
   bool stopping_ = false;
 };

@@ -1,8 +1,10 @@
 // The job service's lease check, as a decision on the queue and the roster
 // alone: which dispatched jobs have outlived their lease (their agent stayed
-// gone too long), and which must be sent again (their agent is connected and
-// idle, so the job frame or the job was lost). The coordinator's lease loop
-// acts on it every second.
+// gone too long, and is not connected to another coordinator either), and
+// which must be sent again (their agent is connected and idle, so the job
+// frame or the job was lost). The coordinator's lease loop acts on it every
+// second; a job is failed only where the database's lease agrees
+// (FleetStore::ExpireJobLease).
 #pragma once
 
 #include <chrono>

@@ -26,7 +26,7 @@ struct Fixture {
   asio::io_context io;
   ManualClock clock{std::chrono::system_clock::time_point(std::chrono::hours(490'000))};
   CoordinatorOptions options;
-  testing::FakeFleetStore db;
+  testing::FakeFleetStore db{&clock};
   testing::FakeFleetWrites writes{io, db};
   AgentRoster roster;
   Metrics metrics;

@@ -6,6 +6,7 @@
 // and fault() says so once a write failed, as the pipeline's does.
 #pragma once
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -16,12 +17,16 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "harness/coordinator/internal/fleet_writes.h"
 
 namespace effbench::testing {
 
 class FakeFleetStore final : public store::RunStore, public store::FleetStore {
  public:
+  FakeFleetStore() = default;
+  explicit FakeFleetStore(const Clock* leases_clock) : clock(leases_clock) {}
+
   std::map<std::string, store::MachineRow> machines;
   std::map<std::string, store::RunRow> runs;
   std::map<std::string, int64_t> results;  // stored results by run (a resent one counts once)
@@ -29,6 +34,14 @@ class FakeFleetStore final : public store::RunStore, public store::FleetStore {
   std::map<std::string, store::AgentRow> agents;
   std::map<std::string, store::JobRow> jobs;
   std::map<std::string, store::AgentKeyRow> keys;
+  std::map<std::string, store::AgentPresenceRow> presence;
+  // Leases, on `clock` (the test's): the job's holder and until when.
+  struct Lease {
+    std::string owner;
+    std::chrono::system_clock::time_point until;
+  };
+  std::map<std::string, Lease> leases;
+  const Clock* clock = &Clock::System();
   bool disk_full = false;
 
   Status UpsertMachine(const store::MachineRow& machine) override {
@@ -90,7 +103,11 @@ class FakeFleetStore final : public store::RunStore, public store::FleetStore {
   }
 
   Result<std::vector<store::AgentRow>> Agents() override { return Values(agents); }
-  Result<std::vector<store::JobRow>> Jobs() override { return Values(jobs); }
+  Result<std::vector<store::JobRow>> Jobs() override {
+    std::vector<store::JobRow> out;
+    for (const std::string& id : order) out.push_back(jobs.at(id));
+    return out;
+  }
   Status UpsertAgent(const store::AgentRow& agent) override {
     EFFBENCH_RETURN_IF_ERROR(Writable());
     agents[agent.name] = agent;
@@ -116,8 +133,86 @@ class FakeFleetStore final : public store::RunStore, public store::FleetStore {
   Status InsertJob(const store::JobRow& job) override { return InsertJobs({job}); }
   Status InsertJobs(const std::vector<store::JobRow>& rows) override {
     EFFBENCH_RETURN_IF_ERROR(Writable());
-    for (const auto& job : rows) jobs[job.id] = job;
+    for (const auto& job : rows) {
+      if (jobs.emplace(job.id, job).second) order.push_back(job.id);
+    }
     return Status::Ok();
+  }
+  Result<std::vector<store::JobRow>> OpenJobs(const std::vector<std::string>& also) override {
+    std::vector<store::JobRow> out;
+    for (const std::string& id : order) {
+      if (Open(jobs.at(id))) out.push_back(jobs.at(id));
+    }
+    for (const std::string& id : also) {
+      if (auto job = jobs.find(id); job != jobs.end() && !Open(job->second)) {
+        out.push_back(job->second);
+      }
+    }
+    return out;
+  }
+  Result<std::optional<store::JobRow>> ClaimNextJob(const std::string& agent,
+                                                    const std::string& coordinator,
+                                                    std::chrono::milliseconds lease,
+                                                    const std::string& updated_at) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    store::JobRow* next = nullptr;
+    for (const std::string& id : order) {
+      store::JobRow& job = jobs.at(id);
+      if (job.agent != agent || !Open(job)) continue;
+      if (job.state == "dispatched") {
+        next = &job;
+        break;
+      }
+      if (next == nullptr) next = &job;
+    }
+    if (next == nullptr) return std::optional<store::JobRow>();
+    if (next->state == "queued") {
+      next->state = "dispatched";
+      next->updated_at = updated_at;
+    }
+    leases[next->id] = Lease{coordinator, clock->Now() + lease};
+    return std::optional<store::JobRow>(*next);
+  }
+  Status RenewJobLeases(const std::string& coordinator, const std::vector<std::string>& names,
+                        std::chrono::milliseconds lease) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    for (const auto& [id, job] : jobs) {
+      if (job.state == "dispatched" &&
+          std::find(names.begin(), names.end(), job.agent) != names.end()) {
+        leases[id] = Lease{coordinator, clock->Now() + lease};
+      }
+    }
+    return Status::Ok();
+  }
+  Status ExpireJobLease(const std::string& job_id, const std::string& updated_at,
+                        const std::string& reason) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    auto job = jobs.find(job_id);
+    if (job == jobs.end()) return Status::NotFound("no job " + job_id);
+    if (job->second.state != "dispatched") {
+      return Status::FailedPrecondition("job " + job_id + " is already " + job->second.state);
+    }
+    if (auto held = leases.find(job_id);
+        held != leases.end() && held->second.until >= clock->Now()) {
+      return Status::FailedPrecondition("job " + job_id + " is leased to coordinator " +
+                                        held->second.owner);
+    }
+    return SetJobState(job_id, "failed", updated_at, reason);
+  }
+  Status PutAgentPresence(const store::AgentPresenceRow& row) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    presence[row.name] = row;
+    return Status::Ok();
+  }
+  Status EndAgentPresence(const std::string& name, const std::string& coordinator) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    if (auto p = presence.find(name); p != presence.end() && p->second.coordinator == coordinator) {
+      presence.erase(p);
+    }
+    return Status::Ok();
+  }
+  Result<std::vector<store::AgentPresenceRow>> AgentPresence(std::chrono::milliseconds) override {
+    return Values(presence);
   }
   Status SetJobState(const std::string& job_id, const std::string& state,
                      const std::string& updated_at,
@@ -143,6 +238,10 @@ class FakeFleetStore final : public store::RunStore, public store::FleetStore {
   }
 
  private:
+  static bool Open(const store::JobRow& job) {
+    return job.state == "queued" || job.state == "dispatched";
+  }
+  std::vector<std::string> order;  // job ids as inserted
   Status Writable() const {
     return disk_full ? Status::IoError("database or disk is full") : Status::Ok();
   }

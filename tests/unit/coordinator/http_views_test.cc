@@ -82,6 +82,12 @@ class FakeQueryStore final : public store::QueryStore {
     return agents;
   }
   Result<std::vector<store::JobRow>> Jobs() override { return std::vector<store::JobRow>{}; }
+  Result<std::vector<store::JobRow>> OpenJobs(const std::vector<std::string>&) override {
+    return std::vector<store::JobRow>{};
+  }
+  Result<std::vector<store::AgentPresenceRow>> AgentPresence(std::chrono::milliseconds) override {
+    return std::vector<store::AgentPresenceRow>{};
+  }
   Result<std::vector<store::AgentKeyRow>> AgentKeys() override {
     return std::vector<store::AgentKeyRow>{};
   }

@@ -108,6 +108,26 @@ class FakeStore final : public store::Store {
     return No();
   }
   Result<std::vector<store::JobRow>> Jobs() override { return No(); }
+  Result<std::vector<store::JobRow>> OpenJobs(const std::vector<std::string>&) override {
+    return No();
+  }
+  Result<std::vector<store::AgentPresenceRow>> AgentPresence(std::chrono::milliseconds) override {
+    return No();
+  }
+  Result<std::optional<store::JobRow>> ClaimNextJob(const std::string&, const std::string&,
+                                                    std::chrono::milliseconds,
+                                                    const std::string&) override {
+    return No();
+  }
+  Status RenewJobLeases(const std::string&, const std::vector<std::string>&,
+                        std::chrono::milliseconds) override {
+    return No();
+  }
+  Status ExpireJobLease(const std::string&, const std::string&, const std::string&) override {
+    return No();
+  }
+  Status PutAgentPresence(const store::AgentPresenceRow&) override { return No(); }
+  Status EndAgentPresence(const std::string&, const std::string&) override { return No(); }
 
  private:
   static Status No() { return Status::Internal("not used by the ingest pipeline"); }

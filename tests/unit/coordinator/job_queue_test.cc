@@ -22,15 +22,9 @@ TEST_CASE("the job queue keeps each agent's open jobs in order and drops those t
   CHECK(q.Unfinished("a") == std::vector<std::string>{"2", "4"});
   CHECK(q.Unfinished("c").empty());
   CHECK(q.Dispatched().empty());
-  CHECK_FALSE(q.Busy("a"));
 
-  q.SetStarting("2", true);
-  CHECK(q.Busy("a"));
-  q.SetStarting("2", false);
   q.Update("2", "dispatched", "t1", std::nullopt);
   q.NoteSent("2", JobQueue::Time{});
-  CHECK(q.Busy("a"));
-  CHECK_FALSE(q.Busy("b"));
   CHECK(q.Dispatched() == std::vector<std::string>{"2"});
   CHECK(q.SentAt("2").has_value());
 

@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 struct Fixture {
   asio::io_context io;
   ManualClock clock{std::chrono::system_clock::time_point(std::chrono::hours(490'000))};
-  testing::FakeFleetStore db;
+  testing::FakeFleetStore db{&clock};
   testing::FakeFleetWrites writes{io, db};
   AgentRoster roster;
   std::vector<std::pair<std::string, json>> sent;  // (agent, message)
@@ -149,13 +149,13 @@ TEST_CASE("job service: a run that cannot be stored is retried, and the job sent
   f.db.disk_full = true;
   f.Connect("a1");
   f.jobs->Dispatch("a1");
-  REQUIRE(f.RunUntil([&] { return f.Logged("cannot store its run"); }));
+  REQUIRE(f.RunUntil([&] { return f.Logged("cannot claim its next job"); }));
   CHECK(f.jobs->queue().Find(id)->state == "queued");
   CHECK(f.sent.empty());
   f.db.disk_full = false;  // the retry (after 0.5 s) stores it
   REQUIRE(f.RunUntil([&] { return !f.SentOf("job").empty(); }));
   CHECK(f.db.jobs.at(id).state == "dispatched");
-  CHECK(f.Logged("run stored after 1 failed attempt(s)"));
+  CHECK(f.Logged("job claimed after 1 failed attempt(s)"));
 }
 
 TEST_CASE("job service: a job ends once every result is stored, and then the next is sent",
@@ -193,9 +193,85 @@ TEST_CASE("job service: a job ends once every result is stored, and then the nex
   f.Connect("a2");
   CHECK_FALSE(f.jobs->JobDone("a2", fleet::JobDone{id, run, true, 3, 0, std::nullopt}));
   CHECK_FALSE(f.jobs->JobDone("a1", fleet::JobDone{id, "other-run", true, 3, 0, std::nullopt}));
-  // A job nobody knows, without results: acknowledged and forgotten.
+  // A job nobody knows, without results: acknowledged and forgotten, once
+  // the database too says it does not know it.
   CHECK(f.jobs->JobDone("a1", fleet::JobDone{"ghost", "r", true, 0, 0, std::nullopt}));
-  CHECK(f.SentOf("ack").back()["ids"] == json::array({"ghost"}));
+  REQUIRE(f.RunUntil([&] { return f.SentOf("ack").back()["ids"] == json::array({"ghost"}); }));
+  CHECK(f.Logged("job_done for job ghost, unknown here and without results"));
+}
+
+TEST_CASE("job service: a job another coordinator queued is claimed, run and ended here",
+          "[coordinator]") {
+  Fixture f;
+  f.Connect("a1");
+  // Queued through another coordinator on the same database: this one's
+  // memory has never heard of it.
+  const std::string now = UtcNowIso8601(f.clock);
+  const store::JobRow elsewhere{"job-x",
+                                "a1",
+                                "run-x",
+                                "quick",
+                                json{{"workloads", json::array({"gemm.fp32/m35n700k2048@ref"})},
+                                     {"revision", json::object()},
+                                     {"options", json::object()}}
+                                    .dump(),
+                                "queued",
+                                now,
+                                now,
+                                std::nullopt};
+  REQUIRE(f.db.InsertJob(elsewhere).ok());
+  CHECK(f.jobs->queue().Find("job-x") == nullptr);
+  // The claim finds it in the database, leased to this coordinator.
+  f.jobs->Dispatch("a1");
+  REQUIRE(f.RunUntil([&] { return f.SentOf("job").size() == 1; }));
+  CHECK(f.SentOf("job")[0]["job_id"] == "job-x");
+  CHECK(f.db.jobs.at("job-x").state == "dispatched");
+  CHECK(f.db.leases.at("job-x").owner == "coordinator");
+  REQUIRE(f.db.runs.count("run-x") == 1);
+
+  // Its end, before any sync, is recorded too.
+  f.db.results["run-x"] = 1;
+  CHECK(f.jobs->JobDone("a1", fleet::JobDone{"job-x", "run-x", true, 1, 0, std::nullopt}));
+  REQUIRE(f.RunUntil([&] { return !f.SentOf("ack").empty(); }));
+  CHECK(f.db.jobs.at("job-x").state == "done");
+
+  // Cancelled through the other coordinator while dispatched here: a sync
+  // tells the agent to stop.
+  const store::JobRow second{"job-y",  "a1", "run-y", "quick",     elsewhere.spec_json,
+                             "queued", now,  now,     std::nullopt};
+  REQUIRE(f.db.InsertJob(second).ok());
+  f.jobs->Sync(*f.db.OpenJobs({}));
+  REQUIRE(f.RunUntil([&] { return f.SentOf("job").size() == 2; }));
+  REQUIRE(f.db.EndUnfinishedJob("job-y", "cancelled", now, "cancelled elsewhere").ok());
+  f.jobs->Sync(*f.db.OpenJobs({"job-y"}));
+  REQUIRE(f.SentOf("cancel").size() == 1);
+  CHECK(f.SentOf("cancel")[0]["job_id"] == "job-y");
+  CHECK(f.jobs->queue().Find("job-y")->state == "cancelled");
+  // An older reading changes nothing: a job never moves back.
+  store::JobRow stale = second;
+  f.jobs->Sync({stale});
+  CHECK(f.jobs->queue().Find("job-y")->state == "cancelled");
+}
+
+TEST_CASE("job service: a lease renewed by another coordinator does not expire", "[coordinator]") {
+  Fixture f(40ms);
+  f.Connect("a1");
+  REQUIRE(f.Await(f.jobs->Submit(kRequest, "test"))->ok());
+  REQUIRE(f.RunUntil([&] { return f.SentOf("job").size() == 1; }));
+  const std::string id = f.SentOf("job")[0]["job_id"];
+  // The agent goes from here to another coordinator, which renews the lease.
+  f.roster.Disconnect(f.roster.Live("a1"), f.clock.Steady(), UtcNowIso8601(f.clock));
+  asio::co_spawn(f.io, f.jobs->LeaseLoop(), asio::detached);
+  f.clock.Advance(41ms);
+  REQUIRE(f.db.RenewJobLeases("coordinator-2", {"a1"}, 40ms).ok());
+  f.io.run_for(100ms);
+  f.io.restart();
+  CHECK(f.db.jobs.at(id).state == "dispatched");
+  CHECK(f.Logged("is leased to coordinator coordinator-2"));
+  // It stops renewing (it died, and the agent with it): the lease runs out.
+  f.clock.Advance(41ms);
+  REQUIRE(f.RunUntil([&] { return f.db.jobs.at(id).state == "failed"; }));
+  f.jobs->Stop();
 }
 
 TEST_CASE("job service: results are accepted from their own agent and run, or re-create a lost job",
