@@ -239,6 +239,9 @@ asio::awaitable<Response> Coordinator::Impl::HandleHttp(const Request& req) {
     if (body.is_discarded())
       co_return ErrorReply(req, http::status::bad_request, "the body is not JSON");
     const std::string origin = "POST /api/jobs";  // named: see Write
+    // The agents as the database holds them now: those connected to another
+    // coordinator a moment ago too.
+    co_await Sync();
     const Result<json> submitted = co_await jobs->Submit(body, origin);
     if (submitted.ok()) co_return JsonReply(req, http::status::created, *submitted);
     const Status::Code code = submitted.status().code();

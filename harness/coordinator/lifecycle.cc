@@ -174,39 +174,42 @@ asio::awaitable<Status> Coordinator::Impl::ForgetAgent(const std::string& name) 
 
 asio::awaitable<void> Coordinator::Impl::SyncLoop() {
   asio::steady_timer tick(io);
-  const auto fresh = PresenceFresh(options.heartbeat, options.heartbeat_misses);
-  bool failing = false;
   while (!stopping) {
     tick.expires_after(options.sync_interval);
     error_code ec;
     co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping) break;
-    std::vector<std::string> unfinished;
-    jobs->queue().ForEach([&](const store::JobRow& job) {
-      if (!IsFinal(job.state)) unfinished.push_back(job.id);
-    });
-    std::set<std::string> known;
-    for (const auto& [name, row] : roster.agents()) known.insert(name);
-    const Result<FleetSnapshot> snapshot = co_await OnReader<FleetSnapshot>(
-        [&](store::QueryStore& db) { return ReadFleet(db, unfinished, known, fresh); });
-    if (stopping) break;
-    if (!snapshot.ok()) {
-      // The writer's health says whether the database is down; this read
-      // fails alike, and is tried again each interval.
-      if (!std::exchange(failing, true)) {
-        Log("cannot read the database's fleet: " + snapshot.status().message());
-      }
-      continue;
-    }
-    if (std::exchange(failing, false)) Log("reading the database's fleet again");
-    std::set<std::string> elsewhere;
-    for (const store::AgentPresenceRow& p : snapshot->presence) {
-      if (p.coordinator != options.id) elsewhere.insert(p.name);
-    }
-    roster.Sync(snapshot->agents, snapshot->facts, std::move(elsewhere), options.clock->Steady());
-    sessions->SyncKeys(snapshot->keys);
-    jobs->Sync(snapshot->jobs);
+    co_await Sync();
   }
+}
+
+asio::awaitable<void> Coordinator::Impl::Sync() {
+  const auto fresh = PresenceFresh(options.heartbeat, options.heartbeat_misses);
+  std::vector<std::string> unfinished;
+  jobs->queue().ForEach([&](const store::JobRow& job) {
+    if (!IsFinal(job.state)) unfinished.push_back(job.id);
+  });
+  std::set<std::string> known;
+  for (const auto& [name, row] : roster.agents()) known.insert(name);
+  const Result<FleetSnapshot> snapshot = co_await OnReader<FleetSnapshot>(
+      [&](store::QueryStore& db) { return ReadFleet(db, unfinished, known, fresh); });
+  if (stopping) co_return;
+  if (!snapshot.ok()) {
+    // The writer's health says whether the database is down; this read
+    // fails alike, and is tried again each interval.
+    if (!std::exchange(sync_failing, true)) {
+      Log("cannot read the database's fleet: " + snapshot.status().message());
+    }
+    co_return;
+  }
+  if (std::exchange(sync_failing, false)) Log("reading the database's fleet again");
+  std::set<std::string> elsewhere;
+  for (const store::AgentPresenceRow& p : snapshot->presence) {
+    if (p.coordinator != options.id) elsewhere.insert(p.name);
+  }
+  roster.Sync(snapshot->agents, snapshot->facts, std::move(elsewhere), options.clock->Steady());
+  sessions->SyncKeys(snapshot->keys);
+  jobs->Sync(snapshot->jobs);
 }
 
 void Coordinator::Impl::CheckRun(const std::string& run_id) {

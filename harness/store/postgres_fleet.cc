@@ -211,7 +211,7 @@ Status PostgresStore::ExpireJobLease(const std::string& job_id, const std::strin
   return PgGuarded("end job " + job_id, [&]() -> Status {
     const PgRows ended = impl_->Exec(
         "UPDATE jobs SET state = 'failed', updated_at = $1, error = $2 WHERE id = $3"
-        " AND state = 'dispatched' AND (lease_until IS NULL OR lease_until < now())",
+        " AND state = 'dispatched' AND (lease_until IS NULL OR lease_until <= now())",
         {updated_at, reason, job_id});
     if (ended.Affected() == 1) return Status::Ok();
     const PgRows known = impl_->Exec(

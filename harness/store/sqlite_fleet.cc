@@ -273,7 +273,7 @@ Status ResultStore::ExpireJobLease(const std::string& job_id, const std::string&
   return Guarded("end job " + job_id, [&]() -> Status {
     auto s_prepared = impl_->Prepare(
         "UPDATE jobs SET state = 'failed', updated_at = ?, error = ? WHERE id = ?"
-        " AND state = 'dispatched' AND (lease_until IS NULL OR lease_until < " +
+        " AND state = 'dispatched' AND (lease_until IS NULL OR lease_until <= " +
         std::string(kDatabaseNow) + ")");
     SQLite::Statement& s = *s_prepared;
     s.bind(1, updated_at);

@@ -36,13 +36,14 @@ inline std::string FleetDb(const TempDir& dir) {
 struct Serve {
   // `prefix` runs before the binary (prlimit --fsize=N: a full disk).
   // `binary`: another build's effbench (an x86 coordinator for an emulated agent).
+  // `db`: another coordinator's database (FleetDb of its dir) instead of dir's.
   Serve(const TempDir& dir, int agent_port_wanted = 0, int http_port_wanted = 0,
         const std::vector<std::string>& extra = {}, const std::vector<std::string>& prefix = {},
-        const std::string& binary = EFFBENCH_BINARY) {
+        const std::string& binary = EFFBENCH_BINARY, const std::string& db = "") {
     const std::string ready = dir.File("ready.json");
     std::remove(ready.c_str());
     std::vector<std::string> argv = prefix;
-    argv.insert(argv.end(), {binary, "serve", "--db", FleetDb(dir), "--listen",
+    argv.insert(argv.end(), {binary, "serve", "--db", db.empty() ? FleetDb(dir) : db, "--listen",
                              "127.0.0.1:" + std::to_string(agent_port_wanted), "--http",
                              "127.0.0.1:" + std::to_string(http_port_wanted), "--token-file",
                              dir.File("fleet.token"), "--ready-file", ready, "--heartbeat", "1"});

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -1362,5 +1363,104 @@ TEST_CASE("an agent given two coordinators carries on with the second when the f
   CHECK(StoredNames(second_dir, jobs[0]["run_id"]) == Expected("", kSlowWorkloads));
 }
 
+TEST_CASE("two coordinators on one database, five SIGKILLs mid-ingest: nothing lost or doubled",
+          "[fleet][integration][db]") {
+  TempDir a_dir, b_dir, agents_dir;
+  WriteToken(a_dir);
+  WriteToken(b_dir);
+  WriteToken(agents_dir);
+  const std::string shared = FleetDb(a_dir);
+  std::array<std::unique_ptr<Serve>, 2> serve;
+  serve[0] = std::make_unique<Serve>(a_dir);
+  serve[1] = std::make_unique<Serve>(b_dir, 0, 0, std::vector<std::string>{},
+                                     std::vector<std::string>{}, EFFBENCH_BINARY, shared);
+  const std::array<std::string, 2> address = {
+      "tcp://127.0.0.1:" + std::to_string(serve[0]->agent_port),
+      "tcp://127.0.0.1:" + std::to_string(serve[1]->agent_port)};
+  // Two agents try A first, one B first; each goes to the other when its
+  // coordinator goes.
+  std::vector<std::unique_ptr<Process>> agents;
+  for (const std::string name : {"m1", "m2", "m3"}) {
+    const bool b_first = name == "m3";
+    agents.push_back(std::make_unique<Process>(
+        std::vector<std::string>{
+            EFFBENCH_AGENT_BINARY, "--coordinator",
+            b_first ? address[1] + "," + address[0] : address[0] + "," + address[1], "--token-file",
+            agents_dir.File("fleet.token"), "--spool", agents_dir.File("spool-" + name), "--name",
+            name, "--labels", "role=test", "--max-backoff", "0.5", "--no-calibrate"},
+        agents_dir.File("agent-" + name + ".log")));
+  }
+  // Either coordinator sees all three, wherever each is connected.
+  REQUIRE(
+      WaitFor([&] { return AgentsConnected(*serve[0], 3) && AgentsConnected(*serve[1], 3); }, 60));
+
+  // 30 jobs, queued through both.
+  std::set<std::string> job_ids;
+  for (int round = 0; round < 10; ++round) {
+    const json jobs =
+        SubmitJobs(*serve[round % 2], {{"agents", "role=test"},
+                                       {"workload", kSlowWorkloads},
+                                       {"options", {{"repetitions", 2}, {"min_time_s", 0.05}}}});
+    REQUIRE(jobs.size() == 3);
+    for (const json& j : jobs) job_ids.insert(j["id"].get<std::string>());
+  }
+  REQUIRE(job_ids.size() == 30);
+
+  const auto stored = [&] {
+    auto db = store::OpenStore(shared);
+    REQUIRE(db.ok());
+    auto n = (*db)->ResultCount();
+    REQUIRE(n.ok());
+    return *n;
+  };
+  int64_t before = stored();
+  for (int kill = 0; kill < 5; ++kill) {
+    // Mid-ingest: results arrived since the last kill.
+    REQUIRE(WaitFor([&] { return stored() > before; }, 120));
+    before = stored();
+    const int victim = kill % 2;
+    const int agent_port = serve[victim]->agent_port, http_port = serve[victim]->http_port;
+    serve[victim]->process->Signal(SIGKILL);
+    REQUIRE(serve[victim]->process->Wait(30) == std::optional<int>(128 + SIGKILL));
+    serve[victim] = std::make_unique<Serve>(victim == 0 ? a_dir : b_dir, agent_port, http_port,
+                                            std::vector<std::string>{}, std::vector<std::string>{},
+                                            EFFBENCH_BINARY, shared);
+  }
+  INFO(serve[0]->process->Log() << "\n" << serve[1]->process->Log());
+  REQUIRE(WaitFor([&] { return JobsFinished(*serve[0]); }, 600));
+
+  // Every job ended once, done; every run holds each workload's results
+  // exactly once.
+  auto db = store::OpenStore(shared);
+  REQUIRE(db.ok());
+  auto jobs = (*db)->Jobs();
+  REQUIRE(jobs.ok());
+  REQUIRE(jobs->size() == 30);
+  std::map<std::string, int> per_agent;
+  for (const store::JobRow& job : *jobs) {
+    CHECK(job_ids.count(job.id) == 1);
+    CHECK(job.state == "done");
+    ++per_agent[job.agent];
+    CHECK(StoredNames(a_dir, job.run_id) ==
+          Expected("", kSlowWorkloads));  // StoredNames reads FleetDb(a_dir): the shared one
+  }
+  CHECK(per_agent == std::map<std::string, int>{{"m1", 10}, {"m2", 10}, {"m3", 10}});
+  // Both answer alike: the same jobs in the same states, the same agents.
+  const Http a_jobs = HttpRequest(serve[0]->http_port, "GET", "/api/jobs");
+  const Http b_jobs = HttpRequest(serve[1]->http_port, "GET", "/api/jobs");
+  REQUIRE(a_jobs.status == 200);
+  CHECK(a_jobs.body == b_jobs.body);
+  const auto agents_of = [](const Serve& s) {
+    std::map<std::string, std::string> out;
+    const Http listed = HttpRequest(s.http_port, "GET", "/api/agents");
+    for (const json& a : listed.body["agents"]) {
+      out[a["name"]] = a["connected"].get<bool>() ? a["coordinator"].get<std::string>() : "";
+    }
+    return out;
+  };
+  REQUIRE(WaitFor([&] { return AgentsConnected(*serve[0], 3); }, 60));
+  CHECK(agents_of(*serve[0]).size() == 3);
+  CHECK(WaitFor([&] { return agents_of(*serve[0]) == agents_of(*serve[1]); }, 30));
+}
 }  // namespace
 }  // namespace effbench::testing

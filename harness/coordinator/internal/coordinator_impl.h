@@ -85,6 +85,8 @@ struct Coordinator::Impl {
   // (jobs, agents, keys, presence; shared_fleet.h) on the reader thread and
   // applies it to the roster, the credentials and the job service.
   asio::awaitable<void> SyncLoop();
+  // One such sync (also before a job request picks its agents).
+  asio::awaitable<void> Sync();
   // Checks the run's series for changes (after its job ended), on the
   // writer's thread; logs what it found.
   void CheckRun(const std::string& run_id);
@@ -141,6 +143,7 @@ struct Coordinator::Impl {
   int reserve_fd = -1;                    // /dev/null, given up to shed a connection at EMFILE
   uint64_t evictions_logged = 0;          // http_connections.evicted() when last logged
   bool stopping = false;
+  bool sync_failing = false;  // the last sync's read failed (logged once)
   Status exit_status = Status::Ok();
 };
 

@@ -193,7 +193,7 @@ class FakeFleetStore final : public store::RunStore, public store::FleetStore {
       return Status::FailedPrecondition("job " + job_id + " is already " + job->second.state);
     }
     if (auto held = leases.find(job_id);
-        held != leases.end() && held->second.until >= clock->Now()) {
+        held != leases.end() && held->second.until > clock->Now()) {
       return Status::FailedPrecondition("job " + job_id + " is leased to coordinator " +
                                         held->second.owner);
     }

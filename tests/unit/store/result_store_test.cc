@@ -13,6 +13,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "harness/store/postgres_store.h"
 #include "schemas/embedded.h"
@@ -520,6 +521,115 @@ TEST_CASE("a job ends only while unfinished: a job_done committed first wins", "
   REQUIRE(jobs.ok());
   CHECK(jobs->back().state == "cancelled");
   CHECK(jobs->back().error == std::optional<std::string>("cancelled by a user"));
+}
+
+TEST_CASE("a job is claimed with a lease: the agent's dispatched one first, else its oldest queued",
+          "[store][db]") {
+  Fixture f;
+  auto db = f.OpenWithRun();
+  const auto job = [&](const std::string& id, const std::string& agent, const std::string& at) {
+    return JobRow{id, agent, result::NewUuid(), "quick", "{}", "queued", at, at, std::nullopt};
+  };
+  REQUIRE(db->InsertJobs({job("j2", "a1", "2026-12-01T00:00:02Z"),
+                          job("j1", "a1", "2026-12-01T00:00:01Z"),
+                          job("k1", "a2", "2026-12-01T00:00:00Z")})
+              .ok());
+  auto claimed = db->ClaimNextJob("a1", "c1", std::chrono::minutes(10), "t1");
+  REQUIRE(claimed.ok());
+  REQUIRE(claimed->has_value());
+  CHECK((*claimed)->id == "j1");  // the oldest
+  CHECK((*claimed)->state == "dispatched");
+  CHECK((*claimed)->updated_at == "t1");
+  // Claimed again (the agent moved to another coordinator): the same job,
+  // its lease taken over, not a second one.
+  auto again = db->ClaimNextJob("a1", "c2", std::chrono::minutes(10), "t2");
+  REQUIRE(again.ok());
+  REQUIRE(again->has_value());
+  CHECK((*again)->id == "j1");
+  CHECK((*again)->updated_at == "t1");
+  // Its lease runs: no coordinator may fail it for the lease.
+  const Status held = db->ExpireJobLease("j1", "t3", "lease expired");
+  CHECK(held.code() == Status::Code::kFailedPrecondition);
+  CHECK_THAT(held.message(), Catch::Contains("leased to coordinator c2"));
+  // A lease of no time has run out at once.
+  REQUIRE(db->RenewJobLeases("c2", {"a1", "nobody"}, std::chrono::milliseconds(0)).ok());
+  REQUIRE(db->ExpireJobLease("j1", "t4", "lease expired: gone").ok());
+  CHECK(db->ExpireJobLease("j1", "t5", "again").code() == Status::Code::kFailedPrecondition);
+  CHECK(db->ExpireJobLease("nope", "t5", "x").code() == Status::Code::kNotFound);
+  auto next = db->ClaimNextJob("a1", "c1", std::chrono::minutes(10), "t6");
+  REQUIRE((next.ok() && next->has_value()));
+  CHECK((*next)->id == "j2");
+  REQUIRE(db->SetJobState("j2", "done", "t7", std::nullopt).ok());
+  auto none = db->ClaimNextJob("a1", "c1", std::chrono::minutes(10), "t8");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+
+  // The unfinished jobs, and the named ones that ended.
+  auto open = db->OpenJobs({"j1", "unknown"});
+  REQUIRE(open.ok());
+  std::vector<std::pair<std::string, std::string>> states;
+  for (const JobRow& j : *open) states.emplace_back(j.id, j.state);
+  CHECK(states ==
+        std::vector<std::pair<std::string, std::string>>{{"k1", "queued"}, {"j1", "failed"}});
+}
+
+TEST_CASE("an agent's presence: recorded by its coordinator, gone with it, stale when it dies",
+          "[store][db]") {
+  Fixture f;
+  auto db = f.OpenWithRun();
+  AgentPresenceRow p{"a1",          "c1", "running",         "j1", 3,   9, 0,
+                     "127.0.0.1:5", true, "the fleet token", "t0", "t1"};
+  REQUIRE(db->PutAgentPresence(p).ok());
+  auto seen = db->AgentPresence(std::chrono::minutes(1));
+  REQUIRE(seen.ok());
+  REQUIRE(seen->size() == 1);
+  CHECK(seen->front().coordinator == "c1");
+  CHECK(seen->front().done == 3);
+  CHECK(seen->front().total == 9);
+  CHECK(seen->front().tls);
+  CHECK(seen->front().job == "j1");
+  // It moved to c2; c1's late end leaves c2's record.
+  p.coordinator = "c2";
+  REQUIRE(db->PutAgentPresence(p).ok());
+  REQUIRE(db->EndAgentPresence("a1", "c1").ok());
+  seen = db->AgentPresence(std::chrono::minutes(1));
+  REQUIRE(seen.ok());
+  REQUIRE(seen->size() == 1);
+  CHECK(seen->front().coordinator == "c2");
+  // A record older than `fresh` is a dead coordinator's: not shown.
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  seen = db->AgentPresence(std::chrono::milliseconds(10));
+  REQUIRE(seen.ok());
+  CHECK(seen->empty());
+  REQUIRE(db->EndAgentPresence("a1", "c2").ok());
+  seen = db->AgentPresence(std::chrono::minutes(1));
+  REQUIRE(seen.ok());
+  CHECK(seen->empty());
+}
+
+TEST_CASE("PostgreSQL: a claim skips a job another coordinator's claim holds locked",
+          "[postgres]") {
+  testing::TestDatabase database("postgres");
+  auto db = OpenStore(database.location());
+  REQUIRE(db.ok());
+  REQUIRE((*db)
+              ->InsertJobs({{"j1", "a1", "r1", "quick", "{}", "queued", "t1", "t1", std::nullopt},
+                            {"j2", "a1", "r2", "quick", "{}", "queued", "t2", "t2", std::nullopt}})
+              .ok());
+  // Another coordinator is claiming j1: its transaction holds the row.
+  PGconn* other = PQconnectdb(database.location().c_str());
+  REQUIRE(PQstatus(other) == CONNECTION_OK);
+  PQclear(PQexec(other, "BEGIN"));
+  PGresult* locked = PQexec(other, "SELECT id FROM jobs WHERE id = 'j1' FOR UPDATE");
+  REQUIRE(PQresultStatus(locked) == PGRES_TUPLES_OK);
+  PQclear(locked);
+  // This one does not wait for it, and does not take it: it takes j2.
+  auto claimed = (*db)->ClaimNextJob("a1", "c2", std::chrono::minutes(1), "t3");
+  PQclear(PQexec(other, "ROLLBACK"));
+  PQfinish(other);
+  REQUIRE(claimed.ok());
+  REQUIRE(claimed->has_value());
+  CHECK((*claimed)->id == "j2");
 }
 
 TEST_CASE("agent keys: enrolled, revoked, given a new key, kept across a reopen", "[store][db]") {
