@@ -1,8 +1,10 @@
 // effbench serve: the fleet's coordinator. One network thread (Boost.Asio,
 // C++20 coroutines) serves the agents and the HTTP API; one writer thread owns
-// the SQLite store (IngestWriter). It keeps the registry of agents, queues and
-// dispatches jobs (now or on a nightly schedule), and acknowledges each result
-// only after its commit.
+// the store (IngestWriter: SQLite or PostgreSQL). It keeps the registry of
+// agents, queues and dispatches jobs (now or on a nightly schedule), and
+// acknowledges each result only after its commit. Several coordinators may
+// share one database: jobs are claimed and leased there, and each reads what
+// the others did every second (sync_interval).
 #pragma once
 
 #include <chrono>

@@ -441,6 +441,29 @@ asio::awaitable<void> JobService::ScheduleLoop(Schedule schedule) {
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     if (ec || stopping_) break;
+    // One submission of this occurrence among the coordinators given the
+    // same schedule: the first to claim it in the database.
+    const std::string key = schedule.at + " " + schedule.suite + " " + schedule.workload + " " +
+                            schedule.agents + " " + effbench::Iso8601(due);
+    auto claimed = std::make_shared<bool>(false);
+    const FleetWrites::Operation claim = [key, claimed, coordinator = options_.coordinator,
+                                          now = effbench::UtcNowIso8601(clock)](
+                                             store::RunStore&, store::FleetStore& fleet) {
+      auto first = fleet.ClaimScheduledRun(key, coordinator, now);
+      if (!first.ok()) return first.status();
+      *claimed = *first;
+      return Status::Ok();
+    };
+    const Status stored = co_await Write(writes_, claim);
+    if (!stored.ok()) {
+      Log("schedule " + schedule.at +
+          ": not submitted, the database did not take its claim: " + stored.message());
+      continue;
+    }
+    if (!*claimed) {
+      Log("schedule " + schedule.at + ": submitted by another coordinator on this database");
+      continue;
+    }
     json request = {
         {"suite", schedule.suite}, {"agents", schedule.agents}, {"options", schedule.options}};
     if (!schedule.workload.empty()) request["workload"] = schedule.workload;

@@ -253,6 +253,19 @@ Status PostgresStore::EndAgentPresence(const std::string& name, const std::strin
   });
 }
 
+Result<bool> PostgresStore::ClaimScheduledRun(const std::string& key,
+                                              const std::string& coordinator,
+                                              const std::string& claimed_at) {
+  return PgGuarded("claim schedule " + key, [&]() -> Result<bool> {
+    return impl_
+               ->Exec(
+                   "INSERT INTO schedule_runs (key, coordinator, claimed_at) VALUES ($1,$2,$3)"
+                   " ON CONFLICT (key) DO NOTHING",
+                   {key, coordinator, claimed_at})
+               .Affected() == 1;
+  });
+}
+
 Result<std::vector<AgentPresenceRow>> PostgresStore::AgentPresence(
     std::chrono::milliseconds fresh) {
   return PgGuarded("read connected agents", [&]() -> Result<std::vector<AgentPresenceRow>> {

@@ -130,6 +130,8 @@ class PostgresStore final : public Store {
                         const std::string& reason) override;
   Status PutAgentPresence(const AgentPresenceRow& row) override;
   Status EndAgentPresence(const std::string& name, const std::string& coordinator) override;
+  Result<bool> ClaimScheduledRun(const std::string& key, const std::string& coordinator,
+                                 const std::string& claimed_at) override;
 
   // The connection (postgres_internal.h), for the store's own files.
   struct Impl;

@@ -114,6 +114,8 @@ class ResultStore final : public Store {
                         const std::string& reason) override;
   Status PutAgentPresence(const AgentPresenceRow& row) override;
   Status EndAgentPresence(const std::string& name, const std::string& coordinator) override;
+  Result<bool> ClaimScheduledRun(const std::string& key, const std::string& coordinator,
+                                 const std::string& claimed_at) override;
 
  private:
   struct Impl;

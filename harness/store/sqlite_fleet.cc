@@ -332,6 +332,19 @@ Status ResultStore::EndAgentPresence(const std::string& name, const std::string&
   });
 }
 
+Result<bool> ResultStore::ClaimScheduledRun(const std::string& key, const std::string& coordinator,
+                                            const std::string& claimed_at) {
+  return Guarded("claim schedule " + key, [&]() -> Result<bool> {
+    auto s_prepared = impl_->Prepare(
+        "INSERT OR IGNORE INTO schedule_runs (key, coordinator, claimed_at) VALUES (?,?,?)");
+    SQLite::Statement& s = *s_prepared;
+    s.bind(1, key);
+    s.bind(2, coordinator);
+    s.bind(3, claimed_at);
+    return s.exec() == 1;
+  });
+}
+
 Result<std::vector<AgentPresenceRow>> ResultStore::AgentPresence(std::chrono::milliseconds fresh) {
   return Guarded("read connected agents", [&]() -> Result<std::vector<AgentPresenceRow>> {
     auto s_prepared = impl_->Prepare(

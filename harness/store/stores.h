@@ -317,6 +317,11 @@ class FleetStore : public virtual FleetReader {
   // The agent's connection to `coordinator` ended; a newer one to another
   // coordinator stays.
   virtual Status EndAgentPresence(const std::string& name, const std::string& coordinator) = 0;
+  // Claims an occurrence of a schedule (`key`: the schedule and its due
+  // time) for `coordinator`: true for the first claim of the key only, so
+  // that coordinators given the same schedule submit it once.
+  virtual Result<bool> ClaimScheduledRun(const std::string& key, const std::string& coordinator,
+                                         const std::string& claimed_at) = 0;
 };
 
 // Everything a reader may ask and nothing it may change: what the HTTP API,

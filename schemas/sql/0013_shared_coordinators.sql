@@ -28,3 +28,11 @@ CREATE TABLE agent_presence (
   last_heartbeat TEXT NOT NULL,
   heartbeat_at   TEXT NOT NULL
 );
+
+-- schedule_runs: each occurrence of a nightly schedule, claimed by the one
+-- coordinator that submits it (the others, given the same --schedule, skip).
+CREATE TABLE schedule_runs (
+  key         TEXT PRIMARY KEY,
+  coordinator TEXT NOT NULL,
+  claimed_at  TEXT NOT NULL
+);

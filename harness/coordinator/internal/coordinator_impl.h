@@ -17,12 +17,17 @@
 //              FleetWrites, asks `jobs` about jobs.
 //   the HTTP views (http_views.h): on the read-only store::QueryStore
 //              (`reader`), nothing of this state.
+//   the shared fleet (shared_fleet.h): what the database says of jobs,
+//              agents, keys and presence, read on `reader` every second by
+//              the sync (several coordinators on one database) and for
+//              /api/agents and /api/jobs.
 //   `http_connections` (the HTTP port's cap), `metrics`, `peer_log`.
 //
 // Rooms:
 //   lifecycle.cc  creating the parts and wiring their hooks, running and
 //                 stopping, accepting, the log, forgetting an agent, a
-//                 finished run's regression check;
+//                 finished run's regression check, the sync with the
+//                 database's fleet;
 //   http_api.cc   the HTTP API: requests, the token, jobs and agents, metrics.
 // Thread-safety: everything here is touched only on the network thread (`io`),
 // but for `reader`, used on the `reads` thread only, and the writer thread

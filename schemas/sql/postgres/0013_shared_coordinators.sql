@@ -18,3 +18,8 @@ CREATE TABLE agent_presence (
   last_heartbeat TEXT NOT NULL,
   heartbeat_at   timestamptz NOT NULL
 );
+CREATE TABLE schedule_runs (
+  key         TEXT PRIMARY KEY,
+  coordinator TEXT NOT NULL,
+  claimed_at  TEXT NOT NULL
+);

@@ -214,6 +214,12 @@ class FakeFleetStore final : public store::RunStore, public store::FleetStore {
   Result<std::vector<store::AgentPresenceRow>> AgentPresence(std::chrono::milliseconds) override {
     return Values(presence);
   }
+  std::map<std::string, std::string> schedule_runs;  // key: coordinator
+  Result<bool> ClaimScheduledRun(const std::string& key, const std::string& coordinator,
+                                 const std::string&) override {
+    EFFBENCH_RETURN_IF_ERROR(Writable());
+    return schedule_runs.emplace(key, coordinator).second;
+  }
   Status SetJobState(const std::string& job_id, const std::string& state,
                      const std::string& updated_at,
                      const std::optional<std::string>& error) override {

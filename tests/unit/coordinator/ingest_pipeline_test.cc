@@ -128,6 +128,10 @@ class FakeStore final : public store::Store {
   }
   Status PutAgentPresence(const store::AgentPresenceRow&) override { return No(); }
   Status EndAgentPresence(const std::string&, const std::string&) override { return No(); }
+  Result<bool> ClaimScheduledRun(const std::string&, const std::string&,
+                                 const std::string&) override {
+    return No();
+  }
 
  private:
   static Status No() { return Status::Internal("not used by the ingest pipeline"); }

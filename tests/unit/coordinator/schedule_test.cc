@@ -1,5 +1,6 @@
 // The schedule reads time from the injected clock: a test sets the clock a
 // moment before midnight instead of waiting for it.
+#include <array>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <ctime>
@@ -84,6 +85,49 @@ TEST_CASE("a schedule fires at midnight by the injected clock, without waiting f
   CHECK(rows[0].agent == "edge-1");
   // Stamped by the injected clock: at or after its midnight, not the real time.
   CHECK(rows[0].created_at >= Iso8601(midnight));
+}
+
+TEST_CASE("two coordinators on one database given the same schedule queue its run once",
+          "[coordinator]") {
+  testing::TempDir dir;
+  const auto midnight = NextLocalMidnight(std::chrono::system_clock::now());
+  ShiftedClock clock(midnight - 1500ms - std::chrono::system_clock::now());
+  const std::string seen = Iso8601(clock.Now());
+  {
+    auto db = store::ResultStore::Open(dir.File("effbench.db"));
+    REQUIRE(db.ok());
+    REQUIRE((*db)->UpsertAgent({"edge-1", "0123abcd", "test", "{}", seen, seen}).ok());
+  }
+  CoordinatorOptions options;
+  options.db_path = dir.File("effbench.db");
+  options.listen = "127.0.0.1:0";
+  options.clock = &clock;
+  options.schedules = {
+      {"00:00", "full", "gemm.fp32/m35n700k2048@ref", "edge-1", nlohmann::json::object()}};
+  std::array<std::ostringstream, 2> logs;  // read only after the coordinators end
+  auto first = Coordinator::Create(options, logs[0]);
+  REQUIRE(first.ok());
+  auto second = Coordinator::Create(options, logs[1]);
+  REQUIRE(second.ok());
+  std::thread serving_first([&] { (void)(*first)->Run(); });
+  std::thread serving_second([&] { (void)(*second)->Run(); });
+  const auto jobs = [&]() -> std::vector<store::JobRow> {
+    auto db = store::ResultStore::Open(options.db_path);
+    if (!db.ok()) return {};
+    auto rows = (*db)->Jobs();
+    return rows.ok() ? *rows : std::vector<store::JobRow>{};
+  };
+  const bool queued = testing::WaitFor([&] { return !jobs().empty(); }, 30);
+  // Both fired at the same midnight: the second has its say meanwhile.
+  std::this_thread::sleep_for(2s);
+  (*first)->Stop();
+  (*second)->Stop();
+  serving_first.join();
+  serving_second.join();
+  REQUIRE(queued);
+  CHECK(jobs().size() == 1);
+  const std::string said = logs[0].str() + logs[1].str();
+  CHECK_THAT(said, Catch::Contains("submitted by another coordinator on this database"));
 }
 
 }  // namespace
