@@ -123,8 +123,12 @@ void JobService::Dispatch(const std::string& agent) {
   if (stopping_ || !session) return;
   for (const std::string& id : queue_.Unfinished(agent)) {
     const store::JobRow& job = *queue_.Find(id);
-    if (job.state == "dispatched") {
-      // Again, after a reconnect or a lost frame: the agent ignores a job it knows.
+    // Again, after a reconnect or a lost frame (the agent ignores a job it
+    // knows): a job this coordinator sent before, whose run it stored. One
+    // it learned of from the database (restored, synced: dispatched by
+    // another coordinator, whose claim may have stored no run yet) goes
+    // through the claim below, which stores its run first.
+    if (job.state == "dispatched" && queue_.SentAt(id)) {
       if (hooks_.send(agent, JobMessage(job))) queue_.NoteSent(id, options_.clock->Steady());
       return;
     }

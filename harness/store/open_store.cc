@@ -10,6 +10,7 @@
 #include "harness/store/postgres_store.h"
 #include "harness/store/result_store.h"
 #include "harness/store/stores.h"
+#include "schemas/embedded.h"
 
 namespace effbench::store {
 namespace {
@@ -102,11 +103,20 @@ Result<DatabaseCheck> CheckDatabase(const std::string& location, ServerTransport
     return DatabaseCheck{"PRAGMA integrity_check", std::move(*problems)};
   }
   EFFBENCH_RETURN_IF_ERROR(CheckLocation(location, transport));
-  auto db = PostgresStore::Open(location, Durability::kNormal, transport);
+  // As found: a check changes nothing, not even the schema's version.
+  auto db = PostgresStore::Open(location, Durability::kNormal, transport,
+                                PostgresStore::SchemaChange::kAsFound);
   if (!db.ok()) return db.status();
   auto problems = (*db)->CheckConsistency();
   if (!problems.ok()) return problems.status();
-  return DatabaseCheck{"run counts, partitions, schema version", std::move(*problems)};
+  const int version = (*db)->SchemaVersion(), latest = schemas::Migrations().back().version;
+  std::string how = "run counts, partitions; schema version " + std::to_string(version);
+  if (version < latest) {
+    how += version == 0 ? " (empty: the first writer makes the schema)"
+                        : " (this effbench migrates it to " + std::to_string(latest) +
+                              " when serve, run or import opens it)";
+  }
+  return DatabaseCheck{how, std::move(*problems)};
 }
 
 Result<std::vector<std::string>> GrantAccess(const std::string& location, const std::string& role,

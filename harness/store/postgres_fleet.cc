@@ -200,7 +200,10 @@ Status PostgresStore::RenewJobLeases(const std::string& coordinator,
     impl_->Exec(
         "UPDATE jobs SET lease_owner = $1,"
         " lease_until = now() + $2::bigint * interval '1 millisecond'"
-        " WHERE state = 'dispatched' AND agent IN (SELECT jsonb_array_elements_text($3::jsonb))",
+        // Rows locked in id order: two coordinators renewing at once (an
+        // agent between them) wait for each other, never deadlock.
+        " WHERE id IN (SELECT id FROM jobs WHERE state = 'dispatched' AND agent IN"
+        " (SELECT jsonb_array_elements_text($3::jsonb)) ORDER BY id FOR UPDATE)",
         {coordinator, PgInt(lease.count()), nlohmann::json(agents).dump()});
     return Status::Ok();
   });

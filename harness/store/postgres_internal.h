@@ -96,7 +96,9 @@ struct PostgresStore::Impl {
   // Throws PgError unless `r` is a success; returns it.
   PgRows Check(PGresult* r);
 
-  Status Migrate();
+  // Brings the schema to this effbench's version; with `apply` false,
+  // only reads the version (and refuses what Migrate refuses).
+  Status Migrate(bool apply = true);
   // The session's settings and staging table, on a new connection.
   void SetUp();
   // Connects again where the connection was lost, outside a transaction.

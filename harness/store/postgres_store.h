@@ -31,9 +31,14 @@ class PostgresStore final : public Store {
   // or one written by a newer effbench.
   // Unless `transport` allows otherwise, a connection to a server not on
   // this machine that ends up without TLS is refused (stores.h).
+  // With kAsFound the schema is left as it is (effbench db check): only
+  // its version is read (SchemaVersion), and a store opened so is for
+  // CheckConsistency alone.
+  enum class SchemaChange { kMigrate, kAsFound };
   static Result<std::unique_ptr<PostgresStore>> Open(
       const std::string& location, Durability durability = Durability::kNormal,
-      ServerTransport transport = ServerTransport::kTlsUnlessLocal);
+      ServerTransport transport = ServerTransport::kTlsUnlessLocal,
+      SchemaChange change = SchemaChange::kMigrate);
   ~PostgresStore();
 
   // What `effbench db grant` does (stores.h, GrantAccess).

@@ -136,7 +136,11 @@ Status ResultStore::Impl::Migrate() {
   db.exec("PRAGMA cache_size=-16384");
   for (const schemas::Migration& m : migrations) {
     if (m.version <= version) continue;
-    SQLite::Transaction tx(db);
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    // Another process (a second coordinator) may have migrated meanwhile:
+    // the version read under the write lock decides.
+    version = db.execAndGet("PRAGMA user_version").getInt();
+    if (m.version <= version) continue;
     db.exec(std::string(m.sql));
     db.exec("PRAGMA application_id=" + std::to_string(kApplicationId));
     db.exec("PRAGMA user_version=" + std::to_string(m.version));
@@ -261,7 +265,7 @@ Result<std::vector<MachineRow>> ResultStore::Machines() {
 
 Status ResultStore::BeginRun(const RunRow& run) {
   return Guarded("begin run " + run.id, [&]() -> Status {
-    SQLite::Transaction tx(impl_->db);
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     auto rev_prepared = impl_->Prepare(
         "INSERT INTO revisions (repo, commit_sha, branch, commit_time)"
         " VALUES (?,?,?,?) ON CONFLICT(repo, commit_sha, branch)"
@@ -374,7 +378,7 @@ Result<size_t> ResultStore::InsertResults(const std::vector<result::ResultRecord
   constexpr size_t kSlice = 1024;
   return Guarded("insert results", [&]() -> Result<size_t> {
     size_t inserted = 0;
-    SQLite::Transaction tx(impl_->db);
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     RunCounts added;
     std::vector<result::RecordRow> rows;
     for (size_t begin = 0; begin < records.size(); begin += kSlice) {
@@ -394,7 +398,7 @@ Result<size_t> ResultStore::InsertResults(const std::vector<result::ResultRecord
 
 Result<size_t> ResultStore::InsertResults(const std::vector<result::RecordRow>& rows) {
   return Guarded("insert results", [&]() -> Result<size_t> {
-    SQLite::Transaction tx(impl_->db);
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     RunCounts added;
     const size_t inserted = InsertRows(rows, added);
     AddRunCounts(added);
@@ -542,7 +546,7 @@ Status ResultStore::WriteRows(const Table& table, const std::vector<Row>& rows) 
   return Guarded("write table " + table.name, [&]() -> Status {
     std::string marks;
     for (size_t i = 0; i < table.columns.size(); ++i) marks += i == 0 ? "?" : ",?";
-    SQLite::Transaction tx(impl_->db);
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     auto insert_prepared = impl_->Prepare("INSERT INTO " + table.name + " (" + ColumnList(table) +
                                           ") VALUES (" + marks + ")");
     SQLite::Statement& insert = *insert_prepared;

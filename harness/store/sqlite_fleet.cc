@@ -139,7 +139,7 @@ Status ResultStore::InsertJob(const JobRow& j) {
 
 Status ResultStore::InsertJobs(const std::vector<JobRow>& jobs) {
   return Guarded("store jobs", [&]() -> Status {
-    SQLite::Transaction tx(impl_->db);
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     for (const JobRow& j : jobs) EFFBENCH_RETURN_IF_ERROR(InsertJob(j));
     tx.commit();
     return Status::Ok();
@@ -221,7 +221,7 @@ Result<std::optional<JobRow>> ResultStore::ClaimNextJob(const std::string& agent
                                                         const std::string& updated_at) {
   return Guarded("claim a job of agent " + agent, [&]() -> Result<std::optional<JobRow>> {
     // One writer at a time holds a SQLite file: the transaction is the claim.
-    SQLite::Transaction tx(impl_->db);
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     auto pick_prepared = impl_->Prepare(
         "SELECT id FROM jobs WHERE agent = ? AND state IN ('queued', 'dispatched')"
         " ORDER BY state = 'queued', created_at, rowid LIMIT 1");

@@ -253,6 +253,31 @@ TEST_CASE("job service: a job another coordinator queued is claimed, run and end
   CHECK(f.jobs->queue().Find("job-y")->state == "cancelled");
 }
 
+TEST_CASE("job service: a job dispatched by another coordinator is sent here only with its run",
+          "[coordinator]") {
+  Fixture f;
+  f.Connect("a1");
+  // Another coordinator claimed it for a1 and died before it stored the run.
+  const std::string now = UtcNowIso8601(f.clock);
+  REQUIRE(f.db.InsertJob({"job-z", "a1", "run-z", "quick",
+                          json{{"workloads", json::array({"gemm.fp32/m35n700k2048@ref"})}}.dump(),
+                          "dispatched", now, now, std::nullopt})
+              .ok());
+  f.jobs->Sync(*f.db.OpenJobs({}));
+  REQUIRE(f.jobs->queue().Find("job-z") != nullptr);
+  CHECK(f.sent.empty());
+  // a1 (re)connects here: the job goes through the claim, its run stored
+  // before the agent hears of it, its lease taken over.
+  f.jobs->Dispatch("a1");
+  REQUIRE(f.RunUntil([&] { return f.SentOf("job").size() == 1; }));
+  CHECK(f.db.runs.count("run-z") == 1);
+  CHECK(f.db.leases.at("job-z").owner == "coordinator");
+  CHECK(f.Logged("job job-z (quick, 1 workloads) sent again to a1"));
+  // Sent once here, it is sent again from memory (a lost frame).
+  f.jobs->Dispatch("a1");
+  CHECK(f.SentOf("job").size() == 2);
+}
+
 TEST_CASE("job service: a lease renewed by another coordinator does not expire", "[coordinator]") {
   Fixture f(40ms);
   f.Connect("a1");

@@ -607,6 +607,37 @@ TEST_CASE("an agent's presence: recorded by its coordinator, gone with it, stale
   CHECK(seen->empty());
 }
 
+TEST_CASE("PostgreSQL: db check changes nothing, not even an old schema's version", "[postgres]") {
+  testing::TestDatabase database("postgres");
+  const auto scalar = [&](const char* sql) {
+    PGconn* conn = PQconnectdb(database.location().c_str());
+    REQUIRE(PQstatus(conn) == CONNECTION_OK);
+    PGresult* r = PQexec(conn, sql);
+    const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK;
+    const std::string value = ok && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+    PQclear(r);
+    PQfinish(conn);
+    REQUIRE(ok);
+    return value;
+  };
+  // An empty database stays empty.
+  auto empty = CheckDatabase(database.location());
+  REQUIRE(empty.ok());
+  CHECK(empty->problems.empty());
+  CHECK_THAT(empty->how, Catch::Contains("schema version 0 (empty"));
+  CHECK(scalar("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()") == "0");
+  // An older schema (as an older effbench left it) is reported, not migrated.
+  REQUIRE(OpenStore(database.location()).ok());
+  const std::string latest = std::to_string(schemas::Migrations().back().version);
+  scalar("UPDATE effbench_schema SET version = 12");
+  auto old = CheckDatabase(database.location());
+  REQUIRE(old.ok());
+  CHECK(old->problems.empty());
+  CHECK_THAT(old->how,
+             Catch::Contains("schema version 12 (this effbench migrates it to " + latest));
+  CHECK(scalar("SELECT version FROM effbench_schema") == "12");
+}
+
 TEST_CASE("PostgreSQL: a claim skips a job another coordinator's claim holds locked",
           "[postgres]") {
   testing::TestDatabase database("postgres");
