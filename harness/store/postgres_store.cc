@@ -765,8 +765,48 @@ std::string Int64Array(const std::vector<int64_t>& items) {
 
 }  // namespace
 
+namespace {
+
+// Whether JSON text escapes U+0000 (\u0000 after an even run of backslashes
+// before it; "\\u0000" is a backslash and "u0000").
+bool JsonHasNul(const std::string& json) {
+  for (size_t at = json.find("\\u0000"); at != std::string::npos;
+       at = json.find("\\u0000", at + 1)) {
+    size_t backslashes = 0;
+    while (at > backslashes && json[at - 1 - backslashes] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return true;
+  }
+  return false;
+}
+
+// PostgreSQL's text (and jsonb) cannot hold U+0000, which SQLite stores: a
+// record with one is refused whole, naming it, before anything is sent.
+Status CheckNoNul(const std::vector<result::RecordRow>& rows) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const result::RecordRow& r = rows[i];
+    for (const std::string* text :
+         {&r.id, &r.run_id, &r.name, &r.workload, &r.precision, &r.sparsity, &r.backend}) {
+      if (text->find('\0') == std::string::npos) continue;
+      return Status::InvalidArgument(
+          "result " + std::to_string(i) + " (" + r.id +
+          "): a name or field holds the character U+0000, which PostgreSQL cannot store; "
+          "nothing of the batch is stored");
+    }
+    if ((r.error && r.error->find('\0') != std::string::npos) || JsonHasNul(r.record_json)) {
+      return Status::InvalidArgument(
+          "result " + std::to_string(i) + " (" + r.id +
+          "): its record holds the character U+0000, which PostgreSQL cannot store; "
+          "nothing of the batch is stored");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<size_t> PostgresStore::InsertResults(const std::vector<result::RecordRow>& rows) {
   if (rows.empty()) return size_t{0};
+  EFFBENCH_RETURN_IF_ERROR(CheckNoNul(rows));
   return PgGuarded("insert results", [&]() -> Result<size_t> {
     PgTransaction tx(*impl_);
     // The month of each row's run (its partition), one statement a batch.

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/test_database.h"
 #include "tests/test_util.h"
 
 namespace effbench::testing {
@@ -38,9 +39,40 @@ inline CliResult RunBinary(const TempDir& dir, const std::string& binary, const 
   return CliResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadAll(out), ReadAll(err)};
 }
 
-// Runs effbench in `dir`.
+// `args` with each `--db FILE` (a SQLite file in the test's folder) naming
+// the backend under test instead: FILE itself on SQLite; under
+// EFFBENCH_TEST_STORE=postgres, a PostgreSQL database of its own for the
+// test, the folder and the file (tests/test_database.h). A test tagged [db]
+// runs its commands on each backend so.
+// The database `file` of the test in `dir` on the backend under test: the
+// file itself on SQLite, else its PostgreSQL database.
+inline std::string DbOf(const TempDir& dir, const std::string& file) {
+  if (TestStore() == "sqlite") return dir.File(file);
+  return TestDatabase::OfTest((dir.path() / file).string()).location();
+}
+
+inline std::string OnTestStore(const TempDir& dir, const std::string& args) {
+  if (TestStore() == "sqlite") return args;
+  std::istringstream words(args);
+  std::string out, word;
+  bool db_next = false;
+  while (words >> word) {
+    if (db_next && word.find("://") == std::string::npos && word != ":memory:") {
+      std::string quoted = "'";  // appended: GCC 12 warns falsely on "'" + ... + "'"
+      quoted += DbOf(dir, word);
+      quoted += '\'';
+      word = std::move(quoted);
+    }
+    db_next = word == "--db";
+    if (!out.empty()) out += ' ';
+    out += word;
+  }
+  return out;
+}
+
+// Runs effbench in `dir`, its --db on the backend under test (OnTestStore).
 inline CliResult RunCli(const TempDir& dir, const std::string& args, const std::string& env = "") {
-  return RunBinary(dir, EFFBENCH_BINARY, args, env);
+  return RunBinary(dir, EFFBENCH_BINARY, OnTestStore(dir, args), env);
 }
 
 }  // namespace effbench::testing

@@ -27,6 +27,7 @@
 namespace effbench {
 namespace {
 
+using testing::DbOf;
 using testing::ReadAll;
 using testing::RunCli;
 
@@ -198,7 +199,7 @@ TEST_CASE("a trained model is cached, compressed and distilled, each record with
   CHECK(pruned["compression"]["fine_tune_steps"] == 300);
 }
 
-TEST_CASE("usage errors exit 2 and say what was wrong", "[cli]") {
+TEST_CASE("usage errors exit 2 and say what was wrong", "[cli][db]") {
   testing::TempDir dir;
   auto none = RunCli(dir, "");
   CHECK(none.exit_code == 2);
@@ -226,7 +227,7 @@ TEST_CASE("usage errors exit 2 and say what was wrong", "[cli]") {
   CHECK_FALSE(std::filesystem::exists(dir.File("effbench.db")));
 }
 
-TEST_CASE("an unknown workload lists close names", "[cli]") {
+TEST_CASE("an unknown workload lists close names", "[cli][db]") {
   testing::TempDir dir;
   auto r = RunCli(dir, "run --workloads 'gemm.int8/m1024n1024k1000@onednn' --db t.db");
   CHECK(r.exit_code == 2);
@@ -351,7 +352,7 @@ TEST_CASE("a stored roofline that a kernel beats is measured again at the next r
   CHECK(machines[0]["calibration"]["fp32_gflops"]["one_thread"].get<double>() > 0.5);
 }
 
-TEST_CASE("workloads lists the catalog as text and JSON", "[cli]") {
+TEST_CASE("workloads lists the catalog as text and JSON", "[cli][db]") {
   testing::TempDir dir;
   auto text = RunCli(dir, "workloads --suite quick");
   CHECK(text.exit_code == 0);
@@ -371,7 +372,7 @@ TEST_CASE("workloads lists the catalog as text and JSON", "[cli]") {
 
 const std::string kTestData = EFFBENCH_TEST_DATA;
 
-TEST_CASE("changepoints finds the step in Otava's sample, as JSON", "[cli]") {
+TEST_CASE("changepoints finds the step in Otava's sample, as JSON", "[cli][db]") {
   testing::TempDir dir;
   auto r = RunCli(
       dir, "changepoints --csv " + kTestData + "/otava/sample.csv --column metric2 --format json");
@@ -392,7 +393,7 @@ TEST_CASE("changepoints finds the step in Otava's sample, as JSON", "[cli]") {
 }
 
 TEST_CASE("changepoints, regressions and serve share one set of detection defaults and flags",
-          "[cli]") {
+          "[cli][db]") {
   testing::TempDir dir;
   // The defaults, as the CSV tool reports them, are the database's.
   auto r = RunCli(
@@ -431,7 +432,7 @@ TEST_CASE("changepoints, regressions and serve share one set of detection defaul
   }
 }
 
-TEST_CASE("changepoints: Conbench's single-run outliers are not change points", "[cli]") {
+TEST_CASE("changepoints: Conbench's single-run outliers are not change points", "[cli][db]") {
   testing::TempDir dir;
   for (const char* file : {"outlier_A.csv", "outlier_B.csv", "outlier_C.csv"}) {
     INFO(file);
@@ -457,7 +458,7 @@ TEST_CASE("changepoints: Conbench's single-run outliers are not change points", 
   }
 }
 
-TEST_CASE("changepoints names what is wrong with a CSV", "[cli]") {
+TEST_CASE("changepoints names what is wrong with a CSV", "[cli][db]") {
   testing::TempDir dir;
   // A file that is not a column of numbers is bad input: exit 2, naming it.
   auto many = RunCli(dir, "changepoints --csv " + kTestData + "/otava/sample.csv");
@@ -507,7 +508,7 @@ TEST_CASE("changepoints names what is wrong with a CSV", "[cli]") {
 void FillRuns(const std::string& path,
               const std::vector<std::pair<std::string, std::function<double(int)>>>& commits,
               int series, int repetitions, uint32_t seed) {
-  auto db = store::ResultStore::Open(path);
+  auto db = store::OpenStore(path);
   REQUIRE(db.ok());
   REQUIRE((*db)
               ->UpsertMachine({testing::FakeFingerprint(), "lab-1", "cpu", "x86_64", "{}",
@@ -539,10 +540,10 @@ void FillRuns(const std::string& path,
   }
 }
 
-TEST_CASE("compare confirms a regression with exit code 3 and leaves noise alone", "[cli]") {
+TEST_CASE("compare confirms a regression with exit code 3 and leaves noise alone", "[cli][db]") {
   testing::TempDir dir;
   // Twenty series; at commit bbbb2222 series 3 is 10 % slower and series 7 5 % faster.
-  FillRuns(dir.File("r.db"),
+  FillRuns(DbOf(dir, "r.db"),
            {{"aaaa1111", [](int) { return 1000.0; }},
             {"bbbb2222", [](int s) { return s == 3   ? 1100.0
                                             : s == 7 ? 950.0
@@ -575,9 +576,9 @@ TEST_CASE("compare confirms a regression with exit code 3 and leaves noise alone
             .exit_code == 0);
 }
 
-TEST_CASE("compare warns when the repetitions cannot reach alpha", "[cli]") {
+TEST_CASE("compare warns when the repetitions cannot reach alpha", "[cli][db]") {
   testing::TempDir dir;
-  FillRuns(dir.File("r.db"),
+  FillRuns(DbOf(dir, "r.db"),
            {{"aaaa1111", [](int) { return 1000.0; }}, {"bbbb2222", [](int) { return 1500.0; }}}, 2,
            3, 9);
   auto r = RunCli(dir, "compare --db r.db --baseline aaaa --candidate bbbb");
@@ -712,9 +713,9 @@ std::vector<std::pair<std::string, std::function<double(int)>>> StepAtCommit20()
   return commits;
 }
 
-TEST_CASE("regressions lists changes by commit range, exits 3 until acknowledged", "[cli]") {
+TEST_CASE("regressions lists changes by commit range, exits 3 until acknowledged", "[cli][db]") {
   testing::TempDir dir;
-  FillRuns(dir.File("h.db"), StepAtCommit20(), 3, 5, 23);
+  FillRuns(DbOf(dir, "h.db"), StepAtCommit20(), 3, 5, 23);
   auto none = RunCli(dir, "regressions --db h.db");
   CHECK(none.exit_code == 0);
   CHECK_THAT(none.out, Catch::Contains("no changes found"));
@@ -742,7 +743,7 @@ TEST_CASE("regressions lists changes by commit range, exits 3 until acknowledged
 }
 
 TEST_CASE("a change seen on several series is one group, and a group's state is its members'",
-          "[cli]") {
+          "[cli][db]") {
   testing::TempDir dir;
   // Series 0 and 1 step up at c0020, series 2 stays.
   std::vector<std::pair<std::string, std::function<double(int)>>> commits;
@@ -751,7 +752,7 @@ TEST_CASE("a change seen on several series is one group, and a group's state is 
     std::snprintf(name, sizeof name, "c%04d", c);
     commits.emplace_back(name, [c](int s) { return s < 2 && c >= 20 ? 1150.0 : 1000.0; });
   }
-  FillRuns(dir.File("g.db"), commits, 3, 5, 29);
+  FillRuns(DbOf(dir, "g.db"), commits, 3, 5, 29);
   REQUIRE(RunCli(dir, "regressions check --db g.db").exit_code == 0);
   const auto j = nlohmann::json::parse(RunCli(dir, "regressions --db g.db --format json").out);
   REQUIRE(j.size() == 1);
@@ -779,9 +780,9 @@ TEST_CASE("a change seen on several series is one group, and a group's state is 
 }
 
 TEST_CASE("history shows each commit's median and spread, and marks the change with its id",
-          "[cli]") {
+          "[cli][db]") {
   testing::TempDir dir;
-  FillRuns(dir.File("h.db"), StepAtCommit20(), 3, 5, 23);
+  FillRuns(DbOf(dir, "h.db"), StepAtCommit20(), 3, 5, 23);
   REQUIRE(RunCli(dir, "regressions check --db h.db").exit_code == 0);
   const auto alerts = nlohmann::json::parse(RunCli(dir, "regressions --db h.db --format json").out);
   REQUIRE(alerts.size() == 1);
@@ -887,7 +888,7 @@ TEST_CASE("bad input is refused with exit 2 and a message naming it, storing not
 }
 
 TEST_CASE("the fleet token stays secret: token files 0600, never sent in clear off this host",
-          "[cli]") {
+          "[cli][db]") {
   testing::TempDir dir;
   auto made = RunCli(dir, "token new --out secret.token");
   REQUIRE(made.exit_code == 0);
@@ -924,7 +925,7 @@ namespace effbench {
 namespace {
 
 TEST_CASE("every command answers --help with its usage, exit 0, and --version names the version",
-          "[cli]") {
+          "[cli][db]") {
   testing::TempDir dir;
   auto usage = RunCli(dir, "help");
   CHECK(usage.exit_code == 0);
@@ -968,7 +969,8 @@ TEST_CASE("every command answers --help with its usage, exit 0, and --version na
 // declarations in harness/cli/command_specs.cc (or agents/main.cc), then
 // paste `effbench help --markdown` and `effbench-agent --help-markdown`
 // between the markers.
-TEST_CASE("the README's command reference is generated from the commands' declarations", "[cli]") {
+TEST_CASE("the README's command reference is generated from the commands' declarations",
+          "[cli][db]") {
   testing::TempDir dir;
   const std::string readme = testing::ReadAll(EFFBENCH_SOURCE_DIR "/README.md");
   const std::string begin =

@@ -3,6 +3,7 @@
 // kills and restarts, and that bad peers are refused while others are served.
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -1039,8 +1040,8 @@ TEST_CASE(
   // outside SQLite connection opened and closed again and again.
   std::atomic<bool> stop{false};
   std::atomic<int> reads{0};
+  const std::string db = FleetDb(dir);  // SQLite or PostgreSQL (a run per backend)
   std::thread readers([&] {
-    const std::string db = dir.File("fleet.db");
     const std::string quiet = " >/dev/null 2>&1";
     const std::vector<std::string> commands = {
         std::string(EFFBENCH_BINARY) + " report --db " + db + quiet,
@@ -1051,13 +1052,17 @@ TEST_CASE(
     for (size_t i = 0; !stop; ++i) {
       if (i % 2 == 0) {
         (void)std::system(commands[(i / 2) % commands.size()].c_str());
-      } else {
+      } else if (testing::TestStore() == "sqlite") {
         sqlite3* raw = nullptr;
         if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
           sqlite3_busy_timeout(raw, 2000);
           sqlite3_exec(raw, "SELECT count(*) FROM results", nullptr, nullptr, nullptr);
         }
         sqlite3_close(raw);
+      } else {
+        PGconn* raw = PQconnectdb(db.c_str());
+        if (PQstatus(raw) == CONNECTION_OK) PQclear(PQexec(raw, "SELECT count(*) FROM results"));
+        PQfinish(raw);
         try {
           HttpRequest(http_port, "GET", i % 4 == 1 ? "/api/runs" : "/api/jobs");
         } catch (const std::exception&) {
@@ -1133,7 +1138,7 @@ TEST_CASE(
   }
   CHECK(agent_kills_done == agent_kills);
   const std::string check =
-      std::string(EFFBENCH_BINARY) + " db check --db " + dir.File("fleet.db") + " >/dev/null 2>&1";
+      std::string(EFFBENCH_BINARY) + " db check --db '" + db + "' >/dev/null 2>&1";
   CHECK(std::system(check.c_str()) == 0);
   WARN("torture (seed " << seed << "): " << coordinator_kills << " coordinator kills, "
                         << agent_kills_done << " agent kills, " << jobs.size() << " jobs ("

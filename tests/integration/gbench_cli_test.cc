@@ -40,7 +40,7 @@ const nlohmann::json* Metric(const nlohmann::json& record, const std::string& na
 }
 
 TEST_CASE("import keeps a Google Benchmark 1.7 file whole: names, CPU time, counters, complexity",
-          "[cli][gbench]") {
+          "[cli][gbench][db]") {
   testing::TempDir dir;
   auto first = RunCli(dir, "import --input-format gbench " + Data("v1.7.1_baseline.json") +
                                " --db g.db --commit c0ffee01");
@@ -115,13 +115,15 @@ TEST_CASE("import keeps a Google Benchmark 1.7 file whole: names, CPU time, coun
 // library: Debian's 1.7.1 and 1.9.1 built from Debian's source tarball
 // (src/make_fixtures.sh says how). 1.9.1 adds SkipWithMessage and
 // library_version.
-TEST_CASE("import and compare read what Google Benchmark 1.7.1 and 1.9.1 write", "[cli][gbench]") {
+TEST_CASE("import and compare read what Google Benchmark 1.7.1 and 1.9.1 write",
+          "[cli][gbench][db]") {
   for (const std::string version : {"1.7.1", "1.9.1"}) {
     INFO("libbenchmark " << version);
     testing::TempDir dir;
     const std::string base = Data("v" + version + "_baseline.json");
     const std::string cand = Data("v" + version + "_candidate.json");
-    auto imported = RunCli(dir, "import --input-format gbench " + base + " --db g.db --commit c0ffee01");
+    auto imported =
+        RunCli(dir, "import --input-format gbench " + base + " --db g.db --commit c0ffee01");
     INFO(imported.err);
     REQUIRE(imported.exit_code == 0);
     auto records = Records(dir, "g.db");
@@ -159,12 +161,11 @@ TEST_CASE("import and compare read what Google Benchmark 1.7.1 and 1.9.1 write",
 }
 
 TEST_CASE("import: the same file again is nothing new, under another commit refused",
-          "[cli][gbench]") {
+          "[cli][gbench][db]") {
   testing::TempDir dir;
   const std::string file = Data("reps.json");
-  REQUIRE(
-      RunCli(dir, "import --input-format gbench " + file + " --db g.db --commit c0ffee01").exit_code ==
-      0);
+  REQUIRE(RunCli(dir, "import --input-format gbench " + file + " --db g.db --commit c0ffee01")
+              .exit_code == 0);
   auto again = RunCli(dir, "import --input-format gbench " + file + " --db g.db --commit c0ffee01");
   CHECK(again.exit_code == 0);
   CHECK_THAT(again.out, Catch::Contains("was already imported as run"));
@@ -183,7 +184,7 @@ TEST_CASE("import: the same file again is nothing new, under another commit refu
 
 // Google Benchmark measures the clock each run: the same host is the same
 // machine whatever the MHz, so its runs compare.
-TEST_CASE("import: a host is one machine from run to run", "[cli][gbench]") {
+TEST_CASE("import: a host is one machine from run to run", "[cli][gbench][db]") {
   testing::TempDir dir;
   std::string text = testing::ReadAll(Data("v1.7.1_baseline.json"));
   const std::string mhz = "\"mhz_per_cpu\": 2445";
@@ -193,8 +194,8 @@ TEST_CASE("import: a host is one machine from run to run", "[cli][gbench]") {
   REQUIRE(RunCli(dir, "import --input-format gbench " + Data("v1.7.1_baseline.json") +
                           " --db g.db --commit aaaa0001")
               .exit_code == 0);
-  REQUIRE(RunCli(dir, "import --input-format gbench later.json --db g.db --commit aaaa0002").exit_code ==
-          0);
+  REQUIRE(RunCli(dir, "import --input-format gbench later.json --db g.db --commit aaaa0002")
+              .exit_code == 0);
   auto machines = RunCli(dir, "machines --db g.db --format json");
   CHECK(nlohmann::json::parse(machines.out).size() == 1);
   auto cmp =
@@ -207,7 +208,7 @@ TEST_CASE("import: a host is one machine from run to run", "[cli][gbench]") {
   CHECK(j["missing"].empty());
 }
 
-TEST_CASE("import takes the commit from the git checkout, as run does", "[cli][gbench]") {
+TEST_CASE("import takes the commit from the git checkout, as run does", "[cli][gbench][db]") {
   testing::TempDir dir;
   const std::string git = "cd '" + dir.path().string() +
                           "' && git init -q && git -c user.email=t@e -c user.name=t commit -q "
@@ -225,10 +226,10 @@ TEST_CASE("import takes the commit from the git checkout, as run does", "[cli][g
 }
 
 TEST_CASE("import reads the 1.4 format (no run_type) and the 1.8 one (skipped, memory)",
-          "[cli][gbench]") {
+          "[cli][gbench][db]") {
   testing::TempDir dir;
-  auto old = RunCli(
-      dir, "import --input-format gbench " + Data("v1.4_style.json") + " --db old.db --commit 1111aaaa");
+  auto old = RunCli(dir, "import --input-format gbench " + Data("v1.4_style.json") +
+                             " --db old.db --commit 1111aaaa");
   INFO(old.err);
   REQUIRE(old.exit_code == 0);
   CHECK_THAT(old.out, Catch::Contains("imported 5 benchmarks (5 new, 1 failed, 0 skipped)"));
@@ -266,7 +267,7 @@ TEST_CASE("import reads the 1.4 format (no run_type) and the 1.8 one (skipped, m
   CHECK(dot["started_at"] == "2024-08-02T07:15:40Z");  // +02:00 to UTC
 }
 
-TEST_CASE("import names what is wrong with the file", "[cli][gbench]") {
+TEST_CASE("import names what is wrong with the file", "[cli][gbench][db]") {
   testing::TempDir dir;
   std::ofstream(dir.File("notjson.json")) << "BM_Sort 1 ns";
   std::ofstream(dir.File("nobench.json")) << "{\"context\": {}}";
@@ -296,7 +297,8 @@ TEST_CASE("import names what is wrong with the file", "[cli][gbench]") {
   CHECK(RunCli(dir, "report --db g.db --format json").out.find("BM_X") == std::string::npos);
 }
 
-TEST_CASE("compare A.json B.json: compare.py's job with effbench's statistics", "[cli][gbench]") {
+TEST_CASE("compare A.json B.json: compare.py's job with effbench's statistics",
+          "[cli][gbench][db]") {
   testing::TempDir dir;
   const std::string pair = Data("v1.7.1_baseline.json") + " " + Data("v1.7.1_candidate.json");
   auto r = RunCli(dir, "compare " + pair + " --format json");
@@ -377,7 +379,7 @@ TEST_CASE("compare A.json B.json: compare.py's job with effbench's statistics", 
 }
 
 // Bencher's format both ways: an export imports back to the same file.
-TEST_CASE("report --format bmf and import --input-format bmf round-trip", "[cli][gbench]") {
+TEST_CASE("report --format bmf and import --input-format bmf round-trip", "[cli][gbench][db]") {
   testing::TempDir dir;
   REQUIRE(RunCli(dir, "import --input-format gbench " + Data("v1.7.1_baseline.json") +
                           " --db g.db --commit c0ffee01")
@@ -405,7 +407,9 @@ TEST_CASE("report --format bmf and import --input-format bmf round-trip", "[cli]
   // A record's measures have their directions: throughput higher, latency the time.
   std::ofstream(dir.File("mine.json")) << R"({"parse": {"latency": {"value": 1500},
       "throughput": {"value": 2e6, "lower_value": 1.9e6, "upper_value": 2.1e6}}})";
-  REQUIRE(RunCli(dir, "import --input-format bmf mine.json --db m.db --commit c0ffee01").exit_code == 0);
+  REQUIRE(
+      RunCli(dir, "import --input-format bmf mine.json --db m.db --commit c0ffee01").exit_code ==
+      0);
   auto records = Records(dir, "m.db");
   const auto& parse = records.at("bmf/parse@native");
   CHECK(parse["stats"]["median_ns"] == 1500.0);
@@ -429,7 +433,7 @@ TEST_CASE("report --format bmf and import --input-format bmf round-trip", "[cli]
 
 // `bencher run`'s habit: run the benchmark and import what it wrote, at the
 // checkout's commit, in one step.
-TEST_CASE("exec runs a Google Benchmark binary and imports its results", "[cli][gbench]") {
+TEST_CASE("exec runs a Google Benchmark binary and imports its results", "[cli][gbench][db]") {
   testing::TempDir dir;
   auto exec =
       RunCli(dir, std::string("exec --db e.db --commit c0ffee09 -- ") + EFFBENCH_FIXTURE_BENCH +
@@ -524,7 +528,7 @@ TEST_CASE("names from an imported file reach no terminal raw, and no spreadsheet
 // 3 good repetitions and 2 with a negative time were stored as ok with 3
 // samples, silently; threads 1e12 was stored as 1; [1,2,3] was "not JSON".
 TEST_CASE("import refuses a file with values that are no measurement, unless told to skip them",
-          "[cli][gbench]") {
+          "[cli][gbench][db]") {
   testing::TempDir dir;
   const auto rep = [](double real, const std::string& extra = "") {
     return R"({"name": "BM_Neg", "run_name": "BM_Neg", "run_type": "iteration", "iterations": 10,

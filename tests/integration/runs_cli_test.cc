@@ -11,6 +11,7 @@
 namespace effbench {
 namespace {
 
+using testing::DbOf;
 using testing::RunCli;
 
 // Two runs whose ids share their first 24 characters (as time-ordered ids
@@ -44,9 +45,9 @@ void TwinRuns(const std::string& path) {
 }
 
 TEST_CASE("runs lists runs with status and counts, and a unique prefix names a run",
-          "[cli][runs]") {
+          "[cli][runs][db]") {
   testing::TempDir dir;
-  TwinRuns(dir.File("r.db"));
+  TwinRuns(DbOf(dir, "r.db"));
   auto listed = RunCli(dir, "runs --db r.db");
   INFO(listed.err);
   REQUIRE(listed.exit_code == 0);
@@ -90,9 +91,9 @@ TEST_CASE("runs lists runs with status and counts, and a unique prefix names a r
   CHECK(cmp.exit_code != 2);
 }
 
-TEST_CASE("runs delete removes a run and its results, only with --yes", "[cli][runs]") {
+TEST_CASE("runs delete removes a run and its results, only with --yes", "[cli][runs][db]") {
   testing::TempDir dir;
-  TwinRuns(dir.File("r.db"));
+  TwinRuns(DbOf(dir, "r.db"));
   const std::string id = "01a2272e-0000-7000-8000-00000000b";
   auto asked = RunCli(dir, "runs delete " + id + " --db r.db");
   CHECK(asked.exit_code == 2);

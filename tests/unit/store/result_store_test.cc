@@ -638,6 +638,25 @@ TEST_CASE("PostgreSQL: db check changes nothing, not even an old schema's versio
   CHECK(scalar("SELECT version FROM effbench_schema") == "12");
 }
 
+TEST_CASE("PostgreSQL: a result holding U+0000 is refused whole, naming it", "[postgres]") {
+  Fixture f;  // [postgres]: on PostgreSQL
+  auto db = f.OpenWithRun();
+  result::ResultRecord fine = testing::MakeRecord(f.run_id);
+  result::ResultRecord nul = testing::MakeRecord(f.run_id);
+  nul.name = std::string("gbench/BM_\0Clear@native", 23);
+  auto refused = db->InsertResults(std::vector<result::ResultRecord>{fine, nul});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == Status::Code::kInvalidArgument);
+  CHECK_THAT(refused.status().message(), Catch::Contains("result 1 (" + nul.id + ")"));
+  CHECK_THAT(refused.status().message(), Catch::Contains("U+0000"));
+  CHECK(*db->ResultCount() == 0);
+  // A backslash before "u0000" in a string is no NUL: stored.
+  result::ResultRecord escaped = testing::MakeRecord(f.run_id);
+  escaped.name = "gbench/BM_\\u0000@native";
+  REQUIRE(db->InsertResults(std::vector<result::ResultRecord>{fine, escaped}).ok());
+  CHECK(*db->ResultCount() == 2);
+}
+
 TEST_CASE("PostgreSQL: a claim skips a job another coordinator's claim holds locked",
           "[postgres]") {
   testing::TestDatabase database("postgres");
