@@ -83,20 +83,8 @@ asio::awaitable<Result<json>> Coordinator::Impl::AgentsJson() {
   // The agents connected here, as their sessions say now: their presence in
   // the database is refreshed only every few heartbeats.
   for (json& a : *agents) {
-    const auto live = roster.Live(a.value("name", ""));
-    if (!live) continue;
-    const Session& session = *live;
-    a["state"] = session.state;
-    a["connected"] = true;
-    a["coordinator"] = options.id;
-    a["remote"] = session.channel->remote();
-    a["tls"] = session.channel->tls();
-    a["connected_at"] = session.connected_at;
-    a["last_heartbeat"] = session.last_heartbeat;
-    a["spooled"] = session.spooled;
-    a.erase("job");
-    if (!session.job.empty()) {
-      a["job"] = {{"id", session.job}, {"done", session.done}, {"total", session.total}};
+    if (const auto live = roster.Live(a.value("name", ""))) {
+      ShowConnection(a, sessions->Presence(*live));
     }
   }
   co_return agents;

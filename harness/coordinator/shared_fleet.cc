@@ -37,6 +37,19 @@ Result<FleetSnapshot> ReadFleet(store::QueryStore& db, const std::vector<std::st
   return s;
 }
 
+void ShowConnection(json& agent, const store::AgentPresenceRow& p) {
+  agent["state"] = p.state;
+  agent["connected"] = true;
+  agent["coordinator"] = p.coordinator;
+  agent["remote"] = p.remote;
+  agent["tls"] = p.tls;
+  agent["connected_at"] = p.connected_at;
+  agent["last_heartbeat"] = p.last_heartbeat;
+  agent["spooled"] = p.spooled;
+  agent.erase("job");
+  if (!p.job.empty()) agent["job"] = {{"id", p.job}, {"done", p.done}, {"total", p.total}};
+}
+
 Result<json> AgentsView(store::QueryStore& db, bool require_enrolled,
                         std::chrono::milliseconds fresh) {
   auto agents = db.Agents();
@@ -74,16 +87,7 @@ Result<json> AgentsView(store::QueryStore& db, bool require_enrolled,
               {"hostname", facts.hostname},
               {"arch", facts.arch}};
     if (const auto p = connected.find(row.name); p != connected.end()) {
-      const store::AgentPresenceRow& s = *p->second;
-      a["state"] = s.state;
-      a["connected"] = true;
-      a["coordinator"] = s.coordinator;
-      a["remote"] = s.remote;
-      a["tls"] = s.tls;
-      a["connected_at"] = s.connected_at;
-      a["last_heartbeat"] = s.last_heartbeat;
-      a["spooled"] = s.spooled;
-      if (!s.job.empty()) a["job"] = {{"id", s.job}, {"done", s.done}, {"total", s.total}};
+      ShowConnection(a, *p->second);
     } else {
       a["state"] = "disconnected";
       a["connected"] = false;

@@ -82,6 +82,9 @@ class AgentSessions {
   const Credentials& credentials() const { return credentials_; }
 
   size_t preauth() const { return preauth_; }
+  // The agent's presence as other coordinators on the database see it
+  // (store::AgentPresenceRow), now.
+  store::AgentPresenceRow Presence(const Session& session) const;
 
  private:
   boost::asio::awaitable<void> ServeAgent(std::shared_ptr<fleet::Channel> channel);
@@ -104,8 +107,6 @@ class AgentSessions {
   // Stores the agent's machine and agent rows and its presence (connect,
   // recovery).
   void StoreMachine(const std::shared_ptr<Session>& session);
-  // The agent's presence as other coordinators on the database see it.
-  store::AgentPresenceRow Presence(const Session& session) const;
   // Records the agent's presence, now when `changed`, else when the last
   // record is PresenceRefresh old.
   void RecordPresence(const std::shared_ptr<Session>& session, bool changed);

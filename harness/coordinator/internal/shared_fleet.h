@@ -39,6 +39,9 @@ Result<FleetSnapshot> ReadFleet(store::QueryStore& db, const std::vector<std::st
 // enrolled agents never connected.
 Result<nlohmann::json> AgentsView(store::QueryStore& db, bool require_enrolled,
                                   std::chrono::milliseconds fresh);
+// An agent of /api/agents as connected: its state, job and progress, where
+// it connected from and to which coordinator.
+void ShowConnection(nlohmann::json& agent, const store::AgentPresenceRow& presence);
 // GET /api/jobs: every job, oldest first.
 Result<nlohmann::json> JobsView(store::QueryStore& db);
 

@@ -44,35 +44,45 @@ std::chrono::system_clock::time_point NextLocalMidnight(std::chrono::system_cloc
   return std::chrono::system_clock::from_time_t(std::mktime(&local));
 }
 
-TEST_CASE("a schedule fires at midnight by the injected clock, without waiting for the real one",
-          "[coordinator]") {
+// A database with agent edge-1, and a coordinator's options on it with a
+// nightly schedule for edge-1, on a clock 1.5 s before the next midnight.
+struct NightlySetup {
   testing::TempDir dir;
-  const auto midnight = NextLocalMidnight(std::chrono::system_clock::now());
-  ShiftedClock clock(midnight - 1500ms - std::chrono::system_clock::now());
-  const std::string seen = Iso8601(clock.Now());
-  {
+  std::chrono::system_clock::time_point midnight =
+      NextLocalMidnight(std::chrono::system_clock::now());
+  ShiftedClock clock{midnight - 1500ms - std::chrono::system_clock::now()};
+  CoordinatorOptions options;
+
+  NightlySetup() {
+    const std::string seen = Iso8601(clock.Now());
     auto db = store::ResultStore::Open(dir.File("effbench.db"));
     REQUIRE(db.ok());
     REQUIRE((*db)->UpsertAgent({"edge-1", "0123abcd", "test", "{}", seen, seen}).ok());
+    options.db_path = dir.File("effbench.db");
+    options.listen = "127.0.0.1:0";
+    options.clock = &clock;
+    options.schedules = {
+        {"00:00", "full", "gemm.fp32/m35n700k2048@ref", "edge-1", nlohmann::json::object()}};
   }
-  CoordinatorOptions options;
-  options.db_path = dir.File("effbench.db");
-  options.listen = "127.0.0.1:0";
-  options.clock = &clock;
-  options.schedules = {
-      {"00:00", "full", "gemm.fp32/m35n700k2048@ref", "edge-1", nlohmann::json::object()}};
-  std::ostringstream log;  // written by the coordinator's thread: read only after it ends
-  auto coordinator = Coordinator::Create(options, log);
-  REQUIRE(coordinator.ok());
-  Status served;
-  std::thread serving([&] { served = (*coordinator)->Run(); });
-
-  const auto jobs = [&]() -> std::vector<store::JobRow> {
+  std::vector<store::JobRow> Jobs() const {
     auto db = store::ResultStore::Open(options.db_path);
     if (!db.ok()) return {};
     auto rows = (*db)->Jobs();
     return rows.ok() ? *rows : std::vector<store::JobRow>{};
-  };
+  }
+};
+
+TEST_CASE("a schedule fires at midnight by the injected clock, without waiting for the real one",
+          "[coordinator]") {
+  NightlySetup night;
+  const auto& midnight = night.midnight;
+  std::ostringstream log;  // written by the coordinator's thread: read only after it ends
+  auto coordinator = Coordinator::Create(night.options, log);
+  REQUIRE(coordinator.ok());
+  Status served;
+  std::thread serving([&] { served = (*coordinator)->Run(); });
+
+  const auto jobs = [&] { return night.Jobs(); };
   const bool queued = testing::WaitFor([&] { return !jobs().empty(); }, 30);
   (*coordinator)->Stop();
   serving.join();
@@ -89,34 +99,15 @@ TEST_CASE("a schedule fires at midnight by the injected clock, without waiting f
 
 TEST_CASE("two coordinators on one database given the same schedule queue its run once",
           "[coordinator]") {
-  testing::TempDir dir;
-  const auto midnight = NextLocalMidnight(std::chrono::system_clock::now());
-  ShiftedClock clock(midnight - 1500ms - std::chrono::system_clock::now());
-  const std::string seen = Iso8601(clock.Now());
-  {
-    auto db = store::ResultStore::Open(dir.File("effbench.db"));
-    REQUIRE(db.ok());
-    REQUIRE((*db)->UpsertAgent({"edge-1", "0123abcd", "test", "{}", seen, seen}).ok());
-  }
-  CoordinatorOptions options;
-  options.db_path = dir.File("effbench.db");
-  options.listen = "127.0.0.1:0";
-  options.clock = &clock;
-  options.schedules = {
-      {"00:00", "full", "gemm.fp32/m35n700k2048@ref", "edge-1", nlohmann::json::object()}};
+  NightlySetup night;
   std::array<std::ostringstream, 2> logs;  // read only after the coordinators end
-  auto first = Coordinator::Create(options, logs[0]);
+  auto first = Coordinator::Create(night.options, logs[0]);
   REQUIRE(first.ok());
-  auto second = Coordinator::Create(options, logs[1]);
+  auto second = Coordinator::Create(night.options, logs[1]);
   REQUIRE(second.ok());
   std::thread serving_first([&] { (void)(*first)->Run(); });
   std::thread serving_second([&] { (void)(*second)->Run(); });
-  const auto jobs = [&]() -> std::vector<store::JobRow> {
-    auto db = store::ResultStore::Open(options.db_path);
-    if (!db.ok()) return {};
-    auto rows = (*db)->Jobs();
-    return rows.ok() ? *rows : std::vector<store::JobRow>{};
-  };
+  const auto jobs = [&] { return night.Jobs(); };
   const bool queued = testing::WaitFor([&] { return !jobs().empty(); }, 30);
   // Both fired at the same midnight: the second has its say meanwhile.
   std::this_thread::sleep_for(2s);
