@@ -111,5 +111,35 @@ TEST_CASE("a job request's selector queues on agents connected or seen within th
   CHECK_THAT(empty.status().message(), Catch::Contains("known agents: none yet"));
 }
 
+TEST_CASE("the roster syncs with the database: agents seen, forgotten, or connected elsewhere",
+          "[coordinator]") {
+  AgentRoster roster;
+  const Instant now{std::chrono::seconds(100)};
+  const std::string seen = "2026-12-01T00:00:00Z";
+  store::AgentRow here_row = RowOf("here", seen);
+  roster.Connect(SessionOf("here", "h100"), here_row);
+  // Another coordinator's agents: "away" connected to it now, "old" not.
+  roster.Sync({RowOf("here", seen), RowOf("away", seen), RowOf("old", seen)},
+              {{"away", AgentFacts{"away", "away.lab", "aarch64", {{"gpu", "none"}}}},
+               {"old", AgentFacts{"old", "old.lab", "x86_64", {}}}},
+              {"away"}, now);
+  CHECK(roster.Known("away"));
+  CHECK(roster.Elsewhere("away"));
+  CHECK_FALSE(roster.Elsewhere("old"));
+  CHECK(roster.GoneSince("old") == now);
+  // A selector queues on an agent connected elsewhere, however long ago it
+  // was last seen, as on one connected here; not on the stale one.
+  const auto wall = std::chrono::system_clock::time_point(std::chrono::hours(500'000));
+  auto targets = roster.Targets("*", wall, std::chrono::hours(24));
+  REQUIRE(targets.ok());
+  CHECK(*targets == std::vector<std::string>{"away", "here"});
+  // Forgotten through the other coordinator: gone from the database, gone
+  // here; an agent connected here stays whatever a reading says.
+  roster.Sync({RowOf("away", seen)}, {}, {}, now);
+  CHECK_FALSE(roster.Known("old"));
+  CHECK(roster.Known("here"));
+  CHECK_FALSE(roster.Elsewhere("away"));
+}
+
 }  // namespace
 }  // namespace effbench::coordinator

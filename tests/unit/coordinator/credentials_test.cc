@@ -98,5 +98,29 @@ TEST_CASE("credentials: require_enrolled refuses the fleet token, and bad rows a
   CHECK_FALSE(ValidateAgentName(std::string(129, 'a')).ok());
 }
 
+TEST_CASE("credentials: a sync applies what changed in the database since the last, only",
+          "[coordinator]") {
+  Credentials c(fleet::StoredKeyFromToken(kFleetToken), false);
+  const std::string key_a = fleet::NewNonceHex(), key_b = fleet::NewNonceHex();
+  const store::AgentKeyRow a = Enrolled("board-a", key_a);
+  REQUIRE(c.Restore({a}).ok());
+  // The first sync reads what was restored: nothing changed.
+  CHECK(c.Sync({a}).empty());
+  // Revoked, and another enrolled, through another coordinator.
+  store::AgentKeyRow revoked = a;
+  revoked.revoked_at = "2026-12-07T13:00:00Z";
+  const store::AgentKeyRow b = Enrolled("board-b", key_b);
+  CHECK(c.Sync({revoked, b}) == std::vector<std::string>{"board-a", "board-b"});
+  CHECK(c.Find("board-a")->revoked_at == revoked.revoked_at);
+  const std::string nonce = fleet::NewNonceHex();
+  CHECK_FALSE(c.Check(HelloOf("board-a", key_a, nonce), nonce, false).ok());
+  CHECK(c.Check(HelloOf("board-b", key_b, nonce), nonce, false).ok());
+  // Re-keyed here; a reading from before it must not undo it.
+  const std::string key_b2 = fleet::NewNonceHex();
+  REQUIRE(c.Put(Enrolled("board-b", key_b2)).ok());
+  CHECK(c.Sync({revoked, b}).empty());
+  CHECK(c.Check(HelloOf("board-b", key_b2, nonce), nonce, false).ok());
+}
+
 }  // namespace
 }  // namespace effbench::coordinator
