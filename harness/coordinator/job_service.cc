@@ -133,7 +133,12 @@ void JobService::Dispatch(const std::string& agent) {
       return;
     }
   }
-  if (!claiming_.insert(agent).second) return;  // a claim is on its way; it dispatches
+  if (!claiming_.insert(agent).second) {
+    // A claim is on its way, made before whatever asks again now (a job
+    // queued since): it claims again once that one is done.
+    claim_again_.insert(agent);
+    return;
+  }
   // The job is claimed in the database (leased to this coordinator) and its
   // run stored before the agent hears of it: whatever the agent measures then
   // has a run to land in, and no other coordinator gives the agent another.
@@ -166,6 +171,7 @@ void JobService::Dispatch(const std::string& agent) {
       },
       [this, agent, claimed](Status s) {
         claiming_.erase(agent);
+        const bool again = claim_again_.erase(agent) > 0;
         if (!s.ok()) {
           if (++dispatch_failures_[agent] == 1) {
             Log("agent " + agent + ": cannot claim its next job: " + s.message() +
@@ -180,7 +186,10 @@ void JobService::Dispatch(const std::string& agent) {
               " failed attempt(s)");
           dispatch_failures_.erase(failed);
         }
-        if (!claimed->has_value()) return;
+        if (!claimed->has_value()) {
+          if (again) Dispatch(agent);
+          return;
+        }
         const store::JobRow& row = **claimed;
         const store::JobRow* known = queue_.Find(row.id);
         if (known != nullptr && IsFinal(known->state)) {
@@ -203,7 +212,6 @@ void JobService::Dispatch(const std::string& agent) {
 }
 
 bool JobService::Busy(const std::string& agent) const {
-  if (claiming_.count(agent)) return true;
   for (const std::string& id : queue_.Unfinished(agent)) {
     if (queue_.Find(id)->state == "dispatched") return true;
   }
@@ -236,6 +244,13 @@ void JobService::Sync(const std::vector<store::JobRow>& rows) {
       }
     }
     wake.insert(row.agent);
+  }
+  // And every agent connected here that idles with a job queued: whatever
+  // race left it so, the sync ends it within a second.
+  for (const auto& [name, session] : roster_.sessions()) {
+    for (const std::string& id : queue_.Unfinished(name)) {
+      if (queue_.Find(id)->state == "queued") wake.insert(name);
+    }
   }
   for (const std::string& agent : wake) {
     if (!Busy(agent)) Dispatch(agent);

@@ -125,7 +125,7 @@ class JobService {
 
  private:
   void RetryDispatchLater(const std::string& agent);
-  // Whether the agent has a job dispatched, or a claim on its way.
+  // Whether the agent has a job dispatched.
   bool Busy(const std::string& agent) const;
   // The job from memory, else from the database (queued or re-created by
   // another coordinator since the last sync; Sync'ed then). Null when
@@ -151,6 +151,7 @@ class JobService {
   JobQueue queue_;
   std::map<std::string, int> dispatch_failures_;  // by agent: consecutive failed claims
   std::set<std::string> claiming_;                // agents whose claim is on its way
+  std::set<std::string> claim_again_;             // asked again meanwhile: claim once more
   LogLimiter log_limiter_;                        // leases' lines, however many jobs
   bool stopping_ = false;
 };

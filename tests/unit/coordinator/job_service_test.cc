@@ -278,6 +278,22 @@ TEST_CASE("job service: a job dispatched by another coordinator is sent here onl
   CHECK(f.SentOf("job").size() == 2);
 }
 
+TEST_CASE("job service: a job queued while a claim is on its way is claimed next",
+          "[coordinator]") {
+  Fixture f;
+  f.Connect("a1");
+  // A claim that finds nothing is on its way (its completion not yet run)...
+  f.jobs->Dispatch("a1");
+  // ...when a job for a1 arrives through another coordinator.
+  const std::string now = UtcNowIso8601(f.clock);
+  REQUIRE(f.db.InsertJob({"job-w", "a1", "run-w", "quick", json::object().dump(), "queued", now,
+                          now, std::nullopt})
+              .ok());
+  f.jobs->Sync(*f.db.OpenJobs({}));
+  REQUIRE(f.RunUntil([&] { return f.SentOf("job").size() == 1; }));
+  CHECK(f.SentOf("job")[0]["job_id"] == "job-w");
+}
+
 TEST_CASE("job service: a lease renewed by another coordinator does not expire", "[coordinator]") {
   Fixture f(40ms);
   f.Connect("a1");
