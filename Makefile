@@ -7,8 +7,9 @@
 #   make test-isa  the workload, engine and CLI tests and the quick suite
 #              under EFFBENCH_MAX_ISA=avx2 and sse41 (x86-64 only)
 #   make sanitize  the tests under ASan+UBSan (build-asan/): every label but
-#              slow and browser, and of the slow ones the fleet's (three agents,
-#              the torture test); SANITIZE_ALL=1 runs every test
+#              slow, browser and cli (the CLI tests on PostgreSQL), and of the
+#              slow ones the fleet's (three agents, the torture test);
+#              SANITIZE_ALL=1 runs every test
 #   make fuzz  build the libFuzzer targets with clang (build-fuzz/) and run each
 #              for FUZZ_SECONDS
 #   make agent-aarch64  cross-build effbench, effbench-agent and the tests for
@@ -58,7 +59,7 @@ sanitize: deps
 	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DEFFBENCH_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
 	@if [ -n "$(SANITIZE_ALL)" ]; then cd $(ASAN_DIR) && $(PG_CLUSTER) ctest --output-on-failure -j $(JOBS); else \
-	  cd $(ASAN_DIR) && $(PG_CLUSTER) ctest --output-on-failure -j $(JOBS) -LE 'slow|browser' && \
+	  cd $(ASAN_DIR) && $(PG_CLUSTER) ctest --output-on-failure -j $(JOBS) -LE 'slow|browser|cli' && \
 	  ctest --output-on-failure -j $(JOBS) -L slow -R 'through a coordinator|torture'; fi
 
 fuzz: deps
