@@ -99,7 +99,7 @@ struct PostgresStore::Impl {
   // Brings the schema to this effbench's version; with `apply` false,
   // only reads the version (and refuses what Migrate refuses).
   Status Migrate(bool apply = true);
-  // The session's settings and staging table, on a new connection.
+  // The session's settings, on a new connection.
   void SetUp();
   // Connects again where the connection was lost, outside a transaction.
   void EnsureConnected();

@@ -113,7 +113,9 @@ void PostgresStore::Impl::SetUp() {
   // server (never to one of effbench).
   Simple(durability == Durability::kFull ? "SET synchronous_commit = on"
                                          : "SET synchronous_commit = off");
-  Simple(kStagingTable);
+  // No staging table here: a reader never needs it, and making one is a
+  // catalog write that a dashboard's every new connection would pay for
+  // (InsertStaged makes it where a resend needs it).
 }
 
 const std::string& PostgresStore::Impl::Prepared(const std::string& sql) {
@@ -855,6 +857,9 @@ Result<size_t> PostgresStore::InsertResults(const std::vector<result::RecordRow>
 }
 
 size_t PostgresStore::InsertStaged(const std::vector<result::RecordRow>& rows) {
+  // In the caller's transaction: made (or found) with it, every time, so
+  // that a rolled-back transaction cannot leave the connection without it.
+  impl_->Simple(kStagingTable);
   impl_->CopyIn(
       "COPY results_in (ord, " + std::string(kResultColumns) + ") FROM STDIN (FORMAT binary)",
       CopyOf(rows));
@@ -890,6 +895,7 @@ Result<double> PostgresStore::RawCopyRate(const std::string& location,
   return PgGuarded("raw COPY", [&]() -> Result<double> {
     raw.durability = Durability::kFull;
     raw.SetUp();
+    raw.Simple(kStagingTable);
     // A table logged as results is (a temporary table writes no WAL): like
     // results with its key and indexes, or of the staging table's bare shape.
     raw.Simple("DROP TABLE IF EXISTS effbench_raw_copy");
