@@ -43,12 +43,16 @@ std::vector<std::string> JobQueue::Unfinished(const std::string& agent) const {
   return open == open_.end() ? std::vector<std::string>{} : open->second;
 }
 
+std::vector<std::string> JobQueue::Unfinished() const {
+  std::vector<std::string> out;
+  for (const auto& [agent, ids] : open_) out.insert(out.end(), ids.begin(), ids.end());
+  return out;
+}
+
 std::vector<std::string> JobQueue::Dispatched() const {
   std::vector<std::string> out;
-  for (const auto& [agent, ids] : open_) {
-    for (const std::string& id : ids) {
-      if (jobs_.at(id).state == "dispatched") out.push_back(id);
-    }
+  for (const std::string& id : Unfinished()) {
+    if (jobs_.at(id).state == "dispatched") out.push_back(id);
   }
   return out;
 }

@@ -36,6 +36,9 @@ class JobQueue {
 
   // The agent's unfinished jobs, oldest first.
   std::vector<std::string> Unfinished(const std::string& agent) const;
+  // Every unfinished job, by agent and then oldest first: from the agents'
+  // open lists, not a pass over every job.
+  std::vector<std::string> Unfinished() const;
   // Every dispatched job, by agent and then oldest first.
   std::vector<std::string> Dispatched() const;
   // When a dispatched job was last sent to its agent.

@@ -108,11 +108,7 @@ void JobService::Restore(const std::vector<store::JobRow>& jobs) {
   for (const store::JobRow& job : jobs) queue_.Add(job);
 }
 
-size_t JobService::unfinished() const {
-  size_t open = 0;
-  queue_.ForEach([&](const store::JobRow& job) { open += !IsFinal(job.state); });
-  return open;
-}
+size_t JobService::unfinished() const { return queue_.Unfinished().size(); }
 
 void JobService::LogLimited(const std::string& line) {
   if (auto passed = log_limiter_.Pass(options_.clock->Steady(), line)) Log(*passed);

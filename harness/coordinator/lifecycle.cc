@@ -185,10 +185,7 @@ asio::awaitable<void> Coordinator::Impl::SyncLoop() {
 
 asio::awaitable<void> Coordinator::Impl::Sync() {
   const auto fresh = PresenceFresh(options.heartbeat, options.heartbeat_misses);
-  std::vector<std::string> unfinished;
-  jobs->queue().ForEach([&](const store::JobRow& job) {
-    if (!IsFinal(job.state)) unfinished.push_back(job.id);
-  });
+  const std::vector<std::string> unfinished = jobs->queue().Unfinished();
   std::set<std::string> known;
   for (const auto& [name, row] : roster.agents()) known.insert(name);
   const Result<FleetSnapshot> snapshot = co_await OnReader<FleetSnapshot>(

@@ -21,6 +21,7 @@ TEST_CASE("the job queue keeps each agent's open jobs in order and drops those t
   CHECK(q.Find("2")->agent == "a");
   CHECK(q.Unfinished("a") == std::vector<std::string>{"2", "4"});
   CHECK(q.Unfinished("c").empty());
+  CHECK(q.Unfinished() == std::vector<std::string>{"2", "4", "3"});  // by agent, oldest first
   CHECK(q.Dispatched().empty());
 
   q.Update("2", "dispatched", "t1", std::nullopt);
